@@ -1,0 +1,137 @@
+# libmail - plain POSIX-ish GNU Makefile.
+#
+#   make              library (static + shared), pkgconfig file, examples
+#   make check        every test (installs missing Debian packages as root)
+#   make demo         send a real mail through a private Postfix + Dovecot
+#   make install PREFIX=/usr/local DESTDIR=
+#   make IDN=0        build without libidn2 (firmware)
+#   make CC=clang     any C99 compiler
+#
+# BUILD and LIBDIR/BINDIR may be pointed elsewhere to keep parallel
+# builds apart (make BUILD=/tmp/b LIBDIR=/tmp/b BINDIR=/tmp/b).
+
+CC      ?= cc
+AR      ?= ar
+PREFIX  ?= /usr/local
+DESTDIR ?=
+IDN     ?= 1
+SANITIZE ?= 0
+
+BUILD  ?= build
+LIBDIR ?= lib
+BINDIR ?= examples
+
+VERSION = 0.1.0
+SOMAJOR = 0
+
+WARN    = -std=c99 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+          -Wmissing-prototypes -Wpointer-arith -Wvla
+OPT     ?= -O2 -g
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
+ifeq ($(SANITIZE),1)
+OPT     = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+          -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+CFLAGS  ?=
+ALL_CFLAGS = $(WARN) $(OPT) $(CFLAGS)
+
+TLS_LIBS = -lmbedtls -lmbedx509 -lmbedcrypto
+ifeq ($(IDN),1)
+IDN_LIBS = -lidn2
+else
+CPPFLAGS += -DLM_HAVE_IDN=0
+IDN_LIBS =
+endif
+LIBS = $(TLS_LIBS) $(IDN_LIBS)
+
+LIB_AREAS = core sasl smtp net
+LIB_SRCS  = $(foreach a,$(LIB_AREAS),$(sort $(wildcard lib/$(a)/*.c)))
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_PIC   = $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+
+STATIC = $(LIBDIR)/libmail.a
+SHARED = $(LIBDIR)/libmail.so.$(VERSION)
+
+EX_SRCS = $(sort $(wildcard examples/*.c))
+EX_BINS = $(EX_SRCS:examples/%.c=$(BINDIR)/%)
+
+UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_HELPERS = $(sort $(wildcard tests/unit/helper_*.c))
+
+PCFILE = pkgconfig/libmail.pc
+
+.PHONY: all lib examples tests check unit demo install uninstall clean bench
+
+all: lib $(PCFILE) examples
+
+lib: $(STATIC) $(SHARED)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(ALL_CFLAGS) -fPIC -fvisibility=hidden \
+	  -DLM_BUILDING_SHARED -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+$(SHARED): $(LIB_PIC)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libmail.so.$(SOMAJOR) $(LDFLAGS) -o $@ $(LIB_PIC) $(LIBS)
+	ln -sf libmail.so.$(VERSION) $(LIBDIR)/libmail.so.$(SOMAJOR)
+	ln -sf libmail.so.$(SOMAJOR) $(LIBDIR)/libmail.so
+
+$(PCFILE): pkgconfig/libmail.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@LIBS_PRIVATE@|$(LIBS)|g' $< > $@
+
+examples: $(EX_BINS)
+
+$(BINDIR)/%: examples/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) $(STATIC) $(LIBS)
+
+tests: $(UNIT_BINS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(TEST_HELPERS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE -Ilib $(ALL_CFLAGS) $< $(TEST_HELPERS) \
+	  -o $@ $(LDFLAGS) $(STATIC) $(LIBS)
+
+unit: tests
+	@sh tests/run-unit.sh $(BUILD)/tests
+
+check:
+	@sh tests/check.sh
+
+demo:
+	@sh tests/demo.sh
+
+bench: all
+	@sh tests/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include/libmail $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/libmail.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/libmail/*.h $(DESTDIR)$(PREFIX)/include/libmail/
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libmail.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libmail.so.$(SOMAJOR)
+	ln -sf libmail.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libmail.so
+	install -m 644 $(PCFILE) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/libmail $(DESTDIR)$(PREFIX)/include/libmail.h
+	rm -f $(DESTDIR)$(PREFIX)/lib/libmail.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmail.pc
+
+clean:
+	rm -rf $(BUILD) $(LIBDIR)/libmail.a $(LIBDIR)/libmail.so* $(PCFILE) $(EX_BINS)
+
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)

@@ -1,0 +1,34 @@
+/*
+ * libmail - compile-time configuration. Every value can be overridden
+ * with -D on the compiler command line; the defaults are safe for hosts.
+ */
+#ifndef LIBMAIL_CONFIG_H
+#define LIBMAIL_CONFIG_H
+
+/** Set to 0 to build without libidn2 (make IDN=0): IDNA functions then
+ *  accept ASCII only and return LM_ERR_IDNA for anything else. */
+#ifndef LM_HAVE_IDN
+#define LM_HAVE_IDN 1
+#endif
+
+/** Longest SMTP reply line accepted, CRLF included (RFC 5321 4.5.3.1.5
+ *  says 512; real servers send longer). */
+#ifndef LM_SMTP_LINE_MAX
+#define LM_SMTP_LINE_MAX 2048
+#endif
+
+/** Most lines accepted in one multi-line SMTP reply. */
+#ifndef LM_SMTP_REPLY_LINES_MAX
+#define LM_SMTP_REPLY_LINES_MAX 256
+#endif
+
+/** Marks a public function. The shared library exports only these. */
+#ifndef LM_API
+#if defined(LM_BUILDING_SHARED) && defined(__GNUC__)
+#define LM_API __attribute__((visibility("default")))
+#else
+#define LM_API
+#endif
+#endif
+
+#endif
