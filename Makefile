@@ -45,7 +45,7 @@ IDN_LIBS =
 endif
 LIBS = $(TLS_LIBS) $(IDN_LIBS)
 
-LIB_AREAS = core sasl smtp net
+LIB_AREAS = core sasl mime smtp net
 LIB_SRCS  = $(foreach a,$(LIB_AREAS),$(sort $(wildcard lib/$(a)/*.c)))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_PIC   = $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)

@@ -8,6 +8,7 @@
 #include "libmail/common.h"
 #include "libmail/core.h"
 #include "libmail/sasl.h"
+#include "libmail/mime.h"
 #include "libmail/smtp.h"
 #include "libmail/net.h"
 

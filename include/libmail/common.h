@@ -70,6 +70,14 @@ typedef struct {
  */
 typedef void (*lm_trace_fn)(char dir, const char *line, size_t len, void *ud);
 
+/**
+ * Pull-style data source (message bodies, attachments). Writes up to cap
+ * bytes into buf and sets *got; *got == 0 with a 0 return means the end.
+ * Returns 0, or a negative code (LM_ERR_CALLBACK if nothing better fits)
+ * that aborts the operation using it.
+ */
+typedef int (*lm_read_fn)(void *ud, unsigned char *buf, size_t cap, size_t *got);
+
 #ifdef __cplusplus
 }
 #endif
