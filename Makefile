@@ -62,7 +62,7 @@ TEST_HELPERS = $(sort $(wildcard tests/unit/helper_*.c))
 
 PCFILE = pkgconfig/libmail.pc
 
-.PHONY: all lib examples tests check unit demo install uninstall clean bench
+.PHONY: all lib examples tests check unit demo install uninstall clean
 
 all: lib $(PCFILE) examples
 
@@ -113,9 +113,6 @@ check:
 
 demo:
 	@sh tests/demo.sh
-
-bench: all
-	@sh tests/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/libmail $(DESTDIR)$(PREFIX)/lib/pkgconfig
