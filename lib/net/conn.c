@@ -1,0 +1,309 @@
+/*
+ * libmail - connection object: TCP socket with per-operation timeouts,
+ * optionally carrying TLS (tls_mbedtls.c).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net_internal.h"
+
+void *
+lm_net__alloc(const lm_allocator *a, size_t n)
+{
+	void *p;
+
+	if (a != NULL && a->alloc != NULL)
+		p = a->alloc(n, a->ud);
+	else
+		p = malloc(n);
+	if (p != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
+void
+lm_net__free(const lm_allocator *a, void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = 0;
+	if (a != NULL && a->alloc != NULL) {
+		if (a->free != NULL)
+			a->free(p, n, a->ud);
+	} else {
+		free(p);
+	}
+}
+
+long long
+lm_net__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+lm_net__set_err(lm_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->errtext, sizeof c->errtext, fmt, ap);
+	va_end(ap);
+}
+
+void
+lm_net__note(lm_trace_fn trace, void *ud, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	if (trace == NULL)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof buf)
+		n = sizeof buf - 1;
+	trace('*', buf, (size_t)n, ud);
+}
+
+/* Wait until fd is ready for ev or the deadline passes. 0, LM_ERR_TIMEOUT, LM_ERR_IO. */
+static int
+wait_fd(lm_conn *c, short ev, long long deadline)
+{
+	for (;;) {
+		struct pollfd pfd;
+		long long left = deadline - lm_net__now_ms();
+		int r;
+
+		if (left <= 0) {
+			lm_net__set_err(c, "timed out after %u ms", c->timeout_ms);
+			return LM_ERR_TIMEOUT;
+		}
+		pfd.fd = c->fd;
+		pfd.events = ev;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			lm_net__set_err(c, "poll: %s", strerror(errno));
+			return LM_ERR_IO;
+		}
+		if (r > 0)
+			return 0; /* ready, or error/hangup: the next call says */
+	}
+}
+
+int
+lm_net__raw_recv(lm_conn *c, void *buf, size_t cap, size_t *got,
+                 long long deadline)
+{
+	*got = 0;
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, cap, 0);
+		int r;
+
+		if (n > 0) {
+			*got = (size_t)n;
+			return 0;
+		}
+		if (n == 0) {
+			lm_net__set_err(c, "connection closed by peer");
+			return LM_ERR_EOF;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			lm_net__set_err(c, "recv: %s", strerror(errno));
+			return errno == ECONNRESET ? LM_ERR_EOF : LM_ERR_IO;
+		}
+		r = wait_fd(c, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+int
+lm_net__raw_send(lm_conn *c, const void *buf, size_t n, size_t *sent,
+                 long long deadline)
+{
+	*sent = 0;
+	for (;;) {
+		ssize_t k = send(c->fd, buf, n, MSG_NOSIGNAL);
+		int r;
+
+		if (k > 0) {
+			*sent = (size_t)k;
+			return 0;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			lm_net__set_err(c, "send: %s", strerror(errno));
+			return LM_ERR_IO;
+		}
+		r = wait_fd(c, POLLOUT, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* see net.h */
+int
+lm_conn_open(lm_conn **out, const char *host, unsigned port,
+             const lm_conn_opts *o)
+{
+	static const lm_conn_opts defaults = LM_CONN_OPTS_INIT;
+	char err[256];
+	lm_conn *c;
+	int fd, r;
+
+	if (out == NULL)
+		return LM_ERR_BAD_PARAM;
+	*out = NULL;
+	if (o == NULL)
+		o = &defaults;
+	if (host == NULL || *host == '\0' || o->version != LM_CONN_OPTS_VERSION)
+		return LM_ERR_BAD_PARAM;
+
+	c = lm_net__alloc(o->alloc, sizeof *c);
+	if (c == NULL)
+		return LM_ERR_NOMEM;
+	c->fd = -1;
+	if (o->alloc != NULL)
+		c->alloc = *o->alloc;
+	c->timeout_ms = o->timeout_ms ? o->timeout_ms : LM_NET_TIMEOUT_DEFAULT_MS;
+	c->trace = o->trace;
+	c->trace_ud = o->trace_ud;
+	if (o->cafile != NULL) {
+		size_t n = strlen(o->cafile) + 1;
+		c->cafile = lm_net__alloc(&c->alloc, n);
+		if (c->cafile == NULL) {
+			lm_net__free(&c->alloc, c, sizeof *c);
+			return LM_ERR_NOMEM;
+		}
+		memcpy(c->cafile, o->cafile, n);
+	}
+
+	err[0] = '\0';
+	r = lm_net__tcp_connect(host, port, c->timeout_ms, &fd, err, sizeof err,
+	                        c->trace, c->trace_ud);
+	if (r < 0) {
+		if (err[0] != '\0')
+			lm_net__note(c->trace, c->trace_ud, "%s", err);
+		if (c->cafile != NULL)
+			lm_net__free(&c->alloc, c->cafile, strlen(c->cafile) + 1);
+		lm_net__free(&c->alloc, c, sizeof *c);
+		return r;
+	}
+	c->fd = fd;
+	*out = c;
+	return 0;
+}
+
+/* see net.h */
+int
+lm_conn_start_tls(lm_conn *c, const char *host)
+{
+	int r;
+
+	if (c == NULL || host == NULL || *host == '\0')
+		return LM_ERR_BAD_PARAM;
+	if (c->tls != NULL || c->tls_failed)
+		return LM_ERR_BAD_STATE;
+	r = lm_net__tls_start(c, host);
+	if (r < 0)
+		c->tls_failed = 1;
+	return r;
+}
+
+/* see net.h */
+int
+lm_conn_is_tls(const lm_conn *c)
+{
+	return c != NULL && c->tls != NULL && !c->tls_failed;
+}
+
+/* see net.h */
+int
+lm_conn_read(lm_conn *c, void *buf, size_t cap, size_t *got)
+{
+	if (got != NULL)
+		*got = 0;
+	if (c == NULL || buf == NULL || cap == 0 || got == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (c->tls_failed)
+		return LM_ERR_BAD_STATE;
+	if (c->tls != NULL)
+		return lm_net__tls_read(c, buf, cap, got);
+	return lm_net__raw_recv(c, buf, cap, got,
+	                        lm_net__now_ms() + c->timeout_ms);
+}
+
+/* see net.h */
+int
+lm_conn_write(lm_conn *c, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	if (c == NULL || (buf == NULL && n > 0))
+		return LM_ERR_BAD_PARAM;
+	if (c->tls_failed)
+		return LM_ERR_BAD_STATE;
+	if (c->tls != NULL)
+		return lm_net__tls_write(c, buf, n);
+	while (n > 0) {
+		size_t sent;
+		int r = lm_net__raw_send(c, p, n, &sent,
+		                         lm_net__now_ms() + c->timeout_ms);
+		if (r < 0)
+			return r;
+		p += sent;
+		n -= sent;
+	}
+	return 0;
+}
+
+/* see net.h */
+const char *
+lm_conn_last_error_text(const lm_conn *c)
+{
+	return c != NULL ? c->errtext : "";
+}
+
+/* see net.h */
+void
+lm_conn_close(lm_conn *c)
+{
+	lm_allocator a;
+
+	if (c == NULL)
+		return;
+	if (c->tls != NULL)
+		lm_net__tls_close(c);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->cafile != NULL)
+		lm_net__free(&c->alloc, c->cafile, strlen(c->cafile) + 1);
+	a = c->alloc;
+	lm_net__free(&a, c, sizeof *c);
+}

@@ -1,0 +1,77 @@
+/*
+ * libmail - private declarations shared by the lib/net/ files.
+ * Never installed, never included from include/.
+ */
+#ifndef LIBMAIL_NET_INTERNAL_H
+#define LIBMAIL_NET_INTERNAL_H
+
+#include <stddef.h>
+
+#include "libmail/net.h"
+
+struct lm_net__tls;
+
+struct lm_conn {
+	int fd;
+	unsigned timeout_ms;
+	lm_allocator alloc;          /* alloc.alloc == NULL: malloc/free */
+	lm_trace_fn trace;
+	void *trace_ud;
+	char *cafile;                /* owned copy, or NULL */
+	struct lm_net__tls *tls;     /* non-NULL once TLS was started */
+	int tls_failed;              /* a handshake failed: no further I/O */
+	int io_err;                  /* LM_ERR_* set by the TLS BIO callbacks */
+	char errtext[256];
+};
+
+/* Allocation through the connection's allocator (or malloc). */
+void *lm_net__alloc(const lm_allocator *a, size_t n);
+void lm_net__free(const lm_allocator *a, void *p, size_t n);
+
+/* Monotonic clock in milliseconds. */
+long long lm_net__now_ms(void);
+
+/* Printf-style note into c->errtext. */
+void lm_net__set_err(lm_conn *c, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* Trace note ('*') if a hook is set. */
+void lm_net__note(lm_trace_fn trace, void *ud, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/*
+ * dns.c: resolve host (AF_UNSPEC) and connect to the first address that
+ * accepts, each attempt bounded by timeout_ms. On success *fd is a
+ * connected non-blocking socket. err receives a description on failure.
+ * Returns 0, LM_ERR_DNS, LM_ERR_CONNECT, LM_ERR_TIMEOUT.
+ */
+int lm_net__tcp_connect(const char *host, unsigned port, unsigned timeout_ms,
+                        int *fd, char *err, size_t errcap,
+                        lm_trace_fn trace, void *trace_ud);
+
+/*
+ * conn.c: raw socket I/O with a deadline (absolute, lm_net__now_ms()).
+ * recv: 0 with *got > 0, LM_ERR_EOF, LM_ERR_TIMEOUT, LM_ERR_IO.
+ * send: 0 with *sent > 0, LM_ERR_TIMEOUT, LM_ERR_IO.
+ */
+int lm_net__raw_recv(lm_conn *c, void *buf, size_t cap, size_t *got,
+                     long long deadline);
+int lm_net__raw_send(lm_conn *c, const void *buf, size_t n, size_t *sent,
+                     long long deadline);
+
+/* tls_mbedtls.c */
+int lm_net__tls_start(lm_conn *c, const char *host);
+int lm_net__tls_read(lm_conn *c, void *buf, size_t cap, size_t *got);
+int lm_net__tls_write(lm_conn *c, const void *buf, size_t n);
+void lm_net__tls_close(lm_conn *c);  /* close_notify (best effort) + free */
+/* Cryptographically strong random bytes (CTR_DRBG seeded from the
+ * mbedTLS entropy sources). Returns 0 or LM_ERR_TLS. */
+int lm_net__random(unsigned char *buf, size_t n);
+
+#endif

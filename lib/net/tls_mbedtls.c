@@ -1,0 +1,379 @@
+/*
+ * libmail - TLS client over mbedTLS. The only file with code that
+ * depends on the mbedTLS version (2.28 LTS and 3.6 LTS).
+ *
+ * Policy (no knobs to weaken it): TLS 1.2 minimum, certificate chain
+ * verification required, host name checked. mbedTLS 2.28 does not
+ * match IP literals against iPAddress subjectAltNames, so for an IP
+ * literal the host name check is done here in the verify callback for
+ * both versions: the leaf certificate MUST carry a matching iPAddress
+ * SAN (RFC 6125 6.2.1: IP addresses are not matched against the CN).
+ */
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <mbedtls/version.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/x509_crt.h>
+#include <mbedtls/asn1.h>
+#include <mbedtls/error.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
+
+#include "net_internal.h"
+
+/* Codes our BIO callbacks return; the real cause is in c->io_err. */
+#define LM_TLS__BIO_ERR (-0x004C)  /* MBEDTLS_ERR_NET_RECV_FAILED's value */
+
+struct lm_net__tls {
+	mbedtls_ssl_context ssl;
+	mbedtls_ssl_config conf;
+	mbedtls_x509_crt ca;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	lm_conn *conn;
+	long long deadline;          /* of the current operation */
+	int ip_len;                  /* 4 or 16 for an IP literal host, else 0 */
+	unsigned char ip[16];
+	int ip_mismatch;
+};
+
+static const char lm_tls__pers[] = "libmail-net-tls";
+
+static int
+crypto_init(void)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return LM_ERR_TLS;
+#endif
+	return 0;
+}
+
+static int
+bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct lm_net__tls *t = ctx;
+	size_t sent;
+	int r = lm_net__raw_send(t->conn, buf, len, &sent, t->deadline);
+
+	if (r < 0) {
+		t->conn->io_err = r;
+		return LM_TLS__BIO_ERR;
+	}
+	return (int)sent;
+}
+
+static int
+bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct lm_net__tls *t = ctx;
+	size_t got;
+	int r = lm_net__raw_recv(t->conn, buf, len, &got, t->deadline);
+
+	if (r == LM_ERR_EOF)
+		return 0; /* mbedTLS: 0 means the transport closed */
+	if (r < 0) {
+		t->conn->io_err = r;
+		return LM_TLS__BIO_ERR;
+	}
+	return (int)got;
+}
+
+/*
+ * Certificate check for an IP literal host: the leaf must list the
+ * address as an iPAddress ([7] OCTET STRING) subjectAltName. mbedTLS
+ * keeps every SAN entry of the leaf in subject_alt_names with its
+ * context-specific tag, whatever its type.
+ */
+static int
+verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct lm_net__tls *t = ctx;
+	const mbedtls_x509_sequence *s;
+
+	if (depth != 0 || t->ip_len == 0)
+		return 0;
+	for (s = &crt->subject_alt_names; s != NULL; s = s->next) {
+		if (s->buf.p == NULL)
+			continue;
+		if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) &&
+		    s->buf.len == (size_t)t->ip_len &&
+		    memcmp(s->buf.p, t->ip, (size_t)t->ip_len) == 0)
+			return 0;
+	}
+	t->ip_mismatch = 1;
+	*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+	return 0;
+}
+
+static void
+tls_free(lm_conn *c)
+{
+	struct lm_net__tls *t = c->tls;
+
+	if (t == NULL)
+		return;
+	mbedtls_ssl_free(&t->ssl);
+	mbedtls_ssl_config_free(&t->conf);
+	mbedtls_x509_crt_free(&t->ca);
+	mbedtls_ctr_drbg_free(&t->drbg);
+	mbedtls_entropy_free(&t->entropy);
+	lm_net__free(&c->alloc, t, sizeof *t);
+	c->tls = NULL;
+}
+
+static void
+set_mbed_err(lm_conn *c, const char *what, int ret)
+{
+	char buf[160];
+
+	mbedtls_strerror(ret, buf, sizeof buf);
+	lm_net__set_err(c, "%s: %s (-0x%04x)", what, buf, (unsigned)-ret);
+}
+
+/* Map a failed mbedTLS call to an LM_ERR code (and error text). */
+static int
+map_err(lm_conn *c, const char *what, int ret)
+{
+	if (c->io_err != 0) {
+		int r = c->io_err;
+		c->io_err = 0;
+		return r; /* text already set by the raw I/O layer */
+	}
+	if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == 0) {
+		lm_net__set_err(c, "%s: connection closed by peer", what);
+		return LM_ERR_EOF;
+	}
+	set_mbed_err(c, what, ret);
+	return LM_ERR_TLS;
+}
+
+int
+lm_net__tls_start(lm_conn *c, const char *host)
+{
+	struct lm_net__tls *t;
+	const char *cafile = c->cafile ? c->cafile : LM_NET_SYSTEM_CAFILE;
+	int ret, r;
+	uint32_t flags;
+
+	if (crypto_init() < 0) {
+		lm_net__set_err(c, "psa_crypto_init failed");
+		return LM_ERR_TLS;
+	}
+	t = lm_net__alloc(&c->alloc, sizeof *t);
+	if (t == NULL)
+		return LM_ERR_NOMEM;
+	c->tls = t;
+	t->conn = c;
+	mbedtls_ssl_init(&t->ssl);
+	mbedtls_ssl_config_init(&t->conf);
+	mbedtls_x509_crt_init(&t->ca);
+	mbedtls_ctr_drbg_init(&t->drbg);
+	mbedtls_entropy_init(&t->entropy);
+
+	if (inet_pton(AF_INET, host, t->ip) == 1)
+		t->ip_len = 4;
+	else if (inet_pton(AF_INET6, host, t->ip) == 1)
+		t->ip_len = 16;
+
+	ret = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
+	                            (const unsigned char *)lm_tls__pers,
+	                            sizeof lm_tls__pers - 1);
+	if (ret != 0) {
+		set_mbed_err(c, "random generator", ret);
+		r = LM_ERR_TLS;
+		goto fail;
+	}
+	ret = mbedtls_x509_crt_parse_file(&t->ca, cafile);
+	if (ret < 0 || t->ca.version == 0) {
+		if (ret < 0)
+			set_mbed_err(c, cafile, ret);
+		else
+			lm_net__set_err(c, "%s: no usable CA certificate", cafile);
+		r = LM_ERR_CERT;
+		goto fail;
+	}
+	ret = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+	                                  MBEDTLS_SSL_TRANSPORT_STREAM,
+	                                  MBEDTLS_SSL_PRESET_DEFAULT);
+	if (ret != 0) {
+		set_mbed_err(c, "TLS configuration", ret);
+		r = LM_ERR_TLS;
+		goto fail;
+	}
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+	                             MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+	mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
+
+	ret = mbedtls_ssl_setup(&t->ssl, &t->conf);
+	if (ret != 0) {
+		set_mbed_err(c, "TLS setup", ret);
+		r = LM_ERR_TLS;
+		goto fail;
+	}
+	/*
+	 * DNS name: SNI and mbedTLS's name check. IP literal: no SNI
+	 * (RFC 6066 3), explicitly no name for mbedTLS (3.6 refuses an
+	 * unset name), and verify_cb checks the iPAddress SAN.
+	 */
+	ret = mbedtls_ssl_set_hostname(&t->ssl, t->ip_len ? NULL : host);
+	if (ret != 0) {
+		set_mbed_err(c, "TLS host name", ret);
+		r = LM_ERR_TLS;
+		goto fail;
+	}
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+
+	t->deadline = lm_net__now_ms() + c->timeout_ms;
+	c->io_err = 0;
+	while ((ret = mbedtls_ssl_handshake(&t->ssl)) != 0) {
+		if (ret == MBEDTLS_ERR_SSL_WANT_READ ||
+		    ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		break;
+	}
+	flags = mbedtls_ssl_get_verify_result(&t->ssl);
+	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
+	    (ret != 0 && flags != 0 && flags != (uint32_t)-1)) {
+		char info[512];
+		size_t n;
+		mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
+		n = strlen(info);
+		while (n > 0 && (info[n - 1] == '\n' || info[n - 1] == ' '))
+			info[--n] = '\0';
+		for (n = 0; info[n] != '\0'; n++)
+			if (info[n] == '\n')
+				info[n] = ';';
+		if (t->ip_mismatch)
+			lm_net__set_err(c, "certificate for %s: no matching "
+			                "iPAddress subjectAltName (%s)", host, info);
+		else
+			lm_net__set_err(c, "certificate for %s: %s", host, info);
+		c->io_err = 0;
+		r = LM_ERR_CERT;
+		goto fail;
+	}
+	if (ret != 0) {
+		r = map_err(c, "TLS handshake", ret);
+		goto fail;
+	}
+	if (flags != 0) {
+		/* cannot happen with VERIFY_REQUIRED; refuse if it does */
+		lm_net__set_err(c, "certificate for %s not verified", host);
+		r = LM_ERR_CERT;
+		goto fail;
+	}
+	lm_net__note(c->trace, c->trace_ud, "TLS established: %s, %s",
+	             mbedtls_ssl_get_version(&t->ssl),
+	             mbedtls_ssl_get_ciphersuite(&t->ssl));
+	return 0;
+
+fail:
+	lm_net__note(c->trace, c->trace_ud, "%s", c->errtext);
+	tls_free(c);
+	return r;
+}
+
+int
+lm_net__tls_read(lm_conn *c, void *buf, size_t cap, size_t *got)
+{
+	struct lm_net__tls *t = c->tls;
+	int ret;
+
+	*got = 0;
+	t->deadline = lm_net__now_ms() + c->timeout_ms;
+	c->io_err = 0;
+	for (;;) {
+		ret = mbedtls_ssl_read(&t->ssl, buf, cap);
+		if (ret > 0) {
+			*got = (size_t)ret;
+			return 0;
+		}
+		if (ret == MBEDTLS_ERR_SSL_WANT_READ ||
+		    ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+		if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+			continue;
+#endif
+		return map_err(c, "TLS read", ret);
+	}
+}
+
+int
+lm_net__tls_write(lm_conn *c, const void *buf, size_t n)
+{
+	struct lm_net__tls *t = c->tls;
+	const unsigned char *p = buf;
+
+	c->io_err = 0;
+	while (n > 0) {
+		int ret;
+		t->deadline = lm_net__now_ms() + c->timeout_ms;
+		ret = mbedtls_ssl_write(&t->ssl, p, n);
+		if (ret > 0) {
+			p += ret;
+			n -= (size_t)ret;
+			continue;
+		}
+		if (ret == MBEDTLS_ERR_SSL_WANT_READ ||
+		    ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		ret = map_err(c, "TLS write", ret);
+		return ret == LM_ERR_EOF ? LM_ERR_IO : ret;
+	}
+	return 0;
+}
+
+void
+lm_net__tls_close(lm_conn *c)
+{
+	struct lm_net__tls *t = c->tls;
+	int ret, tries = 0;
+
+	if (t == NULL)
+		return;
+	t->deadline = lm_net__now_ms() + (c->timeout_ms < 2000 ? c->timeout_ms : 2000);
+	do
+		ret = mbedtls_ssl_close_notify(&t->ssl);
+	while ((ret == MBEDTLS_ERR_SSL_WANT_WRITE ||
+	        ret == MBEDTLS_ERR_SSL_WANT_READ) && ++tries < 100);
+	c->io_err = 0;
+	tls_free(c);
+}
+
+int
+lm_net__random(unsigned char *buf, size_t n)
+{
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	int ret;
+
+	if (crypto_init() < 0)
+		return LM_ERR_TLS;
+	mbedtls_entropy_init(&entropy);
+	mbedtls_ctr_drbg_init(&drbg);
+	ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+	                            (const unsigned char *)"libmail-net-rng", 15);
+	while (ret == 0 && n > 0) {
+		size_t k = n > MBEDTLS_CTR_DRBG_MAX_REQUEST ?
+		           MBEDTLS_CTR_DRBG_MAX_REQUEST : n;
+		ret = mbedtls_ctr_drbg_random(&drbg, buf, k);
+		buf += k;
+		n -= k;
+	}
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&entropy);
+	return ret == 0 ? 0 : LM_ERR_TLS;
+}
