@@ -7,38 +7,36 @@
 #   sh tests/servers/stop.sh DIR [--keep]     (--keep leaves DIR in place)
 DIR=${1:?usage: stop.sh DIR [--keep]}
 keep=${2:-}
-[ -d "$DIR/pids" ] || { [ "$keep" = --keep ] || rm -rf "$DIR"; exit 0; }
 
-children() { # direct children of pid $1
+children() { # direct children of the pids given
 	for f in /proc/[0-9]*/stat; do
-		# field 4 of stat is the parent pid; the name (field 2) may hold spaces
 		s=$(cat "$f" 2>/dev/null) || continue
-		rest=${s##*) }
-		set -- $rest
-		[ "${2:-}" = "$pid" ] && { p=${f#/proc/}; echo "${p%/stat}"; }
+		# after the name "(...)" come state and parent pid
+		set -- ${s##*) }
+		for m in $masters; do
+			[ "${2:-}" = "$m" ] && { p=${f#/proc/}; echo "${p%/stat}"; }
+		done
 	done
 }
-
 alive() { kill -0 "$1" 2>/dev/null; }
 
+masters=""
 for name in postfix dovecot; do
 	f=$DIR/pids/$name.pid
 	[ -s "$f" ] || continue
 	pid=$(tr -dc '0-9' < "$f")
-	[ -n "$pid" ] || continue
-	alive "$pid" || { rm -f "$f"; continue; }
-	kids=$(children)
-	kill -TERM "$pid" 2>/dev/null
-	i=0
-	while alive "$pid" && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	# children that outlived their master
-	i=0
-	for k in $kids; do
-		while alive "$k" && [ "$i" -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-		alive "$k" && kill -KILL "$k" 2>/dev/null
-	done
-	rm -f "$f"
+	[ -n "$pid" ] && alive "$pid" && masters="$masters $pid"
 done
+
+if [ -n "$masters" ]; then
+	kids=$(children)
+	for m in $masters; do kill -TERM "$m" 2>/dev/null; done
+	i=0
+	for p in $masters $kids; do
+		while alive "$p" && [ "$i" -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+		alive "$p" && kill -KILL "$p" 2>/dev/null
+	done
+fi
+rm -f "$DIR/pids/postfix.pid" "$DIR/pids/dovecot.pid"
 [ "$keep" = --keep ] || rm -rf "$DIR"
 exit 0
