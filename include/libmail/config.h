@@ -22,6 +22,24 @@
 #define LM_SMTP_REPLY_LINES_MAX 256
 #endif
 
+/** Largest SASL server challenge (decoded bytes) a mechanism accepts;
+ *  anything longer is LM_ERR_SASL. */
+#ifndef LM_SASL_CHALLENGE_MAX
+#define LM_SASL_CHALLENGE_MAX 4096
+#endif
+
+/** Highest SCRAM iteration count (i=) accepted from a server. Each
+ *  iteration costs one HMAC, so this bounds the CPU a hostile server can
+ *  make the client spend. RFC 7677 asks for at least 4096. */
+#ifndef LM_SASL_SCRAM_MAX_ITER
+#define LM_SASL_SCRAM_MAX_ITER 1000000
+#endif
+
+/** Length of the SCRAM client nonce in printable characters (>= 24). */
+#ifndef LM_SASL_SCRAM_NONCE_LEN
+#define LM_SASL_SCRAM_NONCE_LEN 24
+#endif
+
 /** Marks a public function. The shared library exports only these. */
 #ifndef LM_API
 #if defined(LM_BUILDING_SHARED) && defined(__GNUC__)
