@@ -3,6 +3,8 @@
  * and port assignments (RFC 8314 section 7, RFC 6409, RFC 5092/RFC 2384
  * for ";AUTH="), and RFC 3986 syntax, worked out by hand.
  */
+/* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
+#define _DEFAULT_SOURCE 1
 #include <string.h>
 
 #include "libmail/net.h"

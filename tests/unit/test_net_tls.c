@@ -1,0 +1,501 @@
+/*
+ * TLS and connection tests against `openssl s_server` on loopback, with
+ * a throw-away CA made by `openssl req` in a temporary directory.
+ *
+ * Expected outcomes follow from how the certificates are made (which CA
+ * signed them, which names they carry) and from the TLS versions the
+ * server is limited to; openssl is the independent peer.
+ */
+/* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
+#define _DEFAULT_SOURCE 1
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmail/net.h"
+#include "test.h"
+
+static char dir[64];
+static int have_openssl;
+
+static int
+sh(const char *fmt, const char *a)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof cmd, fmt, a, a, a, a, a, a, a, a, a, a, a, a);
+	return system(cmd);
+}
+
+static void
+path(char *out, size_t cap, const char *name)
+{
+	snprintf(out, cap, "%s/%s", dir, name);
+}
+
+/* A free loopback port (bind to 0, read it back, release it). */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+		close(fd);
+		return 0;
+	}
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+can_connect(unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	return r == 0;
+}
+
+/* Start `openssl s_server -rev` on 127.0.0.1:port with extra args. */
+static pid_t
+start_server(unsigned port, const char *cert, const char *key,
+             const char *const *extra)
+{
+	char acc[32], certp[128], keyp[128];
+	const char *argv[16];
+	pid_t pid;
+	int i, n = 0;
+
+	snprintf(acc, sizeof acc, "127.0.0.1:%u", port);
+	path(certp, sizeof certp, cert);
+	path(keyp, sizeof keyp, key);
+	argv[n++] = "openssl";
+	argv[n++] = "s_server";
+	argv[n++] = "-accept";
+	argv[n++] = acc;
+	argv[n++] = "-cert";
+	argv[n++] = certp;
+	argv[n++] = "-key";
+	argv[n++] = keyp;
+	argv[n++] = "-rev";
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 15; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		FILE *f = freopen("/dev/null", "w", stdout);
+		(void)f;
+		f = freopen("/dev/null", "w", stderr);
+		f = freopen("/dev/null", "r", stdin);
+		execvp("openssl", (char *const *)(void *)argv);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		struct timespec ts = { 0, 50 * 1000000L };
+		if (can_connect(port))
+			return pid;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static void
+stop_server(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static int
+make_pki(void)
+{
+	static const char *script =
+	    "cd %s && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+	    " -nodes -keyout ca.key -out ca.crt -days 2 -subj '/CN=libmail test CA' "
+	    " -addext basicConstraints=critical,CA:TRUE "
+	    " -addext keyUsage=critical,keyCertSign,cRLSign >/dev/null 2>&1 && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+	    " -nodes -keyout other.key -out other.crt -days 2 -subj '/CN=other CA' "
+	    " -addext basicConstraints=critical,CA:TRUE "
+	    " -addext keyUsage=critical,keyCertSign,cRLSign >/dev/null 2>&1 && "
+	    "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+	    " -nodes -keyout srv.key -out srv.csr -subj '/CN=localhost' >/dev/null 2>&1 && "
+	    "printf 'subjectAltName=DNS:localhost,DNS:mail.test,IP:127.0.0.1,IP:::1\\n"
+	    "basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > srv.ext && "
+	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    " -out srv.crt -days 2 -extfile srv.ext >/dev/null 2>&1 && "
+	    /* a certificate with DNS names only: must not match an IP literal */
+	    "printf 'subjectAltName=DNS:localhost,DNS:127.0.0.1\\n' > dns.ext && "
+	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    " -out dns.crt -days 2 -extfile dns.ext >/dev/null 2>&1";
+
+	return sh(script, dir) == 0;
+}
+
+static int
+open_local(lm_conn **c, const char *host, unsigned port, const char *ca,
+           unsigned timeout_ms)
+{
+	lm_conn_opts o = LM_CONN_OPTS_INIT;
+	char cafile[128];
+
+	path(cafile, sizeof cafile, ca);
+	o.cafile = cafile;
+	o.timeout_ms = timeout_ms;
+	return lm_conn_open(c, host, port, &o);
+}
+
+static void
+t_tls_good_dns_name(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+	char buf[64];
+	size_t got = 0, have = 0;
+	int r;
+
+	if (!have_openssl)
+		return;
+	pid = start_server(port, "srv.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	/* "localhost" may resolve to ::1 first; the server listens on
+	 * 127.0.0.1 only, so this also checks the fallback */
+	LM_CHECK_EQ(open_local(&c, "localhost", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		r = lm_conn_start_tls(c, "localhost");
+		if (r != 0)
+			printf("  %s\n", lm_conn_last_error_text(c));
+		LM_CHECK_EQ(r, 0);
+		LM_CHECK_EQ(lm_conn_is_tls(c), 1);
+		LM_CHECK_EQ(lm_conn_write(c, "hello\n", 6), 0);
+		/* s_server -rev sends each line back reversed */
+		while (have < 5) {
+			r = lm_conn_read(c, buf + have, sizeof buf - have, &got);
+			if (r != 0)
+				break;
+			have += got;
+		}
+		LM_CHECK(have >= 5);
+		LM_CHECK_MEM(buf, "olleh", 5);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
+t_tls_good_ip_literal(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+	int r;
+
+	if (!have_openssl)
+		return;
+	pid = start_server(port, "srv.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		r = lm_conn_start_tls(c, "127.0.0.1");
+		if (r != 0)
+			printf("  %s\n", lm_conn_last_error_text(c));
+		LM_CHECK_EQ(r, 0);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
+t_tls_wrong_host(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+
+	if (!have_openssl)
+		return;
+	pid = start_server(port, "srv.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	/* DNS name not in the certificate */
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "wrong.test"), LM_ERR_CERT);
+		LM_CHECK(strstr(lm_conn_last_error_text(c), "CN") != NULL);
+		LM_CHECK_EQ(lm_conn_is_tls(c), 0);
+		/* no I/O after a failed handshake */
+		LM_CHECK_EQ(lm_conn_write(c, "x", 1), LM_ERR_BAD_STATE);
+		lm_conn_close(c);
+	}
+	/* IP literal not in the certificate */
+	c = NULL;
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "127.0.0.2"), LM_ERR_CERT);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
+t_tls_ip_needs_ip_san(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+
+	if (!have_openssl)
+		return;
+	/* the name "127.0.0.1" as a dNSName is not an iPAddress SAN */
+	pid = start_server(port, "dns.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "127.0.0.1"), LM_ERR_CERT);
+		lm_conn_close(c);
+	}
+	c = NULL;
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), 0);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
+t_tls_unknown_ca(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+
+	if (!have_openssl)
+		return;
+	pid = start_server(port, "srv.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "other.crt", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_CERT);
+		LM_CHECK(lm_conn_last_error_text(c)[0] != '\0');
+		lm_conn_close(c);
+	}
+	/* the system store does not know the throw-away CA either */
+	c = NULL;
+	{
+		lm_conn_opts o = LM_CONN_OPTS_INIT;
+		o.timeout_ms = 5000;
+		LM_CHECK_EQ(lm_conn_open(&c, "127.0.0.1", port, &o), 0);
+		if (c != NULL) {
+			LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_CERT);
+			lm_conn_close(c);
+		}
+	}
+	stop_server(pid);
+}
+
+static void
+t_tls_old_version(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+
+	if (!have_openssl)
+		return;
+	/* TLS 1.1 only (OpenSSL 3 needs security level 0 for it) */
+	{
+		static const char *const old[] = { "-tls1_1", "-cipher",
+		                                   "DEFAULT@SECLEVEL=0", NULL };
+		pid = start_server(port, "srv.crt", "srv.key", old);
+	}
+	LM_CHECK(pid > 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_TLS);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
+t_tls_missing_cafile(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+
+	if (!have_openssl)
+		return;
+	pid = start_server(port, "srv.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "does-not-exist.pem", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_CERT);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
+t_conn_refused(void)
+{
+	unsigned port = free_port();
+	lm_conn *c = NULL;
+
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 2000), LM_ERR_CONNECT);
+	LM_CHECK(c == NULL);
+}
+
+static void
+t_conn_timeouts(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	lm_conn *c = NULL;
+	char buf[16];
+	size_t got = 1;
+	long t0;
+
+	/* a listener that never accepts: the kernel completes the TCP
+	 * handshake, then nothing is ever said */
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	LM_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
+	LM_CHECK(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
+	LM_CHECK(listen(lfd, 4) == 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 300), 0);
+	if (c != NULL) {
+		t0 = (long)time(NULL);
+		LM_CHECK_EQ(lm_conn_read(c, buf, sizeof buf, &got), LM_ERR_TIMEOUT);
+		LM_CHECK_EQ(got, 0);
+		LM_CHECK(time(NULL) - t0 < 3);
+		lm_conn_close(c);
+	}
+	c = NULL;
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 300), 0);
+	if (c != NULL && have_openssl) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_TIMEOUT);
+	}
+	lm_conn_close(c);
+	close(lfd);
+}
+
+static void
+t_conn_eof(void)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), afd;
+	lm_conn *c = NULL;
+	char buf[16];
+	size_t got;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	LM_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
+	LM_CHECK(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
+	LM_CHECK(listen(lfd, 4) == 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 2000), 0);
+	afd = accept(lfd, NULL, NULL);
+	LM_CHECK(afd >= 0);
+	LM_CHECK(write(afd, "220 hi\r\n", 8) == 8);
+	close(afd);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_read(c, buf, sizeof buf, &got), 0);
+		LM_CHECK_EQ(got, 8);
+		LM_CHECK_EQ(lm_conn_read(c, buf, sizeof buf, &got), LM_ERR_EOF);
+		/* writing to a closed peer: an error, never SIGPIPE */
+		{
+			int i, r = 0;
+			for (i = 0; i < 20 && r == 0; i++)
+				r = lm_conn_write(c, "QUIT\r\n", 6);
+			LM_CHECK_EQ(r, LM_ERR_IO);
+		}
+		lm_conn_close(c);
+	}
+	close(lfd);
+}
+
+static void
+t_conn_bad_params(void)
+{
+	lm_conn *c = (lm_conn *)&c;
+	lm_conn_opts o = LM_CONN_OPTS_INIT;
+
+	LM_CHECK_EQ(lm_conn_open(&c, "", 25, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK(c == NULL);
+	LM_CHECK_EQ(lm_conn_open(&c, "127.0.0.1", 0, NULL), LM_ERR_BAD_PARAM);
+	o.version = 99;
+	LM_CHECK_EQ(lm_conn_open(&c, "127.0.0.1", 25, &o), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_conn_open(NULL, "127.0.0.1", 25, NULL), LM_ERR_BAD_PARAM);
+	lm_conn_close(NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const lm_test tests[] = {
+		LM_TEST(t_tls_good_dns_name),
+		LM_TEST(t_tls_good_ip_literal),
+		LM_TEST(t_tls_wrong_host),
+		LM_TEST(t_tls_ip_needs_ip_san),
+		LM_TEST(t_tls_unknown_ca),
+		LM_TEST(t_tls_old_version),
+		LM_TEST(t_tls_missing_cafile),
+		LM_TEST(t_conn_refused),
+		LM_TEST(t_conn_timeouts),
+		LM_TEST(t_conn_eof),
+		LM_TEST(t_conn_bad_params),
+	};
+	int rc;
+
+	signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would kill the test */
+	strcpy(dir, "/tmp/lm-tls-XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	have_openssl = system("openssl version >/dev/null 2>&1") == 0;
+	if (!have_openssl)
+		printf("SKIP TLS tests: openssl is not installed\n");
+	else if (!make_pki()) {
+		printf("FAIL: could not make the test certificates with openssl\n");
+		return 1;
+	}
+	rc = lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
+	sh("rm -rf %s", dir);
+	return rc;
+}
