@@ -1,0 +1,792 @@
+/*
+ * libmail - streaming message composer (see mime.h).
+ *
+ * The output is a sequence of sections: the message header, then for
+ * multipart messages a part header and a body per part, then the
+ * closing delimiter. Header sections are rendered by deterministic
+ * functions into a window of the virtual output (lm_mime__w), so they
+ * need no per-token state; bodies are encoded from their source one
+ * byte or one base64 line at a time. Everything goes through the fixed
+ * stage buffer, from which lm_mime_compose_read() copies.
+ */
+#include <string.h>
+
+#include "libmail/core.h"
+#include "libmail/mime.h"
+#include "internal.h"
+
+enum {
+	PH_HEAD = 1,    /* the message header and the blank line */
+	PH_PART_HEAD,   /* delimiter and header of part m->part */
+	PH_BODY,        /* body of the current part (or the message) */
+	PH_CLOSE,       /* closing delimiter / final CRLF */
+	PH_DONE
+};
+
+enum { CTE_7BIT = 1, CTE_QP, CTE_B64 };
+
+/* Room kept free in the stage before encoding one more input byte:
+ * a base64 line with its CRLF (78), or a quoted-printable worst case
+ * (pending space, "=0D", soft break, "=XX", hard break). */
+#define LM_MIME__BODY_ROOM 96
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Header text: no CR, LF (NUL ends the C string), well-formed UTF-8. */
+static int
+ok_text(const char *s)
+{
+	size_t n;
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (memchr(s, '\r', n) || memchr(s, '\n', n))
+		return 0;
+	return lm_mime__utf8_valid(s, n);
+}
+
+static int
+ok_addr(const char *a)
+{
+	size_t n, i, at = 0, nat = 0;
+	if (a == NULL)
+		return 0;
+	n = strlen(a);
+	if (n < 3 || n > 254 || !lm_mime__utf8_valid(a, n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+		if (c < 0x21 || c == 0x7F || strchr("<>,;()\"\\", c) != NULL)
+			return 0;
+		if (c == '@') {
+			at = i;
+			nat++;
+		}
+	}
+	return nat >= 1 && at > 0 && at + 1 < n && a[0] != '@';
+}
+
+static int
+ok_mailbox(const lm_mime_mailbox *mb)
+{
+	return ok_addr(mb->addr) && (mb->name == NULL || ok_text(mb->name));
+}
+
+static int
+ok_msgid(const char *s)
+{
+	size_t n = strlen(s), i;
+	const char *at = strchr(s, '@');
+	if (n == 0 || n > 250 || at == NULL || at == s || at[1] == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x21 || c > 0x7E || c == '<' || c == '>')
+			return 0;
+	}
+	return 1;
+}
+
+/* Printable ASCII and tabs, no white-space-free run over maxrun. */
+static int
+ok_raw(const char *s, size_t maxrun)
+{
+	size_t run = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == ' ' || c == '\t') {
+			run = 0;
+			continue;
+		}
+		if (c < 0x21 || c > 0x7E || ++run > maxrun)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+ok_ctype(const char *s)
+{
+	const char *slash = strchr(s, '/'), *semi = strchr(s, ';');
+	if (s[0] == 0 || s[0] == ' ' || s[0] == '/' || slash == NULL ||
+	    (semi != NULL && semi < slash) || slash[1] == 0 || slash[1] == ';')
+		return 0;
+	return strlen(s) <= 900 && ok_raw(s, 200);
+}
+
+static int
+ieq(const char *a, size_t n, const char *b)
+{
+	size_t i;
+	if (strlen(b) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = a[i], d = b[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (d >= 'A' && d <= 'Z')
+			d = (char)(d - 'A' + 'a');
+		if (c != d)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+ok_extra(const char *h)
+{
+	static const char *const own[] = {
+		"Date", "From", "To", "Cc", "Bcc", "Subject", "Message-ID",
+		"MIME-Version", "Content-Type", "Content-Transfer-Encoding",
+		"Content-Disposition"
+	};
+	const char *colon;
+	size_t n, i;
+
+	if (h == NULL || (colon = strchr(h, ':')) == NULL)
+		return 0;
+	n = (size_t)(colon - h);
+	if (n == 0 || n > 76)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)h[i] < 0x21 || (unsigned char)h[i] > 0x7E)
+			return 0;
+	for (i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (ieq(h, n, own[i]))
+			return 0;
+	return ok_raw(colon + 1, 900);
+}
+
+static int
+validate(const lm_mime_compose_opts *o)
+{
+	size_t i;
+	char date[LM_MIME_DATE_LEN + 1];
+
+	if (o->version != LM_MIME_COMPOSE_VERSION)
+		return LM_ERR_BAD_PARAM;
+	if (!ok_mailbox(&o->from))
+		return LM_ERR_BAD_PARAM;
+	if ((o->nto && o->to == NULL) || (o->ncc && o->cc == NULL) ||
+	    (o->natt && o->att == NULL) || (o->nextra && o->extra_headers == NULL))
+		return LM_ERR_BAD_PARAM;
+	for (i = 0; i < o->nto; i++)
+		if (!ok_mailbox(&o->to[i]))
+			return LM_ERR_BAD_PARAM;
+	for (i = 0; i < o->ncc; i++)
+		if (!ok_mailbox(&o->cc[i]))
+			return LM_ERR_BAD_PARAM;
+	if (o->subject != NULL && !ok_text(o->subject))
+		return LM_ERR_BAD_PARAM;
+	if (o->message_id != NULL && !ok_msgid(o->message_id))
+		return LM_ERR_BAD_PARAM;
+	if (lm_mime_date_format(o->date, o->tz_offset_min, date, sizeof date, NULL) != 0)
+		return LM_ERR_BAD_PARAM;
+	if ((o->text != NULL && o->text_read != NULL) ||
+	    (o->text == NULL && o->text_len > 0))
+		return LM_ERR_BAD_PARAM;
+	for (i = 0; i < o->natt; i++) {
+		const lm_mime_attachment *a = &o->att[i];
+		if (a->read == NULL)
+			return LM_ERR_BAD_PARAM;
+		if (a->filename != NULL && !ok_text(a->filename))
+			return LM_ERR_BAD_PARAM;
+		if (a->content_type != NULL && !ok_ctype(a->content_type))
+			return LM_ERR_BAD_PARAM;
+	}
+	for (i = 0; i < o->nextra; i++)
+		if (!ok_extra(o->extra_headers[i]))
+			return LM_ERR_BAD_PARAM;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Choosing the text encoding                                          */
+/* ------------------------------------------------------------------ */
+
+static int
+contains(const unsigned char *h, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+	if (k == 0 || k > n)
+		return 0;
+	for (i = 0; i + k <= n; i++)
+		if (h[i] == (unsigned char)needle[0] && memcmp(h + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+choose_cte(const unsigned char *t, size_t n, const char *boundary)
+{
+	size_t i, line = 0, bad = 0, lfs = 0, qp, b64;
+	int seven = 1;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = t[i];
+		if (c == '\n') {
+			if (line > 998)
+				seven = 0;
+			line = 0;
+			if (i == 0 || t[i - 1] != '\r')
+				lfs++;
+			continue;
+		}
+		if (c == '\r' && i + 1 < n && t[i + 1] == '\n')
+			continue;
+		line++;
+		if (c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7F) {
+			seven = 0;
+			bad++;
+		} else if (c == '=') {
+			bad++;
+		}
+	}
+	if (line > 998)
+		seven = 0;
+	if (seven && boundary != NULL && contains(t, n, boundary))
+		seven = 0;
+	if (seven)
+		return CTE_7BIT;
+	qp = n + 2 * bad + n / 25;
+	b64 = (n + lfs + 2) / 3 * 4;
+	b64 += b64 / 76 * 2;
+	return qp <= b64 ? CTE_QP : CTE_B64;
+}
+
+/* ------------------------------------------------------------------ */
+/* Header sections                                                     */
+/* ------------------------------------------------------------------ */
+
+static int
+multipart(const lm_mime_compose *m)
+{
+	return m->o.natt > 0;
+}
+
+static size_t
+nparts(const lm_mime_compose *m)
+{
+	return m->o.natt + (m->has_text ? 1 : 0);
+}
+
+static const char *
+cte_name(int cte)
+{
+	return cte == CTE_7BIT ? "7bit" : cte == CTE_QP ? "quoted-printable" : "base64";
+}
+
+static void
+w_list(lm_mime__w *w, const char *field, const lm_mime_mailbox *mb, size_t n)
+{
+	size_t i;
+	if (n == 0)
+		return;
+	lm_mime__w_field(w, field);
+	for (i = 0; i < n; i++) {
+		lm_mime__w_mailbox(w, mb[i].name, mb[i].addr, i + 1 < n ? 1 : 0);
+		if (i + 1 < n)
+			lm_mime__w_put(w, ",", 1);
+	}
+	lm_mime__w_end(w);
+}
+
+static void
+render_head(const lm_mime_compose *m, lm_mime__w *w)
+{
+	const lm_mime_compose_opts *o = &m->o;
+	char date[LM_MIME_DATE_LEN + 1];
+	size_t i;
+
+	(void)lm_mime_date_format(o->date, o->tz_offset_min, date, sizeof date, NULL);
+	lm_mime__w_field(w, "Date");
+	lm_mime__w_put(w, " ", 1);
+	lm_mime__w_str(w, date);
+	lm_mime__w_end(w);
+	w_list(w, "From", &o->from, 1);
+	w_list(w, "To", o->to, o->nto);
+	w_list(w, "Cc", o->cc, o->ncc);
+	if (o->subject != NULL) {
+		lm_mime__w_field(w, "Subject");
+		lm_mime__w_text(w, o->subject);
+		lm_mime__w_end(w);
+	}
+	if (o->message_id != NULL) {
+		lm_mime__w_field(w, "Message-ID");
+		lm_mime__w_sep(w, strlen(o->message_id) + 2, LM_MIME__FOLD);
+		lm_mime__w_put(w, "<", 1);
+		lm_mime__w_str(w, o->message_id);
+		lm_mime__w_put(w, ">", 1);
+		lm_mime__w_end(w);
+	}
+	lm_mime__w_str(w, "MIME-Version: 1.0\r\n");
+	for (i = 0; i < o->nextra; i++) {
+		const char *h = o->extra_headers[i];
+		const char *colon = strchr(h, ':');
+		lm_mime__w_put(w, h, (size_t)(colon - h) + 1);
+		w->tok = 0;
+		lm_mime__w_raw(w, colon + 1);
+		lm_mime__w_end(w);
+	}
+	if (multipart(m)) {
+		lm_mime__w_str(w, "Content-Type: multipart/mixed;");
+		w->tok = 1;
+		lm_mime__w_sep(w, 11 + strlen(m->boundary), LM_MIME__FOLD);
+		lm_mime__w_str(w, "boundary=\"");
+		lm_mime__w_str(w, m->boundary);
+		lm_mime__w_str(w, "\"\r\n");
+	} else {
+		lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
+		lm_mime__w_str(w, "Content-Transfer-Encoding: ");
+		lm_mime__w_str(w, cte_name(m->cte));
+		lm_mime__w_str(w, "\r\n");
+	}
+	lm_mime__w_str(w, "\r\n");
+}
+
+/* The attachment of part number p, or NULL for the text part. */
+static const lm_mime_attachment *
+part_att(const lm_mime_compose *m, size_t p)
+{
+	if (m->has_text)
+		return p == 0 ? NULL : &m->o.att[p - 1];
+	return &m->o.att[p];
+}
+
+static void
+render_part_head(const lm_mime_compose *m, lm_mime__w *w)
+{
+	const lm_mime_attachment *a = part_att(m, m->part);
+
+	if (m->part > 0)
+		lm_mime__w_str(w, "\r\n");
+	lm_mime__w_str(w, "--");
+	lm_mime__w_str(w, m->boundary);
+	lm_mime__w_str(w, "\r\n");
+	if (a == NULL) {
+		lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
+		lm_mime__w_str(w, "Content-Transfer-Encoding: ");
+		lm_mime__w_str(w, cte_name(m->cte));
+		lm_mime__w_str(w, "\r\n\r\n");
+		return;
+	}
+	lm_mime__w_field(w, "Content-Type");
+	lm_mime__w_put(w, " ", 1);
+	if (a->content_type != NULL)
+		lm_mime__w_raw(w, a->content_type);
+	else
+		lm_mime__w_str(w, lm_mime_guess_type(a->filename));
+	w->tok = 1;
+	if (a->filename != NULL && a->filename[0] != 0)
+		lm_mime__w_fileparam(w, a->filename, 0);
+	lm_mime__w_end(w);
+	lm_mime__w_str(w, "Content-Transfer-Encoding: base64\r\n");
+	lm_mime__w_str(w, "Content-Disposition: attachment");
+	w->tok = 1;
+	if (a->filename != NULL && a->filename[0] != 0)
+		lm_mime__w_fileparam(w, a->filename, 1);
+	lm_mime__w_end(w);
+	lm_mime__w_str(w, "\r\n");
+}
+
+static void
+render_close(const lm_mime_compose *m, lm_mime__w *w)
+{
+	if (multipart(m)) {
+		lm_mime__w_str(w, "\r\n--");
+		lm_mime__w_str(w, m->boundary);
+		lm_mime__w_str(w, "--\r\n");
+	} else if (!m->bol) {
+		lm_mime__w_str(w, "\r\n");
+	}
+}
+
+/* Render a header section into the stage, continuing where the last
+ * call stopped. Returns 1 when the section is complete. */
+static int
+render(lm_mime_compose *m, void (*fn)(const lm_mime_compose *, lm_mime__w *))
+{
+	lm_mime__w w;
+
+	lm_mime__w_init(&w, m->stage, sizeof m->stage, m->skip);
+	fn(m, &w);
+	m->slen = w.len;
+	m->spos = 0;
+	if (w.total <= m->skip + w.cap) {
+		m->skip = 0;
+		return 1;
+	}
+	m->skip += w.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Bodies                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+body_start(lm_mime_compose *m)
+{
+	const lm_mime_attachment *a = multipart(m) ? part_att(m, m->part) : NULL;
+
+	m->src_read = NULL;
+	m->src_ud = NULL;
+	m->src_mem = NULL;
+	m->src_len = 0;
+	m->src_off = 0;
+	m->src_eof = 0;
+	m->nline = 0;
+	m->col = 0;
+	m->pend_ws = 0;
+	m->pend_cr = 0;
+	m->bol = 1;
+	if (a == NULL) {
+		m->enc = m->cte;
+		m->crlf = 1;
+		if (m->o.text_read != NULL) {
+			m->src_read = m->o.text_read;
+			m->src_ud = m->o.text_ud;
+		} else {
+			m->src_mem = (const unsigned char *)m->o.text;
+			m->src_len = m->o.text_len;
+			m->src_eof = 1;
+		}
+	} else {
+		m->enc = CTE_B64;
+		m->crlf = 0;
+		m->src_read = a->read;
+		m->src_ud = a->ud;
+	}
+}
+
+static void
+out(lm_mime_compose *m, const void *p, size_t n)
+{
+	memcpy(m->stage + m->slen, p, n);
+	m->slen += n;
+	m->bol = ((const unsigned char *)p)[n - 1] == '\n';
+}
+
+/* Base64: one 76-character line from line[0..n); lines are separated
+ * (not terminated) by CRLF, the delimiter or final CRLF ends the last. */
+static void
+b64_line(lm_mime_compose *m, const unsigned char *p, size_t n)
+{
+	char enc[80];
+	size_t got = 0;
+
+	if (m->col) /* a line was written before */
+		out(m, "\r\n", 2);
+	(void)lm_b64_encode(p, n, enc, sizeof enc, &got);
+	out(m, enc, got);
+	m->col = 1;
+}
+
+static void
+b64_push(lm_mime_compose *m, unsigned char c)
+{
+	m->line[m->nline++] = c;
+	if (m->nline == sizeof m->line) {
+		b64_line(m, m->line, m->nline);
+		m->nline = 0;
+	}
+}
+
+static const char lm_mime__hexu[] = "0123456789ABCDEF";
+
+/* Quoted-printable token of 1 or 3 characters, with a soft line break
+ * first when the line would pass 76 (75 plus the '='). */
+static void
+qp_tok(lm_mime_compose *m, const char *t, size_t n)
+{
+	if (m->col + n > 75) {
+		out(m, "=\r\n", 3);
+		m->col = 0;
+	}
+	out(m, t, n);
+	m->col += n;
+}
+
+static void
+qp_enc(lm_mime_compose *m, unsigned char c)
+{
+	char e[3];
+	e[0] = '=';
+	e[1] = lm_mime__hexu[c >> 4];
+	e[2] = lm_mime__hexu[c & 15];
+	qp_tok(m, e, 3);
+}
+
+/* Resolve a pending space or tab: literal when more text follows on
+ * the line, encoded when it would end the line (RFC 2045 6.7 (3)). */
+static void
+qp_ws(lm_mime_compose *m, int at_eol)
+{
+	if (m->pend_ws) {
+		char c = (char)m->pend_ws;
+		m->pend_ws = 0;
+		if (at_eol)
+			qp_enc(m, (unsigned char)c);
+		else
+			qp_tok(m, &c, 1);
+	}
+}
+
+/* A pending CR that turned out not to start a CRLF. */
+static void
+qp_bare_cr(lm_mime_compose *m)
+{
+	if (m->pend_cr) {
+		m->pend_cr = 0;
+		qp_ws(m, 0);
+		qp_enc(m, '\r');
+	}
+}
+
+static void
+qp_byte(lm_mime_compose *m, unsigned char c)
+{
+	if (c == '\n') {
+		m->pend_cr = 0;
+		qp_ws(m, 1);
+		out(m, "\r\n", 2);
+		m->col = 0;
+		return;
+	}
+	qp_bare_cr(m);
+	if (c == '\r') {
+		m->pend_cr = 1;
+		return;
+	}
+	if (c == ' ' || c == '\t') {
+		qp_ws(m, 0);
+		m->pend_ws = c;
+		return;
+	}
+	qp_ws(m, 0);
+	if (c >= 33 && c <= 126 && c != '=') {
+		char ch = (char)c;
+		qp_tok(m, &ch, 1);
+	} else {
+		qp_enc(m, c);
+	}
+}
+
+static void
+body_byte(lm_mime_compose *m, unsigned char c)
+{
+	switch (m->enc) {
+	case CTE_7BIT:
+		if (c == '\n' && !m->pend_cr)
+			out(m, "\r\n", 2);
+		else
+			out(m, &c, 1);
+		m->pend_cr = c == '\r';
+		break;
+	case CTE_QP:
+		qp_byte(m, c);
+		break;
+	default:
+		if (m->crlf && c == '\n' && !m->pend_cr)
+			b64_push(m, '\r');
+		b64_push(m, c);
+		m->pend_cr = c == '\r';
+		break;
+	}
+}
+
+static void
+body_flush(lm_mime_compose *m)
+{
+	if (m->enc == CTE_QP) {
+		if (m->pend_cr) {
+			qp_bare_cr(m);
+		}
+		qp_ws(m, 1);
+	} else if (m->enc == CTE_B64 && m->nline > 0) {
+		b64_line(m, m->line, m->nline);
+		m->nline = 0;
+	}
+}
+
+/* Fill the stage from the body source. Returns 1 when the body is
+ * complete, 0 when there is more, or a callback's error. */
+static int
+body_step(lm_mime_compose *m)
+{
+	for (;;) {
+		if (sizeof m->stage - m->slen < LM_MIME__BODY_ROOM)
+			return 0;
+		if (m->src_off == m->src_len) {
+			size_t got = 0;
+			int r;
+			if (m->src_eof || m->src_read == NULL) {
+				body_flush(m);
+				return 1;
+			}
+			r = m->src_read(m->src_ud, m->in, sizeof m->in, &got);
+			if (r < 0)
+				return r;
+			if (r > 0 || got > sizeof m->in)
+				return LM_ERR_CALLBACK;
+			if (got == 0) {
+				m->src_eof = 1;
+				continue;
+			}
+			m->src_mem = m->in;
+			m->src_len = got;
+			m->src_off = 0;
+			continue;
+		}
+		if (m->enc == CTE_B64 && !m->crlf && m->nline == 0 &&
+		    m->src_len - m->src_off >= sizeof m->line) {
+			b64_line(m, m->src_mem + m->src_off, sizeof m->line);
+			m->src_off += sizeof m->line;
+			continue;
+		}
+		body_byte(m, m->src_mem[m->src_off++]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Driver                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Produce the next piece of output into the (empty) stage. */
+static int
+step(lm_mime_compose *m)
+{
+	int r;
+
+	m->slen = 0;
+	m->spos = 0;
+	switch (m->phase) {
+	case PH_HEAD:
+		if (render(m, render_head)) {
+			if (multipart(m)) {
+				m->part = 0;
+				m->phase = PH_PART_HEAD;
+			} else {
+				m->phase = PH_BODY;
+				body_start(m);
+			}
+		}
+		return 0;
+	case PH_PART_HEAD:
+		if (render(m, render_part_head)) {
+			m->phase = PH_BODY;
+			body_start(m);
+		}
+		return 0;
+	case PH_BODY:
+		r = body_step(m);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			if (multipart(m) && ++m->part < nparts(m))
+				m->phase = PH_PART_HEAD;
+			else
+				m->phase = PH_CLOSE;
+		}
+		return 0;
+	case PH_CLOSE:
+		if (render(m, render_close))
+			m->phase = PH_DONE;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* see mime.h */
+int
+lm_mime_compose_init(lm_mime_compose *m, const lm_mime_compose_opts *o)
+{
+	int r;
+	size_t i;
+
+	if (m == NULL)
+		return LM_ERR_BAD_PARAM;
+	memset(m, 0, sizeof *m);
+	if (o == NULL) {
+		m->err = LM_ERR_BAD_PARAM;
+		return m->err;
+	}
+	r = validate(o);
+	if (r != 0) {
+		m->err = r;
+		return r;
+	}
+	m->o = *o;
+	m->boundary[0] = '=';
+	m->boundary[1] = '_';
+	for (i = 0; i < sizeof o->boundary_seed; i++) {
+		m->boundary[2 + 2 * i] = lm_mime__hexu[o->boundary_seed[i] >> 4];
+		m->boundary[3 + 2 * i] = lm_mime__hexu[o->boundary_seed[i] & 15];
+	}
+	m->boundary[2 + 2 * sizeof o->boundary_seed] = 0;
+	m->has_text = o->text != NULL || o->text_read != NULL || o->natt == 0;
+	if (o->text_read != NULL)
+		m->cte = CTE_QP;
+	else
+		m->cte = choose_cte((const unsigned char *)o->text, o->text_len,
+		                    o->natt > 0 ? m->boundary : NULL);
+	m->phase = PH_HEAD;
+	return 0;
+}
+
+/* see mime.h */
+int
+lm_mime_compose_read(void *vm, unsigned char *buf, size_t cap, size_t *got)
+{
+	lm_mime_compose *m = vm;
+	size_t n = 0;
+
+	if (got != NULL)
+		*got = 0;
+	if (m == NULL || got == NULL || (buf == NULL && cap > 0))
+		return LM_ERR_BAD_PARAM;
+	if (m->err != 0)
+		return m->err;
+	if (m->phase == 0)
+		return LM_ERR_BAD_STATE;
+	while (n < cap) {
+		size_t k;
+		if (m->spos == m->slen) {
+			int r;
+			if (m->phase == PH_DONE)
+				break;
+			r = step(m);
+			if (r < 0) {
+				m->err = r;
+				if (n > 0)
+					break;
+				return r;
+			}
+			continue;
+		}
+		k = m->slen - m->spos;
+		if (k > cap - n)
+			k = cap - n;
+		memcpy(buf + n, m->stage + m->spos, k);
+		m->spos += k;
+		n += k;
+	}
+	*got = n;
+	return 0;
+}
+
+/* see mime.h */
+void
+lm_mime_compose_free(lm_mime_compose *m)
+{
+	volatile unsigned char *p = (volatile unsigned char *)m;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < sizeof *m; i++)
+		p[i] = 0;
+}

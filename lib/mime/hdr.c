@@ -1,0 +1,538 @@
+/*
+ * libmail - header encoding for the MIME builder: folding, RFC 5322
+ * phrases and quoted-strings, RFC 2047 encoded words, RFC 2231
+ * parameters.
+ */
+#include <string.h>
+
+#include "libmail/core.h"
+#include "internal.h"
+
+static const char lm_mime__hex[] = "0123456789ABCDEF";
+
+/* see internal.h */
+void
+lm_mime__w_init(lm_mime__w *w, unsigned char *buf, size_t cap, size_t skip)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->skip = skip;
+	w->total = 0;
+	w->col = 0;
+	w->tok = 0;
+}
+
+/* see internal.h */
+void
+lm_mime__w_put(lm_mime__w *w, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (w->total >= w->skip && w->len < w->cap)
+			w->buf[w->len++] = s[i];
+		w->total++;
+		if (s[i] == '\n')
+			w->col = 0;
+		else
+			w->col++;
+	}
+}
+
+/* see internal.h */
+void
+lm_mime__w_str(lm_mime__w *w, const char *s)
+{
+	lm_mime__w_put(w, s, strlen(s));
+}
+
+/* see internal.h */
+void
+lm_mime__w_field(lm_mime__w *w, const char *name)
+{
+	lm_mime__w_str(w, name);
+	lm_mime__w_put(w, ":", 1);
+	w->tok = 0;
+}
+
+/* see internal.h */
+void
+lm_mime__w_end(lm_mime__w *w)
+{
+	lm_mime__w_put(w, "\r\n", 2);
+	w->tok = 0;
+}
+
+/* see internal.h */
+void
+lm_mime__w_sep(lm_mime__w *w, size_t n, size_t limit)
+{
+	if (w->tok && w->col + 1 + n > limit)
+		lm_mime__w_put(w, "\r\n ", 3);
+	else
+		lm_mime__w_put(w, " ", 1);
+	w->tok = 1;
+}
+
+/* Length of the UTF-8 sequence starting with byte c (input already
+ * validated; 1 for anything unexpected so loops always advance). */
+static size_t
+u8len(unsigned char c)
+{
+	if (c >= 0xF0)
+		return 4;
+	if (c >= 0xE0)
+		return 3;
+	if (c >= 0xC0)
+		return 2;
+	return 1;
+}
+
+/* see internal.h */
+int
+lm_mime__utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		unsigned long cp;
+		size_t k, len;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* RFC 2047 5(3): characters that may stay literal in a Q-encoded word
+ * anywhere, phrases included. */
+static int
+q_safe(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '!' || c == '*' || c == '+' ||
+	       c == '-' || c == '/';
+}
+
+static size_t
+q_cost(unsigned char c)
+{
+	return (q_safe(c) || c == ' ') ? 1 : 3;
+}
+
+/* see internal.h */
+void
+lm_mime__w_ewords(lm_mime__w *w, const char *str, size_t n, const char *lead,
+                  const char *trail)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t qlen = 0, i, llen = strlen(lead), tlen = strlen(trail);
+	int useq, first = 1;
+
+	for (i = 0; i < n; i++)
+		qlen += q_cost(s[i]);
+	useq = qlen <= lm_b64_encoded_len(n);
+
+	i = 0;
+	while (i < n) {
+		size_t extra = (first ? llen : 0) + tlen;
+		size_t maxw, j, enc, pass;
+		char word[80];
+		size_t wl = 0;
+
+		for (pass = 0; pass < 2; pass++) {
+			size_t col = pass ? 1 : w->col + 1;
+			maxw = 0;
+			if (col + extra < LM_MIME__FOLD_EW)
+				maxw = LM_MIME__FOLD_EW - col - extra;
+			if (maxw > 75)
+				maxw = 75;
+			j = i;
+			enc = 0;
+			while (j < n) {
+				size_t k = u8len(s[j]), e, t;
+				if (k > n - j)
+					k = n - j;
+				if (useq) {
+					e = enc;
+					for (t = 0; t < k; t++)
+						e += q_cost(s[j + t]);
+				} else {
+					e = lm_b64_encoded_len(j + k - i);
+				}
+				if (12 + e > maxw)
+					break;
+				j += k;
+				enc = e;
+			}
+			if (j > i)
+				break;
+		}
+		if (pass == 0) {
+			lm_mime__w_put(w, " ", 1);
+		} else {
+			lm_mime__w_put(w, "\r\n ", 3);
+		}
+		w->tok = 1;
+		if (j == i) {
+			/* Cannot happen with the limits above (a fresh line
+			 * holds any character); advance to stay finite. */
+			j = i + 1;
+		}
+
+		memcpy(word, useq ? "=?UTF-8?Q?" : "=?UTF-8?B?", 10);
+		wl = 10;
+		if (useq) {
+			size_t t;
+			for (t = i; t < j; t++) {
+				unsigned char c = s[t];
+				if (c == ' ') {
+					word[wl++] = '_';
+				} else if (q_safe(c)) {
+					word[wl++] = (char)c;
+				} else {
+					word[wl++] = '=';
+					word[wl++] = lm_mime__hex[c >> 4];
+					word[wl++] = lm_mime__hex[c & 15];
+				}
+			}
+		} else {
+			size_t got = 0;
+			(void)lm_b64_encode(s + i, j - i, word + wl,
+			                    sizeof word - wl - 2, &got);
+			wl += got;
+		}
+		word[wl++] = '?';
+		word[wl++] = '=';
+		if (first)
+			lm_mime__w_put(w, lead, llen);
+		lm_mime__w_put(w, word, wl);
+		i = j;
+		first = 0;
+		if (i == n)
+			lm_mime__w_put(w, trail, tlen);
+	}
+}
+
+/* Printable ASCII (space included) without "=?". */
+static int
+plain_ascii(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (; *p; p++) {
+		if (*p < 0x20 || *p > 0x7E)
+			return 0;
+		if (p[0] == '=' && p[1] == '?')
+			return 0;
+	}
+	return 1;
+}
+
+/* Longest run between spaces, counting escapes when quoted. */
+static size_t
+longest_piece(const char *s, int quoted)
+{
+	size_t best = 0, cur = 0;
+	for (; *s; s++) {
+		if (*s == ' ') {
+			cur = 0;
+			continue;
+		}
+		cur += (quoted && (*s == '"' || *s == '\\')) ? 2 : 1;
+		if (cur > best)
+			best = cur;
+	}
+	return best;
+}
+
+/* Longest word allowed before switching to encoded words, so that no
+ * header line passes 78 columns. */
+#define LM_MIME__WORD_MAX 70
+
+/* see internal.h */
+void
+lm_mime__w_text(lm_mime__w *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return;
+	if (plain_ascii(s) && longest_piece(s, 0) <= LM_MIME__WORD_MAX) {
+		const char *p = s;
+		for (;;) {
+			const char *e = strchr(p, ' ');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			lm_mime__w_sep(w, l, LM_MIME__FOLD);
+			lm_mime__w_put(w, p, l);
+			if (!e)
+				break;
+			p = e + 1;
+		}
+		return;
+	}
+	lm_mime__w_ewords(w, s, n, "", "");
+}
+
+static int
+is_atext(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+enum { NAME_ATOMS, NAME_QUOTED, NAME_ENCODED };
+
+static int
+name_kind(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int atoms = 1;
+
+	if (!plain_ascii(s)) {
+		/* "=?" in ASCII goes into a quoted-string, where it is not
+		 * an encoded word; anything else non-plain is encoded. */
+		for (; *p; p++)
+			if (*p < 0x20 || *p > 0x7E)
+				return NAME_ENCODED;
+		p = (const unsigned char *)s;
+	}
+	if (p[0] == ' ')
+		atoms = 0;
+	for (; *p; p++) {
+		if (*p == ' ') {
+			if (p[1] == ' ' || p[1] == 0)
+				atoms = 0;
+		} else if (!is_atext(*p) || (p[0] == '=' && p[1] == '?')) {
+			atoms = 0;
+		}
+	}
+	if (atoms)
+		return longest_piece(s, 0) <= LM_MIME__WORD_MAX ? NAME_ATOMS : NAME_ENCODED;
+	return longest_piece(s, 1) + 2 <= LM_MIME__WORD_MAX ? NAME_QUOTED : NAME_ENCODED;
+}
+
+/* see internal.h */
+void
+lm_mime__w_mailbox(lm_mime__w *w, const char *name, const char *addr,
+                   size_t trail)
+{
+	size_t alen = strlen(addr);
+
+	if (name == NULL || name[0] == 0) {
+		lm_mime__w_sep(w, alen + trail, LM_MIME__FOLD);
+		lm_mime__w_put(w, addr, alen);
+		return;
+	}
+	switch (name_kind(name)) {
+	case NAME_ATOMS:
+		lm_mime__w_text(w, name);
+		break;
+	case NAME_QUOTED: {
+		const char *p = name;
+		int first = 1;
+		for (;;) {
+			const char *e = strchr(p, ' ');
+			size_t l = e ? (size_t)(e - p) : strlen(p), k, el = 0;
+			for (k = 0; k < l; k++)
+				el += (p[k] == '"' || p[k] == '\\') ? 2 : 1;
+			lm_mime__w_sep(w, el + (size_t)first + (e ? 0 : 1), LM_MIME__FOLD);
+			if (first)
+				lm_mime__w_put(w, "\"", 1);
+			for (k = 0; k < l; k++) {
+				if (p[k] == '"' || p[k] == '\\')
+					lm_mime__w_put(w, "\\", 1);
+				lm_mime__w_put(w, p + k, 1);
+			}
+			first = 0;
+			if (!e) {
+				lm_mime__w_put(w, "\"", 1);
+				break;
+			}
+			p = e + 1;
+		}
+		break;
+	}
+	default:
+		lm_mime__w_ewords(w, name, strlen(name), "", "");
+		break;
+	}
+	lm_mime__w_sep(w, alen + 2 + trail, LM_MIME__FOLD);
+	lm_mime__w_put(w, "<", 1);
+	lm_mime__w_put(w, addr, alen);
+	lm_mime__w_put(w, ">", 1);
+}
+
+/* see internal.h */
+void
+lm_mime__w_raw(lm_mime__w *w, const char *s)
+{
+	while (*s) {
+		if (*s == ' ' || *s == '\t') {
+			size_t l = 0;
+			while (s[1 + l] && s[1 + l] != ' ' && s[1 + l] != '\t')
+				l++;
+			if (w->tok && l > 0 && w->col + 1 + l > LM_MIME__FOLD)
+				lm_mime__w_put(w, "\r\n", 2);
+			lm_mime__w_put(w, s, 1);
+			s++;
+			continue;
+		}
+		lm_mime__w_put(w, s, 1);
+		w->tok = 1;
+		s++;
+	}
+}
+
+/* RFC 5987 attr-char: what stays literal in an RFC 2231 value. */
+static int
+attr_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || (c != 0 && strchr("!#$&+-.^_`|~", c) != NULL);
+}
+
+/* Longest quoted file name written as a plain quoted-string. */
+#define LM_MIME__FNAME_PLAIN 60
+
+static size_t
+dec_len(size_t k)
+{
+	size_t l = 1;
+	while (k >= 10) {
+		k /= 10;
+		l++;
+	}
+	return l;
+}
+
+static void
+put_dec(lm_mime__w *w, size_t k)
+{
+	char d[24];
+	size_t l = 0;
+	do {
+		d[sizeof d - 1 - l++] = (char)('0' + k % 10);
+		k /= 10;
+	} while (k);
+	lm_mime__w_put(w, d + sizeof d - l, l);
+}
+
+/* see internal.h */
+void
+lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp)
+{
+	const unsigned char *s = (const unsigned char *)filename;
+	const char *attr = is_disp ? "filename" : "name";
+	size_t n = strlen(filename), i, el = 0, pct = 0;
+	int simple = 1;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] > 0x7E)
+			simple = 0;
+		el += (s[i] == '"' || s[i] == '\\') ? 2 : 1;
+		pct += attr_char(s[i]) ? 1 : 3;
+	}
+	if (el > LM_MIME__FNAME_PLAIN)
+		simple = 0;
+
+	lm_mime__w_put(w, ";", 1);
+	if (simple) {
+		lm_mime__w_sep(w, strlen(attr) + 3 + el, LM_MIME__FOLD);
+		lm_mime__w_str(w, attr);
+		lm_mime__w_put(w, "=\"", 2);
+		for (i = 0; i < n; i++) {
+			if (s[i] == '"' || s[i] == '\\')
+				lm_mime__w_put(w, "\\", 1);
+			lm_mime__w_put(w, s + i, 1);
+		}
+		lm_mime__w_put(w, "\"", 1);
+		return;
+	}
+	if (!is_disp) {
+		/* RFC 2047 words in a quoted-string: not standard, but what
+		 * readers that ignore RFC 2231 understand. */
+		lm_mime__w_ewords(w, filename, n, "name=\"", "\"");
+		return;
+	}
+	if (pct <= 50) {
+		lm_mime__w_sep(w, 17 + pct, LM_MIME__FOLD);
+		lm_mime__w_str(w, "filename*=utf-8''");
+	} else {
+		/* RFC 2231 3 continuations: filename*0*=utf-8''..; filename*1*=.. */
+		size_t k = 0;
+		i = 0;
+		while (i < n) {
+			size_t plen = 9 + dec_len(k) + 2 + (k == 0 ? 7 : 0);
+			size_t budget = LM_MIME__FOLD - 1 - plen - 1, used = 0, j = i;
+			while (j < n) {
+				size_t cl = u8len(s[j]), c = 0, t;
+				if (cl > n - j)
+					cl = n - j;
+				for (t = 0; t < cl; t++)
+					c += attr_char(s[j + t]) ? 1 : 3;
+				if (used + c > budget && j > i)
+					break;
+				used += c;
+				j += cl;
+			}
+			if (k > 0)
+				lm_mime__w_put(w, ";", 1);
+			lm_mime__w_sep(w, plen + used + 1, LM_MIME__FOLD);
+			lm_mime__w_str(w, "filename*");
+			put_dec(w, k);
+			lm_mime__w_str(w, k == 0 ? "*=utf-8''" : "*=");
+			for (; i < j; i++) {
+				if (attr_char(s[i])) {
+					lm_mime__w_put(w, s + i, 1);
+				} else {
+					char e[3];
+					e[0] = '%';
+					e[1] = lm_mime__hex[s[i] >> 4];
+					e[2] = lm_mime__hex[s[i] & 15];
+					lm_mime__w_put(w, e, 3);
+				}
+			}
+			k++;
+		}
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (attr_char(s[i])) {
+			lm_mime__w_put(w, s + i, 1);
+		} else {
+			char e[3];
+			e[0] = '%';
+			e[1] = lm_mime__hex[s[i] >> 4];
+			e[2] = lm_mime__hex[s[i] & 15];
+			lm_mime__w_put(w, e, 3);
+		}
+	}
+}
