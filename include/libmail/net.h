@@ -13,6 +13,8 @@
 #define LIBMAIL_NET_H
 
 #include "common.h"
+#include "sasl.h"
+#include "smtp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -184,6 +186,167 @@ LM_API const char *lm_conn_last_error_text(const lm_conn *c);
  *        NULL-safe.
  */
 LM_API void lm_conn_close(lm_conn *c);
+
+/* ------------------------------------------------------------------ */
+/* Error classes                                                       */
+/* ------------------------------------------------------------------ */
+
+/** What kind of failure an error code is, for callers that must react
+ *  differently (retry later, alert an operator, fix the configuration). */
+typedef enum {
+	LM_NET_CLASS_OK = 0,     /**< 0: no error                                 */
+	LM_NET_CLASS_REFUSED,    /**< the server said no (reply code): REFUSED,
+	                              AUTH, UNSUPPORTED                          */
+	LM_NET_CLASS_SECURITY,   /**< TLS, CERT, NO_STARTTLS, STARTTLS_FAILED,
+	                              PLAINTEXT, NO_MECH                         */
+	LM_NET_CLASS_PROTOCOL,   /**< the server broke the protocol: PROTOCOL,
+	                              LINE_TOO_LONG, LIMIT, SASL, DECODE         */
+	LM_NET_CLASS_NETWORK,    /**< DNS, CONNECT, TIMEOUT, IO, EOF             */
+	LM_NET_CLASS_LOCAL       /**< the caller or the machine: BAD_PARAM, URL,
+	                              IDNA, NOMEM, CALLBACK, BAD_STATE, ...       */
+} lm_net_class;
+
+/** \brief Class of an LM_ERR_* code (see lm_net_class). */
+LM_API lm_net_class lm_net_err_class(int err);
+
+/* ------------------------------------------------------------------ */
+/* Blocking SMTP session                                               */
+/* ------------------------------------------------------------------ */
+
+/** Bytes kept of a reply's text (longer text is cut). */
+#define LM_SMTP_REPLY_TEXT_MAX 512
+
+/** A server reply, copied out of the engine (plain value type). */
+typedef struct {
+	lm_smtp_cmd cmd;         /**< the command it answers; NONE if no reply */
+	int code;                /**< 3-digit code, 0 if no reply arrived      */
+	int enh_class, enh_subject, enh_detail;  /**< RFC 3463, 0 if none       */
+	char text[LM_SMTP_REPLY_TEXT_MAX];      /**< last line's text, NUL-
+	                              terminated; control bytes replaced by '?' */
+} lm_smtp_reply;
+
+/** Options of lm_smtp_session_new(). The strings are borrowed: they
+ *  MUST stay valid until lm_smtp_session_free(). */
+typedef struct {
+	int version;                /**< LM_SMTP_SESSION_OPTS_VERSION          */
+	const char *url;            /**< smtp://[user@]host[:port] (STARTTLS
+	                                 required) or smtps://... (implicit TLS) */
+	const char *user;           /**< overrides the URL's user; no user and
+	                                 no token: no AUTH                      */
+	const char *password;       /**< for the password mechanisms           */
+	const char *token;          /**< OAuth 2.0 bearer token (XOAUTH2,
+	                                 OAUTHBEARER)                           */
+	unsigned auth_mech;         /**< one lm_sasl_mech to use and nothing
+	                                 else, or 0 to choose among auth_allowed */
+	unsigned auth_allowed;      /**< 0: LM_SASL_DEFAULT_ALLOWED            */
+	const char *cafile;         /**< NULL: LM_NET_SYSTEM_CAFILE            */
+	int plaintext;              /**< 1: smtp:// talks without TLS (no
+	                                 STARTTLS is attempted) and credentials
+	                                 may be sent in clear. Never implied.  */
+	unsigned timeout_ms;        /**< per network operation; 0: default     */
+	const char *helo_domain;    /**< NULL: "localhost"                     */
+	int use_pipelining;         /**< 1 (default): when offered            */
+	int use_chunking;           /**< 1 (default): BDAT when offered       */
+	lm_trace_fn trace;          /**< "C:"/"S:" lines (AUTH redacted) and
+	                                 '*' notes; NULL: none                  */
+	void *trace_ud;
+	const lm_allocator *alloc;  /**< NULL: malloc/free                     */
+} lm_smtp_session_opts;
+#define LM_SMTP_SESSION_OPTS_VERSION 1
+#define LM_SMTP_SESSION_OPTS_INIT \
+	{ LM_SMTP_SESSION_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, \
+	  0, NULL, 1, 1, NULL, NULL, NULL }
+
+/** One message for lm_smtp_session_send(). Borrowed for the call. */
+typedef struct {
+	int version;                       /**< LM_SMTP_MESSAGE_VERSION        */
+	const char *from;                  /**< envelope sender; "" for <>     */
+	const char *const *rcpt;           /**< envelope recipients (To, Cc and
+	                                        Bcc alike)                     */
+	size_t nrcpt;                      /**< at least 1                     */
+	lm_read_fn body;                   /**< the RFC 5322 message, CRLF or LF
+	                                        lines; the engine dot-stuffs   */
+	void *body_ud;
+	const lm_smtp_mail_params *mail_params;  /**< NULL: none             */
+	int partial;                       /**< 0 (default): if any recipient is
+	                                        refused nothing is sent (RSET)
+	                                        and LM_ERR_REFUSED returned; 1:
+	                                        send to the accepted ones and
+	                                        return 0 if the message was
+	                                        accepted for at least one      */
+} lm_smtp_message;
+#define LM_SMTP_MESSAGE_VERSION 1
+#define LM_SMTP_MESSAGE_INIT { LM_SMTP_MESSAGE_VERSION, NULL, NULL, 0, NULL, NULL, NULL, 0 }
+
+/** A session: a connection plus an SMTP engine. Opaque, heap-allocated. */
+typedef struct lm_smtp_session lm_smtp_session;
+
+/**
+ * \brief Allocate a session and parse its URL. No network I/O.
+ * \param out  receives the session (NULL on failure).
+ * \return 0; LM_ERR_URL / LM_ERR_IDNA (bad URL, or not smtp/smtps);
+ *         LM_ERR_BAD_PARAM (NULL, wrong version); LM_ERR_NOMEM.
+ */
+LM_API int lm_smtp_session_new(lm_smtp_session **out,
+                               const lm_smtp_session_opts *o);
+
+/**
+ * \brief Connect, read the greeting, EHLO, STARTTLS (smtp:// unless
+ *        plaintext) with the TLS handshake and a second EHLO, then AUTH
+ *        if a user or token was given.
+ *
+ * Never falls back to plaintext. Credentials are never sent before TLS
+ * unless opts.plaintext.
+ *
+ * \return 0; network: LM_ERR_DNS, LM_ERR_CONNECT, LM_ERR_TIMEOUT,
+ *         LM_ERR_IO, LM_ERR_EOF; security: LM_ERR_TLS, LM_ERR_CERT,
+ *         LM_ERR_NO_STARTTLS, LM_ERR_STARTTLS_FAILED, LM_ERR_PLAINTEXT,
+ *         LM_ERR_NO_MECH; refusals (see lm_smtp_session_reply()):
+ *         LM_ERR_REFUSED (greeting or EHLO refused, 421), LM_ERR_AUTH
+ *         (AUTH refused), LM_ERR_UNSUPPORTED (credentials given but no
+ *         AUTH offered); protocol: LM_ERR_PROTOCOL, LM_ERR_LINE_TOO_LONG,
+ *         LM_ERR_LIMIT, LM_ERR_SASL. After a failure only
+ *         lm_smtp_session_free() is useful.
+ */
+LM_API int lm_smtp_session_connect(lm_smtp_session *s);
+
+/**
+ * \brief Send one message (may be called again for more messages).
+ *
+ * Queues MAIL FROM and every RCPT TO (pipelined when offered), waits
+ * for their replies, then sends the body through DATA or BDAT. A body
+ * reader failure in the middle of the body closes the connection
+ * without an end of data, so the server discards the message.
+ *
+ * \param rcpt_replies  NULL, or m->nrcpt entries: each recipient's reply
+ *                      (code 0 if none arrived).
+ * \param final         NULL, or receives the reply to the message (end of
+ *                      data), or the refusal that ended the transaction.
+ * \return 0 only if the server accepted the message with a 2xx final
+ *         reply (and every recipient, unless m->partial);
+ *         LM_ERR_REFUSED (MAIL, a recipient, DATA or the message refused:
+ *         see final / rcpt_replies / lm_smtp_session_reply()); the
+ *         network, protocol and security codes of
+ *         lm_smtp_session_connect(); a negative code from m->body;
+ *         LM_ERR_BAD_PARAM (bad address, no recipient); LM_ERR_BAD_STATE
+ *         (not connected, or broken by an earlier failure).
+ */
+LM_API int lm_smtp_session_send(lm_smtp_session *s, const lm_smtp_message *m,
+                                lm_smtp_reply *rcpt_replies,
+                                lm_smtp_reply *final);
+
+/** \brief The last final reply the server sent (code 0 if none). Valid
+ *         until the next call on s. */
+LM_API const lm_smtp_reply *lm_smtp_session_reply(const lm_smtp_session *s);
+
+/** \brief One line describing the last failure (never NULL, "" if none),
+ *         e.g. "RCPT TO:<x@y> refused: 550 5.1.1 unknown user" or the
+ *         certificate problem. Valid until the next call on s. */
+LM_API const char *lm_smtp_session_error(const lm_smtp_session *s);
+
+/** \brief QUIT (if the session is usable; bounded by the timeout), close
+ *         the connection, zeroize and free. NULL-safe. */
+LM_API void lm_smtp_session_free(lm_smtp_session *s);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,859 @@
+/*
+ * libmail - blocking SMTP session: drives the sans-IO SMTP engine over
+ * an lm_conn (connect, STARTTLS, AUTH, messages, QUIT).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libmail/net.h"
+#include "net_internal.h"
+
+enum { S_NEW = 0, S_READY, S_BROKEN };
+
+#define LM_SESS__NCMD (LM_SMTP_CMD_QUIT + 1)
+
+struct lm_smtp_session {
+	lm_allocator alloc;
+	lm_smtp_session_opts o;
+	lm_url url;
+	lm_conn *conn;
+	lm_smtp_client smtp;
+	int smtp_inited;
+	lm_sasl sasl;
+	int state;
+	unsigned done[LM_SESS__NCMD];    /* final events seen, per command */
+	int got_421;
+	int closed;
+	lm_smtp_reply last;              /* last final reply */
+	lm_smtp_reply cmd_reply[LM_SESS__NCMD];  /* last reply per command */
+	lm_smtp_reply first_bad_reply;   /* first refused recipient */
+	lm_smtp_reply *rcpt_out;         /* during send */
+	size_t rcpt_n;
+	unsigned rcpt_ok, rcpt_bad, rcpt_seen;
+	int first_bad;                   /* index of the first refused recipient */
+	char err[600];
+	unsigned char ibuf[LM_SMTP_BUFSIZE_IN];
+	unsigned char obuf[LM_SMTP_BUFSIZE_OUT];
+	unsigned char chunk[4096];
+};
+
+/* see net.h */
+lm_net_class
+lm_net_err_class(int err)
+{
+	switch (err) {
+	case 0:
+		return LM_NET_CLASS_OK;
+	case LM_ERR_REFUSED:
+	case LM_ERR_AUTH:
+	case LM_ERR_UNSUPPORTED:
+		return LM_NET_CLASS_REFUSED;
+	case LM_ERR_TLS:
+	case LM_ERR_CERT:
+	case LM_ERR_NO_STARTTLS:
+	case LM_ERR_STARTTLS_FAILED:
+	case LM_ERR_PLAINTEXT:
+	case LM_ERR_NO_MECH:
+		return LM_NET_CLASS_SECURITY;
+	case LM_ERR_PROTOCOL:
+	case LM_ERR_LINE_TOO_LONG:
+	case LM_ERR_LIMIT:
+	case LM_ERR_SASL:
+	case LM_ERR_DECODE:
+		return LM_NET_CLASS_PROTOCOL;
+	case LM_ERR_DNS:
+	case LM_ERR_CONNECT:
+	case LM_ERR_TIMEOUT:
+	case LM_ERR_IO:
+	case LM_ERR_EOF:
+		return LM_NET_CLASS_NETWORK;
+	default:
+		return LM_NET_CLASS_LOCAL;
+	}
+}
+
+static void
+set_err(lm_smtp_session *s, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+static void
+set_err(lm_smtp_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+static void
+copy_reply(lm_smtp_reply *dst, const lm_smtp_event *ev, lm_smtp_cmd cmd)
+{
+	size_t i, n = ev->text.len;
+
+	dst->cmd = cmd;
+	dst->code = ev->code;
+	dst->enh_class = ev->enh_class;
+	dst->enh_subject = ev->enh_subject;
+	dst->enh_detail = ev->enh_detail;
+	if (n > sizeof dst->text - 1)
+		n = sizeof dst->text - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = ev->text.p[i];
+		dst->text[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+	}
+	dst->text[n] = '\0';
+}
+
+/* "550 5.1.1 text" into buf */
+static const char *
+reply_str(const lm_smtp_reply *r, char *buf, size_t cap)
+{
+	if (r->code == 0)
+		snprintf(buf, cap, "(no reply)");
+	else if (r->enh_class != 0)
+		snprintf(buf, cap, "%d %d.%d.%d %s", r->code, r->enh_class,
+		         r->enh_subject, r->enh_detail, r->text);
+	else
+		snprintf(buf, cap, "%d %s", r->code, r->text);
+	return buf;
+}
+
+static void
+handle_event(lm_smtp_session *s, const lm_smtp_event *ev)
+{
+	lm_smtp_cmd cmd = ev->cmd;
+
+	switch (ev->type) {
+	case LM_SMTP_EV_REPLY_LINE:
+		return;
+	case LM_SMTP_EV_CLOSED:
+		s->closed = 1;
+		return;
+	case LM_SMTP_EV_GREETING:
+		cmd = LM_SMTP_CMD_GREETING;
+		break;
+	case LM_SMTP_EV_TLS_READY:
+		cmd = LM_SMTP_CMD_STARTTLS;
+		break;
+	case LM_SMTP_EV_DATA_READY:
+		cmd = LM_SMTP_CMD_DATA;
+		break;
+	case LM_SMTP_EV_AUTH_DONE:
+		cmd = LM_SMTP_CMD_AUTH;
+		break;
+	case LM_SMTP_EV_REPLY:
+		if (cmd == LM_SMTP_CMD_HELO)
+			cmd = LM_SMTP_CMD_EHLO; /* the engine's HELO fallback */
+		break;
+	}
+	if (ev->code != 0) {
+		copy_reply(&s->last, ev, cmd);
+		if ((unsigned)cmd < LM_SESS__NCMD)
+			s->cmd_reply[cmd] = s->last;
+	}
+	if (ev->code == 421)
+		s->got_421 = 1;
+	if (ev->type == LM_SMTP_EV_REPLY && cmd == LM_SMTP_CMD_RCPT) {
+		if (s->rcpt_out != NULL && ev->index < s->rcpt_n)
+			copy_reply(&s->rcpt_out[ev->index], ev, cmd);
+		s->rcpt_seen++;
+		if (ev->code >= 200 && ev->code < 300) {
+			s->rcpt_ok++;
+		} else {
+			if (s->rcpt_bad == 0) {
+				s->first_bad = (int)ev->index;
+				s->first_bad_reply = s->last;
+			}
+			s->rcpt_bad++;
+		}
+	}
+	if ((unsigned)cmd < LM_SESS__NCMD)
+		s->done[cmd]++;
+}
+
+/* Map a sticky engine error and describe it. */
+static int
+engine_err(lm_smtp_session *s, int r)
+{
+	s->state = S_BROKEN;
+	if (r == LM_ERR_EOF) {
+		if (s->got_421) {
+			char b[600];
+			set_err(s, "server closed the connection: %s",
+			        reply_str(&s->last, b, sizeof b));
+			return LM_ERR_REFUSED;
+		}
+		set_err(s, "connection closed by the server");
+	} else if (r == LM_ERR_SASL) {
+		set_err(s, "server failed SASL verification (forged or invalid "
+		        "authentication exchange)");
+	} else {
+		set_err(s, "SMTP protocol: %s", lm_strerror(r));
+	}
+	return r;
+}
+
+/*
+ * One step: write pending output, or read input, or take one event.
+ * Returns 1 after an event, 0 after I/O, <0 on failure (the session is
+ * then broken).
+ */
+static int
+pump_one(lm_smtp_session *s)
+{
+	lm_smtp_event ev;
+	int r = lm_smtp_next(&s->smtp, &ev);
+
+	if (r == LM_EVENT) {
+		handle_event(s, &ev);
+		return 1;
+	}
+	if (r == LM_WANT_WRITE) {
+		size_t n;
+		const unsigned char *p = lm_smtp_send_buf(&s->smtp, &n);
+		r = lm_conn_write(s->conn, p, n);
+		if (r < 0) {
+			set_err(s, "%s", lm_conn_last_error_text(s->conn));
+			s->state = S_BROKEN;
+			return r;
+		}
+		lm_smtp_send_ack(&s->smtp, n);
+		return 0;
+	}
+	if (r == LM_WANT_READ) {
+		size_t cap, got;
+		unsigned char *q = lm_smtp_recv_buf(&s->smtp, &cap);
+		if (cap == 0) {
+			s->state = S_BROKEN;
+			set_err(s, "SMTP input buffer full");
+			return LM_ERR_LIMIT;
+		}
+		r = lm_conn_read(s->conn, q, cap, &got);
+		if (r == LM_ERR_EOF) {
+			lm_smtp_recv_eof(&s->smtp);
+			return 0;
+		}
+		if (r < 0) {
+			set_err(s, "%s", lm_conn_last_error_text(s->conn));
+			s->state = S_BROKEN;
+			return r;
+		}
+		lm_smtp_recv_ack(&s->smtp, got);
+		return 0;
+	}
+	if (r == LM_DONE) {
+		s->state = S_BROKEN;
+		return engine_err(s, LM_ERR_EOF);
+	}
+	s->state = S_BROKEN;
+	if (r == 0)
+		r = LM_ERR_PROTOCOL;
+	return engine_err(s, r);
+}
+
+/* Pump until done[cmd] reaches target. */
+static int
+wait_for(lm_smtp_session *s, lm_smtp_cmd cmd, unsigned target)
+{
+	while (s->done[cmd] < target) {
+		int r = pump_one(s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Flush all pending output. */
+static int
+flush_out(lm_smtp_session *s)
+{
+	for (;;) {
+		size_t n;
+		lm_smtp_send_buf(&s->smtp, &n);
+		if (n == 0)
+			return 0;
+		{
+			int r = pump_one(s);
+			if (r < 0)
+				return r;
+		}
+	}
+}
+
+static void
+trace_tramp(char dir, const char *line, size_t len, void *ud)
+{
+	lm_smtp_session *s = ud;
+
+	if (s->o.trace != NULL)
+		s->o.trace(dir, line, len, s->o.trace_ud);
+}
+
+static int
+rng_cb(void *ud, unsigned char *buf, size_t n)
+{
+	(void)ud;
+	return lm_net__random(buf, n);
+}
+
+/* see net.h */
+int
+lm_smtp_session_new(lm_smtp_session **out, const lm_smtp_session_opts *o)
+{
+	lm_smtp_session *s;
+	lm_url url;
+	int r;
+
+	if (out == NULL)
+		return LM_ERR_BAD_PARAM;
+	*out = NULL;
+	if (o == NULL || o->version != LM_SMTP_SESSION_OPTS_VERSION ||
+	    o->url == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = lm_url_parse(&url, o->url);
+	if (r < 0)
+		return r;
+	if (url.scheme != LM_URL_SMTP && url.scheme != LM_URL_SMTPS)
+		return LM_ERR_URL;
+	s = lm_net__alloc(o->alloc, sizeof *s);
+	if (s == NULL)
+		return LM_ERR_NOMEM;
+	if (o->alloc != NULL)
+		s->alloc = *o->alloc;
+	s->o = *o;
+	s->url = url;
+	*out = s;
+	return 0;
+}
+
+static int
+do_ehlo(lm_smtp_session *s)
+{
+	char b[600];
+	unsigned target = s->done[LM_SMTP_CMD_EHLO] + 1;
+	int r = lm_smtp_ehlo(&s->smtp);
+
+	if (r < 0) {
+		set_err(s, "EHLO: %s", lm_strerror(r));
+		return r;
+	}
+	r = wait_for(s, LM_SMTP_CMD_EHLO, target);
+	if (r < 0)
+		return r;
+	if (s->last.code != 250) {
+		set_err(s, "EHLO refused: %s", reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	return 0;
+}
+
+static int
+do_tls(lm_smtp_session *s)
+{
+	int r = lm_conn_start_tls(s->conn, s->url.host);
+
+	if (r < 0) {
+		set_err(s, "TLS with %s: %s", s->url.host,
+		        lm_conn_last_error_text(s->conn));
+		return r;
+	}
+	return 0;
+}
+
+static int
+do_auth(lm_smtp_session *s)
+{
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_slice offered;
+	unsigned allowed;
+	lm_sasl_mech mech;
+	char b[600], list[LM_SMTP_CAPS_MAX];
+	unsigned target;
+	int r;
+
+	cr.user = s->o.user != NULL ? s->o.user :
+	          (s->url.user[0] != '\0' ? s->url.user : NULL);
+	cr.password = s->o.password;
+	cr.token = s->o.token;
+	cr.host = s->url.host;
+	cr.port = s->url.port;
+	cr.rng = rng_cb;
+	if (cr.user == NULL && cr.token == NULL)
+		return 0; /* no credentials: no AUTH */
+	if (!lm_conn_is_tls(s->conn) && !s->o.plaintext) {
+		set_err(s, "refusing to send credentials without TLS");
+		return LM_ERR_PLAINTEXT;
+	}
+	if (!lm_smtp_ext_param(&s->smtp, "AUTH", &offered)) {
+		set_err(s, "credentials given but the server does not offer AUTH");
+		return LM_ERR_UNSUPPORTED;
+	}
+	if (offered.len >= sizeof list)
+		offered.len = sizeof list - 1;
+	memcpy(list, offered.p, offered.len);
+	list[offered.len] = '\0';
+	allowed = s->o.auth_mech ? s->o.auth_mech :
+	          (s->o.auth_allowed ? s->o.auth_allowed : LM_SASL_DEFAULT_ALLOWED);
+	mech = lm_sasl_choose(list, strlen(list), allowed, &cr);
+	if (mech == LM_SASL_NONE) {
+		if (s->o.auth_mech)
+			set_err(s, "server does not offer %s (offers: %s)",
+			        lm_sasl_mech_name((lm_sasl_mech)s->o.auth_mech)
+			            ? lm_sasl_mech_name((lm_sasl_mech)s->o.auth_mech)
+			            : "the requested mechanism", list);
+		else
+			set_err(s, "no usable authentication mechanism (server "
+			        "offers: %s)", list);
+		return LM_ERR_NO_MECH;
+	}
+	if (lm_sasl_mech_is_plaintext(mech) && !lm_conn_is_tls(s->conn) &&
+	    !s->o.plaintext) {
+		set_err(s, "refusing %s without TLS", lm_sasl_mech_name(mech));
+		return LM_ERR_PLAINTEXT;
+	}
+	r = lm_sasl_init(&s->sasl, mech, &cr);
+	if (r < 0) {
+		set_err(s, "%s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
+		lm_sasl_free(&s->sasl);
+		return r;
+	}
+	target = s->done[LM_SMTP_CMD_AUTH] + 1;
+	r = lm_smtp_auth(&s->smtp, &s->sasl);
+	if (r < 0) {
+		set_err(s, "AUTH %s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
+		lm_sasl_free(&s->sasl);
+		return r;
+	}
+	r = wait_for(s, LM_SMTP_CMD_AUTH, target);
+	lm_sasl_free(&s->sasl);
+	if (r < 0)
+		return r;
+	if (s->last.code != 235) {
+		set_err(s, "authentication (%s) refused: %s",
+		        lm_sasl_mech_name(mech), reply_str(&s->last, b, sizeof b));
+		return LM_ERR_AUTH;
+	}
+	return 0;
+}
+
+static int
+session_connect(lm_smtp_session *s)
+{
+	lm_conn_opts co = LM_CONN_OPTS_INIT;
+	lm_smtp_opts eo = LM_SMTP_OPTS_INIT;
+	char b[600];
+	int r;
+
+	co.timeout_ms = s->o.timeout_ms;
+	co.cafile = s->o.cafile;
+	co.alloc = s->o.alloc;
+	co.trace = s->o.trace;
+	co.trace_ud = s->o.trace_ud;
+	r = lm_conn_open(&s->conn, s->url.host, s->url.port, &co);
+	if (r < 0) {
+		if (r == LM_ERR_DNS)
+			set_err(s, "cannot resolve %s", s->url.host);
+		else if (r == LM_ERR_TIMEOUT)
+			set_err(s, "timed out connecting to %s port %u",
+			        s->url.host, s->url.port);
+		else
+			set_err(s, "cannot connect to %s port %u", s->url.host,
+			        s->url.port);
+		return r;
+	}
+	if (s->url.implicit_tls) {
+		r = do_tls(s);
+		if (r < 0)
+			return r;
+	}
+
+	eo.helo_domain = s->o.helo_domain ? s->o.helo_domain : "localhost";
+	eo.allow_plaintext_auth = s->o.plaintext ? 1 : 0;
+	eo.require_tls = s->o.plaintext ? 0 : 1;
+	eo.use_pipelining = s->o.use_pipelining;
+	eo.use_chunking = s->o.use_chunking;
+	eo.trace = s->o.trace ? trace_tramp : NULL;
+	eo.trace_ud = s;
+	r = lm_smtp_init(&s->smtp, &eo, s->ibuf, sizeof s->ibuf, s->obuf,
+	                 sizeof s->obuf);
+	if (r < 0) {
+		set_err(s, "SMTP engine: %s", lm_strerror(r));
+		return r;
+	}
+	s->smtp_inited = 1;
+	if (s->url.implicit_tls)
+		lm_smtp_set_tls_active(&s->smtp);
+
+	r = wait_for(s, LM_SMTP_CMD_GREETING, 1);
+	if (r < 0)
+		return r;
+	if (s->last.code != 220) {
+		set_err(s, "server refused the session: %s",
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	r = do_ehlo(s);
+	if (r < 0)
+		return r;
+
+	if (!s->url.implicit_tls && !s->o.plaintext) {
+		r = lm_smtp_starttls(&s->smtp);
+		if (r == LM_ERR_NO_STARTTLS) {
+			set_err(s, "server %s does not offer STARTTLS (use smtps:// "
+			        "or, only if you accept an unprotected connection, "
+			        "plaintext)", s->url.host);
+			return r;
+		}
+		if (r < 0) {
+			set_err(s, "STARTTLS: %s", lm_strerror(r));
+			return r;
+		}
+		r = wait_for(s, LM_SMTP_CMD_STARTTLS, 1);
+		if (r < 0)
+			return r;
+		if (s->last.code != 220) {
+			set_err(s, "server refused STARTTLS: %s",
+			        reply_str(&s->last, b, sizeof b));
+			return LM_ERR_STARTTLS_FAILED;
+		}
+		r = do_tls(s);
+		if (r < 0)
+			return r;
+		r = lm_smtp_tls_done(&s->smtp);
+		if (r < 0)
+			return engine_err(s, r);
+		r = do_ehlo(s);
+		if (r < 0)
+			return r;
+	}
+	return do_auth(s);
+}
+
+/* see net.h */
+int
+lm_smtp_session_connect(lm_smtp_session *s)
+{
+	int r;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (s->state != S_NEW || s->conn != NULL) {
+		set_err(s, "session already connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	r = session_connect(s);
+	if (r < 0) {
+		s->state = S_BROKEN;
+		return r;
+	}
+	s->state = S_READY;
+	return 0;
+}
+
+/* Queue one command, making room (flush, wait for replies) as needed. */
+static int
+queue_cmd(lm_smtp_session *s, int which, const char *addr,
+          const lm_smtp_mail_params *mp, int *outstanding)
+{
+	for (;;) {
+		int r;
+		if (which == 0)
+			r = lm_smtp_mail_from(&s->smtp, addr, mp);
+		else
+			r = lm_smtp_rcpt_to(&s->smtp, addr, NULL);
+		if (r == 0)
+			return 0;
+		if (r == LM_ERR_BUFFER_TOO_SMALL || r == LM_ERR_LIMIT ||
+		    (r == LM_ERR_BAD_STATE && *outstanding > 0)) {
+			/* make progress: one write, read or event */
+			unsigned before = s->done[LM_SMTP_CMD_MAIL] +
+			                  s->done[LM_SMTP_CMD_RCPT];
+			int p = pump_one(s);
+			if (p < 0)
+				return p;
+			*outstanding -= (int)(s->done[LM_SMTP_CMD_MAIL] +
+			                      s->done[LM_SMTP_CMD_RCPT] - before);
+			if (which == 1 && s->cmd_reply[LM_SMTP_CMD_MAIL].code != 0 &&
+			    (s->cmd_reply[LM_SMTP_CMD_MAIL].code < 200 ||
+			     s->cmd_reply[LM_SMTP_CMD_MAIL].code > 299))
+				return LM_ERR_REFUSED; /* MAIL refused: stop */
+			continue;
+		}
+		return r;
+	}
+}
+
+static int
+reset_tx(lm_smtp_session *s)
+{
+	unsigned target = s->done[LM_SMTP_CMD_RSET] + 1;
+	lm_smtp_reply keep = s->last;
+	int r = lm_smtp_rset(&s->smtp);
+
+	if (r < 0)
+		return 0; /* nothing to reset in the engine's view */
+	r = wait_for(s, LM_SMTP_CMD_RSET, target);
+	s->last = keep;
+	return r;
+}
+
+static int
+send_body(lm_smtp_session *s, const lm_smtp_message *m)
+{
+	for (;;) {
+		size_t got = 0, off = 0;
+		int r = m->body(m->body_ud, s->chunk, sizeof s->chunk, &got);
+		if (r < 0) {
+			set_err(s, "reading the message failed (%s); connection "
+			        "closed without ending the message, so nothing "
+			        "was sent", lm_strerror(r));
+			s->state = S_BROKEN;
+			return r;
+		}
+		if (got > sizeof s->chunk) {
+			set_err(s, "message reader returned too many bytes");
+			s->state = S_BROKEN;
+			return LM_ERR_CALLBACK;
+		}
+		if (got == 0)
+			break;
+		while (off < got) {
+			size_t used = 0;
+			r = lm_smtp_body_write(&s->smtp, s->chunk + off,
+			                       got - off, &used);
+			if (r == LM_ERR_REFUSED)
+				return r;
+			if (r < 0)
+				return engine_err(s, r);
+			off += used;
+			if (off < got) {
+				r = pump_one(s);
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* see net.h */
+int
+lm_smtp_session_send(lm_smtp_session *s, const lm_smtp_message *m,
+                     lm_smtp_reply *rcpt_replies, lm_smtp_reply *final)
+{
+	char b[600];
+	size_t i;
+	int r, outstanding = 0;
+	unsigned mail0, rcpt0, data0, body0;
+
+	if (final != NULL)
+		memset(final, 0, sizeof *final);
+	if (rcpt_replies != NULL && m != NULL)
+		memset(rcpt_replies, 0, m->nrcpt * sizeof *rcpt_replies);
+	if (s == NULL || m == NULL || m->version != LM_SMTP_MESSAGE_VERSION ||
+	    m->from == NULL || m->rcpt == NULL || m->nrcpt == 0 ||
+	    m->body == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (s->state != S_READY) {
+		set_err(s, "session not connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	memset(&s->last, 0, sizeof s->last);
+	memset(s->cmd_reply, 0, sizeof s->cmd_reply);
+	memset(&s->first_bad_reply, 0, sizeof s->first_bad_reply);
+	s->rcpt_out = rcpt_replies;
+	s->rcpt_n = m->nrcpt;
+	s->rcpt_ok = s->rcpt_bad = s->rcpt_seen = 0;
+	s->first_bad = -1;
+	mail0 = s->done[LM_SMTP_CMD_MAIL];
+	rcpt0 = s->done[LM_SMTP_CMD_RCPT];
+	data0 = s->done[LM_SMTP_CMD_DATA];
+	body0 = s->done[LM_SMTP_CMD_BODY];
+
+	r = queue_cmd(s, 0, m->from, m->mail_params, &outstanding);
+	if (r < 0) {
+		if (r == LM_ERR_BAD_PARAM || r == LM_ERR_UNSUPPORTED ||
+		    r == LM_ERR_IDNA)
+			set_err(s, "MAIL FROM:<%s>: %s", m->from, lm_strerror(r));
+		goto out;
+	}
+	outstanding++;
+	for (i = 0; i < m->nrcpt; i++) {
+		if (m->rcpt[i] == NULL) {
+			r = LM_ERR_BAD_PARAM;
+			set_err(s, "recipient %u is NULL", (unsigned)i);
+			goto abort_tx;
+		}
+		r = queue_cmd(s, 1, m->rcpt[i], NULL, &outstanding);
+		if (r == LM_ERR_REFUSED)
+			break; /* MAIL refused: handled below */
+		if (r < 0) {
+			if (r == LM_ERR_BAD_PARAM || r == LM_ERR_UNSUPPORTED ||
+			    r == LM_ERR_IDNA) {
+				set_err(s, "RCPT TO:<%s>: %s", m->rcpt[i],
+				        lm_strerror(r));
+				goto abort_tx;
+			}
+			goto out;
+		}
+		outstanding++;
+	}
+	/* wait for every reply queued so far */
+	r = wait_for(s, LM_SMTP_CMD_MAIL, mail0 + 1);
+	if (r < 0)
+		goto out;
+	if (s->cmd_reply[LM_SMTP_CMD_MAIL].code < 200 ||
+	    s->cmd_reply[LM_SMTP_CMD_MAIL].code > 299) {
+		lm_smtp_reply mr = s->cmd_reply[LM_SMTP_CMD_MAIL];
+		/* collect any pipelined RCPT replies, then report MAIL */
+		if (i > 0)
+			(void)wait_for(s, LM_SMTP_CMD_RCPT, rcpt0 + (unsigned)i);
+		s->last = mr;
+		set_err(s, "MAIL FROM:<%s> refused: %s", m->from,
+		        reply_str(&mr, b, sizeof b));
+		if (final != NULL)
+			*final = mr;
+		if (s->state == S_READY && !s->got_421)
+			(void)reset_tx(s);
+		s->last = mr;
+		r = LM_ERR_REFUSED;
+		goto out;
+	}
+	r = wait_for(s, LM_SMTP_CMD_RCPT, rcpt0 + (unsigned)m->nrcpt);
+	if (r < 0)
+		goto out;
+	if (s->rcpt_bad > 0 && (!m->partial || s->rcpt_ok == 0)) {
+		lm_smtp_reply br = s->first_bad_reply;
+		set_err(s, "RCPT TO:<%s> refused: %s%s", m->rcpt[s->first_bad],
+		        reply_str(&br, b, sizeof b),
+		        s->rcpt_bad > 1 ? " (and more)" : "");
+		if (final != NULL)
+			*final = br;
+		if (!s->got_421)
+			r = reset_tx(s);
+		s->last = br;
+		r = LM_ERR_REFUSED;
+		goto out;
+	}
+
+	/* message content */
+	r = lm_smtp_data(&s->smtp);
+	if (r < 0) {
+		set_err(s, "DATA: %s", lm_strerror(r));
+		goto out;
+	}
+	r = wait_for(s, LM_SMTP_CMD_DATA, data0 + 1);
+	if (r < 0)
+		goto out;
+	if (s->cmd_reply[LM_SMTP_CMD_DATA].code != 354 &&
+	    s->cmd_reply[LM_SMTP_CMD_DATA].code != 0) {
+		s->last = s->cmd_reply[LM_SMTP_CMD_DATA];
+		set_err(s, "DATA refused: %s", reply_str(&s->last, b, sizeof b));
+		if (final != NULL)
+			*final = s->last;
+		r = LM_ERR_REFUSED;
+		goto out;
+	}
+	r = send_body(s, m);
+	if (r == LM_ERR_REFUSED) {
+		/* a BDAT chunk was refused: the reply is in s->last */
+		set_err(s, "message refused: %s", reply_str(&s->last, b, sizeof b));
+		if (final != NULL)
+			*final = s->last;
+		(void)reset_tx(s);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = lm_smtp_body_end(&s->smtp);
+	if (r == LM_ERR_REFUSED) {
+		set_err(s, "message refused: %s", reply_str(&s->last, b, sizeof b));
+		if (final != NULL)
+			*final = s->last;
+		(void)reset_tx(s);
+		goto out;
+	}
+	if (r < 0) {
+		r = engine_err(s, r);
+		s->state = S_BROKEN;
+		goto out;
+	}
+	r = wait_for(s, LM_SMTP_CMD_BODY, body0 + 1);
+	if (r < 0)
+		goto out;
+	s->last = s->cmd_reply[LM_SMTP_CMD_BODY];
+	if (final != NULL)
+		*final = s->last;
+	if (s->last.code < 200 || s->last.code > 299) {
+		set_err(s, "message refused: %s", reply_str(&s->last, b, sizeof b));
+		r = LM_ERR_REFUSED;
+		goto out;
+	}
+	r = 0;
+	goto out;
+
+abort_tx:
+	/* a local error after MAIL was queued: finish what is in flight */
+	{
+		int r2 = flush_out(s);
+		if (r2 == 0)
+			r2 = wait_for(s, LM_SMTP_CMD_MAIL, mail0 + 1);
+		if (r2 == 0)
+			r2 = wait_for(s, LM_SMTP_CMD_RCPT, rcpt0 + (unsigned)i);
+		if (r2 == 0)
+			(void)reset_tx(s);
+	}
+out:
+	if (s->got_421 || s->closed)
+		s->state = S_BROKEN;
+	s->rcpt_out = NULL;
+	s->rcpt_n = 0;
+	return r;
+}
+
+/* see net.h */
+const lm_smtp_reply *
+lm_smtp_session_reply(const lm_smtp_session *s)
+{
+	static const lm_smtp_reply none;
+
+	return s != NULL ? &s->last : &none;
+}
+
+/* see net.h */
+const char *
+lm_smtp_session_error(const lm_smtp_session *s)
+{
+	return s != NULL ? s->err : "";
+}
+
+/* see net.h */
+void
+lm_smtp_session_free(lm_smtp_session *s)
+{
+	lm_allocator a;
+
+	if (s == NULL)
+		return;
+	if (s->conn != NULL && s->smtp_inited && s->state == S_READY &&
+	    lm_smtp_quit(&s->smtp) == 0) {
+		/* the message is already delivered: do not let a slow
+		 * server hold us long for the goodbye */
+		if (s->conn->timeout_ms > 5000)
+			s->conn->timeout_ms = 5000;
+		(void)wait_for(s, LM_SMTP_CMD_QUIT, s->done[LM_SMTP_CMD_QUIT] + 1);
+	}
+	if (s->smtp_inited)
+		lm_smtp_free(&s->smtp);
+	lm_sasl_free(&s->sasl);
+	lm_conn_close(s->conn);
+	a = s->alloc;
+	lm_net__free(&a, s, sizeof *s);
+}
