@@ -95,6 +95,218 @@ LM_API int lm_b64_decode(const char *in, size_t n, void *out, size_t cap,
                          size_t *outlen);
 
 /* ------------------------------------------------------------------ */
+/* Streaming codecs                                                    */
+/*                                                                     */
+/* All four work the same way and never allocate. The caller owns the  */
+/* state struct (fields private, sizeof public) and calls:             */
+/*                                                                     */
+/*   lm_X_init(&st, flags);                                            */
+/*   lm_X_update(&st, in, n, out, cap, &used, &written);  (repeatedly) */
+/*   lm_X_final(&st, out, cap, &written);     (until it returns 0)     */
+/*                                                                     */
+/* update consumes in[0..*used) and writes out[0..*written); it stops  */
+/* early only when out is full, so the caller drains out and calls     */
+/* again with in + *used. Any cap >= 1 makes progress. final flushes   */
+/* what the state still holds: it returns LM_ERR_BUFFER_TOO_SMALL when */
+/* out filled up first (what was written is valid; call it again), so  */
+/* a final buffer of LM_CODEC_FINAL_MAX bytes always suffices. The     */
+/* output never depends on how the input was split across calls.      */
+/* A state needs no cleanup; call init again to reuse it.              */
+/* ------------------------------------------------------------------ */
+
+/** Output of lm_*_final() never exceeds this many bytes. */
+#define LM_CODEC_FINAL_MAX 160
+
+/** lm_b64_enc_init() flag: insert CRLF after every 76 output characters
+ *  (RFC 2045 6.8). No CRLF is added after the last line, since a MIME
+ *  delimiter brings its own. */
+#define LM_B64_WRAP 0x1u
+
+/** Streaming base64 encoder state. */
+typedef struct {
+	unsigned LM_PRIVATE(flags);
+	unsigned char LM_PRIVATE(carry)[3];
+	unsigned char LM_PRIVATE(ncarry);
+	unsigned char LM_PRIVATE(col);
+	unsigned char LM_PRIVATE(npend);
+	unsigned char LM_PRIVATE(opend);
+	unsigned char LM_PRIVATE(pend)[8];
+} lm_b64_enc;
+
+/** \brief Start encoding; flags is 0 or LM_B64_WRAP. */
+LM_API void lm_b64_enc_init(lm_b64_enc *e, unsigned flags);
+
+/** \brief Encode in[0..n); see the streaming contract above.
+ *  \return 0, or LM_ERR_BAD_PARAM for NULL pointers. */
+LM_API int lm_b64_enc_update(lm_b64_enc *e, const void *in, size_t n,
+                             char *out, size_t cap, size_t *used, size_t *written);
+
+/** \brief Write the last group with its padding.
+ *  \return 0 when done, LM_ERR_BUFFER_TOO_SMALL to be called again. */
+LM_API int lm_b64_enc_final(lm_b64_enc *e, char *out, size_t cap, size_t *written);
+
+/** lm_b64_dec_init() mode: same rules as lm_b64_decode() (the default). */
+#define LM_B64_STRICT 0x0u
+/** lm_b64_dec_init() mode for MIME bodies: white space (SP, HT, CR, LF)
+ *  is skipped, other invalid bytes are skipped and counted, missing or
+ *  misplaced padding is tolerated and counted; never an error. */
+#define LM_B64_LENIENT 0x1u
+
+/** Defects a lenient base64 decoder met (strict mode stops at the first
+ *  one instead). White space is not a defect. */
+typedef struct {
+	size_t invalid;         /**< bytes outside the alphabet, skipped        */
+	size_t bad_padding;     /**< '=' where none belongs, or data after '='  */
+	size_t missing_padding; /**< input ended in a group without (enough) '=' */
+	size_t truncated;       /**< input ended with one lone character (dropped) */
+} lm_b64_defects;
+
+/** Streaming base64 decoder state. */
+typedef struct {
+	unsigned LM_PRIVATE(flags);
+	int LM_PRIVATE(err);
+	uint32_t LM_PRIVATE(bits);
+	unsigned char LM_PRIVATE(q);
+	unsigned char LM_PRIVATE(pads);
+	unsigned char LM_PRIVATE(padded);
+	unsigned char LM_PRIVATE(npend);
+	unsigned char LM_PRIVATE(opend);
+	unsigned char LM_PRIVATE(pend)[3];
+	lm_b64_defects LM_PRIVATE(defects);
+} lm_b64_dec;
+
+/** \brief Start decoding; flags is LM_B64_STRICT or LM_B64_LENIENT. */
+LM_API void lm_b64_dec_init(lm_b64_dec *d, unsigned flags);
+
+/** \brief Decode in[0..n); see the streaming contract above.
+ *  \return 0; in strict mode LM_ERR_DECODE at the first bad byte, with
+ *          *used its offset (the error is sticky until init);
+ *          LM_ERR_BAD_PARAM for NULL pointers. */
+LM_API int lm_b64_dec_update(lm_b64_dec *d, const char *in, size_t n,
+                             void *out, size_t cap, size_t *used, size_t *written);
+
+/** \brief End of input: write the bytes of an unpadded last group
+ *         (lenient) and check that the input ended on a group boundary
+ *         (strict).
+ *  \return 0 when done; LM_ERR_BUFFER_TOO_SMALL to be called again;
+ *          LM_ERR_DECODE in strict mode for an incomplete last group. */
+LM_API int lm_b64_dec_final(lm_b64_dec *d, void *out, size_t cap, size_t *written);
+
+/** \brief Defects counted so far; valid as long as d. */
+LM_API const lm_b64_defects *lm_b64_dec_defects(const lm_b64_dec *d);
+
+/** lm_qp_enc_init() mode for text: CRLF and bare LF in the input are
+ *  line breaks and come out as CRLF (hard breaks); a CR not followed by
+ *  LF is encoded as =0D. */
+#define LM_QP_TEXT   0x0u
+/** lm_qp_enc_init() mode for binary data: CR and LF are encoded as =0D
+ *  and =0A, so the output has only soft line breaks. */
+#define LM_QP_BINARY 0x1u
+
+/** Streaming quoted-printable encoder state (RFC 2045 6.7). */
+typedef struct {
+	unsigned LM_PRIVATE(flags);
+	unsigned char LM_PRIVATE(la)[3];
+	unsigned char LM_PRIVATE(nla);
+	unsigned char LM_PRIVATE(col);
+	unsigned char LM_PRIVATE(npend);
+	unsigned char LM_PRIVATE(opend);
+	unsigned char LM_PRIVATE(pend)[16];
+} lm_qp_enc;
+
+/**
+ * \brief Start quoted-printable encoding; flags is LM_QP_TEXT or
+ *        LM_QP_BINARY.
+ *
+ * Output rules: bytes 33..60 and 62..126 are literal; '=', controls and
+ * bytes >= 127 are =XX (upper-case hex); SP and HT are literal except
+ * at the end of a line (before a hard break or the end of the data),
+ * where they are =20 / =09. Encoded lines are at most 76 characters
+ * without the CRLF: a soft break "=" CRLF is inserted when the next
+ * character would not fit (a line ending at a hard break or at the end
+ * of the data may use all 76; a line that continues keeps the 76th for
+ * the "="). An =XX is never split. The output does not end with a soft
+ * break.
+ */
+LM_API void lm_qp_enc_init(lm_qp_enc *e, unsigned flags);
+
+/** \brief Encode in[0..n); see the streaming contract above.
+ *  \return 0, or LM_ERR_BAD_PARAM for NULL pointers. */
+LM_API int lm_qp_enc_update(lm_qp_enc *e, const void *in, size_t n,
+                            char *out, size_t cap, size_t *used, size_t *written);
+
+/** \brief Flush the (at most three) bytes held for look-ahead.
+ *  \return 0 when done, LM_ERR_BUFFER_TOO_SMALL to be called again. */
+LM_API int lm_qp_enc_final(lm_qp_enc *e, char *out, size_t cap, size_t *written);
+
+/** Defects a quoted-printable decoder met; decoding never fails. */
+typedef struct {
+	size_t bad_escape;    /**< '=' not followed by two hex digits or a line
+	                           break: the '=' and what follows are kept */
+	size_t lowercase_hex; /**< =xx with a lower-case hex digit (decoded)  */
+} lm_qp_defects;
+
+/** Longest run of SP/HT the decoder holds back to see whether it is
+ *  trailing white space; a longer run has its first bytes written out. */
+#define LM_QP_WS_MAX 64
+
+/** Streaming quoted-printable decoder state. */
+typedef struct {
+	unsigned char LM_PRIVATE(state);
+	unsigned char LM_PRIVATE(h1);
+	unsigned char LM_PRIVATE(nws);
+	unsigned char LM_PRIVATE(npend);
+	unsigned char LM_PRIVATE(opend);
+	unsigned char LM_PRIVATE(ws)[LM_QP_WS_MAX];
+	unsigned char LM_PRIVATE(pend)[LM_QP_WS_MAX + 16];
+	lm_qp_defects LM_PRIVATE(defects);
+} lm_qp_dec;
+
+/**
+ * \brief Start quoted-printable decoding (RFC 2045 6.7).
+ *
+ * =XX gives the byte XX (lower-case hex accepted and counted); soft
+ * breaks ("=" CRLF, "=" LF, also with SP/HT between "=" and the break,
+ * and a final "=" at the end of the data) are removed; SP/HT at the end
+ * of a line or of the data are removed (transport padding); every hard
+ * break (CRLF or bare LF) comes out as CRLF; a bare CR and all other
+ * bytes pass through. A lone "=" is kept literally and counted.
+ */
+LM_API void lm_qp_dec_init(lm_qp_dec *d);
+
+/** \brief Decode in[0..n); see the streaming contract above.
+ *  \return 0, or LM_ERR_BAD_PARAM for NULL pointers. */
+LM_API int lm_qp_dec_update(lm_qp_dec *d, const char *in, size_t n,
+                            void *out, size_t cap, size_t *used, size_t *written);
+
+/** \brief End of input: settle what is held (see lm_qp_dec_init()).
+ *  \return 0 when done, LM_ERR_BUFFER_TOO_SMALL to be called again. */
+LM_API int lm_qp_dec_final(lm_qp_dec *d, void *out, size_t cap, size_t *written);
+
+/** \brief Defects counted so far; valid as long as d. */
+LM_API const lm_qp_defects *lm_qp_dec_defects(const lm_qp_dec *d);
+
+/**
+ * \brief One-shot quoted-printable encoding (lm_qp_enc_* over the whole
+ *        input); flags as for lm_qp_enc_init(). No NUL is written.
+ * \return 0; LM_ERR_BUFFER_TOO_SMALL if out is too short (contents then
+ *         unspecified; 3 * n + 3 * (n / 25) + 3 always suffices);
+ *         LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_qp_encode(const void *in, size_t n, unsigned flags,
+                        char *out, size_t cap, size_t *outlen);
+
+/**
+ * \brief One-shot quoted-printable decoding (lm_qp_dec_* over the
+ *        whole input); defects, if not NULL, receives the counts.
+ * \return 0; LM_ERR_BUFFER_TOO_SMALL if out is too short (2 * n always
+ *         suffices: only a bare LF grows, into CRLF); LM_ERR_BAD_PARAM
+ *         for NULL pointers.
+ */
+LM_API int lm_qp_decode(const char *in, size_t n, void *out, size_t cap,
+                        size_t *outlen, lm_qp_defects *defects);
+
+/* ------------------------------------------------------------------ */
 /* IDNA                                                                */
 /* ------------------------------------------------------------------ */
 
