@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""A scripted, hostile fake SMTP submission server for client tests.
+
+  fakesmtp.py --port P --scenario NAME --certs DIR --log PREFIX [--implicit]
+
+Listens on 127.0.0.1:P (0: any free port), writes the port number to
+PREFIX.ready once listening, then
+serves exactly one connection and exits. It records what the client did:
+
+  PREFIX.raw     every byte the client sent (decrypted after TLS), in order
+  PREFIX.events  one line per event: "CMD <verb>", "TLS-OK", "TLS-FAIL why",
+                 "DATA <n> bytes", "EOF", "CLOSE-BY-SERVER", ...
+  PREFIX.data    the DATA payload exactly as received, up to and including
+                 the first end-of-data sequence CRLF.CRLF (or what came
+                 before the connection ended)
+
+Scenarios (what the server does wrong; everything else is accepted so that
+a client that carries on is caught sending):
+  good            STARTTLS with a valid certificate, AUTH PLAIN/LOGIN, accepts
+  notls           EHLO does not offer STARTTLS (offers AUTH, to tempt)
+  starttls454     STARTTLS refused with 454
+  inject          "220 ready" and "250-injected" in one write after STARTTLS
+  wronghost       certificate valid but for wrong.example
+  unknownca       certificate for localhost from an unrelated CA
+  dataclose       closes the connection in the middle of the DATA payload
+  dataclose-end   reads the whole payload, then closes without a reply
+  rcpt550         the second RCPT TO is refused with 550
+  greet421        greeting is 421, then close
+  longline        the EHLO reply has a 100 KB line
+With --implicit the connection starts with TLS (smtps).
+"""
+import argparse
+import os
+import socket
+import ssl
+import sys
+
+CRLF = b"\r\n"
+
+
+class Session:
+    def __init__(self, conn, args):
+        self.sock = conn
+        self.args = args
+        self.buf = b""
+        self.tls = False
+        self.raw = open(args.log + ".raw", "wb")
+        self.ev = open(args.log + ".events", "w")
+        self.rcpts = 0
+
+    def event(self, text):
+        self.ev.write(text + "\n")
+        self.ev.flush()
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+        except OSError as e:
+            self.event("SEND-FAIL %s" % e)
+            raise EOFError
+
+    def recv_more(self):
+        try:
+            chunk = self.sock.recv(65536)
+        except (OSError, ssl.SSLError) as e:
+            self.event("RECV-FAIL %s" % e)
+            raise EOFError
+        if not chunk:
+            self.event("EOF")
+            raise EOFError
+        self.raw.write(chunk)
+        self.raw.flush()
+        self.buf += chunk
+
+    def line(self):
+        while CRLF not in self.buf:
+            if len(self.buf) > 100000:
+                self.event("LINE-TOO-LONG")
+                raise EOFError
+            self.recv_more()
+        i = self.buf.index(CRLF)
+        ln, self.buf = self.buf[:i], self.buf[i + 2:]
+        return ln
+
+    def ctx(self):
+        c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        name = {"wronghost": "wronghost", "unknownca": "other-server"}.get(
+            self.args.scenario, "server")
+        d = self.args.certs
+        c.load_cert_chain(os.path.join(d, name + ".crt"),
+                          os.path.join(d, name + ".key"))
+        return c
+
+    def start_tls(self):
+        if self.buf:
+            # bytes the client pipelined after STARTTLS: RFC 3207 says the
+            # server must discard them; record that it happened
+            self.event("PIPELINED-BEFORE-TLS %d" % len(self.buf))
+            self.buf = b""
+        try:
+            self.sock.settimeout(10)
+            self.sock = self.ctx().wrap_socket(self.sock, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            self.event("TLS-FAIL %s" % e)
+            raise EOFError
+        self.tls = True
+        self.event("TLS-OK")
+
+    def ehlo_reply(self):
+        sc = self.args.scenario
+        lines = [b"mx.fake.test greets you", b"PIPELINING", b"8BITMIME",
+                 b"ENHANCEDSTATUSCODES", b"SIZE 10240000"]
+        if sc == "longline":
+            lines.insert(1, b"X-LONG " + b"A" * 102400)
+        if not self.tls and sc != "notls":
+            lines.append(b"STARTTLS")
+        if self.tls or sc == "notls":
+            lines.append(b"AUTH PLAIN LOGIN")
+        out = b""
+        for i, ln in enumerate(lines):
+            sep = b" " if i == len(lines) - 1 else b"-"
+            out += b"250" + sep + ln + CRLF
+        return out
+
+    def data(self):
+        sc = self.args.scenario
+        self.send(b"354 go ahead\r\n")
+        payload = b""
+        # the end of data may be ".\r\n" at the very start
+        end = CRLF + b"." + CRLF
+        while True:
+            if sc == "dataclose" and self.buf:
+                # close as soon as the first payload bytes arrive, whatever
+                # else is in them
+                with open(self.args.log + ".data", "wb") as f:
+                    f.write(self.buf)
+                self.event("DATA %d bytes (partial)" % len(self.buf))
+                self.event("CLOSE-BY-SERVER")
+                raise EOFError
+            if payload == b"" and self.buf.startswith(b"." + CRLF):
+                payload, self.buf = b"." + CRLF, self.buf[3:]
+                break
+            k = (payload + self.buf).find(end)
+            if k >= 0:
+                whole = payload + self.buf
+                payload, self.buf = whole[:k + 5], whole[k + 5:]
+                break
+            payload += self.buf
+            self.buf = b""
+            try:
+                self.recv_more()
+            except EOFError:
+                with open(self.args.log + ".data", "wb") as f:
+                    f.write(payload)
+                raise
+        with open(self.args.log + ".data", "wb") as f:
+            f.write(payload)
+        self.event("DATA %d bytes" % len(payload))
+        if sc == "dataclose-end":
+            self.event("CLOSE-BY-SERVER")
+            raise EOFError
+        self.send(b"250 2.0.0 Ok: queued as FAKE1\r\n")
+
+    def run(self):
+        sc = self.args.scenario
+        if self.args.implicit:
+            self.start_tls()
+        if sc == "greet421":
+            self.send(b"421 4.3.2 mx.fake.test service not available\r\n")
+            self.event("CLOSE-BY-SERVER")
+            return
+        self.send(b"220 mx.fake.test ESMTP fake\r\n")
+        while True:
+            ln = self.line()
+            verb = ln.split(b" ", 1)[0].upper().decode("ascii", "replace")
+            self.event("CMD " + verb)
+            if verb in ("EHLO", "HELO"):
+                self.send(self.ehlo_reply())
+            elif verb == "STARTTLS":
+                if sc == "starttls454":
+                    self.send(b"454 4.7.0 TLS not available due to temporary reason\r\n")
+                elif sc == "inject":
+                    self.send(b"220 2.0.0 Ready to start TLS\r\n250-injected\r\n")
+                    self.start_tls()
+                else:
+                    self.send(b"220 2.0.0 Ready to start TLS\r\n")
+                    self.start_tls()
+            elif verb == "AUTH":
+                parts = ln.split(b" ")
+                mech = parts[1].upper() if len(parts) > 1 else b""
+                if mech == b"LOGIN":
+                    if len(parts) < 3:
+                        self.send(b"334 VXNlcm5hbWU6\r\n")
+                        self.event("AUTH-LINE " + self.line().decode("ascii", "replace"))
+                    self.send(b"334 UGFzc3dvcmQ6\r\n")
+                    self.event("AUTH-LINE " + self.line().decode("ascii", "replace"))
+                elif len(parts) < 3:
+                    self.send(b"334 \r\n")
+                    self.event("AUTH-LINE " + self.line().decode("ascii", "replace"))
+                else:
+                    self.event("AUTH-LINE " + parts[2].decode("ascii", "replace"))
+                self.send(b"235 2.7.0 Authentication successful\r\n")
+            elif verb == "MAIL":
+                self.rcpts = 0
+                self.send(b"250 2.1.0 Ok\r\n")
+            elif verb == "RCPT":
+                self.rcpts += 1
+                if sc == "rcpt550" and self.rcpts == 2:
+                    addr = ln[ln.find(b"<"):ln.find(b">") + 1]
+                    self.send(b"550 5.1.1 " + addr +
+                              b": Recipient address rejected: User unknown\r\n")
+                else:
+                    self.send(b"250 2.1.5 Ok\r\n")
+            elif verb == "DATA":
+                self.data()
+            elif verb == "RSET":
+                self.send(b"250 2.0.0 Ok\r\n")
+            elif verb == "NOOP":
+                self.send(b"250 2.0.0 Ok\r\n")
+            elif verb == "QUIT":
+                self.send(b"221 2.0.0 Bye\r\n")
+                return
+            else:
+                self.send(b"502 5.5.2 Error: command not recognized\r\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--certs", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--implicit", action="store_true")
+    ap.add_argument("--timeout", type=float, default=30)
+    args = ap.parse_args()
+
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", args.port))
+    ls.listen(1)
+    ls.settimeout(args.timeout)
+    with open(args.log + ".ready.tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(args.log + ".ready.tmp", args.log + ".ready")
+    try:
+        conn, _ = ls.accept()
+    except socket.timeout:
+        open(args.log + ".events", "w").write("NO-CONNECTION\n")
+        return 1
+    ls.close()
+    conn.settimeout(args.timeout)
+    s = Session(conn, args)
+    try:
+        s.run()
+    except EOFError:
+        pass
+    except Exception as e:  # record, never hang
+        s.event("SERVER-ERROR %r" % e)
+    try:
+        s.sock.close()
+    except OSError:
+        pass
+    s.event("END")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

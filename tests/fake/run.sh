@@ -1,0 +1,217 @@
+#!/bin/sh
+# mail-send against a hostile fake SMTP server (fakesmtp.py): the client
+# must stop, with the right exit status, before sending what it must not.
+#
+#   sh tests/fake/run.sh WORKDIR        (mail-send from $LM_MAILSEND,
+#                                        default build/... see below)
+# Prints "ok NAME" or "FAIL NAME: reason" per test; exit 1 if any failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+W=${1:?usage: run.sh WORKDIR}
+mkdir -p "$W"
+W=$(cd "$W" && pwd)
+MS=${LM_MAILSEND:-$root/examples/mail-send}
+FAKE=$here/fakesmtp.py
+nfail=0
+FAKEPID=""
+
+trap '[ -n "$FAKEPID" ] && kill "$FAKEPID" 2>/dev/null; exit 1' INT TERM HUP
+
+ok() { echo "ok $1"; }
+bad() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+
+# ---- material ---------------------------------------------------------------
+C=$W/certs
+if [ ! -s "$C/server.crt" ]; then
+	sh "$root/tests/servers/certs.sh" "$C" ||
+	    { bad fake-certs "could not make certificates"; exit 1; }
+fi
+PW=$W/password
+printf '%s' 'fake-Pa55word' > "$PW"
+chmod 600 "$PW"
+printf 'Hello Bob,\nthis is a test.\n.\n..two dots\nbye\n' > "$W/text.txt"
+# a 4 MB message, so that the client is still writing when the server closes
+python3 -c '
+import sys
+line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456\n"
+sys.stdout.buffer.write(line * (4 * 1024 * 1024 // len(line)))' > "$W/big.txt"
+# a raw message built to smuggle a second message past a sloppy client
+python3 -c '
+import sys
+sys.stdout.buffer.write(
+    b"From: alice@example.test\r\nTo: bob@example.test\r\n"
+    b"Subject: smuggling\r\n\r\n"
+    b"line one\r\n"
+    b"LF-dot-LF\n.\n"
+    b"MAIL FROM:<evil1@example.test>\r\n"
+    b"CR-dot-CR\r.\r"
+    b"MAIL FROM:<evil2@example.test>\r\n"
+    b"LF-dot-CRLF\n.\r\n"
+    b"MAIL FROM:<evil3@example.test>\r\n"
+    b"RCPT TO:<victim@example.test>\r\nDATA\r\n"
+    b"lone CR\rin the middle and lone LF\nin the middle\r\n"
+    b".leading dot\r\n"
+    b"..two leading dots\r\n"
+    b"\r\n.\r\n"
+    b"QUIT\r\n"
+    b"last line\r\n")' > "$W/smuggle.eml"
+
+if [ ! -x "$MS" ]; then
+	for t in control-good trace-redacts plaintext-control notls starttls454 \
+	    inject wronghost unknownca wronghost-smtps unknownca-smtps dataclose \
+	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text; do
+		bad "fake-$t" "mail-send not built ($MS)"
+	done
+	exit 1
+fi
+
+# ---- one exchange -----------------------------------------------------------
+# fake NAME SCENARIO SCHEME [mail-send args...]: runs the fake with
+# SCENARIO, then mail-send against it; sets RC, and leaves the client's
+# stderr in $W/NAME.err and the fake's records in $W/NAME.{events,data,raw}
+fake() {
+	name=$1 scen=$2 scheme=$3; shift 3
+	P=$W/$name
+	rm -f "$P".*
+	impl=""
+	[ "$scheme" = smtps ] && impl=--implicit
+	python3 "$FAKE" --port 0 --scenario "$scen" --certs "$C" --log "$P" \
+	    --timeout 20 $impl 2>"$P.fake-err" &
+	FAKEPID=$!
+	i=0
+	while [ ! -s "$P.ready" ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	port=$(cat "$P.ready" 2>/dev/null)
+	if [ -z "$port" ]; then
+		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
+	fi
+	timeout 60 "$MS" --url "$scheme://localhost:$port" \
+	    --from alice@example.test --to bob@example.test \
+	    --cafile "$C/ca.crt" --timeout 10 "$@" >"$P.out" 2>"$P.err" </dev/null
+	RC=$?
+	# the fake ends by itself once the client is gone
+	i=0
+	while kill -0 "$FAKEPID" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill "$FAKEPID" 2>/dev/null && wait "$FAKEPID" 2>/dev/null
+	FAKEPID=""
+	touch "$P.events"
+}
+auth="--user alice@example.test --password-file $PW"
+sent_any() { # the fake saw any of the given verbs
+	for v in "$@"; do grep -q "^CMD $v\$" "$P.events" && return 0; done
+	return 1
+}
+rc_in() { # RC is one of the arguments
+	for c in "$@"; do [ "$RC" = "$c" ] && return 0; done
+	return 1
+}
+why() { # short reason with the client's last stderr line
+	echo "$1 (exit $RC; stderr: $(tail -n 1 "$P.err" | cut -c1-160))"
+}
+
+# ---- the tests ----------------------------------------------------------------
+t=fake-control-good
+fake good good smtp $auth --subject "control" --text "$W/text.txt" --trace
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
+elif ! sent_any DATA; then bad $t "no DATA sent"
+elif ! python3 "$here/check_data.py" "$P.data" >"$P.chk"; then bad $t "payload: $(cat "$P.chk")"
+elif ! grep -q 'Hello Bob' "$P.data"; then bad $t "text not in payload"
+else ok $t; fi
+
+t=fake-trace-redacts
+# same exchange: the password went over the wire (inside TLS) but must
+# not appear in the trace, neither in clear nor base64-encoded
+cred=$(sed -n 's/^AUTH-LINE //p' "$P.events" | tail -n 1)
+dec=$(printf '%s' "$cred" | base64 -d 2>/dev/null | tr '\0' ' ')
+if ! grep -q '^C: ' "$P.err" || ! grep -q '^S: ' "$P.err"; then
+	bad $t "--trace wrote no C:/S: lines"
+elif ! printf '%s' "$dec" | grep -q 'fake-Pa55word'; then
+	bad $t "could not find the password on the wire (AUTH line '$cred')"
+elif grep -q 'fake-Pa55word' "$P.err"; then bad $t "password in clear in the trace"
+elif [ -n "$cred" ] && grep -qF "$cred" "$P.err"; then bad $t "base64 credentials in the trace"
+else ok $t; fi
+
+t=fake-plaintext-control
+fake plaintext-control notls smtp --plaintext --subject "plain" --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why '--plaintext to a server without STARTTLS: expected exit 0')"
+elif ! sent_any DATA; then bad $t "no DATA"
+else ok $t; fi
+
+t=fake-notls
+fake notls notls smtp $auth --text "$W/text.txt"
+if [ "$RC" != 3 ]; then bad $t "$(why 'STARTTLS not offered: expected exit 3')"
+elif sent_any AUTH MAIL RCPT DATA; then bad $t "client sent $(grep -E '^CMD (AUTH|MAIL|RCPT|DATA)' "$P.events" | head -n 1)"
+else ok $t; fi
+
+t=fake-starttls454
+fake starttls454 starttls454 smtp $auth --text "$W/text.txt"
+if [ "$RC" != 3 ]; then bad $t "$(why 'STARTTLS refused: expected exit 3')"
+elif sent_any AUTH MAIL RCPT DATA; then bad $t "client carried on without TLS"
+else ok $t; fi
+
+t=fake-inject
+fake inject inject smtp $auth --text "$W/text.txt"
+if ! rc_in 3 4; then bad $t "$(why 'bytes after 220 to STARTTLS: expected exit 3 or 4')"
+elif sent_any AUTH MAIL RCPT DATA; then bad $t "client carried on after the injection"
+else ok $t; fi
+
+for scen in wronghost unknownca; do
+	for scheme in smtp smtps; do
+		t=fake-$scen; [ "$scheme" = smtps ] && t=$t-smtps
+		fake "${t#fake-}" "$scen" "$scheme" $auth --text "$W/text.txt"
+		if [ "$RC" != 3 ]; then bad $t "$(why 'bad certificate: expected exit 3')"
+		elif grep -q '^TLS-OK' "$P.events"; then bad $t "TLS handshake completed"
+		elif sent_any AUTH MAIL RCPT DATA; then bad $t "client sent commands"
+		else ok $t; fi
+	done
+done
+
+t=fake-dataclose
+fake dataclose dataclose smtp $auth --text "$W/big.txt"
+if ! rc_in 4 5; then bad $t "$(why 'server closed during DATA: expected exit 4 or 5')"
+elif ! grep -q 'CLOSE-BY-SERVER' "$P.events"; then bad $t "fake never reached DATA"
+else ok $t; fi
+
+t=fake-dataclose-end
+fake dataclose-end dataclose-end smtp $auth --text "$W/text.txt"
+if ! rc_in 4 5; then bad $t "$(why 'no reply after the payload: expected exit 4 or 5')"
+elif ! grep -q 'CLOSE-BY-SERVER' "$P.events"; then bad $t "fake never got the whole payload"
+else ok $t; fi
+
+t=fake-rcpt550
+fake rcpt550 rcpt550 smtp $auth --to nobody@example.test --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why 'one recipient refused: expected exit 1')"
+elif ! grep -q 'nobody@example.test' "$P.err"; then bad $t "stderr does not name the refused recipient"
+else ok $t; fi
+
+t=fake-greet421
+fake greet421 greet421 smtp $auth --text "$W/text.txt"
+if ! rc_in 1 5; then bad $t "$(why '421 greeting: expected exit 1 or 5')"
+elif sent_any AUTH MAIL RCPT DATA STARTTLS; then bad $t "client carried on after 421"
+else ok $t; fi
+
+t=fake-longline
+fake longline longline smtp $auth --text "$W/text.txt"
+if [ "$RC" != 4 ]; then bad $t "$(why '100 KB reply line: expected exit 4')"
+elif sent_any STARTTLS AUTH MAIL RCPT DATA; then bad $t "client carried on after the long line"
+else ok $t; fi
+
+t=fake-smuggle-raw
+fake smuggle-raw good smtp $auth --raw "$W/smuggle.eml"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(grep -c '^CMD MAIL$' "$P.events")" != 1 ]; then bad $t "the fake saw more than one MAIL"
+elif ! python3 "$here/check_data.py" "$P.data" "$W/smuggle.eml" >"$P.chk"; then bad $t "$(cat "$P.chk")"
+else ok $t; fi
+
+t=fake-smuggle-text
+# the same hostile body as a --text part: whatever encoding the composer
+# picks, the payload must still end once and carry no bare CR or LF
+tail -c +70 "$W/smuggle.eml" > "$W/smuggle.txt"
+fake smuggle-text good smtp $auth --subject smuggling --text "$W/smuggle.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(grep -c '^CMD MAIL$' "$P.events")" != 1 ]; then bad $t "the fake saw more than one MAIL"
+elif ! python3 "$here/check_data.py" "$P.data" >"$P.chk"; then bad $t "$(cat "$P.chk")"
+else ok $t; fi
+
+[ "$nfail" -eq 0 ]
