@@ -1,0 +1,556 @@
+/*
+ * mail-send - send one message through an SMTP submission server.
+ *
+ *   mail-send --url URL --from ADDR --to ADDR [--to ADDR]... [--cc ADDR]...
+ *             [--bcc ADDR]... [--subject TEXT] [--text FILE] [--attach FILE]...
+ *             [--raw FILE] [--user NAME] [--password-file FILE] [--auth MECH]
+ *             [--cafile FILE] [--plaintext] [--timeout SEC] [--trace]
+ *
+ * Exit status: 0 accepted for every recipient; 1 refused by the server;
+ * 2 usage or local error; 3 security (TLS, certificate, STARTTLS,
+ * plaintext refused); 4 the server broke the protocol; 5 network or
+ * timeout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmail.h"
+
+#define MAX_ADDRS 256
+#define MAX_ATTACH 32
+#define TEXT_MAX (64u * 1024 * 1024)
+
+static const char usage_text[] =
+"usage: mail-send --url URL --from ADDR --to ADDR [--to ADDR]... [--cc ADDR]...\n"
+"                 [--bcc ADDR]... [--subject TEXT] [--text FILE] [--attach FILE]...\n"
+"                 [--raw FILE] [--user NAME] [--password-file FILE] [--auth MECH]\n"
+"                 [--cafile FILE] [--plaintext] [--timeout SEC] [--trace]\n"
+"\n"
+"  --url URL            smtp://[user@]host[:port] (STARTTLS required, port 587)\n"
+"                       or smtps://[user@]host[:port] (implicit TLS, port 465)\n"
+"  --from ADDR          sender (envelope and From:); ADDR or \"Name <ADDR>\"\n"
+"  --to/--cc ADDR       recipients shown in the header\n"
+"  --bcc ADDR           recipient that never appears in the header\n"
+"  --subject TEXT       subject (UTF-8)\n"
+"  --text FILE          body text (UTF-8); default: standard input\n"
+"  --attach FILE        attach a file (repeatable)\n"
+"  --raw FILE           send this RFC 5322 message as it is (no --subject,\n"
+"                       --text or --attach)\n"
+"  --user NAME          user for AUTH (also from the URL)\n"
+"  --password-file FILE password: first line of FILE; else $LIBMAIL_PASSWORD\n"
+"  --auth MECH          use only this SASL mechanism (e.g. SCRAM-SHA-256, PLAIN)\n"
+"  --cafile FILE        trusted CAs (PEM); default: the system store\n"
+"  --plaintext          allow smtp:// without TLS and credentials in clear\n"
+"  --timeout SEC        per network operation (default 60)\n"
+"  --trace              write the dialogue to stderr (C:/S:, AUTH redacted)\n"
+"\n"
+"exit status: 0 sent, 1 refused by the server, 2 usage, 3 security,\n"
+"             4 protocol violation by the server, 5 network or timeout\n";
+
+typedef struct {
+	char *name;  /* display name or NULL (points into a copy) */
+	char *addr;
+} addr_t;
+
+static int
+usage(const char *msg, const char *arg)
+{
+	if (msg != NULL) {
+		if (arg != NULL)
+			fprintf(stderr, "mail-send: %s: %s\n", msg, arg);
+		else
+			fprintf(stderr, "mail-send: %s\n", msg);
+		fprintf(stderr, "mail-send: try --help\n");
+	}
+	return 2;
+}
+
+/* "Name <addr>" or "addr" into a; the string is modified in place. */
+static int
+parse_addr(char *s, addr_t *a)
+{
+	char *lt = strrchr(s, '<');
+
+	a->name = NULL;
+	if (lt == NULL) {
+		a->addr = s;
+	} else {
+		char *gt = strchr(lt, '>'), *e;
+		if (gt == NULL || gt[1] != '\0')
+			return -1;
+		*gt = '\0';
+		a->addr = lt + 1;
+		e = lt;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		*e = '\0';
+		if (*s == '"' && e - s >= 2 && e[-1] == '"') {
+			e[-1] = '\0';
+			s++;
+		}
+		if (*s != '\0')
+			a->name = s;
+	}
+	if (strchr(a->addr, '@') == NULL || strpbrk(a->addr, " \t\r\n<>") != NULL)
+		return -1;
+	return 0;
+}
+
+/* Whole file into memory (NUL added). */
+static int
+slurp(FILE *f, char **out, size_t *outlen)
+{
+	size_t cap = 8192, len = 0;
+	char *buf = malloc(cap);
+
+	if (buf == NULL)
+		return -1;
+	for (;;) {
+		size_t n;
+		if (len + 4096 + 1 > cap) {
+			char *nb;
+			if (cap >= TEXT_MAX) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f)) {
+				free(buf);
+				return -1;
+			}
+			break;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+static int
+file_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
+{
+	FILE *f = ud;
+	size_t n = fread(buf, 1, cap, f);
+
+	*got = n;
+	if (n == 0 && ferror(f))
+		return LM_ERR_CALLBACK;
+	return 0;
+}
+
+static void
+trace_cb(char dir, const char *line, size_t len, void *ud)
+{
+	(void)ud;
+	if (dir == '*')
+		fprintf(stderr, "* %.*s\n", (int)len, line);
+	else
+		fprintf(stderr, "%c: %.*s\n", dir, (int)len, line);
+}
+
+static int
+random_bytes(unsigned char *buf, size_t n)
+{
+	int fd = open("/dev/urandom", O_RDONLY);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -1;
+	while (got < n) {
+		ssize_t k = read(fd, buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			close(fd);
+			return -1;
+		}
+		got += (size_t)k;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Offset of local time from UTC in minutes at t. */
+static int
+tz_offset(time_t t)
+{
+	struct tm lt, gt;
+	int d;
+
+	if (localtime_r(&t, &lt) == NULL || gmtime_r(&t, &gt) == NULL)
+		return 0;
+	d = (lt.tm_hour - gt.tm_hour) * 60 + (lt.tm_min - gt.tm_min);
+	if (lt.tm_year != gt.tm_year)
+		d += (lt.tm_year > gt.tm_year) ? 1440 : -1440;
+	else if (lt.tm_yday != gt.tm_yday)
+		d += (lt.tm_yday > gt.tm_yday) ? 1440 : -1440;
+	return d;
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+static int
+exit_code(int err)
+{
+	switch (lm_net_err_class(err)) {
+	case LM_NET_CLASS_OK:
+		return 0;
+	case LM_NET_CLASS_REFUSED:
+		return 1;
+	case LM_NET_CLASS_SECURITY:
+		return 3;
+	case LM_NET_CLASS_PROTOCOL:
+		return 4;
+	case LM_NET_CLASS_NETWORK:
+		return 5;
+	default:
+		return 2;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *url = NULL, *subject = NULL, *text_file = NULL;
+	const char *raw_file = NULL, *user = NULL, *pw_file = NULL;
+	const char *auth = NULL, *cafile = NULL;
+	const char *attach_files[MAX_ATTACH];
+	char *from_s = NULL;
+	char *to_s[MAX_ADDRS], *cc_s[MAX_ADDRS], *bcc_s[MAX_ADDRS];
+	size_t nto = 0, ncc = 0, nbcc = 0, natt = 0, i;
+	int plaintext = 0, trace = 0;
+	unsigned long timeout_s = 60;
+	addr_t from, to[MAX_ADDRS], cc[MAX_ADDRS], bcc[MAX_ADDRS];
+	const char *rcpts[3 * MAX_ADDRS];
+	size_t nrcpt = 0;
+	lm_mime_mailbox mto[MAX_ADDRS], mcc[MAX_ADDRS];
+	lm_mime_attachment att[MAX_ATTACH];
+	FILE *att_f[MAX_ATTACH];
+	FILE *raw_f = NULL;
+	char *text = NULL, *password = NULL, *pw_env;
+	size_t text_len = 0;
+	lm_mime_compose comp;
+	lm_mime_compose_opts co = LM_MIME_COMPOSE_OPTS_INIT;
+	char msgid[128];
+	lm_smtp_session_opts so = LM_SMTP_SESSION_OPTS_INIT;
+	lm_smtp_session *sess = NULL;
+	lm_smtp_message msg = LM_SMTP_MESSAGE_INIT;
+	static lm_smtp_reply rr[3 * MAX_ADDRS];
+	lm_smtp_reply fin;
+	char helo[256];
+	unsigned mech = 0;
+	int r, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i];
+		const char *v = (i + 1 < (size_t)argc) ? argv[i + 1] : NULL;
+#define NEEDV() do { if (v == NULL) return usage("missing value for", a); i++; } while (0)
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (strcmp(a, "--url") == 0) {
+			NEEDV(); url = v;
+		} else if (strcmp(a, "--from") == 0) {
+			NEEDV(); from_s = argv[i];
+		} else if (strcmp(a, "--to") == 0) {
+			NEEDV();
+			if (nto == MAX_ADDRS) return usage("too many --to", NULL);
+			to_s[nto++] = argv[i];
+		} else if (strcmp(a, "--cc") == 0) {
+			NEEDV();
+			if (ncc == MAX_ADDRS) return usage("too many --cc", NULL);
+			cc_s[ncc++] = argv[i];
+		} else if (strcmp(a, "--bcc") == 0) {
+			NEEDV();
+			if (nbcc == MAX_ADDRS) return usage("too many --bcc", NULL);
+			bcc_s[nbcc++] = argv[i];
+		} else if (strcmp(a, "--subject") == 0) {
+			NEEDV(); subject = v;
+		} else if (strcmp(a, "--text") == 0) {
+			NEEDV(); text_file = v;
+		} else if (strcmp(a, "--attach") == 0) {
+			NEEDV();
+			if (natt == MAX_ATTACH) return usage("too many --attach", NULL);
+			attach_files[natt++] = v;
+		} else if (strcmp(a, "--raw") == 0) {
+			NEEDV(); raw_file = v;
+		} else if (strcmp(a, "--user") == 0) {
+			NEEDV(); user = v;
+		} else if (strcmp(a, "--password-file") == 0) {
+			NEEDV(); pw_file = v;
+		} else if (strcmp(a, "--auth") == 0) {
+			NEEDV(); auth = v;
+		} else if (strcmp(a, "--cafile") == 0) {
+			NEEDV(); cafile = v;
+		} else if (strcmp(a, "--plaintext") == 0) {
+			plaintext = 1;
+		} else if (strcmp(a, "--trace") == 0) {
+			trace = 1;
+		} else if (strcmp(a, "--timeout") == 0) {
+			char *end;
+			NEEDV();
+			errno = 0;
+			timeout_s = strtoul(v, &end, 10);
+			if (errno != 0 || end == v || *end != '\0' || timeout_s == 0 ||
+			    timeout_s > 3600 || *v == '-')
+				return usage("bad --timeout (1..3600 seconds)", v);
+		} else if (strcmp(a, "--password") == 0) {
+			return usage("passwords are not taken from the command line; "
+			             "use --password-file or LIBMAIL_PASSWORD", NULL);
+		} else {
+			return usage("unknown option", a);
+		}
+#undef NEEDV
+	}
+
+	if (url == NULL)
+		return usage("--url is required", NULL);
+	if (from_s == NULL)
+		return usage("--from is required", NULL);
+	if (nto + ncc + nbcc == 0)
+		return usage("at least one --to, --cc or --bcc is required", NULL);
+	if (raw_file != NULL && (subject != NULL || text_file != NULL || natt > 0))
+		return usage("--raw cannot be combined with --subject, --text or --attach", NULL);
+	if (parse_addr(from_s, &from) < 0)
+		return usage("bad --from address", from_s);
+	for (i = 0; i < nto; i++)
+		if (parse_addr(to_s[i], &to[i]) < 0)
+			return usage("bad --to address", to_s[i]);
+	for (i = 0; i < ncc; i++)
+		if (parse_addr(cc_s[i], &cc[i]) < 0)
+			return usage("bad --cc address", cc_s[i]);
+	for (i = 0; i < nbcc; i++)
+		if (parse_addr(bcc_s[i], &bcc[i]) < 0)
+			return usage("bad --bcc address", bcc_s[i]);
+	for (i = 0; i < nto; i++)
+		rcpts[nrcpt++] = to[i].addr;
+	for (i = 0; i < ncc; i++)
+		rcpts[nrcpt++] = cc[i].addr;
+	for (i = 0; i < nbcc; i++)
+		rcpts[nrcpt++] = bcc[i].addr;
+
+	if (auth != NULL) {
+		mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
+		if (mech == 0)
+			return usage("unknown --auth mechanism", auth);
+	}
+
+	/* password: file (first line) or environment, never argv */
+	if (pw_file != NULL) {
+		FILE *f = fopen(pw_file, "r");
+		size_t n;
+		if (f == NULL) {
+			fprintf(stderr, "mail-send: %s: %s\n", pw_file, strerror(errno));
+			return 2;
+		}
+		r = slurp(f, &password, &n);
+		fclose(f);
+		if (r < 0) {
+			fprintf(stderr, "mail-send: %s: %s\n", pw_file, strerror(errno));
+			return 2;
+		}
+		password[strcspn(password, "\r\n")] = '\0';
+	} else if ((pw_env = getenv("LIBMAIL_PASSWORD")) != NULL) {
+		password = strdup(pw_env);
+		if (password == NULL)
+			return 2;
+	}
+
+	/* the message */
+	if (raw_file != NULL) {
+		raw_f = fopen(raw_file, "rb");
+		if (raw_f == NULL) {
+			fprintf(stderr, "mail-send: %s: %s\n", raw_file, strerror(errno));
+			return 2;
+		}
+		msg.body = file_read;
+		msg.body_ud = raw_f;
+	} else {
+		FILE *tf = stdin;
+		time_t now = time(NULL);
+		unsigned char rnd[16];
+		const char *dom = strrchr(from.addr, '@') + 1;
+
+		if (text_file != NULL) {
+			tf = fopen(text_file, "rb");
+			if (tf == NULL) {
+				fprintf(stderr, "mail-send: %s: %s\n", text_file,
+				        strerror(errno));
+				return 2;
+			}
+		}
+		r = slurp(tf, &text, &text_len);
+		if (r < 0) {
+			fprintf(stderr, "mail-send: %s: %s\n",
+			        text_file ? text_file : "standard input",
+			        strerror(errno));
+			return 2;
+		}
+		if (tf != stdin)
+			fclose(tf);
+		for (i = 0; i < natt; i++) {
+			att_f[i] = fopen(attach_files[i], "rb");
+			if (att_f[i] == NULL) {
+				fprintf(stderr, "mail-send: %s: %s\n", attach_files[i],
+				        strerror(errno));
+				return 2;
+			}
+			att[i].filename = base_name(attach_files[i]);
+			att[i].content_type = NULL;
+			att[i].read = file_read;
+			att[i].ud = att_f[i];
+		}
+		for (i = 0; i < nto; i++) {
+			mto[i].name = to[i].name;
+			mto[i].addr = to[i].addr;
+		}
+		for (i = 0; i < ncc; i++) {
+			mcc[i].name = cc[i].name;
+			mcc[i].addr = cc[i].addr;
+		}
+		if (random_bytes(rnd, sizeof rnd) < 0 ||
+		    random_bytes(co.boundary_seed, sizeof co.boundary_seed) < 0) {
+			fprintf(stderr, "mail-send: cannot read /dev/urandom\n");
+			return 2;
+		}
+		snprintf(msgid, sizeof msgid,
+		         "%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x.%lld@%s",
+		         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+		         rnd[7], rnd[8], rnd[9], rnd[10], rnd[11], (long long)now,
+		         (strlen(dom) > 0 && strlen(dom) < 100 && lm_is_ascii(dom, strlen(dom)))
+		             ? dom : "mail-send.invalid");
+		co.from.name = from.name;
+		co.from.addr = from.addr;
+		co.to = mto;
+		co.nto = nto;
+		co.cc = mcc;
+		co.ncc = ncc;
+		co.subject = subject;
+		co.date = (long long)now;
+		co.tz_offset_min = tz_offset(now);
+		co.message_id = msgid;
+		co.text = text;
+		co.text_len = text_len;
+		co.att = att;
+		co.natt = natt;
+		r = lm_mime_compose_init(&comp, &co);
+		if (r < 0) {
+			fprintf(stderr, "mail-send: cannot build the message: %s "
+			        "(check addresses, subject and file names)\n",
+			        lm_strerror(r));
+			return 2;
+		}
+		msg.body = lm_mime_compose_read;
+		msg.body_ud = &comp;
+	}
+
+	/* the session */
+	if (gethostname(helo, sizeof helo) != 0 || helo[0] == '\0' ||
+	    strpbrk(helo, " \t\r\n") != NULL || !lm_is_ascii(helo, strlen(helo)))
+		strcpy(helo, "localhost");
+	helo[sizeof helo - 1] = '\0';
+	so.url = url;
+	so.user = user;
+	so.password = password;
+	so.auth_mech = mech;
+	so.cafile = cafile;
+	so.plaintext = plaintext;
+	so.timeout_ms = (unsigned)timeout_s * 1000u;
+	so.helo_domain = helo;
+	if (trace) {
+		so.trace = trace_cb;
+		so.trace_ud = NULL;
+	}
+	r = lm_smtp_session_new(&sess, &so);
+	if (r < 0) {
+		fprintf(stderr, "mail-send: bad --url %s: %s\n", url, lm_strerror(r));
+		rc = 2;
+		goto done;
+	}
+	{
+		lm_url u;
+		if (lm_url_parse(&u, url) == 0 && (user != NULL || u.user[0]) &&
+		    password == NULL) {
+			fprintf(stderr, "mail-send: a user is set but no password: "
+			        "use --password-file or LIBMAIL_PASSWORD\n");
+			rc = 2;
+			goto done;
+		}
+	}
+	r = lm_smtp_session_connect(sess);
+	if (r < 0) {
+		fprintf(stderr, "mail-send: %s\n", lm_smtp_session_error(sess));
+		rc = exit_code(r);
+		goto done;
+	}
+	msg.from = from.addr;
+	msg.rcpt = rcpts;
+	msg.nrcpt = nrcpt;
+	r = lm_smtp_session_send(sess, &msg, rr, &fin);
+	if (r < 0) {
+		int listed = 0;
+		for (i = 0; i < nrcpt; i++) {
+			if (rr[i].code != 0 && (rr[i].code < 200 || rr[i].code > 299)) {
+				if (rr[i].enh_class != 0)
+					fprintf(stderr, "mail-send: recipient <%s> refused: "
+					        "%d %d.%d.%d %s\n", rcpts[i], rr[i].code,
+					        rr[i].enh_class, rr[i].enh_subject,
+					        rr[i].enh_detail, rr[i].text);
+				else
+					fprintf(stderr, "mail-send: recipient <%s> refused: "
+					        "%d %s\n", rcpts[i], rr[i].code, rr[i].text);
+				listed++;
+			}
+		}
+		if (!listed || r != LM_ERR_REFUSED)
+			fprintf(stderr, "mail-send: %s\n", lm_smtp_session_error(sess));
+		else if (listed)
+			fprintf(stderr, "mail-send: message not sent\n");
+		rc = exit_code(r);
+		goto done;
+	}
+	rc = 0;
+
+done:
+	lm_smtp_session_free(sess);
+	if (raw_f != NULL)
+		fclose(raw_f);
+	if (raw_file == NULL && text != NULL) {
+		lm_mime_compose_free(&comp);
+		for (i = 0; i < natt; i++)
+			fclose(att_f[i]);
+	}
+	free(text);
+	if (password != NULL) {
+		volatile char *p = password;
+		while (*p)
+			*p++ = 0;
+		free(password);
+	}
+	return rc;
+}
