@@ -15,6 +15,7 @@
 #include "common.h"
 #include "sasl.h"
 #include "smtp.h"
+#include "mime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -347,6 +348,60 @@ LM_API const char *lm_smtp_session_error(const lm_smtp_session *s);
 /** \brief QUIT (if the session is usable; bounded by the timeout), close
  *         the connection, zeroize and free. NULL-safe. */
 LM_API void lm_smtp_session_free(lm_smtp_session *s);
+
+/* ------------------------------------------------------------------ */
+/* One-call alert                                                      */
+/* ------------------------------------------------------------------ */
+
+/** What lm_alert_send() sends. Every pointer is borrowed for the call. */
+typedef struct {
+	int version;                /**< LM_ALERT_VERSION                      */
+	const char *url;            /**< smtps://host or smtp://host (STARTTLS) */
+	const char *user;           /**< NULL: the URL's user, or no AUTH      */
+	const char *password;
+	const char *cafile;         /**< NULL: LM_NET_SYSTEM_CAFILE            */
+	const char *from;           /**< sender address (envelope and From:)   */
+	const char *const *to;      /**< recipient addresses (To:)             */
+	size_t nto;                 /**< at least 1                            */
+	const char *subject;        /**< UTF-8 (encoded words when needed)     */
+	const char *text;           /**< UTF-8 body, LF or CRLF lines; NULL: "" */
+	const char *attach_name;    /**< NULL: no attachment                   */
+	const char *attach_type;    /**< NULL: guessed from attach_name        */
+	const void *attach_data;    /**< the attachment's bytes, or NULL and   */
+	size_t attach_len;
+	lm_read_fn attach_read;     /**< ... a reader for them                 */
+	void *attach_ud;
+	int plaintext;              /**< see lm_smtp_session_opts.plaintext    */
+	unsigned timeout_ms;        /**< 0: default                            */
+	const char *helo_domain;    /**< NULL: "localhost"                     */
+	lm_trace_fn trace;          /**< NULL: none                            */
+	void *trace_ud;
+	char *errbuf;               /**< NULL, or receives one line describing
+	                                 a failure (NUL-terminated, cut to
+	                                 errcap)                               */
+	size_t errcap;
+} lm_alert;
+#define LM_ALERT_VERSION 1
+#define LM_ALERT_INIT { LM_ALERT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, \
+	0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL, \
+	NULL, 0 }
+
+/**
+ * \brief Build a message (From, To, Subject, Date in UTC, Message-ID,
+ *        MIME-Version, a text/plain UTF-8 part and the optional
+ *        attachment, through lm_mime_compose) and send it in one
+ *        session: connect, STARTTLS/TLS, AUTH, MAIL/RCPT/DATA, QUIT.
+ *
+ * Blocks for at most a few timeouts. Uses no global state.
+ *
+ * \return 0 once the server accepted the message for every recipient;
+ *         else the codes of lm_smtp_session_connect() and
+ *         lm_smtp_session_send() (lm_net_err_class() tells refusals,
+ *         security, protocol and network failures apart); LM_ERR_BAD_PARAM
+ *         for a malformed description (bad address, CR/LF in the
+ *         subject, both attach_data and attach_read...).
+ */
+LM_API int lm_alert_send(const lm_alert *a);
 
 #ifdef __cplusplus
 }
