@@ -88,9 +88,15 @@ $(SHARED): $(LIB_PIC)
 	ln -sf libmail.so.$(VERSION) $(LIBDIR)/libmail.so.$(SOMAJOR)
 	ln -sf libmail.so.$(SOMAJOR) $(LIBDIR)/libmail.so
 
-$(PCFILE): pkgconfig/libmail.pc.in Makefile
+# Regenerated on every run (FORCE) so that `make install PREFIX=x` after a
+# plain `make` never installs a .pc file naming the old prefix; the file is
+# only replaced when its text changes.
+$(PCFILE): pkgconfig/libmail.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    -e 's|@LIBS_PRIVATE@|$(LIBS)|g' $< > $@
+	    -e 's|@LIBS_PRIVATE@|$(LIBS)|g' $< > $@.$$$$.tmp && \
+	if cmp -s $@.$$$$.tmp $@; then rm -f $@.$$$$.tmp; else mv -f $@.$$$$.tmp $@; fi
+
+FORCE:
 
 examples: $(EX_BINS)
 
