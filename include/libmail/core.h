@@ -316,6 +316,9 @@ LM_API int lm_qp_decode(const char *in, size_t n, void *out, size_t cap,
  *
  * in[0..n) need not be NUL-terminated; a NUL inside it is an error.
  * Pure-ASCII input is copied unchanged (no case folding, no checks).
+ * Otherwise the result is checked to hold only letters, digits, '-',
+ * '_' and '.' (libidn2 without STD3 rules maps e.g. U+00A0 to a space;
+ * with them it silently drops characters, so they are not used).
  * The result is written NUL-terminated to out[cap]; *outlen excludes
  * the NUL. Built with LM_HAVE_IDN == 0 (make IDN=0), only the ASCII
  * path exists and any non-ASCII input gives LM_ERR_IDNA.
@@ -336,9 +339,13 @@ LM_API int lm_idna_to_ascii(const char *in, size_t n, char *out, size_t cap,
  * result is accepted only if that gives the same A-labels again
  * (case-insensitively), so a forged or non-canonical A-label is an
  * error rather than a look-alike name. Input that contains no
- * "xn--" label is copied unchanged. Same buffer rules and errors as
- * lm_idna_to_ascii(); with LM_HAVE_IDN == 0 ASCII input without an
- * "xn--" label is copied, anything else gives LM_ERR_IDNA.
+ * "xn--" label (any case) is copied unchanged; otherwise ASCII letters
+ * come out lower-cased. Non-ASCII input is first converted with
+ * lm_idna_to_ascii(), so it is validated and normalised too. Same
+ * buffer rules and errors as lm_idna_to_ascii(); with LM_HAVE_IDN == 0
+ * ASCII input without an "xn--" label is copied, anything else gives
+ * LM_ERR_IDNA. Input of 1024 bytes or more gives LM_ERR_IDNA (no valid
+ * domain name is that long), for both functions.
  */
 LM_API int lm_idna_to_unicode(const char *in, size_t n, char *out, size_t cap,
                               size_t *outlen);
