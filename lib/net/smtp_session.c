@@ -188,12 +188,13 @@ engine_err(lm_smtp_session *s, int r)
 			        reply_str(&s->last, b, sizeof b));
 			return LM_ERR_REFUSED;
 		}
-		set_err(s, "connection closed by the server");
+		set_err(s, "%s closed the connection unexpectedly", s->url.host);
 	} else if (r == LM_ERR_SASL) {
 		set_err(s, "server failed SASL verification (forged or invalid "
 		        "authentication exchange)");
 	} else {
-		set_err(s, "SMTP protocol: %s", lm_strerror(r));
+		set_err(s, "%s broke the SMTP protocol: %s", s->url.host,
+		        lm_strerror(r));
 	}
 	return r;
 }
@@ -218,7 +219,8 @@ pump_one(lm_smtp_session *s)
 		const unsigned char *p = lm_smtp_send_buf(&s->smtp, &n);
 		r = lm_conn_write(s->conn, p, n);
 		if (r < 0) {
-			set_err(s, "%s", lm_conn_last_error_text(s->conn));
+			set_err(s, "connection to %s: %s", s->url.host,
+			        lm_conn_last_error_text(s->conn));
 			s->state = S_BROKEN;
 			return r;
 		}
@@ -239,7 +241,8 @@ pump_one(lm_smtp_session *s)
 			return 0;
 		}
 		if (r < 0) {
-			set_err(s, "%s", lm_conn_last_error_text(s->conn));
+			set_err(s, "connection to %s: %s", s->url.host,
+			        lm_conn_last_error_text(s->conn));
 			s->state = S_BROKEN;
 			return r;
 		}
