@@ -350,6 +350,77 @@ LM_API int lm_idna_to_ascii(const char *in, size_t n, char *out, size_t cap,
 LM_API int lm_idna_to_unicode(const char *in, size_t n, char *out, size_t cap,
                               size_t *outlen);
 
+/* ------------------------------------------------------------------ */
+/* Allocator and memory helpers                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * \brief Allocate n bytes through a (NULL: malloc).
+ *
+ * With a == NULL (or a->alloc == NULL) this is malloc(n), where n == 0
+ * allocates one byte so that a non-NULL result always means success.
+ * With an allocator, a->alloc(n, a->ud) is called as is.
+ * \return the memory (uninitialised), or NULL on failure. Release it
+ *         with lm_free() and the same a and n.
+ */
+LM_API void *lm_alloc(const lm_allocator *a, size_t n);
+
+/**
+ * \brief Allocate count * size bytes through a, zero-filled.
+ * \return NULL on failure or if count * size overflows. Release with
+ *         lm_free(a, p, count * size).
+ */
+LM_API void *lm_alloc_zero(const lm_allocator *a, size_t count, size_t size);
+
+/**
+ * \brief Release p (NULL is a no-op) obtained from lm_alloc(a, n) or
+ *        lm_alloc_zero(); n is the size that was asked for. With
+ *        a == NULL (or a->free == NULL) this is free(p).
+ */
+LM_API void lm_free(const lm_allocator *a, void *p, size_t n);
+
+/**
+ * \brief Overwrite p[0..n) with zeros in a way the compiler cannot
+ *        drop (for passwords and tokens before memory is released or a
+ *        context is freed). p may be NULL when n == 0.
+ */
+LM_API void lm_zeroize(void *p, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Trace helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+/** What a redacted trace line shows in place of a secret. */
+#define LM_TRACE_REDACTED "<redacted>"
+
+/**
+ * \brief Hand protocol bytes to a trace hook one line at a time.
+ *
+ * p[0..n) is split at each LF; the CRLF (or bare LF) is removed and fn
+ * is called once per line, including empty lines. A last piece without
+ * LF is passed as a line of its own (nothing if it is empty). fn == NULL
+ * does nothing. The line pointer is valid only during the call.
+ */
+LM_API void lm_trace_emit(lm_trace_fn fn, void *ud, char dir,
+                          const void *p, size_t n);
+
+/**
+ * \brief Like lm_trace_emit(), for lines that carry credentials.
+ *
+ * Each line is passed as its first `keep` bytes followed by
+ * LM_TRACE_REDACTED, e.g. "AUTH PLAIN dGVzdAB0ZXN0AHB3" with keep 11
+ * is traced as "AUTH PLAIN <redacted>"; a SASL continuation line is
+ * traced with keep 0 as "<redacted>". keep is capped at 200 bytes and at
+ * the line's length (a line no longer than keep is still followed by
+ * the marker, so a trace never shows whether a secret was empty).
+ *
+ * Convention for the engines: every line that contains a password,
+ * token, SASL response or other credential is traced only through this
+ * function, never through lm_trace_emit().
+ */
+LM_API void lm_trace_emit_redacted(lm_trace_fn fn, void *ud, char dir,
+                                   const void *p, size_t n, size_t keep);
+
 #ifdef __cplusplus
 }
 #endif
