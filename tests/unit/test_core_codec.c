@@ -469,6 +469,36 @@ t_qp_lines_and_roundtrip(void)
 	check_codec(QPD, 0, enc, elen, in, 300, 0, "random 300 back");
 }
 
+/* A German paragraph (ISO-8859-1) and its encoding by python3's
+ * quopri.encodestring(), newlines turned into CRLF. */
+static const char qp_de_raw[] =
+	"Gr\xfc" "\xdf" "e aus M\xfc" "nchen! Dies ist eine l\xe4" "ngere Zeile, die \xfc" "ber die Grenze von 76 Zeichen hinausgeht, damit weiche Umbr\xfc" "che n\xf6" "tig werden.\n"
+	"Zweite Zeile mit = Gleichheitszeichen\x09" "und Tab.\n"
+	"\n"
+	"Ende.";
+static const char qp_de_enc[] =
+	"Gr=FC=DFe aus M=FCnchen! Dies ist eine l=E4ngere Zeile, die =FCber die Gren=\x0d" "\n"
+	"ze von 76 Zeichen hinausgeht, damit weiche Umbr=FCche n=F6tig werden.\x0d" "\n"
+	"Zweite Zeile mit =3D Gleichheitszeichen\x09" "und Tab.\x0d" "\n"
+	"\x0d" "\n"
+	"Ende.";
+
+static void
+t_qp_python_oracle(void)
+{
+	char crlf[512];
+	size_t i, k = 0;
+	CHECK_S(QPE, LM_QP_TEXT, qp_de_raw, qp_de_enc, "quopri paragraph");
+	for (i = 0; qp_de_raw[i]; i++) {
+		if (qp_de_raw[i] == '\n')
+			crlf[k++] = '\r';
+		crlf[k++] = qp_de_raw[i];
+	}
+	crlf[k] = 0;
+	CHECK_S(QPE, LM_QP_TEXT, crlf, qp_de_enc, "quopri paragraph, CRLF input");
+	CHECK_S(QPD, 0, qp_de_enc, crlf, "quopri paragraph decoded");
+}
+
 /* ------------------------------------------------------------------ */
 /* quoted-printable decoder                                            */
 /* ------------------------------------------------------------------ */
@@ -699,6 +729,7 @@ main(int argc, char **argv)
 		LM_TEST(t_qp_rule4_breaks),
 		LM_TEST(t_qp_rule5_soft_breaks),
 		LM_TEST(t_qp_lines_and_roundtrip),
+		LM_TEST(t_qp_python_oracle),
 		LM_TEST(t_qp_decode_escapes),
 		LM_TEST(t_qp_decode_nul),
 		LM_TEST(t_qp_decode_soft_breaks),
