@@ -1,0 +1,221 @@
+#!/bin/sh
+# Interoperability tests against the private Postfix + Dovecot started by
+# tests/servers/start.sh: mail-send (and a program using the installed
+# library API) submits to Postfix over STARTTLS or implicit TLS with SASL
+# through Dovecot; the tests find the message in bob's Maildir and
+# compare it with what was sent.
+#
+#   sh tests/interop/run.sh SERVERDIR/env
+# mail-send comes from $LM_MAILSEND (default examples/mail-send); the
+# installed library for api_send from $LM_PREFIX (default: installed here).
+# Prints "ok NAME" / "FAIL NAME: reason"; exit 1 if any failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+ENV=${1:?usage: run.sh SERVERDIR/env}
+. "$ENV"
+MS=${LM_MAILSEND:-$root/examples/mail-send}
+CD="python3 $here/check_delivery.py"
+W=$(mktemp -d "${TMPDIR:-/tmp}/libmail-interop.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT
+trap 'exit 1' INT TERM HUP
+nfail=0
+ok() { echo "ok $1"; }
+bad() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+
+ALL="interop-starttls-text interop-smtps-attach interop-raw interop-dots \
+interop-bcc interop-env-password interop-auth-plain interop-auth-login \
+interop-auth-cram-md5 interop-auth-scram-sha-256 interop-wrong-password \
+interop-unknown-ca interop-no-starttls interop-plaintext-control \
+interop-rcpt-unknown"
+
+printf '%s' "$LM_ALICE_PASSWORD" > "$W/alice.pw"
+printf '%s' "wrong-$LM_ALICE_PASSWORD" > "$W/wrong.pw"
+chmod 600 "$W"/*.pw
+SMTP=smtp://localhost:$LM_SMTP_PORT
+SMTPS=smtps://localhost:$LM_SMTPS_PORT
+NOTLS=smtp://localhost:$LM_SMTP_NOTLS_PORT
+
+marker() { echo "lmtest-$1-$$-$(date +%s%N)"; }
+# send NAME URL [args...]: mail-send alice -> bob; RC, $W/NAME.err
+send() {
+	n=$1 url=$2; shift 2
+	timeout 90 "$MS" --url "$url" --from "$LM_ALICE" --to "$LM_BOB" \
+	    --cafile "$LM_CAFILE" --timeout 20 "$@" \
+	    >"$W/$n.out" 2>"$W/$n.err" </dev/null
+	RC=$?
+}
+auth="--user $LM_ALICE --password-file $W/alice.pw"
+why() { echo "$1 (exit $RC; stderr: $(tail -n 1 "$W/$n.err" | cut -c1-200))"; }
+# delivered NAME MARKER [MAILDIR]: sets F to the delivered file or fails
+delivered() {
+	F=$($CD find "${3:-$LM_BOB_MAILDIR}" "$2" 20) || { bad "$1" "$F"; return 1; }
+}
+
+if [ ! -x "$MS" ]; then
+	for t in $ALL; do bad "$t" "mail-send not built ($MS)"; done
+	MS=""
+fi
+
+# ---- messages ------------------------------------------------------------------
+# text with UTF-8, a long line, and lines that need dot-stuffing
+python3 -c '
+import sys
+t = ("Hello Bob,\n\nGr\u00fc\u00dfe aus K\u00f6ln \u2013 \u65e5\u672c\u8a9e.\n"
+     ".a line that starts with a dot\n.\n"
+     + "long " * 250 + "\nend\n")
+sys.stdout.buffer.write(t.encode("utf-8"))' > "$W/text.txt"
+# binary attachment: every byte value, several times
+python3 -c '
+import sys
+sys.stdout.buffer.write(bytes(range(256)) * 40 + b"\r\n\n\r.\r\n")' > "$W/blob.bin"
+mkraw() { # file marker body-file
+	{
+		printf 'From: Alice <%s>\r\n' "$LM_ALICE"
+		printf 'To: Bob <%s>\r\n' "$LM_BOB"
+		printf 'Subject: %s\r\n' "$2"
+		printf 'Message-ID: <%s@example.test>\r\n' "$2"
+		printf 'X-Libmail-Test: raw\r\n'
+		printf '\r\n'
+		cat "$3"
+	} > "$1"
+}
+
+if [ -n "$MS" ]; then
+# ---- (a) STARTTLS + AUTH, composed text ---------------------------------------
+t=interop-starttls-text; m=$(marker a)
+subj="$(printf 'Interop \342\234\223 Gr\303\274\303\237e') $m"
+send $t "$SMTP" $auth --subject "$subj" --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif delivered $t "$m"; then
+	if r=$($CD mime "$F" --subject "$subj" --from "$LM_ALICE" --to "$LM_BOB" \
+	    --text "$W/text.txt"); then ok $t; else bad $t "$r"; fi
+fi
+
+# ---- (b) implicit TLS, with an attachment --------------------------------------
+t=interop-smtps-attach; m=$(marker b)
+send $t "$SMTPS" $auth --subject "attach $m" --text "$W/text.txt" --attach "$W/blob.bin"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif delivered $t "$m"; then
+	if r=$($CD mime "$F" --subject "attach $m" --text "$W/text.txt" \
+	    --attach "$W/blob.bin"); then ok $t; else bad $t "$r"; fi
+fi
+
+# ---- (c) --raw: delivered byte for byte ------------------------------------------
+t=interop-raw; m=$(marker c)
+printf 'Plain raw body.\r\nSecond line\twith a tab.\r\n\r\nAfter an empty line.\r\n' > "$W/raw.body"
+mkraw "$W/raw.eml" "$m" "$W/raw.body"
+send $t "$SMTP" $auth --raw "$W/raw.eml"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif delivered $t "$m"; then
+	if r=$($CD raw "$F" "$W/raw.eml"); then ok $t; else bad $t "$r"; fi
+fi
+
+# ---- (d) lines starting with dots, a lone dot -----------------------------------
+t=interop-dots; m=$(marker d)
+printf '.\r\n..\r\n...\r\n.leading\r\na line\r\n.\r\n .\r\n. \r\n.\r\nend\r\n.\r\n' > "$W/dots.body"
+mkraw "$W/dots.eml" "$m" "$W/dots.body"
+send $t "$SMTP" $auth --raw "$W/dots.eml"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif delivered $t "$m"; then
+	if r=$($CD raw "$F" "$W/dots.eml"); then ok $t; else bad $t "$r"; fi
+fi
+
+# ---- Bcc reaches its recipient but is not in the delivered headers ------------
+t=interop-bcc; m=$(marker bcc)
+send $t "$SMTP" $auth --bcc "$LM_ALICE" --subject "bcc $m" --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif delivered $t "$m" && F1=$F && delivered $t "$m" "$LM_ALICE_MAILDIR"; then
+	if ! r=$($CD mime "$F1" --to "$LM_BOB" --no-header Bcc); then bad $t "bob's copy: $r"
+	elif ! r=$($CD mime "$F" --no-header Bcc); then bad $t "alice's copy: $r"
+	else ok $t; fi
+fi
+
+# ---- password from the environment ------------------------------------------------
+t=interop-env-password; m=$(marker env)
+LIBMAIL_PASSWORD=$LM_ALICE_PASSWORD send $t "$SMTP" --user "$LM_ALICE" --subject "env $m" --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif delivered $t "$m"; then ok $t; fi
+
+# ---- every SASL mechanism Dovecot offers through Postfix -------------------------
+for mech in PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256; do
+	t=interop-auth-$(echo $mech | tr 'A-Z' 'a-z'); m=$(marker $mech)
+	send $t "$SMTP" $auth --auth $mech --subject "auth $m" --text "$W/text.txt"
+	if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+	elif ! delivered $t "$m"; then :
+	elif ! grep -q "sasl_method=$mech, sasl_username=$LM_ALICE" "$LM_POSTFIX_LOG"; then
+		bad $t "Postfix did not log sasl_method=$mech"
+	else ok $t; fi
+done
+
+# ---- (e) wrong password: the server refuses -------------------------------------
+t=interop-wrong-password; m=$(marker e)
+send $t "$SMTP" --user "$LM_ALICE" --password-file "$W/wrong.pw" --subject "$m" --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why 'AUTH refused: expected exit 1')"
+elif ! r=$($CD absent "$LM_BOB_MAILDIR" "$m" 1); then bad $t "$r"
+else ok $t; fi
+
+# ---- (f) certificate from a CA the client was not told to trust ----------------
+t=interop-unknown-ca; m=$(marker f)
+send $t "$SMTP" $auth --cafile "$LM_OTHER_CAFILE" --subject "$m" --text "$W/text.txt"
+if [ "$RC" != 3 ]; then bad $t "$(why 'unknown CA: expected exit 3')"
+elif ! r=$($CD absent "$LM_BOB_MAILDIR" "$m" 1); then bad $t "$r"
+else ok $t; fi
+
+# ---- (g) smtp:// to a port without STARTTLS: nothing is sent -------------------
+t=interop-no-starttls; m=$(marker g)
+before=$(grep -c 'postfix/notls/smtpd.*disconnect from' "$LM_POSTFIX_LOG")
+send $t "$NOTLS" $auth --subject "$m" --text "$W/text.txt"
+i=0   # Postfix logs the disconnect a moment after the client is gone
+while [ "$(grep -c 'postfix/notls/smtpd.*disconnect from' "$LM_POSTFIX_LOG")" -le "$before" ] &&
+    [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+line=$(grep 'postfix/notls/smtpd.*disconnect from' "$LM_POSTFIX_LOG" | tail -n 1)
+if [ "$RC" != 3 ]; then bad $t "$(why 'no STARTTLS offered: expected exit 3')"
+elif printf '%s' "$line" | grep -Eq '(auth|mail|rcpt|data|bdat)='; then
+	bad $t "the client sent commands in plaintext: $line"
+elif ! r=$($CD absent "$LM_BOB_MAILDIR" "$m" 1); then bad $t "$r"
+else ok $t; fi
+
+# ---- the same port with --plaintext works (so the refusal above was TLS) --------
+t=interop-plaintext-control; m=$(marker p)
+send $t "$NOTLS" --plaintext --subject "plain $m" --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why '--plaintext: expected exit 0')"
+elif delivered $t "$m"; then ok $t; fi
+
+# ---- one unknown recipient: refused, and named -----------------------------------
+t=interop-rcpt-unknown; m=$(marker r)
+send $t "$SMTP" $auth --to "nobody@$LM_DOMAIN" --subject "$m" --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why 'unknown recipient: expected exit 1')"
+elif ! grep -q "nobody@$LM_DOMAIN" "$W/$t.err"; then bad $t "stderr does not name nobody@$LM_DOMAIN"
+else ok $t; fi
+fi # mail-send present
+
+# ---- (h) the installed library's API, compiled with pkg-config --------------------
+t=interop-api-send
+P=${LM_PREFIX:-}
+if [ -z "$P" ] || [ ! -f "$P/lib/pkgconfig/libmail.pc" ]; then
+	P=$W/prefix
+	(cd "$root" && make -j2 BUILD="$W/build" LIBDIR="$W/build" BINDIR="$W/build/bin" \
+	    PREFIX="$P" install) > "$W/install.log" 2>&1
+fi
+if ! PKG_CONFIG_PATH=$P/lib/pkgconfig pkg-config --exists libmail 2>/dev/null; then
+	bad $t "no installed libmail in $P"
+else
+	cp "$here/api_send.c" "$W/api_send.c"
+	if ! ${CC:-cc} -std=c99 -Wall -Wextra -Werror -o "$W/api_send" "$W/api_send.c" \
+	    $(PKG_CONFIG_PATH=$P/lib/pkgconfig pkg-config --cflags --libs libmail) \
+	    -Wl,-rpath,"$P/lib" > "$W/api.log" 2>&1; then
+		bad $t "does not compile: $(head -n 3 "$W/api.log" | tr '\n' ' ')"
+	else
+		m=$(marker h)
+		printf 'Sent through the installed libmail API.\n.\n.a line with a leading dot\nLF-only line above\nlast line\n' > "$W/api.expect"
+		timeout 90 "$W/api_send" "$SMTP" "$LM_CAFILE" "$LM_ALICE" "$LM_ALICE_PASSWORD" \
+		    "$LM_ALICE" "$LM_BOB" "$m" > "$W/api.out" 2>&1
+		RC=$?
+		if [ "$RC" != 0 ]; then bad $t "exit $RC: $(tail -n 1 "$W/api.out")"
+		elif delivered $t "$m"; then
+			if r=$($CD body "$F" "$W/api.expect"); then ok $t; else bad $t "$r"; fi
+		fi
+	fi
+fi
+[ "$nfail" -eq 0 ]
