@@ -125,7 +125,10 @@ typedef struct {
 	size_t nto;
 	const lm_mime_mailbox *cc;        /**< ncc entries; Bcc never goes into a header */
 	size_t ncc;
-	const char *subject;              /**< UTF-8; NULL for no Subject: */
+	/** UTF-8; NULL for no Subject:. Written as is when it is printable
+	 *  ASCII without "=?", words of at most 70 characters and no leading
+	 *  or trailing space (folded at spaces), else as encoded words. */
+	const char *subject;
 	long long date;                   /**< Unix time in seconds (the caller has the clock) */
 	int tz_offset_min;                /**< zone offset in minutes, e.g. +60 */
 	/** The id without <>, made by the caller (e.g. random@domain):

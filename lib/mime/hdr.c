@@ -285,7 +285,10 @@ lm_mime__w_text(lm_mime__w *w, const char *s)
 
 	if (n == 0)
 		return;
-	if (plain_ascii(s) && longest_piece(s, 0) <= LM_MIME__WORD_MAX) {
+	/* Leading or trailing white space would be eaten by readers
+	 * (unfolding, trimming); inside an encoded word it survives. */
+	if (plain_ascii(s) && longest_piece(s, 0) <= LM_MIME__WORD_MAX &&
+	    s[0] != ' ' && s[n - 1] != ' ') {
 		const char *p = s;
 		for (;;) {
 			const char *e = strchr(p, ' ');

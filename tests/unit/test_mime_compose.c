@@ -1297,6 +1297,108 @@ t_long_filename(void)
 	free(b.p);
 }
 
+/* Random names, subjects, file names and texts built from awkward
+ * pieces (specials, "=?", quotes, tabs, 2- to 4-byte characters): every
+ * message has CRLF lines of at most 78 and is the same read 1 byte or
+ * 4096 bytes at a time. (The same generator's output was checked with
+ * python3's email package during development.) */
+static uint32_t rnd_state;
+
+static unsigned
+rnd(unsigned n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static void
+rnd_text(char *out, size_t cap)
+{
+	static const char *const pieces[] = {
+		"a", "Z", " ", "  ", "\"", "\\", ",", ".", "=?", "?=", "_", "=",
+		"\t", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "word",
+		"longerword", "(", ")", "<", ">", "@", ";", ":", "%", "'", "*",
+	};
+	size_t n = 0, k = rnd(5) == 0 ? rnd(200) : rnd(40), i;
+	for (i = 0; i < k; i++) {
+		const char *p = pieces[rnd(sizeof pieces / sizeof pieces[0])];
+		size_t l = strlen(p);
+		if (n + l + 1 >= cap)
+			break;
+		memcpy(out + n, p, l);
+		n += l;
+	}
+	out[n] = 0;
+}
+
+static void
+t_random_invariants(void)
+{
+	int t;
+
+	for (t = 0; t < 300; t++) {
+		char subj[1000], name[4][1000], fname[2][1000], text[2000];
+		lm_mime_mailbox to[3];
+		lm_mime_attachment att[2];
+		lm_mime_compose_opts o;
+		src s[2], s2[2];
+		blob a, b;
+		size_t i, tl;
+
+		rnd_state = (uint32_t)t * 7919u + 1u;
+		rnd_text(subj, sizeof subj);
+		for (i = 0; i < 4; i++)
+			rnd_text(name[i], sizeof name[i]);
+		for (i = 0; i < 2; i++)
+			rnd_text(fname[i], sizeof fname[i]);
+		rnd_text(text, sizeof text);
+		tl = strlen(text);
+		for (i = 0; i < tl; i++)
+			if (rnd(20) == 0 && (unsigned char)text[i] < 0x80)
+				text[i] = '\n';
+		base_opts(&o);
+		o.from.name = name[0];
+		for (i = 0; i < 3; i++) {
+			to[i].name = name[1 + i];
+			to[i].addr = i == 1 ? "x.y+z@sub.example.org" : "t@example.com";
+		}
+		o.to = to;
+		o.nto = 3;
+		o.subject = subj;
+		o.date = (long long)rnd(2000000000);
+		o.tz_offset_min = (int)rnd(1500) - 750;
+		o.text = text;
+		o.text_len = tl;
+		for (i = 0; i < 2; i++) {
+			s[i] = mksrc(rnd(3000), (uint32_t)(t + (int)i));
+			s2[i] = s[i];
+			att[i].filename = fname[i];
+			att[i].content_type = NULL;
+			att[i].read = src_read;
+			att[i].ud = &s[i];
+		}
+		o.att = att;
+		o.natt = rnd(3);
+		for (i = 0; i < 16; i++)
+			o.boundary_seed[i] = (unsigned char)rnd(256);
+		a = compose(&o, 1);
+		for (i = 0; i < 2; i++)
+			att[i].ud = &s2[i];
+		b = compose(&o, 4096);
+		LM_CHECK_EQ(a.err, 0);
+		LM_CHECK_EQ(b.err, 0);
+		LM_CHECK(lines_ok(a.p, a.len, 78));
+		LM_CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
+		LM_CHECK(a.len >= 2 && a.p[a.len - 2] == '\r' && a.p[a.len - 1] == '\n');
+		free(a.p);
+		free(b.p);
+		if (lm_test__failed_now) {
+			printf("  (random case %d)\n", t);
+			break;
+		}
+	}
+}
+
 /* Expected strings from `TZ=zone date -R -d @N` (GNU coreutils). */
 static void
 t_dates(void)
@@ -1390,6 +1492,7 @@ main(int argc, char **argv)
 		LM_TEST(t_callback_error),
 		LM_TEST(t_boundary_in_text),
 		LM_TEST(t_long_filename),
+		LM_TEST(t_random_invariants),
 		LM_TEST(t_dates),
 		LM_TEST(t_guess_type),
 	};
