@@ -714,6 +714,160 @@ t_final_max(void)
 	LM_CHECK_EQ(out[LM_QP_WS_MAX + 1], '\r');
 }
 
+/* ------------------------------------------------------------------ */
+/* randomised properties (fixed seed, so failures reproduce)           */
+/* ------------------------------------------------------------------ */
+
+static unsigned rng_state = 20261121u;
+
+static unsigned
+rng(void)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return (rng_state >> 16) & 0x7fff;
+}
+
+/* Like run(), with random chunk sizes and random output room. */
+static int
+run_rand(int kind, unsigned flags, const unsigned char *in, size_t n,
+         unsigned char *out, size_t *outlen)
+{
+	codec c;
+	size_t pos = 0, o = 0, used, w;
+	int r;
+
+	c_init(&c, kind, flags);
+	while (pos < n) {
+		size_t len = 1 + rng() % 40, off = 0;
+		unsigned char *g;
+		if (len > n - pos)
+			len = n - pos;
+		g = lm_test_guarded(in + pos, len);
+		while (off < len) {
+			size_t room = 1 + rng() % 20;
+			if (room > OUTMAX - o)
+				room = OUTMAX - o;
+			r = c_update(&c, g + off, len - off, out + o, room, &used, &w);
+			o += w;
+			off += used;
+			if (r < 0) {
+				lm_test_unguard(g, len);
+				*outlen = o;
+				return r;
+			}
+		}
+		lm_test_unguard(g, len);
+		pos += len;
+	}
+	do {
+		size_t room = 1 + rng() % 20;
+		if (room > OUTMAX - o)
+			room = OUTMAX - o;
+		r = c_final(&c, out + o, room, &w);
+		o += w;
+	} while (r == LM_ERR_BUFFER_TOO_SMALL);
+	*outlen = o;
+	return r;
+}
+
+static void
+fill_random(unsigned char *p, size_t n, int textish)
+{
+	static const char pick[] = "  \t\r\n\n==aZ09.F";
+	size_t i;
+	for (i = 0; i < n; i++) {
+		unsigned r = rng();
+		if (textish && r % 3)
+			p[i] = (unsigned char)pick[(r >> 2) % (sizeof pick - 1)];
+		else
+			p[i] = (unsigned char)(r >> 3);
+	}
+}
+
+/* Same output whole and in random pieces; returns the whole output. */
+static void
+same_split(int kind, unsigned flags, const unsigned char *in, size_t n,
+           unsigned char *out, size_t *olen, int *rc)
+{
+	static unsigned char out2[OUTMAX];
+	size_t olen2;
+	int r2;
+	*rc = run(kind, flags, in, n, 0, 0, OUTMAX, out, olen);
+	r2 = run_rand(kind, flags, in, n, out2, &olen2);
+	LM_CHECK_EQ(*rc, r2);
+	if (*rc == 0) {
+		LM_CHECK_EQ(*olen, olen2);
+		LM_CHECK(*olen == olen2 && memcmp(out, out2, olen2) == 0);
+	}
+}
+
+static void
+t_random_properties(void)
+{
+	static unsigned char in[600], enc[OUTMAX], dec[OUTMAX], want[1200];
+	int iter, rc;
+	for (iter = 0; iter < 300; iter++) {
+		size_t n = rng() % 300, elen, dlen, i, k, col;
+		fill_random(in, n, iter & 1);
+
+		/* base64: strict decoding undoes plain encoding, lenient
+		 * decoding undoes wrapped encoding */
+		same_split(B64E, 0, in, n, enc, &elen, &rc);
+		LM_CHECK_EQ(rc, 0);
+		same_split(B64D, LM_B64_STRICT, enc, elen, dec, &dlen, &rc);
+		LM_CHECK(rc == 0 && dlen == n && memcmp(dec, in, n) == 0);
+		same_split(B64E, LM_B64_WRAP, in, n, enc, &elen, &rc);
+		same_split(B64D, LM_B64_LENIENT, enc, elen, dec, &dlen, &rc);
+		LM_CHECK(rc == 0 && dlen == n && memcmp(dec, in, n) == 0);
+		/* lenient decoding of junk: same at any split, never fails */
+		same_split(B64D, LM_B64_LENIENT, in, n, dec, &dlen, &rc);
+		LM_CHECK_EQ(rc, 0);
+		same_split(B64D, LM_B64_STRICT, in, n, dec, &dlen, &rc);
+
+		/* QP binary round trip */
+		same_split(QPE, LM_QP_BINARY, in, n, enc, &elen, &rc);
+		LM_CHECK_EQ(rc, 0);
+		same_split(QPD, 0, enc, elen, dec, &dlen, &rc);
+		LM_CHECK(rc == 0 && dlen == n && memcmp(dec, in, n) == 0);
+
+		/* QP text round trip: every LF not after a CR becomes CRLF */
+		same_split(QPE, LM_QP_TEXT, in, n, enc, &elen, &rc);
+		LM_CHECK_EQ(rc, 0);
+		for (i = 0, k = 0; i < n; i++) {
+			if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
+				want[k++] = '\r';
+			want[k++] = in[i];
+		}
+		same_split(QPD, 0, enc, elen, dec, &dlen, &rc);
+		LM_CHECK(rc == 0 && dlen == k && memcmp(dec, want, k) == 0);
+		/* encoded text: printable ASCII, SP, HT and CRLF only; lines of
+		 * at most 76; no SP/HT before a line end */
+		for (i = 0, col = 0; i < elen; i++) {
+			unsigned char ch = enc[i];
+			if (ch == '\r') {
+				LM_CHECK(i + 1 < elen && enc[i + 1] == '\n');
+				LM_CHECK(i == 0 || (enc[i - 1] != ' ' && enc[i - 1] != '\t'));
+				LM_CHECK(col <= 76);
+				col = 0;
+				i++;
+				continue;
+			}
+			LM_CHECK((ch >= 33 && ch <= 126) || ch == ' ' || ch == '\t');
+			col++;
+		}
+		LM_CHECK(col <= 76);
+		LM_CHECK(elen == 0 || (enc[elen - 1] != ' ' && enc[elen - 1] != '\t'));
+
+		/* QP decoding of junk: same at any split, output <= 2n */
+		same_split(QPD, 0, in, n, dec, &dlen, &rc);
+		LM_CHECK(rc == 0 && dlen <= 2 * n);
+		if (lm_test__failed_now) {
+			printf("  iteration %d, n %zu\n", iter, n);
+			return;
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -741,6 +895,7 @@ main(int argc, char **argv)
 		LM_TEST(t_qp_oneshot_errors),
 		LM_TEST(t_stream_params),
 		LM_TEST(t_final_max),
+		LM_TEST(t_random_properties),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
