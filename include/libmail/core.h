@@ -323,6 +323,9 @@ LM_API int lm_qp_decode(const char *in, size_t n, void *out, size_t cap,
  * the NUL. Built with LM_HAVE_IDN == 0 (make IDN=0), only the ASCII
  * path exists and any non-ASCII input gives LM_ERR_IDNA.
  *
+ * Unlike the rest of this header, the non-ASCII path allocates: libidn2
+ * uses malloc internally (freed before return; nothing is kept).
+ *
  * \return 0; LM_ERR_IDNA if the name is not valid IDNA2008 (bad UTF-8,
  *         a label over 63 bytes, a disallowed code point, ...);
  *         LM_ERR_BUFFER_TOO_SMALL if the result and its NUL do not fit;
