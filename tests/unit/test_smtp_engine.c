@@ -1,0 +1,1283 @@
+/*
+ * Unit tests of the SMTP engine rules (RFC 5321 and extensions). Every
+ * server byte is fed from a copy placed against a guard page, and both
+ * engine buffers sit against guard pages too. Expected client bytes are
+ * written out by hand from the RFCs.
+ */
+#define _DEFAULT_SOURCE 1
+#include "test.h"
+#include "libmail/smtp.h"
+#include "libmail/sasl.h"
+
+typedef struct {
+	lm_smtp_client c;
+	unsigned char *ib, *ob;
+	size_t il, ol;
+	char out[65536];       /* everything the client sent */
+	size_t nout;
+	char trace[8192];      /* trace lines, "C: ...\n" */
+	size_t ntrace;
+	int bdat;              /* body goes out as BDAT chunks */
+} h_t;
+
+static void
+tr_fn(char dir, const char *line, size_t len, void *ud)
+{
+	h_t *h = ud;
+	if (h->ntrace + len + 4 < sizeof h->trace) {
+		h->trace[h->ntrace++] = dir;
+		h->trace[h->ntrace++] = ':';
+		h->trace[h->ntrace++] = ' ';
+		memcpy(h->trace + h->ntrace, line, len);
+		h->ntrace += len;
+		h->trace[h->ntrace++] = '\n';
+		h->trace[h->ntrace] = '\0';
+	}
+}
+
+static h_t *
+h_new_sized(lm_smtp_opts *o, size_t il, size_t ol)
+{
+	static const unsigned char zeros[8192];
+	h_t *h = calloc(1, sizeof *h);
+	lm_smtp_opts d = LM_SMTP_OPTS_INIT;
+	if (o == NULL) {
+		d.require_tls = 0;
+		o = &d;
+	}
+	o->trace = tr_fn;
+	o->trace_ud = h;
+	h->il = il;
+	h->ol = ol;
+	h->ib = lm_test_guarded(zeros, il);
+	h->ob = lm_test_guarded(zeros, ol);
+	if (lm_smtp_init(&h->c, o, h->ib, il, h->ob, ol) != 0)
+		abort();
+	return h;
+}
+
+static h_t *
+h_new(lm_smtp_opts *o)
+{
+	return h_new_sized(o, LM_SMTP_BUFSIZE_IN, LM_SMTP_BUFSIZE_OUT);
+}
+
+static void
+h_free(h_t *h)
+{
+	lm_smtp_free(&h->c);
+	lm_test_unguard(h->ib, h->il);
+	lm_test_unguard(h->ob, h->ol);
+	free(h);
+}
+
+/* Server sends s (guarded copy, fed whole). */
+static void
+srv_n(h_t *h, const char *s, size_t n)
+{
+	unsigned char *g = lm_test_guarded(s, n);
+	size_t used = 0, off = 0;
+	while (off < n) {
+		if (lm_smtp_feed(&h->c, g + off, n - off, &used) != 0 || used == 0)
+			break;
+		off += used;
+	}
+	lm_test_unguard(g, n);
+}
+
+static void
+srv(h_t *h, const char *s)
+{
+	srv_n(h, s, strlen(s));
+}
+
+/* Next result other than WANT_WRITE (writes are collected into out). */
+static int
+nxt(h_t *h, lm_smtp_event *ev)
+{
+	for (;;) {
+		int r = lm_smtp_next(&h->c, ev);
+		if (r == LM_WANT_WRITE) {
+			size_t n;
+			const unsigned char *p = lm_smtp_send_buf(&h->c, &n);
+			if (h->nout + n < sizeof h->out) {
+				memcpy(h->out + h->nout, p, n);
+				h->nout += n;
+				h->out[h->nout] = '\0';
+			}
+			lm_smtp_send_ack(&h->c, n);
+			continue;
+		}
+		return r;
+	}
+}
+
+/* Client bytes sent since the last call. */
+static const char *
+sent(h_t *h)
+{
+	static char buf[65536];
+	memcpy(buf, h->out, h->nout + 1);
+	h->nout = 0;
+	h->out[0] = '\0';
+	return buf;
+}
+
+static size_t
+pending_out(h_t *h)
+{
+	size_t n;
+	lm_smtp_send_buf(&h->c, &n);
+	return n;
+}
+
+/* Greeting + EHLO with the given capability lines ("250-X\r\n..."). */
+static void
+h_ready(h_t *h, const char *caps)
+{
+	lm_smtp_event ev;
+	char buf[2048];
+	srv(h, "220 mx.example.com ESMTP\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_GREETING);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	snprintf(buf, sizeof buf, "250-mx.example.com\r\n%s250 HELP\r\n", caps);
+	srv(h, buf);
+	for (;;) {
+		int r = nxt(h, &ev);
+		LM_CHECK_EQ(r, LM_EVENT);
+		if (r != LM_EVENT || ev.type == LM_SMTP_EV_REPLY)
+			break;
+	}
+	LM_CHECK_EQ(ev.code, 250);
+	sent(h);
+}
+
+/* ---------------------------------------------------------------- */
+
+static void
+t_init_params(void)
+{
+	lm_smtp_client c;
+	unsigned char ib[LM_SMTP_BUFSIZE_IN], ob[LM_SMTP_BUFSIZE_OUT];
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+
+	LM_CHECK_EQ(lm_smtp_init(NULL, NULL, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_init(&c, NULL, NULL, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_init(&c, NULL, ib, 10, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_init(&c, NULL, ib, sizeof ib, ob, 100), LM_ERR_BAD_PARAM);
+	o.helo_domain = "bad domain";
+	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	o.helo_domain = "bad\r\nMAIL";
+	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	o.helo_domain = "";
+	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	o.helo_domain = "[192.0.2.1]";
+	o.version = 2;
+	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	o.version = 1;
+	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), 0);
+	lm_smtp_free(&c);
+	lm_smtp_free(&c);
+	lm_smtp_free(NULL);
+}
+
+static void
+t_nothing_before_greeting(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(pending_out(h), 0);
+	/* greeting in two pieces */
+	srv(h, "220 mx.exa");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "mple.com ready\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_GREETING);
+	LM_CHECK_STRN(ev.text.p, ev.text.len, "mx.example.com ready");
+	h_free(h);
+}
+
+static void
+t_starttls_injection_same_read(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	h_t *h = h_new(&o);
+	lm_smtp_event ev;
+	h_ready(h, "250-STARTTLS\r\n");
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	LM_CHECK_STRN(sent(h), strlen("STARTTLS\r\n"), "STARTTLS\r\n");
+	/* a man in the middle appends a reply to the 220 in plaintext */
+	srv(h, "220 Go ahead\r\n250-mx.example.com\r\n250 AUTH PLAIN\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_last_error(&h->c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_tls_done(&h->c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_tls_active(&h->c), 0);
+	h_free(h);
+
+	/* even a single extra byte counts */
+	h = h_new(&o);
+	h_ready(h, "250-STARTTLS\r\n");
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), 0);
+	srv(h, "220 Go ahead\r\nX");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	h_free(h);
+}
+
+static void
+t_starttls_injection_later_read(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	h_t *h = h_new(&o);
+	lm_smtp_event ev;
+	h_ready(h, "250-STARTTLS\r\n");
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), 0);
+	srv(h, "220 Go ahead\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_TLS_READY);
+	/* while waiting for the handshake next() says so, not sticky */
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_last_error(&h->c), 0);
+	srv(h, "2");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_tls_done(&h->c), LM_ERR_PROTOCOL);
+	h_free(h);
+}
+
+static void
+t_caps_forgotten_after_tls(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	h_t *h = h_new(&o);
+	lm_smtp_event ev;
+	lm_slice p;
+	h_ready(h, "250-STARTTLS\r\n250-SIZE 1000\r\n250-AUTH PLAIN\r\n250-X-FOO bar baz\r\n");
+	LM_CHECK(lm_smtp_has_ext(&h->c, "STARTTLS"));
+	LM_CHECK(lm_smtp_has_ext(&h->c, "starttls"));
+	LM_CHECK(lm_smtp_has_ext(&h->c, "X-FOO"));
+	LM_CHECK(!lm_smtp_has_ext(&h->c, "X-FO"));
+	LM_CHECK(!lm_smtp_has_ext(&h->c, "mx.example.com"));
+	LM_CHECK_EQ(lm_smtp_ext_param(&h->c, "SIZE", &p), 1);
+	LM_CHECK_STRN(p.p, p.len, "1000");
+	LM_CHECK_EQ(lm_smtp_ext_param(&h->c, "x-foo", &p), 1);
+	LM_CHECK_STRN(p.p, p.len, "bar baz");
+	LM_CHECK_EQ(lm_smtp_ext_param(&h->c, "HELP", &p), 1);
+	LM_CHECK_EQ(p.len, 0);
+	LM_CHECK_EQ(lm_smtp_ext_param(&h->c, "DSN", &p), 0);
+	/* require_tls: no mail and no AUTH before TLS */
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@example.org", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), 0);
+	srv(h, "220 go\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_TLS_READY);
+	LM_CHECK_EQ(lm_smtp_tls_done(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_tls_done(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_tls_active(&h->c), 1);
+	LM_CHECK(!lm_smtp_has_ext(&h->c, "STARTTLS"));
+	LM_CHECK(!lm_smtp_has_ext(&h->c, "SIZE"));
+	LM_CHECK(!lm_smtp_has_ext(&h->c, "AUTH"));
+	LM_CHECK(!lm_smtp_has_ext(&h->c, "X-FOO"));
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@example.org", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);   /* allowed, but not mail */
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250-mx.example.com\r\n250 SIZE 2000\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(lm_smtp_ext_param(&h->c, "SIZE", &p), 1);
+	LM_CHECK_STRN(p.p, p.len, "2000");
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@example.org", NULL), 0);
+	LM_CHECK(strstr(h->trace, "*: TLS established") != NULL);
+	h_free(h);
+}
+
+static void
+t_no_starttls_offered(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	h_t *h = h_new(&o);
+	lm_smtp_event ev;
+	h_ready(h, "250-8BITMIME\r\n");
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), LM_ERR_NO_STARTTLS);
+	LM_CHECK_EQ(pending_out(h), 0);
+	/* a refused STARTTLS is a reply, not an error */
+	h_free(h);
+	h = h_new(&o);
+	h_ready(h, "250-STARTTLS\r\n");
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), 0);
+	srv(h, "454 4.7.0 TLS not available due to temporary reason\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_STARTTLS);
+	LM_CHECK_EQ(ev.code, 454);
+	LM_CHECK_EQ(ev.enh_class, 4);
+	LM_CHECK_EQ(lm_smtp_tls_active(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_tls_done(&h->c), LM_ERR_BAD_STATE);
+	h_free(h);
+}
+
+static void
+t_addr_refused(void)
+{
+	static const char *bad[] = {
+		"a\r@example.org", "a@example.org\r\nRCPT TO:<evil@x>", "a\n@b.c",
+		"<a@b.c>", "a@b.c>", "a<@b.c", "a\x01@b.c", "a@b\x7f.c", "a\t@b.c",
+		"a b@c.d", "a@", "@b.c", "\"unterminated@b.c", "a@b.c SIZE=1"
+	};
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	size_t i;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		LM_CHECK_EQ(lm_smtp_mail_from(&h->c, bad[i], NULL), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(pending_out(h), 0);
+	}
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "b@c.d", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "", NULL), 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, bad[i], NULL), LM_ERR_BAD_PARAM);
+	}
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "", NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "\"x y\"@b.c", NULL), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	/* only the two good commands went out */
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<>\r\nRCPT TO:<\"x y\"@b.c>\r\n");
+	}
+	/* the replies are matched to index 0: refused ones took no index */
+	srv(h, "250 ok\r\n250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_MAIL);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_RCPT);
+	LM_CHECK_EQ(ev.index, 0);
+	h_free(h);
+}
+
+static void
+t_params_refused(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_mail_params mp = LM_SMTP_MAIL_PARAMS_INIT;
+	lm_smtp_rcpt_params rp = LM_SMTP_RCPT_PARAMS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n250-DSN\r\n");
+	mp.envid = "bad\r\nenvid";
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_BAD_PARAM);
+	mp.envid = "0123456789012345678901234567890123456789012345678901234567890123456789"
+	           "012345678901234567890123456789x";
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_BAD_PARAM);
+	mp.envid = "a b+c=d";
+	mp.body8bit = 1;
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_UNSUPPORTED);
+	mp.body8bit = 0;
+	mp.ret = 7;
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_BAD_PARAM);
+	mp.ret = LM_SMTP_RET_FULL;
+	mp.version = 9;
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_BAD_PARAM);
+	mp.version = 1;
+	LM_CHECK_EQ(pending_out(h), 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), 0);
+	rp.notify = 0x10;
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_BAD_PARAM);
+	rp.notify = LM_SMTP_NOTIFY_NEVER | LM_SMTP_NOTIFY_SUCCESS;
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_BAD_PARAM);
+	rp.notify = LM_SMTP_NOTIFY_FAILURE | LM_SMTP_NOTIFY_DELAY;
+	rp.orcpt = "x\ry@z";
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_BAD_PARAM);
+	rp.orcpt = "x y@z";
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s),
+		              "MAIL FROM:<a@b.c> RET=FULL ENVID=a+20b+2Bc+3Dd\r\n"
+		              "RCPT TO:<x@y.z> NOTIFY=FAILURE,DELAY ORCPT=rfc822;x+20y@z\r\n");
+	}
+	h_free(h);
+}
+
+static void
+t_pipeline_limit(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+	int i;
+	char a[32];
+
+	o.require_tls = 0;
+	h = h_new_sized(&o, LM_SMTP_BUFSIZE_IN, 8192);
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	for (i = 1; i < LM_SMTP_PIPELINE_MAX; i++) {
+		snprintf(a, sizeof a, "r%d@b.c", i);
+		LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, a, NULL), 0);
+	}
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "one@too.many", NULL), LM_ERR_LIMIT);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), LM_ERR_LIMIT);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	LM_CHECK(strstr(sent(h), "one@too.many") == NULL);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	h_free(h);
+}
+
+static void
+t_no_pipelining_waits(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	o.require_tls = 0;
+	o.use_pipelining = 0;      /* offered, but not wanted */
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), LM_ERR_BAD_STATE);   /* no RCPT yet */
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", NULL), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "550 5.1.1 no\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.code, 550);
+	/* every recipient refused: DATA is pointless */
+	LM_CHECK_EQ(lm_smtp_data(&h->c), LM_ERR_REFUSED);
+	LM_CHECK_EQ(pending_out(h), 0);
+	/* MAIL refused: the transaction is over */
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	srv(h, "553 5.7.1 go away\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	h_free(h);
+}
+
+static void
+t_helo_fallback_only_without_tls_required(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;   /* require_tls = 1 */
+	lm_smtp_event ev;
+	h_t *h = h_new(&o);
+
+	srv(h, "220 old.example.net\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	srv(h, "502-Command\r\n502 not implemented\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY_LINE);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_EHLO);
+	LM_CHECK_EQ(ev.code, 502);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "EHLO localhost\r\n");   /* no HELO */
+	}
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), LM_ERR_BAD_STATE);
+	h_free(h);
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	srv(h, "220 old.example.net\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	srv(h, "500-Syntax error,\r\n500 command unrecognized\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "EHLO localhost\r\nHELO localhost\r\n");
+	}
+	srv(h, "250 old.example.net\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_HELO);
+	LM_CHECK(!lm_smtp_has_ext(&h->c, "HELP"));
+	/* 4xx to EHLO is temporary: no fallback */
+	h_free(h);
+	h = h_new(&o);
+	srv(h, "220 x\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	srv(h, "421 4.7.0 try later\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_EHLO);
+	LM_CHECK_EQ(ev.code, 421);
+	h_free(h);
+}
+
+static void
+t_line_limit(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	char *line = malloc(LM_SMTP_LINE_MAX + 8);
+
+	/* a line of exactly LM_SMTP_LINE_MAX bytes with its CRLF is fine */
+	memcpy(line, "220 ", 4);
+	memset(line + 4, 'a', LM_SMTP_LINE_MAX - 6);
+	memcpy(line + LM_SMTP_LINE_MAX - 2, "\r\n", 3);
+	srv(h, line);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.text.len, LM_SMTP_LINE_MAX - 6);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	/* one more byte is too long, even before the LF arrives */
+	memcpy(line, "250 ", 4);
+	memset(line + 4, 'b', LM_SMTP_LINE_MAX - 4);
+	line[LM_SMTP_LINE_MAX] = '\0';
+	srv(h, line);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_LINE_TOO_LONG);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_LINE_TOO_LONG);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_LINE_TOO_LONG);
+	free(line);
+	h_free(h);
+
+	/* a small input buffer lowers the limit to its size */
+	{
+		lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+		o.require_tls = 0;
+		h = h_new_sized(&o, 64, LM_SMTP_BUFSIZE_OUT);
+		srv(h, "220 0123456789012345678901234567890123456789012345678901234567890123456789\r\n");
+		LM_CHECK_EQ(nxt(h, &ev), LM_ERR_LINE_TOO_LONG);
+		h_free(h);
+	}
+}
+
+static void
+t_malformed_replies(void)
+{
+	static const char *bad[] = {
+		"250-a\r\n251 b\r\n",      /* code changes inside a reply */
+		"250-a\r\n250x b\r\n",
+		"25x ok\r\n", "2500 ok\r\n", "199 hm\r\n", "620 x\r\n", "2\r\n",
+		"250\tok\r\n", "\r\n", "ok\r\n", "250 a\0b\r\n", "260 x\r\n"
+	};
+	size_t i;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		h_t *h = h_new(NULL);
+		lm_smtp_event ev;
+		int r;
+		srv(h, "220 x\r\n");
+		LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+		LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+		srv_n(h, bad[i], strlen(bad[i]) + (i == 10 ? 4 : 0));
+		do
+			r = nxt(h, &ev);
+		while (r == LM_EVENT);
+		LM_CHECK_EQ(r, LM_ERR_PROTOCOL);
+		if (r != LM_ERR_PROTOCOL)
+			printf("  case %zu\n", i);
+		h_free(h);
+	}
+	/* bare code, and LF alone, are accepted */
+	{
+		h_t *h = h_new(NULL);
+		lm_smtp_event ev;
+		srv(h, "220\n");
+		LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+		LM_CHECK_EQ(ev.code, 220);
+		LM_CHECK_EQ(ev.text.len, 0);
+		h_free(h);
+	}
+}
+
+static void
+t_reply_lines_max(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	int i, r, events = 0;
+	srv(h, "220 x\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	for (i = 0; i <= LM_SMTP_REPLY_LINES_MAX; i++) {
+		srv(h, "250-more\r\n");
+		while ((r = nxt(h, &ev)) == LM_EVENT)
+			events++;
+	}
+	LM_CHECK_EQ(events, LM_SMTP_REPLY_LINES_MAX);
+	LM_CHECK_EQ(r, LM_ERR_LIMIT);
+	h_free(h);
+}
+
+static void
+t_caps_overflow(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	int i, r;
+	char line[128];
+	srv(h, "220 x\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	srv(h, "250-x\r\n");
+	for (i = 0; i < LM_SMTP_CAPS_MAX / 16 + 2; i++) {
+		snprintf(line, sizeof line, "250-X-KEYWORD-%05d\r\n", i);
+		srv(h, line);
+		while ((r = nxt(h, &ev)) == LM_EVENT)
+			;
+		if (r < 0)
+			break;
+	}
+	LM_CHECK_EQ(r, LM_ERR_LIMIT);
+	h_free(h);
+}
+
+static void
+t_enhanced_codes(void)
+{
+	static const struct {
+		const char *line;
+		int c, s, d;
+		const char *text;
+	} v[] = {
+		{ "250 2.1.0 Sender ok\r\n", 2, 1, 0, "Sender ok" },
+		{ "550 5.1.10 Null MX\r\n", 5, 1, 10, "Null MX" },
+		{ "452 4.5.3 Too many\r\n", 4, 5, 3, "Too many" },
+		{ "250 2.0.0\r\n", 2, 0, 0, "" },
+		{ "550 4.1.1 class mismatch\r\n", 0, 0, 0, "4.1.1 class mismatch" },
+		{ "250 2.1 short\r\n", 0, 0, 0, "2.1 short" },
+		{ "250 2.1.0x ok\r\n", 0, 0, 0, "2.1.0x ok" },
+		{ "250 2.1000.0 ok\r\n", 0, 0, 0, "2.1000.0 ok" },
+		{ "250 22.1.0 ok\r\n", 0, 0, 0, "22.1.0 ok" },
+		{ "250 ok\r\n", 0, 0, 0, "ok" },
+	};
+	size_t i;
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	srv(h, "220 x\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+		srv(h, v[i].line);
+		LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+		LM_CHECK_EQ(ev.enh_class, v[i].c);
+		LM_CHECK_EQ(ev.enh_subject, v[i].s);
+		LM_CHECK_EQ(ev.enh_detail, v[i].d);
+		LM_CHECK_STRN(ev.text.p, ev.text.len, v[i].text);
+	}
+	h_free(h);
+}
+
+static void
+t_idn_and_utf8_addresses(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	/* U+00FC in the domain -> A-label (python: 'bücher.de'.encode('idna')) */
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "x@b\xc3\xbc" "cher.de", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "j\xc3\xb6rg@example.com", NULL), LM_ERR_UNSUPPORTED);
+	/* an invalid U-label (U+2488 is disallowed in IDNA2008) */
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@\xe2\x92\x88.com", NULL), LM_ERR_IDNA);
+	/* invalid UTF-8 */
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@\xff.com", NULL), LM_ERR_IDNA);
+	/* a non-ASCII address literal is not a domain */
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@[\xc3\xbc]", NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<x@xn--bcher-kva.de>\r\n");
+	}
+	h_free(h);
+
+	/* with SMTPUTF8 offered but an ASCII MAIL, a UTF-8 local part in
+	 * RCPT cannot be sent: the transaction did not declare SMTPUTF8 */
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n250-SMTPUTF8\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@example.org", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "j\xc3\xb6rg@example.com", NULL), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "jo@b\xc3\xbc" "cher.de", NULL), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@example.org>\r\n"
+		                            "RCPT TO:<jo@xn--bcher-kva.de>\r\n");
+	}
+	h_free(h);
+}
+
+static void
+t_eof_handling(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	srv(h, "220 x\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	srv(h, "250 o");
+	lm_smtp_recv_eof(&h->c);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_EOF);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_EOF);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_EOF);
+	h_free(h);
+
+	/* replies already buffered are delivered before the EOF error */
+	h = h_new(NULL);
+	srv(h, "220 x\r\n");
+	lm_smtp_recv_eof(&h->c);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_GREETING);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_EOF);
+	h_free(h);
+
+	/* QUIT, then EOF without 221: closed, then done */
+	h = h_new(NULL);
+	srv(h, "220 x\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	lm_smtp_recv_eof(&h->c);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_CLOSED);
+	LM_CHECK_EQ(nxt(h, &ev), LM_DONE);
+	LM_CHECK_EQ(nxt(h, &ev), LM_DONE);
+	h_free(h);
+}
+
+static void
+t_unsolicited(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	srv(h, "220 x\r\n250 surprise\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	h_free(h);
+
+	/* an unsolicited 421 (idle timeout) is reported, then closed */
+	h = h_new(NULL);
+	srv(h, "220 x\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);   /* idle */
+	srv(h, "421 4.4.2 idle timeout\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_NONE);
+	LM_CHECK_EQ(ev.code, 421);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);
+	lm_smtp_recv_eof(&h->c);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_CLOSED);
+	h_free(h);
+}
+
+static void
+t_421_during_body(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	size_t used;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x", 1, &used), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x", 1, &used), LM_ERR_BAD_STATE);
+	srv(h, "354 go\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_DATA_READY);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x", 1, &used), 0);
+	LM_CHECK_EQ(used, 1);
+	srv(h, "421 4.3.0 shutting down\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.code, 421);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "y", 1, &used), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), LM_ERR_BAD_STATE);
+	h_free(h);
+}
+
+/* AUTH ------------------------------------------------------------- */
+
+static void
+t_auth_plaintext_refused(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_sasl s;
+	h_t *h;
+
+	cr.user = "alice";
+	cr.password = "secret";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-AUTH PLAIN LOGIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_PLAINTEXT);
+	LM_CHECK_EQ(pending_out(h), 0);
+	h_free(h);
+
+	/* require_tls refuses every mechanism before TLS */
+	o.require_tls = 1;
+	o.allow_plaintext_auth = 1;
+	h = h_new(&o);
+	h_ready(h, "250-AUTH PLAIN LOGIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_PLAINTEXT);
+	h_free(h);
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-AUTH LOGIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_NO_MECH);
+	h_free(h);
+	h = h_new(&o);
+	h_ready(h, "");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_UNSUPPORTED);
+	h_free(h);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH plain\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);   /* AUTH ends a group */
+	h_free(h);
+	lm_sasl_free(&s);
+}
+
+static void
+t_auth_trace_redacted(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_smtp_event ev;
+	lm_sasl s;
+	h_t *h;
+
+	o.require_tls = 0;
+	o.allow_plaintext_auth = 1;
+	cr.user = "alice";
+	cr.password = "hunter2";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH PLAIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		/* base64("\0alice\0hunter2") by python */
+		const char *x = sent(h);
+		LM_CHECK_STRN(x, strlen(x), "AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n");
+	}
+	LM_CHECK(strstr(h->trace, "C: AUTH PLAIN <redacted>\n") != NULL);
+	LM_CHECK(strstr(h->trace, "AGFsaWNlAGh1bnRlcjI=") == NULL);
+	srv(h, "235 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
+	LM_CHECK_EQ(ev.code, 235);
+	LM_CHECK(strstr(h->trace, "S: 235 ok\n") != NULL);
+	h_free(h);
+	lm_sasl_free(&s);
+
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH LOGIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	srv(h, "334 VXNlcm5hbWU6\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "334 UGFzc3dvcmQ6\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		/* base64("alice"), base64("hunter2") */
+		const char *x = sent(h);
+		LM_CHECK_STRN(x, strlen(x), "AUTH LOGIN\r\nYWxpY2U=\r\naHVudGVyMg==\r\n");
+	}
+	LM_CHECK(strstr(h->trace, "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: <redacted>\n"
+	                          "S: 334 UGFzc3dvcmQ6\nC: <redacted>\n") != NULL);
+	LM_CHECK(strstr(h->trace, "aHVudGVyMg") == NULL);
+	srv(h, "535 5.7.8 no\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
+	LM_CHECK_EQ(ev.code, 535);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	h_free(h);
+	lm_sasl_free(&s);
+}
+
+static void
+t_auth_bad_base64(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_smtp_event ev;
+	lm_sasl s;
+	h_t *h;
+
+	o.require_tls = 0;
+	o.allow_plaintext_auth = 1;
+	cr.user = "alice";
+	cr.password = "hunter2";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH LOGIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	sent(h);
+	srv(h, "334 VXNlcm5hbWU6!\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	{
+		const char *x = sent(h);
+		LM_CHECK_STRN(x, strlen(x), "*\r\n");
+	}
+	h_free(h);
+	lm_sasl_free(&s);
+
+	/* a multi-line 334 is not a challenge */
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH LOGIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	srv(h, "334-VXNlcm5hbWU6\r\n334 VXNlcm5hbWU6\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	h_free(h);
+	lm_sasl_free(&s);
+}
+
+/* Body ------------------------------------------------------------- */
+
+static h_t *
+h_in_body(int chunking, size_t olen)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+	o.require_tls = 0;
+	o.use_chunking = chunking;
+	h = h_new_sized(&o, LM_SMTP_BUFSIZE_IN, olen);
+	h_ready(h, "250-CHUNKING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	if (!chunking)
+		srv(h, "354 go\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_DATA_READY);
+	sent(h);
+	h->bdat = chunking;
+	return h;
+}
+
+/* Write all of p through body_write, draining whenever it stalls. */
+static void
+write_all(h_t *h, const char *p, size_t n, size_t step)
+{
+	size_t off = 0;
+	int stalls = 0;
+	while (off < n && stalls < 4) {
+		size_t used = 0, k = n - off < step ? n - off : step;
+		lm_smtp_event ev;
+		int r = lm_smtp_body_write(&h->c, p + off, k, &used);
+		LM_CHECK_EQ(r, 0);
+		if (r)
+			return;
+		off += used;
+		if (used < k) {
+			r = nxt(h, &ev);
+			if (r == LM_WANT_READ && h->bdat) {
+				/* BDAT without pipelining: answer the chunk */
+				srv(h, "250 chunk ok\r\n");
+				r = nxt(h, &ev);
+				LM_CHECK_EQ(r, LM_EVENT);
+				LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BDAT);
+			}
+			stalls = used ? 0 : stalls + 1;
+		}
+	}
+	LM_CHECK_EQ(off, n);
+}
+
+static void
+t_dot_stuffing_variants(void)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		/* worked out by hand from RFC 5321 4.5.2 and 2.3.8 */
+		{ "", ".\r\n" },
+		{ ".", "..\r\n.\r\n" },
+		{ ".\r\n", "..\r\n.\r\n" },
+		{ "a\n.\nb", "a\r\n..\r\nb\r\n.\r\n" },
+		{ "a\r.\rb", "a\r\n..\r\nb\r\n.\r\n" },
+		{ "a\n.\r\nb", "a\r\n..\r\nb\r\n.\r\n" },
+		{ "a\r\n.\r\nb\r\n", "a\r\n..\r\nb\r\n.\r\n" },
+		{ "a\r\n\r\n.\r\n", "a\r\n\r\n..\r\n.\r\n" },
+		{ "x.\r\n.y", "x.\r\n..y\r\n.\r\n" },
+		{ "\r\r\n\n", "\r\n\r\n\r\n.\r\n" },
+		{ "..\r\n", "...\r\n.\r\n" },
+		{ "a\r", "a\r\n.\r\n" },
+	};
+	size_t i, step;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		for (step = 1; step <= 3; step++) {
+			h_t *h = h_in_body(0, LM_SMTP_BUFSIZE_OUT);
+			lm_smtp_event ev;
+			write_all(h, v[i].in, strlen(v[i].in), step);
+			LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+			LM_CHECK_EQ(lm_smtp_body_end(&h->c), LM_ERR_BAD_STATE);
+			LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+			{
+				const char *s = sent(h);
+				LM_CHECK_STRN(s, strlen(s), v[i].out);
+			}
+			srv(h, "250 2.0.0 queued\r\n");
+			LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+			LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BODY);
+			LM_CHECK_EQ(ev.code, 250);
+			h_free(h);
+		}
+	}
+}
+
+static void
+t_body_backpressure(void)
+{
+	/* 3000 lines ".x\n" through a 512-byte output buffer */
+	size_t n = 3000 * 3, i;
+	char *in = malloc(n), *want = malloc(3000 * 5 + 4);
+	h_t *h = h_in_body(0, LM_SMTP_BUFSIZE_OUT_MIN);
+	lm_smtp_event ev;
+	for (i = 0; i < 3000; i++) {
+		memcpy(in + i * 3, ".x\n", 3);
+		memcpy(want + i * 5, "..x\r\n", 5);
+	}
+	memcpy(want + 3000 * 5, ".\r\n", 4);
+	write_all(h, in, n, 1000);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_EQ(strlen(s), 3000 * 5 + 3);
+		LM_CHECK(strcmp(s, want) == 0);
+	}
+	free(in);
+	free(want);
+	h_free(h);
+}
+
+static void
+t_bdat_backpressure(void)
+{
+	/* 4000 lines "line .x\n" through 512 bytes: several BDAT chunks, each
+	 * answered before the next (no PIPELINING); data unstuffed. */
+	size_t n = 4000 * 8, i, pos = 0, got = 0, chunks = 0;
+	char *in = malloc(n), *want = malloc(4000 * 9 + 1), *data = malloc(4000 * 9 + 1);
+	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT_MIN);
+	lm_smtp_event ev;
+	const char *s;
+	int last = 0;
+	for (i = 0; i < 4000; i++) {
+		memcpy(in + i * 8, ".line x\n", 8);
+		memcpy(want + i * 9, ".line x\r\n", 9);
+	}
+	write_all(h, in, n, 4096);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x", 1, &i), LM_ERR_BAD_STATE);
+	for (i = 0; i < 1000; i++) {
+		int r = nxt(h, &ev);
+		if (r == LM_EVENT) {
+			LM_CHECK(ev.cmd == LM_SMTP_CMD_BDAT || ev.cmd == LM_SMTP_CMD_BODY);
+			if (ev.cmd == LM_SMTP_CMD_BODY)
+				break;
+			continue;
+		}
+		LM_CHECK_EQ(r, LM_WANT_READ);
+		if (r != LM_WANT_READ)
+			break;
+		if (strstr(h->out, " LAST\r\n"))
+			srv(h, "250 message ok\r\n");
+		else
+			srv(h, "250 chunk ok\r\n");
+	}
+	/* the whole output: parse the BDAT frames back */
+	(void)s;
+	s = h->out;
+	/* write_all drained earlier chunks into h->out as well: all there */
+	while (pos < h->nout && !last) {
+		size_t len = 0;
+		LM_CHECK(strncmp(s + pos, "BDAT ", 5) == 0);
+		if (strncmp(s + pos, "BDAT ", 5))
+			break;
+		pos += 5;
+		while (s[pos] >= '0' && s[pos] <= '9')
+			len = len * 10 + (size_t)(s[pos++] - '0');
+		if (!strncmp(s + pos, " LAST", 5)) {
+			last = 1;
+			pos += 5;
+		}
+		LM_CHECK(strncmp(s + pos, "\r\n", 2) == 0);
+		pos += 2;
+		LM_CHECK(len <= LM_SMTP_BUFSIZE_OUT_MIN);
+		memcpy(data + got, s + pos, len);
+		got += len;
+		pos += len;
+		chunks++;
+	}
+	LM_CHECK(last);
+	LM_CHECK_EQ(pos, h->nout);
+	LM_CHECK_EQ(got, 4000 * 9);
+	LM_CHECK(memcmp(data, want, 4000 * 9) == 0);
+	LM_CHECK(chunks > 60);
+	free(in);
+	free(want);
+	free(data);
+	h_free(h);
+}
+
+static void
+t_bdat_refused(void)
+{
+	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);
+	lm_smtp_event ev;
+	size_t used;
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "BDAT 7\r\nhello\r\n");
+	}
+	srv(h, "552 5.3.4 message too big\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BDAT);
+	LM_CHECK_EQ(ev.code, 552);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "more", 4, &used), LM_ERR_REFUSED);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), LM_ERR_REFUSED);
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "RSET\r\n");
+	}
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	h_free(h);
+}
+
+static void
+t_misuse_leaves_state(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	size_t used = 99;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_data(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x", 1, &used), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(used, 0);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, NULL, 1, &used), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_tls_done(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_next(&h->c, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, NULL, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_set_tls_active(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(pending_out(h), 0);
+	LM_CHECK_EQ(lm_smtp_last_error(&h->c), 0);
+	/* the engine still works normally */
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c>\r\n");
+	}
+	h_free(h);
+}
+
+static void
+t_names(void)
+{
+	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_RCPT), "RCPT") == 0);
+	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_QUIT), "QUIT") == 0);
+	LM_CHECK(strcmp(lm_smtp_cmd_name((lm_smtp_cmd)99), "?") == 0);
+	LM_CHECK(strcmp(lm_smtp_event_name(LM_SMTP_EV_CLOSED), "CLOSED") == 0);
+	LM_CHECK(strcmp(lm_smtp_event_name(LM_SMTP_EV_GREETING), "GREETING") == 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const lm_test tests[] = {
+		LM_TEST(t_init_params),
+		LM_TEST(t_nothing_before_greeting),
+		LM_TEST(t_starttls_injection_same_read),
+		LM_TEST(t_starttls_injection_later_read),
+		LM_TEST(t_caps_forgotten_after_tls),
+		LM_TEST(t_no_starttls_offered),
+		LM_TEST(t_addr_refused),
+		LM_TEST(t_params_refused),
+		LM_TEST(t_pipeline_limit),
+		LM_TEST(t_no_pipelining_waits),
+		LM_TEST(t_helo_fallback_only_without_tls_required),
+		LM_TEST(t_line_limit),
+		LM_TEST(t_malformed_replies),
+		LM_TEST(t_reply_lines_max),
+		LM_TEST(t_caps_overflow),
+		LM_TEST(t_enhanced_codes),
+		LM_TEST(t_idn_and_utf8_addresses),
+		LM_TEST(t_eof_handling),
+		LM_TEST(t_unsolicited),
+		LM_TEST(t_421_during_body),
+		LM_TEST(t_auth_plaintext_refused),
+		LM_TEST(t_auth_trace_redacted),
+		LM_TEST(t_auth_bad_base64),
+		LM_TEST(t_dot_stuffing_variants),
+		LM_TEST(t_body_backpressure),
+		LM_TEST(t_bdat_backpressure),
+		LM_TEST(t_bdat_refused),
+		LM_TEST(t_misuse_leaves_state),
+		LM_TEST(t_names),
+	};
+	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
