@@ -167,6 +167,11 @@ parse_host(lm_url *u, const char *p, size_t n)
 			return LM_ERR_IDNA;
 		len = outlen;
 	}
+	/* "example.com." is the same name as "example.com" for DNS, but
+	 * certificates carry the form without the root dot */
+	len = strlen(u->host);
+	if (len > 1 && u->host[len - 1] == '.' && u->host[len - 2] != '.')
+		u->host[len - 1] = '\0';
 	{
 		unsigned char a4[4];
 		if (inet_pton(AF_INET, u->host, a4) == 1) {
@@ -176,7 +181,7 @@ parse_host(lm_url *u, const char *p, size_t n)
 	}
 	if (looks_numeric(u->host, strlen(u->host)))
 		return LM_ERR_URL;
-	if (u->host[0] == '.' || u->host[0] == '-')
+	if (u->host[0] == '.' || u->host[0] == '-' || strstr(u->host, "..") != NULL)
 		return LM_ERR_URL;
 	return 0;
 }

@@ -65,31 +65,40 @@ free_port(void)
 }
 
 static int
-can_connect(unsigned port)
+can_connect(unsigned port, int v6)
 {
 	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+	struct sockaddr_in6 sa6;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), r;
 
 	memset(&sa, 0, sizeof sa);
+	memset(&sa6, 0, sizeof sa6);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	sa6.sin6_family = AF_INET6;
+	sa6.sin6_port = htons((unsigned short)port);
+	sa6.sin6_addr = in6addr_loopback;
+	if (v6)
+		r = connect(fd, (struct sockaddr *)&sa6, sizeof sa6);
+	else
+		r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
 	close(fd);
 	return r == 0;
 }
 
-/* Start `openssl s_server -rev` on 127.0.0.1:port with extra args. */
+/* Start `openssl s_server -rev` on 127.0.0.1:port (or [::1]:port) with
+ * extra args. */
 static pid_t
-start_server(unsigned port, const char *cert, const char *key,
-             const char *const *extra)
+start_server_on(int v6, unsigned port, const char *cert, const char *key,
+                const char *const *extra)
 {
 	char acc[32], certp[128], keyp[128];
 	const char *argv[16];
 	pid_t pid;
 	int i, n = 0;
 
-	snprintf(acc, sizeof acc, "127.0.0.1:%u", port);
+	snprintf(acc, sizeof acc, v6 ? "[::1]:%u" : "127.0.0.1:%u", port);
 	path(certp, sizeof certp, cert);
 	path(keyp, sizeof keyp, key);
 	argv[n++] = "openssl";
@@ -116,13 +125,20 @@ start_server(unsigned port, const char *cert, const char *key,
 	}
 	for (i = 0; i < 100; i++) {
 		struct timespec ts = { 0, 50 * 1000000L };
-		if (can_connect(port))
+		if (can_connect(port, v6))
 			return pid;
 		nanosleep(&ts, NULL);
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	return -1;
+}
+
+static pid_t
+start_server(unsigned port, const char *cert, const char *key,
+             const char *const *extra)
+{
+	return start_server_on(0, port, cert, key, extra);
 }
 
 static void
@@ -230,6 +246,46 @@ t_tls_good_ip_literal(void)
 		if (r != 0)
 			printf("  %s\n", lm_conn_last_error_text(c));
 		LM_CHECK_EQ(r, 0);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
+t_tls_ipv6_literal(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+	int r;
+
+	if (!have_openssl)
+		return;
+	pid = start_server_on(1, port, "srv.crt", "srv.key", NULL);
+	if (pid < 0) {
+		printf("  (no IPv6 loopback: skipped)\n");
+		return;
+	}
+	LM_CHECK_EQ(open_local(&c, "::1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		r = lm_conn_start_tls(c, "::1");
+		if (r != 0)
+			printf("  %s\n", lm_conn_last_error_text(c));
+		LM_CHECK_EQ(r, 0);
+		lm_conn_close(c);
+	}
+	c = NULL;
+	LM_CHECK_EQ(open_local(&c, "::1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		/* same 16-byte length, different address */
+		LM_CHECK_EQ(lm_conn_start_tls(c, "::2"), LM_ERR_CERT);
+		lm_conn_close(c);
+	}
+	c = NULL;
+	LM_CHECK_EQ(open_local(&c, "::1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		/* IPv4-mapped form of 127.0.0.1 is not the IPv4 SAN */
+		LM_CHECK_EQ(lm_conn_start_tls(c, "::ffff:127.0.0.1"), LM_ERR_CERT);
 		lm_conn_close(c);
 	}
 	stop_server(pid);
@@ -470,6 +526,7 @@ main(int argc, char **argv)
 	static const lm_test tests[] = {
 		LM_TEST(t_tls_good_dns_name),
 		LM_TEST(t_tls_good_ip_literal),
+		LM_TEST(t_tls_ipv6_literal),
 		LM_TEST(t_tls_wrong_host),
 		LM_TEST(t_tls_ip_needs_ip_san),
 		LM_TEST(t_tls_unknown_ca),

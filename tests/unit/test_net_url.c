@@ -49,6 +49,8 @@ static const good_case goods[] = {
 	{ "smtp://b\xc3\xbc" "cher.example", LM_URL_SMTP, 0, 587, "xn--bcher-kva.example", 0, "", "" },
 	{ "smtp://b%C3%BCcher.example", LM_URL_SMTP, 0, 587, "xn--bcher-kva.example", 0, "", "" },
 	{ "smtp://my_host.example", LM_URL_SMTP, 0, 587, "my_host.example", 0, "", "" },
+	/* the root dot is dropped (certificates never carry it) */
+	{ "smtps://mail.example.com.:465", LM_URL_SMTPS, 1, 465, "mail.example.com", 0, "", "" },
 };
 
 static void
@@ -145,6 +147,9 @@ static const char *const bads[] = {
 	"smtp://1.2.3.4.5",
 	"smtp://999.1.1.1",
 	"smtp://-h.example",
+	"smtp://a..b",
+	"smtp://.",
+	"smtp://h..",
 };
 
 static void
