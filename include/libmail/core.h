@@ -354,6 +354,36 @@ LM_API int lm_idna_to_unicode(const char *in, size_t n, char *out, size_t cap,
                               size_t *outlen);
 
 /* ------------------------------------------------------------------ */
+/* IMAP modified UTF-7 (RFC 3501 5.1.3)                                */
+/* ------------------------------------------------------------------ */
+
+/**
+ * \brief Mailbox name from UTF-8 to IMAP modified UTF-7.
+ *
+ * Printable US-ASCII (0x20..0x7e) stands for itself, '&' becomes "&-",
+ * everything else is UTF-16 in base64 with ',' for '/' between '&' and
+ * '-'. No NUL is written.
+ * \return 0; LM_ERR_DECODE for malformed UTF-8 (overlong forms,
+ *         surrogates, > U+10FFFF, truncated sequences) or U+0000;
+ *         LM_ERR_BUFFER_TOO_SMALL (contents of out unspecified);
+ *         LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mutf7_encode(const char *in, size_t n, char *out, size_t cap,
+                           size_t *outlen);
+
+/**
+ * \brief Mailbox name from IMAP modified UTF-7 to UTF-8.
+ *
+ * Strict: bytes outside 0x20..0x7e, an unterminated or empty "&...-"
+ * other than "&-", characters outside the modified base64 alphabet,
+ * non-zero or surplus padding bits, unpaired surrogates, and printable
+ * ASCII or U+0000 encoded in base64 are all LM_ERR_DECODE. No NUL is
+ * written. LM_ERR_BUFFER_TOO_SMALL and LM_ERR_BAD_PARAM as above.
+ */
+LM_API int lm_mutf7_decode(const char *in, size_t n, char *out, size_t cap,
+                           size_t *outlen);
+
+/* ------------------------------------------------------------------ */
 /* Allocator and memory helpers                                        */
 /* ------------------------------------------------------------------ */
 
