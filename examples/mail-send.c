@@ -46,7 +46,8 @@ static const char usage_text[] =
 "  --password-file FILE password: first line of FILE; else $LIBMAIL_PASSWORD\n"
 "  --auth MECH          use only this SASL mechanism (e.g. SCRAM-SHA-256, PLAIN)\n"
 "  --cafile FILE        trusted CAs (PEM); default: the system store\n"
-"  --plaintext          allow smtp:// without TLS and credentials in clear\n"
+"  --plaintext          talk smtp:// without TLS (no STARTTLS is tried) and\n"
+"                       allow credentials in clear; never implied\n"
 "  --timeout SEC        per network operation (default 60)\n"
 "  --trace              write the dialogue to stderr (C:/S:, AUTH redacted)\n"
 "\n"
@@ -336,6 +337,21 @@ main(int argc, char **argv)
 		return usage("at least one --to, --cc or --bcc is required", NULL);
 	if (raw_file != NULL && (subject != NULL || text_file != NULL || natt > 0))
 		return usage("--raw cannot be combined with --subject, --text or --attach", NULL);
+	{
+		lm_url u;
+		r = lm_url_parse(&u, url);
+		if (r < 0 || (u.scheme != LM_URL_SMTP && u.scheme != LM_URL_SMTPS)) {
+			fprintf(stderr, "mail-send: bad --url %s: %s\n", url,
+			        r < 0 ? lm_strerror(r) : "not smtp:// or smtps://");
+			return 2;
+		}
+		if ((user != NULL || u.user[0] != '\0') && pw_file == NULL &&
+		    getenv("LIBMAIL_PASSWORD") == NULL) {
+			fprintf(stderr, "mail-send: a user is set but no password: "
+			        "use --password-file or LIBMAIL_PASSWORD\n");
+			return 2;
+		}
+	}
 	if (parse_addr(from_s, &from) < 0)
 		return usage("bad --from address", from_s);
 	for (i = 0; i < nto; i++)
@@ -491,16 +507,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "mail-send: bad --url %s: %s\n", url, lm_strerror(r));
 		rc = 2;
 		goto done;
-	}
-	{
-		lm_url u;
-		if (lm_url_parse(&u, url) == 0 && (user != NULL || u.user[0]) &&
-		    password == NULL) {
-			fprintf(stderr, "mail-send: a user is set but no password: "
-			        "use --password-file or LIBMAIL_PASSWORD\n");
-			rc = 2;
-			goto done;
-		}
 	}
 	r = lm_smtp_session_connect(sess);
 	if (r < 0) {
