@@ -2,7 +2,8 @@
 """Finds and checks messages delivered by Postfix + Dovecot into a Maildir.
 
   check_delivery.py find MAILDIR MARKER SECONDS
-      wait up to SECONDS for a message containing MARKER in new/ or cur/;
+      wait up to SECONDS for a message containing MARKER in new/ or cur/
+      (in its bytes or in its decoded Subject);
       print its path (exit 0), or exit 1
   check_delivery.py absent MAILDIR MARKER SECONDS
       exit 0 if no message with MARKER appears within SECONDS
@@ -43,9 +44,18 @@ def find(maildir, marker, seconds):
                 p = os.path.join(d, n)
                 try:
                     with open(p, "rb") as f:
-                        if m in f.read():
-                            return p
+                        data = f.read()
                 except OSError:
+                    continue
+                if m in data:
+                    return p
+                # the marker may sit in an encoded (RFC 2047) Subject
+                try:
+                    msg = email.message_from_bytes(
+                        data, policy=email.policy.default)
+                    if marker in str(msg.get("Subject", "")):
+                        return p
+                except Exception:
                     pass
         if time.monotonic() >= deadline:
             return None
