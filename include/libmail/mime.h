@@ -19,6 +19,7 @@
 #define LIBMAIL_MIME_H
 
 #include "common.h"
+#include "core.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -192,12 +193,10 @@ typedef struct {
 	/* body encoder */
 	int LM_PRIVATE(enc);
 	int LM_PRIVATE(crlf);             /* convert bare LF to CRLF */
-	unsigned char LM_PRIVATE(line)[57];
-	size_t LM_PRIVATE(nline);
-	size_t LM_PRIVATE(col);
-	int LM_PRIVATE(pend_ws);
-	int LM_PRIVATE(pend_cr);
+	int LM_PRIVATE(pend_cr);          /* last input byte was CR */
 	int LM_PRIVATE(bol);              /* output is at the start of a line */
+	lm_qp_enc LM_PRIVATE(qp);
+	lm_b64_enc LM_PRIVATE(b64);
 } lm_mime_compose;
 
 /**

@@ -6,8 +6,9 @@
  * closing delimiter. Header sections are rendered by deterministic
  * functions into a window of the virtual output (lm_mime__w), so they
  * need no per-token state; bodies are encoded from their source one
- * byte or one base64 line at a time. Everything goes through the fixed
- * stage buffer, from which lm_mime_compose_read() copies.
+ * with the core's streaming encoders (lm_qp_enc, lm_b64_enc). Everything
+ * goes through the fixed stage buffer, from which lm_mime_compose_read()
+ * copies.
  */
 #include <string.h>
 
@@ -25,9 +26,10 @@ enum {
 
 enum { CTE_7BIT = 1, CTE_QP, CTE_B64 };
 
-/* Room kept free in the stage before encoding one more input byte:
- * a base64 line with its CRLF (78), or a quoted-printable worst case
- * (pending space, "=0D", soft break, "=XX", hard break). */
+static const char lm_mime__hexu[] = "0123456789ABCDEF";
+
+/* Room kept free in the stage before encoding more input (the core
+ * encoders take what fits; see also LM_MIME__B64_TEXT_CHUNK). */
 #define LM_MIME__BODY_ROOM 96
 
 /* ------------------------------------------------------------------ */
@@ -437,14 +439,13 @@ body_start(lm_mime_compose *m)
 	m->src_len = 0;
 	m->src_off = 0;
 	m->src_eof = 0;
-	m->nline = 0;
-	m->col = 0;
-	m->pend_ws = 0;
 	m->pend_cr = 0;
 	m->bol = 1;
 	if (a == NULL) {
 		m->enc = m->cte;
 		m->crlf = 1;
+		lm_qp_enc_init(&m->qp, LM_QP_TEXT);
+		lm_b64_enc_init(&m->b64, LM_B64_WRAP);
 		if (m->o.text_read != NULL) {
 			m->src_read = m->o.text_read;
 			m->src_ud = m->o.text_ud;
@@ -456,6 +457,7 @@ body_start(lm_mime_compose *m)
 	} else {
 		m->enc = CTE_B64;
 		m->crlf = 0;
+		lm_b64_enc_init(&m->b64, LM_B64_WRAP);
 		m->src_read = a->read;
 		m->src_ud = a->ud;
 	}
@@ -469,146 +471,86 @@ out(lm_mime_compose *m, const void *p, size_t n)
 	m->bol = ((const unsigned char *)p)[n - 1] == '\n';
 }
 
-/* Base64: one 76-character line from line[0..n); lines are separated
- * (not terminated) by CRLF, the delimiter or final CRLF ends the last. */
+/* Account for n bytes an encoder wrote at the end of the stage. */
 static void
-b64_line(lm_mime_compose *m, const unsigned char *p, size_t n)
+wrote(lm_mime_compose *m, size_t n)
 {
-	char enc[80];
-	size_t got = 0;
-
-	if (m->col) /* a line was written before */
-		out(m, "\r\n", 2);
-	(void)lm_b64_encode(p, n, enc, sizeof enc, &got);
-	out(m, enc, got);
-	m->col = 1;
-}
-
-static void
-b64_push(lm_mime_compose *m, unsigned char c)
-{
-	m->line[m->nline++] = c;
-	if (m->nline == sizeof m->line) {
-		b64_line(m, m->line, m->nline);
-		m->nline = 0;
+	if (n > 0) {
+		m->slen += n;
+		m->bol = m->stage[m->slen - 1] == '\n';
 	}
 }
 
-static const char lm_mime__hexu[] = "0123456789ABCDEF";
+/* Input bytes fed to base64 per call when bare LF become CRLF: at most
+ * twice that after conversion, whose encoding with line breaks stays
+ * below LM_MIME__BODY_ROOM, so the encoder always takes all of it. */
+#define LM_MIME__B64_TEXT_CHUNK 32
 
-/* Quoted-printable token of 1 or 3 characters, with a soft line break
- * first when the line would pass 76 (75 plus the '='). */
+/* Encode what the source has into the stage (never more than fits,
+ * the stage has at least LM_MIME__BODY_ROOM free). */
 static void
-qp_tok(lm_mime_compose *m, const char *t, size_t n)
+encode_some(lm_mime_compose *m)
 {
-	if (m->col + n > 75) {
-		out(m, "=\r\n", 3);
-		m->col = 0;
-	}
-	out(m, t, n);
-	m->col += n;
-}
+	const unsigned char *p = m->src_mem + m->src_off;
+	size_t avail = m->src_len - m->src_off;
+	char *dst = (char *)m->stage + m->slen;
+	size_t cap = sizeof m->stage - m->slen, used = 0, n = 0, i;
 
-static void
-qp_enc(lm_mime_compose *m, unsigned char c)
-{
-	char e[3];
-	e[0] = '=';
-	e[1] = lm_mime__hexu[c >> 4];
-	e[2] = lm_mime__hexu[c & 15];
-	qp_tok(m, e, 3);
-}
-
-/* Resolve a pending space or tab: literal when more text follows on
- * the line, encoded when it would end the line (RFC 2045 6.7 (3)). */
-static void
-qp_ws(lm_mime_compose *m, int at_eol)
-{
-	if (m->pend_ws) {
-		char c = (char)m->pend_ws;
-		m->pend_ws = 0;
-		if (at_eol)
-			qp_enc(m, (unsigned char)c);
-		else
-			qp_tok(m, &c, 1);
-	}
-}
-
-/* A pending CR that turned out not to start a CRLF. */
-static void
-qp_bare_cr(lm_mime_compose *m)
-{
-	if (m->pend_cr) {
-		m->pend_cr = 0;
-		qp_ws(m, 0);
-		qp_enc(m, '\r');
-	}
-}
-
-static void
-qp_byte(lm_mime_compose *m, unsigned char c)
-{
-	if (c == '\n') {
-		m->pend_cr = 0;
-		qp_ws(m, 1);
-		out(m, "\r\n", 2);
-		m->col = 0;
-		return;
-	}
-	qp_bare_cr(m);
-	if (c == '\r') {
-		m->pend_cr = 1;
-		return;
-	}
-	if (c == ' ' || c == '\t') {
-		qp_ws(m, 0);
-		m->pend_ws = c;
-		return;
-	}
-	qp_ws(m, 0);
-	if (c >= 33 && c <= 126 && c != '=') {
-		char ch = (char)c;
-		qp_tok(m, &ch, 1);
-	} else {
-		qp_enc(m, c);
-	}
-}
-
-static void
-body_byte(lm_mime_compose *m, unsigned char c)
-{
 	switch (m->enc) {
 	case CTE_7BIT:
-		if (c == '\n' && !m->pend_cr)
-			out(m, "\r\n", 2);
-		else
-			out(m, &c, 1);
-		m->pend_cr = c == '\r';
-		break;
+		/* Validated: ASCII, CR only before LF. One byte may become two. */
+		for (i = 0; i < avail && sizeof m->stage - m->slen >= 2; i++) {
+			if (p[i] == '\n' && !m->pend_cr)
+				out(m, "\r\n", 2);
+			else
+				out(m, p + i, 1);
+			m->pend_cr = p[i] == '\r';
+		}
+		m->src_off += i;
+		return;
 	case CTE_QP:
-		qp_byte(m, c);
-		break;
+		(void)lm_qp_enc_update(&m->qp, p, avail, dst, cap, &used, &n);
+		m->src_off += used;
+		wrote(m, n);
+		return;
 	default:
-		if (m->crlf && c == '\n' && !m->pend_cr)
-			b64_push(m, '\r');
-		b64_push(m, c);
-		m->pend_cr = c == '\r';
-		break;
+		if (!m->crlf) {
+			(void)lm_b64_enc_update(&m->b64, p, avail, dst, cap, &used, &n);
+			m->src_off += used;
+			wrote(m, n);
+			return;
+		} else {
+			unsigned char tmp[2 * LM_MIME__B64_TEXT_CHUNK];
+			size_t k = 0;
+			for (i = 0; i < avail && i < LM_MIME__B64_TEXT_CHUNK; i++) {
+				if (p[i] == '\n' && !m->pend_cr)
+					tmp[k++] = '\r';
+				tmp[k++] = p[i];
+				m->pend_cr = p[i] == '\r';
+			}
+			(void)lm_b64_enc_update(&m->b64, tmp, k, dst, cap, &used, &n);
+			/* used == k: the room was checked (see above). */
+			m->src_off += i;
+			wrote(m, n);
+			return;
+		}
 	}
 }
 
-static void
-body_flush(lm_mime_compose *m)
+/* Flush the encoder. Returns 1 when done, 0 when the stage filled. */
+static int
+encode_final(lm_mime_compose *m)
 {
-	if (m->enc == CTE_QP) {
-		if (m->pend_cr) {
-			qp_bare_cr(m);
-		}
-		qp_ws(m, 1);
-	} else if (m->enc == CTE_B64 && m->nline > 0) {
-		b64_line(m, m->line, m->nline);
-		m->nline = 0;
-	}
+	char *dst = (char *)m->stage + m->slen;
+	size_t cap = sizeof m->stage - m->slen, n = 0;
+	int r = 0;
+
+	if (m->enc == CTE_QP)
+		r = lm_qp_enc_final(&m->qp, dst, cap, &n);
+	else if (m->enc == CTE_B64)
+		r = lm_b64_enc_final(&m->b64, dst, cap, &n);
+	wrote(m, n);
+	return r == 0;
 }
 
 /* Fill the stage from the body source. Returns 1 when the body is
@@ -622,10 +564,8 @@ body_step(lm_mime_compose *m)
 		if (m->src_off == m->src_len) {
 			size_t got = 0;
 			int r;
-			if (m->src_eof || m->src_read == NULL) {
-				body_flush(m);
-				return 1;
-			}
+			if (m->src_eof || m->src_read == NULL)
+				return encode_final(m);
 			r = m->src_read(m->src_ud, m->in, sizeof m->in, &got);
 			if (r < 0)
 				return r;
@@ -640,13 +580,7 @@ body_step(lm_mime_compose *m)
 			m->src_off = 0;
 			continue;
 		}
-		if (m->enc == CTE_B64 && !m->crlf && m->nline == 0 &&
-		    m->src_len - m->src_off >= sizeof m->line) {
-			b64_line(m, m->src_mem + m->src_off, sizeof m->line);
-			m->src_off += sizeof m->line;
-			continue;
-		}
-		body_byte(m, m->src_mem[m->src_off++]);
+		encode_some(m);
 	}
 }
 
