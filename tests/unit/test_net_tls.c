@@ -172,7 +172,10 @@ make_pki(void)
 	    /* a certificate with DNS names only: must not match an IP literal */
 	    "printf 'subjectAltName=DNS:localhost,DNS:127.0.0.1\\n' > dns.ext && "
 	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
-	    " -out dns.crt -days 2 -extfile dns.ext >/dev/null 2>&1";
+	    " -out dns.crt -days 2 -extfile dns.ext >/dev/null 2>&1 && "
+	    /* right names, right CA, but its notAfter was yesterday */
+	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    " -out expired.crt -days -1 -extfile srv.ext >/dev/null 2>&1";
 
 	return sh(script, dir) == 0;
 }
@@ -380,6 +383,26 @@ t_tls_unknown_ca(void)
 }
 
 static void
+t_tls_expired(void)
+{
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+
+	if (!have_openssl)
+		return;
+	pid = start_server(port, "expired.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_CERT);
+		LM_CHECK(strstr(lm_conn_last_error_text(c), "expired") != NULL);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
+static void
 t_tls_old_version(void)
 {
 	unsigned port = free_port();
@@ -530,6 +553,7 @@ main(int argc, char **argv)
 		LM_TEST(t_tls_wrong_host),
 		LM_TEST(t_tls_ip_needs_ip_san),
 		LM_TEST(t_tls_unknown_ca),
+		LM_TEST(t_tls_expired),
 		LM_TEST(t_tls_old_version),
 		LM_TEST(t_tls_missing_cafile),
 		LM_TEST(t_conn_refused),
