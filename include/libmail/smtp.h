@@ -183,7 +183,9 @@ typedef struct {
 /** Optional MAIL FROM parameters. Every parameter needs its extension
  *  in the last EHLO reply, else lm_smtp_mail_from() returns
  *  LM_ERR_UNSUPPORTED. Sent in this order:
- *  SIZE= BODY=8BITMIME SMTPUTF8 RET= ENVID=. */
+ *  SIZE= BODY=8BITMIME SMTPUTF8 RET= ENVID= REQUIRETLS.
+ *  A caller whose recipients include a non-ASCII local part SHOULD set
+ *  smtputf8 when the server offers SMTPUTF8: RCPT cannot add it later. */
 typedef struct {
 	int version;              /**< LM_SMTP_PARAMS_VERSION                 */
 	uint64_t size;            /**< SIZE=n (needs SIZE); 0: not sent       */
@@ -196,9 +198,12 @@ typedef struct {
 	const char *envid;        /**< ENVID=, xtext-encoded by the engine
 	                               (needs DSN); at most 100 bytes, printable
 	                               ASCII; NULL: not sent                  */
+	int requiretls;           /**< REQUIRETLS (RFC 8689; needs REQUIRETLS
+	                               offered and TLS active, else
+	                               LM_ERR_UNSUPPORTED); sent last         */
 } lm_smtp_mail_params;
 
-#define LM_SMTP_MAIL_PARAMS_INIT { 1, 0, 0, 0, 0, NULL }
+#define LM_SMTP_MAIL_PARAMS_INIT { 1, 0, 0, 0, 0, NULL, 0 }
 
 /** NOTIFY= flags (RFC 3461); NEVER excludes the others. */
 #define LM_SMTP_NOTIFY_NEVER   0x1u
@@ -251,6 +256,7 @@ typedef struct {
 	int LM_PRIVATE(at_bol), LM_PRIVATE(pend_cr);
 	int LM_PRIVATE(ev_data_ready);
 	/* AUTH */
+	int LM_PRIVATE(authed);
 	lm_sasl *LM_PRIVATE(sasl);
 	int LM_PRIVATE(auth_fail);
 	unsigned char LM_PRIVATE(sasl_raw)[LM_SMTP_SASL_MAX];
@@ -406,7 +412,7 @@ LM_API int lm_smtp_set_tls_active(lm_smtp_client *c);
  *         opts.allow_plaintext_auth is 0; LM_ERR_UNSUPPORTED when the
  *         server offers no AUTH; LM_ERR_NO_MECH when it does not list this
  *         mechanism; LM_ERR_BAD_STATE (no EHLO, reply outstanding,
- *         transaction open); LM_ERR_BAD_PARAM (NULL); an lm_sasl_step()
+ *         transaction open, already authenticated: RFC 4954 4); LM_ERR_BAD_PARAM (NULL); an lm_sasl_step()
  *         error for the initial response; LM_ERR_BUFFER_TOO_SMALL;
  *         the sticky error.
  */

@@ -740,6 +740,7 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 			c->sasl = NULL;
 			if (s == NULL || lm_sasl_finish(s) != 0)
 				return fail(c, LM_ERR_SASL);
+			c->authed = 1;
 		}
 		c->sasl = NULL;
 		ev->type = LM_SMTP_EV_AUTH_DONE;
@@ -1029,6 +1030,7 @@ lm_smtp_tls_done(lm_smtp_client *c)
 		return LM_ERR_BAD_STATE;
 	caps_clear(c);
 	c->tls = 1;
+	c->authed = 0;
 	c->ipos = c->iend = 0;
 	set_state(c, PH_CONNECTED, TX_NONE);
 	trace_s(c, '*', "TLS established; capabilities forgotten");
@@ -1089,7 +1091,8 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 	r = gate(c, LM_SMTP_CMD_AUTH);
 	if (r)
 		return r;
-	if (c->phase != PH_READY || c->q_count > 0 || c->tx != TX_NONE)
+	if (c->phase != PH_READY || c->q_count > 0 || c->tx != TX_NONE ||
+	    c->authed)
 		return LM_ERR_BAD_STATE;
 	mech = s->mech;
 	name = lm_sasl_mech_name((lm_sasl_mech)mech);
@@ -1284,6 +1287,8 @@ lm_smtp_mail_from(lm_smtp_client *c, const char *addr, const lm_smtp_mail_params
 			return LM_ERR_BAD_PARAM;
 		if ((p->ret || p->envid) && !(c->ext & EXT_DSN))
 			return LM_ERR_UNSUPPORTED;
+		if (p->requiretls && (!(c->ext & EXT_REQUIRETLS) || !c->tls))
+			return LM_ERR_UNSUPPORTED;
 	}
 	utf8 = (c->ext & EXT_SMTPUTF8) != 0;
 	b.p = line;
@@ -1309,6 +1314,8 @@ lm_smtp_mail_from(lm_smtp_client *c, const char *addr, const lm_smtp_mail_params
 		sb_puts(&b, " ENVID=");
 		sb_xtext(&b, p->envid);
 	}
+	if (p && p->requiretls)
+		sb_puts(&b, " REQUIRETLS");
 	r = queue_built(c, LM_SMTP_CMD_MAIL, 0, &b);
 	if (r)
 		return r;

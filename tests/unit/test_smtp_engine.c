@@ -1236,6 +1236,40 @@ t_misuse_leaves_state(void)
 }
 
 static void
+t_requiretls(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_mail_params mp = LM_SMTP_MAIL_PARAMS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	mp.requiretls = 1;
+	/* offered, but TLS is not active: RFC 8689 needs TLS */
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-REQUIRETLS\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_UNSUPPORTED);
+	h_free(h);
+	/* implicit TLS, offered */
+	h = h_new(&o);
+	LM_CHECK_EQ(lm_smtp_set_tls_active(&h->c), 0);
+	h_ready(h, "250-REQUIRETLS\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c> REQUIRETLS\r\n");
+	}
+	h_free(h);
+	/* TLS but not offered */
+	h = h_new(&o);
+	LM_CHECK_EQ(lm_smtp_set_tls_active(&h->c), 0);
+	h_ready(h, "");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_UNSUPPORTED);
+	h_free(h);
+}
+
+static void
 t_names(void)
 {
 	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_RCPT), "RCPT") == 0);
@@ -1277,6 +1311,7 @@ main(int argc, char **argv)
 		LM_TEST(t_bdat_backpressure),
 		LM_TEST(t_bdat_refused),
 		LM_TEST(t_misuse_leaves_state),
+		LM_TEST(t_requiretls),
 		LM_TEST(t_names),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
