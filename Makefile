@@ -108,7 +108,7 @@ tests: $(UNIT_BINS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(TEST_HELPERS) $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE -Ilib $(ALL_CFLAGS) $< $(TEST_HELPERS) \
+	$(CC) $(CPPFLAGS) -D_DEFAULT_SOURCE -DLM_ALLOW_PRIVATE -Ilib $(ALL_CFLAGS) $< $(TEST_HELPERS) \
 	  -o $@ $(LDFLAGS) $(STATIC) $(LIBS)
 
 unit: tests
