@@ -94,13 +94,54 @@ connect_one(const struct addrinfo *ai, unsigned timeout_ms, int *fdp, int *eno)
 }
 
 int
+lm_net__connect_list(const struct addrinfo *list, const char *host,
+                     unsigned port, unsigned timeout_ms, int *fd, char *err,
+                     size_t errcap, lm_trace_fn trace, void *trace_ud)
+{
+	const struct addrinfo *ai;
+	char addr[INET6_ADDRSTRLEN];
+	int r, result = LM_ERR_CONNECT, eno = 0, tried = 0;
+
+	*fd = -1;
+	for (ai = list; ai != NULL; ai = ai->ai_next) {
+		const void *a = NULL;
+		if (ai->ai_family == AF_INET)
+			a = &((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr;
+		else if (ai->ai_family == AF_INET6)
+			a = &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr;
+		else
+			continue;
+		if (inet_ntop(ai->ai_family, a, addr, sizeof addr) == NULL)
+			strcpy(addr, "?");
+		tried++;
+		r = connect_one(ai, timeout_ms, fd, &eno);
+		if (r == 0) {
+			lm_net__note(trace, trace_ud, "connected to %s port %u",
+			             addr, port);
+			return 0;
+		}
+		lm_net__note(trace, trace_ud, "connect to %s port %u failed: %s",
+		             addr, port, strerror(eno));
+		snprintf(err, errcap, "cannot connect to %s (%s) port %u: %s",
+		         host, addr, port, strerror(eno));
+		/* a timeout on any address is reported as such if nothing
+		 * else answered */
+		if (r == LM_ERR_TIMEOUT || result != LM_ERR_TIMEOUT)
+			result = r;
+	}
+	if (tried == 0)
+		snprintf(err, errcap, "no usable address for %s", host);
+	return result;
+}
+
+int
 lm_net__tcp_connect(const char *host, unsigned port, unsigned timeout_ms,
                     int *fd, char *err, size_t errcap,
                     lm_trace_fn trace, void *trace_ud)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char portstr[8], addr[INET6_ADDRSTRLEN];
-	int r, result = LM_ERR_CONNECT, eno = 0;
+	struct addrinfo hints, *res = NULL;
+	char portstr[8];
+	int r;
 
 	*fd = -1;
 	if (port == 0 || port > 65535)
@@ -117,32 +158,8 @@ lm_net__tcp_connect(const char *host, unsigned port, unsigned timeout_ms,
 		         gai_strerror(r));
 		return LM_ERR_DNS;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		const void *a = NULL;
-		if (ai->ai_family == AF_INET)
-			a = &((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr;
-		else if (ai->ai_family == AF_INET6)
-			a = &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr;
-		else
-			continue;
-		if (inet_ntop(ai->ai_family, a, addr, sizeof addr) == NULL)
-			strcpy(addr, "?");
-		r = connect_one(ai, timeout_ms, fd, &eno);
-		if (r == 0) {
-			lm_net__note(trace, trace_ud, "connected to %s port %u",
-			             addr, port);
-			freeaddrinfo(res);
-			return 0;
-		}
-		lm_net__note(trace, trace_ud, "connect to %s port %u failed: %s",
-		             addr, port, strerror(eno));
-		snprintf(err, errcap, "cannot connect to %s (%s) port %u: %s",
-		         host, addr, port, strerror(eno));
-		/* a timeout on any address is reported as such if nothing
-		 * else answered */
-		if (r == LM_ERR_TIMEOUT || result != LM_ERR_TIMEOUT)
-			result = r;
-	}
+	r = lm_net__connect_list(res, host, port, timeout_ms, fd, err, errcap,
+	                         trace, trace_ud);
 	freeaddrinfo(res);
-	return result;
+	return r;
 }

@@ -55,6 +55,14 @@ int lm_net__tcp_connect(const char *host, unsigned port, unsigned timeout_ms,
                         int *fd, char *err, size_t errcap,
                         lm_trace_fn trace, void *trace_ud);
 
+/* The same over a given address list, tried in order (host is for the
+ * messages only). Returns 0, LM_ERR_CONNECT, LM_ERR_TIMEOUT. */
+struct addrinfo;
+int lm_net__connect_list(const struct addrinfo *list, const char *host,
+                         unsigned port, unsigned timeout_ms, int *fd,
+                         char *err, size_t errcap, lm_trace_fn trace,
+                         void *trace_ud);
+
 /*
  * conn.c: raw socket I/O with a deadline (absolute, lm_net__now_ms()).
  * recv: 0 with *got > 0, LM_ERR_EOF, LM_ERR_TIMEOUT, LM_ERR_IO.

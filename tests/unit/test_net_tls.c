@@ -16,12 +16,14 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "libmail/net.h"
+#include "net/net_internal.h"
 #include "test.h"
 
 static char dir[64];
@@ -528,6 +530,75 @@ t_conn_eof(void)
 	close(lfd);
 }
 
+static int notes_v6_failed;
+
+static void
+note_cb(char d, const char *line, size_t len, void *ud)
+{
+	(void)ud;
+	if (d == '*' && len > 14 && memcmp(line, "connect to ::1", 14) == 0)
+		notes_v6_failed++;
+}
+
+static void
+t_conn_fallback(void)
+{
+	/* "localhost" may resolve to ::1 first while the server listens on
+	 * 127.0.0.1 only: every address is tried in order */
+	struct sockaddr_in sa;
+	struct sockaddr_in6 sa6;
+	struct addrinfo a6, a4;
+	socklen_t sl = sizeof sa;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), fd = -1, afd;
+	char err[256];
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	LM_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
+	LM_CHECK(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
+	LM_CHECK(listen(lfd, 4) == 0);
+	memset(&sa6, 0, sizeof sa6);
+	sa6.sin6_family = AF_INET6;
+	sa6.sin6_port = sa.sin_port;
+	sa6.sin6_addr = in6addr_loopback;
+	memset(&a6, 0, sizeof a6);
+	memset(&a4, 0, sizeof a4);
+	a6.ai_family = AF_INET6;
+	a6.ai_socktype = SOCK_STREAM;
+	a6.ai_addr = (struct sockaddr *)&sa6;
+	a6.ai_addrlen = sizeof sa6;
+	a6.ai_next = &a4;
+	a4.ai_family = AF_INET;
+	a4.ai_socktype = SOCK_STREAM;
+	a4.ai_addr = (struct sockaddr *)&sa;
+	a4.ai_addrlen = sizeof sa;
+	notes_v6_failed = 0;
+	LM_CHECK_EQ(lm_net__connect_list(&a6, "localhost", ntohs(sa.sin_port),
+	                                 2000, &fd, err, sizeof err, note_cb,
+	                                 NULL), 0);
+	LM_CHECK(fd >= 0);
+	LM_CHECK_EQ(notes_v6_failed, 1);
+	afd = accept(lfd, NULL, NULL);
+	LM_CHECK(afd >= 0);
+	if (afd >= 0)
+		close(afd);
+	if (fd >= 0)
+		close(fd);
+	close(lfd);
+	/* nothing listens any more: every address refuses */
+	fd = -1;
+	a6.ai_next = &a4;
+	LM_CHECK_EQ(lm_net__connect_list(&a6, "localhost", ntohs(sa.sin_port),
+	                                 2000, &fd, err, sizeof err, NULL, NULL),
+	            LM_ERR_CONNECT);
+	LM_CHECK(fd < 0);
+	LM_CHECK(strstr(err, "127.0.0.1") != NULL);
+	/* an empty list */
+	LM_CHECK_EQ(lm_net__connect_list(NULL, "x", 25, 2000, &fd, err,
+	                                 sizeof err, NULL, NULL), LM_ERR_CONNECT);
+}
+
 static void
 t_conn_bad_params(void)
 {
@@ -559,6 +630,7 @@ main(int argc, char **argv)
 		LM_TEST(t_conn_refused),
 		LM_TEST(t_conn_timeouts),
 		LM_TEST(t_conn_eof),
+		LM_TEST(t_conn_fallback),
 		LM_TEST(t_conn_bad_params),
 	};
 	int rc;
