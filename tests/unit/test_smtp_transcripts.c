@@ -18,7 +18,9 @@
  *                         mail_from <addr|<>> [size=N] [body8bit] [smtputf8]
  *                         [ret=FULL|HDRS] [envid=X], rcpt_to <addr>
  *                         [notify=A,B] [orcpt=X], auth <MECH> <user> <pass>
- *                         [nonce=N]
+ *                         [authzid=Z] [nonce=N (SCRAM nonce set directly)]
+ *                         [rng=R (the generator yields the bytes of R
+ *                         over and over)]
  *
  * Server bytes become available to the engine at each E: line (all S:
  * bytes written before it) and at the end. Each file is run with the
@@ -212,7 +214,7 @@ typedef struct {
 	char err[512];
 	lm_sasl sasl;
 	lm_sasl_creds cr;
-	char user[128], pass[128];
+	char user[128], pass[128], rng[128];
 } run;
 
 static void
@@ -357,14 +359,15 @@ err_by_name(const char *s)
 	return 1000;
 }
 
+/* A fixed "random" generator: the bytes of ud (a string) over and
+ * over. Printable bytes are kept by the SASL layer as the nonce. */
 static int
 fixed_rng(void *ud, unsigned char *buf, size_t n)
 {
-	/* printable bytes: the SASL layer keeps them as the nonce */
-	size_t i;
-	(void)ud;
+	const char *src = ud;
+	size_t i, l = strlen(src);
 	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)('A' + i % 26);
+		buf[i] = (unsigned char)src[i % l];
 	return 0;
 }
 
@@ -470,11 +473,14 @@ do_action(run *r, char *text)
 		lm_sasl_mech m = lm_sasl_mech_from_name(words[1], strlen(words[1]));
 		const char *nonce = NULL;
 		int i;
+		snprintf(r->rng, sizeof r->rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 		for (i = 4; i < nw; i++) {
 			if (!strncmp(words[i], "nonce=", 6))
 				nonce = words[i] + 6;
 			else if (!strncmp(words[i], "authzid=", 8))
 				r->cr.authzid = words[i] + 8;
+			else if (!strncmp(words[i], "rng=", 4))
+				snprintf(r->rng, sizeof r->rng, "%s", words[i] + 4);
 			else
 				run_err(r, "unknown auth param %s", words[i]);
 		}
@@ -483,6 +489,7 @@ do_action(run *r, char *text)
 		r->cr.user = r->user;
 		r->cr.password = r->pass;
 		r->cr.rng = fixed_rng;
+		r->cr.rng_ud = r->rng;
 		rc = nonce ? lm_sasl__init_nonce(&r->sasl, m, &r->cr, nonce, strlen(nonce))
 		           : lm_sasl_init(&r->sasl, m, &r->cr);
 		if (rc == 0)
