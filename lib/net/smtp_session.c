@@ -32,6 +32,7 @@ struct lm_smtp_session {
 	size_t rcpt_n;
 	unsigned rcpt_ok, rcpt_bad, rcpt_seen;
 	int first_bad;                   /* index of the first refused recipient */
+	const char *phase;               /* what we wait for, for messages */
 	char err[600];
 	unsigned char ibuf[LM_SMTP_BUFSIZE_IN];
 	unsigned char obuf[LM_SMTP_BUFSIZE_OUT];
@@ -188,13 +189,14 @@ engine_err(lm_smtp_session *s, int r)
 			        reply_str(&s->last, b, sizeof b));
 			return LM_ERR_REFUSED;
 		}
-		set_err(s, "%s closed the connection unexpectedly", s->url.host);
+		set_err(s, "%s closed the connection unexpectedly (%s)",
+		        s->url.host, s->phase ? s->phase : "session");
 	} else if (r == LM_ERR_SASL) {
 		set_err(s, "server failed SASL verification (forged or invalid "
 		        "authentication exchange)");
 	} else {
-		set_err(s, "%s broke the SMTP protocol: %s", s->url.host,
-		        lm_strerror(r));
+		set_err(s, "%s broke the SMTP protocol (%s): %s", s->url.host,
+		        s->phase ? s->phase : "session", lm_strerror(r));
 	}
 	return r;
 }
@@ -219,7 +221,8 @@ pump_one(lm_smtp_session *s)
 		const unsigned char *p = lm_smtp_send_buf(&s->smtp, &n);
 		r = lm_conn_write(s->conn, p, n);
 		if (r < 0) {
-			set_err(s, "connection to %s: %s", s->url.host,
+			set_err(s, "connection to %s (%s): %s", s->url.host,
+			        s->phase ? s->phase : "session",
 			        lm_conn_last_error_text(s->conn));
 			s->state = S_BROKEN;
 			return r;
@@ -241,7 +244,8 @@ pump_one(lm_smtp_session *s)
 			return 0;
 		}
 		if (r < 0) {
-			set_err(s, "connection to %s: %s", s->url.host,
+			set_err(s, "connection to %s (%s): %s", s->url.host,
+			        s->phase ? s->phase : "session",
 			        lm_conn_last_error_text(s->conn));
 			s->state = S_BROKEN;
 			return r;
@@ -341,6 +345,7 @@ do_ehlo(lm_smtp_session *s)
 	unsigned target = s->done[LM_SMTP_CMD_EHLO] + 1;
 	int r = lm_smtp_ehlo(&s->smtp);
 
+	s->phase = "EHLO";
 	if (r < 0) {
 		set_err(s, "EHLO: %s", lm_strerror(r));
 		return r;
@@ -426,6 +431,7 @@ do_auth(lm_smtp_session *s)
 		return r;
 	}
 	target = s->done[LM_SMTP_CMD_AUTH] + 1;
+	s->phase = "AUTH";
 	r = lm_smtp_auth(&s->smtp, &s->sasl);
 	if (r < 0) {
 		set_err(s, "AUTH %s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
@@ -492,6 +498,7 @@ session_connect(lm_smtp_session *s)
 	if (s->url.implicit_tls)
 		lm_smtp_set_tls_active(&s->smtp);
 
+	s->phase = "greeting";
 	r = wait_for(s, LM_SMTP_CMD_GREETING, 1);
 	if (r < 0)
 		return r;
@@ -516,6 +523,7 @@ session_connect(lm_smtp_session *s)
 			set_err(s, "STARTTLS: %s", lm_strerror(r));
 			return r;
 		}
+		s->phase = "STARTTLS";
 		r = wait_for(s, LM_SMTP_CMD_STARTTLS, 1);
 		if (r < 0)
 			return r;
@@ -680,6 +688,7 @@ lm_smtp_session_send(lm_smtp_session *s, const lm_smtp_message *m,
 	data0 = s->done[LM_SMTP_CMD_DATA];
 	body0 = s->done[LM_SMTP_CMD_BODY];
 
+	s->phase = "MAIL/RCPT";
 	r = queue_cmd(s, 0, m->from, m->mail_params, &outstanding);
 	if (r < 0) {
 		if (r == LM_ERR_BAD_PARAM || r == LM_ERR_UNSUPPORTED ||
@@ -747,6 +756,7 @@ lm_smtp_session_send(lm_smtp_session *s, const lm_smtp_message *m,
 	}
 
 	/* message content */
+	s->phase = "DATA";
 	r = lm_smtp_data(&s->smtp);
 	if (r < 0) {
 		set_err(s, "DATA: %s", lm_strerror(r));
@@ -764,6 +774,7 @@ lm_smtp_session_send(lm_smtp_session *s, const lm_smtp_message *m,
 		r = LM_ERR_REFUSED;
 		goto out;
 	}
+	s->phase = "message body";
 	r = send_body(s, m);
 	if (r == LM_ERR_REFUSED) {
 		/* a BDAT chunk was refused: the reply is in s->last */
@@ -788,6 +799,7 @@ lm_smtp_session_send(lm_smtp_session *s, const lm_smtp_message *m,
 		s->state = S_BROKEN;
 		goto out;
 	}
+	s->phase = "end of message";
 	r = wait_for(s, LM_SMTP_CMD_BODY, body0 + 1);
 	if (r < 0)
 		goto out;
