@@ -23,7 +23,8 @@ nfail=0
 ok() { echo "ok $1"; }
 bad() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
 
-ALL="interop-starttls-text interop-smtps-attach interop-raw interop-dots \
+ALL="interop-starttls-text interop-smtps-attach interop-raw-bdat interop-raw-data \
+interop-dots-bdat interop-dots-data interop-large-data \
 interop-bcc interop-env-password interop-auth-plain interop-auth-login \
 interop-auth-cram-md5 interop-auth-scram-sha-256 interop-wrong-password \
 interop-unknown-ca interop-no-starttls interop-plaintext-control \
@@ -101,24 +102,47 @@ elif delivered $t "$m"; then
 	    --attach "$W/blob.bin"); then ok $t; else bad $t "$r"; fi
 fi
 
-# ---- (c) --raw: delivered byte for byte ------------------------------------------
-t=interop-raw; m=$(marker c)
+# ---- (c) --raw: delivered byte for byte; (d) lines starting with dots -------
+# Each over BDAT (Postfix offers CHUNKING) and over DATA (a listener that
+# hides CHUNKING), checked in Postfix's log. DATA is where dots matter.
 printf 'Plain raw body.\r\nSecond line\twith a tab.\r\n\r\nAfter an empty line.\r\n' > "$W/raw.body"
-mkraw "$W/raw.eml" "$m" "$W/raw.body"
-send $t "$SMTP" $auth --raw "$W/raw.eml"
-if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
-elif delivered $t "$m"; then
-	if r=$($CD raw "$F" "$W/raw.eml"); then ok $t; else bad $t "$r"; fi
-fi
-
-# ---- (d) lines starting with dots, a lone dot -----------------------------------
-t=interop-dots; m=$(marker d)
 printf '.\r\n..\r\n...\r\n.leading\r\na line\r\n.\r\n .\r\n. \r\n.\r\nend\r\n.\r\n' > "$W/dots.body"
-mkraw "$W/dots.eml" "$m" "$W/dots.body"
-send $t "$SMTP" $auth --raw "$W/dots.eml"
+NOCHUNK=smtp://localhost:$LM_SMTP_NOCHUNK_PORT
+# last_session SYSLOGNAME COUNT-BEFORE: Postfix's disconnect line of the
+# session after COUNT-BEFORE (it is logged a moment after the client left)
+ndisc() { grep -c "postfix/$1/smtpd.*disconnect from" "$LM_POSTFIX_LOG"; }
+last_session() {
+	i=0
+	while [ "$(ndisc "$1")" -le "$2" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	grep "postfix/$1/smtpd.*disconnect from" "$LM_POSTFIX_LOG" | tail -n 1
+}
+for kind in raw dots; do
+	for via in bdat data; do
+		t=interop-$kind-$via; m=$(marker $kind-$via)
+		if [ $via = bdat ]; then url=$SMTP; sl=submission; else url=$NOCHUNK; sl=nochunk; fi
+		mkraw "$W/$t.eml" "$m" "$W/$kind.body"
+		before=$(ndisc $sl)
+		send $t "$url" $auth --raw "$W/$t.eml"
+		line=$(last_session $sl "$before")
+		if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+		elif ! printf '%s' "$line" | grep -q " $via=1"; then
+			bad $t "the session did not use $via: $line"
+		elif delivered $t "$m"; then
+			if r=$($CD raw "$F" "$W/$t.eml"); then ok $t; else bad $t "$r"; fi
+		fi
+	done
+done
+
+# ---- a large message (6 MB attachment) over DATA, streamed -----------------------
+t=interop-large-data; m=$(marker large)
+python3 -c '
+import sys, random
+r = random.Random(5321)
+sys.stdout.buffer.write(r.randbytes(6 * 1024 * 1024))' > "$W/large.bin"
+send $t "$NOCHUNK" $auth --subject "large $m" --text "$W/text.txt" --attach "$W/large.bin"
 if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif delivered $t "$m"; then
-	if r=$($CD raw "$F" "$W/dots.eml"); then ok $t; else bad $t "$r"; fi
+	if r=$($CD mime "$F" --subject "large $m" --attach "$W/large.bin"); then ok $t; else bad $t "$r"; fi
 fi
 
 # ---- Bcc reaches its recipient but is not in the delivered headers ------------

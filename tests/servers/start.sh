@@ -10,9 +10,10 @@
 # read or changed; nothing listens outside 127.0.0.1; mail for any domain
 # other than example.test is refused, so nothing leaves the machine.
 #
-# Ports: LM_PORT_BASE (default 42500) + 0..7, or each one by its variable
+# Ports: LM_PORT_BASE (default 42500) + 0..8, or each one by its variable
 # (LM_SMTP_PORT, LM_SMTPS_PORT, LM_SMTP_NOTLS_PORT, LM_IMAP_PORT,
-# LM_IMAPS_PORT, LM_POP3_PORT, LM_POP3S_PORT, LM_LMTP_PORT). Without any
+# LM_IMAPS_PORT, LM_POP3_PORT, LM_POP3S_PORT, LM_LMTP_PORT,
+# LM_SMTP_NOCHUNK_PORT). Without any
 # explicit setting, a busy base is skipped for the next free one.
 # The facts the tests need are written to DIR/env (sourceable by sh).
 #
@@ -41,7 +42,7 @@ die() { echo "servers: $*" >&2; exit 1; }
 # ---- ports --------------------------------------------------------------
 explicit=${LM_PORT_BASE:-}${LM_SMTP_PORT:-}${LM_SMTPS_PORT:-}${LM_SMTP_NOTLS_PORT:-}
 explicit=$explicit${LM_IMAP_PORT:-}${LM_IMAPS_PORT:-}${LM_POP3_PORT:-}
-explicit=$explicit${LM_POP3S_PORT:-}${LM_LMTP_PORT:-}
+explicit=$explicit${LM_POP3S_PORT:-}${LM_LMTP_PORT:-}${LM_SMTP_NOCHUNK_PORT:-}
 base=${LM_PORT_BASE:-42500}
 tries=0
 while :; do
@@ -53,8 +54,9 @@ while :; do
 	POP3_PORT=${LM_POP3_PORT:-$((base + 5))}
 	POP3S_PORT=${LM_POP3S_PORT:-$((base + 6))}
 	LMTP_PORT=${LM_LMTP_PORT:-$((base + 7))}
+	SMTP_NOCHUNK_PORT=${LM_SMTP_NOCHUNK_PORT:-$((base + 8))}
 	ALL_PORTS="$SMTP_PORT $SMTPS_PORT $SMTP_NOTLS_PORT $IMAP_PORT $IMAPS_PORT \
-$POP3_PORT $POP3S_PORT $LMTP_PORT"
+$POP3_PORT $POP3S_PORT $LMTP_PORT $SMTP_NOCHUNK_PORT"
 	if busy=$(python3 "$here/netutil.py" free $ALL_PORTS); then
 		break
 	fi
@@ -65,7 +67,7 @@ $POP3_PORT $POP3S_PORT $LMTP_PORT"
 done
 log "ports smtp=$SMTP_PORT smtps=$SMTPS_PORT smtp-notls=$SMTP_NOTLS_PORT" \
     "imap=$IMAP_PORT imaps=$IMAPS_PORT pop3=$POP3_PORT pop3s=$POP3S_PORT" \
-    "lmtp=$LMTP_PORT"
+    "lmtp=$LMTP_PORT smtp-nochunk=$SMTP_NOCHUNK_PORT"
 
 # ---- the unprivileged owner of the mail store ----------------------------
 if ! getent passwd "$MAILUSER" >/dev/null 2>&1; then
@@ -258,6 +260,10 @@ cat > "$P/master.cf" <<CONF
   -o syslog_name=postfix/submissions
   -o smtpd_tls_wrappermode=yes
   -o smtpd_tls_security_level=encrypt $sasl
+127.0.0.1:$SMTP_NOCHUNK_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/nochunk
+  -o smtpd_discard_ehlo_keywords=chunking
+  -o smtpd_tls_security_level=encrypt $sasl
 127.0.0.1:$SMTP_NOTLS_PORT inet n - n - - smtpd
   -o syslog_name=postfix/notls
   -o smtpd_tls_security_level=none
@@ -312,6 +318,7 @@ w "$LMTP_PORT" 20 "220"
 w "$SMTP_PORT" 20 "220"
 w "$SMTPS_PORT" 20
 w "$SMTP_NOTLS_PORT" 20 "220"
+w "$SMTP_NOCHUNK_PORT" 20 "220"
 [ -S "$D/run/auth-postfix" ] || die "dovecot auth socket missing"
 
 cat > "$DIR/env" <<ENV
@@ -322,6 +329,7 @@ LM_DOMAIN=$DOMAIN
 LM_SMTP_PORT=$SMTP_PORT
 LM_SMTPS_PORT=$SMTPS_PORT
 LM_SMTP_NOTLS_PORT=$SMTP_NOTLS_PORT
+LM_SMTP_NOCHUNK_PORT=$SMTP_NOCHUNK_PORT
 LM_IMAP_PORT=$IMAP_PORT
 LM_IMAPS_PORT=$IMAPS_PORT
 LM_POP3_PORT=$POP3_PORT
