@@ -531,6 +531,17 @@ LM_API int lm_smtp_has_ext(const lm_smtp_client *c, const char *kw);
 LM_API int lm_smtp_ext_param(const lm_smtp_client *c, const char *kw,
                              lm_slice *param);
 
+/**
+ * \brief Suggested timeout, in seconds, for what the engine waits on now
+ *        (RFC 5321 4.5.3.2); the adapter owns the clock.
+ * \return 180 while output is pending in a message body (data block);
+ *         else, for the oldest outstanding reply: 300 (greeting, MAIL,
+ *         RCPT, other commands), 120 (DATA's 354), 180 (a non-final BDAT
+ *         chunk), 600 (the reply to the end of data); 300 while output
+ *         is pending otherwise; 0 when nothing is awaited (idle).
+ */
+LM_API unsigned lm_smtp_timeout_hint(const lm_smtp_client *c);
+
 /** \brief Name of a command ("RCPT", "BODY", ...), for logs. */
 LM_API const char *lm_smtp_cmd_name(lm_smtp_cmd cmd);
 

@@ -1604,6 +1604,29 @@ lm_smtp_last_error(const lm_smtp_client *c)
 }
 
 /* see smtp.h */
+unsigned
+lm_smtp_timeout_hint(const lm_smtp_client *c)
+{
+	if (c == NULL)
+		return 0;
+	if (c->ostart < c->oend && c->tx == TX_BODY)
+		return 180;
+	if (c->q_count > 0) {
+		switch (c->q_cmd[c->q_head]) {
+		case LM_SMTP_CMD_DATA:
+			return 120;
+		case LM_SMTP_CMD_BDAT:
+			return 180;
+		case LM_SMTP_CMD_BODY:
+			return 600;
+		default:
+			return 300;
+		}
+	}
+	return c->ostart < c->oend ? 300 : 0;
+}
+
+/* see smtp.h */
 const char *
 lm_smtp_cmd_name(lm_smtp_cmd cmd)
 {

@@ -1270,6 +1270,163 @@ t_requiretls(void)
 }
 
 static void
+t_timeout_hint(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	size_t used;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 300);     /* greeting */
+	h_ready(h, "");
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 0);       /* idle */
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 300);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 120);     /* DATA initiation */
+	srv(h, "354 go\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x", 1, &used), 0);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 180);     /* data block */
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 600);     /* DATA termination */
+	LM_CHECK_EQ(lm_smtp_timeout_hint(NULL), 0);
+	h_free(h);
+}
+
+/* Deterministic random sessions: random replies (valid and not), random
+ * commands, random chunking and EOF. Nothing may crash or over-read
+ * (guard pages, ASan), next() must always settle, errors must stick. */
+static unsigned long long rnd_state = 88172645463325252ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (unsigned)(rnd_state % n);
+}
+
+static void
+t_random_sessions(void)
+{
+	static const char *const codes[] = {
+		"220", "221", "235", "250", "251", "334", "354", "421", "450", "452",
+		"500", "502", "503", "530", "535", "550", "554", "2x0", "999", "25"
+	};
+	static const char *const texts[] = {
+		"ok", "2.1.0 fine", "5.1.1 nope", "PIPELINING", "CHUNKING", "STARTTLS",
+		"AUTH PLAIN LOGIN", "SIZE 100", "SMTPUTF8", "DSN", "8BITMIME", "",
+		"VXNlcm5hbWU6", "!!bad base64", "ENHANCEDSTATUSCODES", "x\ty\x01"
+	};
+	static const char *const bodies[] = {
+		"a\n.\n", "\r.\r", ".", "\r\n.\r\n", "hello world\r\n", "..\r", "\n"
+	};
+	unsigned seen[8] = { 0 };
+	int iter;
+	for (iter = 0; iter < 3000; iter++) {
+		lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+		lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+		lm_sasl sasl;
+		h_t *h;
+		int step, sticky = 0;
+
+		o.require_tls = (int)rnd(2);
+		o.use_pipelining = (int)rnd(2);
+		o.use_chunking = (int)rnd(2);
+		o.allow_plaintext_auth = (int)rnd(2);
+		cr.user = "u";
+		cr.password = "p";
+		lm_sasl_init(&sasl, rnd(2) ? LM_SASL_PLAIN : LM_SASL_LOGIN, &cr);
+		h = h_new_sized(&o, rnd(2) ? 64 + rnd(200) : LM_SMTP_BUFSIZE_IN,
+		                LM_SMTP_BUFSIZE_OUT_MIN + rnd(4000));
+		if (rnd(4) == 0)
+			lm_smtp_set_tls_active(&h->c);
+		for (step = 0; step < 100; step++) {
+			lm_smtp_event ev;
+			size_t used;
+			int r, k;
+			char line[300];
+			switch (rnd(24)) {
+			case 1: case 2: case 3: case 4:
+			case 15: case 16: case 17: case 18: case 19: case 20: case 21:
+				/* a plausible answer to the oldest command */
+				switch (h->c.q_count ? h->c.q_cmd[h->c.q_head] : 0) {
+				case LM_SMTP_CMD_GREETING: srv(h, "220 hi\r\n"); break;
+				case LM_SMTP_CMD_EHLO:
+					srv(h, rnd(5) ? "250-x\r\n250-PIPELINING\r\n250-CHUNKING\r\n"
+					                "250-AUTH PLAIN LOGIN\r\n250-SMTPUTF8\r\n"
+					                "250 STARTTLS\r\n" : "502 no\r\n");
+					break;
+				case LM_SMTP_CMD_DATA: srv(h, rnd(4) ? "354 go\r\n" : "554 no\r\n"); break;
+				case LM_SMTP_CMD_AUTH:
+					srv(h, rnd(2) ? "334 VXNlcm5hbWU6\r\n" : "235 ok\r\n");
+					break;
+				case LM_SMTP_CMD_STARTTLS: srv(h, "220 go\r\n"); break;
+				case LM_SMTP_CMD_QUIT: srv(h, "221 bye\r\n"); break;
+				case 0: break;
+				default: srv(h, rnd(4) ? "250 ok\r\n" : "550 5.1.1 no\r\n"); break;
+				}
+				break;
+			case 0:
+				snprintf(line, sizeof line, "%s%c%s%s", codes[rnd(20)],
+				         rnd(3) ? ' ' : '-', texts[rnd(16)],
+				         rnd(8) ? "\r\n" : (rnd(2) ? "\n" : ""));
+				srv(h, line);
+				break;
+			case 5: lm_smtp_ehlo(&h->c); break;
+			case 6: lm_smtp_mail_from(&h->c, rnd(2) ? "a@b.c" : "", NULL); break;
+			case 7: lm_smtp_rcpt_to(&h->c, rnd(2) ? "x@y.z" : "j\xc3\xb6@y.z", NULL); break;
+			case 8: lm_smtp_data(&h->c); break;
+			case 9: {
+				const char *b = bodies[rnd(7)];
+				lm_smtp_body_write(&h->c, b, strlen(b), &used);
+				break;
+			}
+			case 10: lm_smtp_body_end(&h->c); break;
+			case 11: rnd(2) ? lm_smtp_rset(&h->c) : lm_smtp_noop(&h->c); break;
+			case 12: rnd(2) ? lm_smtp_starttls(&h->c) : lm_smtp_tls_done(&h->c); break;
+			case 13: lm_smtp_auth(&h->c, &sasl); break;
+			case 14: if (rnd(6) == 0) lm_smtp_recv_eof(&h->c); else lm_smtp_quit(&h->c); break;
+			default: break;
+			}
+			for (k = 0; k < 2000; k++) {
+				r = nxt(h, &ev);
+				if (r != LM_EVENT)
+					break;
+				LM_CHECK(ev.text.len < LM_SMTP_LINE_MAX);
+				if (ev.type < (int)(sizeof seen / sizeof seen[0]))
+					seen[ev.type]++;
+			}
+			LM_CHECK(k < 2000);
+			if (sticky) {
+				LM_CHECK_EQ(r, sticky);
+			} else if (r < 0 && lm_smtp_last_error(&h->c) != 0) {
+				sticky = r;
+				LM_CHECK_EQ(lm_smtp_last_error(&h->c), r);
+			}
+			LM_CHECK(r == LM_WANT_READ || r == LM_DONE || r < 0);
+		}
+		h_free(h);
+		lm_sasl_free(&sasl);
+	}
+	/* the generator reaches every kind of event */
+	for (iter = LM_SMTP_EV_GREETING; iter <= LM_SMTP_EV_CLOSED; iter++)
+		LM_CHECK(seen[iter] > 0);
+	if (getenv("LM_SMTP_VERBOSE"))
+		for (iter = 1; iter < 8; iter++)
+			printf("  %s: %u\n", lm_smtp_event_name((lm_smtp_event_type)iter), seen[iter]);
+}
+
+static void
 t_names(void)
 {
 	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_RCPT), "RCPT") == 0);
@@ -1312,6 +1469,8 @@ main(int argc, char **argv)
 		LM_TEST(t_bdat_refused),
 		LM_TEST(t_misuse_leaves_state),
 		LM_TEST(t_requiretls),
+		LM_TEST(t_timeout_hint),
+		LM_TEST(t_random_sessions),
 		LM_TEST(t_names),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
