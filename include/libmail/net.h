@@ -67,6 +67,10 @@ typedef struct {
  * or an IPv6 literal in brackets. The user part is percent-decoded; a
  * password in the URL (`user:pass@`) is refused, because URLs end up
  * in logs and process lists. Query strings and fragments are refused.
+ * A trailing root dot of a DNS name is dropped ("example.com." becomes
+ * "example.com", the form certificates carry). A host whose last label
+ * is numeric but that is not a dotted-quad IPv4 address ("127.1",
+ * "0x7f.1") is refused: resolvers would read it as an address.
  *
  * \param u    output; fully overwritten (zeroed first) on every call.
  * \param s    NUL-terminated URL.
@@ -233,7 +237,9 @@ typedef struct {
 	const char *url;            /**< smtp://[user@]host[:port] (STARTTLS
 	                                 required) or smtps://... (implicit TLS) */
 	const char *user;           /**< overrides the URL's user; no user and
-	                                 no token: no AUTH                      */
+	                                 no token: no AUTH. A URL
+	                                 "smtp://user;AUTH=MECH@host" makes MECH
+	                                 the only mechanism (unless auth_mech) */
 	const char *password;       /**< for the password mechanisms           */
 	const char *token;          /**< OAuth 2.0 bearer token (XOAUTH2,
 	                                 OAUTHBEARER)                           */

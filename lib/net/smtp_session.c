@@ -407,6 +407,18 @@ do_auth(lm_smtp_session *s)
 	list[offered.len] = '\0';
 	allowed = s->o.auth_mech ? s->o.auth_mech :
 	          (s->o.auth_allowed ? s->o.auth_allowed : LM_SASL_DEFAULT_ALLOWED);
+	if (s->o.auth_mech == 0 && s->url.auth[0] != '\0' &&
+	    strcmp(s->url.auth, "*") != 0) {
+		/* smtp://user;AUTH=MECH@host names the only mechanism */
+		lm_sasl_mech um = lm_sasl_mech_from_name(s->url.auth,
+		                                          strlen(s->url.auth));
+		if (um == LM_SASL_NONE) {
+			set_err(s, "unknown mechanism ;AUTH=%s in the URL",
+			        s->url.auth);
+			return LM_ERR_URL;
+		}
+		allowed = (unsigned)um;
+	}
 	mech = lm_sasl_choose(list, strlen(list), allowed, &cr);
 	if (mech == LM_SASL_NONE) {
 		if (s->o.auth_mech)

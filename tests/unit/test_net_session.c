@@ -602,6 +602,26 @@ t_session_auth(void)
 	}
 	finish();
 	LM_CHECK(strstr(srv_log(), "AUTH") == NULL);
+
+	/* the URL's ;AUTH= names the only mechanism (RFC 5092 style) */
+	port = start(0);
+	{
+		lm_smtp_session_opts o = LM_SMTP_SESSION_OPTS_INIT;
+		char url[64];
+		snprintf(url, sizeof url, "smtp://joe;AUTH=LOGIN@127.0.0.1:%u", port);
+		o.url = url;
+		o.password = "good";
+		o.plaintext = 1;
+		o.timeout_ms = 5000;
+		s = NULL;
+		LM_CHECK_EQ(lm_smtp_session_new(&s, &o), 0);
+		/* the server answers LOGIN with 500: refused, no PLAIN fallback */
+		LM_CHECK_EQ(lm_smtp_session_connect(s), LM_ERR_AUTH);
+		lm_smtp_session_free(s);
+	}
+	finish();
+	LM_CHECK(strstr(srv_log(), "C AUTH LOGIN") != NULL);
+	LM_CHECK(strstr(srv_log(), "C AUTH PLAIN") == NULL);
 }
 
 static void
