@@ -9,6 +9,7 @@
  * both versions: the leaf certificate MUST carry a matching iPAddress
  * SAN (RFC 6125 6.2.1: IP addresses are not matched against the CN).
  */
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -129,10 +130,33 @@ tls_free(lm_conn *c)
 static void
 set_mbed_err(lm_conn *c, const char *what, int ret)
 {
+#if defined(MBEDTLS_ERROR_C)
 	char buf[160];
 
 	mbedtls_strerror(ret, buf, sizeof buf);
 	lm_net__set_err(c, "%s: %s (-0x%04x)", what, buf, (unsigned)-ret);
+#else
+	lm_net__set_err(c, "%s: mbedTLS error -0x%04x", what, (unsigned)-ret);
+#endif
+}
+
+/* Human-readable verification flags, on one line. */
+static void
+verify_text(char *info, size_t cap, uint32_t flags)
+{
+	size_t n;
+
+#if !defined(MBEDTLS_X509_REMOVE_INFO)
+	mbedtls_x509_crt_verify_info(info, cap, "", flags);
+#else
+	snprintf(info, cap, "verification flags 0x%08lx", (unsigned long)flags);
+#endif
+	n = strlen(info);
+	while (n > 0 && (info[n - 1] == '\n' || info[n - 1] == ' '))
+		info[--n] = '\0';
+	for (n = 0; info[n] != '\0'; n++)
+		if (info[n] == '\n')
+			info[n] = ';';
 }
 
 /* Map a failed mbedTLS call to an LM_ERR code (and error text). */
@@ -247,14 +271,7 @@ lm_net__tls_start(lm_conn *c, const char *host)
 	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
 	    (ret != 0 && flags != 0 && flags != (uint32_t)-1)) {
 		char info[512];
-		size_t n;
-		mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
-		n = strlen(info);
-		while (n > 0 && (info[n - 1] == '\n' || info[n - 1] == ' '))
-			info[--n] = '\0';
-		for (n = 0; info[n] != '\0'; n++)
-			if (info[n] == '\n')
-				info[n] = ';';
+		verify_text(info, sizeof info, flags);
 		if (t->ip_mismatch)
 			lm_net__set_err(c, "certificate for %s: no matching "
 			                "iPAddress subjectAltName (%s)", host, info);
