@@ -452,6 +452,13 @@ do_auth(lm_smtp_session *s)
 	}
 	r = wait_for(s, LM_SMTP_CMD_AUTH, target);
 	lm_sasl_free(&s->sasl);
+	{
+		/* the credentials went through obuf: wipe them once sent */
+		size_t pending;
+		lm_smtp_send_buf(&s->smtp, &pending);
+		if (pending == 0)
+			memset(s->obuf, 0, sizeof s->obuf);
+	}
 	if (r < 0)
 		return r;
 	if (s->last.code != 235) {
