@@ -746,7 +746,7 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 		ev->type = LM_SMTP_EV_AUTH_DONE;
 		break;
 	case LM_SMTP_CMD_MAIL:
-		if (!ok2)
+		if (!ok2 && c->tx != TX_NONE)
 			c->mail_failed = 1;
 		maybe_end_tx(c);
 		break;
@@ -1320,6 +1320,7 @@ lm_smtp_mail_from(lm_smtp_client *c, const char *addr, const lm_smtp_mail_params
 	if (r)
 		return r;
 	c->rcpt_count = c->rcpt_ok = c->rcpt_replied = 0;
+	c->mail_failed = 0;   /* a late refusal of an abandoned MAIL set it */
 	c->tx_utf8 = utf8;
 	set_state(c, -1, TX_MAIL);
 	return 0;

@@ -1427,6 +1427,37 @@ t_random_sessions(void)
 }
 
 static void
+t_pipelined_rset_after_refused_mail(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), LM_ERR_BAD_STATE);
+	srv(h, "550 refused\r\n250 reset\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_MAIL);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_RSET);
+	/* the old refusal does not spoil the new transaction */
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *s = sent(h);
+		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c>\r\nRSET\r\nMAIL FROM:<a@b.c>\r\n"
+		                            "RCPT TO:<d@e.f>\r\nDATA\r\n");
+	}
+	h_free(h);
+}
+
+static void
 t_names(void)
 {
 	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_RCPT), "RCPT") == 0);
@@ -1471,6 +1502,7 @@ main(int argc, char **argv)
 		LM_TEST(t_requiretls),
 		LM_TEST(t_timeout_hint),
 		LM_TEST(t_random_sessions),
+		LM_TEST(t_pipelined_rset_after_refused_mail),
 		LM_TEST(t_names),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
