@@ -5,9 +5,20 @@
  *
  * This is the only part of libmail that owns sockets, TLS, DNS and
  * clocks. Everything here blocks the calling thread, never longer than
- * the configured timeout per network operation. Nothing here uses
- * global mutable state; objects are independent and may be used from
- * different threads (one object per thread at a time).
+ * the configured timeout per network operation (connect to one address,
+ * TLS handshake, one read, one write), except name resolution:
+ * getaddrinfo() follows the system resolver's own timeouts
+ * (resolv.conf "options timeout:N attempts:N").
+ *
+ * Nothing here keeps global mutable state of its own; objects are
+ * independent and may be used from different threads (one object per
+ * thread at a time). With mbedTLS 3.x, psa_crypto_init() is called on
+ * first TLS use; a threaded program should call it once itself first
+ * unless mbedTLS was built with MBEDTLS_THREADING_C.
+ *
+ * Memory: connections and sessions are allocated through the given
+ * lm_allocator (or malloc); mbedTLS allocates its own internal state
+ * (certificates, records) with its configured calloc/free.
  */
 #ifndef LIBMAIL_NET_H
 #define LIBMAIL_NET_H
