@@ -408,8 +408,8 @@ LM_API int lm_smtp_set_tls_active(lm_smtp_client *c);
  * \param s  borrowed until LM_SMTP_EV_AUTH_DONE or an error; the caller
  *           frees it.
  * \return 0; LM_ERR_PLAINTEXT when TLS is not active and opts.require_tls
- *         is set, or the mechanism is PLAIN/LOGIN and
- *         opts.allow_plaintext_auth is 0; LM_ERR_UNSUPPORTED when the
+ *         is set, or the mechanism sends its secret in clear (PLAIN,
+ *         LOGIN, XOAUTH2, OAUTHBEARER) and opts.allow_plaintext_auth is 0; LM_ERR_UNSUPPORTED when the
  *         server offers no AUTH; LM_ERR_NO_MECH when it does not list this
  *         mechanism; LM_ERR_BAD_STATE (no EHLO, reply outstanding,
  *         transaction open, already authenticated: RFC 4954 4); LM_ERR_BAD_PARAM (NULL); an lm_sasl_step()

@@ -1098,8 +1098,11 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 	name = lm_sasl_mech_name((lm_sasl_mech)mech);
 	if (name == NULL)
 		return LM_ERR_BAD_PARAM;
+	/* Cleartext credentials: the password (PLAIN, LOGIN) or a bearer
+	 * token (XOAUTH2, OAUTHBEARER) readable by anyone on the path. */
 	if (!c->tls && (c->opts.require_tls ||
-	                (lm_sasl_mech_is_plaintext((lm_sasl_mech)mech) &&
+	                ((lm_sasl_mech_is_plaintext((lm_sasl_mech)mech) ||
+	                  mech == LM_SASL_XOAUTH2 || mech == LM_SASL_OAUTHBEARER) &&
 	                 !c->opts.allow_plaintext_auth)))
 		return LM_ERR_PLAINTEXT;
 	if (!lm_smtp_ext_param(c, "AUTH", &list))

@@ -835,6 +835,14 @@ t_421_during_body(void)
 
 /* AUTH ------------------------------------------------------------- */
 
+static int
+fixed_rng(void *ud, unsigned char *buf, size_t n)
+{
+	(void)ud;
+	memset(buf, 'r', n);
+	return 0;
+}
+
 static void
 t_auth_plaintext_refused(void)
 {
@@ -875,6 +883,23 @@ t_auth_plaintext_refused(void)
 	h_ready(h, "250-AUTH plain\r\n");
 	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
 	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);   /* AUTH ends a group */
+	h_free(h);
+	lm_sasl_free(&s);
+
+	/* bearer tokens are cleartext credentials too; SCRAM is not */
+	o.allow_plaintext_auth = 0;
+	cr.token = "tok";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_XOAUTH2, &cr), 0);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH XOAUTH2 OAUTHBEARER SCRAM-SHA-256\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_PLAINTEXT);
+	lm_sasl_free(&s);
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_OAUTHBEARER, &cr), 0);
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_PLAINTEXT);
+	lm_sasl_free(&s);
+	cr.rng = fixed_rng;
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_SCRAM_SHA_256, &cr), 0);
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
 	h_free(h);
 	lm_sasl_free(&s);
 }
