@@ -700,6 +700,13 @@ t_idn_and_utf8_addresses(void)
 	o.require_tls = 0;
 	h = h_new(&o);
 	h_ready(h, "250-PIPELINING\r\n");
+#if !LM_HAVE_IDN
+	/* without libidn2 a non-ASCII domain cannot be converted */
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "x@b\xc3\xbc" "cher.de", NULL), LM_ERR_IDNA);
+	LM_CHECK_EQ(pending_out(h), 0);
+	h_free(h);
+	return;
+#endif
 	/* U+00FC in the domain -> A-label (python: 'bücher.de'.encode('idna')) */
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "x@b\xc3\xbc" "cher.de", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "j\xc3\xb6rg@example.com", NULL), LM_ERR_UNSUPPORTED);

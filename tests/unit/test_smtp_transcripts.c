@@ -3,7 +3,8 @@
  *
  * File format (one item per line; '#' lines and blank lines ignored):
  *   O: key=value          engine option (pipelining, chunking, require_tls,
- *                         plaintext_auth, helo, tls=1 for implicit TLS)
+ *                         plaintext_auth, helo, tls=1 for implicit TLS;
+ *                         "idn": skip the file when built with IDN=0)
  *   S: text               server bytes: text + CRLF
  *   Sx: escaped           server bytes exactly (\r \n \t \\ \xHH)
  *   C: text               expected client bytes: text + CRLF
@@ -521,6 +522,8 @@ set_opt(run *r, lm_smtp_opts *o, const char *kv, int *implicit_tls)
 		o->helo_domain = v + 1;
 	else if (!strncmp(kv, "tls=", 4))
 		*implicit_tls = n;
+	else if (!strcmp(kv, "idn"))
+		;   /* needs libidn2: see check_file() */
 	else
 		run_err(r, "unknown option %s", kv);
 }
@@ -624,6 +627,13 @@ check_file(const char *path)
 	if (load(path, &sc) != 0) {
 		printf("  %s: cannot load\n", path);
 		return 1;
+	}
+	for (i = 0; i < sc.n; i++) {
+		if (sc.it[i].kind == 'O' && !strcmp(sc.it[i].text, "idn") && !LM_HAVE_IDN) {
+			printf("  %s: skipped (built without IDN)\n", path);
+			unload(&sc);
+			return 0;
+		}
 	}
 	for (i = 0; i < sc.n; i++) {
 		item *it = &sc.it[i];
