@@ -124,7 +124,10 @@ typedef struct {
  *         is missing or empty, or a string holds a byte the mechanism
  *         cannot carry (CR or LF in user/authzid for every mechanism;
  *         0x01 or a control byte in XOAUTH2/OAUTHBEARER fields; a space
- *         or control byte in the token); LM_ERR_CALLBACK when rng failed.
+ *         or control byte in the token; for SCRAM an authzid longer
+ *         than 250 bytes once escaped; an authzid for LOGIN, CRAM-MD5
+ *         or XOAUTH2, which cannot carry one); LM_ERR_CALLBACK when rng
+ *         failed.
  */
 LM_API int lm_sasl_init(lm_sasl *s, lm_sasl_mech mech, const lm_sasl_creds *cr);
 
@@ -166,7 +169,9 @@ LM_API int lm_sasl_has_initial(const lm_sasl *s);
  * (not NUL-terminated; it is read only within inlen). The raw response
  * is written to out[0..cap) and its length to *outlen; a response of 0
  * bytes is valid and MUST be sent (as an empty line / "=" as the
- * protocol says).
+ * protocol says). The response may hold the password or the token in
+ * clear (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER): the caller should zeroize
+ * out (and its base64 form) once sent.
  *
  * Per mechanism: LOGIN answers the first challenge (normally
  * "Username:") with the user and the second ("Password:") with the
@@ -184,7 +189,8 @@ LM_API int lm_sasl_has_initial(const lm_sasl *s);
  * \return 0 (send *outlen bytes);
  *         LM_ERR_SASL when the server message is invalid, forged or
  *         unexpected (foreign or unextended SCRAM nonce, absurd
- *         iteration count, bad salt, wrong server signature, e=...,
+ *         iteration count, bad or over-long (> 256 bytes) salt,
+ *         wrong server signature, e=...,
  *         a challenge longer than LM_SASL_CHALLENGE_MAX, a challenge
  *         after the mechanism's last message, a challenge out of order).
  *         This error is sticky: every later step and lm_sasl_finish()

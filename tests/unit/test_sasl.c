@@ -95,6 +95,9 @@ pw_creds(const char *user, const char *pw)
 #define R5802_SFIRST "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"
 #define R5802_CFINAL "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="
 #define R5802_SFINAL "v=rmF9pqV8S7suAoZWja4dJRkFsKQ="
+/* i=1 variant of the RFC 5802 exchange (python3 hashlib/hmac) */
+#define SCRAM_I1_CFINAL "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfc,p=rtdyE8bamYWaSasGka7IVZR7k50="
+#define SCRAM_I1_SFINAL "v=uGUelM+RZHLQehIERKh2b0ItQHQ="
 
 /* Init SCRAM-SHA-1 with the RFC 5802 nonce and send client-first. */
 static void
@@ -224,6 +227,25 @@ t_scram_extension_ignored(void)
 	/* the RFC's server signature does not match that AuthMessage */
 	LM_CHECK_EQ(step_s(&s, R5802_SFINAL, out, sizeof out, &n), LM_ERR_SASL);
 	LM_CHECK(lm_sasl_finish(&s) != 0);
+	lm_sasl_free(&s);
+}
+
+/* The smallest iteration count is 1 (RFC 5802: posit-number). The proof
+ * was computed with python3 hashlib.pbkdf2_hmac('sha1', ..., 1) and hmac. */
+static void
+t_scram_one_iteration(void)
+{
+	lm_sasl s;
+	lm_sasl_creds cr;
+	unsigned char out[256];
+	size_t n = 0;
+
+	scram1_start(&s, &cr);
+	LM_CHECK_EQ(step_s(&s, "r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=1",
+	                   out, sizeof out, &n), 0);
+	LM_CHECK_STRN(out, n, SCRAM_I1_CFINAL);
+	LM_CHECK_EQ(step_s(&s, SCRAM_I1_SFINAL, out, sizeof out, &n), 0);
+	LM_CHECK_EQ(lm_sasl_finish(&s), 0);
 	lm_sasl_free(&s);
 }
 
@@ -800,6 +822,7 @@ main(int argc, char **argv)
 		LM_TEST(t_scram_empty_challenge_and_short_buffer),
 		LM_TEST(t_scram_escaping_authzid),
 		LM_TEST(t_scram_extension_ignored),
+		LM_TEST(t_scram_one_iteration),
 		LM_TEST(t_scram_nonce_from_rng),
 		LM_TEST(t_scram_bad_server_first),
 		LM_TEST(t_scram_binary_server_first),
