@@ -280,6 +280,13 @@ typedef struct {
 LM_API int lm_smtp_init(lm_smtp_client *c, const lm_smtp_opts *o,
                         void *ibuf, size_t ilen, void *obuf, size_t olen);
 
+/** \brief Start over for a new connection with the same options and
+ *         buffers (as after lm_smtp_init()): state, capabilities, pending
+ *         replies, sticky error, TLS state and buffered bytes are
+ *         dropped (call lm_smtp_set_tls_active() again for implicit TLS).
+ *  \return 0, or LM_ERR_BAD_PARAM if c was never initialized. */
+LM_API int lm_smtp_reset(lm_smtp_client *c);
+
 /** \brief Zeroize the context (it may hold SASL data). NULL-safe and
  *         idempotent. The buffers are not touched (the output buffer may
  *         have held an AUTH response: clear it if that matters). */
@@ -482,6 +489,12 @@ LM_API int lm_smtp_data(lm_smtp_client *c);
  *        or, without pipelining in BDAT mode, waits for the reply to the
  *        previous chunk and may return events) and call again with the
  *        rest.
+ * A DATA body cannot be abandoned half-way (any bytes would be taken as
+ * content): to give up, close the connection without lm_smtp_body_end().
+ * Lines are not folded: keeping them within 998 octets (RFC 5321
+ * 4.5.3.1.6) and declaring 8-bit content (BODY=8BITMIME) is the
+ * message producer's job.
+ *
  * \return 0; LM_ERR_BAD_STATE (not in the body); LM_ERR_REFUSED when the
  *         server refused a BDAT chunk (the transaction failed: see the
  *         REPLY event, then lm_smtp_rset()); LM_ERR_BAD_PARAM; the sticky

@@ -360,6 +360,25 @@ lm_smtp_init(lm_smtp_client *c, const lm_smtp_opts *o, void *ibuf, size_t ilen,
 }
 
 /* see smtp.h */
+int
+lm_smtp_reset(lm_smtp_client *c)
+{
+	lm_smtp_opts o;
+	void *ib, *ob;
+	size_t il, ol;
+
+	if (c == NULL || c->ibuf == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	o = c->opts;
+	ib = c->ibuf;
+	ob = c->obuf;
+	il = c->ilen;
+	ol = c->olen;
+	zeroize(c, sizeof *c);
+	return lm_smtp_init(c, &o, ib, il, ob, ol);
+}
+
+/* see smtp.h */
 void
 lm_smtp_free(lm_smtp_client *c)
 {

@@ -1490,6 +1490,30 @@ t_pipelined_rset_after_refused_mail(void)
 }
 
 static void
+t_reset(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	lm_smtp_client z;
+	srv(h, "220 x\r\n250 unsolicited\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_reset(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_last_error(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "220 again\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_GREETING);
+	LM_CHECK_STRN(ev.text.p, ev.text.len, "again");
+	/* options survive: the trace still runs */
+	LM_CHECK(strstr(h->trace, "S: 220 again") != NULL);
+	memset(&z, 0, sizeof z);
+	LM_CHECK_EQ(lm_smtp_reset(&z), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_smtp_reset(NULL), LM_ERR_BAD_PARAM);
+	h_free(h);
+}
+
+static void
 t_names(void)
 {
 	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_RCPT), "RCPT") == 0);
@@ -1535,6 +1559,7 @@ main(int argc, char **argv)
 		LM_TEST(t_timeout_hint),
 		LM_TEST(t_random_sessions),
 		LM_TEST(t_pipelined_rset_after_refused_mail),
+		LM_TEST(t_reset),
 		LM_TEST(t_names),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
