@@ -152,6 +152,14 @@ LM_API const char *lm_sasl_mech_name(lm_sasl_mech mech);
 LM_API lm_sasl_mech lm_sasl_mech_from_name(const char *name, size_t len);
 
 /**
+ * \brief The mechanism an exchange was initialized with (also after a
+ *        failure), or LM_SASL_NONE for NULL, a failed init or a freed
+ *        context. Lets a protocol engine name it in "AUTH <name>"
+ *        without touching private members.
+ */
+LM_API lm_sasl_mech lm_sasl_get_mech(const lm_sasl *s);
+
+/**
  * \brief Whether the mechanism starts with a client message (initial
  *        response): PLAIN, XOAUTH2, OAUTHBEARER and SCRAM yes (1);
  *        LOGIN and CRAM-MD5 no (0); 0 for a context not initialized.

@@ -369,6 +369,15 @@ lm_sasl_mech_from_name(const char *name, size_t len)
 }
 
 /* see sasl.h */
+lm_sasl_mech
+lm_sasl_get_mech(const lm_sasl *s)
+{
+	if (s == NULL || s->state == ST_NONE)
+		return LM_SASL_NONE;
+	return (lm_sasl_mech)s->mech;
+}
+
+/* see sasl.h */
 int
 lm_sasl_has_initial(const lm_sasl *s)
 {

@@ -344,6 +344,7 @@ t_scram_bad_server_first(void)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		scram1_start(&s, &cr);
+		LM_CHECK_EQ(lm_sasl_get_mech(&s), LM_SASL_SCRAM_SHA_1);
 		n = 77;
 		if (step_s(&s, bad[i], out, sizeof out, &n) != LM_ERR_SASL) {
 			printf("  accepted: %s\n", bad[i]);
@@ -493,6 +494,7 @@ t_login(void)
 	size_t n = 0;
 
 	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	LM_CHECK_EQ(lm_sasl_get_mech(&s), LM_SASL_LOGIN);
 	LM_CHECK_EQ(lm_sasl_has_initial(&s), 0);
 	LM_CHECK_EQ(lm_sasl_step(&s, NULL, 0, out, sizeof out, &n), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(step_s(&s, "Username:", out, sizeof out, &n), 0);
@@ -725,6 +727,8 @@ t_init_params(void)
 	lm_sasl_free(&s);
 	lm_sasl_free(NULL);
 	LM_CHECK_EQ(lm_sasl_has_initial(&s), 0);
+	LM_CHECK_EQ(lm_sasl_get_mech(&s), LM_SASL_NONE);
+	LM_CHECK_EQ(lm_sasl_get_mech(NULL), LM_SASL_NONE);
 }
 
 /* ------------------------------------------------------------------ */
