@@ -11,6 +11,9 @@
  * first), so when a reply is handled the whole output buffer is free;
  * the AUTH code relies on that.
  */
+#ifdef LM_DEBUG
+#include <stdio.h>
+#endif
 #include <string.h>
 
 #include "libmail/smtp.h"
@@ -98,10 +101,25 @@ ieq(const char *a, size_t an, const char *b, size_t bn)
 	return 1;
 }
 
-/* The only function that changes phase and transaction state. */
+static void trace(lm_smtp_client *c, char dir, const void *p, size_t n);
+
+/* The only function that changes phase and transaction state. Debug
+ * builds (-DLM_DEBUG) note every change in the trace. */
 static void
 set_state(lm_smtp_client *c, int phase, int tx)
 {
+#ifdef LM_DEBUG
+	static const char *const pn[] = { "GREET", "REFUSED", "CONNECTED",
+		"READY", "TLS_WAIT", "QUIT", "CLOSING", "CLOSED" };
+	static const char *const tn[] = { "NONE", "MAIL", "DATA_WAIT", "BODY",
+		"END_WAIT" };
+	char note[96];
+	int n = snprintf(note, sizeof note, "state %s/%s -> %s/%s",
+	                 pn[c->phase], tn[c->tx], pn[phase >= 0 ? phase : c->phase],
+	                 tn[tx >= 0 ? tx : c->tx]);
+	if (n > 0 && ((phase >= 0 && phase != c->phase) || (tx >= 0 && tx != c->tx)))
+		trace(c, '*', note, (size_t)n < sizeof note ? (size_t)n : sizeof note - 1);
+#endif
 	if (phase >= 0)
 		c->phase = phase;
 	if (tx >= 0) {
