@@ -8,6 +8,8 @@
 #   unit         every tests/unit/test_*.c program (counted one by one)
 #   install      tests/install/run.sh: make install + pkg-config consumers
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
+#   *-asan       build, unit and fake again with SANITIZE=1 (address,
+#                undefined); LM_CHECK_ASAN=0 skips them
 #   interop      private Postfix + Dovecot (tests/servers), tests/interop/run.sh
 # Work files live in a fresh temporary directory, removed on success and
 # kept (with the server logs) on failure. Servers are stopped by pid on any
@@ -43,6 +45,10 @@ trap cleanup EXIT
 trap 'nfail=$((nfail + 1)); echo "check: interrupted"; exit 130' INT TERM HUP
 
 ok() { echo "ok $1"; npass=$((npass + 1)); }
+T0=$(date +%s); TP=$T0
+phase() { # how long the step took
+	now=$(date +%s); echo "check: $1 took $((now - TP)) s"; TP=$now
+}
 fail() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); failed="$failed $1"; }
 
 # run_suite NAME CMD...: run a suite that prints "ok X" / "FAIL X: why"
@@ -66,20 +72,22 @@ run_suite() {
 
 # ---- dependencies ----------------------------------------------------------
 if sh tests/deps.sh; then ok deps; else fail deps "missing packages"; fi
+phase deps
 
 # ---- builds (warning-free with gcc and clang) --------------------------------
-build() { # name cc
-	b=$W/$1
-	if make -j"$JOBS" CC="$2" BUILD="$b" LIBDIR="$b" BINDIR="$b/bin" \
+build() { # name cc [make variables...]
+	b=$W/$1; n=$1; c=$2; shift 2
+	if make -j"$JOBS" CC="$c" "$@" BUILD="$b" LIBDIR="$b" BINDIR="$b/bin" \
 	    all tests > "$b.log" 2>&1; then
-		if grep -i 'warning' "$b.log" > "$b.warn"; then
-			fail "build-$1" "warnings:"; sed 's/^/  /' "$b.warn" | head -20
+		if grep -i 'warning:' "$b.log" > "$b.warn"; then
+			fail "build-$n" "warnings:"; sed 's/^/  /' "$b.warn" | head -20
 		else
-			ok "build-$1"
+			ok "build-$n"
 		fi
 	else
-		fail "build-$1" "make failed:"; grep -E 'error|Error' "$b.log" | head -30 | sed 's/^/  /'
+		fail "build-$n" "make failed:"; grep -E 'error:|Error [0-9]|undefined reference|No rule' "$b.log" | head -20 | sed 's/^/  /'
 	fi
+	phase "build-$n"
 }
 build gcc gcc
 if command -v clang >/dev/null 2>&1; then
@@ -92,36 +100,53 @@ MAILSEND=$B/bin/mail-send
 export LM_MAILSEND=$MAILSEND LM_BUILD=$B LM_ROOT=$ROOT LM_WORK=$W
 
 # ---- unit tests ------------------------------------------------------------
-if [ -d "$B/tests" ]; then
-	sh tests/run-unit.sh "$B/tests" > "$W/unit.log" 2>&1
-	cat "$W/unit.log"
-	line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed' "$W/unit.log" | tail -n 1)
-	if [ -n "$line" ]; then
-		p=${line#unit: }; p=${p%% passed*}
-		f=${line#*passed, }; f=${f%% failed*}
-		npass=$((npass + p)); nfail=$((nfail + f))
-		[ "$f" -eq 0 ] || failed="$failed unit"
-		[ "$p" -gt 0 ] || fail unit "no unit test ran"
+unit() { # name builddir
+	if [ -d "$2/tests" ]; then
+		sh tests/run-unit.sh "$2/tests" > "$W/$1.log" 2>&1
+		sed "s/^unit:/$1:/" "$W/$1.log"
+		line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed' "$W/$1.log" | tail -n 1)
+		if [ -n "$line" ]; then
+			p=${line#unit: }; p=${p%% passed*}
+			f=${line#*passed, }; f=${f%% failed*}
+			npass=$((npass + p)); nfail=$((nfail + f))
+			[ "$f" -eq 0 ] || failed="$failed $1"
+			[ "$p" -gt 0 ] || fail "$1" "no unit test ran"
+		else
+			fail "$1" "tests/run-unit.sh printed no summary"
+		fi
 	else
-		fail unit "tests/run-unit.sh printed no summary"
+		fail "$1" "unit tests were not built"
 	fi
-else
-	fail unit "unit tests were not built"
-fi
+	phase "$1"
+}
+unit unit "$B"
 
 # ---- installed library, headers and pkg-config file -------------------------
 export LM_PREFIX=$W/prefix
 run_suite install sh tests/install/run.sh "$W/prefix"
+phase install
 
 # ---- hostile fake servers ------------------------------------------------------
 mkdir -p "$W/fake"
 run_suite fake sh tests/fake/run.sh "$W/fake"
+phase fake
+
+# ---- the same under AddressSanitizer and UBSan (LM_CHECK_ASAN=0: skip) ----------
+if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
+	build asan gcc SANITIZE=1
+	unit unit-asan "$W/asan"
+	mkdir -p "$W/fake-asan"
+	run_suite fake-asan env LM_MAILSEND="$W/asan/bin/mail-send" \
+	    LM_FAKE_PREFIX=fake-asan sh tests/fake/run.sh "$W/fake-asan"
+	phase fake-asan
+fi
 
 # ---- real Postfix and Dovecot ------------------------------------------------
 SRV=$(mktemp -d "${TMPDIR:-/tmp}/libmail-srv.XXXXXX")
 if sh tests/servers/start.sh "$SRV"; then
 	ok servers-start
 	run_suite interop sh tests/interop/run.sh "$SRV/env"
+	phase interop
 else
 	fail servers-start "see logs in $SRV"
 fi
@@ -133,6 +158,7 @@ else
 fi
 SRV=""
 
+echo "check: all steps took $(($(date +%s) - T0)) s"
 [ -z "$failed" ] || echo "check: failures in:$failed"
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

@@ -2,8 +2,9 @@
 # mail-send against a hostile fake SMTP server (fakesmtp.py): the client
 # must stop, with the right exit status, before sending what it must not.
 #
-#   sh tests/fake/run.sh WORKDIR        (mail-send from $LM_MAILSEND,
-#                                        default build/... see below)
+#   sh tests/fake/run.sh WORKDIR   (mail-send from $LM_MAILSEND, default
+#                                   examples/mail-send; test names start
+#                                   with $LM_FAKE_PREFIX, default "fake")
 # Prints "ok NAME" or "FAIL NAME: reason" per test; exit 1 if any failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,8 +19,9 @@ FAKEPID=""
 
 trap '[ -n "$FAKEPID" ] && kill "$FAKEPID" 2>/dev/null; exit 1' INT TERM HUP
 
-ok() { echo "ok $1"; }
-bad() { echo "FAIL $1: $2"; nfail=$((nfail + 1)); }
+PFX=${LM_FAKE_PREFIX:-fake}
+ok() { echo "ok $PFX-${1#fake-}"; }
+bad() { echo "FAIL $PFX-${1#fake-}: $2"; nfail=$((nfail + 1)); }
 
 # ---- material ---------------------------------------------------------------
 C=$W/certs
@@ -89,6 +91,10 @@ fake() {
 	    --from alice@example.test --to bob@example.test \
 	    --cafile "$C/ca.crt" --timeout 10 "$@" >"$P.out" 2>"$P.err" </dev/null
 	RC=$?
+	# a sanitizer report fails every test, whatever the exit status
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$P.err"; then
+		RC="sanitizer($RC)"
+	fi
 	# the fake ends by itself once the client is gone
 	i=0
 	while kill -0 "$FAKEPID" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -106,7 +112,8 @@ rc_in() { # RC is one of the arguments
 	return 1
 }
 why() { # short reason with the client's last stderr line
-	echo "$1 (exit $RC; stderr: $(tail -n 1 "$P.err" | cut -c1-160))"
+	san=$(grep -m 1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$P.err")
+	echo "$1 (exit $RC; stderr: $(tail -n 1 "$P.err" | cut -c1-160))${san:+ $san}"
 }
 
 # ---- the tests ----------------------------------------------------------------
