@@ -257,6 +257,7 @@ typedef struct {
 	int LM_PRIVATE(ev_data_ready);
 	/* AUTH */
 	int LM_PRIVATE(authed);
+	int LM_PRIVATE(wipe_out);     /* output holds credentials           */
 	lm_sasl *LM_PRIVATE(sasl);
 	int LM_PRIVATE(auth_fail);
 	unsigned char LM_PRIVATE(sasl_raw)[LM_SMTP_SASL_MAX];
@@ -288,8 +289,10 @@ LM_API int lm_smtp_init(lm_smtp_client *c, const lm_smtp_opts *o,
 LM_API int lm_smtp_reset(lm_smtp_client *c);
 
 /** \brief Zeroize the context (it may hold SASL data). NULL-safe and
- *         idempotent. The buffers are not touched (the output buffer may
- *         have held an AUTH response: clear it if that matters). */
+ *         idempotent. The buffers are not touched; the engine itself
+ *         zeroizes an AUTH line or response in the output buffer as soon
+ *         as it has been sent (lm_smtp_send_ack()) and, if still unsent,
+ *         here. */
 LM_API void lm_smtp_free(lm_smtp_client *c);
 
 /**

@@ -402,6 +402,8 @@ lm_smtp_free(lm_smtp_client *c)
 {
 	if (c == NULL)
 		return;
+	if (c->wipe_out && c->obuf)
+		zeroize(c->obuf, c->olen);
 	zeroize(c, sizeof *c);
 }
 
@@ -494,8 +496,14 @@ lm_smtp_send_ack(lm_smtp_client *c, size_t len)
 	if (len > c->oend - c->ostart)
 		len = c->oend - c->ostart;
 	c->ostart += len;
-	if (c->ostart == c->oend)
+	if (c->ostart == c->oend) {
+		if (c->wipe_out) {
+			/* an AUTH line or response went out: no copy stays */
+			zeroize(c->obuf, c->oend);
+			c->wipe_out = 0;
+		}
 		c->ostart = c->oend = 0;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -694,6 +702,7 @@ auth_challenge(lm_smtp_client *c, const lm_slice *text)
 	c->obuf[el + 1] = '\n';
 	c->ostart = 0;
 	c->oend = el + 2;
+	c->wipe_out = 1;
 	trace_s(c, 'C', "<redacted>");
 }
 
@@ -1180,6 +1189,7 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 	c->obuf[c->oend + el + 1] = '\n';
 	c->oend += el + 2;
 	q_push(c, LM_SMTP_CMD_AUTH, 0);
+	c->wipe_out = 1;
 	c->sasl = s;
 	c->auth_fail = 0;
 	memcpy(tr, "AUTH ", 5);

@@ -935,6 +935,15 @@ t_auth_trace_redacted(void)
 		LM_CHECK_STRN(x, strlen(x), "AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n");
 	}
 	LM_CHECK(strstr(h->trace, "C: AUTH PLAIN <redacted>\n") != NULL);
+	{
+		/* the sent credentials do not stay in the output buffer */
+		size_t k;
+		int clean = 1;
+		for (k = 0; k < h->ol; k++)
+			if (h->ob[k] != 0)
+				clean = 0;
+		LM_CHECK(clean);
+	}
 	LM_CHECK(strstr(h->trace, "AGFsaWNlAGh1bnRlcjI=") == NULL);
 	srv(h, "235 ok\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
