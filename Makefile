@@ -5,6 +5,8 @@
 #   make demo         send a real mail through a private Postfix + Dovecot
 #   make install PREFIX=/usr/local DESTDIR=
 #   make IDN=0        build without libidn2 (firmware)
+#   make NET=0        engines only (core, sasl, mime, smtp): no sockets, no
+#                     TLS session code; for firmware with its own network stack
 #   make CC=clang     any C99 compiler
 #
 # BUILD and LIBDIR/BINDIR may be pointed elsewhere to keep parallel
@@ -45,7 +47,11 @@ IDN_LIBS =
 endif
 LIBS = $(TLS_LIBS) $(IDN_LIBS)
 
-LIB_AREAS = core sasl mime smtp net
+NET ?= 1
+LIB_AREAS = core sasl mime smtp
+ifeq ($(NET),1)
+LIB_AREAS += net
+endif
 LIB_SRCS  = $(foreach a,$(LIB_AREAS),$(sort $(wildcard lib/$(a)/*.c)))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB_PIC   = $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
@@ -53,7 +59,11 @@ LIB_PIC   = $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 STATIC = $(LIBDIR)/libmail.a
 SHARED = $(LIBDIR)/libmail.so.$(VERSION)
 
+ifeq ($(NET),1)
 EX_SRCS = $(sort $(wildcard examples/*.c))
+else
+EX_SRCS =
+endif
 EX_BINS = $(EX_SRCS:examples/%.c=$(BINDIR)/%)
 
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
