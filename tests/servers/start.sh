@@ -197,8 +197,18 @@ service auth {
 CONF
 
 log "starting dovecot"
-dovecot -F -c "$D/dovecot.conf" </dev/null >"$D/stdio.log" 2>&1 &
-echo $! > "$DIR/pids/dovecot.pid"
+# Dovecot daemonizes into a session of its own (so a Ctrl-C meant for the
+# tests does not reach it) and writes base_dir/master.pid. Its stdio must
+# not be ours, or a $(...) around this script never returns.
+dovecot -c "$D/dovecot.conf" </dev/null >"$D/stdio.log" 2>&1 ||
+    { cat "$D/stdio.log" >&2; die "dovecot did not start"; }
+i=0
+while [ ! -s "$D/run/master.pid" ]; do
+	i=$((i + 1)); [ "$i" -lt 100 ] || die "dovecot wrote no master.pid"
+	sleep 0.1
+done
+tr -dc '0-9' < "$D/run/master.pid" > "$DIR/pids/dovecot.pid"
+echo >> "$DIR/pids/dovecot.pid"
 
 # ---- Postfix ---------------------------------------------------------------
 P=$DIR/postfix
