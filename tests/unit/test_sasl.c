@@ -446,6 +446,57 @@ t_scram_oversized_challenge(void)
 	lm_sasl_free(&s);
 }
 
+/* Random byte mutations of the RFC 5802 server-first message: each is
+ * either refused, or accepted with a well-formed client-final; and the
+ * RFC's server signature then verifies only for the unmutated message. */
+static void
+t_scram_mutated_server_first(void)
+{
+	static const char orig[] = R5802_SFIRST;
+	char msg[sizeof orig];
+	unsigned long x = 88172645463325252UL & 0xffffffffUL;
+	lm_sasl s;
+	lm_sasl_creds cr;
+	unsigned char out[256];
+	size_t n, len;
+	int i, k, rc, accepted = 0, refused = 0;
+
+	for (i = 0; i < 400; i++) {
+		memcpy(msg, orig, sizeof orig);
+		len = sizeof orig - 1;
+		for (k = 0; k < 1 + i % 3; k++) {
+			x ^= x << 13; x &= 0xffffffffUL;
+			x ^= x >> 17;
+			x ^= x << 5; x &= 0xffffffffUL;
+			if (x % 5 == 0)
+				len = x % (sizeof orig - 1);             /* truncate */
+			else if (len > 0)
+				msg[(x >> 8) % len] = (char)(x >> 16);  /* replace */
+		}
+		scram1_start(&s, &cr);
+		rc = step_g(&s, msg, len, out, sizeof out, &n);
+		if (rc == 0) {
+			accepted++;
+			LM_CHECK(n > 9 && memcmp(out, "c=biws,r=", 9) == 0);
+			rc = step_s(&s, R5802_SFINAL, out, sizeof out, &n);
+			if (len == sizeof orig - 1 && memcmp(msg, orig, len) == 0) {
+				LM_CHECK_EQ(rc, 0);
+				LM_CHECK_EQ(lm_sasl_finish(&s), 0);
+			} else {
+				LM_CHECK_EQ(rc, LM_ERR_SASL);
+				LM_CHECK(lm_sasl_finish(&s) != 0);
+			}
+		} else {
+			refused++;
+			LM_CHECK_EQ(rc, LM_ERR_SASL);
+			expect_dead(&s);
+		}
+		lm_sasl_free(&s);
+	}
+	LM_CHECK(refused > 100);
+	printf("  %d accepted, %d refused\n", accepted, refused);
+}
+
 /* ------------------------------------------------------------------ */
 /* Other mechanisms                                                    */
 /* ------------------------------------------------------------------ */
@@ -832,6 +883,7 @@ main(int argc, char **argv)
 		LM_TEST(t_scram_binary_server_first),
 		LM_TEST(t_scram_bad_server_final),
 		LM_TEST(t_scram_oversized_challenge),
+		LM_TEST(t_scram_mutated_server_first),
 		LM_TEST(t_plain_rfc4616),
 		LM_TEST(t_login),
 		LM_TEST(t_cram_md5_rfc2195),
