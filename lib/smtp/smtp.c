@@ -1140,7 +1140,7 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 	if (c->phase != PH_READY || c->q_count > 0 || c->tx != TX_NONE ||
 	    c->authed)
 		return LM_ERR_BAD_STATE;
-	mech = s->mech;
+	mech = lm_sasl_get_mech(s);
 	name = lm_sasl_mech_name((lm_sasl_mech)mech);
 	if (name == NULL)
 		return LM_ERR_BAD_PARAM;
