@@ -27,6 +27,15 @@ a client that carries on is caught sending):
   rcpt550         the second RCPT TO is refused with 550
   greet421        greeting is 421, then close
   longline        the EHLO reply has a 100 KB line
+  noauth          after TLS, EHLO no longer offers AUTH
+  auth535         AUTH is refused with 535
+  garbage         greets with an HTTP status line instead of 220
+  data554         the message is refused after the payload (554)
+  silent          accepts the connection and never says anything
+  bdat            offers CHUNKING after TLS and takes BDAT chunks
+  bdatclose       offers CHUNKING, closes at the first BDAT (or DATA)
+In every scenario the pre-TLS EHLO offers AUTH too, to tempt a client
+into sending credentials before TLS.
 With --implicit the connection starts with TLS (smtps).
 """
 import argparse
@@ -114,8 +123,10 @@ class Session:
             lines.insert(1, b"X-LONG " + b"A" * 102400)
         if not self.tls and sc != "notls":
             lines.append(b"STARTTLS")
-        if self.tls or sc == "notls":
+        if not (self.tls and sc == "noauth"):
             lines.append(b"AUTH PLAIN LOGIN")
+        if self.tls and sc.startswith("bdat"):
+            lines.append(b"CHUNKING")
         out = b""
         for i, ln in enumerate(lines):
             sep = b" " if i == len(lines) - 1 else b"-"
@@ -159,12 +170,53 @@ class Session:
         if sc == "dataclose-end":
             self.event("CLOSE-BY-SERVER")
             raise EOFError
+        if sc == "data554":
+            self.send(b"554 5.7.1 Message refused: looks like spam\r\n")
+            return
         self.send(b"250 2.0.0 Ok: queued as FAKE1\r\n")
+
+    def bdat(self, ln):
+        parts = ln.split()
+        try:
+            n = int(parts[1])
+        except (IndexError, ValueError):
+            self.send(b"501 5.5.4 Syntax: BDAT count [LAST]\r\n")
+            return
+        last = len(parts) > 2 and parts[2].upper() == b"LAST"
+        if self.args.scenario == "bdatclose":
+            self.event("BDAT %d (closing)" % n)
+            self.event("CLOSE-BY-SERVER")
+            raise EOFError
+        while len(self.buf) < n:
+            self.recv_more()
+        chunk, self.buf = self.buf[:n], self.buf[n:]
+        self.bdat_payload = getattr(self, "bdat_payload", b"") + chunk
+        self.event("BDAT %d%s" % (n, " LAST" if last else ""))
+        if last:
+            with open(self.args.log + ".data", "wb") as f:
+                f.write(self.bdat_payload)
+            self.bdat_payload = b""
+            self.send(b"250 2.0.0 Ok: queued as FAKE2\r\n")
+        else:
+            self.send(b"250 2.0.0 %d octets received\r\n" % n)
 
     def run(self):
         sc = self.args.scenario
         if self.args.implicit:
             self.start_tls()
+        if sc == "silent":
+            self.event("SILENT")
+            try:
+                self.recv_more()
+                while True:
+                    self.recv_more()
+            except EOFError:
+                pass
+            return
+        if sc == "garbage":
+            self.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            self.event("CLOSE-BY-SERVER")
+            return
         if sc == "greet421":
             self.send(b"421 4.3.2 mx.fake.test service not available\r\n")
             self.event("CLOSE-BY-SERVER")
@@ -199,7 +251,10 @@ class Session:
                     self.event("AUTH-LINE " + self.line().decode("ascii", "replace"))
                 else:
                     self.event("AUTH-LINE " + parts[2].decode("ascii", "replace"))
-                self.send(b"235 2.7.0 Authentication successful\r\n")
+                if sc == "auth535":
+                    self.send(b"535 5.7.8 Authentication credentials invalid\r\n")
+                else:
+                    self.send(b"235 2.7.0 Authentication successful\r\n")
             elif verb == "MAIL":
                 self.rcpts = 0
                 self.send(b"250 2.1.0 Ok\r\n")
@@ -211,8 +266,13 @@ class Session:
                               b": Recipient address rejected: User unknown\r\n")
                 else:
                     self.send(b"250 2.1.5 Ok\r\n")
+            elif verb == "DATA" and sc == "bdatclose":
+                self.event("CLOSE-BY-SERVER")
+                raise EOFError
             elif verb == "DATA":
                 self.data()
+            elif verb == "BDAT":
+                self.bdat(ln)
             elif verb == "RSET":
                 self.send(b"250 2.0.0 Ok\r\n")
             elif verb == "NOOP":

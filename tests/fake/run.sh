@@ -62,7 +62,8 @@ sys.stdout.buffer.write(
 if [ ! -x "$MS" ]; then
 	for t in control-good trace-redacts plaintext-control notls starttls454 \
 	    inject wronghost unknownca wronghost-smtps unknownca-smtps dataclose \
-	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text; do
+	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text \
+	    noauth auth535 garbage data554 silent bdat-smuggle bdatclose; do
 		bad "fake-$t" "mail-send not built ($MS)"
 	done
 	exit 1
@@ -103,6 +104,10 @@ fake() {
 	touch "$P.events"
 }
 auth="--user alice@example.test --password-file $PW"
+early_cmds() { # commands other than EHLO/HELO/STARTTLS/QUIT sent before TLS
+	awk '/^TLS-OK/ { exit } /^CMD / && $2 !~ /^(EHLO|HELO|STARTTLS|QUIT|RSET|NOOP)$/ { print $2 }' "$P.events" |
+	    tr '\n' ' '
+}
 sent_any() { # the fake saw any of the given verbs
 	for v in "$@"; do grep -q "^CMD $v\$" "$P.events" && return 0; done
 	return 1
@@ -121,6 +126,7 @@ t=fake-control-good
 fake good good smtp $auth --subject "control" --text "$W/text.txt" --trace
 if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
+elif [ -n "$(early_cmds)" ]; then bad $t "sent before TLS (AUTH was offered in plaintext): $(early_cmds)"
 elif ! sent_any DATA; then bad $t "no DATA sent"
 elif ! python3 "$here/check_data.py" "$P.data" >"$P.chk"; then bad $t "payload: $(cat "$P.chk")"
 elif ! grep -q 'Hello Bob' "$P.data"; then bad $t "text not in payload"
@@ -219,6 +225,52 @@ fake smuggle-text good smtp $auth --subject smuggling --text "$W/smuggle.txt"
 if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif [ "$(grep -c '^CMD MAIL$' "$P.events")" != 1 ]; then bad $t "the fake saw more than one MAIL"
 elif ! python3 "$here/check_data.py" "$P.data" >"$P.chk"; then bad $t "$(cat "$P.chk")"
+else ok $t; fi
+
+t=fake-noauth
+fake noauth noauth smtp $auth --text "$W/text.txt"
+if ! rc_in 1 3; then bad $t "$(why 'credentials given, AUTH gone after TLS: expected exit 1 or 3')"
+elif sent_any MAIL RCPT DATA BDAT; then bad $t "sent the message without authenticating"
+else ok $t; fi
+
+t=fake-auth535
+fake auth535 auth535 smtp $auth --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why 'AUTH refused: expected exit 1')"
+elif sent_any MAIL RCPT DATA BDAT; then bad $t "carried on after 535"
+else ok $t; fi
+
+t=fake-garbage
+fake garbage garbage smtp $auth --text "$W/text.txt"
+if [ "$RC" != 4 ]; then bad $t "$(why 'HTTP instead of SMTP: expected exit 4')"
+elif sent_any STARTTLS AUTH MAIL; then bad $t "carried on after a non-SMTP greeting"
+else ok $t; fi
+
+t=fake-data554
+fake data554 data554 smtp $auth --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why 'message refused after DATA: expected exit 1')"
+elif ! grep -q '554' "$P.err"; then bad $t "stderr does not show the 554 reply"
+else ok $t; fi
+
+t=fake-silent
+t0=$(date +%s)
+fake silent silent smtp $auth --text "$W/text.txt" --timeout 2
+el=$(($(date +%s) - t0))
+if [ "$RC" != 5 ]; then bad $t "$(why 'silent server, --timeout 2: expected exit 5')"
+elif [ "$el" -gt 15 ]; then bad $t "took $el s with --timeout 2"
+else ok $t; fi
+
+t=fake-bdat-smuggle
+fake bdat-smuggle bdat smtp $auth --raw "$W/smuggle.eml"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! grep -q '^BDAT .* LAST$' "$P.events"; then bad $t "CHUNKING offered but BDAT not used (fine, but then this test says nothing)"
+elif [ "$(grep -c '^CMD MAIL$' "$P.events")" != 1 ]; then bad $t "the fake saw more than one MAIL"
+elif ! python3 "$here/check_data.py" --bdat "$P.data" "$W/smuggle.eml" >"$P.chk"; then bad $t "$(cat "$P.chk")"
+else ok $t; fi
+
+t=fake-bdatclose
+fake bdatclose bdatclose smtp $auth --text "$W/big.txt"
+if ! rc_in 4 5; then bad $t "$(why 'server closed at BDAT: expected exit 4 or 5')"
+elif ! grep -q "^BDAT" "$P.events"; then bad $t "CHUNKING offered but BDAT not used"
 else ok $t; fi
 
 [ "$nfail" -eq 0 ]
