@@ -1,0 +1,30 @@
+/*
+ * libmail fuzz harnesses: shared declarations and the invariant check.
+ *
+ * Every fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput(). It is
+ * linked either with libFuzzer (clang -fsanitize=fuzzer, `make fuzz`)
+ * or with fuzz/driver.c, a plain main() that replays files (`make
+ * fuzz-replay`, AFL++). A broken invariant prints what broke and aborts,
+ * so both libFuzzer and AFL++ record the input as a crash.
+ */
+#ifndef LIBMAIL_FUZZ_H
+#define LIBMAIL_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An invariant of the code under test: print it and abort on failure. */
+#define FZ_CHECK(cond, what)                                                \
+	do {                                                                    \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "INVARIANT %s:%d: %s (%s)\n", __FILE__,       \
+			        __LINE__, (what), #cond);                               \
+			abort();                                                        \
+		}                                                                   \
+	} while (0)
+
+#endif

@@ -1,0 +1,472 @@
+/*
+ * The SMTP engine driven by server bytes from the input, with a client
+ * that reacts to events as a real one would: EHLO after the greeting,
+ * STARTTLS when offered (then lm_smtp_tls_done() at once), AUTH with
+ * lm_sasl, MAIL/RCPT/DATA, the body, QUIT.
+ *
+ * Input header (4 bytes), then the server's bytes:
+ *   [0] 0x01 use_pipelining  0x02 require_tls  0x04 allow_plaintext_auth
+ *       0x08 use_chunking    0x10 try AUTH     0x20 implicit TLS
+ *       0x40 STARTTLS even when not required   0x80 acknowledge sends
+ *       in pieces
+ *   [1] input chunk size (0: everything at once; 255: 1, 2, ... 7 cycling)
+ *   [2] input buffer size 64 + 8 * [2] (capped at LM_SMTP_BUFSIZE_IN)
+ *   [3] bits 0-1 SASL mechanism (PLAIN, LOGIN, SCRAM-SHA-256, XOAUTH2),
+ *       bits 2-3 recipients - 1, 0x10 two transactions, 0x20 output
+ *       buffer of the 512-byte minimum, 0x40 a body with dots, bare
+ *       CR/LF and no final line end, 0x80 queue NOOP/RSET in between
+ *
+ * Invariants (abort on failure):
+ *  - lm_smtp_next() returns LM_DONE, an error, or asks for input within
+ *    a bounded number of steps, and every LM_WANT_* makes progress;
+ *  - with require_tls (and no implicit TLS) no MAIL, RCPT, DATA, BDAT or
+ *    AUTH byte is in the output before lm_smtp_tls_done(), and
+ *    lm_smtp_mail_from() / lm_smtp_auth() refuse;
+ *  - an error is sticky: next(), lm_smtp_last_error() and commands all
+ *    return the same code afterwards;
+ *  - event text lies inside the input buffer, has no CR/LF, codes are
+ *    three digits;
+ *  - the trace never shows the password or token in clear or base64;
+ *  - after EOF the engine never asks for more input.
+ */
+#include <string.h>
+
+#include "libmail/smtp.h"
+#include "libmail/sasl.h"
+#include "libmail/core.h"
+#include "libmail/error.h"
+#include "fuzz.h"
+
+#define ITER_MAX 4096
+
+typedef struct {
+	lm_smtp_client c;
+	lm_sasl sasl;
+	lm_sasl_creds cr;
+	unsigned char *ibuf, *obuf;
+	size_t ilen, olen;
+	unsigned f0, f3;
+	int require_tls, implicit;
+	int tls_pending, starttls_tried, auth_tried, authed;
+	int pipelined_tx;       /* whole transaction queued at once */
+	unsigned nrcpt, ntx, tx_done;
+	int body_active;
+	size_t body_off;
+	const unsigned char *body;
+	size_t body_len;
+	int quit_sent;
+} client;
+
+static const char NONCE[] = "fyko+d2lbbFgONRv9qkxdawL";
+
+static int
+rng(void *ud, unsigned char *buf, size_t n)
+{
+	size_t i;
+	(void)ud;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)NONCE[i % (sizeof NONCE - 1)];
+	return 0;
+}
+
+static const unsigned char *
+find(const void *hay, size_t n, const char *s)
+{
+	const unsigned char *p = hay;
+	size_t k = strlen(s), i;
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return p + i;
+	return NULL;
+}
+
+/* Secrets as they would appear: clear, and base64 at each alignment of
+ * the PLAIN, LOGIN and XOAUTH2 messages (computed with python3). */
+static const char *const secrets[] = {
+	"pencil", "tok3nSECRET",
+	"cGVuY2ls",                     /* "pencil" (LOGIN)              */
+	"AHVzZXIAcGVuY2ls",             /* "\0user\0pencil" (PLAIN)      */
+	"dXNlcj11c2VyAWF1dGg9QmVhcmVyIHRvazNuU0VDUkVUAQE=", /* XOAUTH2 */
+	NULL
+};
+
+static void
+trace(char dir, const char *line, size_t len, void *ud)
+{
+	size_t i;
+	(void)ud;
+	FZ_CHECK(dir == 'C' || dir == 'S' || dir == '*', "trace direction");
+	FZ_CHECK(memchr(line, '\n', len) == NULL, "trace line has no LF");
+	if (dir == 'S')
+		return;
+	for (i = 0; secrets[i] != NULL; i++)
+		FZ_CHECK(find(line, len, secrets[i]) == NULL,
+		         "trace shows no credential");
+}
+
+static int
+tls_gate(const client *k)
+{
+	return k->require_tls && !k->implicit && !lm_smtp_tls_active(&k->c);
+}
+
+/* Pending output must hold no mail or AUTH command before TLS. */
+static void
+check_out(const client *k)
+{
+	size_t n;
+	const unsigned char *p = lm_smtp_send_buf(&k->c, &n);
+	static const char *const cmds[] = { "MAIL", "RCPT", "DATA", "BDAT", "AUTH" };
+	size_t i;
+
+	FZ_CHECK(n == 0 || (p >= k->obuf && p + n <= k->obuf + k->olen),
+	         "send_buf inside the output buffer");
+	if (!tls_gate(k))
+		return;
+	for (i = 0; i < 5; i++)
+		FZ_CHECK(find(p, n, cmds[i]) == NULL,
+		         "no mail command or AUTH before TLS with require_tls");
+}
+
+static void
+quit(client *k)
+{
+	if (!k->quit_sent && lm_smtp_quit(&k->c) == 0)
+		k->quit_sent = 1;
+}
+
+static const char *const rcpts[4] = {
+	"bob@example.org", "carol@example.org", "dave@example.net",
+	"erin@xn--bcher-kva.example"
+};
+
+static void
+start_tx(client *k)
+{
+	unsigned i;
+	int r = lm_smtp_mail_from(&k->c, "alice@example.org", NULL);
+
+	if (tls_gate(k))
+		FZ_CHECK(r != 0, "MAIL refused before TLS with require_tls");
+	check_out(k);
+	if (r != 0) {
+		quit(k);
+		return;
+	}
+	k->pipelined_tx = (k->f0 & 0x01) && lm_smtp_has_ext(&k->c, "PIPELINING");
+	if (!k->pipelined_tx)
+		return;
+	for (i = 0; i < k->nrcpt; i++)
+		if (lm_smtp_rcpt_to(&k->c, rcpts[i], NULL) != 0)
+			break;
+	if (k->f3 & 0x80)
+		(void)lm_smtp_noop(&k->c);
+	(void)lm_smtp_data(&k->c);
+	check_out(k);
+}
+
+static void
+after_ehlo(client *k)
+{
+	int r;
+
+	if (!lm_smtp_tls_active(&k->c) && !k->starttls_tried &&
+	    (k->require_tls || (k->f0 & 0x40)) && lm_smtp_has_ext(&k->c, "STARTTLS")) {
+		k->starttls_tried = 1;
+		if (lm_smtp_starttls(&k->c) == 0)
+			return;
+	}
+	if ((k->f0 & 0x10) && !k->auth_tried) {
+		static const lm_sasl_mech m[4] = {
+			LM_SASL_PLAIN, LM_SASL_LOGIN, LM_SASL_SCRAM_SHA_256, LM_SASL_XOAUTH2
+		};
+		k->auth_tried = 1;
+		FZ_CHECK(lm_sasl_init(&k->sasl, m[k->f3 & 3], &k->cr) == 0, "sasl init");
+		r = lm_smtp_auth(&k->c, &k->sasl);
+		if (tls_gate(k))
+			FZ_CHECK(r == LM_ERR_PLAINTEXT || r < 0,
+			         "AUTH refused before TLS with require_tls");
+		check_out(k);
+		if (r == 0)
+			return;
+	}
+	start_tx(k);
+}
+
+static void
+on_event(client *k, const lm_smtp_event *ev)
+{
+	int r;
+
+	if (ev->text.len > 0) {
+		FZ_CHECK(ev->text.p >= k->ibuf && ev->text.p + ev->text.len <= k->ibuf + k->ilen,
+		         "event text inside the input buffer");
+		FZ_CHECK(memchr(ev->text.p, '\r', ev->text.len) == NULL &&
+		         memchr(ev->text.p, '\n', ev->text.len) == NULL,
+		         "event text has no CR/LF");
+	}
+	if (ev->type == LM_SMTP_EV_GREETING || ev->type == LM_SMTP_EV_REPLY ||
+	    ev->type == LM_SMTP_EV_REPLY_LINE || ev->type == LM_SMTP_EV_AUTH_DONE ||
+	    ev->type == LM_SMTP_EV_TLS_READY)
+		FZ_CHECK(ev->code >= 100 && ev->code <= 599, "three-digit code");
+
+	switch (ev->type) {
+	case LM_SMTP_EV_GREETING:
+		FZ_CHECK(ev->code == 220, "greeting event is 220");
+		(void)lm_smtp_ehlo(&k->c);
+		check_out(k);
+		break;
+	case LM_SMTP_EV_REPLY_LINE:
+		break;
+	case LM_SMTP_EV_TLS_READY:
+		FZ_CHECK(ev->code == 220, "TLS ready on 220");
+		k->tls_pending = 1;
+		r = lm_smtp_tls_done(&k->c);
+		FZ_CHECK(r == 0, "tls_done after TLS_READY");
+		k->tls_pending = 0;
+		FZ_CHECK(lm_smtp_tls_active(&k->c) == 1, "TLS active after tls_done");
+		FZ_CHECK(!lm_smtp_has_ext(&k->c, "STARTTLS") &&
+		         !lm_smtp_has_ext(&k->c, "AUTH"),
+		         "capabilities forgotten after TLS");
+		(void)lm_smtp_ehlo(&k->c);
+		break;
+	case LM_SMTP_EV_AUTH_DONE:
+		FZ_CHECK(!tls_gate(k), "no AUTH exchange before TLS");
+		if (ev->code == 235) {
+			FZ_CHECK(lm_sasl_finish(&k->sasl) == 0,
+			         "AUTH_DONE 235 only when the mechanism is satisfied");
+			k->authed = 1;
+			start_tx(k);
+		} else {
+			quit(k);
+		}
+		break;
+	case LM_SMTP_EV_DATA_READY:
+		FZ_CHECK(!tls_gate(k), "no DATA before TLS");
+		k->body_active = 1;
+		k->body_off = 0;
+		break;
+	case LM_SMTP_EV_CLOSED:
+		break;
+	case LM_SMTP_EV_REPLY:
+		switch (ev->cmd) {
+		case LM_SMTP_CMD_EHLO:
+		case LM_SMTP_CMD_HELO:
+			if (ev->code / 100 == 2)
+				after_ehlo(k);
+			else
+				quit(k);
+			break;
+		case LM_SMTP_CMD_MAIL:
+			if (k->pipelined_tx)
+				break;
+			if (ev->code / 100 != 2 || lm_smtp_rcpt_to(&k->c, rcpts[0], NULL) != 0)
+				quit(k);
+			break;
+		case LM_SMTP_CMD_RCPT:
+			if (k->pipelined_tx)
+				break;
+			if (ev->index + 1 < k->nrcpt &&
+			    lm_smtp_rcpt_to(&k->c, rcpts[ev->index + 1], NULL) == 0)
+				break;
+			if (lm_smtp_data(&k->c) != 0) {
+				if (k->f3 & 0x80)
+					(void)lm_smtp_rset(&k->c);
+				quit(k);
+			}
+			break;
+		case LM_SMTP_CMD_BODY:
+			k->body_active = 0;
+			if (++k->tx_done < k->ntx && ev->code / 100 == 2)
+				start_tx(k);
+			else
+				quit(k);
+			break;
+		case LM_SMTP_CMD_BDAT:
+			break;
+		case LM_SMTP_CMD_DATA:
+		case LM_SMTP_CMD_STARTTLS:
+		case LM_SMTP_CMD_AUTH:
+		case LM_SMTP_CMD_GREETING:
+			if (ev->code != 354)
+				quit(k);
+			break;
+		default:
+			break;
+		}
+		check_out(k);
+		break;
+	default:
+		FZ_CHECK(0, "unknown event type");
+	}
+}
+
+/* Write as much of the body as fits; end it when all is written. */
+static void
+pump_body(client *k)
+{
+	size_t used = 0;
+	int r;
+
+	if (!k->body_active)
+		return;
+	if (k->body_off < k->body_len) {
+		r = lm_smtp_body_write(&k->c, k->body + k->body_off,
+		                       k->body_len - k->body_off, &used);
+		if (r != 0) {
+			k->body_active = 0;
+			return;
+		}
+		FZ_CHECK(used <= k->body_len - k->body_off, "body_write used");
+		k->body_off += used;
+	}
+	if (k->body_off == k->body_len) {
+		r = lm_smtp_body_end(&k->c);
+		k->body_active = 0;
+		(void)r;
+	}
+}
+
+static int
+too_many_iterations(const uint8_t *p, size_t n)
+{
+	size_t i, j;
+	unsigned long v;
+
+	for (i = 0; i + 2 < n; i++) {
+		if (p[i] != 'i' || p[i + 1] != '=')
+			continue;
+		for (j = i + 2, v = 0; j < n && p[j] >= '0' && p[j] <= '9'; j++) {
+			v = v * 10 + (unsigned long)(p[j] - '0');
+			if (v > ITER_MAX)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static const char body_plain[] =
+	"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: fuzz\r\n\r\n"
+	"Hello Bob.\r\n";
+static const char body_evil[] =
+	"Subject: dots\r\n\r\n.\r\n..leading dots\n.\r\rbare CR\r\n.\n\r\n.\r\nQUIT\r\n"
+	"RSET\r\n.";
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static client k;
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	const uint8_t *in;
+	size_t n, off = 0, chunk, cyc = 0, len, take, steps = 0, max_steps, idle = 0;
+	int r, eof = 0, i;
+	unsigned char *q;
+
+	if (size < 4)
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.f0 = data[0];
+	k.f3 = data[3];
+	if ((k.f0 & 0x10) && (k.f3 & 3) == 2 && too_many_iterations(data, size))
+		return 0;
+	in = data + 4;
+	n = size - 4;
+	chunk = data[1];
+	k.ilen = 64 + 8 * (size_t)data[2];
+	if (k.ilen > LM_SMTP_BUFSIZE_IN)
+		k.ilen = LM_SMTP_BUFSIZE_IN;
+	k.olen = (k.f3 & 0x20) ? LM_SMTP_BUFSIZE_OUT_MIN : LM_SMTP_BUFSIZE_OUT;
+	k.ibuf = malloc(k.ilen);
+	k.obuf = malloc(k.olen);
+	if (k.ibuf == NULL || k.obuf == NULL)
+		goto out;
+	k.require_tls = (k.f0 & 0x02) != 0;
+	k.implicit = (k.f0 & 0x20) != 0;
+	k.nrcpt = ((k.f3 >> 2) & 3) + 1;
+	k.ntx = (k.f3 & 0x10) ? 2 : 1;
+	k.body = (const unsigned char *)((k.f3 & 0x40) ? body_evil : body_plain);
+	k.body_len = (k.f3 & 0x40) ? sizeof body_evil - 1 : sizeof body_plain - 1;
+	k.cr.version = LM_SASL_CREDS_VERSION;
+	k.cr.user = "user";
+	k.cr.password = "pencil";
+	k.cr.token = "tok3nSECRET";
+	k.cr.rng = rng;
+
+	o.helo_domain = "client.example.org";
+	o.use_pipelining = (k.f0 & 0x01) != 0;
+	o.require_tls = k.require_tls;
+	o.allow_plaintext_auth = (k.f0 & 0x04) != 0;
+	o.use_chunking = (k.f0 & 0x08) != 0;
+	o.trace = trace;
+	FZ_CHECK(lm_smtp_init(&k.c, &o, k.ibuf, k.ilen, k.obuf, k.olen) == 0, "init");
+	if (k.implicit)
+		FZ_CHECK(lm_smtp_set_tls_active(&k.c) == 0, "implicit TLS");
+
+	max_steps = 256 + 16 * n;
+	for (;;) {
+		FZ_CHECK(++steps <= max_steps, "engine finishes in bounded steps");
+		pump_body(&k);
+		r = lm_smtp_next(&k.c, &ev);
+		if (r == LM_WANT_WRITE) {
+			const unsigned char *p = lm_smtp_send_buf(&k.c, &len);
+			FZ_CHECK(len > 0 && p != NULL, "WANT_WRITE with bytes to send");
+			check_out(&k);
+			take = len;
+			if ((k.f0 & 0x80) && len > 7)
+				take = len / 2;
+			lm_smtp_send_ack(&k.c, take);
+			idle = 0;
+		} else if (r == LM_WANT_READ) {
+			FZ_CHECK(!eof, "no WANT_READ after EOF");
+			if (off == n) {
+				lm_smtp_recv_eof(&k.c);
+				eof = 1;
+				continue;
+			}
+			q = lm_smtp_recv_buf(&k.c, &len);
+			FZ_CHECK(len > 0, "WANT_READ with room to read");
+			FZ_CHECK(q >= k.ibuf && q + len <= k.ibuf + k.ilen,
+			         "recv_buf inside the input buffer");
+			if (chunk == 255)
+				take = cyc++ % 7 + 1;
+			else
+				take = chunk ? chunk : n - off;
+			if (take > n - off)
+				take = n - off;
+			if (take > len)
+				take = len;
+			memcpy(q, in + off, take);
+			lm_smtp_recv_ack(&k.c, take);
+			off += take;
+			idle = 0;
+		} else if (r == LM_EVENT) {
+			FZ_CHECK(++idle < 4096, "events are bounded");
+			on_event(&k, &ev);
+		} else if (r == LM_DONE) {
+			FZ_CHECK(lm_smtp_next(&k.c, &ev) == LM_DONE, "DONE is final");
+			break;
+		} else if (r == LM_ERR_BAD_STATE) {
+			FZ_CHECK(0, "BAD_STATE from next() although tls_done was called");
+		} else {
+			FZ_CHECK(r < 0, "next() result");
+			/* Sticky. */
+			FZ_CHECK(lm_smtp_last_error(&k.c) == r, "last_error is the error");
+			for (i = 0; i < 3; i++)
+				FZ_CHECK(lm_smtp_next(&k.c, &ev) == r, "next() error is sticky");
+			FZ_CHECK(lm_smtp_noop(&k.c) == r, "NOOP returns the sticky error");
+			FZ_CHECK(lm_smtp_quit(&k.c) == r, "QUIT returns the sticky error");
+			FZ_CHECK(lm_smtp_ehlo(&k.c) == r, "EHLO returns the sticky error");
+			FZ_CHECK(lm_smtp_mail_from(&k.c, "a@b.example", NULL) == r,
+			         "MAIL returns the sticky error");
+			break;
+		}
+	}
+	check_out(&k);
+	lm_smtp_free(&k.c);
+	lm_sasl_free(&k.sasl);
+out:
+	free(k.ibuf);
+	free(k.obuf);
+	return 0;
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Write the seed corpora fuzz/corpus/<name>/ (run from anywhere).
+
+Seeds are small, meaningful inputs in each harness's input format (see
+the comment at the top of each fuzz_<name>.c). SCRAM values are
+computed here with hashlib/hmac (independent of libmail) and the
+RFC 5802 section 5 example is checked against its published values.
+"""
+import base64, hashlib, hmac, os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NONCE = b"fyko+d2lbbFgONRv9qkxdawL"
+
+
+def put(name, seed, data):
+    d = os.path.join(HERE, "corpus", name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, seed), "wb") as f:
+        f.write(data)
+
+
+def scram(hname, gs2, user, pw, cnonce, snonce, salt, it):
+    """Returns (server_first, client_final, server_final) of RFC 5802."""
+    h = getattr(hashlib, hname)
+    cfb = b"n=" + user + b",r=" + cnonce
+    sf = b"r=" + cnonce + snonce + b",s=" + base64.b64encode(salt) + b",i=" + str(it).encode()
+    cfwp = b"c=" + base64.b64encode(gs2) + b",r=" + cnonce + snonce
+    am = cfb + b"," + sf + b"," + cfwp
+    salted = hashlib.pbkdf2_hmac(hname, pw, salt, it)
+    ckey = hmac.new(salted, b"Client Key", h).digest()
+    stored = h(ckey).digest()
+    csig = hmac.new(stored, am, h).digest()
+    proof = bytes(a ^ b for a, b in zip(ckey, csig))
+    skey = hmac.new(salted, b"Server Key", h).digest()
+    ssig = hmac.new(skey, am, h).digest()
+    return sf, cfwp + b",p=" + base64.b64encode(proof), b"v=" + base64.b64encode(ssig)
+
+
+# RFC 5802 section 5, checked against the published messages.
+sf1, cf1, sfin1 = scram("sha1", b"n,,", b"user", b"pencil", NONCE,
+                        b"3rfcNHYJY1ZVvWVs7j", base64.b64decode("QSXCR+Q6sek8bf92"), 4096)
+assert sf1 == b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"
+assert cf1 == b"c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="
+assert sfin1 == b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ="
+# SCRAM-SHA-256 with the RFC 7677 salt and server nonce, our client nonce.
+salt256 = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+sf256, cf256, sfin256 = scram("sha256", b"n,,", b"user", b"pencil", NONCE,
+                              b"%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", salt256, 4096)
+sfa, cfa, sfina = scram("sha256", b"n,a=admin=3D=2Cx,", b"user", b"pencil", NONCE,
+                        b"%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", salt256, 4096)
+sf_i1, _, sfin_i1 = scram("sha256", b"n,,", b"user", b"pencil", NONCE, b"x", b"salt", 1)
+
+# ---- sasl: byte 0 mechanism/options, then challenges separated by LF
+put("sasl", "scram-sha1-rfc5802", b"\x01" + sf1 + b"\n" + sfin1)
+put("sasl", "scram-sha256", b"\x00" + sf256 + b"\n" + sfin256)
+put("sasl", "scram-sha256-authzid", b"\x08" + sfa + b"\n" + sfina)
+put("sasl", "scram-sha256-no-ir", b"\x10" + sf256 + b"\n" + sfin256)
+put("sasl", "scram-sha256-i1", b"\x00" + sf_i1 + b"\n" + sfin_i1)
+put("sasl", "scram-sha256-forged", b"\x00" + sf256 + b"\nv=" + base64.b64encode(b"\0" * 32))
+put("sasl", "scram-sha256-error", b"\x00" + sf256 + b"\ne=invalid-proof")
+put("sasl", "scram-sha256-ext", b"\x00" + sf256 + b",x=ext\n" + sfin256 + b",y=1")
+put("sasl", "scram-mandatory-ext", b"\x00m=x," + sf256)
+put("sasl", "cram-md5-rfc2195", b"\x02<1896.697170952@postoffice.reston.mci.net>")
+put("sasl", "login", b"\x03Username:\nPassword:")
+put("sasl", "login-twice", b"\x03Username:\nUsername:")
+put("sasl", "xoauth2-error", b"\x04" + b'{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}')
+put("sasl", "oauthbearer-error", b"\x05" + b'{"status":"invalid_token","scope":"example_scope",'
+    b'"openid-configuration":"https://example.com/.well-known/openid-configuration"}')
+put("sasl", "plain", b"\x06")
+put("sasl", "plain-tiny-buffer", b"\x26")
+
+# ---- smtp_replies: 4 header bytes, then what the server sends
+def smtp(*lines):
+    return b"".join(l.encode() + b"\r\n" for l in lines)
+
+GREET = "220 mx.example.org ESMTP Postfix (Debian/GNU)"
+POSTFIX = ["250-mx.example.org", "250-PIPELINING", "250-SIZE 10240000", "250-VRFY",
+           "250-ETRN", "250-STARTTLS", "250-ENHANCEDSTATUSCODES", "250-8BITMIME",
+           "250-DSN", "250-SMTPUTF8", "250 CHUNKING"]
+POSTFIX_TLS = ["250-mx.example.org", "250-PIPELINING", "250-SIZE 10240000",
+               "250-AUTH PLAIN LOGIN SCRAM-SHA-256 XOAUTH2", "250-ENHANCEDSTATUSCODES",
+               "250-8BITMIME", "250-DSN", "250-SMTPUTF8", "250 CHUNKING"]
+GMAIL = ["250-smtp.gmail.com at your service, [203.0.113.7]", "250-SIZE 35882577",
+         "250-8BITMIME", "250-STARTTLS", "250-ENHANCEDSTATUSCODES", "250-PIPELINING",
+         "250-CHUNKING", "250 SMTPUTF8"]
+GMAIL_TLS = ["250-smtp.gmail.com at your service, [203.0.113.7]", "250-SIZE 35882577",
+             "250-8BITMIME", "250-AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH",
+             "250-ENHANCEDSTATUSCODES", "250-PIPELINING", "250-CHUNKING", "250 SMTPUTF8"]
+TX = ["250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>",
+      "250 2.0.0 Ok: queued as 4F2B81C0A2C", "221 2.0.0 Bye"]
+
+put("smtp_replies", "plain-one-rcpt", b"\x00\x00\xff\x00" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "plain-bytewise", b"\x00\x01\xff\x00" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "plain-cycling", b"\x80\xff\x00\x20" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "starttls-auth-plain", b"\x16\x00\xff\x00" + smtp(
+    GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
+    "235 2.7.0 Authentication successful", *TX))
+put("smtp_replies", "gmail-starttls-login", b"\x12\x05\xff\x01" + smtp(
+    "220 smtp.gmail.com ESMTP a1sm123456wrb.0 - gsmtp", *GMAIL, "220 2.0.0 Ready to start TLS",
+    *GMAIL_TLS, "334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 Accepted", *TX))
+put("smtp_replies", "starttls-xoauth2-refused", b"\x12\x00\xff\x03" + smtp(
+    "220 smtp.gmail.com ESMTP", *GMAIL, "220 2.0.0 Ready to start TLS", *GMAIL_TLS,
+    "334 eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==",
+    "535-5.7.8 Username and Password not accepted.", "535 5.7.8 https://support.google.com/mail/?p=BadCredentials",
+    "221 2.0.0 closing connection"))
+put("smtp_replies", "starttls-scram", b"\x12\x00\xff\x02" + smtp(
+    GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
+    "334 " + base64.b64encode(sf256).decode(),
+    "235 2.7.0 " + base64.b64encode(sfin256).decode(), *TX))
+put("smtp_replies", "starttls-scram-334-final", b"\x12\x03\xff\x02" + smtp(
+    GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
+    "334 " + base64.b64encode(sf256).decode(), "334 " + base64.b64encode(sfin256).decode(),
+    "235 2.7.0 Authentication successful", *TX))
+put("smtp_replies", "starttls-injection", b"\x02\x00\xff\x00" + smtp(
+    GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", "250 injected"))
+put("smtp_replies", "require-tls-no-starttls", b"\x12\x00\xff\x00" + smtp(
+    GREET, "250-mx.example.org", "250-AUTH PLAIN LOGIN", "250 8BITMIME", "221 Bye"))
+put("smtp_replies", "pipelined-two-rcpt", b"\x01\x00\xff\x04" + smtp(
+    GREET, *POSTFIX, "250 2.1.0 Ok", "250 2.1.5 Ok", "550 5.1.1 <carol@example.org>: Recipient address rejected",
+    "354 End data with <CR><LF>.<CR><LF>", "250 2.0.0 Ok: queued", "221 2.0.0 Bye"))
+put("smtp_replies", "pipelined-no-rcpt-354", b"\x81\x00\xff\x00" + smtp(
+    GREET, *POSTFIX, "250 2.1.0 Ok", "550 5.1.1 unknown", "354 go ahead",
+    "554 5.5.1 No valid recipients", "221 2.0.0 Bye"))
+put("smtp_replies", "chunking-two-tx", b"\x09\x00\xff\x50" + smtp(
+    GREET, *POSTFIX, "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok: queued as A",
+    "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok: queued as B", "221 2.0.0 Bye"))
+put("smtp_replies", "helo-fallback", b"\x00\x00\xff\x40" + smtp(
+    "220 old.example.org Sendmail 8.6", "500 5.5.1 Command unrecognized: \"EHLO\"",
+    "250 old.example.org Hello", *TX))
+put("smtp_replies", "greeting-554", b"\x00\x00\xff\x00" + smtp("554 5.3.2 No SMTP service here", "221 Bye"))
+put("smtp_replies", "unsolicited-421", b"\x00\x00\xff\x00" + smtp(
+    GREET, *POSTFIX, "421 4.4.2 mx.example.org Error: timeout exceeded"))
+put("smtp_replies", "multiline-greeting", b"\x00\x00\x00\x00" + smtp(
+    "220-mx.example.org ESMTP", "220-No UCE", "220 mx.example.org", *POSTFIX, *TX))
+put("smtp_replies", "code-change", b"\x00\x00\xff\x00" + smtp(GREET, "250-mx.example.org", "251 PIPELINING"))
+put("smtp_replies", "bare-lf", b"\x00\x00\xff\x00" + GREET.encode() + b"\n250 mx\n250 ok\n")
+put("smtp_replies", "implicit-tls-auth", b"\x34\x00\xff\x00" + smtp(
+    "220 smtps.example.org ESMTP", *POSTFIX_TLS, "235 2.7.0 ok", *TX))
+
+# ---- b64 / qp: byte 0 chunk, byte 1 cap, then data
+for i, s in enumerate([b"TWFu", b"SGVsbG8gV29ybGQ=", b"YQ==", b"", b"TWFu\r\nTWFu",
+                       b"YQ", b"Y===", b"YR==", b"!!!!", b"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZH"]):
+    put("b64", "seed%02d" % i, bytes([i * 7 % 64, i % 16]) + s)
+QP_RFC2045 = (b"Now's the time =\r\nfor all folk to come=\r\n to the aid of their country.")
+for i, s in enumerate([QP_RFC2045, b"caf=C3=A9 =E2=82=AC", b"soft=\nbreak", b"trailing   \r\nws\t\r\n",
+                       b"=zz =4 =", b"lower =c3=a9", b"\r\nbare\rcr\n", b"x" * 200 + b" \t",
+                       b"a=\r", b"==41"]):
+    put("qp", "seed%02d" % i, bytes([i * 5 % 64 + 1, i % 16]) + s)
+
+# ---- mutf7 (RFC 3501 5.1.3 examples and some malformed names)
+for i, s in enumerate(["~peter/mail/&U,BTFw-/&ZeVnLIqe-", "&Jjo-!", "Entw&APw-rfe", "&-", "INBOX",
+                       "&AGE-", "&U,BTF2XlZyyKng-", "&2D3eAA-", "&AOk-&AOk-", "&", "\u65e5\u672c\u8a9e",
+                       "Gel\u00f6schte Elemente", "\U0001F600 smile"]):
+    put("mutf7", "seed%02d" % i, s.encode())
+
+# ---- idna
+for i, s in enumerate(["b\u00fccher.example", "xn--bcher-kva.example", "\u043f\u0440\u0438\u043c\u0435\u0440.\u0438\u0441\u043f\u044b\u0442\u0430\u043d\u0438\u0435",
+                       "fa\u00df.de", "xn--zca.de", "XN--BCHER-KVA.example", "example.com.", "xn--",
+                       "\u00e9\u00e9." * 20, "a\u00a0b.example", "xn--a.example"]):
+    put("idna", "seed%02d" % i, s.encode())
+
+# ---- url
+for i, s in enumerate(["smtp://mail.example.org", "smtps://user%40example.org;AUTH=PLAIN@[2001:db8::1]:465/",
+                       "submission://x", "imaps://b\u00fccher.example:993", "pop3://127.0.0.1:110/INBOX",
+                       "SMTP://MAIL.EXAMPLE.ORG.:587", "smtp://u:p@h", "smtp://h:0", "smtp://h:65536",
+                       "smtp://127.1", "smtp://[::ffff:1.2.3.4]", "smtp://us%0d%0aer@h", "imap://h/a%2Fb?q"]):
+    put("url", "seed%02d" % i, s.encode())
+
+# ---- lines: byte 0 max - 1, then data
+for i, s in enumerate([b"250-a\r\n250 b\r\n", b"no newline", b"nul\0here\n", b"\n\r\n\r\r\n", b"x" * 300 + b"\n"]):
+    put("lines", "seed%02d" % i, bytes([[255, 4, 255, 1, 100][i]]) + s)
+
+# ---- compose: opt, read size, 8 NUL-terminated strings, attachment bytes
+def compose(opt, rs, subject, fname, tname, text, filename, ctype, extra, msgid, att=b""):
+    fields = [subject, fname, tname, text, filename, ctype, extra, msgid]
+    return bytes([opt, rs]) + b"".join(f.encode() + b"\0" for f in fields) + att
+
+put("compose", "simple", compose(0x07, 10, "Hello", "Alice", "Bob", "Hi Bob,\nsee you.\n", "", "", "", ""))
+put("compose", "utf8", compose(0x47, 3, "Gr\u00fc\u00dfe aus K\u00f6ln \u2013 \u65e5\u672c", "J\u00fcrgen M\u00fcller",
+                               "\"Bob\" <x>", "caf\u00e9\n" * 5, "", "", "", "1234.5678@example.org"))
+put("compose", "attachment", compose(0x3f, 57, "Report", "Alice", "Bob", "See attached.\n",
+                                     "r\u00e9sum\u00e9 2026.pdf", "application/pdf", "X-Mailer: libmail-fuzz",
+                                     "", bytes(range(256))))
+put("compose", "text-read", compose(0x87, 1, "x", "", "", ".\n..\nFrom me\n" + "y" * 1200 + "\n", "", "", "", ""))
+put("compose", "injection", compose(0x27, 16, "Hi\r\nBcc: eve@example.org", "Eve\nX-Evil: 1", "Bob",
+                                    "body", "", "", "X-Ok: yes\r\nX-Evil: 2", "a@b"))
+put("compose", "long-subject", compose(0x01, 77, "word " * 100 + "x" * 80, "", "", "", "", "", "", ""))

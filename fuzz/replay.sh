@@ -1,0 +1,27 @@
+#!/bin/sh
+# Replay the seed corpus and the saved regressions (fuzz/regress/<name>-*)
+# through the plain-driver builds in DIR (make fuzz-replay).
+#   sh fuzz/replay.sh DIR
+dir=$1
+here=$(cd "$(dirname "$0")" && pwd)
+fail=0
+n=0
+for bin in "$dir"/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=${bin##*/fuzz_}
+	set --
+	[ -d "$here/corpus/$name" ] && set -- "$here/corpus/$name"
+	for f in "$here/regress/$name"-*; do
+		[ -f "$f" ] && set -- "$@" "$f"
+	done
+	[ $# -gt 0 ] || continue
+	n=$((n + 1))
+	if "$bin" "$@"; then
+		:
+	else
+		fail=$((fail + 1))
+		echo "fuzz-replay: $name FAILED"
+	fi
+done
+echo "fuzz-replay: $((n - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ]

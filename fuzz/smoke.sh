@@ -1,0 +1,46 @@
+#!/bin/sh
+# Run every libFuzzer binary in DIR for a short, bounded time on a copy
+# of its seed corpus (the tree is not modified). Fails if any target
+# finds a crash, a leak or a broken invariant.
+#   sh fuzz/smoke.sh DIR [SECONDS] [RUNS]
+dir=$1
+secs=${2:-10}
+runs=${3:-2000000}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lm-fuzz.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fail=0
+n=0
+for bin in "$dir"/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=${bin##*/fuzz_}
+	n=$((n + 1))
+	mkdir -p "$tmp/$name/corpus" "$tmp/$name/art"
+	if [ -d "$here/corpus/$name" ]; then
+		cp "$here/corpus/$name"/* "$tmp/$name/corpus/" 2>/dev/null
+	fi
+	dict=
+	[ -f "$here/$name.dict" ] && dict="-dict=$here/$name.dict"
+	if "$bin" $dict -max_total_time="$secs" -runs="$runs" -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix="$tmp/$name/art/" "$tmp/$name/corpus" \
+	    >"$tmp/$name/log" 2>&1; then
+		stats=$(grep -E '^stat::number_of_executed_units' "$tmp/$name/log" | awk '{print $2}')
+		cov=$(grep -E '#[0-9]+ +(DONE|INITED)' "$tmp/$name/log" | tail -1 | sed 's/.*\(cov: [0-9]*\).*\(ft: [0-9]*\).*/\1 \2/')
+		echo "fuzz-smoke: $name ok ($stats runs, $cov)"
+	else
+		fail=$((fail + 1))
+		echo "fuzz-smoke: $name FAILED"
+		grep -E 'ERROR|INVARIANT|SUMMARY|#[0-9]+ in ' "$tmp/$name/log" | head -30
+		for a in "$tmp/$name/art"/*; do
+			[ -f "$a" ] || continue
+			echo "  input ($(wc -c <"$a") bytes): $(od -An -c "$a" | head -5 | tr -s ' ')"
+		done
+	fi
+done
+if [ "$n" -eq 0 ]; then
+	echo "fuzz-smoke: no fuzz binaries in $dir (run make fuzz)"
+	exit 1
+fi
+echo "fuzz-smoke: $((n - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ]
