@@ -147,4 +147,41 @@ uninstall:
 clean:
 	rm -rf $(BUILD) $(LIBDIR)/libmail.a $(LIBDIR)/libmail.so* $(PCFILE) $(EX_BINS)
 
+# Fuzzing (fuzz/, see fuzz/README). `make fuzz` builds one libFuzzer
+# binary per fuzz/fuzz_*.c with clang, the library compiled again with the
+# same sanitizers; `make fuzz-smoke` runs each for FUZZ_TIME seconds on a
+# copy of its seed corpus; `make fuzz-replay` builds the same harnesses
+# with FUZZ_REPLAY_CC (gcc) and fuzz/driver.c and replays the corpora and
+# fuzz/regress. libFuzzer on Debian: package libclang-rt-14-dev.
+FUZZ_CC    ?= clang
+FUZZ_REPLAY_CC ?= gcc
+FUZZ_TIME  ?= 10
+FUZZ_RUNS  ?= 2000000
+FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_SRCS   = $(filter-out $(if $(filter 1,$(NET)),,fuzz/fuzz_url.c),$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_BINS   = $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJS   = $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_RBINS  = $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+FUZZ_ROBJS  = $(LIB_SRCS:%.c=$(BUILD)/fuzz-replay/obj/%.o)
+.PHONY: fuzz fuzz-smoke fuzz-replay
+.SECONDARY: $(FUZZ_OBJS) $(FUZZ_ROBJS)
+fuzz: $(FUZZ_BINS)
+fuzz-smoke: $(FUZZ_BINS)
+	@sh fuzz/smoke.sh $(BUILD)/fuzz $(FUZZ_TIME) $(FUZZ_RUNS)
+fuzz-replay: $(FUZZ_RBINS)
+	@sh fuzz/replay.sh $(BUILD)/fuzz-replay
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h fuzz/utf8.h $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -o $@ $(LIBS)
+$(BUILD)/fuzz-replay/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_REPLAY_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/driver.c fuzz/fuzz.h fuzz/utf8.h $(FUZZ_ROBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_REPLAY_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $< fuzz/driver.c $(FUZZ_ROBJS) -o $@ $(LIBS)
+
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)
