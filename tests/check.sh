@@ -103,7 +103,13 @@ export LM_MAILSEND=$MAILSEND LM_BUILD=$B LM_ROOT=$ROOT LM_WORK=$W
 unit() { # name builddir
 	if [ -d "$2/tests" ]; then
 		sh tests/run-unit.sh "$2/tests" > "$W/$1.log" 2>&1
-		sed "s/^unit:/$1:/" "$W/$1.log"
+		if [ "$(wc -l < "$W/$1.log")" -gt 40 ]; then
+			head -n 30 "$W/$1.log"
+			echo "  ... (full output in $W/$1.log)"
+			tail -n 3 "$W/$1.log" | sed "s/^unit:/$1:/"
+		else
+			sed "s/^unit:/$1:/" "$W/$1.log"
+		fi
 		line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed' "$W/$1.log" | tail -n 1)
 		if [ -n "$line" ]; then
 			p=${line#unit: }; p=${p%% passed*}
