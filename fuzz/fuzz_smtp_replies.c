@@ -10,11 +10,19 @@
  *       0x40 STARTTLS even when not required   0x80 acknowledge sends
  *       in pieces
  *   [1] input chunk size (0: everything at once; 255: 1, 2, ... 7 cycling)
- *   [2] input buffer size 64 + 8 * [2] (capped at LM_SMTP_BUFSIZE_IN)
+ *   [2] low 7 bits: input buffer size 64 + 16 * n (capped at
+ *       LM_SMTP_BUFSIZE_IN); 0x80: ignore the TLS boundary (below)
  *   [3] bits 0-1 SASL mechanism (PLAIN, LOGIN, SCRAM-SHA-256, XOAUTH2),
  *       bits 2-3 recipients - 1, 0x10 two transactions, 0x20 output
  *       buffer of the 512-byte minimum, 0x40 a body with dots, bare
  *       CR/LF and no final line end, 0x80 queue NOOP/RSET in between
+ *
+ * TLS boundary: before TLS, when the client may use STARTTLS, input is
+ * fed at most up to the end of the next line, so the bytes after the
+ * 220 to STARTTLS arrive after lm_smtp_tls_done() as they would through
+ * the TLS layer (a real server sends nothing before the client). With
+ * [2] & 0x80 everything is fed as it comes, which tests the plaintext
+ * injection defence (bytes after the 220 must make the engine fail).
  *
  * Invariants (abort on failure):
  *  - lm_smtp_next() returns LM_DONE, an error, or asks for input within
@@ -47,7 +55,7 @@ typedef struct {
 	size_t ilen, olen;
 	unsigned f0, f3;
 	int require_tls, implicit;
-	int tls_pending, starttls_tried, auth_tried, authed;
+	int tls_pending, starttls_tried, starttls_wait, auth_tried, authed;
 	int pipelined_tx;       /* whole transaction queued at once */
 	unsigned nrcpt, ntx, tx_done;
 	int body_active;
@@ -173,8 +181,10 @@ after_ehlo(client *k)
 	if (!lm_smtp_tls_active(&k->c) && !k->starttls_tried &&
 	    (k->require_tls || (k->f0 & 0x40)) && lm_smtp_has_ext(&k->c, "STARTTLS")) {
 		k->starttls_tried = 1;
-		if (lm_smtp_starttls(&k->c) == 0)
+		if (lm_smtp_starttls(&k->c) == 0) {
+			k->starttls_wait = 1;
 			return;
+		}
 	}
 	if ((k->f0 & 0x10) && !k->auth_tried) {
 		static const lm_sasl_mech m[4] = {
@@ -197,6 +207,11 @@ static void
 on_event(client *k, const lm_smtp_event *ev)
 {
 	int r;
+
+	if (getenv("FZ_VERBOSE"))
+		fprintf(stderr, "event %s cmd %s code %d index %u\n",
+		        lm_smtp_event_name(ev->type), lm_smtp_cmd_name(ev->cmd),
+		        ev->code, ev->index);
 
 	if (ev->text.len > 0) {
 		FZ_CHECK(ev->text.p >= k->ibuf && ev->text.p + ev->text.len <= k->ibuf + k->ilen,
@@ -221,6 +236,7 @@ on_event(client *k, const lm_smtp_event *ev)
 	case LM_SMTP_EV_TLS_READY:
 		FZ_CHECK(ev->code == 220, "TLS ready on 220");
 		k->tls_pending = 1;
+		k->starttls_wait = 0;
 		r = lm_smtp_tls_done(&k->c);
 		FZ_CHECK(r == 0, "tls_done after TLS_READY");
 		k->tls_pending = 0;
@@ -284,8 +300,11 @@ on_event(client *k, const lm_smtp_event *ev)
 			break;
 		case LM_SMTP_CMD_BDAT:
 			break;
-		case LM_SMTP_CMD_DATA:
 		case LM_SMTP_CMD_STARTTLS:
+			k->starttls_wait = 0;
+			quit(k);
+			break;
+		case LM_SMTP_CMD_DATA:
 		case LM_SMTP_CMD_AUTH:
 		case LM_SMTP_CMD_GREETING:
 			if (ev->code != 354)
@@ -373,7 +392,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in = data + 4;
 	n = size - 4;
 	chunk = data[1];
-	k.ilen = 64 + 8 * (size_t)data[2];
+	k.ilen = 64 + 16 * (size_t)(data[2] & 0x7f);
 	if (k.ilen > LM_SMTP_BUFSIZE_IN)
 		k.ilen = LM_SMTP_BUFSIZE_IN;
 	k.olen = (k.f3 & 0x20) ? LM_SMTP_BUFSIZE_OUT_MIN : LM_SMTP_BUFSIZE_OUT;
@@ -436,6 +455,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				take = n - off;
 			if (take > len)
 				take = len;
+			if (!(data[2] & 0x80) && !lm_smtp_tls_active(&k.c) &&
+			    (k.require_tls || (k.f0 & 0x40))) {
+				const uint8_t *lf = memchr(in + off, '\n', take);
+				if (lf != NULL)
+					take = (size_t)(lf - (in + off)) + 1;
+			}
 			memcpy(q, in + off, take);
 			lm_smtp_recv_ack(&k.c, take);
 			off += take;
@@ -450,6 +475,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(0, "BAD_STATE from next() although tls_done was called");
 		} else {
 			FZ_CHECK(r < 0, "next() result");
+			if (getenv("FZ_VERBOSE"))
+				fprintf(stderr, "error %d\n", r);
 			/* Sticky. */
 			FZ_CHECK(lm_smtp_last_error(&k.c) == r, "last_error is the error");
 			for (i = 0; i < 3; i++)

@@ -89,52 +89,52 @@ GMAIL_TLS = ["250-smtp.gmail.com at your service, [203.0.113.7]", "250-SIZE 3588
 TX = ["250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>",
       "250 2.0.0 Ok: queued as 4F2B81C0A2C", "221 2.0.0 Bye"]
 
-put("smtp_replies", "plain-one-rcpt", b"\x00\x00\xff\x00" + smtp(GREET, *POSTFIX, *TX))
-put("smtp_replies", "plain-bytewise", b"\x00\x01\xff\x00" + smtp(GREET, *POSTFIX, *TX))
-put("smtp_replies", "plain-cycling", b"\x80\xff\x00\x20" + smtp(GREET, *POSTFIX, *TX))
-put("smtp_replies", "starttls-auth-plain", b"\x16\x00\xff\x00" + smtp(
+put("smtp_replies", "plain-one-rcpt", b"\x00\x00\x7f\x00" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "plain-bytewise", b"\x00\x01\x7f\x00" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "plain-cycling", b"\x80\xff\x7f\x20" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "starttls-auth-plain", b"\x16\x00\x7f\x00" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
     "235 2.7.0 Authentication successful", *TX))
-put("smtp_replies", "gmail-starttls-login", b"\x12\x05\xff\x01" + smtp(
+put("smtp_replies", "gmail-starttls-login", b"\x12\x05\x7f\x01" + smtp(
     "220 smtp.gmail.com ESMTP a1sm123456wrb.0 - gsmtp", *GMAIL, "220 2.0.0 Ready to start TLS",
     *GMAIL_TLS, "334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 Accepted", *TX))
-put("smtp_replies", "starttls-xoauth2-refused", b"\x12\x00\xff\x03" + smtp(
+put("smtp_replies", "starttls-xoauth2-refused", b"\x12\x00\x7f\x03" + smtp(
     "220 smtp.gmail.com ESMTP", *GMAIL, "220 2.0.0 Ready to start TLS", *GMAIL_TLS,
     "334 eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==",
     "535-5.7.8 Username and Password not accepted.", "535 5.7.8 https://support.google.com/mail/?p=BadCredentials",
     "221 2.0.0 closing connection"))
-put("smtp_replies", "starttls-scram", b"\x12\x00\xff\x02" + smtp(
+put("smtp_replies", "starttls-scram", b"\x12\x00\x7f\x02" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
     "334 " + base64.b64encode(sf256).decode(),
     "235 2.7.0 " + base64.b64encode(sfin256).decode(), *TX))
-put("smtp_replies", "starttls-scram-334-final", b"\x12\x03\xff\x02" + smtp(
+put("smtp_replies", "starttls-scram-334-final", b"\x12\x03\x7f\x02" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
     "334 " + base64.b64encode(sf256).decode(), "334 " + base64.b64encode(sfin256).decode(),
     "235 2.7.0 Authentication successful", *TX))
 put("smtp_replies", "starttls-injection", b"\x02\x00\xff\x00" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", "250 injected"))
-put("smtp_replies", "require-tls-no-starttls", b"\x12\x00\xff\x00" + smtp(
+put("smtp_replies", "require-tls-no-starttls", b"\x12\x00\x7f\x00" + smtp(
     GREET, "250-mx.example.org", "250-AUTH PLAIN LOGIN", "250 8BITMIME", "221 Bye"))
-put("smtp_replies", "pipelined-two-rcpt", b"\x01\x00\xff\x04" + smtp(
+put("smtp_replies", "pipelined-two-rcpt", b"\x01\x00\x7f\x04" + smtp(
     GREET, *POSTFIX, "250 2.1.0 Ok", "250 2.1.5 Ok", "550 5.1.1 <carol@example.org>: Recipient address rejected",
     "354 End data with <CR><LF>.<CR><LF>", "250 2.0.0 Ok: queued", "221 2.0.0 Bye"))
-put("smtp_replies", "pipelined-no-rcpt-354", b"\x81\x00\xff\x00" + smtp(
+put("smtp_replies", "pipelined-no-rcpt-354", b"\x81\x00\x7f\x00" + smtp(
     GREET, *POSTFIX, "250 2.1.0 Ok", "550 5.1.1 unknown", "354 go ahead",
     "554 5.5.1 No valid recipients", "221 2.0.0 Bye"))
-put("smtp_replies", "chunking-two-tx", b"\x09\x00\xff\x50" + smtp(
+put("smtp_replies", "chunking-two-tx", b"\x09\x00\x7f\x50" + smtp(
     GREET, *POSTFIX, "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok: queued as A",
     "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok: queued as B", "221 2.0.0 Bye"))
-put("smtp_replies", "helo-fallback", b"\x00\x00\xff\x40" + smtp(
+put("smtp_replies", "helo-fallback", b"\x00\x00\x7f\x40" + smtp(
     "220 old.example.org Sendmail 8.6", "500 5.5.1 Command unrecognized: \"EHLO\"",
     "250 old.example.org Hello", *TX))
-put("smtp_replies", "greeting-554", b"\x00\x00\xff\x00" + smtp("554 5.3.2 No SMTP service here", "221 Bye"))
-put("smtp_replies", "unsolicited-421", b"\x00\x00\xff\x00" + smtp(
+put("smtp_replies", "greeting-554", b"\x00\x00\x7f\x00" + smtp("554 5.3.2 No SMTP service here", "221 Bye"))
+put("smtp_replies", "unsolicited-421", b"\x00\x00\x7f\x00" + smtp(
     GREET, *POSTFIX, "421 4.4.2 mx.example.org Error: timeout exceeded"))
 put("smtp_replies", "multiline-greeting", b"\x00\x00\x00\x00" + smtp(
     "220-mx.example.org ESMTP", "220-No UCE", "220 mx.example.org", *POSTFIX, *TX))
-put("smtp_replies", "code-change", b"\x00\x00\xff\x00" + smtp(GREET, "250-mx.example.org", "251 PIPELINING"))
-put("smtp_replies", "bare-lf", b"\x00\x00\xff\x00" + GREET.encode() + b"\n250 mx\n250 ok\n")
-put("smtp_replies", "implicit-tls-auth", b"\x34\x00\xff\x00" + smtp(
+put("smtp_replies", "code-change", b"\x00\x00\x7f\x00" + smtp(GREET, "250-mx.example.org", "251 PIPELINING"))
+put("smtp_replies", "bare-lf", b"\x00\x00\x7f\x00" + GREET.encode() + b"\n250 mx\n250 ok\n")
+put("smtp_replies", "implicit-tls-auth", b"\x34\x00\x7f\x00" + smtp(
     "220 smtps.example.org ESMTP", *POSTFIX_TLS, "235 2.7.0 ok", *TX))
 
 # ---- b64 / qp: byte 0 chunk, byte 1 cap, then data
