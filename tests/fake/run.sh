@@ -63,7 +63,8 @@ if [ ! -x "$MS" ]; then
 	for t in control-good trace-redacts plaintext-control notls starttls454 \
 	    inject wronghost unknownca wronghost-smtps unknownca-smtps dataclose \
 	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text \
-	    noauth auth535 garbage data554 silent bdat-smuggle bdatclose; do
+	    noauth auth535 garbage data554 silent bdat-smuggle bdatclose \
+	    ip-literal ip-literal-wronghost smtps-to-plaintext; do
 		bad "fake-$t" "mail-send not built ($MS)"
 	done
 	exit 1
@@ -79,6 +80,7 @@ fake() {
 	rm -f "$P".*
 	impl=""
 	[ "$scheme" = smtps ] && impl=--implicit
+	[ "$scheme" = smtps-plain ] && scheme=smtps
 	python3 "$FAKE" --port 0 --scenario "$scen" --certs "$C" --log "$P" \
 	    --timeout 20 $impl 2>"$P.fake-err" &
 	FAKEPID=$!
@@ -88,7 +90,7 @@ fake() {
 	if [ -z "$port" ]; then
 		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
 	fi
-	timeout 60 "$MS" --url "$scheme://localhost:$port" \
+	timeout 60 "$MS" --url "$scheme://${FAKEHOST:-localhost}:$port" \
 	    --from alice@example.test --to bob@example.test \
 	    --cafile "$C/ca.crt" --timeout 10 "$@" >"$P.out" 2>"$P.err" </dev/null
 	RC=$?
@@ -271,6 +273,27 @@ t=fake-bdatclose
 fake bdatclose bdatclose smtp $auth --text "$W/big.txt"
 if ! rc_in 4 5; then bad $t "$(why 'server closed at BDAT: expected exit 4 or 5')"
 elif ! grep -q "^BDAT" "$P.events"; then bad $t "CHUNKING offered but BDAT not used"
+else ok $t; fi
+
+# IP literals: the certificate's iPAddress SAN must match (RFC 6125 allows
+# no DNS-name fallback), and one without it must fail
+t=fake-ip-literal
+FAKEHOST=127.0.0.1 fake ip-literal good smtp $auth --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'certificate has IP:127.0.0.1: expected exit 0')"
+elif ! sent_any DATA BDAT; then bad $t "no message sent"
+else ok $t; fi
+
+t=fake-ip-literal-wronghost
+FAKEHOST=127.0.0.1 fake ip-literal-wronghost wronghost smtp $auth --text "$W/text.txt"
+if [ "$RC" != 3 ]; then bad $t "$(why 'no IP SAN in the certificate: expected exit 3')"
+elif sent_any AUTH MAIL RCPT DATA; then bad $t "client sent commands"
+else ok $t; fi
+
+t=fake-smtps-to-plaintext
+# smtps:// to a server that talks plaintext SMTP: the TLS handshake fails
+fake smtps-to-plaintext good smtps-plain $auth --text "$W/text.txt"
+if [ "$RC" != 3 ]; then bad $t "$(why 'no TLS on an smtps port: expected exit 3')"
+elif sent_any EHLO AUTH MAIL; then bad $t "client sent SMTP in plaintext"
 else ok $t; fi
 
 [ "$nfail" -eq 0 ]

@@ -28,7 +28,8 @@ interop-dots-bdat interop-dots-data interop-large-data \
 interop-bcc interop-env-password interop-auth-plain interop-auth-login \
 interop-auth-cram-md5 interop-auth-scram-sha-256 interop-wrong-password \
 interop-unknown-ca interop-no-starttls interop-plaintext-control \
-interop-rcpt-unknown"
+interop-rcpt-unknown interop-ip-literal interop-trace-redacts-plain \
+interop-trace-redacts-login"
 
 printf '%s' "$LM_ALICE_PASSWORD" > "$W/alice.pw"
 printf '%s' "wrong-$LM_ALICE_PASSWORD" > "$W/wrong.pw"
@@ -212,6 +213,25 @@ send $t "$SMTP" $auth --to "nobody@$LM_DOMAIN" --subject "$m" --text "$W/text.tx
 if [ "$RC" != 1 ]; then bad $t "$(why 'unknown recipient: expected exit 1')"
 elif ! grep -q "nobody@$LM_DOMAIN" "$W/$t.err"; then bad $t "stderr does not name nobody@$LM_DOMAIN"
 else ok $t; fi
+# ---- an IP literal: Postfix's certificate carries IP:127.0.0.1 ------------------
+t=interop-ip-literal; m=$(marker ip)
+send $t "smtps://127.0.0.1:$LM_SMTPS_PORT" $auth --subject "ip $m" --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif delivered $t "$m"; then ok $t; fi
+
+# ---- --trace hides credentials (PLAIN sends them in one line, LOGIN in two) ----
+for mech in PLAIN LOGIN; do
+	t=interop-trace-redacts-$(echo $mech | tr 'A-Z' 'a-z'); m=$(marker tr$mech)
+	send $t "$SMTP" $auth --auth $mech --trace --subject "trace $m" --text "$W/text.txt"
+	b64pw=$(printf '%s' "$LM_ALICE_PASSWORD" | base64)
+	b64plain=$(printf '\0%s\0%s' "$LM_ALICE" "$LM_ALICE_PASSWORD" | base64 -w0)
+	if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+	elif ! grep -q "^C: AUTH $mech" "$W/$t.err"; then bad $t "no 'C: AUTH $mech' line in the trace"
+	elif grep -qF "$LM_ALICE_PASSWORD" "$W/$t.err"; then bad $t "password in clear in the trace"
+	elif grep -qF "$b64pw" "$W/$t.err"; then bad $t "base64 password in the trace"
+	elif grep -qF "$b64plain" "$W/$t.err"; then bad $t "PLAIN credentials in the trace"
+	elif delivered $t "$m"; then ok $t; fi
+done
 fi # mail-send present
 
 # ---- (h) the installed library's API, compiled with pkg-config --------------------
