@@ -22,8 +22,14 @@ done
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages:$missing" >&2
-	echo "deps: run as root:" >&2
-	echo "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y$missing"
+	echo "deps: run this script as root (it also keeps the mail services from" >&2
+	echo "deps: starting system-wide), or run as root:" >&2
+	case " $missing " in
+	*" postfix "*)
+		printf '%s' "echo 'postfix postfix/main_mailer_type select No configuration'" \
+		    " | debconf-set-selections && " ;;
+	esac
+	echo "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing"
 	exit 1
 fi
 
