@@ -24,8 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 DIR=${1:?usage: start.sh DIR}
 DIR=$(cd "$DIR" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "servers: must run as root" >&2; exit 1; }
-for cmd in openssl python3 dovecot postfix postconf; do
-	command -v "$cmd" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+PATH=$PATH:/usr/sbin:/sbin
+for cmd in openssl python3 dovecot postfix postconf useradd; do
 	command -v "$cmd" >/dev/null 2>&1 ||
 	    { echo "servers: $cmd not found (run tests/deps.sh)" >&2; exit 1; }
 done
