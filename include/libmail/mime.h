@@ -167,6 +167,26 @@ typedef struct {
 #define LM_MIME_COMPOSE_INBUF 228
 
 /**
+ * Where the composer resumes rendering a header section: the position
+ * after the last complete token (field, mailbox, word, encoded word,
+ * parameter piece) and the little state the line folder carries there.
+ * Part of lm_mime_compose; members are private.
+ */
+typedef struct {
+	size_t LM_PRIVATE(total);         /* section bytes before this point */
+	size_t LM_PRIVATE(col);           /* column on the current line */
+	int LM_PRIVATE(tok);              /* a token follows the field name */
+	int LM_PRIVATE(kind);             /* how the current string is written */
+	int LM_PRIVATE(q);                /* encoded words use Q (else B) */
+	unsigned LM_PRIVATE(field);       /* field (or step) of the section */
+	unsigned LM_PRIVATE(sub);         /* step within the item */
+	size_t LM_PRIVATE(item);          /* mailbox / extra header index */
+	size_t LM_PRIVATE(pos);           /* offset in the current string */
+	size_t LM_PRIVATE(n);             /* length of the current string */
+	size_t LM_PRIVATE(k);             /* RFC 2231 continuation number */
+} lm_mime_compose_pos;
+
+/**
  * The composer. Allocate it anywhere (stack, static, heap); its size is
  * fixed and does not depend on the message. Members are private.
  */
@@ -178,6 +198,8 @@ typedef struct {
 	int LM_PRIVATE(has_text);
 	size_t LM_PRIVATE(part);          /* current attachment */
 	size_t LM_PRIVATE(skip);          /* bytes of the rendered section already staged */
+	lm_mime_compose_pos LM_PRIVATE(hpos); /* resume point in that section */
+	size_t LM_PRIVATE(rendered);      /* header bytes rendered, for tests */
 	char LM_PRIVATE(boundary)[36];
 	unsigned char LM_PRIVATE(stage)[LM_MIME_COMPOSE_STAGE];
 	size_t LM_PRIVATE(slen);
@@ -232,6 +254,14 @@ LM_API int lm_mime_compose_init(lm_mime_compose *m,
  * message is CRLF text: header lines are folded at 78 columns where the
  * syntax allows (encoded words at 76), base64 lines are 76 characters,
  * quoted-printable lines at most 76, and no line exceeds 998.
+ *
+ * Time is linear in the message size, whatever the read sizes: a header
+ * section is rendered in tokens (a field, one mailbox of an address
+ * list, one word of a subject or display name, one encoded word, one
+ * character of an extra header, one RFC 2231 piece of a file name), and
+ * each refill of the internal stage resumes from the last complete
+ * token, so it renders again at most one token (a few hundred bytes).
+ * No header value is limited in length for this.
  *
  * \param m  an lm_mime_compose * (void * for the lm_read_fn shape).
  * \return 0 with *got > 0 while there is more, 0 with *got == 0 at the

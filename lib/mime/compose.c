@@ -4,9 +4,10 @@
  * The output is a sequence of sections: the message header, then for
  * multipart messages a part header and a body per part, then the
  * closing delimiter. Header sections are rendered by deterministic
- * functions into a window of the virtual output (lm_mime__w), so they
- * need no per-token state; bodies are encoded from their source one
- * with the core's streaming encoders (lm_qp_enc, lm_b64_enc). Everything
+ * functions into a window of the virtual output (lm_mime__w), resuming
+ * at each stage refill from the last complete token (m->hpos), so the
+ * work stays linear in the header size; bodies are encoded from their
+ * source with the core's streaming encoders (lm_qp_enc, lm_b64_enc). Everything
  * goes through the fixed stage buffer, from which lm_mime_compose_read()
  * copies.
  */
@@ -280,72 +281,146 @@ cte_name(int cte)
 	return cte == CTE_7BIT ? "7bit" : cte == CTE_QP ? "quoted-printable" : "base64";
 }
 
-static void
+/* An address-list field; each mailbox (with its comma) is a token,
+ * the field name goes with the first, the CRLF with the last. */
+static int
 w_list(lm_mime__w *w, const char *field, const lm_mime_mailbox *mb, size_t n)
 {
-	size_t i;
-	if (n == 0)
-		return;
-	lm_mime__w_field(w, field);
-	for (i = 0; i < n; i++) {
-		lm_mime__w_mailbox(w, mb[i].name, mb[i].addr, i + 1 < n ? 1 : 0);
+	lm_mime_compose_pos *c = &w->cur;
+
+	while (c->item < n) {
+		size_t i = c->item;
+		if (i == 0 && c->sub == 0)
+			lm_mime__w_field(w, field);
+		if (!lm_mime__w_mailbox(w, mb[i].name, mb[i].addr, i + 1 < n ? 1 : 0))
+			return 0;
 		if (i + 1 < n)
 			lm_mime__w_put(w, ",", 1);
+		else
+			lm_mime__w_end(w);
+		c->item = i + 1;
+		c->sub = 0;
+		if (c->item < n && lm_mime__w_mark(w))
+			return 0;
 	}
-	lm_mime__w_end(w);
+	return 1;
 }
 
-static void
+/* Fields of the message header, in order. */
+enum {
+	HF_DATE, HF_FROM, HF_TO, HF_CC, HF_SUBJECT, HF_MSGID, HF_VERSION,
+	HF_EXTRA, HF_CTYPE, HF_END
+};
+
+/* Move the cursor to the next field and mark. Returns 1 to stop. */
+static int
+next_field(lm_mime__w *w)
+{
+	w->cur.field++;
+	w->cur.item = 0;
+	w->cur.sub = 0;
+	w->cur.pos = 0;
+	return lm_mime__w_mark(w);
+}
+
+/* The message header, from the cursor on. Returns 1 when complete,
+ * 0 when it stopped at a mark. */
+static int
 render_head(const lm_mime_compose *m, lm_mime__w *w)
 {
 	const lm_mime_compose_opts *o = &m->o;
+	lm_mime_compose_pos *c = &w->cur;
 	char date[LM_MIME_DATE_LEN + 1];
-	size_t i;
 
-	(void)lm_mime_date_format(o->date, o->tz_offset_min, date, sizeof date, NULL);
-	lm_mime__w_field(w, "Date");
-	lm_mime__w_put(w, " ", 1);
-	lm_mime__w_str(w, date);
-	lm_mime__w_end(w);
-	w_list(w, "From", &o->from, 1);
-	w_list(w, "To", o->to, o->nto);
-	w_list(w, "Cc", o->cc, o->ncc);
-	if (o->subject != NULL) {
-		lm_mime__w_field(w, "Subject");
-		lm_mime__w_text(w, o->subject);
-		lm_mime__w_end(w);
+	for (;;) {
+		switch (c->field) {
+		case HF_DATE:
+			(void)lm_mime_date_format(o->date, o->tz_offset_min, date,
+			                          sizeof date, NULL);
+			lm_mime__w_field(w, "Date");
+			lm_mime__w_put(w, " ", 1);
+			lm_mime__w_str(w, date);
+			lm_mime__w_end(w);
+			break;
+		case HF_FROM:
+			if (!w_list(w, "From", &o->from, 1))
+				return 0;
+			break;
+		case HF_TO:
+			if (!w_list(w, "To", o->to, o->nto))
+				return 0;
+			break;
+		case HF_CC:
+			if (!w_list(w, "Cc", o->cc, o->ncc))
+				return 0;
+			break;
+		case HF_SUBJECT:
+			if (o->subject == NULL)
+				break;
+			if (c->sub == 0) {
+				lm_mime__w_field(w, "Subject");
+				lm_mime__w_text_begin(w, o->subject);
+				c->sub = 1;
+			}
+			if (!lm_mime__w_text(w, o->subject))
+				return 0;
+			lm_mime__w_end(w);
+			break;
+		case HF_MSGID:
+			if (o->message_id == NULL)
+				break;
+			lm_mime__w_field(w, "Message-ID");
+			lm_mime__w_sep(w, strlen(o->message_id) + 2, LM_MIME__FOLD);
+			lm_mime__w_put(w, "<", 1);
+			lm_mime__w_str(w, o->message_id);
+			lm_mime__w_put(w, ">", 1);
+			lm_mime__w_end(w);
+			break;
+		case HF_VERSION:
+			lm_mime__w_str(w, "MIME-Version: 1.0\r\n");
+			break;
+		case HF_EXTRA:
+			/* One character of a value per token (see lm_mime__w_raw). */
+			while (c->item < o->nextra) {
+				const char *h = o->extra_headers[c->item];
+				const char *colon = strchr(h, ':');
+				if (c->sub == 0) {
+					lm_mime__w_put(w, h, (size_t)(colon - h) + 1);
+					w->tok = 0;
+					c->pos = 0;
+					c->sub = 1;
+				}
+				if (!lm_mime__w_raw(w, colon + 1))
+					return 0;
+				lm_mime__w_end(w);
+				c->item++;
+				c->sub = 0;
+				if (c->item < o->nextra && lm_mime__w_mark(w))
+					return 0;
+			}
+			break;
+		case HF_CTYPE:
+			if (multipart(m)) {
+				lm_mime__w_str(w, "Content-Type: multipart/mixed;");
+				w->tok = 1;
+				lm_mime__w_sep(w, 11 + strlen(m->boundary), LM_MIME__FOLD);
+				lm_mime__w_str(w, "boundary=\"");
+				lm_mime__w_str(w, m->boundary);
+				lm_mime__w_str(w, "\"\r\n");
+			} else {
+				lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
+				lm_mime__w_str(w, "Content-Transfer-Encoding: ");
+				lm_mime__w_str(w, cte_name(m->cte));
+				lm_mime__w_str(w, "\r\n");
+			}
+			lm_mime__w_str(w, "\r\n");
+			break;
+		default:
+			return 1;
+		}
+		if (next_field(w))
+			return 0;
 	}
-	if (o->message_id != NULL) {
-		lm_mime__w_field(w, "Message-ID");
-		lm_mime__w_sep(w, strlen(o->message_id) + 2, LM_MIME__FOLD);
-		lm_mime__w_put(w, "<", 1);
-		lm_mime__w_str(w, o->message_id);
-		lm_mime__w_put(w, ">", 1);
-		lm_mime__w_end(w);
-	}
-	lm_mime__w_str(w, "MIME-Version: 1.0\r\n");
-	for (i = 0; i < o->nextra; i++) {
-		const char *h = o->extra_headers[i];
-		const char *colon = strchr(h, ':');
-		lm_mime__w_put(w, h, (size_t)(colon - h) + 1);
-		w->tok = 0;
-		lm_mime__w_raw(w, colon + 1);
-		lm_mime__w_end(w);
-	}
-	if (multipart(m)) {
-		lm_mime__w_str(w, "Content-Type: multipart/mixed;");
-		w->tok = 1;
-		lm_mime__w_sep(w, 11 + strlen(m->boundary), LM_MIME__FOLD);
-		lm_mime__w_str(w, "boundary=\"");
-		lm_mime__w_str(w, m->boundary);
-		lm_mime__w_str(w, "\"\r\n");
-	} else {
-		lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
-		lm_mime__w_str(w, "Content-Transfer-Encoding: ");
-		lm_mime__w_str(w, cte_name(m->cte));
-		lm_mime__w_str(w, "\r\n");
-	}
-	lm_mime__w_str(w, "\r\n");
 }
 
 /* The attachment of part number p, or NULL for the text part. */
@@ -357,43 +432,71 @@ part_att(const lm_mime_compose *m, size_t p)
 	return &m->o.att[p];
 }
 
-static void
+/* Steps of a part header. */
+enum { PF_DELIM, PF_CTYPE, PF_NAME, PF_DISP, PF_FILENAME, PF_BLANK, PF_END };
+
+/* The delimiter and header of part m->part, from the cursor on. */
+static int
 render_part_head(const lm_mime_compose *m, lm_mime__w *w)
 {
 	const lm_mime_attachment *a = part_att(m, m->part);
+	lm_mime_compose_pos *c = &w->cur;
+	int has_name = a != NULL && a->filename != NULL && a->filename[0] != 0;
 
-	if (m->part > 0)
-		lm_mime__w_str(w, "\r\n");
-	lm_mime__w_str(w, "--");
-	lm_mime__w_str(w, m->boundary);
-	lm_mime__w_str(w, "\r\n");
-	if (a == NULL) {
-		lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
-		lm_mime__w_str(w, "Content-Transfer-Encoding: ");
-		lm_mime__w_str(w, cte_name(m->cte));
-		lm_mime__w_str(w, "\r\n\r\n");
-		return;
+	for (;;) {
+		switch (c->field) {
+		case PF_DELIM:
+			if (m->part > 0)
+				lm_mime__w_str(w, "\r\n");
+			lm_mime__w_str(w, "--");
+			lm_mime__w_str(w, m->boundary);
+			lm_mime__w_str(w, "\r\n");
+			if (a == NULL) {
+				lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
+				lm_mime__w_str(w, "Content-Transfer-Encoding: ");
+				lm_mime__w_str(w, cte_name(m->cte));
+				lm_mime__w_str(w, "\r\n\r\n");
+				return 1;
+			}
+			lm_mime__w_field(w, "Content-Type");
+			lm_mime__w_put(w, " ", 1);
+			break;
+		case PF_CTYPE:
+			if (a->content_type != NULL) {
+				if (!lm_mime__w_raw(w, a->content_type))
+					return 0;
+			} else {
+				lm_mime__w_str(w, lm_mime_guess_type(a->filename));
+			}
+			w->tok = 1;
+			break;
+		case PF_NAME:
+			if (has_name && !lm_mime__w_fileparam(w, a->filename, 0))
+				return 0;
+			break;
+		case PF_DISP:
+			lm_mime__w_end(w);
+			lm_mime__w_str(w, "Content-Transfer-Encoding: base64\r\n");
+			lm_mime__w_str(w, "Content-Disposition: attachment");
+			w->tok = 1;
+			break;
+		case PF_FILENAME:
+			if (has_name && !lm_mime__w_fileparam(w, a->filename, 1))
+				return 0;
+			break;
+		case PF_BLANK:
+			lm_mime__w_end(w);
+			lm_mime__w_str(w, "\r\n");
+			break;
+		default:
+			return 1;
+		}
+		if (next_field(w))
+			return 0;
 	}
-	lm_mime__w_field(w, "Content-Type");
-	lm_mime__w_put(w, " ", 1);
-	if (a->content_type != NULL)
-		lm_mime__w_raw(w, a->content_type);
-	else
-		lm_mime__w_str(w, lm_mime_guess_type(a->filename));
-	w->tok = 1;
-	if (a->filename != NULL && a->filename[0] != 0)
-		lm_mime__w_fileparam(w, a->filename, 0);
-	lm_mime__w_end(w);
-	lm_mime__w_str(w, "Content-Transfer-Encoding: base64\r\n");
-	lm_mime__w_str(w, "Content-Disposition: attachment");
-	w->tok = 1;
-	if (a->filename != NULL && a->filename[0] != 0)
-		lm_mime__w_fileparam(w, a->filename, 1);
-	lm_mime__w_end(w);
-	lm_mime__w_str(w, "\r\n");
 }
 
-static void
+static int
 render_close(const lm_mime_compose *m, lm_mime__w *w)
 {
 	if (multipart(m)) {
@@ -403,25 +506,38 @@ render_close(const lm_mime_compose *m, lm_mime__w *w)
 	} else if (!m->bol) {
 		lm_mime__w_str(w, "\r\n");
 	}
+	return 1;
 }
 
 /* Render a header section into the stage, continuing where the last
- * call stopped. Returns 1 when the section is complete. */
+ * call stopped: from the resume point m->hpos (the last token boundary
+ * at or before m->skip), dropping the bytes before m->skip. Returns 1
+ * when the section is complete. */
 static int
-render(lm_mime_compose *m, void (*fn)(const lm_mime_compose *, lm_mime__w *))
+render(lm_mime_compose *m, int (*fn)(const lm_mime_compose *, lm_mime__w *))
 {
 	lm_mime__w w;
+	int done;
 
-	lm_mime__w_init(&w, m->stage, sizeof m->stage, m->skip);
-	fn(m, &w);
+	lm_mime__w_init(&w, m->stage, sizeof m->stage, m->skip, &m->hpos);
+	done = fn(m, &w);
+	m->rendered += w.nput;
 	m->slen = w.len;
 	m->spos = 0;
-	if (w.total <= m->skip + w.cap) {
+	if (done && w.total <= w.end) {
 		m->skip = 0;
+		memset(&m->hpos, 0, sizeof m->hpos);
 		return 1;
 	}
 	m->skip += w.len;
 	return 0;
+}
+
+/* see internal.h */
+size_t
+lm_mime__compose_rendered(const lm_mime_compose *m)
+{
+	return m->rendered;
 }
 
 /* ------------------------------------------------------------------ */

@@ -12,15 +12,36 @@ static const char lm_mime__hex[] = "0123456789ABCDEF";
 
 /* see internal.h */
 void
-lm_mime__w_init(lm_mime__w *w, unsigned char *buf, size_t cap, size_t skip)
+lm_mime__w_init(lm_mime__w *w, unsigned char *buf, size_t cap, size_t skip,
+                lm_mime_compose_pos *save)
 {
 	w->buf = buf;
 	w->cap = cap;
 	w->len = 0;
 	w->skip = skip;
-	w->total = 0;
-	w->col = 0;
-	w->tok = 0;
+	w->end = skip + cap;
+	w->total = save->total;
+	w->col = save->col;
+	w->tok = save->tok;
+	w->stop = 0;
+	w->nput = 0;
+	w->cur = *save;
+	w->save = save;
+}
+
+/* see internal.h */
+int
+lm_mime__w_mark(lm_mime__w *w)
+{
+	if (w->total <= w->end) {
+		*w->save = w->cur;
+		w->save->total = w->total;
+		w->save->col = w->col;
+		w->save->tok = w->tok;
+	}
+	if (w->total >= w->end)
+		w->stop = 1;
+	return w->stop;
 }
 
 /* see internal.h */
@@ -30,6 +51,7 @@ lm_mime__w_put(lm_mime__w *w, const void *p, size_t n)
 	const unsigned char *s = p;
 	size_t i;
 
+	w->nput += n;
 	for (i = 0; i < n; i++) {
 		if (w->total >= w->skip && w->len < w->cap)
 			w->buf[w->len++] = s[i];
@@ -148,21 +170,40 @@ q_cost(unsigned char c)
 	return (q_safe(c) || c == ' ') ? 1 : 3;
 }
 
-/* see internal.h */
-void
-lm_mime__w_ewords(lm_mime__w *w, const char *str, size_t n, const char *lead,
-                  const char *trail)
+/* 1 if s[0..n) is shorter as Q than as B encoded words. */
+static int
+ew_useq(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t qlen = 0, i, llen = strlen(lead), tlen = strlen(trail);
-	int useq, first = 1;
+	size_t qlen = 0, i;
 
 	for (i = 0; i < n; i++)
 		qlen += q_cost(s[i]);
-	useq = qlen <= lm_b64_encoded_len(n);
+	return qlen <= lm_b64_encoded_len(n);
+}
 
-	i = 0;
+/* Set the cursor up for ewords() over s[0..n). */
+static void
+ew_begin(lm_mime__w *w, const char *s, size_t n)
+{
+	w->cur.n = n;
+	w->cur.pos = 0;
+	w->cur.q = ew_useq(s, n);
+}
+
+/* RFC 2047 encoded words for s[0..cur.n), from cur.pos (Q when cur.q,
+ * else B): `lead` is glued before the first word, `trail` after the
+ * last. One word is one token. */
+static int
+ewords(lm_mime__w *w, const char *str, const char *lead, const char *trail)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = w->cur.n, i = w->cur.pos;
+	size_t llen = strlen(lead), tlen = strlen(trail);
+	int useq = w->cur.q;
+
 	while (i < n) {
+		int first = i == 0;
 		size_t extra = (first ? llen : 0) + tlen;
 		size_t maxw, j, enc, pass;
 		char word[80];
@@ -236,10 +277,15 @@ lm_mime__w_ewords(lm_mime__w *w, const char *str, size_t n, const char *lead,
 			lm_mime__w_put(w, lead, llen);
 		lm_mime__w_put(w, word, wl);
 		i = j;
-		first = 0;
-		if (i == n)
+		w->cur.pos = i;
+		if (i == n) {
 			lm_mime__w_put(w, trail, tlen);
+			break;
+		}
+		if (lm_mime__w_mark(w))
+			return 0;
 	}
+	return 1;
 }
 
 /* Printable ASCII (space included) without "=?". */
@@ -277,31 +323,74 @@ longest_piece(const char *s, int quoted)
  * header line passes 78 columns. */
 #define LM_MIME__WORD_MAX 70
 
+/* The space-separated pieces of s[0..cur.n), from cur.pos, each one
+ * token: atoms as they are (quoted 0), or one quoted-string with \"
+ * and \\ escapes (quoted 1). Pieces are at most LM_MIME__WORD_MAX
+ * long (checked by the callers), so finding a piece's end is cheap. */
+static int
+pieces(lm_mime__w *w, const char *str, int quoted)
+{
+	for (;;) {
+		const char *p = str + w->cur.pos;
+		const char *e = memchr(p, ' ', w->cur.n - w->cur.pos);
+		size_t l = e ? (size_t)(e - p) : w->cur.n - w->cur.pos;
+		size_t first = w->cur.pos == 0 ? 1 : 0, k, el = 0;
+
+		if (!quoted) {
+			lm_mime__w_sep(w, l, LM_MIME__FOLD);
+			lm_mime__w_put(w, p, l);
+		} else {
+			for (k = 0; k < l; k++)
+				el += (p[k] == '"' || p[k] == '\\') ? 2 : 1;
+			lm_mime__w_sep(w, el + first + (e ? 0 : 1), LM_MIME__FOLD);
+			if (first)
+				lm_mime__w_put(w, "\"", 1);
+			for (k = 0; k < l; k++) {
+				if (p[k] == '"' || p[k] == '\\')
+					lm_mime__w_put(w, "\\", 1);
+				lm_mime__w_put(w, p + k, 1);
+			}
+			if (!e)
+				lm_mime__w_put(w, "\"", 1);
+		}
+		if (!e)
+			return 1;
+		w->cur.pos = (size_t)(e + 1 - str);
+		if (lm_mime__w_mark(w))
+			return 0;
+	}
+}
+
+enum { TEXT_ATOMS = 1, TEXT_EWORDS };
+
 /* see internal.h */
 void
-lm_mime__w_text(lm_mime__w *w, const char *s)
+lm_mime__w_text_begin(lm_mime__w *w, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0)
-		return;
+	w->cur.n = n;
+	w->cur.pos = 0;
 	/* Leading or trailing white space would be eaten by readers
 	 * (unfolding, trimming); inside an encoded word it survives. */
-	if (plain_ascii(s) && longest_piece(s, 0) <= LM_MIME__WORD_MAX &&
+	if (n > 0 && plain_ascii(s) && longest_piece(s, 0) <= LM_MIME__WORD_MAX &&
 	    s[0] != ' ' && s[n - 1] != ' ') {
-		const char *p = s;
-		for (;;) {
-			const char *e = strchr(p, ' ');
-			size_t l = e ? (size_t)(e - p) : strlen(p);
-			lm_mime__w_sep(w, l, LM_MIME__FOLD);
-			lm_mime__w_put(w, p, l);
-			if (!e)
-				break;
-			p = e + 1;
-		}
-		return;
+		w->cur.kind = TEXT_ATOMS;
+	} else {
+		w->cur.kind = TEXT_EWORDS;
+		ew_begin(w, s, n);
 	}
-	lm_mime__w_ewords(w, s, n, "", "");
+}
+
+/* see internal.h */
+int
+lm_mime__w_text(lm_mime__w *w, const char *s)
+{
+	if (w->cur.n == 0)
+		return 1;
+	if (w->cur.kind == TEXT_ATOMS)
+		return pieces(w, s, 0);
+	return ewords(w, s, "", "");
 }
 
 static int
@@ -343,60 +432,55 @@ name_kind(const char *s)
 }
 
 /* see internal.h */
-void
+int
 lm_mime__w_mailbox(lm_mime__w *w, const char *name, const char *addr,
                    size_t trail)
 {
-	size_t alen = strlen(addr);
+	lm_mime_compose_pos *c = &w->cur;
+	int has_name = name != NULL && name[0] != 0;
+	size_t alen;
 
-	if (name == NULL || name[0] == 0) {
+	if (c->sub == 0) {
+		c->sub = 2;
+		if (has_name) {
+			c->sub = 1;
+			c->kind = name_kind(name);
+			c->n = strlen(name);
+			c->pos = 0;
+			if (c->kind == NAME_ENCODED)
+				ew_begin(w, name, c->n);
+		}
+	}
+	if (c->sub == 1) {
+		/* A NAME_ATOMS name is plain text for lm_mime__w_text() too,
+		 * which writes it as the same atoms. */
+		int done = c->kind == NAME_ENCODED ? ewords(w, name, "", "") :
+		           pieces(w, name, c->kind == NAME_QUOTED);
+		if (!done)
+			return 0;
+		c->sub = 2;
+		if (lm_mime__w_mark(w))
+			return 0;
+	}
+	alen = strlen(addr);
+	if (!has_name) {
 		lm_mime__w_sep(w, alen + trail, LM_MIME__FOLD);
 		lm_mime__w_put(w, addr, alen);
-		return;
-	}
-	switch (name_kind(name)) {
-	case NAME_ATOMS:
-		lm_mime__w_text(w, name);
-		break;
-	case NAME_QUOTED: {
-		const char *p = name;
-		int first = 1;
-		for (;;) {
-			const char *e = strchr(p, ' ');
-			size_t l = e ? (size_t)(e - p) : strlen(p), k, el = 0;
-			for (k = 0; k < l; k++)
-				el += (p[k] == '"' || p[k] == '\\') ? 2 : 1;
-			lm_mime__w_sep(w, el + (size_t)first + (e ? 0 : 1), LM_MIME__FOLD);
-			if (first)
-				lm_mime__w_put(w, "\"", 1);
-			for (k = 0; k < l; k++) {
-				if (p[k] == '"' || p[k] == '\\')
-					lm_mime__w_put(w, "\\", 1);
-				lm_mime__w_put(w, p + k, 1);
-			}
-			first = 0;
-			if (!e) {
-				lm_mime__w_put(w, "\"", 1);
-				break;
-			}
-			p = e + 1;
-		}
-		break;
-	}
-	default:
-		lm_mime__w_ewords(w, name, strlen(name), "", "");
-		break;
+		return 1;
 	}
 	lm_mime__w_sep(w, alen + 2 + trail, LM_MIME__FOLD);
 	lm_mime__w_put(w, "<", 1);
 	lm_mime__w_put(w, addr, alen);
 	lm_mime__w_put(w, ">", 1);
+	return 1;
 }
 
 /* see internal.h */
-void
-lm_mime__w_raw(lm_mime__w *w, const char *s)
+int
+lm_mime__w_raw(lm_mime__w *w, const char *str)
 {
+	const char *s = str + w->cur.pos;
+
 	while (*s) {
 		if (*s == ' ' || *s == '\t') {
 			size_t l = 0;
@@ -405,13 +489,16 @@ lm_mime__w_raw(lm_mime__w *w, const char *s)
 			if (w->tok && l > 0 && w->col + 1 + l > LM_MIME__FOLD)
 				lm_mime__w_put(w, "\r\n", 2);
 			lm_mime__w_put(w, s, 1);
-			s++;
-			continue;
+		} else {
+			lm_mime__w_put(w, s, 1);
+			w->tok = 1;
 		}
-		lm_mime__w_put(w, s, 1);
-		w->tok = 1;
 		s++;
+		w->cur.pos = (size_t)(s - str);
+		if (*s && lm_mime__w_mark(w))
+			return 0;
 	}
+	return 1;
 }
 
 /* RFC 5987 attr-char: what stays literal in an RFC 2231 value. */
@@ -448,94 +535,118 @@ put_dec(lm_mime__w *w, size_t k)
 	lm_mime__w_put(w, d + sizeof d - l, l);
 }
 
+static void
+put_pct(lm_mime__w *w, unsigned char c)
+{
+	char e[3];
+
+	if (attr_char(c)) {
+		lm_mime__w_put(w, &c, 1);
+		return;
+	}
+	e[0] = '%';
+	e[1] = lm_mime__hex[c >> 4];
+	e[2] = lm_mime__hex[c & 15];
+	lm_mime__w_put(w, e, 3);
+}
+
+/* How a file name is written: a quoted-string, RFC 2047 words in a
+ * quoted-string, one RFC 2231 value, RFC 2231 continuations. */
+enum { FP_SIMPLE = 1, FP_EWORDS, FP_PCT, FP_CONT };
+
 /* see internal.h */
-void
+int
 lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp)
 {
 	const unsigned char *s = (const unsigned char *)filename;
-	const char *attr = is_disp ? "filename" : "name";
-	size_t n = strlen(filename), i, el = 0, pct = 0;
-	int simple = 1;
+	lm_mime_compose_pos *c = &w->cur;
+	size_t n, i;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] < 0x20 || s[i] > 0x7E)
-			simple = 0;
-		el += (s[i] == '"' || s[i] == '\\') ? 2 : 1;
-		pct += attr_char(s[i]) ? 1 : 3;
-	}
-	if (el > LM_MIME__FNAME_PLAIN)
-		simple = 0;
+	if (c->sub == 0) {
+		const char *attr = is_disp ? "filename" : "name";
+		size_t el = 0, pct = 0;
+		int simple = 1;
 
-	lm_mime__w_put(w, ";", 1);
-	if (simple) {
-		lm_mime__w_sep(w, strlen(attr) + 3 + el, LM_MIME__FOLD);
-		lm_mime__w_str(w, attr);
-		lm_mime__w_put(w, "=\"", 2);
+		n = strlen(filename);
 		for (i = 0; i < n; i++) {
-			if (s[i] == '"' || s[i] == '\\')
-				lm_mime__w_put(w, "\\", 1);
-			lm_mime__w_put(w, s + i, 1);
+			if (s[i] < 0x20 || s[i] > 0x7E)
+				simple = 0;
+			el += (s[i] == '"' || s[i] == '\\') ? 2 : 1;
+			pct += attr_char(s[i]) ? 1 : 3;
 		}
-		lm_mime__w_put(w, "\"", 1);
-		return;
-	}
-	if (!is_disp) {
-		/* RFC 2047 words in a quoted-string: not standard, but what
-		 * readers that ignore RFC 2231 understand. */
-		lm_mime__w_ewords(w, filename, n, "name=\"", "\"");
-		return;
-	}
-	if (pct <= 50) {
-		lm_mime__w_sep(w, 17 + pct, LM_MIME__FOLD);
-		lm_mime__w_str(w, "filename*=utf-8''");
-	} else {
-		/* RFC 2231 3 continuations: filename*0*=utf-8''..; filename*1*=.. */
-		size_t k = 0;
-		i = 0;
-		while (i < n) {
-			size_t plen = 9 + dec_len(k) + 2 + (k == 0 ? 7 : 0);
-			size_t budget = LM_MIME__FOLD - 1 - plen - 1, used = 0, j = i;
-			while (j < n) {
-				size_t cl = u8len(s[j]), c = 0, t;
-				if (cl > n - j)
-					cl = n - j;
-				for (t = 0; t < cl; t++)
-					c += attr_char(s[j + t]) ? 1 : 3;
-				if (used + c > budget && j > i)
-					break;
-				used += c;
-				j += cl;
+		if (el > LM_MIME__FNAME_PLAIN)
+			simple = 0;
+		c->sub = 1;
+		c->n = n;
+		c->pos = 0;
+		c->k = 0;
+		c->kind = simple ? FP_SIMPLE : !is_disp ? FP_EWORDS :
+		          pct <= 50 ? FP_PCT : FP_CONT;
+
+		lm_mime__w_put(w, ";", 1);
+		switch (c->kind) {
+		case FP_SIMPLE:
+			lm_mime__w_sep(w, strlen(attr) + 3 + el, LM_MIME__FOLD);
+			lm_mime__w_str(w, attr);
+			lm_mime__w_put(w, "=\"", 2);
+			for (i = 0; i < n; i++) {
+				if (s[i] == '"' || s[i] == '\\')
+					lm_mime__w_put(w, "\\", 1);
+				lm_mime__w_put(w, s + i, 1);
 			}
-			if (k > 0)
-				lm_mime__w_put(w, ";", 1);
-			lm_mime__w_sep(w, plen + used + 1, LM_MIME__FOLD);
-			lm_mime__w_str(w, "filename*");
-			put_dec(w, k);
-			lm_mime__w_str(w, k == 0 ? "*=utf-8''" : "*=");
-			for (; i < j; i++) {
-				if (attr_char(s[i])) {
-					lm_mime__w_put(w, s + i, 1);
-				} else {
-					char e[3];
-					e[0] = '%';
-					e[1] = lm_mime__hex[s[i] >> 4];
-					e[2] = lm_mime__hex[s[i] & 15];
-					lm_mime__w_put(w, e, 3);
-				}
-			}
-			k++;
-		}
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (attr_char(s[i])) {
-			lm_mime__w_put(w, s + i, 1);
-		} else {
-			char e[3];
-			e[0] = '%';
-			e[1] = lm_mime__hex[s[i] >> 4];
-			e[2] = lm_mime__hex[s[i] & 15];
-			lm_mime__w_put(w, e, 3);
+			lm_mime__w_put(w, "\"", 1);
+			return 1;
+		case FP_PCT:
+			lm_mime__w_sep(w, 17 + pct, LM_MIME__FOLD);
+			lm_mime__w_str(w, "filename*=utf-8''");
+			for (i = 0; i < n; i++)
+				put_pct(w, s[i]);
+			return 1;
+		case FP_EWORDS:
+			/* RFC 2047 words in a quoted-string: not standard, but
+			 * what readers that ignore RFC 2231 understand. */
+			ew_begin(w, filename, n);
+			break;
+		default:
+			break;
 		}
 	}
+	if (c->kind == FP_EWORDS)
+		return ewords(w, filename, "name=\"", "\"");
+
+	/* RFC 2231 3 continuations: filename*0*=utf-8''..; filename*1*=..,
+	 * one piece per token. */
+	n = c->n;
+	while (c->pos < n) {
+		size_t k = c->k;
+		size_t plen = 9 + dec_len(k) + 2 + (k == 0 ? 7 : 0);
+		size_t budget = LM_MIME__FOLD - 1 - plen - 1, used = 0, j;
+
+		i = c->pos;
+		j = i;
+		while (j < n) {
+			size_t cl = u8len(s[j]), cost = 0, t;
+			if (cl > n - j)
+				cl = n - j;
+			for (t = 0; t < cl; t++)
+				cost += attr_char(s[j + t]) ? 1 : 3;
+			if (used + cost > budget && j > i)
+				break;
+			used += cost;
+			j += cl;
+		}
+		if (k > 0)
+			lm_mime__w_put(w, ";", 1);
+		lm_mime__w_sep(w, plen + used + 1, LM_MIME__FOLD);
+		lm_mime__w_str(w, "filename*");
+		put_dec(w, k);
+		lm_mime__w_str(w, k == 0 ? "*=utf-8''" : "*=");
+		for (; i < j; i++)
+			put_pct(w, s[i]);
+		c->pos = j;
+		c->k = k + 1;
+		if (j < n && lm_mime__w_mark(w))
+			return 0;
+	}
+	return 1;
 }

@@ -7,25 +7,39 @@
 
 #include <stddef.h>
 
+#include "libmail/mime.h"
+
 /*
  * A header writer that renders into a window of a virtual output.
  *
- * Header sections are rendered from their start every time: the first
- * `skip` bytes are counted but dropped, the next `cap` bytes land in
- * buf, the rest is counted only. Rendering is deterministic, so a
- * section of any length comes out in pieces of cap bytes without
- * keeping any per-token state between pieces. `col` is the column on
- * the current line, `tok` tells whether the field already holds a
- * token after its name (only then is folding allowed).
+ * A header section is a deterministic function of the message
+ * description; its bytes are numbered from 0 (`total`). A render call
+ * stores the bytes [skip, skip + cap) in buf and only counts the others.
+ * It does not start from byte 0: it starts from a resume point (`cur`,
+ * loaded from *save), the position after a complete token with the
+ * folder's state there (total, col, tok). The renderers call
+ * lm_mime__w_mark() after each token, with `cur` already describing
+ * what comes next: the mark keeps in *save the last such point at or
+ * before the window's end, and asks the renderer to stop once the
+ * window is full. So each render redoes at most one token before the
+ * window and one after it, and a section of any length costs time
+ * linear in its length. `col` is the column on the current line, `tok`
+ * tells whether the field already holds a token after its name (only
+ * then is folding allowed).
  */
 typedef struct {
 	unsigned char *buf;
 	size_t cap;
 	size_t len;     /* bytes stored in buf */
 	size_t skip;    /* bytes to drop before storing */
-	size_t total;   /* bytes rendered so far */
+	size_t end;     /* skip + cap: the window's end */
+	size_t total;   /* bytes of the section rendered so far */
 	size_t col;
 	int tok;
+	int stop;       /* the window is full: return at the next mark */
+	size_t nput;    /* bytes this writer rendered (skipped ones included) */
+	lm_mime_compose_pos cur;   /* where rendering is; total/col/tok unused */
+	lm_mime_compose_pos *save; /* resume point for the next window */
 } lm_mime__w;
 
 /** Soft limit for header lines (RFC 5322 2.1.1), and for lines that
@@ -33,7 +47,13 @@ typedef struct {
 #define LM_MIME__FOLD 78
 #define LM_MIME__FOLD_EW 76
 
-void lm_mime__w_init(lm_mime__w *w, unsigned char *buf, size_t cap, size_t skip);
+/* Start a render of the window [skip, skip + cap) from the resume point
+ * *save (all zero for the start of a section). */
+void lm_mime__w_init(lm_mime__w *w, unsigned char *buf, size_t cap, size_t skip,
+                     lm_mime_compose_pos *save);
+/* A token boundary: w->cur says what comes next. Returns 1 when the
+ * renderer must return now (the window is full). */
+int lm_mime__w_mark(lm_mime__w *w);
 void lm_mime__w_put(lm_mime__w *w, const void *p, size_t n);
 void lm_mime__w_str(lm_mime__w *w, const char *s);
 /* "Name:" at the start of a line. */
@@ -47,23 +67,35 @@ void lm_mime__w_sep(lm_mime__w *w, size_t n, size_t limit);
  * nothing above U+10FFFF), else 0. */
 int lm_mime__utf8_valid(const char *s, size_t n);
 
+/*
+ * Resumable renderers. Each works on one string and keeps its place in
+ * w->cur (pos, n, kind, q, k; callers own field, item and sub). Each
+ * returns 1 when it has written everything, 0 when it stopped at a mark
+ * (the caller returns 0 too, leaving w->cur as it is). Calling one
+ * again with the cursor a mark saved continues where it stopped.
+ */
+
 /* Unstructured text (a subject): atoms folded at spaces when it is
- * printable ASCII without "=?", RFC 2047 encoded words otherwise. */
-void lm_mime__w_text(lm_mime__w *w, const char *s);
+ * printable ASCII without "=?", RFC 2047 encoded words otherwise.
+ * lm_mime__w_text_begin() looks at s once and sets the cursor up. */
+void lm_mime__w_text_begin(lm_mime__w *w, const char *s);
+int lm_mime__w_text(lm_mime__w *w, const char *s);
 /* A display name (phrase), then " <addr>"; a bare addr-spec without
- * a name; `trail` more columns (a comma) must fit after it. */
-void lm_mime__w_mailbox(lm_mime__w *w, const char *name, const char *addr,
-                        size_t trail);
-/* RFC 2047 encoded words for s[0..n): `lead` is glued before the
- * first word, `trail` after the last. */
-void lm_mime__w_ewords(lm_mime__w *w, const char *s, size_t n,
-                       const char *lead, const char *trail);
+ * a name; `trail` more columns (a comma) must fit after it. Uses
+ * w->cur.sub: 0 when starting the mailbox. */
+int lm_mime__w_mailbox(lm_mime__w *w, const char *name, const char *addr,
+                       size_t trail);
 /* A raw value (already validated printable ASCII and tabs), folded
- * before white space where a line would pass 78. */
-void lm_mime__w_raw(lm_mime__w *w, const char *s);
+ * before white space where a line would pass 78; w->cur.pos is the
+ * offset in s, 0 when starting. */
+int lm_mime__w_raw(lm_mime__w *w, const char *s);
 /* A file name as Content-Type "name" (is_disp 0) or
  * Content-Disposition "filename" (is_disp 1) parameter(s), each
- * preceded by ';' already written by the caller for the first. */
-void lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp);
+ * preceded by ';'. Uses w->cur.sub: 0 when starting. */
+int lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp);
+
+/* Header bytes rendered so far by m (skipped and re-rendered bytes
+ * included): for tests, to check that the work stays linear. */
+size_t lm_mime__compose_rendered(const lm_mime_compose *m);
 
 #endif
