@@ -18,19 +18,21 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
-	/* Each UTF-8 byte becomes at most 8/3 base64 chars plus shifts:
-	 * 4n + 8 is plenty; decoding never grows (3 bytes per 4 chars). */
-	size_t ecap = 4 * size + 8, dlen = 0, elen = 0, d2len = 0, i;
-	char *dec = malloc(size + 1), *enc = malloc(ecap), *dec2 = malloc(ecap);
+	/* Encoding: each UTF-8 byte becomes at most 8/3 base64 characters
+	 * plus shifts, so 4n + 8 is plenty. Decoding: 8 base64 characters
+	 * carry three UTF-16 units, at most 9 bytes of UTF-8 (9/8 growth). */
+	size_t dcap = size + size / 8 + 8, ecap = 4 * size + 8;
+	size_t dlen = 0, elen = 0, d2len = 0, i;
+	char *dec = malloc(dcap), *enc = malloc(ecap), *dec2 = malloc(ecap);
 	int r, valid;
 
 	if (!dec || !enc || !dec2)
 		goto out;
 
-	r = lm_mutf7_decode(in, size, dec, size + 1, &dlen);
+	r = lm_mutf7_decode(in, size, dec, dcap, &dlen);
 	FZ_CHECK(r == 0 || r == LM_ERR_DECODE, "decode result");
 	if (r == 0) {
-		FZ_CHECK(dlen <= size, "decoding does not grow");
+		FZ_CHECK(dlen <= size + size / 8 + 1, "decoding grows at most 9/8");
 		FZ_CHECK(fz_utf8_valid((const unsigned char *)dec, dlen, 0),
 		         "decoded name is valid UTF-8 without NUL");
 		FZ_CHECK(lm_mutf7_encode(dec, dlen, enc, ecap, &elen) == 0,
