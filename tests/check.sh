@@ -8,8 +8,8 @@
 #   unit         every tests/unit/test_*.c program (counted one by one)
 #   install      tests/install/run.sh: make install + pkg-config consumers
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
-#   *-asan       build, unit and fake again with SANITIZE=1 (address,
-#                undefined); LM_CHECK_ASAN=0 skips them
+#   *-asan       build, unit, fake and interop again with SANITIZE=1
+#                (address, undefined); LM_CHECK_ASAN=0 skips them
 #   interop      private Postfix + Dovecot (tests/servers), tests/interop/run.sh
 # Work files live in a fresh temporary directory, removed on success and
 # kept (with the server logs) on failure. Servers are stopped by pid on any
@@ -37,10 +37,11 @@ cleanup() {
 	fi
 	if [ "$nfail" -eq 0 ]; then
 		rm -rf "$W"
-	else
+	elif [ "$done" -eq 0 ]; then
 		echo "check: work files kept in $W"
 	fi
 }
+done=0
 trap cleanup EXIT
 trap 'nfail=$((nfail + 1)); echo "check: interrupted"; exit 130' INT TERM HUP
 
@@ -153,6 +154,12 @@ if sh tests/servers/start.sh "$SRV"; then
 	ok servers-start
 	run_suite interop sh tests/interop/run.sh "$SRV/env"
 	phase interop
+	if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
+		run_suite interop-asan env LM_MAILSEND="$W/asan/bin/mail-send" \
+		    LM_INTEROP_PREFIX=interop-asan LM_INTEROP_NO_API=1 \
+		    sh tests/interop/run.sh "$SRV/env"
+		phase interop-asan
+	fi
 else
 	fail servers-start "see logs in $SRV"
 fi
@@ -165,6 +172,8 @@ fi
 SRV=""
 
 echo "check: all steps took $(($(date +%s) - T0)) s"
+[ "$nfail" -eq 0 ] || echo "check: work files kept in $W"
 [ -z "$failed" ] || echo "check: failures in:$failed"
+done=1
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
