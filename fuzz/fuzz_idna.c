@@ -1,7 +1,8 @@
 /*
  * IDNA: lm_idna_to_ascii() and lm_idna_to_unicode() on arbitrary input.
  *
- * Invariants: results are NUL-terminated with *outlen == strlen; an
+ * Invariants: results are NUL-terminated with *outlen == strlen; a
+ * non-ASCII name does not convert to an empty one (or only dots); an
  * A-label result is ASCII letters, digits, '-', '_', '.'; when
  * to_ascii converts non-ASCII input, to_unicode accepts the result and
  * converting that back gives the same A-labels (case-insensitively);
@@ -44,6 +45,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(alen == size && memcmp(a, in, size) == 0,
 			         "ASCII is copied unchanged");
 		} else {
+			/* Non-empty input that is not just dots is a name with
+			 * at least one label: it cannot map to nothing. */
+			for (i = 0; i < size && in[i] == '.'; i++)
+				;
+			if (i < size)
+				FZ_CHECK(alen > 0 && strspn(a, ".") < alen,
+				         "a non-empty name does not map to an empty one");
 			for (i = 0; i < alen; i++)
 				FZ_CHECK((a[i] >= 'a' && a[i] <= 'z') ||
 				         (a[i] >= 'A' && a[i] <= 'Z') ||

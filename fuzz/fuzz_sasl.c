@@ -264,8 +264,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* What was sent. */
 	{
 		size_t i;
+		/* (SCRAM echoes the server nonce, which may hold anything.) */
 		for (i = 0; i < nsteps; i++)
-			if (scram || mech == LM_SASL_CRAM_MD5)
+			if ((scram || mech == LM_SASL_CRAM_MD5) &&
+			    find(data, size, "pencil") == NULL)
 				FZ_CHECK(find(steps[i].resp, steps[i].rlen, "pencil") == NULL,
 				         "password never sent in clear");
 	}
