@@ -273,6 +273,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	fin = lm_sasl_finish(&s);
+	if (getenv("FZ_VERBOSE"))
+		fprintf(stderr, "%s: %zu steps, finish %d\n", lm_sasl_mech_name(mech),
+		        nsteps, fin);
 	if (failed)
 		FZ_CHECK(fin != 0, "finish fails after a failed step");
 	if (fin == 0) {

@@ -19,11 +19,11 @@ def put(name, seed, data):
         f.write(data)
 
 
-def scram(hname, gs2, user, pw, cnonce, snonce, salt, it):
+def scram(hname, gs2, user, pw, cnonce, snonce, salt, it, ext=b""):
     """Returns (server_first, client_final, server_final) of RFC 5802."""
     h = getattr(hashlib, hname)
     cfb = b"n=" + user + b",r=" + cnonce
-    sf = b"r=" + cnonce + snonce + b",s=" + base64.b64encode(salt) + b",i=" + str(it).encode()
+    sf = b"r=" + cnonce + snonce + b",s=" + base64.b64encode(salt) + b",i=" + str(it).encode() + ext
     cfwp = b"c=" + base64.b64encode(gs2) + b",r=" + cnonce + snonce
     am = cfb + b"," + sf + b"," + cfwp
     salted = hashlib.pbkdf2_hmac(hname, pw, salt, it)
@@ -58,7 +58,9 @@ put("sasl", "scram-sha256-no-ir", b"\x10" + sf256 + b"\n" + sfin256)
 put("sasl", "scram-sha256-i1", b"\x00" + sf_i1 + b"\n" + sfin_i1)
 put("sasl", "scram-sha256-forged", b"\x00" + sf256 + b"\nv=" + base64.b64encode(b"\0" * 32))
 put("sasl", "scram-sha256-error", b"\x00" + sf256 + b"\ne=invalid-proof")
-put("sasl", "scram-sha256-ext", b"\x00" + sf256 + b",x=ext\n" + sfin256 + b",y=1")
+sfx, _, sfinx = scram("sha256", b"n,,", b"user", b"pencil", NONCE,
+                      b"%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", salt256, 4096, b",x=ext")
+put("sasl", "scram-sha256-ext", b"\x00" + sfx + b"\n" + sfinx + b",y=1")
 put("sasl", "scram-mandatory-ext", b"\x00m=x," + sf256)
 put("sasl", "cram-md5-rfc2195", b"\x02<1896.697170952@postoffice.reston.mci.net>")
 put("sasl", "login", b"\x03Username:\nPassword:")
