@@ -18,6 +18,7 @@
 
 #include "libmail/core.h"
 #include "libmail/mime.h"
+#include "mime/internal.h" /* lm_mime__compose_rendered(), for the work counts */
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -1472,6 +1473,233 @@ t_guess_type(void)
 	LM_CHECK_STRN(lm_mime_guess_type(NULL), 24, "application/octet-stream");
 }
 
+/* Compose with reads of `chunk` bytes; *rendered gets the header bytes
+ * the composer rendered (re-rendered ones included). */
+static blob
+compose_counted(const lm_mime_compose_opts *o, size_t chunk, size_t *rendered)
+{
+	lm_mime_compose m;
+	blob b = { NULL, 0, 0 };
+	int r = lm_mime_compose_init(&m, o);
+
+	*rendered = 0;
+	if (r != 0) {
+		b.err = r;
+		return b;
+	}
+	b = slurp(&m, chunk);
+	*rendered = lm_mime__compose_rendered(&m);
+	lm_mime_compose_free(&m);
+	return b;
+}
+
+/* RFC 5322 3.2.2 unfolding: drop each CRLF that precedes white space. */
+static size_t
+unfold(const char *v, size_t n, char *out)
+{
+	size_t i, o = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i] == '\r' && i + 2 < n && v[i + 1] == '\n' &&
+		    (v[i + 2] == ' ' || v[i + 2] == '\t')) {
+			i++;
+			continue;
+		}
+		out[o++] = v[i];
+	}
+	return o;
+}
+
+/* Work allowed for a message of n bytes: each header byte rendered at
+ * most about once more (one token re-rendered per 512-byte refill),
+ * plus a little per section. A composer that re-renders a section
+ * from its start on each refill needs ~n*n/1024. */
+#define LINEAR_WORK(n) (2 * (n) + 4096)
+
+/*
+ * 20,000 To and 20,000 Cc recipients (a 600 KB To: field): the output
+ * is the same with 1-byte and 4096-byte reads, the lists unfold to
+ * exactly the mailboxes given (written here from RFC 5322 3.4: atoms
+ * as is, a name with ',' as a quoted-string, mailboxes joined by ", "),
+ * and the header work is linear.
+ */
+static void
+t_many_recipients(void)
+{
+	enum { N = 20000 };
+	lm_mime_mailbox *to = calloc(N, sizeof *to), *cc = calloc(N, sizeof *cc);
+	char *strs = malloc((size_t)N * 64), *want = malloc((size_t)N * 64);
+	char *got = malloc((size_t)N * 64);
+	lm_mime_compose_opts o;
+	blob b1, b4096;
+	size_t r1 = 0, r4096 = 0, i, wl, gl, vlen;
+	const char *v;
+
+	LM_CHECK(to != NULL && cc != NULL && strs != NULL && want != NULL && got != NULL);
+	if (!to || !cc || !strs || !want || !got)
+		goto out;
+	base_opts(&o);
+	for (i = 0; i < N; i++) {
+		char *s = strs + i * 64;
+		sprintf(s, "u%zu@example.org", i);
+		to[i].addr = s;
+		if (i % 3 == 1)
+			sprintf(s + 24, "User %zu", i);
+		else if (i % 3 == 2)
+			sprintf(s + 24, "Doe, J%zu", i);
+		to[i].name = i % 3 ? s + 24 : NULL;
+		sprintf(s + 44, "c%zu@example.net", i);
+		cc[i].addr = s + 44;
+	}
+	o.to = to;
+	o.nto = N;
+	o.cc = cc;
+	o.ncc = N;
+
+	b1 = compose_counted(&o, 1, &r1);
+	b4096 = compose_counted(&o, 4096, &r4096);
+	LM_CHECK_EQ(b1.err, 0);
+	LM_CHECK_EQ(b4096.err, 0);
+	LM_CHECK_EQ(b1.len, b4096.len);
+	LM_CHECK(b1.len == b4096.len && memcmp(b1.p, b4096.p, b1.len) == 0);
+	LM_CHECK(b4096.len > 20 * (size_t)N);
+	LM_CHECK(lines_ok(b4096.p, b4096.len, 78));
+	/* The work does not depend on the read sizes, and is linear. */
+	LM_CHECK_EQ(r1, r4096);
+	LM_CHECK(r4096 >= b4096.len - 20);
+	LM_CHECK(r4096 <= LINEAR_WORK(b4096.len));
+
+	wl = 0;
+	for (i = 0; i < N; i++) {
+		if (i % 3 == 0)
+			wl += (size_t)sprintf(want + wl, "%s%s", i ? ", " : " ", to[i].addr);
+		else if (i % 3 == 1)
+			wl += (size_t)sprintf(want + wl, ", %s <%s>", to[i].name, to[i].addr);
+		else
+			wl += (size_t)sprintf(want + wl, ", \"%s\" <%s>", to[i].name, to[i].addr);
+	}
+	LM_CHECK(header(&b4096, "To", &v, &vlen));
+	gl = unfold(v, vlen, got);
+	LM_CHECK_EQ(gl, wl);
+	LM_CHECK(gl == wl && memcmp(got, want, wl) == 0);
+
+	wl = 0;
+	for (i = 0; i < N; i++)
+		wl += (size_t)sprintf(want + wl, "%s%s", i ? ", " : " ", cc[i].addr);
+	LM_CHECK(header(&b4096, "Cc", &v, &vlen));
+	gl = unfold(v, vlen, got);
+	LM_CHECK_EQ(gl, wl);
+	LM_CHECK(gl == wl && memcmp(got, want, wl) == 0);
+	free(b1.p);
+	free(b4096.p);
+out:
+	free(to);
+	free(cc);
+	free(strs);
+	free(want);
+	free(got);
+}
+
+/* A byte source of n zero bytes. */
+static int
+zeros_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
+{
+	size_t *left = ud, n = *left < cap ? *left : cap;
+	memset(buf, 0, n);
+	*left -= n;
+	*got = n;
+	return 0;
+}
+
+/*
+ * Single header values far longer than the stage: a 120 KB UTF-8
+ * subject (encoded words), a 60 KB display name, a 120 KB extra header
+ * and a 24 KB UTF-8 file name (RFC 2047 name=, RFC 2231 continuations).
+ * Each is rendered in tokens, so the work stays linear; the outputs of
+ * 1-, 7- and 4096-byte reads agree; the subject decodes back and the
+ * extra header unfolds back to what was given.
+ */
+static void
+t_long_values_linear(void)
+{
+	static const char word[] = "Gr\xc3\xbc\xc3\x9f""e aus K\xc3\xb6ln, ";
+	enum { SUBJ = 120000, NAME = 60000, EXTRA = 120000, FNAME = 24000 };
+	char *subj = malloc(SUBJ + 64), *name = malloc(NAME + 64);
+	char *extra = malloc(EXTRA + 64), *fname = malloc(FNAME + 64);
+	unsigned char *dec = malloc(SUBJ + 64);
+	char *got = malloc(EXTRA + 64);
+	const char *extras[1];
+	lm_mime_attachment att[1];
+	size_t left = 1000, r1 = 0, r7 = 0, r4096 = 0, n, vlen, wl = strlen(word);
+	lm_mime_compose_opts o;
+	blob b1, b7, b4096;
+	const char *v;
+	long dl;
+
+	LM_CHECK(subj && name && extra && fname && dec && got);
+	if (!subj || !name || !extra || !fname || !dec || !got)
+		goto out;
+	for (n = 0; n + wl <= SUBJ; n += wl)
+		memcpy(subj + n, word, wl);
+	memcpy(subj + n, "end", 4);
+	for (n = 0; n + wl <= NAME; n += wl)
+		memcpy(name + n, word, wl);
+	memcpy(name + n, "Z", 2);
+	strcpy(extra, "X-Long:");
+	for (n = 7; n < EXTRA; n += 6)
+		memcpy(extra + n, n % 5 ? " abcd" : "\tefgh", 6);
+	for (n = 0; n + 6 <= FNAME; n += 6)
+		memcpy(fname + n, "\xc3\xa9t\xc3\xa9 ", 6);
+	memcpy(fname + n, "x.pdf", 6);
+
+	base_opts(&o);
+	o.subject = subj;
+	o.from.name = name;
+	extras[0] = extra;
+	o.extra_headers = extras;
+	o.nextra = 1;
+	att[0].filename = fname;
+	att[0].content_type = NULL;
+	att[0].read = zeros_read;
+	att[0].ud = &left;
+	o.att = att;
+	o.natt = 1;
+
+	b1 = compose_counted(&o, 1, &r1);
+	left = 1000;
+	b7 = compose_counted(&o, 7, &r7);
+	left = 1000;
+	b4096 = compose_counted(&o, 4096, &r4096);
+	LM_CHECK_EQ(b1.err, 0);
+	LM_CHECK_EQ(b7.err, 0);
+	LM_CHECK_EQ(b4096.err, 0);
+	LM_CHECK(b1.len == b4096.len && memcmp(b1.p, b4096.p, b1.len) == 0);
+	LM_CHECK(b7.len == b4096.len && memcmp(b7.p, b4096.p, b7.len) == 0);
+	LM_CHECK(b4096.len > SUBJ + NAME + EXTRA + FNAME);
+	LM_CHECK(lines_ok(b4096.p, b4096.len, 998));
+	LM_CHECK_EQ(r1, r4096);
+	LM_CHECK_EQ(r7, r4096);
+	LM_CHECK(r4096 <= LINEAR_WORK(b4096.len));
+
+	LM_CHECK(header(&b4096, "Subject", &v, &vlen));
+	dl = decode_ewords(v, vlen, dec, SUBJ + 64);
+	LM_CHECK_EQ(dl, (long)strlen(subj));
+	LM_CHECK(dl == (long)strlen(subj) && memcmp(dec, subj, strlen(subj)) == 0);
+	LM_CHECK(header(&b4096, "X-Long", &v, &vlen));
+	n = unfold(v, vlen, got);
+	LM_CHECK_EQ(n, strlen(extra) - 7);
+	LM_CHECK(n == strlen(extra) - 7 && memcmp(got, extra + 7, n) == 0);
+	free(b1.p);
+	free(b7.p);
+	free(b4096.p);
+out:
+	free(subj);
+	free(name);
+	free(extra);
+	free(fname);
+	free(dec);
+	free(got);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1495,6 +1723,8 @@ main(int argc, char **argv)
 		LM_TEST(t_random_invariants),
 		LM_TEST(t_dates),
 		LM_TEST(t_guess_type),
+		LM_TEST(t_many_recipients),
+		LM_TEST(t_long_values_linear),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
