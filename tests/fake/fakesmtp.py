@@ -34,6 +34,10 @@ a client that carries on is caught sending):
   silent          accepts the connection and never says anything
   bdat            offers CHUNKING after TLS and takes BDAT chunks
   bdatclose       offers CHUNKING, closes at the first BDAT (or DATA)
+  manylines       the EHLO reply has 20000 lines
+  escape          refuses the recipient with terminal escape sequences
+  nulreply        refuses the recipient with a NUL in the reply text
+  drip            good, but every reply is sent one byte per TCP segment
 In every scenario the pre-TLS EHLO offers AUTH too, to tempt a client
 into sending credentials before TLS.
 With --implicit the connection starts with TLS (smtps).
@@ -43,6 +47,7 @@ import os
 import socket
 import ssl
 import sys
+import time
 
 CRLF = b"\r\n"
 
@@ -63,6 +68,11 @@ class Session:
 
     def send(self, data):
         try:
+            if self.args.scenario == "drip":
+                for i in range(len(data)):
+                    self.sock.sendall(data[i:i + 1])
+                    time.sleep(0.0005)
+                return
             self.sock.sendall(data)
         except OSError as e:
             self.event("SEND-FAIL %s" % e)
@@ -121,6 +131,8 @@ class Session:
                  b"ENHANCEDSTATUSCODES", b"SIZE 10240000"]
         if sc == "longline":
             lines.insert(1, b"X-LONG " + b"A" * 102400)
+        if sc == "manylines":
+            lines[1:1] = [b"X-FILLER-%05d" % i for i in range(20000)]
         if not self.tls and sc != "notls":
             lines.append(b"STARTTLS")
         if not (self.tls and sc == "noauth"):
@@ -260,7 +272,11 @@ class Session:
                 self.send(b"250 2.1.0 Ok\r\n")
             elif verb == "RCPT":
                 self.rcpts += 1
-                if sc == "rcpt550" and self.rcpts == 2:
+                if sc == "escape":
+                    self.send(b"550 5.1.1 \x1b]0;owned\x07\x1b[2J\x1b[31mUser unknown\x1b[0m\r\n")
+                elif sc == "nulreply":
+                    self.send(b"550 5.1.1 User\x00 unknown\r\n")
+                elif sc == "rcpt550" and self.rcpts == 2:
                     addr = ln[ln.find(b"<"):ln.find(b">") + 1]
                     self.send(b"550 5.1.1 " + addr +
                               b": Recipient address rejected: User unknown\r\n")
@@ -309,6 +325,7 @@ def main():
         return 1
     ls.close()
     conn.settimeout(args.timeout)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s = Session(conn, args)
     try:
         s.run()

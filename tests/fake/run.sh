@@ -64,7 +64,7 @@ if [ ! -x "$MS" ]; then
 	    inject wronghost unknownca wronghost-smtps unknownca-smtps dataclose \
 	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text \
 	    noauth auth535 garbage data554 silent bdat-smuggle bdatclose \
-	    ip-literal ip-literal-wronghost smtps-to-plaintext; do
+	    ip-literal ip-literal-wronghost smtps-to-plaintext manylines escape escape-trace nulreply drip; do
 		bad "fake-$t" "mail-send not built ($MS)"
 	done
 	exit 1
@@ -273,6 +273,39 @@ t=fake-bdatclose
 fake bdatclose bdatclose smtp $auth --text "$W/big.txt"
 if ! rc_in 4 5; then bad $t "$(why 'server closed at BDAT: expected exit 4 or 5')"
 elif ! grep -q "^BDAT" "$P.events"; then bad $t "CHUNKING offered but BDAT not used"
+else ok $t; fi
+
+t=fake-manylines
+fake manylines manylines smtp $auth --text "$W/text.txt"
+if ! rc_in 0 4; then bad $t "$(why '20000-line EHLO reply: expected exit 0 (streamed) or 4 (limit)')"
+elif [ "$RC" = 0 ] && ! sent_any DATA BDAT; then bad $t "exit 0 without sending"
+else ok $t; fi
+
+t=fake-escape
+# a reply text must reach the terminal without escape sequences: in the
+# error message, and in the --trace lines
+fake escape escape smtp $auth --text "$W/text.txt" --trace
+ESC=$(printf '\033') BEL=$(printf '\007')
+if [ "$RC" != 1 ]; then bad $t "$(why 'recipient refused: expected exit 1')"
+elif grep -v '^[CS]: ' "$P.err" | LC_ALL=C grep -q "[$ESC$BEL]"; then
+	bad $t "ESC/BEL from the server reached stderr in the error message"
+else ok $t; fi
+t=fake-escape-trace
+if grep '^[CS]: ' "$P.err" | LC_ALL=C grep -q "[$ESC$BEL]"; then
+	bad $t "ESC/BEL from the server reached stderr through --trace: $(grep '^S: 550' "$P.err" | cat -v)"
+else ok $t; fi
+
+t=fake-nulreply
+fake nulreply nulreply smtp $auth --text "$W/text.txt" --trace
+if ! rc_in 1 4; then bad $t "$(why 'NUL in a 550 reply: expected exit 1 or 4')"
+elif [ "$(tr -d '\000' < "$P.err" | wc -c)" != "$(wc -c < "$P.err")" ]; then bad $t "NUL from the server reached stderr"
+elif sent_any DATA BDAT; then bad $t "sent the message after the broken reply"
+else ok $t; fi
+
+t=fake-drip
+fake drip drip smtp $auth --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'replies one byte at a time: expected exit 0')"
+elif ! python3 "$here/check_data.py" "$P.data" >"$P.chk"; then bad $t "payload: $(cat "$P.chk")"
 else ok $t; fi
 
 # IP literals: the certificate's iPAddress SAN must match (RFC 6125 allows
