@@ -93,6 +93,33 @@ mkraw() { # file marker body-file
 	} > "$1"
 }
 
+# ---- the servers themselves, checked with Python's own clients -------------------
+# (so that a failure below is libmail's, not the test set-up's)
+t=interop-server-sanity
+if r=$(python3 - "$LM_CAFILE" "$LM_SMTP_PORT" "$LM_IMAPS_PORT" "$LM_POP3S_PORT" \
+    "$LM_ALICE" "$LM_ALICE_PASSWORD" 2>&1 <<'PY'
+import imaplib, poplib, smtplib, ssl, sys
+ca, smtp, imaps, pop3s, user, pw = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=ca)
+s = smtplib.SMTP("127.0.0.1", int(smtp), timeout=10)
+s.ehlo()
+assert s.has_extn("starttls"), "no STARTTLS before TLS"
+assert not s.has_extn("auth"), "AUTH offered before TLS"
+s.starttls(context=ctx)
+s.ehlo()
+assert "SCRAM-SHA-256" in s.esmtp_features.get("auth", ""), s.esmtp_features
+s.login(user, pw)
+s.quit()
+m = imaplib.IMAP4_SSL("localhost", int(imaps), ssl_context=ctx)
+m.login(user, pw)
+m.logout()
+p = poplib.POP3_SSL("localhost", int(pop3s), context=ctx)
+p.user(user)
+p.pass_(pw)
+p.quit()
+PY
+); then ok $t; else bad $t "$(echo "$r" | tail -n 1)"; fi
+
 if [ -n "$MS" ]; then
 # ---- (a) STARTTLS + AUTH, composed text ---------------------------------------
 t=interop-starttls-text; m=$(marker a)
