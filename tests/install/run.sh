@@ -69,7 +69,7 @@ O=$W/outside
 mkdir -p "$O"
 hfail=""
 for h in "$P"/include/libmail.h "$P"/include/libmail/*.h; do
-	rel=${h#$P/include/}
+	rel=${h#"$P"/include/}
 	printf '#include <%s>\nint lm_test_dummy(void);\nint lm_test_dummy(void) { return 0; }\n' "$rel" > "$O/h.c"
 	$CC -std=c99 -pedantic -Wall -Wextra -Werror -Wstrict-prototypes $cflags \
 	    -c "$O/h.c" -o "$O/h.o" > "$O/h.log" 2>&1 || hfail="$hfail $rel"
