@@ -15,6 +15,8 @@
 # kept (with the server logs) on failure. Servers are stopped by pid on any
 # exit, including interrupts.
 set -u
+# our own makes run with their own -j; not the jobserver of a calling make
+unset MAKEFLAGS MFLAGS MAKELEVEL
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 PATH=$PATH:/usr/sbin:/sbin

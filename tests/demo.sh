@@ -4,6 +4,8 @@
 # dialogue, wait for Dovecot to deliver it, print the delivered file, and
 # stop the servers again.
 set -u
+# our own makes run with their own -j; not the jobserver of a calling make
+unset MAKEFLAGS MFLAGS MAKELEVEL
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 PATH=$PATH:/usr/sbin:/sbin

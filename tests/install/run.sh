@@ -6,6 +6,8 @@
 # Reuses the build in $LM_BUILD when set (make check sets it).
 # Prints "ok NAME" / "FAIL NAME: reason"; exit 1 if any failed.
 set -u
+# our own makes run with their own -j; not the jobserver of a calling make
+unset MAKEFLAGS MFLAGS MAKELEVEL
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 P=${1:?usage: run.sh PREFIX}

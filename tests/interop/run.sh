@@ -12,6 +12,8 @@
 # LM_INTEROP_NO_API=1 skips api_send.
 # Prints "ok NAME" / "FAIL NAME: reason"; exit 1 if any failed.
 set -u
+# our own makes run with their own -j; not the jobserver of a calling make
+unset MAKEFLAGS MFLAGS MAKELEVEL
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 ENV=${1:?usage: run.sh SERVERDIR/env}
