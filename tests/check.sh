@@ -6,6 +6,7 @@
 #   build-gcc    full build + unit tests with gcc in a private build dir
 #   build-clang  the same with clang (both are -Werror)
 #   unit         every tests/unit/test_*.c program (counted one by one)
+#   *-noidn      build and unit tests again with IDN=0 (no libidn2)
 #   install      tests/install/run.sh: make install + pkg-config consumers
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
 #   *-asan       build, unit, fake and interop again with SANITIZE=1
@@ -139,6 +140,10 @@ phase install
 mkdir -p "$W/fake"
 run_suite fake sh tests/fake/run.sh "$W/fake"
 phase fake
+
+# ---- without libidn2 (the firmware configuration, make IDN=0) -----------------------
+build noidn gcc IDN=0
+unit unit-noidn "$W/noidn"
 
 # ---- the same under AddressSanitizer and UBSan (LM_CHECK_ASAN=0: skip) ----------
 if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
