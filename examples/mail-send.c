@@ -160,11 +160,23 @@ file_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
 static void
 trace_cb(char dir, const char *line, size_t len, void *ud)
 {
+	size_t i;
+
 	(void)ud;
+	/* The server chooses these bytes: never hand its control characters
+	 * (terminal escapes) to the terminal. */
 	if (dir == '*')
-		fprintf(stderr, "* %.*s\n", (int)len, line);
+		fputs("* ", stderr);
 	else
-		fprintf(stderr, "%c: %.*s\n", dir, (int)len, line);
+		fprintf(stderr, "%c: ", dir);
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			fprintf(stderr, "\\x%02x", ch);
+		else
+			fputc(ch, stderr);
+	}
+	fputc('\n', stderr);
 }
 
 static int

@@ -45,9 +45,11 @@ static const good_case goods[] = {
 	{ "smtp://bob@[::ffff:192.0.2.1]:26", LM_URL_SMTP, 0, 26, "::ffff:192.0.2.1", 6, "bob", "" },
 	{ "imap://u@h/INBOX", LM_URL_IMAP, 0, 143, "h", 0, "u", "INBOX" },
 	{ "imaps://h:993/Sent%20Items", LM_URL_IMAPS, 1, 993, "h", 0, "", "Sent%20Items" },
+#if LM_HAVE_IDN
 	/* IDNA: bücher.example -> xn--bcher-kva.example (RFC 3492 punycode) */
 	{ "smtp://b\xc3\xbc" "cher.example", LM_URL_SMTP, 0, 587, "xn--bcher-kva.example", 0, "", "" },
 	{ "smtp://b%C3%BCcher.example", LM_URL_SMTP, 0, 587, "xn--bcher-kva.example", 0, "", "" },
+#endif
 	{ "smtp://my_host.example", LM_URL_SMTP, 0, 587, "my_host.example", 0, "", "" },
 	/* the root dot is dropped (certificates never carry it) */
 	{ "smtps://mail.example.com.:465", LM_URL_SMTPS, 1, 465, "mail.example.com", 0, "", "" },

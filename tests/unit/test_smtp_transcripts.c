@@ -215,7 +215,7 @@ typedef struct {
 	char err[512];
 	lm_sasl sasl;
 	lm_sasl_creds cr;
-	char user[128], pass[128], rng[128];
+	char user[128], pass[128], rng[128], authzid[128];
 } run;
 
 static void
@@ -479,7 +479,12 @@ do_action(run *r, char *text)
 			if (!strncmp(words[i], "nonce=", 6))
 				nonce = words[i] + 6;
 			else if (!strncmp(words[i], "authzid=", 8))
-				r->cr.authzid = words[i] + 8;
+			{
+				/* copied: the action text is freed after the
+				 * action, the creds must outlive the exchange */
+				snprintf(r->authzid, sizeof r->authzid, "%s", words[i] + 8);
+				r->cr.authzid = r->authzid;
+			}
 			else if (!strncmp(words[i], "rng=", 4))
 				snprintf(r->rng, sizeof r->rng, "%s", words[i] + 4);
 			else
