@@ -72,7 +72,7 @@ TEST_HELPERS = $(sort $(wildcard tests/unit/helper_*.c))
 
 PCFILE = pkgconfig/libmail.pc
 
-.PHONY: all lib examples tests check unit demo install uninstall clean
+.PHONY: all lib examples tests check unit demo bench install uninstall clean
 
 all: lib $(PCFILE) examples
 
@@ -129,6 +129,11 @@ check:
 
 demo:
 	@sh tests/demo.sh
+
+# Benchmarks: every tests/bench/*.sh, each printing its figures side by
+# side with a peer measured in the same run (never part of make check).
+bench: all
+	@set -e; for b in tests/bench/*.sh; do [ -f "$$b" ] && sh "$$b"; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/libmail $(DESTDIR)$(PREFIX)/lib/pkgconfig
