@@ -48,7 +48,7 @@ endif
 LIBS = $(TLS_LIBS) $(IDN_LIBS)
 
 NET ?= 1
-LIB_AREAS = core sasl mime smtp
+LIB_AREAS = core sasl mime smtp pop3 imap
 ifeq ($(NET),1)
 LIB_AREAS += net
 endif
