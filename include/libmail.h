@@ -10,8 +10,6 @@
 #include "libmail/sasl.h"
 #include "libmail/mime.h"
 #include "libmail/smtp.h"
-#include "libmail/pop3.h"
-#include "libmail/imap.h"
 #include "libmail/net.h"
 
 #endif
