@@ -278,6 +278,429 @@ LM_API int lm_mime_compose_read(void *m, unsigned char *buf, size_t cap,
 /** \brief Forget the message and zeroize the composer. NULL-safe, idempotent. */
 LM_API void lm_mime_compose_free(lm_mime_compose *m);
 
+/* ------------------------------------------------------------------ */
+/* Header codecs                                                       */
+/* ------------------------------------------------------------------ */
+/*
+ * Decoding what other mailers wrote: RFC 5322 addresses and dates,
+ * RFC 2047 encoded words, RFC 2231 parameters, Content-Type and
+ * Content-Disposition, and charset conversion to UTF-8. Like the rest of
+ * lib/mime these functions do no I/O and (except through iconv, see
+ * lm_mime_conv_init()) allocate nothing: results go into buffers the
+ * caller provides, or are slices into the input.
+ *
+ * Real mail is often broken. The decoders repair what other readers
+ * repair and report each repair as a defect bit (LM_MIME_DEF_*) rather
+ * than failing. Bits 0..15 belong to the header codecs; the message
+ * parser defines its own from bit 16 up, so both fit in one unsigned.
+ */
+
+/** An RFC 2047 encoded word was malformed and was left as it is. */
+#define LM_MIME_DEF_EW_MALFORMED   0x0001u
+/** A charset was unknown (or not built in): the bytes were kept raw
+ *  (encoded words) or read as UTF-8 (lm_mime_conv). */
+#define LM_MIME_DEF_CHARSET        0x0002u
+/** Bytes invalid in their charset (or raw 8-bit text that is not
+ *  UTF-8) were replaced by U+FFFD. */
+#define LM_MIME_DEF_INVALID_BYTES  0x0004u
+/** An encoded word in a place RFC 2047 forbids (inside a quoted-string
+ *  or glued to other text) was decoded anyway. */
+#define LM_MIME_DEF_EW_PLACEMENT   0x0008u
+/** Address syntax repaired: a missing comma, junk skipped, an
+ *  unterminated quote, comment, angle-addr or group. */
+#define LM_MIME_DEF_ADDR_SYNTAX    0x0010u
+/** An obsolete address form (RFC 5322 4.4): obs-route, CFWS inside
+ *  the local part or domain, obs-local-part, obs-phrase. */
+#define LM_MIME_DEF_ADDR_OBS       0x0020u
+/** A mailbox did not fit in the scratch buffer, or a limit (comment
+ *  depth, IDN length) was hit; what could not be kept was dropped. */
+#define LM_MIME_DEF_TRUNCATED      0x0040u
+/** Parameter syntax repaired (missing '=', unterminated quote, junk). */
+#define LM_MIME_DEF_PARAM_SYNTAX   0x0080u
+/** RFC 2231 continuations incomplete (gap, duplicate section, too many
+ *  sections) or a bad extended value (charset'lang'..., bad %XX). */
+#define LM_MIME_DEF_PARAM_2231     0x0100u
+/** An obsolete date form (RFC 5322 4.3): two-digit year, named zone,
+ *  missing seconds, comments or extra white space. */
+#define LM_MIME_DEF_DATE_OBS       0x0200u
+/** A date whose day of week does not match the date (ignored). */
+#define LM_MIME_DEF_DATE_WEEKDAY   0x0400u
+/** A Content-Type or Content-Disposition value was not type/subtype
+ *  (or token): see lm_mime_ctype_parse(). */
+#define LM_MIME_DEF_CTYPE_SYNTAX   0x0800u
+/** An IDN domain could not be shown as Unicode (kept as A-labels). */
+#define LM_MIME_DEF_IDNA           0x1000u
+
+/**
+ * \brief Short stable name of one defect bit ("ew_malformed",
+ *        "charset", "invalid_bytes", ...), for diagnostics and JSON.
+ * \return a static string; "unknown" for a bit that is not a header
+ *         codec defect (0 or more than one bit set, or bits >= 16).
+ */
+LM_API const char *lm_mime_defect_name(unsigned bit);
+
+/* --- Charset conversion to UTF-8 ---------------------------------- */
+
+/**
+ * \brief Identify a charset name (MIME/IANA names and common aliases,
+ *        case-insensitive, surrounding white space and quotes ignored):
+ *        "utf-8"/"utf8", "us-ascii"/"ascii", "iso-8859-N"/"latinN"/
+ *        "iso_8859-N"/"l1".., "windows-125N"/"cp125N", "koi8-r",
+ *        "koi8-u", and (converted through iconv) "gb2312", "gbk", "gb18030",
+ *        "big5", "shift_jis"/"sjis"/"x-sjis", "euc-jp", "iso-2022-jp",
+ *        "euc-kr", plus "utf-16"/"utf-16be"/"utf-16le"/"utf-7".
+ * \return a positive charset id, or 0 when the name is unknown. The
+ *         id of a name that needs iconv is returned even in ICONV=0
+ *         builds (lm_mime_charset_supported() tells).
+ */
+LM_API int lm_mime_charset_id(const char *name, size_t n);
+
+/** \brief Canonical (MIME) name of an id, e.g. "ISO-8859-2"; "" for 0
+ *         or an unknown id. Static string. */
+LM_API const char *lm_mime_charset_name(int id);
+
+/** \brief 1 if this build converts charset id (built-in table, or iconv
+ *         in a build with ICONV=1 whose iconv knows it), else 0. */
+LM_API int lm_mime_charset_supported(int id);
+
+/** UTF-8 bytes a conversion may write per input byte, at most:
+ *  lm_mime_conv_update() never needs more than
+ *  LM_MIME_CONV_MAX(n) bytes of output for n bytes of input, and
+ *  lm_mime_conv_final() never more than LM_MIME_CONV_FINAL_MAX. */
+#define LM_MIME_CONV_MAX(n) (3 * (n) + 16)
+#define LM_MIME_CONV_FINAL_MAX 32
+
+/**
+ * A streaming converter from one charset to UTF-8. Multi-byte sequences
+ * split across chunks are kept in the struct, so the output does not
+ * depend on how the input is cut. Members are private.
+ */
+typedef struct {
+	int LM_PRIVATE(id);               /* charset id, 0 = unknown (read as UTF-8) */
+	int LM_PRIVATE(conv);             /* how: utf-8, table, iconv, pass */
+	unsigned LM_PRIVATE(defects);
+	const unsigned short *LM_PRIVATE(table); /* single-byte: 0x80..0xFF */
+	unsigned char LM_PRIVATE(pend)[8];       /* incomplete input sequence */
+	size_t LM_PRIVATE(npend);
+	unsigned char LM_PRIVATE(obuf)[16];      /* converted, not yet written */
+	size_t LM_PRIVATE(opos);
+	size_t LM_PRIVATE(olen);
+	void *LM_PRIVATE(ic);             /* iconv_t when conv is iconv */
+} lm_mime_conv;
+
+/**
+ * \brief Start converting from charset name[0..n) to UTF-8.
+ *
+ * Never fails for a name: an unknown charset (or one this build cannot
+ * convert) sets LM_MIME_DEF_CHARSET and the input is then read as
+ * UTF-8 (valid UTF-8 passes, the rest becomes U+FFFD). Output is always
+ * valid UTF-8; bytes invalid in the charset become U+FFFD and set
+ * LM_MIME_DEF_INVALID_BYTES.
+ *
+ * Multi-byte East Asian charsets go through iconv (glibc) in hosts built
+ * with ICONV=1 (the default): iconv_open() allocates, so such a
+ * converter holds heap memory until lm_mime_conv_free(), which the
+ * caller MUST then call. The built-in charsets (UTF-8, US-ASCII,
+ * ISO-8859-*, Windows-125x, KOI8-R/U) never allocate.
+ * \return 0; LM_ERR_BAD_PARAM for a NULL c (name may be NULL with n 0:
+ *         UTF-8).
+ */
+LM_API int lm_mime_conv_init(lm_mime_conv *c, const char *name, size_t n);
+
+/** \brief Same as lm_mime_conv_init() with an id from lm_mime_charset_id(). */
+LM_API int lm_mime_conv_init_id(lm_mime_conv *c, int id);
+
+/**
+ * \brief Convert in[0..n) into out[0..cap): *used input bytes consumed,
+ *        *written output bytes produced (whole UTF-8 characters only).
+ *        Stops early when out is full; call again with the rest. Any
+ *        cap works, but a call makes progress (used or written > 0)
+ *        only when cap >= 4 or output is pending.
+ * \return 0; LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_conv_update(lm_mime_conv *c, const void *in, size_t n,
+                               char *out, size_t cap, size_t *used,
+                               size_t *written);
+
+/**
+ * \brief End of input: an incomplete sequence becomes U+FFFD (with
+ *        LM_MIME_DEF_INVALID_BYTES); a stateful charset (ISO-2022-JP)
+ *        returns to its initial state. After it the converter starts
+ *        again as if just initialized (same charset, defects kept).
+ * \return 0; LM_ERR_BUFFER_TOO_SMALL when out could not take
+ *         everything (*written bytes were written; call again).
+ */
+LM_API int lm_mime_conv_final(lm_mime_conv *c, char *out, size_t cap,
+                              size_t *written);
+
+/** \brief Defects seen so far (LM_MIME_DEF_CHARSET, _INVALID_BYTES). */
+LM_API unsigned lm_mime_conv_defects(const lm_mime_conv *c);
+
+/** \brief Release iconv state, zeroize. NULL-safe, idempotent. */
+LM_API void lm_mime_conv_free(lm_mime_conv *c);
+
+/**
+ * \brief One-shot conversion of in[0..n) in charset name[0..nlen) to
+ *        UTF-8 in out[0..cap) (no NUL written).
+ * \param defects  OR-ed with the defects found (may be NULL).
+ * \return 0; LM_ERR_BUFFER_TOO_SMALL (LM_MIME_CONV_MAX(n) always
+ *         suffices); LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_conv_string(const char *name, size_t nlen, const void *in,
+                               size_t n, char *out, size_t cap, size_t *outlen,
+                               unsigned *defects);
+
+/* --- RFC 2047 encoded words --------------------------------------- */
+
+/** Output room that lm_mime_ew_decode() never exceeds for n input bytes. */
+#define LM_MIME_EW_DECODED_MAX(n) (3 * (n) + 4)
+
+/**
+ * \brief Decode an unstructured header value (Subject, Comments, ...)
+ *        to UTF-8: RFC 2047 encoded words ("=?charset?B|Q?...?=",
+ *        RFC 2231 "*lang" suffix accepted) are decoded and converted
+ *        with lm_mime_conv; white space between two adjacent encoded
+ *        words is dropped; the bytes of adjacent words in the same
+ *        charset are converted together, so a character split across
+ *        two words comes out whole. Folding is undone (each CR and LF is
+ *        removed). Text outside encoded words is taken as UTF-8
+ *        (RFC 6532); invalid bytes there become U+FFFD.
+ *
+ * Tolerated, each with a defect bit: malformed words (left as they
+ * are: LM_MIME_DEF_EW_MALFORMED), unknown charsets (the word is left as
+ * it is: LM_MIME_DEF_CHARSET), words glued to text (decoded:
+ * LM_MIME_DEF_EW_PLACEMENT). The output is always valid UTF-8 and
+ * never contains CR or LF. No NUL is written.
+ * \param defects  OR-ed with the defects found (may be NULL).
+ * \return 0; LM_ERR_BUFFER_TOO_SMALL (LM_MIME_EW_DECODED_MAX(n) always
+ *         suffices); LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_ew_decode(const char *in, size_t n, char *out, size_t cap,
+                             size_t *outlen, unsigned *defects);
+
+/**
+ * \brief Encode UTF-8 text for an unstructured header field (the
+ *        composer's encoder, see lm_mime_compose_opts.subject): written
+ *        as is when it is printable ASCII without "=?", with words of at
+ *        most 70 characters and no leading or trailing space, folded at
+ *        spaces before column 78; otherwise as RFC 2047 "=?UTF-8?Q?" or
+ *        "?B?" words (whichever is shorter), lines of at most 76
+ *        columns, never splitting a UTF-8 character.
+ *
+ * The result is what follows the field name's colon: it starts with a
+ * space, folds are CRLF SP, and it has no final CRLF; `col` is the
+ * column after the colon (e.g. 8 for "Subject:"). No NUL is written.
+ * \param text  NUL-terminated UTF-8.
+ * \return 0; LM_ERR_BAD_PARAM for NULL, invalid UTF-8, CR, LF or other
+ *         control characters except tab (encode-side contract of the
+ *         composer), or col > 76; LM_ERR_BUFFER_TOO_SMALL (4 * strlen(text)
+ *         + 32 always suffices).
+ */
+LM_API int lm_mime_ew_encode(const char *text, size_t col, char *out,
+                             size_t cap, size_t *outlen);
+
+/* --- Addresses (RFC 5322 3.4, obsolete forms 4.4) ----------------- */
+
+/** lm_mime_addr_init() flag: domains with "xn--" labels are shown as
+ *  Unicode (lm_idna_to_unicode()); on failure kept as they are with
+ *  LM_MIME_DEF_IDNA. */
+#define LM_MIME_ADDR_IDN_UNICODE 0x1u
+/** lm_mime_addr_init() flag: a group without members ("undisclosed-
+ *  recipients:;") is yielded as one entry with an empty address. */
+#define LM_MIME_ADDR_EMPTY_GROUPS 0x2u
+
+/** Deepest nesting of comments followed; deeper text is skipped with
+ *  LM_MIME_DEF_TRUNCATED. */
+#define LM_MIME_ADDR_COMMENT_DEPTH 32
+
+/**
+ * One mailbox from an address list. Every slice is valid until the
+ * next lm_mime_addr_next() call on the iterator (and as long as the
+ * input and scratch buffer live); none is NUL-terminated.
+ */
+typedef struct {
+	/** Display name in UTF-8: quoted-pairs removed, RFC 2047 words
+	 *  decoded, runs of white space (and comments, when there is no
+	 *  name: "addr (Name)" gives Name) collapsed to one space; empty
+	 *  when absent. In the scratch buffer. */
+	lm_slice name;
+	/** Local part as written, unquoted (quoted-pairs removed, CFWS of
+	 *  obsolete forms dropped): a slice of the input when it could be,
+	 *  else in scratch. Empty for an address without '@'. */
+	lm_slice local;
+	/** Domain (or "[domain literal]"), Unicode when IDN_UNICODE asked;
+	 *  empty when there is no '@'. */
+	lm_slice domain;
+	/** "local@domain" (or just local part when there is no '@'); the
+	 *  local part is re-quoted when it needs quotes. Empty only for an
+	 *  empty group (LM_MIME_ADDR_EMPTY_GROUPS). */
+	lm_slice address;
+	/** Decoded display name of the group this mailbox belongs to,
+	 *  empty outside groups. */
+	lm_slice group;
+	/** Defects of this mailbox (also OR-ed into the iterator's). */
+	unsigned defects;
+} lm_mime_addr;
+
+/** Address-list iterator; members are private. */
+typedef struct {
+	const unsigned char *LM_PRIVATE(in);
+	size_t LM_PRIVATE(n);
+	size_t LM_PRIVATE(pos);
+	unsigned char *LM_PRIVATE(scratch);
+	size_t LM_PRIVATE(cap);
+	size_t LM_PRIVATE(glen);          /* group name at scratch[0..glen) */
+	int LM_PRIVATE(in_group);
+	int LM_PRIVATE(done);
+	unsigned LM_PRIVATE(flags);
+	unsigned LM_PRIVATE(defects);
+} lm_mime_addr_iter;
+
+/** A scratch size enough for any sane mailbox (a display name of a few
+ *  hundred characters); longer ones give LM_ERR_BUFFER_TOO_SMALL. */
+#define LM_MIME_ADDR_SCRATCH 4096
+
+/**
+ * \brief Start iterating the address list in[0..n) (the value of From,
+ *        To, Cc, Reply-To, ... unfolded or not).
+ *
+ * \param scratch  caller memory for decoded names and rewritten parts,
+ *                 reused by every lm_mime_addr_next() call; borrowed
+ *                 until the iteration ends. LM_MIME_ADDR_SCRATCH is a
+ *                 good size; 3 * n + 1024 always suffices.
+ * \param flags    LM_MIME_ADDR_IDN_UNICODE, LM_MIME_ADDR_EMPTY_GROUPS.
+ * \return 0; LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_addr_init(lm_mime_addr_iter *it, const char *in, size_t n,
+                             void *scratch, size_t scratch_len, unsigned flags);
+
+/**
+ * \brief Next mailbox of the list.
+ *
+ * Structure is parsed first and encoded words decoded after, so a
+ * decoded ',', '<', '@' or '"' never splits or changes an address.
+ * Groups ("Team: a@x, b@y;") give their members with .group set;
+ * missing commas, junk, stray '>' and unterminated constructs are
+ * repaired with defects, never fatal. An entry without any address
+ * ("Undisclosed", a lone name) is skipped with LM_MIME_DEF_ADDR_SYNTAX.
+ * \return LM_EVENT with *a filled; LM_DONE at the end of the list;
+ *         LM_ERR_BUFFER_TOO_SMALL when this mailbox did not fit in the
+ *         scratch buffer (it is skipped; the next call continues);
+ *         LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *a);
+
+/** \brief Defects of every mailbox seen so far. */
+LM_API unsigned lm_mime_addr_defects(const lm_mime_addr_iter *it);
+
+/* --- Parameters, Content-Type, Content-Disposition ---------------- */
+
+/** Longest type/subtype (or disposition type) kept, NUL included. */
+#define LM_MIME_CTYPE_MAX 128
+/** Most RFC 2231 sections (name*0 .. name*63) joined for one parameter. */
+#define LM_MIME_PARAM_SECTIONS 64
+
+/**
+ * A parsed Content-Type or Content-Disposition value.
+ */
+typedef struct {
+	/** "type/subtype" (Content-Type) or "attachment" (Content-
+	 *  Disposition), lower-cased, NUL-terminated; for Content-Type
+	 *  "text/plain" when the value was unusable (RFC 2045 5.2). */
+	char value[LM_MIME_CTYPE_MAX];
+	size_t len;
+	/** Length of the type before '/' (Content-Type only). */
+	size_t type_len;
+	/** The parameter section: everything after the value (from its
+	 *  first ';'), a slice of the input, for lm_mime_param_get(). */
+	lm_slice params;
+	unsigned defects;
+} lm_mime_ctype;
+
+/**
+ * \brief Parse a Content-Type value: "text/plain; charset=utf-8".
+ *        Comments and white space are allowed around tokens
+ *        (RFC 2045 5.1).
+ * \return 0; LM_ERR_DECODE when there is no usable type/subtype (ct
+ *         then says "text/plain", params still points at any ';'
+ *         section, LM_MIME_DEF_CTYPE_SYNTAX set); LM_ERR_BAD_PARAM for
+ *         NULL pointers.
+ */
+LM_API int lm_mime_ctype_parse(const char *in, size_t n, lm_mime_ctype *ct);
+
+/**
+ * \brief Parse a Content-Disposition value (RFC 2183): "attachment;
+ *        filename=a.pdf". value is the lower-cased disposition type.
+ * \return 0; LM_ERR_DECODE when there is no token before the first ';'
+ *         (value is then ""); LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_cdisp_parse(const char *in, size_t n, lm_mime_ctype *cd);
+
+/**
+ * \brief Find parameter `name` (case-insensitive, NUL-terminated) in a
+ *        parameter section (";a=b; c=d"; lm_mime_ctype.params) and
+ *        decode its value to UTF-8 into out[0..cap) (no NUL written).
+ *
+ * Handles plain values (token or quoted-string), RFC 2231 extended
+ * values (name*=charset'lang'%XX..), continuations name*0, name*1*, ...
+ * in any order (at most LM_MIME_PARAM_SECTIONS, joined in numeric order
+ * up to the first gap; percent-decoded sections of one charset are
+ * converted together), and the RFC 2047 words inside a quoted value
+ * that old mailers write (name="=?utf-8?B?...?="). When both name and
+ * name* (or name*0) exist the RFC 2231 form wins. A value that is not
+ * valid in its charset gets U+FFFD: the output is always UTF-8.
+ * \param defects  OR-ed with the defects found (may be NULL).
+ * \return 1 found (*outlen set); 0 not present; LM_ERR_BUFFER_TOO_SMALL
+ *         (LM_MIME_EW_DECODED_MAX(n) always suffices for a section of
+ *         n bytes); LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_param_get(const char *params, size_t n, const char *name,
+                             char *out, size_t cap, size_t *outlen,
+                             unsigned *defects);
+
+/* --- Dates --------------------------------------------------------- */
+
+/** Zone offset meaning "unknown" (-0000, military zones): the time is
+ *  UTC and the local zone is not known (RFC 5322 3.3, 4.3). */
+#define LM_MIME_TZ_UNKNOWN (-100000)
+
+/**
+ * \brief Parse an RFC 5322 date-time, obsolete forms included: optional
+ *        day of week, two-digit years (< 50: 20xx, else 19xx) and
+ *        three-digit years (+1900), missing seconds, comments and any
+ *        white space, named zones UT/GMT (+0000), EST/EDT/CST/CDT/MST/
+ *        MDT/PST/PDT (their offsets), military letters and -0000 (zone
+ *        unknown), a missing zone (taken as unknown). Seconds of 60 are
+ *        accepted (leap second, counted as :59 + 1).
+ *
+ * Work is linear in n and every number is bounded (a run of 10 KB of
+ * digits is an error, not an overflow).
+ * \param t       seconds since the epoch, UTC.
+ * \param tz_min  the zone's offset in minutes (-1439..1439), or
+ *                LM_MIME_TZ_UNKNOWN.
+ * \param defects OR-ed with LM_MIME_DEF_DATE_OBS / _WEEKDAY (may be NULL).
+ * \return 0; LM_ERR_DECODE when the text is not a date (bad month,
+ *         day 0 or past the month's end, hour > 23, ...);
+ *         LM_ERR_BAD_PARAM for NULL pointers.
+ */
+LM_API int lm_mime_date_parse(const char *in, size_t n, long long *t,
+                              int *tz_min, unsigned *defects);
+
+/** Length of an RFC 3339 date as written by lm_mime_date_rfc3339():
+ *  "2026-11-21T21:56:43+01:00" (25 characters). */
+#define LM_MIME_RFC3339_LEN 25
+
+/**
+ * \brief Format an RFC 3339 date-time: the local time t + tz_min * 60
+ *        with its offset ("+01:00"; "Z" is never used, "-00:00" for
+ *        LM_MIME_TZ_UNKNOWN, as RFC 3339 4.3 asks). NUL-terminated.
+ * \return 0; LM_ERR_BAD_PARAM if tz_min is out of range, the year is
+ *         outside 0..9999 or out is NULL; LM_ERR_BUFFER_TOO_SMALL when
+ *         cap < LM_MIME_RFC3339_LEN + 1.
+ */
+LM_API int lm_mime_date_rfc3339(long long t, int tz_min, char *out,
+                                size_t cap, size_t *outlen);
+
 #ifdef __cplusplus
 }
 #endif
