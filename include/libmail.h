@@ -10,6 +10,7 @@
 #include "libmail/sasl.h"
 #include "libmail/mime.h"
 #include "libmail/smtp.h"
+#include "libmail/pop3.h"
 #include "libmail/net.h"
 
 #endif
