@@ -253,6 +253,20 @@ LM_API lm_sasl_mech lm_sasl_choose(const char *offered, size_t len, unsigned all
  */
 LM_API int lm_sasl_mech_is_plaintext(lm_sasl_mech mech);
 
+/**
+ * \brief APOP digest (RFC 1939 7): the lowercase hex MD5 of the greeting
+ *        timestamp (brackets included, e.g. "<1896.697170952@dbc.mtview.ca.us>")
+ *        followed by the password.
+ * \param timestamp  tlen bytes (need not be NUL-terminated), borrowed.
+ * \param password   NUL-terminated, borrowed, not modified.
+ * \param out        receives 32 hex digits and a NUL.
+ * \return 0; LM_ERR_BAD_PARAM for NULL pointers, an empty timestamp, or
+ *         timestamp plus password longer than 2048 bytes (out is then
+ *         ""); LM_ERR_UNSUPPORTED / LM_ERR_NOMEM from the crypto library.
+ */
+LM_API int lm_sasl_apop_digest(const char *timestamp, size_t tlen,
+                               const char *password, char out[33]);
+
 #ifdef __cplusplus
 }
 #endif
