@@ -26,6 +26,7 @@
 #include "common.h"
 #include "sasl.h"
 #include "smtp.h"
+#include "pop3.h"
 #include "mime.h"
 
 #ifdef __cplusplus
@@ -419,6 +420,224 @@ typedef struct {
  *         subject, both attach_data and attach_read...).
  */
 LM_API int lm_alert_send(const lm_alert *a);
+
+/* ------------------------------------------------------------------ */
+/* Blocking POP3 session (pop3_session.c)                              */
+/* ------------------------------------------------------------------ */
+
+/** Bytes kept of a POP3 reply's text (longer text is cut). */
+#define LM_POP3_REPLY_TEXT_MAX 512
+
+/** A POP3 status line, copied out of the engine (plain value type). */
+typedef struct {
+	lm_pop3_cmd cmd;          /**< the command it answers; NONE if none  */
+	int ok;                   /**< 1 "+OK", 0 "-ERR", -1 no reply yet    */
+	char code[64];            /**< RFC 2449 response code without the
+	                               brackets ("IN-USE", "SYS/TEMP"), or "" */
+	char text[LM_POP3_REPLY_TEXT_MAX];  /**< text after the status and the
+	                               code, NUL-terminated; control bytes
+	                               replaced by '?'                        */
+} lm_pop3_reply;
+
+/** How lm_pop3_session_connect() logs in (lm_pop3_session_opts.login). */
+typedef enum {
+	LM_POP3_LOGIN_AUTO = 0,   /**< SASL (RFC 5034) when CAPA offers a usable
+	                               mechanism, else USER/PASS when CAPA
+	                               offers USER (or CAPA is not supported) */
+	LM_POP3_LOGIN_SASL,       /**< SASL only                              */
+	LM_POP3_LOGIN_USER,       /**< USER/PASS only                         */
+	LM_POP3_LOGIN_APOP        /**< APOP only (needs the greeting's
+	                               timestamp; MD5, weak: only when asked) */
+} lm_pop3_login;
+
+/** Options of lm_pop3_session_new(). The strings are borrowed: they
+ *  MUST stay valid until lm_pop3_session_free(). */
+typedef struct {
+	int version;                /**< LM_POP3_SESSION_OPTS_VERSION          */
+	const char *url;            /**< pop3://[user@]host[:port] (STLS
+	                                 required, port 110) or pop3s://...
+	                                 (implicit TLS, port 995); a URL
+	                                 "pop3://user;AUTH=MECH@host" makes MECH
+	                                 the only SASL mechanism, ";AUTH=+APOP"
+	                                 asks for APOP (RFC 2384)              */
+	const char *user;           /**< overrides the URL's user; no user and
+	                                 no token: no login (only useful for
+	                                 servers that pre-authenticate: none)  */
+	const char *password;
+	const char *token;          /**< OAuth 2.0 bearer token               */
+	unsigned auth_mech;         /**< one lm_sasl_mech and nothing else, or
+	                                 0 to choose among auth_allowed        */
+	unsigned auth_allowed;      /**< 0: LM_SASL_DEFAULT_ALLOWED            */
+	lm_pop3_login login;        /**< LM_POP3_LOGIN_AUTO (default)          */
+	const char *cafile;         /**< NULL: LM_NET_SYSTEM_CAFILE            */
+	int plaintext;              /**< 1: pop3:// talks without TLS (no STLS
+	                                 is attempted) and credentials may be
+	                                 sent in clear. Never implied.         */
+	unsigned timeout_ms;        /**< per network operation; 0: default     */
+	lm_trace_fn trace;          /**< "C:"/"S:" lines (credentials redacted)
+	                                 and '*' notes; NULL: none             */
+	void *trace_ud;
+	const lm_allocator *alloc;  /**< NULL: malloc/free                     */
+} lm_pop3_session_opts;
+#define LM_POP3_SESSION_OPTS_VERSION 1
+#define LM_POP3_SESSION_OPTS_INIT \
+	{ LM_POP3_SESSION_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, \
+	  LM_POP3_LOGIN_AUTO, NULL, 0, 0, NULL, NULL, NULL }
+
+/** A POP3 session: a connection plus a POP3 engine. Opaque, heap-allocated. */
+typedef struct lm_pop3_session lm_pop3_session;
+
+/** LIST callback: one message number and its size in octets (as the
+ *  server counts them: with CRLF line ends, before dot-stuffing).
+ *  Return 0 to go on, a negative code to stop (see lm_pop3_session_list). */
+typedef int (*lm_pop3_list_fn)(void *ud, unsigned long msg, uint64_t size);
+
+/** UIDL callback: one message number and its unique-id: uid[0..len) is
+ *  opaque printable ASCII (0x21..0x7E, 1..70 bytes, as the engine
+ *  validated it), NOT NUL-terminated, valid only during the call. It may
+ *  contain "/" or ".."; never use it as a file name as it is. */
+typedef int (*lm_pop3_uidl_fn)(void *ud, unsigned long msg, const char *uid,
+                               size_t len);
+
+/** RETR/TOP callback: the next chunk of the message, dot-unstuffed, CRLF
+ *  line ends as the server sent them; valid only during the call. The
+ *  chunks of one message are delivered in order; a message is complete
+ *  only when lm_pop3_session_retr() returns 0. */
+typedef int (*lm_pop3_data_fn)(void *ud, const unsigned char *p, size_t n);
+
+/**
+ * \brief Allocate a session and parse its URL. No network I/O.
+ * \return 0; LM_ERR_URL / LM_ERR_IDNA (bad URL, or not pop3/pop3s);
+ *         LM_ERR_BAD_PARAM (NULL, wrong version, bad login value);
+ *         LM_ERR_NOMEM.
+ */
+LM_API int lm_pop3_session_new(lm_pop3_session **out,
+                               const lm_pop3_session_opts *o);
+
+/**
+ * \brief Connect, read the greeting, CAPA, STLS (pop3:// unless
+ *        plaintext) with the TLS handshake and CAPA again, then log in
+ *        (SASL, USER/PASS or APOP, see lm_pop3_login) if a user or token
+ *        was given.
+ *
+ * Never falls back to plaintext; credentials are never sent before TLS
+ * unless opts.plaintext. USER/PASS is used only when CAPA offers USER
+ * (or the server does not know CAPA) or when asked for by name.
+ *
+ * \return 0; network: LM_ERR_DNS, LM_ERR_CONNECT, LM_ERR_TIMEOUT,
+ *         LM_ERR_IO, LM_ERR_EOF; security: LM_ERR_TLS, LM_ERR_CERT,
+ *         LM_ERR_NO_STARTTLS (STLS not offered), LM_ERR_STARTTLS_FAILED
+ *         (-ERR to STLS), LM_ERR_PLAINTEXT, LM_ERR_NO_MECH; refusals (see
+ *         lm_pop3_session_reply()): LM_ERR_REFUSED (-ERR greeting, or a
+ *         login refused with a response code other than [AUTH], e.g.
+ *         [IN-USE], [SYS/TEMP], [LOGIN-DELAY]), LM_ERR_AUTH (login
+ *         refused: bad credentials), LM_ERR_UNSUPPORTED (no login method
+ *         offered, or APOP asked but no timestamp); protocol:
+ *         LM_ERR_PROTOCOL (incl. plaintext injected after "+OK" to
+ *         STLS), LM_ERR_LINE_TOO_LONG, LM_ERR_LIMIT, LM_ERR_SASL.
+ *         After a failure only lm_pop3_session_free() is useful.
+ */
+LM_API int lm_pop3_session_connect(lm_pop3_session *s);
+
+/**
+ * \brief STAT: number of messages and their total size.
+ * \return 0; LM_ERR_REFUSED (-ERR); the network and protocol codes of
+ *         lm_pop3_session_connect(); LM_ERR_BAD_STATE (not connected or
+ *         broken by an earlier failure).
+ */
+LM_API int lm_pop3_session_stat(lm_pop3_session *s, unsigned long *count,
+                                uint64_t *size);
+
+/**
+ * \brief LIST (msg 0: every message, one call of fn each; else that one).
+ *
+ * A negative return of fn stops the calls; the rest of the listing is
+ * still read (the session stays usable) and that code is returned.
+ * \return 0; LM_ERR_REFUSED (-ERR, e.g. no such message); fn's code;
+ *         the codes of lm_pop3_session_stat().
+ */
+LM_API int lm_pop3_session_list(lm_pop3_session *s, unsigned long msg,
+                                lm_pop3_list_fn fn, void *ud);
+
+/**
+ * \brief UIDL (msg 0: every message; else that one); as
+ *        lm_pop3_session_list(). LM_ERR_REFUSED also when the server
+ *        does not implement UIDL.
+ */
+LM_API int lm_pop3_session_uidl(lm_pop3_session *s, unsigned long msg,
+                                lm_pop3_uidl_fn fn, void *ud);
+
+/**
+ * \brief RETR msg, streaming the message to fn in chunks (memory does not
+ *        grow with the message size).
+ *
+ * Returns 0 only once the terminating "." arrived: a connection that
+ * ends before it is LM_ERR_EOF (or LM_ERR_PROTOCOL), never a short
+ * message reported as whole. If fn fails, the rest of the message is
+ * read and dropped (the session stays usable) and fn's code is
+ * returned: the caller MUST then treat the message as not received.
+ * \return 0; LM_ERR_REFUSED (-ERR); fn's code; the codes of
+ *         lm_pop3_session_stat().
+ */
+LM_API int lm_pop3_session_retr(lm_pop3_session *s, unsigned long msg,
+                                lm_pop3_data_fn fn, void *ud);
+
+/** \brief TOP msg lines: the header and the first `lines` body lines,
+ *         streamed like lm_pop3_session_retr(). */
+LM_API int lm_pop3_session_top(lm_pop3_session *s, unsigned long msg,
+                               unsigned long lines, lm_pop3_data_fn fn,
+                               void *ud);
+
+/**
+ * \brief DELE msg: marks the message deleted. Nothing is deleted on the
+ *        server before lm_pop3_session_quit() returns 0; a connection
+ *        that ends any other way deletes nothing (RFC 1939, 6).
+ * \return 0; LM_ERR_REFUSED; the codes of lm_pop3_session_stat().
+ */
+LM_API int lm_pop3_session_dele(lm_pop3_session *s, unsigned long msg);
+
+/** \brief RSET: unmark every message marked deleted. */
+LM_API int lm_pop3_session_rset(lm_pop3_session *s);
+
+/** \brief NOOP (keeps the session alive). */
+LM_API int lm_pop3_session_noop(lm_pop3_session *s);
+
+/**
+ * \brief QUIT and close the connection: the commit point of deletions.
+ *
+ * \return 0 only when the server answered "+OK" to QUIT: the messages
+ *         marked with DELE are now deleted. LM_ERR_REFUSED: "-ERR" (RFC
+ *         2449 says some deletions may have failed, e.g. [SYS/TEMP]).
+ *         A network or protocol code: the "+OK" did not arrive and it is
+ *         unknown whether the server deleted the marked messages (it may
+ *         have: the UPDATE state can run before the reply is lost).
+ *         LM_ERR_BAD_STATE: not connected. The session accepts no
+ *         command afterwards (lm_pop3_session_free() is still needed).
+ */
+LM_API int lm_pop3_session_quit(lm_pop3_session *s);
+
+/** \brief 1 if the last CAPA (after TLS, if any) lists keyword kw
+ *         (case-insensitive), else 0. */
+LM_API int lm_pop3_session_has_capa(const lm_pop3_session *s, const char *kw);
+
+/** \brief The last status line the server sent (ok -1 if none). Valid
+ *         until the next call on s. */
+LM_API const lm_pop3_reply *lm_pop3_session_reply(const lm_pop3_session *s);
+
+/** \brief One line describing the last failure (never NULL, "" if none),
+ *         e.g. "login refused: -ERR [IN-USE] locked" or the certificate
+ *         problem. Valid until the next call on s. */
+LM_API const char *lm_pop3_session_error(const lm_pop3_session *s);
+
+/** \brief Bytes the session holds for itself (the object with the engine
+ *         and its fixed input, output and chunk buffers); constant, does
+ *         not depend on message sizes. mbedTLS state is not included. */
+LM_API size_t lm_pop3_session_footprint(void);
+
+/** \brief Close the connection WITHOUT QUIT (so nothing marked with DELE
+ *         is deleted unless lm_pop3_session_quit() was called), zeroize
+ *         and free. NULL-safe. */
+LM_API void lm_pop3_session_free(lm_pop3_session *s);
 
 #ifdef __cplusplus
 }
