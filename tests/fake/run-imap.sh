@@ -1,0 +1,359 @@
+#!/bin/sh
+# examples/imap-client against a hostile fake IMAP server (fakeimap.py):
+# the client must stop, with the right exit status, before sending what
+# it must not, and must print exactly what the server holds when the
+# server is merely unusual.
+#
+#   sh tests/fake/run-imap.sh WORKDIR   (imap-client from $LM_IMAPCLIENT,
+#                                        default examples/imap-client; test
+#                                        names start with $LM_FAKE_PREFIX,
+#                                        default "fake-imap")
+# Prints "ok NAME" or "FAIL NAME: reason" per test; exit 1 if any failed.
+#
+# Documented outcomes: an unsolicited BYE (and close) in the middle of a
+# session exits 1 (the server refused to go on; its text is shown);
+# a connection closed in the middle of a literal exits 5 and --out
+# leaves no file behind.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+W=${1:?usage: run-imap.sh WORKDIR}
+mkdir -p "$W"
+W=$(cd "$W" && pwd)
+IC=${LM_IMAPCLIENT:-$root/examples/imap-client}
+FAKE=$here/fakeimap.py
+nfail=0
+FAKEPID=""
+
+trap '[ -n "$FAKEPID" ] && kill "$FAKEPID" 2>/dev/null; exit 1' INT TERM HUP
+
+PFX=${LM_FAKE_PREFIX:-fake-imap}
+ok() { echo "ok $PFX-$1"; }
+bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
+
+ALL="control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
+create-utf8 append headers idle untagged-search untagged-fetch drip \
+notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
+logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
+literalclose-out literalclose-stdout authno garbage silent longline escape \
+wronghost unknownca wronghost-imaps unknownca-imaps plaintext-control"
+
+if [ ! -x "$IC" ]; then
+	for t in $ALL; do bad "$t" "imap-client not built ($IC)"; done
+	exit 1
+fi
+
+# ---- material ---------------------------------------------------------------
+C=$W/certs
+if [ ! -s "$C/server.crt" ]; then
+	sh "$root/tests/servers/certs.sh" "$C" ||
+	    { bad certs "could not make certificates"; exit 1; }
+fi
+PW=$W/password
+printf '%s' 'fake-Pa55word' > "$PW"
+chmod 600 "$PW"
+# the fake's messages, written by the fake's own module (the expected bytes)
+python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+import fakeimap
+open(sys.argv[2] + "/msg3.eml", "wb").write(fakeimap.MESSAGE3)
+open(sys.argv[2] + "/msg1.eml", "wb").write(fakeimap.MESSAGE1)' "$here" "$W"
+printf 'From: a@example.test\r\nSubject: up\r\n\r\nappended {3}\r\nbody\r\n' > "$W/up.eml"
+
+# ---- one exchange -----------------------------------------------------------
+# fake NAME SCENARIO SCHEME [imap-client args...]: runs the fake with
+# SCENARIO, then imap-client against it; sets RC, leaves the client's
+# stdout/stderr in $W/NAME.out/.err and the fake's records in $W/NAME.*
+fake() {
+	name=$1 scen=$2 scheme=$3; shift 3
+	P=$W/$name
+	rm -f "$P".*
+	impl=""
+	[ "$scheme" = imaps ] && impl=--implicit
+	python3 "$FAKE" --port 0 --scenario "$scen" --certs "$C" --log "$P" \
+	    --timeout 20 $impl 2>"$P.fake-err" &
+	FAKEPID=$!
+	i=0
+	while [ ! -s "$P.ready" ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	port=$(cat "$P.ready" 2>/dev/null)
+	if [ -z "$port" ]; then
+		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
+	fi
+	timeout 60 "$IC" --url "$scheme://${FAKEHOST:-localhost}:$port/INBOX" \
+	    --cafile "$C/ca.crt" --timeout 10 "$@" >"$P.out" 2>"$P.err" </dev/null
+	RC=$?
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$P.err"; then
+		RC="sanitizer($RC)"
+	fi
+	i=0
+	while kill -0 "$FAKEPID" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill "$FAKEPID" 2>/dev/null && wait "$FAKEPID" 2>/dev/null
+	FAKEPID=""
+	touch "$P.events"
+}
+auth="--user alice@example.test --password-file $PW"
+sent_any() { # the fake saw any of the given verbs
+	for v in "$@"; do grep -q "^CMD $v\$" "$P.events" && return 0; done
+	return 1
+}
+creds_before_tls() { # LOGIN or AUTHENTICATE before TLS-OK
+	awk '/^TLS-OK/ { exit } /^CMD (LOGIN|AUTHENTICATE)$/ { print $2 }' "$P.events" | head -n 1
+}
+after_starttls() { # commands after STARTTLS
+	awk 'f && /^CMD / { print $2 } /^CMD STARTTLS$/ { f = 1 }' "$P.events" | tr '\n' ' '
+}
+rc_in() { for c in "$@"; do [ "$RC" = "$c" ] && return 0; done; return 1; }
+why() {
+	san=$(grep -m 1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$P.err")
+	echo "$1 (exit $RC; stderr: $(tail -n 1 "$P.err" | cut -c1-160))${san:+ $san}"
+}
+
+# ---- the tests ----------------------------------------------------------------
+t=control-good
+fake good good imap $auth --trace capabilities
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no STARTTLS"
+elif [ -n "$(creds_before_tls)" ]; then bad $t "credentials before TLS ($(creds_before_tls))"
+elif ! sent_any AUTHENTICATE; then bad $t "did not AUTHENTICATE (AUTH=PLAIN was offered)"
+elif sent_any LOGIN; then bad $t "used LOGIN although AUTH=PLAIN was offered"
+elif ! grep -qx 'IMAP4rev1' "$P.out" || ! grep -qx 'MOVE' "$P.out"; then
+	bad $t "capabilities after login missing: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
+
+t=trace-redacts
+cred=$(sed -n 's/^AUTH-LINE //p' "$P.events" | tail -n 1)
+dec=$(printf '%s' "$cred" | base64 -d 2>/dev/null | tr '\0' ' ')
+if ! grep -q '^C: ' "$P.err" || ! grep -q '^S: ' "$P.err"; then bad $t "--trace wrote no C:/S: lines"
+elif ! printf '%s' "$dec" | grep -q 'fake-Pa55word'; then bad $t "password not found on the wire ('$cred')"
+elif grep -q 'fake-Pa55word' "$P.err"; then bad $t "password in clear in the trace"
+elif [ -n "$cred" ] && grep -qF "$cred" "$P.err"; then bad $t "base64 credentials in the trace"
+else ok $t; fi
+
+t=reask-caps
+# RFC 3501 6.2.1: capabilities learned before TLS are forgotten; the
+# client asks again once TLS is up (or gets them with the login OK)
+if awk '/^TLS-OK/ { f = 1 } f && /^CMD CAPABILITY$/ { found = 1 } END { exit !found }' "$P.events"; then
+	ok $t
+else bad $t "no CAPABILITY after TLS: $(grep '^CMD' "$P.events" | tr '\n' ' ')"; fi
+
+t=fetch-stdout
+fake fetch-stdout good imap $auth fetch 3
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! cmp -s "$P.out" "$W/msg3.eml"; then bad $t "stdout differs from the message ($(wc -c < "$P.out") bytes)"
+elif sent_any UID\ STORE STORE; then bad $t "changed flags while fetching"
+elif ! grep -q '^ARGS 3 .*BODY.PEEK\[\]' "$P.events"; then bad $t "not UID FETCH 3 BODY.PEEK[]: $(grep '^ARGS 3' "$P.events")"
+else ok $t; fi
+
+t=fetch-out
+fake fetch-out good imap $auth fetch 3 --out "$W/fetch-out.eml"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! cmp -s "$W/fetch-out.eml" "$W/msg3.eml"; then bad $t "file differs from the message"
+elif [ -s "$P.out" ]; then bad $t "wrote to stdout with --out"
+else ok $t; fi
+
+t=search
+fake search good imap $auth search UNSEEN FROM alice
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
+elif ! grep -q '^ARGS .*UNSEEN FROM alice' "$P.events"; then bad $t "criteria not sent: $(grep 'SEARCH' -A1 "$P.events" | tr '\n' ' ')"
+else ok $t; fi
+
+t=list
+fake list good imap $auth list
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! grep -q "^$(printf 'T\303\244st')\( \|\$\)" "$P.out"; then bad $t "no UTF-8 Täst line: $(tr '\n' '|' < "$P.out")"
+elif ! grep '^Sent' "$P.out" | grep -q '\\Sent'; then bad $t "Sent without its \\Sent attribute"
+elif ! grep -q '^INBOX' "$P.out"; then bad $t "no INBOX"
+else ok $t; fi
+
+t=create-utf8
+fake create-utf8 good imap $auth create "$(printf 'T\303\244st/\303\234')"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! grep -q '^ARGS "\{0,1\}T&AOQ-st/&ANw-"\{0,1\}$' "$P.events"; then
+	bad $t "not sent in modified UTF-7: $(grep -A1 '^CMD CREATE' "$P.events" | tr '\n' ' ')"
+else ok $t; fi
+
+t=append
+fake append good imap $auth append "$W/up.eml" --flags '\Seen,\Flagged'
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! cmp -s "$P.append" "$W/up.eml"; then bad $t "the fake received other bytes"
+elif [ "$(cat "$P.out")" != 4 ]; then bad $t "APPENDUID 7 4 but stdout: $(cat "$P.out")"
+elif ! grep -q '^ARGS "\{0,1\}INBOX"\{0,1\} (\\Seen \\Flagged)' "$P.events"; then bad $t "flags: $(grep '^ARGS INBOX' "$P.events")"
+else ok $t; fi
+
+t=headers
+fake headers good imap $auth headers 3
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! grep -q 'alice@example.test' "$P.out"; then bad $t "no sender: $(tr '\n' '|' < "$P.out")"
+elif ! grep -q '2 Feb 2026' "$P.out"; then bad $t "no date: $(tr '\n' '|' < "$P.out")"
+elif ! grep -q "$(printf 'Gr\303\274\303\237e')\|=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=" "$P.out"; then bad $t "no subject: $(tr '\n' '|' < "$P.out")"
+else ok $t; fi
+
+t=idle
+fake idle good imap $auth idle --seconds 2
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$P.out")" != "$(printf 'EXISTS 3\nEXPUNGE 2\nFETCH 1 FLAGS (\\Seen \\Flagged)')" ]; then
+	bad $t "stdout: $(tr '\n' '|' < "$P.out")"
+elif ! grep -q '^IDLE-END DONE$' "$P.events"; then bad $t "IDLE not ended with DONE"
+else ok $t; fi
+
+t=untagged-search
+fake untagged-search untagged imap $auth search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
+
+t=untagged-fetch
+fake untagged-fetch untagged imap $auth fetch 3
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! cmp -s "$P.out" "$W/msg3.eml"; then bad $t "stdout differs from the message"
+else ok $t; fi
+
+t=drip
+fake drip drip imap $auth fetch 3
+if [ "$RC" != 0 ]; then bad $t "$(why 'responses one byte at a time: expected exit 0')"
+elif ! cmp -s "$P.out" "$W/msg3.eml"; then bad $t "stdout differs from the message"
+else ok $t; fi
+
+t=notls
+fake notls notls imap $auth search ALL
+if [ "$RC" != 3 ]; then bad $t "$(why 'STARTTLS not offered: expected exit 3')"
+elif sent_any LOGIN AUTHENTICATE SELECT EXAMINE; then bad $t "client sent $(grep -E '^CMD (LOGIN|AUTHENTICATE|SELECT|EXAMINE)' "$P.events" | head -n 1)"
+else ok $t; fi
+
+t=starttls-no
+fake starttls-no starttls-no imap $auth search ALL
+if [ "$RC" != 3 ]; then bad $t "$(why 'STARTTLS refused: expected exit 3')"
+elif sent_any LOGIN AUTHENTICATE SELECT EXAMINE; then bad $t "client carried on without TLS"
+else ok $t; fi
+
+t=inject
+fake inject inject imap $auth search ALL
+if ! rc_in 3 4; then bad $t "$(why 'bytes after the OK to STARTTLS: expected exit 3 or 4')"
+elif [ -n "$(after_starttls)" ]; then bad $t "client sent after the injection: $(after_starttls)"
+else ok $t; fi
+
+t=preauth
+fake preauth preauth imap $auth search ALL
+if [ "$RC" != 3 ]; then bad $t "$(why 'PREAUTH on imap:// (no TLS possible): expected exit 3')"
+elif grep '^CMD' "$P.events" | grep -qv '^CMD LOGOUT$'; then bad $t "client sent $(grep '^CMD' "$P.events" | tr '\n' ' ')"
+else ok $t; fi
+
+t=preauth-imaps
+fake preauth-imaps preauth imaps $auth search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why 'PREAUTH inside implicit TLS: expected exit 0')"
+elif sent_any LOGIN AUTHENTICATE; then bad $t "authenticated although PREAUTH"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
+
+t=wrongtag
+fake wrongtag wrongtag imap $auth search ALL
+if [ "$RC" != 4 ]; then bad $t "$(why 'tagged OK for a tag never sent: expected exit 4')"
+elif sent_any STARTTLS LOGIN AUTHENTICATE SELECT; then bad $t "carried on after the bogus tag"
+else ok $t; fi
+
+t=logindisabled
+fake logindisabled logindisabled imap $auth search ALL
+if ! rc_in 1 3; then bad $t "$(why 'LOGINDISABLED, no AUTH=: expected exit 1 or 3')"
+elif sent_any LOGIN; then bad $t "sent LOGIN under LOGINDISABLED"
+elif sent_any SELECT EXAMINE UID\ SEARCH; then bad $t "carried on unauthenticated"
+else ok $t; fi
+
+t=logindisabled-auth
+fake logindisabled-auth logindisabled-auth imap $auth search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why 'LOGINDISABLED with AUTH=PLAIN: expected exit 0')"
+elif sent_any LOGIN; then bad $t "sent LOGIN under LOGINDISABLED"
+elif ! sent_any AUTHENTICATE; then bad $t "did not AUTHENTICATE"
+else ok $t; fi
+
+t=hugeliteral
+fake hugeliteral hugeliteral imap $auth fetch 3 --out "$W/huge.eml"
+if [ "$RC" != 4 ]; then bad $t "$(why 'literal size past 2^64: expected exit 4')"
+elif [ -e "$W/huge.eml" ]; then bad $t "--out file left behind"
+else ok $t; fi
+
+t=hugeliteral-list
+fake hugeliteral-list hugeliteral-list imap $auth list
+if [ "$RC" != 4 ]; then bad $t "$(why '4 GB mailbox name literal: expected exit 4')"
+else ok $t; fi
+
+t=bye
+fake bye bye imap $auth search ALL
+if ! rc_in 1 5; then bad $t "$(why 'unsolicited BYE: expected exit 1 (or 5)')"
+elif [ "$RC" = 1 ] && ! grep -q 'shutting down' "$P.err"; then bad $t "exit 1 without the BYE text"
+elif [ -s "$P.out" ]; then bad $t "printed results: $(head -c 80 "$P.out")"
+else ok $t; fi
+
+t=greetbye
+fake greetbye greetbye imap $auth search ALL
+if ! rc_in 1 5; then bad $t "$(why 'BYE greeting: expected exit 1 or 5')"
+elif sent_any STARTTLS LOGIN AUTHENTICATE; then bad $t "carried on after BYE"
+else ok $t; fi
+
+t=literalclose-out
+fake literalclose-out literalclose imap $auth fetch 3 --out "$W/lc.eml"
+if [ "$RC" != 5 ]; then bad $t "$(why 'closed inside the literal: expected exit 5')"
+elif [ -e "$W/lc.eml" ]; then bad $t "--out file exists ($(wc -c < "$W/lc.eml") bytes) although the message is incomplete"
+elif ls "$W"/lc.eml* >/dev/null 2>&1; then bad $t "temporary file left behind: $(ls "$W"/lc.eml*)"
+else ok $t; fi
+
+t=literalclose-stdout
+fake literalclose-stdout literalclose imap $auth fetch 3
+if [ "$RC" != 5 ]; then bad $t "$(why 'closed inside the literal: expected exit 5')"
+else ok $t; fi
+
+t=authno
+fake authno authno imap $auth search ALL
+if [ "$RC" != 1 ]; then bad $t "$(why 'authentication refused: expected exit 1')"
+elif ! grep -q 'Authentication failed' "$P.err"; then bad $t "stderr does not show the server's text"
+elif sent_any SELECT EXAMINE UID\ SEARCH; then bad $t "carried on unauthenticated"
+else ok $t; fi
+
+t=garbage
+fake garbage garbage imap $auth search ALL
+if [ "$RC" != 4 ]; then bad $t "$(why 'HTTP instead of IMAP: expected exit 4')"
+elif sent_any STARTTLS LOGIN AUTHENTICATE; then bad $t "carried on after a non-IMAP greeting"
+else ok $t; fi
+
+t=silent
+t0=$(date +%s)
+fake silent silent imap $auth --timeout 2 search ALL
+el=$(($(date +%s) - t0))
+if [ "$RC" != 5 ]; then bad $t "$(why 'silent server, --timeout 2: expected exit 5')"
+elif [ "$el" -gt 15 ]; then bad $t "took $el s with --timeout 2"
+else ok $t; fi
+
+t=longline
+fake longline longline imap $auth capabilities
+if [ "$RC" != 4 ]; then bad $t "$(why '1 MB response line: expected exit 4')"
+elif sent_any LOGIN AUTHENTICATE; then bad $t "carried on after the long line"
+else ok $t; fi
+
+t=escape
+fake escape escape imap $auth --trace search ALL
+ESC=$(printf '\033') BEL=$(printf '\007')
+if [ "$RC" != 1 ]; then bad $t "$(why 'SELECT refused: expected exit 1')"
+elif LC_ALL=C grep -q "[$ESC$BEL]" "$P.err"; then bad $t "ESC/BEL from the server reached stderr"
+elif ! grep -v '^[CS*]:\{0,1\} ' "$P.err" | grep -q 'No such mailbox'; then bad $t "the refusal text is not shown"
+else ok $t; fi
+
+for scen in wronghost unknownca; do
+	for scheme in imap imaps; do
+		t=$scen; [ "$scheme" = imaps ] && t=$t-imaps
+		fake "$t" "$scen" "$scheme" $auth search ALL
+		if [ "$RC" != 3 ]; then bad $t "$(why 'bad certificate: expected exit 3')"
+		elif grep -q '^TLS-OK' "$P.events"; then bad $t "TLS handshake completed"
+		elif sent_any LOGIN AUTHENTICATE SELECT; then bad $t "client sent commands"
+		else ok $t; fi
+	done
+done
+
+t=plaintext-control
+fake plaintext-control notls imap $auth --plaintext search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why '--plaintext without STARTTLS: expected exit 0')"
+elif sent_any STARTTLS; then bad $t "tried STARTTLS under --plaintext"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
+
+[ "$nfail" -eq 0 ]
