@@ -5,6 +5,7 @@
 #   make demo         send a real mail through a private Postfix + Dovecot
 #   make install PREFIX=/usr/local DESTDIR=
 #   make IDN=0        build without libidn2 (firmware)
+#   make ICONV=0      build without iconv (firmware; built-in charsets only)
 #   make NET=0        engines only (core, sasl, mime, smtp): no sockets, no
 #                     TLS session code; for firmware with its own network stack
 #   make CC=clang     any C99 compiler
@@ -46,6 +47,14 @@ CPPFLAGS += -DLM_HAVE_IDN=0
 IDN_LIBS =
 endif
 LIBS = $(TLS_LIBS) $(IDN_LIBS)
+
+# ICONV=0 (firmware): no iconv, so lib/mime converts only its built-in
+# charsets (UTF-8, US-ASCII, ISO-8859-*, Windows-125x, KOI8-R/U); the
+# East Asian ones become "unknown charset" defects. glibc needs no -l.
+ICONV ?= 1
+ifeq ($(ICONV),0)
+CPPFLAGS += -DLM_HAVE_ICONV=0
+endif
 
 NET ?= 1
 LIB_AREAS = core sasl mime smtp pop3 imap
