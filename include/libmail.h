@@ -11,6 +11,7 @@
 #include "libmail/mime.h"
 #include "libmail/smtp.h"
 #include "libmail/pop3.h"
+#include "libmail/imap.h"
 #include "libmail/net.h"
 
 #endif
