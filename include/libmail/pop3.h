@@ -237,6 +237,7 @@ typedef struct {
 	int LM_PRIVATE(tls);
 	int LM_PRIVATE(closed_sent);
 	int LM_PRIVATE(utf8);         /* UTF8 accepted                       */
+	int LM_PRIVATE(authed);       /* login succeeded                     */
 	/* reply being parsed */
 	int LM_PRIVATE(ml);           /* inside a multi-line reply: kind     */
 	int LM_PRIVATE(bstate);       /* body dot-unstuffing state           */
@@ -252,6 +253,7 @@ typedef struct {
 	int LM_PRIVATE(q_block);      /* a state-changing command is pending */
 	/* capabilities from the last CAPA */
 	int LM_PRIVATE(have_caps);
+	int LM_PRIVATE(pipe_cap);     /* PIPELINING listed                   */
 	size_t LM_PRIVATE(caps_len);
 	char LM_PRIVATE(caps)[LM_POP3_CAPS_MAX];
 	/* greeting timestamp */
@@ -262,6 +264,8 @@ typedef struct {
 	lm_sasl *LM_PRIVATE(sasl);
 	int LM_PRIVATE(auth_fail);
 	size_t LM_PRIVATE(pass_len);
+	int LM_PRIVATE(ir_pending);   /* initial response kept in sasl_raw   */
+	size_t LM_PRIVATE(ir_len);
 	unsigned char LM_PRIVATE(sasl_raw)[LM_POP3_SASL_MAX];
 } lm_pop3_client;
 
@@ -399,8 +403,10 @@ LM_API int lm_pop3_tls_done(lm_pop3_client *c);
  * with the initial response. Each "+ <base64>" challenge is decoded,
  * stepped and answered in base64. An invalid base64 challenge
  * (LM_ERR_PROTOCOL) or a SASL error (LM_ERR_SASL) cancels the exchange
- * with "*"; after the server's -ERR, lm_pop3_next() fails with that
- * error (sticky). On +OK the engine calls lm_sasl_finish(): if the
+ * with "*"; once that line is sent, lm_pop3_next() fails with that
+ * error (sticky) without waiting for the server's -ERR. When the
+ * initial response did not fit the AUTH line, the server's first
+ * challenge must be empty (else LM_ERR_SASL after "*"). On +OK the engine calls lm_sasl_finish(): if the
  * mechanism is not satisfied lm_pop3_next() fails with LM_ERR_SASL
  * (sticky), else LM_POP3_EV_AUTH_DONE ok 1. A -ERR gives
  * LM_POP3_EV_AUTH_DONE ok 0. The trace shows "AUTH <MECH> <redacted>"
@@ -429,10 +435,12 @@ LM_API int lm_pop3_auth(lm_pop3_client *c, lm_sasl *s);
  *        else cmd PASS).
  * \return 0; LM_ERR_PLAINTEXT when TLS is not active and either
  *         opts.require_tls is set or opts.allow_plaintext_auth is 0;
- *         LM_ERR_BAD_PARAM (NULL, empty, CR, LF, NUL-free but holding
- *         a control byte, a space in user, or longer than 255 / than
- *         LM_POP3_SASL_MAX - 8 bytes); LM_ERR_BAD_STATE; the sticky
- *         error. Nothing is queued on error.
+ *         LM_ERR_BAD_PARAM (NULL or empty; a control byte such as CR
+ *         or LF in either; a space in user (a space in the password is
+ *         allowed: RFC 1939 7 lets PASS carry it); either longer than
+ *         239 bytes); LM_ERR_BAD_STATE; the sticky error. Nothing is
+ *         queued on error. Bytes >= 0x80 are sent as they are (UTF-8
+ *         after lm_pop3_utf8()).
  */
 LM_API int lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pass);
 

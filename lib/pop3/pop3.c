@@ -1,0 +1,1570 @@
+/*
+ * libmail - POP3 client engine (RFC 1939, RFC 2449, RFC 2595, RFC 5034,
+ * RFC 6856), sans-IO.
+ *
+ * Input is parsed in two modes. Status lines and listing lines (CAPA,
+ * LIST, UIDL) are framed with lm_line_next() and bounded by
+ * min(ilen, LM_POP3_LINE_MAX). RETR/TOP bodies are a byte stream: the
+ * engine hands out the bytes in its input buffer as DATA slices and
+ * removes stuffed dots with a four-state machine (at line start, in a
+ * line, after a leading ".", after ".\r"), so no line length applies
+ * and the state survives any chunk boundary.
+ *
+ * The status line of a multi-line reply (and of STAT, LIST n, UIDL n)
+ * is copied into the context (st_*), because the final REPLY event
+ * comes after the items, when the input buffer holds other bytes.
+ *
+ * The engine parses input only when no output is pending (WANT_WRITE
+ * first), so when a reply is handled the whole output buffer is free;
+ * the AUTH and PASS code relies on that.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include "libmail/pop3.h"
+#include "libmail/core.h"
+
+/* Session phases. */
+enum {
+	PH_GREET = 0,   /* waiting for the greeting                      */
+	PH_REFUSED,     /* -ERR greeting: only QUIT                      */
+	PH_AUTH,        /* AUTHORIZATION state                           */
+	PH_TLS_WAIT,    /* +OK to STLS: waiting for tls_done()           */
+	PH_TRANS,       /* TRANSACTION state                             */
+	PH_QUIT,        /* QUIT queued: waiting for its reply and EOF    */
+	PH_CLOSED       /* CLOSED delivered                              */
+};
+
+/* Multi-line parsing modes (ml). */
+enum { ML_NONE = 0, ML_LIST, ML_BODY };
+
+/* Body states (bstate). */
+enum { BS_BOL = 0, BS_MID, BS_DOT, BS_DOTCR };
+
+/* Follow-up events (pend_ev). */
+enum { PEND_NONE = 0, PEND_REPLY };
+
+#define CMD_LINE_MAX 255   /* RFC 2449 4: commands up to 255 octets  */
+#define ARG_MAX 240        /* longest USER/PASS/APOP user argument   */
+#define UID_MAX 70         /* RFC 1939 7: unique-id up to 70 chars  */
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static int
+upper(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') ? ch - 'a' + 'A' : ch;
+}
+
+static int
+ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t i;
+	if (an != bn)
+		return 0;
+	for (i = 0; i < an; i++)
+		if (upper((unsigned char)a[i]) != upper((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+static int
+fail(lm_pop3_client *c, int err)
+{
+	if (c->err == 0)
+		c->err = err;
+	return c->err;
+}
+
+static void
+trace(lm_pop3_client *c, char dir, const void *p, size_t n)
+{
+	if (c->opts.trace)
+		c->opts.trace(dir, (const char *)p, n, c->opts.trace_ud);
+}
+
+static int
+pipelining(const lm_pop3_client *c)
+{
+	return c->opts.use_pipelining && c->have_caps &&
+	       c->pipe_cap;
+}
+
+/* Move pending output to the front; returns the free space at oend. */
+static size_t
+out_room(lm_pop3_client *c)
+{
+	if (c->ostart == c->oend) {
+		c->ostart = c->oend = 0;
+	} else if (c->ostart > 0) {
+		memmove(c->obuf, c->obuf + c->ostart, c->oend - c->ostart);
+		c->oend -= c->ostart;
+		c->ostart = 0;
+	}
+	return c->olen - c->oend;
+}
+
+static int
+state_changing(int cmd)
+{
+	return cmd == LM_POP3_CMD_STLS || cmd == LM_POP3_CMD_AUTH ||
+	       cmd == LM_POP3_CMD_USER || cmd == LM_POP3_CMD_PASS ||
+	       cmd == LM_POP3_CMD_APOP || cmd == LM_POP3_CMD_UTF8;
+}
+
+/* ------------------------------------------------------------------ */
+/* pending replies                                                     */
+/* ------------------------------------------------------------------ */
+
+static void
+q_push(lm_pop3_client *c, int cmd, unsigned long arg)
+{
+	unsigned pos = (c->q_head + c->q_count) % LM_POP3_PIPELINE_MAX;
+	c->q_cmd[pos] = (unsigned char)cmd;
+	c->q_arg[pos] = arg;
+	c->q_count++;
+	if (state_changing(cmd))
+		c->q_block = 1;
+}
+
+static void
+q_pop(lm_pop3_client *c)
+{
+	if (c->q_count == 0)
+		return;
+	if (state_changing(c->q_cmd[c->q_head]))
+		c->q_block = 0;
+	c->q_head = (c->q_head + 1) % LM_POP3_PIPELINE_MAX;
+	c->q_count--;
+}
+
+/* Queue a whole command line (without CRLF) and its pending reply.
+ * The caller checked the state; this checks room only. tkeep: trace
+ * the line as is (-1) or redacted after tkeep bytes. */
+static int
+queue_line(lm_pop3_client *c, int cmd, unsigned long arg, const char *line,
+           size_t n, long tkeep)
+{
+	if (c->q_count >= LM_POP3_PIPELINE_MAX)
+		return LM_ERR_LIMIT;
+	if (out_room(c) < n + 2)
+		return LM_ERR_BUFFER_TOO_SMALL;
+	memcpy(c->obuf + c->oend, line, n);
+	c->obuf[c->oend + n] = '\r';
+	c->obuf[c->oend + n + 1] = '\n';
+	c->oend += n + 2;
+	q_push(c, cmd, arg);
+	if (tkeep < 0) {
+		trace(c, 'C', line, n);
+	} else {
+		c->wipe_out = 1;
+		lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', line,
+		                       n, (size_t)tkeep);
+	}
+	return 0;
+}
+
+/* May cmd be queued now? Checks the sticky error, the phase, the
+ * pipelining rules and the queue bound. */
+static int
+gate(lm_pop3_client *c, int cmd)
+{
+	if (c->err)
+		return c->err;
+	switch (c->phase) {
+	case PH_REFUSED:
+		if (cmd != LM_POP3_CMD_QUIT)
+			return LM_ERR_BAD_STATE;
+		break;
+	case PH_AUTH:
+		switch (cmd) {
+		case LM_POP3_CMD_CAPA: case LM_POP3_CMD_STLS:
+		case LM_POP3_CMD_AUTH: case LM_POP3_CMD_USER:
+		case LM_POP3_CMD_APOP: case LM_POP3_CMD_QUIT:
+		case LM_POP3_CMD_UTF8:
+			break;
+		default:
+			return LM_ERR_BAD_STATE;
+		}
+		break;
+	case PH_TRANS:
+		switch (cmd) {
+		case LM_POP3_CMD_STLS: case LM_POP3_CMD_AUTH:
+		case LM_POP3_CMD_USER: case LM_POP3_CMD_APOP:
+		case LM_POP3_CMD_UTF8:
+			return LM_ERR_BAD_STATE;
+		default:
+			break;
+		}
+		break;
+	default:
+		return LM_ERR_BAD_STATE;
+	}
+	if (c->q_count > 0) {
+		if (!pipelining(c) || c->q_block || state_changing(cmd))
+			return LM_ERR_BAD_STATE;
+		if (c->q_count >= LM_POP3_PIPELINE_MAX)
+			return LM_ERR_LIMIT;
+	}
+	return 0;
+}
+
+/* Decimal digits of v into out (no NUL); returns the length. */
+static size_t
+fmt_ulong(char *out, unsigned long v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp, n;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	n = sizeof tmp - i;
+	memcpy(out, tmp + i, n);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* init / free / buffers                                               */
+/* ------------------------------------------------------------------ */
+
+/* see pop3.h */
+int
+lm_pop3_init(lm_pop3_client *c, const lm_pop3_opts *o, void *ibuf, size_t ilen,
+             void *obuf, size_t olen)
+{
+	static const lm_pop3_opts defaults = LM_POP3_OPTS_INIT;
+
+	if (c == NULL || ibuf == NULL || obuf == NULL ||
+	    ilen < LM_POP3_BUFSIZE_IN_MIN || olen < LM_POP3_BUFSIZE_OUT_MIN)
+		return LM_ERR_BAD_PARAM;
+	if (o == NULL)
+		o = &defaults;
+	if (o->version != LM_POP3_OPTS_VERSION)
+		return LM_ERR_BAD_PARAM;
+	memset(c, 0, sizeof *c);
+	c->opts = *o;
+	c->ibuf = ibuf;
+	c->ilen = ilen;
+	c->obuf = obuf;
+	c->olen = olen;
+	c->phase = PH_GREET;
+	q_push(c, LM_POP3_CMD_GREETING, 0);
+	return 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_reset(lm_pop3_client *c)
+{
+	lm_pop3_opts o;
+	void *ib, *ob;
+	size_t il, ol;
+
+	if (c == NULL || c->ibuf == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	o = c->opts;
+	ib = c->ibuf;
+	ob = c->obuf;
+	il = c->ilen;
+	ol = c->olen;
+	if (c->wipe_out)
+		lm_zeroize(ob, ol);
+	lm_zeroize(c, sizeof *c);
+	return lm_pop3_init(c, &o, ib, il, ob, ol);
+}
+
+/* see pop3.h */
+void
+lm_pop3_free(lm_pop3_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->wipe_out && c->obuf)
+		lm_zeroize(c->obuf, c->olen);
+	lm_zeroize(c, sizeof *c);
+}
+
+/* see pop3.h */
+unsigned char *
+lm_pop3_recv_buf(lm_pop3_client *c, size_t *len)
+{
+	if (c == NULL || c->ibuf == NULL) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (c->ipos > 0) {
+		memmove(c->ibuf, c->ibuf + c->ipos, c->iend - c->ipos);
+		c->iend -= c->ipos;
+		c->ipos = 0;
+	}
+	if (len)
+		*len = c->ilen - c->iend;
+	return c->ibuf + c->iend;
+}
+
+/* see pop3.h */
+void
+lm_pop3_recv_ack(lm_pop3_client *c, size_t len)
+{
+	if (c == NULL || c->ibuf == NULL || len == 0)
+		return;
+	if (len > c->ilen - c->iend)
+		len = c->ilen - c->iend;
+	c->iend += len;
+	/* RFC 2595 4 / CVE-2021-22947: nothing may arrive in plaintext
+	 * between the +OK to STLS and the TLS handshake. */
+	if (c->phase == PH_TLS_WAIT)
+		fail(c, LM_ERR_PROTOCOL);
+}
+
+/* see pop3.h */
+void
+lm_pop3_recv_eof(lm_pop3_client *c)
+{
+	if (c != NULL)
+		c->eof = 1;
+}
+
+/* see pop3.h */
+int
+lm_pop3_feed(lm_pop3_client *c, const void *p, size_t n, size_t *used)
+{
+	unsigned char *dst;
+	size_t room;
+
+	if (used)
+		*used = 0;
+	if (c == NULL || used == NULL || c->ibuf == NULL || (p == NULL && n > 0))
+		return LM_ERR_BAD_PARAM;
+	if (c->err)
+		return c->err;
+	dst = lm_pop3_recv_buf(c, &room);
+	if (n > room)
+		n = room;
+	if (n > 0) {
+		memcpy(dst, p, n);
+		lm_pop3_recv_ack(c, n);
+	}
+	*used = n;
+	return c->err;
+}
+
+/* see pop3.h */
+const unsigned char *
+lm_pop3_send_buf(const lm_pop3_client *c, size_t *len)
+{
+	if (c == NULL || c->obuf == NULL) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len)
+		*len = c->oend - c->ostart;
+	return c->obuf + c->ostart;
+}
+
+/* see pop3.h */
+void
+lm_pop3_send_ack(lm_pop3_client *c, size_t len)
+{
+	if (c == NULL || c->obuf == NULL)
+		return;
+	if (len > c->oend - c->ostart)
+		len = c->oend - c->ostart;
+	c->ostart += len;
+	if (c->ostart == c->oend) {
+		if (c->wipe_out) {
+			/* a PASS, APOP or AUTH line went out: no copy stays */
+			lm_zeroize(c->obuf, c->oend);
+			c->wipe_out = 0;
+		}
+		c->ostart = c->oend = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* capabilities                                                        */
+/* ------------------------------------------------------------------ */
+
+static void
+caps_clear(lm_pop3_client *c)
+{
+	c->have_caps = 0;
+	c->pipe_cap = 0;
+	c->caps_len = 0;
+}
+
+static size_t
+kw_len(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] != ' ' && p[i] != '\t')
+		i++;
+	return i;
+}
+
+/* Record one CAPA line. */
+static int
+caps_add(lm_pop3_client *c, const unsigned char *t, size_t n)
+{
+	const char *p = (const char *)t;
+
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+		n--;
+	if (n == 0)
+		return 0;
+	if (n + 1 > LM_POP3_CAPS_MAX - c->caps_len)
+		return LM_ERR_LIMIT;
+	memcpy(c->caps + c->caps_len, p, n);
+	c->caps[c->caps_len + n] = '\n';
+	c->caps_len += n + 1;
+	if (ieq(p, kw_len(p, n), "PIPELINING", 10))
+		c->pipe_cap = 1;
+	return 0;
+}
+
+static int
+caps_find(const lm_pop3_client *c, const char *kw, lm_slice *param)
+{
+	size_t pos = 0, kl = strlen(kw);
+
+	if (!c->have_caps)
+		return 0;
+	while (pos < c->caps_len) {
+		const char *line = c->caps + pos;
+		const char *nl = memchr(line, '\n', c->caps_len - pos);
+		size_t n = (size_t)(nl - line), k = kw_len(line, n);
+		if (ieq(line, k, kw, kl)) {
+			if (param) {
+				size_t off = k;
+				while (off < n && (line[off] == ' ' || line[off] == '\t'))
+					off++;
+				param->p = (const unsigned char *)line + off;
+				param->len = n - off;
+			}
+			return 1;
+		}
+		pos += n + 1;
+	}
+	return 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_has_capa(const lm_pop3_client *c, const char *kw)
+{
+	if (c == NULL || kw == NULL)
+		return 0;
+	return caps_find(c, kw, NULL);
+}
+
+/* see pop3.h */
+int
+lm_pop3_capa_param(const lm_pop3_client *c, const char *kw, lm_slice *param)
+{
+	if (param) {
+		param->p = (const unsigned char *)"";
+		param->len = 0;
+	}
+	if (c == NULL || kw == NULL)
+		return 0;
+	return caps_find(c, kw, param);
+}
+
+/* ------------------------------------------------------------------ */
+/* reply parsing                                                       */
+/* ------------------------------------------------------------------ */
+
+/* RFC 2449 8: resp-code = "[" resp-level *("/" resp-level) "]",
+ * resp-level = 1*rchar, rchar = %x21-2E / %x30-5C / %x5E-7F. When text
+ * starts with a valid code, split it off (code without brackets; text
+ * after the "]" and its spaces). */
+static void
+parse_code(lm_slice *text, lm_slice *code)
+{
+	const unsigned char *p = text->p;
+	size_t n = text->len, i, lvl = 0;
+
+	code->p = p;
+	code->len = 0;
+	if (n < 3 || p[0] != '[')
+		return;
+	for (i = 1; i < n; i++) {
+		unsigned char ch = p[i];
+		if (ch == ']')
+			break;
+		if (ch == '/') {
+			if (lvl == 0)
+				return;
+			lvl = 0;
+		} else if (ch >= 0x21 && ch <= 0x7F && ch != ']' && ch != '/') {
+			lvl++;
+		} else {
+			return;
+		}
+	}
+	if (i >= n || lvl == 0)
+		return;
+	code->p = p + 1;
+	code->len = i - 1;
+	i++;
+	while (i < n && p[i] == ' ')
+		i++;
+	text->p = p + i;
+	text->len = n - i;
+}
+
+/* Strict decimal number at p[*pos..n): 1 or more digits, no sign, value
+ * <= max. Advances *pos. 0 or LM_ERR_PROTOCOL. */
+static int
+parse_num(const unsigned char *p, size_t n, size_t *pos, uint64_t max, uint64_t *out)
+{
+	size_t i = *pos;
+	uint64_t v = 0;
+
+	if (i >= n || p[i] < '0' || p[i] > '9')
+		return LM_ERR_PROTOCOL;
+	while (i < n && p[i] >= '0' && p[i] <= '9') {
+		unsigned d = (unsigned)(p[i] - '0');
+		if (v > (max - d) / 10)
+			return LM_ERR_PROTOCOL;
+		v = v * 10 + d;
+		i++;
+	}
+	*pos = i;
+	*out = v;
+	return 0;
+}
+
+/* "msg SP size [SP anything]" (scan listing, RFC 1939 5 LIST; also the
+ * STAT answer with msg = count, allow_zero). */
+static int
+parse_scan(const unsigned char *p, size_t n, int allow_zero,
+           unsigned long *msg, uint64_t *size)
+{
+	size_t i = 0;
+	uint64_t m = 0, s = 0;
+
+	if (parse_num(p, n, &i, (uint64_t)ULONG_MAX, &m) < 0 || (m == 0 && !allow_zero))
+		return LM_ERR_PROTOCOL;
+	if (i >= n || p[i] != ' ')
+		return LM_ERR_PROTOCOL;
+	i++;
+	if (parse_num(p, n, &i, UINT64_MAX, &s) < 0)
+		return LM_ERR_PROTOCOL;
+	if (i < n && p[i] != ' ')
+		return LM_ERR_PROTOCOL;
+	*msg = (unsigned long)m;
+	*size = s;
+	return 0;
+}
+
+/* "msg SP unique-id" (RFC 1939 7 UIDL): unique-id is 1 to 70 octets in
+ * 0x21..0x7E; nothing follows. */
+static int
+parse_uidl(const unsigned char *p, size_t n, unsigned long *msg, lm_slice *uid)
+{
+	size_t i = 0, s;
+	uint64_t m = 0;
+
+	if (parse_num(p, n, &i, (uint64_t)ULONG_MAX, &m) < 0 || m == 0)
+		return LM_ERR_PROTOCOL;
+	if (i >= n || p[i] != ' ')
+		return LM_ERR_PROTOCOL;
+	s = ++i;
+	while (i < n && p[i] >= 0x21 && p[i] <= 0x7E)
+		i++;
+	if (i != n || i == s || i - s > UID_MAX)
+		return LM_ERR_PROTOCOL;
+	*msg = (unsigned long)m;
+	uid->p = p + s;
+	uid->len = i - s;
+	return 0;
+}
+
+/* Keep the status of a reply whose final event comes later. */
+static void
+save_status(lm_pop3_client *c, int ok, const lm_slice *code, const lm_slice *text)
+{
+	size_t cl = code->len < sizeof c->st_code ? code->len : 0;
+	size_t tl = text->len < sizeof c->st_text ? text->len : sizeof c->st_text;
+	c->st_ok = ok;
+	memcpy(c->st_code, code->p, cl);
+	c->st_code_len = cl;
+	memcpy(c->st_text, text->p, tl);
+	c->st_text_len = tl;
+}
+
+static unsigned long
+head_arg(const lm_pop3_client *c)
+{
+	return c->q_count ? c->q_arg[c->q_head] : 0;
+}
+
+static int
+head_cmd(const lm_pop3_client *c)
+{
+	return c->q_count ? c->q_cmd[c->q_head] : LM_POP3_CMD_NONE;
+}
+
+/* The REPLY that ends the head command, from the saved status. */
+static int
+emit_saved_reply(lm_pop3_client *c, lm_pop3_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->type = LM_POP3_EV_REPLY;
+	ev->cmd = (lm_pop3_cmd)head_cmd(c);
+	ev->ok = c->st_ok;
+	ev->code.p = c->st_code;
+	ev->code.len = c->st_code_len;
+	ev->text.p = c->st_text;
+	ev->text.len = c->st_text_len;
+	if (ev->cmd != LM_POP3_CMD_CAPA)
+		ev->msg = head_arg(c);
+	c->pend_ev = PEND_NONE;
+	q_pop(c);
+	return LM_EVENT;
+}
+
+/* AUTH: cancel the exchange with "*" and fail once it was sent. */
+static void
+auth_cancel(lm_pop3_client *c, int err)
+{
+	out_room(c);
+	if (c->olen - c->oend >= 3) {
+		memcpy(c->obuf + c->oend, "*\r\n", 3);
+		c->oend += 3;
+		trace(c, 'C', "*", 1);
+	}
+	c->sasl = NULL;
+	c->auth_fail = err;
+	c->ir_pending = 0;
+	lm_zeroize(c->sasl_raw, sizeof c->sasl_raw);
+}
+
+/* AUTH: answer a "+ " challenge (text is the base64 after "+ "). */
+static void
+auth_challenge(lm_pop3_client *c, const unsigned char *t, size_t tn)
+{
+	size_t half, dl = 0, rl = 0, el = 0;
+	int r;
+
+	/* No output is pending here (WANT_WRITE comes first), so the
+	 * whole output buffer is scratch: the decoded challenge goes to
+	 * its upper half, the encoded response to the front. */
+	out_room(c);
+	half = c->olen / 2;
+	r = lm_b64_decode((const char *)t, tn, c->obuf + half, c->olen - half, &dl);
+	if (r < 0) {
+		auth_cancel(c, r == LM_ERR_BUFFER_TOO_SMALL ? LM_ERR_SASL : LM_ERR_PROTOCOL);
+		return;
+	}
+	if (c->ir_pending) {
+		/* RFC 5034 4: the initial response did not fit the AUTH
+		 * line; the server asks for it with an empty challenge. */
+		c->ir_pending = 0;
+		if (dl != 0) {
+			auth_cancel(c, LM_ERR_SASL);
+			return;
+		}
+		rl = c->ir_len;
+	} else {
+		r = lm_sasl_step(c->sasl, c->obuf + half, dl, c->sasl_raw,
+		                 sizeof c->sasl_raw, &rl);
+		lm_zeroize(c->obuf + half, dl);
+		if (r < 0) {
+			auth_cancel(c, r);
+			return;
+		}
+	}
+	r = lm_b64_encode(c->sasl_raw, rl, (char *)c->obuf, c->olen - 2, &el);
+	lm_zeroize(c->sasl_raw, rl);
+	if (r < 0) {
+		auth_cancel(c, LM_ERR_BUFFER_TOO_SMALL);
+		return;
+	}
+	c->obuf[el] = '\r';
+	c->obuf[el + 1] = '\n';
+	c->ostart = 0;
+	c->oend = el + 2;
+	c->wipe_out = 1;
+	lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', c->obuf, el, 0);
+}
+
+/* +OK to USER: send PASS with the kept password. */
+static void
+send_pass(lm_pop3_client *c)
+{
+	char line[5 + ARG_MAX + 1];
+	size_t n = c->pass_len;
+
+	memcpy(line, "PASS ", 5);
+	memcpy(line + 5, c->sasl_raw, n);
+	lm_zeroize(c->sasl_raw, n);
+	c->pass_len = 0;
+	/* Output and queue are empty here (the USER reply was the head
+	 * and WANT_WRITE comes first): this fits. */
+	queue_line(c, LM_POP3_CMD_PASS, 0, line, 5 + n, 5);
+	lm_zeroize(line, sizeof line);
+}
+
+static void
+login_ok(lm_pop3_client *c)
+{
+	c->phase = PH_TRANS;
+	c->authed = 1;
+}
+
+/* A status line answering the head command. Returns LM_EVENT, 0 to keep
+ * going, or an error. */
+static int
+status_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event *ev)
+{
+	int head = head_cmd(c), ok, r;
+	lm_slice text, code;
+
+	if (head == LM_POP3_CMD_AUTH && n >= 1 && p[0] == '+' &&
+	    (n == 1 || p[1] == ' ')) {
+		/* RFC 5034 4: continuation "+" SP base64 (or just "+"). */
+		size_t s = n > 1 ? 2 : 1;
+		auth_challenge(c, p + s, n - s);
+		return 0;
+	}
+	if (n >= 3 && memcmp(p, "+OK", 3) == 0 && (n == 3 || p[3] == ' ')) {
+		ok = 1;
+		text.p = p + (n > 3 ? 4 : 3);
+		text.len = n > 3 ? n - 4 : 0;
+	} else if (n >= 4 && memcmp(p, "-ERR", 4) == 0 && (n == 4 || p[4] == ' ')) {
+		ok = 0;
+		text.p = p + (n > 4 ? 5 : 4);
+		text.len = n > 4 ? n - 5 : 0;
+	} else {
+		return fail(c, LM_ERR_PROTOCOL);
+	}
+	if (head == LM_POP3_CMD_NONE)
+		return fail(c, LM_ERR_PROTOCOL);   /* unsolicited */
+
+	memset(ev, 0, sizeof *ev);
+	ev->cmd = (lm_pop3_cmd)head;
+	ev->ok = ok;
+	ev->type = LM_POP3_EV_REPLY;
+	{
+		/* STAT/LIST n/UIDL n carry numbers right after "+OK ":
+		 * never take them for a response code. */
+		int numeric = ok && (head == LM_POP3_CMD_STAT ||
+		              ((head == LM_POP3_CMD_LIST || head == LM_POP3_CMD_UIDL) &&
+		               head_arg(c) != 0));
+		lm_slice raw = text;
+		if (!numeric)
+			parse_code(&text, &code);
+		else {
+			code.p = text.p;
+			code.len = 0;
+		}
+		ev->code = code;
+		ev->text = text;
+		if (numeric) {
+			save_status(c, ok, &code, &raw);
+			ev->text.p = c->st_text;
+			ev->text.len = c->st_text_len;
+		}
+	}
+
+	switch (head) {
+	case LM_POP3_CMD_GREETING:
+		q_pop(c);
+		if (!ok) {
+			c->phase = PH_REFUSED;
+			return LM_EVENT;
+		}
+		c->phase = PH_AUTH;
+		ev->type = LM_POP3_EV_GREETING;
+		{
+			/* RFC 1939 7: the APOP timestamp is a msg-id "<...>":
+			 * the first "<", printable bytes, ">". */
+			size_t i = 0, j;
+			while (i < n) {
+				if (p[i] != '<') {
+					i++;
+					continue;
+				}
+				for (j = i + 1; j < n && p[j] > 0x20 && p[j] < 0x7F &&
+				     p[j] != '<' && p[j] != '>'; j++)
+					;
+				if (j < n && p[j] == '>' && j > i + 1) {
+					memcpy(c->ts, p + i, j - i + 1);
+					c->ts_len = j - i + 1;
+					ev->apop.p = (const unsigned char *)c->ts;
+					ev->apop.len = c->ts_len;
+					break;
+				}
+				i = j;
+			}
+		}
+		return LM_EVENT;
+	case LM_POP3_CMD_CAPA:
+		caps_clear(c);
+		if (!ok) {
+			q_pop(c);
+			return LM_EVENT;
+		}
+		save_status(c, ok, &code, &text);
+		c->ml = ML_LIST;
+		return 0;
+	case LM_POP3_CMD_STLS:
+		q_pop(c);
+		if (ok) {
+			if (c->ipos < c->iend)
+				return fail(c, LM_ERR_PROTOCOL);
+			caps_clear(c);
+			c->phase = PH_TLS_WAIT;
+			ev->type = LM_POP3_EV_TLS_READY;
+		}
+		return LM_EVENT;
+	case LM_POP3_CMD_AUTH:
+		q_pop(c);
+		c->ir_pending = 0;
+		if (ok) {
+			lm_sasl *s = c->sasl;
+			c->sasl = NULL;
+			if (s == NULL || lm_sasl_finish(s) != 0)
+				return fail(c, LM_ERR_SASL);
+			login_ok(c);
+		}
+		c->sasl = NULL;
+		ev->type = LM_POP3_EV_AUTH_DONE;
+		return LM_EVENT;
+	case LM_POP3_CMD_USER:
+		q_pop(c);
+		if (ok) {
+			send_pass(c);
+			return 0;
+		}
+		lm_zeroize(c->sasl_raw, c->pass_len);
+		c->pass_len = 0;
+		ev->type = LM_POP3_EV_AUTH_DONE;
+		return LM_EVENT;
+	case LM_POP3_CMD_PASS:
+	case LM_POP3_CMD_APOP:
+		q_pop(c);
+		if (ok)
+			login_ok(c);
+		ev->type = LM_POP3_EV_AUTH_DONE;
+		return LM_EVENT;
+	case LM_POP3_CMD_STAT:
+		if (!ok) {
+			q_pop(c);
+			return LM_EVENT;
+		}
+		r = parse_scan(c->st_text, c->st_text_len, 1, &ev->msg, &ev->size);
+		if (r < 0)
+			return fail(c, r);
+		ev->type = LM_POP3_EV_STAT;
+		c->pend_ev = PEND_REPLY;
+		return LM_EVENT;
+	case LM_POP3_CMD_LIST:
+	case LM_POP3_CMD_UIDL:
+		if (!ok) {
+			ev->msg = head_arg(c);
+			q_pop(c);
+			return LM_EVENT;
+		}
+		if (head_arg(c) == 0) {
+			save_status(c, ok, &code, &text);
+			c->ml = ML_LIST;
+			return 0;
+		}
+		if (head == LM_POP3_CMD_LIST) {
+			r = parse_scan(c->st_text, c->st_text_len, 0, &ev->msg, &ev->size);
+			ev->type = LM_POP3_EV_LIST_ITEM;
+		} else {
+			r = parse_uidl(c->st_text, c->st_text_len, &ev->msg, &ev->uid);
+			ev->type = LM_POP3_EV_UIDL_ITEM;
+		}
+		if (r < 0 || ev->msg != head_arg(c))
+			return fail(c, LM_ERR_PROTOCOL);
+		ev->code.len = 0;
+		ev->text.len = 0;
+		c->pend_ev = PEND_REPLY;
+		return LM_EVENT;
+	case LM_POP3_CMD_RETR:
+	case LM_POP3_CMD_TOP:
+		ev->msg = head_arg(c);
+		if (!ok) {
+			q_pop(c);
+			return LM_EVENT;
+		}
+		save_status(c, ok, &code, &text);
+		c->ml = ML_BODY;
+		c->bstate = BS_BOL;
+		return 0;
+	case LM_POP3_CMD_QUIT:
+		ev->committed = ok && head_arg(c) != 0;
+		q_pop(c);
+		return LM_EVENT;
+	case LM_POP3_CMD_UTF8:
+		if (ok)
+			c->utf8 = 1;
+		q_pop(c);
+		return LM_EVENT;
+	case LM_POP3_CMD_DELE:
+		ev->msg = head_arg(c);
+		q_pop(c);
+		return LM_EVENT;
+	default:   /* RSET, NOOP */
+		q_pop(c);
+		return LM_EVENT;
+	}
+}
+
+/* One line of a CAPA/LIST/UIDL listing (without its terminator). */
+static int
+listing_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event *ev)
+{
+	int head = head_cmd(c), r;
+
+	if (n == 1 && p[0] == '.') {
+		c->ml = ML_NONE;
+		if (head == LM_POP3_CMD_CAPA)
+			c->have_caps = 1;
+		return emit_saved_reply(c, ev);
+	}
+	if (n > 0 && p[0] == '.') {
+		p++;
+		n--;
+	}
+	memset(ev, 0, sizeof *ev);
+	ev->cmd = (lm_pop3_cmd)head;
+	ev->ok = 1;
+	switch (head) {
+	case LM_POP3_CMD_CAPA:
+		r = caps_add(c, p, n);
+		if (r < 0)
+			return fail(c, r);
+		ev->type = LM_POP3_EV_CAPA_LINE;
+		ev->text.p = p;
+		ev->text.len = n;
+		return LM_EVENT;
+	case LM_POP3_CMD_LIST:
+		if (parse_scan(p, n, 0, &ev->msg, &ev->size) < 0)
+			return fail(c, LM_ERR_PROTOCOL);
+		ev->type = LM_POP3_EV_LIST_ITEM;
+		return LM_EVENT;
+	case LM_POP3_CMD_UIDL:
+		if (parse_uidl(p, n, &ev->msg, &ev->uid) < 0)
+			return fail(c, LM_ERR_PROTOCOL);
+		ev->type = LM_POP3_EV_UIDL_ITEM;
+		return LM_EVENT;
+	default:
+		return fail(c, LM_ERR_PROTOCOL);
+	}
+}
+
+/* RETR/TOP body: one step over the buffered bytes. Returns LM_EVENT,
+ * 0 when the buffer is used up. */
+static int
+body_step(lm_pop3_client *c, lm_pop3_event *ev)
+{
+	static const unsigned char cr[1] = { '\r' };
+	const unsigned char *b = c->ibuf;
+
+	while (c->ipos < c->iend) {
+		size_t s, pos;
+
+		switch (c->bstate) {
+		case BS_BOL:
+			if (b[c->ipos] == '.') {
+				c->ipos++;
+				c->bstate = BS_DOT;   /* stripped; may be the end */
+				continue;
+			}
+			c->bstate = BS_MID;
+			break;
+		case BS_DOT:
+			if (b[c->ipos] == '\r') {
+				c->ipos++;
+				c->bstate = BS_DOTCR;
+				continue;
+			}
+			c->bstate = BS_MID;
+			break;
+		case BS_DOTCR:
+			c->bstate = BS_MID;
+			memset(ev, 0, sizeof *ev);
+			ev->cmd = (lm_pop3_cmd)head_cmd(c);
+			ev->msg = head_arg(c);
+			ev->ok = 1;
+			if (b[c->ipos] == '\n') {
+				/* ".\r\n": the end of the reply */
+				c->ipos++;
+				c->ml = ML_NONE;
+				c->bstate = BS_BOL;
+				c->pend_ev = PEND_REPLY;
+				ev->type = LM_POP3_EV_DATA_END;
+				return LM_EVENT;
+			}
+			/* ".\r" then something else: the dot was stuffing,
+			 * the CR is content */
+			ev->type = LM_POP3_EV_DATA;
+			ev->data.p = cr;
+			ev->data.len = 1;
+			return LM_EVENT;
+		default:
+			break;
+		}
+		/* BS_MID: hand out whole lines up to one that starts with
+		 * a dot (which needs the BOL handling), or everything. */
+		s = pos = c->ipos;
+		for (;;) {
+			const unsigned char *nl = memchr(b + pos, '\n', c->iend - pos);
+			if (nl == NULL) {
+				pos = c->iend;
+				c->bstate = BS_MID;
+				break;
+			}
+			pos = (size_t)(nl - b) + 1;
+			if (pos == c->iend || b[pos] == '.') {
+				c->bstate = BS_BOL;
+				break;
+			}
+		}
+		c->ipos = pos;
+		memset(ev, 0, sizeof *ev);
+		ev->type = LM_POP3_EV_DATA;
+		ev->cmd = (lm_pop3_cmd)head_cmd(c);
+		ev->msg = head_arg(c);
+		ev->ok = 1;
+		ev->data.p = b + s;
+		ev->data.len = pos - s;
+		return LM_EVENT;
+	}
+	c->ipos = c->iend = 0;   /* all consumed: the whole buffer is free */
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* next                                                                */
+/* ------------------------------------------------------------------ */
+
+/* see pop3.h */
+int
+lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
+{
+	if (c == NULL || ev == NULL || c->ibuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	for (;;) {
+		size_t avail, max, ll = 0, cons = 0;
+		int r;
+
+		if (c->err)
+			return c->err;
+		if (c->ostart < c->oend)
+			return LM_WANT_WRITE;
+		if (c->auth_fail)
+			return fail(c, c->auth_fail);
+		if (c->pend_ev == PEND_REPLY)
+			return emit_saved_reply(c, ev);
+		if (c->phase == PH_TLS_WAIT)
+			return LM_ERR_BAD_STATE;
+		if (c->phase == PH_CLOSED)
+			return LM_DONE;
+
+		if (c->ml == ML_BODY) {
+			r = body_step(c, ev);
+			if (r != 0)
+				return r;
+			if (!c->eof)
+				return LM_WANT_READ;
+			return fail(c, LM_ERR_EOF);   /* never DATA_END */
+		}
+
+		avail = c->iend - c->ipos;
+		max = c->ilen < LM_POP3_LINE_MAX ? c->ilen : LM_POP3_LINE_MAX;
+		r = lm_line_next(c->ibuf + c->ipos, avail, max, &ll, &cons);
+		if (r < 0)
+			return fail(c, r);
+		if (r == 1) {
+			const unsigned char *line = c->ibuf + c->ipos;
+			c->ipos += cons;
+			trace(c, 'S', line, ll);
+			if (c->ml == ML_LIST)
+				r = listing_line(c, line, ll, ev);
+			else
+				r = status_line(c, line, ll, ev);
+			if (r != 0)
+				return r;
+			continue;
+		}
+		if (!c->eof)
+			return LM_WANT_READ;
+		if (avail == 0 && c->q_count == 0 && c->ml == ML_NONE &&
+		    (c->phase == PH_QUIT || c->phase == PH_REFUSED)) {
+			c->phase = PH_CLOSED;
+			memset(ev, 0, sizeof *ev);
+			ev->type = LM_POP3_EV_CLOSED;
+			ev->text.p = c->ibuf;
+			return LM_EVENT;
+		}
+		return fail(c, LM_ERR_EOF);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* commands                                                            */
+/* ------------------------------------------------------------------ */
+
+/* see pop3.h */
+int
+lm_pop3_capa(lm_pop3_client *c)
+{
+	int r;
+	if (c == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, LM_POP3_CMD_CAPA);
+	if (r)
+		return r;
+	return queue_line(c, LM_POP3_CMD_CAPA, 0, "CAPA", 4, -1);
+}
+
+/* see pop3.h */
+int
+lm_pop3_stls(lm_pop3_client *c)
+{
+	int r;
+	if (c == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, LM_POP3_CMD_STLS);
+	if (r)
+		return r;
+	if (c->tls || c->phase != PH_AUTH)
+		return LM_ERR_BAD_STATE;
+	if (!caps_find(c, "STLS", NULL))
+		return LM_ERR_NO_STARTTLS;
+	return queue_line(c, LM_POP3_CMD_STLS, 0, "STLS", 4, -1);
+}
+
+/* see pop3.h */
+int
+lm_pop3_tls_done(lm_pop3_client *c)
+{
+	if (c == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (c->err)
+		return c->err;
+	if (c->phase != PH_TLS_WAIT)
+		return LM_ERR_BAD_STATE;
+	c->ipos = c->iend = 0;
+	c->tls = 1;
+	caps_clear(c);   /* RFC 2595 4: forget what was learned before */
+	c->phase = PH_AUTH;
+	return 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_tls_active(const lm_pop3_client *c)
+{
+	return c != NULL && c->tls;
+}
+
+/* see pop3.h */
+int
+lm_pop3_set_tls_active(lm_pop3_client *c)
+{
+	if (c == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (c->phase != PH_GREET || c->iend > 0 || c->err)
+		return LM_ERR_BAD_STATE;
+	c->tls = 1;
+	return 0;
+}
+
+static int
+mech_listed(lm_slice list, const char *name)
+{
+	size_t i = 0, nl = strlen(name);
+	const char *p = (const char *)list.p;
+
+	while (i < list.len) {
+		size_t s;
+		while (i < list.len && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		s = i;
+		while (i < list.len && p[i] != ' ' && p[i] != '\t')
+			i++;
+		if (i > s && ieq(p + s, i - s, name, nl))
+			return 1;
+	}
+	return 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
+{
+	const char *name;
+	lm_slice list;
+	size_t nl, rl = 0, el, room, need;
+	int r, mech, initial, ir_on_line = 0;
+
+	if (c == NULL || s == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, LM_POP3_CMD_AUTH);
+	if (r)
+		return r;
+	if (c->phase != PH_AUTH)
+		return LM_ERR_BAD_STATE;
+	mech = lm_sasl_get_mech(s);
+	name = lm_sasl_mech_name((lm_sasl_mech)mech);
+	if (name == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (!c->tls && (c->opts.require_tls ||
+	                ((lm_sasl_mech_is_plaintext((lm_sasl_mech)mech) ||
+	                  mech == LM_SASL_XOAUTH2 || mech == LM_SASL_OAUTHBEARER) &&
+	                 !c->opts.allow_plaintext_auth)))
+		return LM_ERR_PLAINTEXT;
+	if (!caps_find(c, "SASL", &list))
+		return LM_ERR_UNSUPPORTED;
+	if (!mech_listed(list, name))
+		return LM_ERR_NO_MECH;
+
+	nl = strlen(name);
+	room = out_room(c);
+	if (room < 5 + nl + 2)
+		return LM_ERR_BUFFER_TOO_SMALL;
+	initial = lm_sasl_has_initial(s);
+	if (initial) {
+		r = lm_sasl_step(s, NULL, 0, c->sasl_raw, sizeof c->sasl_raw, &rl);
+		if (r < 0)
+			return r;
+		/* RFC 5034 4: the initial response goes on the AUTH line
+		 * only if the line stays within 255 octets (CRLF included);
+		 * "=" stands for an empty one. */
+		need = 5 + nl + 1 + (rl ? lm_b64_encoded_len(rl) : 1) + 2;
+		if (need <= CMD_LINE_MAX) {
+			ir_on_line = 1;
+			if (need > room) {
+				lm_zeroize(c->sasl_raw, rl);
+				return LM_ERR_BUFFER_TOO_SMALL;
+			}
+		} else if (lm_b64_encoded_len(rl) + 2 > c->olen) {
+			lm_zeroize(c->sasl_raw, rl);
+			return LM_ERR_BUFFER_TOO_SMALL;
+		}
+	}
+	memcpy(c->obuf + c->oend, "AUTH ", 5);
+	memcpy(c->obuf + c->oend + 5, name, nl);
+	el = 5 + nl;
+	if (ir_on_line) {
+		size_t bl = 0;
+		c->obuf[c->oend + el++] = ' ';
+		if (rl == 0) {
+			c->obuf[c->oend + el++] = '=';
+		} else {
+			lm_b64_encode(c->sasl_raw, rl, (char *)c->obuf + c->oend + el,
+			              c->olen - c->oend - el, &bl);
+			el += bl;
+		}
+		lm_zeroize(c->sasl_raw, rl);
+		lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C',
+		                       c->obuf + c->oend, el, 5 + nl + 1);
+	} else {
+		trace(c, 'C', c->obuf + c->oend, el);
+		if (initial) {
+			c->ir_pending = 1;
+			c->ir_len = rl;   /* kept in sasl_raw */
+		}
+	}
+	c->obuf[c->oend + el] = '\r';
+	c->obuf[c->oend + el + 1] = '\n';
+	c->oend += el + 2;
+	q_push(c, LM_POP3_CMD_AUTH, 0);
+	c->wipe_out = 1;
+	c->sasl = s;
+	c->auth_fail = 0;
+	return 0;
+}
+
+/* A USER name or APOP name: 1..ARG_MAX bytes, no space, no control byte
+ * (UTF-8 bytes allowed for RFC 6856). */
+static int
+check_name(const char *s)
+{
+	size_t i;
+	for (i = 0; s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch <= 0x20 || ch == 0x7F || i >= ARG_MAX)
+			return LM_ERR_BAD_PARAM;
+	}
+	return i == 0 ? LM_ERR_BAD_PARAM : 0;
+}
+
+/* A PASS argument: 1..ARG_MAX bytes, no control byte (CR, LF, ...).
+ * Spaces are allowed: RFC 1939 7 lets the one PASS argument hold them. */
+static int
+check_pass(const char *s, size_t *len)
+{
+	size_t i;
+	for (i = 0; s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch == 0x7F || i >= ARG_MAX)
+			return LM_ERR_BAD_PARAM;
+	}
+	*len = i;
+	return i == 0 ? LM_ERR_BAD_PARAM : 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pass)
+{
+	char line[5 + ARG_MAX];
+	size_t ul, pl = 0;
+	int r;
+
+	if (c == NULL || user == NULL || pass == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, LM_POP3_CMD_USER);
+	if (r)
+		return r;
+	if (c->phase != PH_AUTH)
+		return LM_ERR_BAD_STATE;
+	if (check_name(user) < 0 || check_pass(pass, &pl) < 0)
+		return LM_ERR_BAD_PARAM;
+	if (!c->tls && (c->opts.require_tls || !c->opts.allow_plaintext_auth))
+		return LM_ERR_PLAINTEXT;
+	ul = strlen(user);
+	memcpy(line, "USER ", 5);
+	memcpy(line + 5, user, ul);
+	r = queue_line(c, LM_POP3_CMD_USER, 0, line, 5 + ul, -1);
+	if (r)
+		return r;
+	memcpy(c->sasl_raw, pass, pl);
+	c->pass_len = pl;
+	return 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_apop(lm_pop3_client *c, const char *user, const char *pass)
+{
+	char line[5 + ARG_MAX + 1 + 33];
+	char dg[33];
+	size_t ul;
+	int r;
+
+	if (c == NULL || user == NULL || pass == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, LM_POP3_CMD_APOP);
+	if (r)
+		return r;
+	if (c->phase != PH_AUTH)
+		return LM_ERR_BAD_STATE;
+	if (check_name(user) < 0)
+		return LM_ERR_BAD_PARAM;
+	if (c->ts_len == 0)
+		return LM_ERR_UNSUPPORTED;
+	if (!c->tls && c->opts.require_tls)
+		return LM_ERR_PLAINTEXT;
+	r = lm_sasl_apop_digest(c->ts, c->ts_len, pass, dg);
+	if (r < 0)
+		return r;
+	ul = strlen(user);
+	memcpy(line, "APOP ", 5);
+	memcpy(line + 5, user, ul);
+	line[5 + ul] = ' ';
+	memcpy(line + 6 + ul, dg, 32);
+	r = queue_line(c, LM_POP3_CMD_APOP, 0, line, 6 + ul + 32, (long)(6 + ul));
+	lm_zeroize(dg, sizeof dg);
+	lm_zeroize(line, sizeof line);
+	return r;
+}
+
+/* Commands of the TRANSACTION state with 0, 1 or 2 numeric arguments. */
+static int
+simple_cmd(lm_pop3_client *c, int cmd, const char *verb, int nargs,
+           unsigned long a1, unsigned long a2)
+{
+	char line[64];
+	size_t n;
+	int r;
+
+	if (c == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, cmd);
+	if (r)
+		return r;
+	if (c->phase != PH_TRANS)
+		return LM_ERR_BAD_STATE;
+	n = strlen(verb);
+	memcpy(line, verb, n);
+	if (nargs >= 1) {
+		line[n++] = ' ';
+		n += fmt_ulong(line + n, a1);
+	}
+	if (nargs >= 2) {
+		line[n++] = ' ';
+		n += fmt_ulong(line + n, a2);
+	}
+	return queue_line(c, cmd, a1, line, n, -1);
+}
+
+/* see pop3.h */
+int
+lm_pop3_stat(lm_pop3_client *c)
+{
+	return simple_cmd(c, LM_POP3_CMD_STAT, "STAT", 0, 0, 0);
+}
+
+/* see pop3.h */
+int
+lm_pop3_list(lm_pop3_client *c, unsigned long msg)
+{
+	return simple_cmd(c, LM_POP3_CMD_LIST, "LIST", msg ? 1 : 0, msg, 0);
+}
+
+/* see pop3.h */
+int
+lm_pop3_uidl(lm_pop3_client *c, unsigned long msg)
+{
+	return simple_cmd(c, LM_POP3_CMD_UIDL, "UIDL", msg ? 1 : 0, msg, 0);
+}
+
+/* see pop3.h */
+int
+lm_pop3_retr(lm_pop3_client *c, unsigned long msg)
+{
+	if (c != NULL && msg == 0)
+		return c->err ? c->err : LM_ERR_BAD_PARAM;
+	return simple_cmd(c, LM_POP3_CMD_RETR, "RETR", 1, msg, 0);
+}
+
+/* see pop3.h */
+int
+lm_pop3_top(lm_pop3_client *c, unsigned long msg, unsigned long lines)
+{
+	if (c != NULL && msg == 0)
+		return c->err ? c->err : LM_ERR_BAD_PARAM;
+	return simple_cmd(c, LM_POP3_CMD_TOP, "TOP", 2, msg, lines);
+}
+
+/* see pop3.h */
+int
+lm_pop3_dele(lm_pop3_client *c, unsigned long msg)
+{
+	if (c != NULL && msg == 0)
+		return c->err ? c->err : LM_ERR_BAD_PARAM;
+	return simple_cmd(c, LM_POP3_CMD_DELE, "DELE", 1, msg, 0);
+}
+
+/* see pop3.h */
+int
+lm_pop3_rset(lm_pop3_client *c)
+{
+	return simple_cmd(c, LM_POP3_CMD_RSET, "RSET", 0, 0, 0);
+}
+
+/* see pop3.h */
+int
+lm_pop3_noop(lm_pop3_client *c)
+{
+	return simple_cmd(c, LM_POP3_CMD_NOOP, "NOOP", 0, 0, 0);
+}
+
+/* see pop3.h */
+int
+lm_pop3_quit(lm_pop3_client *c)
+{
+	int r;
+
+	if (c == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, LM_POP3_CMD_QUIT);
+	if (r)
+		return r;
+	/* q_arg 1: QUIT from the TRANSACTION state, whose +OK commits. */
+	r = queue_line(c, LM_POP3_CMD_QUIT, c->phase == PH_TRANS ? 1 : 0,
+	               "QUIT", 4, -1);
+	if (r)
+		return r;
+	c->phase = PH_QUIT;
+	return 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_utf8(lm_pop3_client *c)
+{
+	int r;
+
+	if (c == NULL || c->obuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = gate(c, LM_POP3_CMD_UTF8);
+	if (r)
+		return r;
+	if (c->phase != PH_AUTH)
+		return LM_ERR_BAD_STATE;
+	if (!caps_find(c, "UTF8", NULL))
+		return LM_ERR_UNSUPPORTED;
+	return queue_line(c, LM_POP3_CMD_UTF8, 0, "UTF8", 4, -1);
+}
+
+/* see pop3.h */
+int
+lm_pop3_last_error(const lm_pop3_client *c)
+{
+	return c ? c->err : LM_ERR_BAD_PARAM;
+}
+
+/* see pop3.h */
+unsigned
+lm_pop3_pending(const lm_pop3_client *c)
+{
+	return c ? c->q_count : 0;
+}
+
+/* see pop3.h */
+int
+lm_pop3_pipelining(const lm_pop3_client *c)
+{
+	return c != NULL && pipelining(c);
+}
+
+/* see pop3.h */
+int
+lm_pop3_authenticated(const lm_pop3_client *c)
+{
+	return c != NULL && c->authed;
+}
+
+/* see pop3.h */
+const char *
+lm_pop3_cmd_name(lm_pop3_cmd cmd)
+{
+	static const char *const names[] = {
+		"NONE", "GREETING", "CAPA", "STLS", "AUTH", "USER", "PASS",
+		"APOP", "STAT", "LIST", "UIDL", "RETR", "TOP", "DELE", "RSET",
+		"NOOP", "QUIT", "UTF8"
+	};
+	if ((unsigned)cmd < sizeof names / sizeof names[0])
+		return names[cmd];
+	return "?";
+}
+
+/* see pop3.h */
+const char *
+lm_pop3_event_name(lm_pop3_event_type t)
+{
+	static const char *const names[] = {
+		"?", "GREETING", "REPLY", "STAT", "LIST_ITEM", "UIDL_ITEM",
+		"CAPA_LINE", "DATA", "DATA_END", "TLS_READY", "AUTH_DONE",
+		"CLOSED"
+	};
+	if ((unsigned)t < sizeof names / sizeof names[0])
+		return names[t];
+	return "?";
+}
