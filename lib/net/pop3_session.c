@@ -1,0 +1,905 @@
+/*
+ * libmail - blocking POP3 session: drives the sans-IO POP3 engine over
+ * an lm_conn (connect, STLS, login, STAT/LIST/UIDL, streamed RETR/TOP,
+ * DELE, RSET, NOOP, QUIT as the commit point of deletions).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libmail/net.h"
+#include "net_internal.h"
+
+enum { S_NEW = 0, S_READY, S_BROKEN, S_QUIT };
+
+#define LM_P3S__NCMD (LM_POP3_CMD_UTF8 + 1)
+/* Bytes of one RETR chunk handed to the caller at most: the engine's
+ * input buffer. 16 KB keeps events few and the footprint small. */
+#define LM_P3S__IBUF 16384
+
+struct lm_pop3_session {
+	lm_allocator alloc;
+	lm_pop3_session_opts o;
+	lm_url url;
+	lm_conn *conn;
+	lm_pop3_client pop;
+	int pop_inited;
+	lm_sasl sasl;
+	int state;
+	unsigned done[LM_P3S__NCMD];    /* final events seen, per command */
+	unsigned logins;                /* AUTH_DONE events seen */
+	int login_ok;
+	int closed;
+	int capa_failed;                /* CAPA answered -ERR (RFC 1939 server) */
+	int committed;                  /* +OK to QUIT after login */
+	int data_end;                   /* DATA_END seen for the current body */
+	lm_pop3_reply last;             /* last status line */
+	char apop_ts[LM_POP3_LINE_MAX];
+	int have_ts;
+	/* listing / body callbacks of the running command */
+	lm_pop3_list_fn list_fn;
+	lm_pop3_uidl_fn uidl_fn;
+	lm_pop3_data_fn data_fn;
+	void *cb_ud;
+	int cb_err;                     /* first negative callback result */
+	unsigned long stat_count;
+	uint64_t stat_size;
+	const char *phase;
+	char err[700];
+	unsigned char ibuf[LM_P3S__IBUF];
+	unsigned char obuf[LM_POP3_BUFSIZE_OUT];
+};
+
+static void
+set_err(lm_pop3_session *s, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+static void
+set_err(lm_pop3_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy a slice, control bytes replaced by '?', NUL-terminated. */
+static void
+copy_clean(char *dst, size_t cap, lm_slice sl)
+{
+	size_t i, n = sl.len;
+
+	if (n > cap - 1)
+		n = cap - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = sl.p[i];
+		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+	}
+	dst[n] = '\0';
+}
+
+static void
+copy_reply(lm_pop3_reply *dst, const lm_pop3_event *ev, lm_pop3_cmd cmd)
+{
+	dst->cmd = cmd;
+	dst->ok = ev->ok ? 1 : 0;
+	copy_clean(dst->code, sizeof dst->code, ev->code);
+	copy_clean(dst->text, sizeof dst->text, ev->text);
+}
+
+/* "-ERR [IN-USE] text" into buf */
+static const char *
+reply_str(const lm_pop3_reply *r, char *buf, size_t cap)
+{
+	if (r->ok < 0)
+		snprintf(buf, cap, "(no reply)");
+	else if (r->code[0] != '\0')
+		snprintf(buf, cap, "%s [%s] %s", r->ok ? "+OK" : "-ERR", r->code,
+		         r->text);
+	else
+		snprintf(buf, cap, "%s %s", r->ok ? "+OK" : "-ERR", r->text);
+	return buf;
+}
+
+static void
+handle_event(lm_pop3_session *s, const lm_pop3_event *ev)
+{
+	lm_pop3_cmd cmd = ev->cmd;
+
+	switch (ev->type) {
+	case LM_POP3_EV_CLOSED:
+		s->closed = 1;
+		return;
+	case LM_POP3_EV_CAPA_LINE:
+		return;
+	case LM_POP3_EV_STAT:
+		s->stat_count = ev->msg;
+		s->stat_size = ev->size;
+		return;
+	case LM_POP3_EV_LIST_ITEM:
+		if (s->list_fn != NULL && s->cb_err == 0) {
+			int r = s->list_fn(s->cb_ud, ev->msg, ev->size);
+			if (r < 0)
+				s->cb_err = r;
+		}
+		return;
+	case LM_POP3_EV_UIDL_ITEM:
+		if (s->uidl_fn != NULL && s->cb_err == 0) {
+			int r = s->uidl_fn(s->cb_ud, ev->msg,
+			                   (const char *)ev->uid.p, ev->uid.len);
+			if (r < 0)
+				s->cb_err = r;
+		}
+		return;
+	case LM_POP3_EV_DATA:
+		if (s->data_fn != NULL && s->cb_err == 0 && ev->data.len > 0) {
+			int r = s->data_fn(s->cb_ud, ev->data.p, ev->data.len);
+			if (r < 0)
+				s->cb_err = r;
+		}
+		return;
+	case LM_POP3_EV_DATA_END:
+		s->data_end = 1;
+		return;
+	case LM_POP3_EV_GREETING:
+		cmd = LM_POP3_CMD_GREETING;
+		if (ev->apop.len > 0 && ev->apop.len < sizeof s->apop_ts) {
+			memcpy(s->apop_ts, ev->apop.p, ev->apop.len);
+			s->apop_ts[ev->apop.len] = '\0';
+			s->have_ts = 1;
+		}
+		break;
+	case LM_POP3_EV_TLS_READY:
+		cmd = LM_POP3_CMD_STLS;
+		break;
+	case LM_POP3_EV_AUTH_DONE:
+		copy_reply(&s->last, ev, cmd);
+		s->logins++;
+		s->login_ok = ev->ok ? 1 : 0;
+		return;
+	case LM_POP3_EV_REPLY:
+		if (cmd == LM_POP3_CMD_QUIT && ev->ok && ev->committed)
+			s->committed = 1;
+		break;
+	}
+	copy_reply(&s->last, ev, cmd);
+	if (ev->type == LM_POP3_EV_TLS_READY || ev->type == LM_POP3_EV_GREETING)
+		s->last.ok = 1;
+	if ((unsigned)cmd < LM_P3S__NCMD)
+		s->done[cmd]++;
+}
+
+/* Map a sticky engine error and describe it. */
+static int
+engine_err(lm_pop3_session *s, int r)
+{
+	s->state = S_BROKEN;
+	if (r == LM_ERR_EOF) {
+		set_err(s, "%s closed the connection unexpectedly (%s)",
+		        s->url.host, s->phase ? s->phase : "session");
+	} else if (r == LM_ERR_SASL) {
+		set_err(s, "server failed SASL verification (forged or invalid "
+		        "authentication exchange)");
+	} else {
+		set_err(s, "%s broke the POP3 protocol (%s): %s", s->url.host,
+		        s->phase ? s->phase : "session", lm_strerror(r));
+	}
+	return r;
+}
+
+/*
+ * One step: write pending output, or read input, or take one event.
+ * Returns 1 after an event, 0 after I/O, <0 on failure (the session is
+ * then broken).
+ */
+static int
+pump_one(lm_pop3_session *s)
+{
+	lm_pop3_event ev;
+	int r = lm_pop3_next(&s->pop, &ev);
+
+	if (r == LM_EVENT) {
+		handle_event(s, &ev);
+		return 1;
+	}
+	if (r == LM_WANT_WRITE) {
+		size_t n;
+		const unsigned char *p = lm_pop3_send_buf(&s->pop, &n);
+		r = lm_conn_write(s->conn, p, n);
+		if (r < 0) {
+			set_err(s, "connection to %s (%s): %s", s->url.host,
+			        s->phase ? s->phase : "session",
+			        lm_conn_last_error_text(s->conn));
+			s->state = S_BROKEN;
+			return r;
+		}
+		lm_pop3_send_ack(&s->pop, n);
+		return 0;
+	}
+	if (r == LM_WANT_READ) {
+		size_t cap, got;
+		unsigned char *q = lm_pop3_recv_buf(&s->pop, &cap);
+		if (cap == 0) {
+			s->state = S_BROKEN;
+			set_err(s, "POP3 input buffer full");
+			return LM_ERR_LIMIT;
+		}
+		r = lm_conn_read(s->conn, q, cap, &got);
+		if (r == LM_ERR_EOF) {
+			lm_pop3_recv_eof(&s->pop);
+			return 0;
+		}
+		if (r < 0) {
+			set_err(s, "connection to %s (%s): %s", s->url.host,
+			        s->phase ? s->phase : "session",
+			        lm_conn_last_error_text(s->conn));
+			s->state = S_BROKEN;
+			return r;
+		}
+		lm_pop3_recv_ack(&s->pop, got);
+		return 0;
+	}
+	if (r == LM_DONE) {
+		s->state = S_BROKEN;
+		return engine_err(s, LM_ERR_EOF);
+	}
+	s->state = S_BROKEN;
+	if (r >= 0)
+		r = LM_ERR_PROTOCOL;
+	return engine_err(s, r);
+}
+
+/* Pump until done[cmd] reaches target. */
+static int
+wait_for(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned target)
+{
+	while (s->done[cmd] < target) {
+		int r = pump_one(s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void
+trace_tramp(char dir, const char *line, size_t len, void *ud)
+{
+	lm_pop3_session *s = ud;
+
+	if (s->o.trace != NULL)
+		s->o.trace(dir, line, len, s->o.trace_ud);
+}
+
+static int
+rng_cb(void *ud, unsigned char *buf, size_t n)
+{
+	(void)ud;
+	return lm_net__random(buf, n);
+}
+
+/* see net.h */
+int
+lm_pop3_session_new(lm_pop3_session **out, const lm_pop3_session_opts *o)
+{
+	lm_pop3_session *s;
+	lm_url url;
+	int r;
+
+	if (out == NULL)
+		return LM_ERR_BAD_PARAM;
+	*out = NULL;
+	if (o == NULL || o->version != LM_POP3_SESSION_OPTS_VERSION ||
+	    o->url == NULL || (unsigned)o->login > (unsigned)LM_POP3_LOGIN_APOP)
+		return LM_ERR_BAD_PARAM;
+	r = lm_url_parse(&url, o->url);
+	if (r < 0)
+		return r;
+	if (url.scheme != LM_URL_POP3 && url.scheme != LM_URL_POP3S)
+		return LM_ERR_URL;
+	s = lm_net__alloc(o->alloc, sizeof *s);
+	if (s == NULL)
+		return LM_ERR_NOMEM;
+	if (o->alloc != NULL)
+		s->alloc = *o->alloc;
+	s->o = *o;
+	s->url = url;
+	s->last.ok = -1;
+	*out = s;
+	return 0;
+}
+
+static int
+do_capa(lm_pop3_session *s)
+{
+	unsigned target = s->done[LM_POP3_CMD_CAPA] + 1;
+	int r = lm_pop3_capa(&s->pop);
+
+	s->phase = "CAPA";
+	if (r < 0)
+		return engine_err(s, r);
+	r = wait_for(s, LM_POP3_CMD_CAPA, target);
+	if (r < 0)
+		return r;
+	/* -ERR: an RFC 1939-only server; it then has no capabilities */
+	s->capa_failed = s->last.ok == 0;
+	return 0;
+}
+
+static int
+do_tls(lm_pop3_session *s)
+{
+	int r = lm_conn_start_tls(s->conn, s->url.host);
+
+	if (r < 0) {
+		set_err(s, "TLS with %s: %s", s->url.host,
+		        lm_conn_last_error_text(s->conn));
+		return r;
+	}
+	return 0;
+}
+
+/* Wait for the outcome of a login command; map a refusal. */
+static int
+wait_login(lm_pop3_session *s, const char *what)
+{
+	unsigned target = s->logins + 1;
+	char b[700];
+
+	while (s->logins < target) {
+		int r = pump_one(s);
+		if (r < 0)
+			return r;
+	}
+	if (s->login_ok)
+		return 0;
+	set_err(s, "login (%s) refused: %s", what,
+	        reply_str(&s->last, b, sizeof b));
+	/* RFC 2449 8 / RFC 3206: [AUTH] (or no code) is about the
+	 * credentials; [IN-USE], [LOGIN-DELAY], [SYS/...] are not */
+	if (s->last.code[0] == '\0' || strcmp(s->last.code, "AUTH") == 0)
+		return LM_ERR_AUTH;
+	return LM_ERR_REFUSED;
+}
+
+static int
+login_user_pass(lm_pop3_session *s, const char *user)
+{
+	int r;
+
+	if (s->o.password == NULL) {
+		set_err(s, "USER/PASS needs a password");
+		return LM_ERR_BAD_PARAM;
+	}
+	s->phase = "USER/PASS";
+	r = lm_pop3_user_pass(&s->pop, user, s->o.password);
+	if (r == LM_ERR_PLAINTEXT) {
+		set_err(s, "refusing to send the password without TLS");
+		return r;
+	}
+	if (r < 0) {
+		set_err(s, "USER/PASS: %s", lm_strerror(r));
+		return r;
+	}
+	return wait_login(s, "USER/PASS");
+}
+
+static int
+login_apop(lm_pop3_session *s, const char *user)
+{
+	int r;
+
+	if (s->o.password == NULL) {
+		set_err(s, "APOP needs a password");
+		return LM_ERR_BAD_PARAM;
+	}
+	s->phase = "APOP";
+	r = lm_pop3_apop(&s->pop, user, s->o.password);
+	if (r == LM_ERR_UNSUPPORTED) {
+		set_err(s, "APOP asked for, but the greeting has no timestamp");
+		return r;
+	}
+	if (r == LM_ERR_PLAINTEXT) {
+		set_err(s, "refusing APOP without TLS");
+		return r;
+	}
+	if (r < 0) {
+		set_err(s, "APOP: %s", lm_strerror(r));
+		return r;
+	}
+	return wait_login(s, "APOP");
+}
+
+static int
+do_login(lm_pop3_session *s)
+{
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_slice offered;
+	unsigned allowed;
+	lm_sasl_mech mech = LM_SASL_NONE;
+	lm_pop3_login how = s->o.login;
+	char list[LM_POP3_CAPS_MAX];
+	int have_sasl, have_user, r;
+
+	cr.user = s->o.user != NULL ? s->o.user :
+	          (s->url.user[0] != '\0' ? s->url.user : NULL);
+	cr.password = s->o.password;
+	cr.token = s->o.token;
+	cr.host = s->url.host;
+	cr.port = s->url.port;
+	cr.rng = rng_cb;
+	if (cr.user == NULL && cr.token == NULL)
+		return 0; /* no credentials: no login */
+	if (!lm_conn_is_tls(s->conn) && !s->o.plaintext) {
+		set_err(s, "refusing to send credentials without TLS");
+		return LM_ERR_PLAINTEXT;
+	}
+	/* RFC 2384: ;AUTH=+APOP, ;AUTH=* (any), ;AUTH=<sasl mechanism> */
+	if (how == LM_POP3_LOGIN_AUTO && s->o.auth_mech == 0 &&
+	    s->url.auth[0] != '\0' && strcmp(s->url.auth, "*") != 0) {
+		if (strcmp(s->url.auth, "+APOP") == 0 ||
+		    strcmp(s->url.auth, "+apop") == 0) {
+			how = LM_POP3_LOGIN_APOP;
+		} else {
+			lm_sasl_mech um = lm_sasl_mech_from_name(
+			    s->url.auth, strlen(s->url.auth));
+			if (um == LM_SASL_NONE) {
+				set_err(s, "unknown mechanism ;AUTH=%s in the URL",
+				        s->url.auth);
+				return LM_ERR_URL;
+			}
+			s->o.auth_mech = (unsigned)um;
+		}
+	}
+	if (s->o.auth_mech != 0 && how == LM_POP3_LOGIN_AUTO)
+		how = LM_POP3_LOGIN_SASL;
+	if (how == LM_POP3_LOGIN_APOP)
+		return login_apop(s, cr.user);
+
+	have_sasl = lm_pop3_capa_param(&s->pop, "SASL", &offered);
+	have_user = lm_pop3_has_capa(&s->pop, "USER") ||
+	            s->capa_failed;
+	list[0] = '\0';
+	if (have_sasl) {
+		if (offered.len >= sizeof list)
+			offered.len = sizeof list - 1;
+		memcpy(list, offered.p, offered.len);
+		list[offered.len] = '\0';
+	}
+	if (how == LM_POP3_LOGIN_USER)
+		return login_user_pass(s, cr.user);
+
+	allowed = s->o.auth_mech ? s->o.auth_mech :
+	          (s->o.auth_allowed ? s->o.auth_allowed : LM_SASL_DEFAULT_ALLOWED);
+	if (have_sasl)
+		mech = lm_sasl_choose(list, strlen(list), allowed, &cr);
+	if (mech == LM_SASL_NONE) {
+		if (how == LM_POP3_LOGIN_AUTO && have_user &&
+		    cr.password != NULL && cr.user != NULL)
+			return login_user_pass(s, cr.user);
+		if (s->o.auth_mech)
+			set_err(s, "server does not offer %s (SASL: %s)",
+			        lm_sasl_mech_name((lm_sasl_mech)s->o.auth_mech)
+			            ? lm_sasl_mech_name((lm_sasl_mech)s->o.auth_mech)
+			            : "the requested mechanism",
+			        have_sasl ? list : "none");
+		else if (!have_sasl && how == LM_POP3_LOGIN_AUTO) {
+			set_err(s, "server offers neither SASL nor USER");
+			return LM_ERR_UNSUPPORTED;
+		} else
+			set_err(s, "no usable authentication mechanism (SASL: %s)",
+			        have_sasl ? list : "none");
+		return LM_ERR_NO_MECH;
+	}
+	if (lm_sasl_mech_is_plaintext(mech) && !lm_conn_is_tls(s->conn) &&
+	    !s->o.plaintext) {
+		set_err(s, "refusing %s without TLS", lm_sasl_mech_name(mech));
+		return LM_ERR_PLAINTEXT;
+	}
+	r = lm_sasl_init(&s->sasl, mech, &cr);
+	if (r < 0) {
+		set_err(s, "%s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
+		lm_sasl_free(&s->sasl);
+		return r;
+	}
+	s->phase = "AUTH";
+	r = lm_pop3_auth(&s->pop, &s->sasl);
+	if (r < 0) {
+		set_err(s, "AUTH %s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
+		lm_sasl_free(&s->sasl);
+		return r;
+	}
+	r = wait_login(s, lm_sasl_mech_name(mech));
+	lm_sasl_free(&s->sasl);
+	return r;
+}
+
+static int
+session_connect(lm_pop3_session *s)
+{
+	lm_conn_opts co = LM_CONN_OPTS_INIT;
+	lm_pop3_opts eo = LM_POP3_OPTS_INIT;
+	char b[700];
+	int r;
+
+	co.timeout_ms = s->o.timeout_ms;
+	co.cafile = s->o.cafile;
+	co.alloc = s->o.alloc;
+	co.trace = s->o.trace;
+	co.trace_ud = s->o.trace_ud;
+	r = lm_conn_open(&s->conn, s->url.host, s->url.port, &co);
+	if (r < 0) {
+		if (r == LM_ERR_DNS)
+			set_err(s, "cannot resolve %s", s->url.host);
+		else if (r == LM_ERR_TIMEOUT)
+			set_err(s, "timed out connecting to %s port %u",
+			        s->url.host, s->url.port);
+		else
+			set_err(s, "cannot connect to %s port %u", s->url.host,
+			        s->url.port);
+		return r;
+	}
+	if (s->url.implicit_tls) {
+		r = do_tls(s);
+		if (r < 0)
+			return r;
+	}
+
+	eo.allow_plaintext_auth = s->o.plaintext ? 1 : 0;
+	eo.require_tls = s->o.plaintext ? 0 : 1;
+	/* the session waits for every reply before the next command */
+	eo.use_pipelining = 0;
+	eo.trace = s->o.trace ? trace_tramp : NULL;
+	eo.trace_ud = s;
+	r = lm_pop3_init(&s->pop, &eo, s->ibuf, sizeof s->ibuf, s->obuf,
+	                 sizeof s->obuf);
+	if (r < 0) {
+		set_err(s, "POP3 engine: %s", lm_strerror(r));
+		return r;
+	}
+	s->pop_inited = 1;
+	if (s->url.implicit_tls)
+		lm_pop3_set_tls_active(&s->pop);
+
+	s->phase = "greeting";
+	r = wait_for(s, LM_POP3_CMD_GREETING, 1);
+	if (r < 0)
+		return r;
+	if (s->last.ok != 1) {
+		set_err(s, "server refused the session: %s",
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	r = do_capa(s);
+	if (r < 0)
+		return r;
+
+	if (!s->url.implicit_tls && !s->o.plaintext) {
+		r = lm_pop3_stls(&s->pop);
+		if (r == LM_ERR_NO_STARTTLS) {
+			set_err(s, "server %s does not offer STLS (use pop3s:// "
+			        "or, only if you accept an unprotected connection, "
+			        "plaintext)", s->url.host);
+			return r;
+		}
+		if (r < 0) {
+			set_err(s, "STLS: %s", lm_strerror(r));
+			return r;
+		}
+		s->phase = "STLS";
+		r = wait_for(s, LM_POP3_CMD_STLS, 1);
+		if (r < 0)
+			return r;
+		if (s->last.ok != 1) {
+			set_err(s, "server refused STLS: %s",
+			        reply_str(&s->last, b, sizeof b));
+			return LM_ERR_STARTTLS_FAILED;
+		}
+		r = do_tls(s);
+		if (r < 0)
+			return r;
+		r = lm_pop3_tls_done(&s->pop);
+		if (r < 0)
+			return engine_err(s, r);
+		r = do_capa(s);
+		if (r < 0)
+			return r;
+	}
+	return do_login(s);
+}
+
+/* see net.h */
+int
+lm_pop3_session_connect(lm_pop3_session *s)
+{
+	int r;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (s->state != S_NEW || s->conn != NULL) {
+		set_err(s, "session already connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	r = session_connect(s);
+	if (r < 0) {
+		s->state = S_BROKEN;
+		return r;
+	}
+	s->state = S_READY;
+	return 0;
+}
+
+/* Queue one command with its callbacks, wait for its final reply. */
+static int
+run_cmd(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
+        unsigned long a2, const char *phase)
+{
+	char b[700];
+	unsigned target;
+	int r;
+
+	if (s->state != S_READY) {
+		set_err(s, "session not connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	s->cb_err = 0;
+	s->data_end = 0;
+	target = s->done[cmd] + 1;
+	switch (cmd) {
+	case LM_POP3_CMD_STAT: r = lm_pop3_stat(&s->pop); break;
+	case LM_POP3_CMD_LIST: r = lm_pop3_list(&s->pop, a1); break;
+	case LM_POP3_CMD_UIDL: r = lm_pop3_uidl(&s->pop, a1); break;
+	case LM_POP3_CMD_RETR: r = lm_pop3_retr(&s->pop, a1); break;
+	case LM_POP3_CMD_TOP:  r = lm_pop3_top(&s->pop, a1, a2); break;
+	case LM_POP3_CMD_DELE: r = lm_pop3_dele(&s->pop, a1); break;
+	case LM_POP3_CMD_RSET: r = lm_pop3_rset(&s->pop); break;
+	case LM_POP3_CMD_NOOP: r = lm_pop3_noop(&s->pop); break;
+	default: r = LM_ERR_BAD_PARAM; break;
+	}
+	s->phase = phase;
+	if (r < 0) {
+		if (r == LM_ERR_BAD_PARAM || r == LM_ERR_BAD_STATE) {
+			set_err(s, "%s: %s", phase, lm_strerror(r));
+			return r;
+		}
+		return engine_err(s, r);
+	}
+	r = wait_for(s, cmd, target);
+	if (r < 0)
+		return r;
+	if (s->last.ok != 1) {
+		set_err(s, "%s refused: %s", phase,
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	if ((cmd == LM_POP3_CMD_RETR || cmd == LM_POP3_CMD_TOP) &&
+	    !s->data_end) {
+		/* the engine reports +OK only after the final "."; be safe */
+		s->state = S_BROKEN;
+		set_err(s, "%s: message ended without its final \".\"", phase);
+		return LM_ERR_PROTOCOL;
+	}
+	if (s->cb_err < 0) {
+		set_err(s, "%s: the caller's callback failed (%s)", phase,
+		        lm_strerror(s->cb_err));
+		return s->cb_err;
+	}
+	return 0;
+}
+
+static void
+clear_cb(lm_pop3_session *s)
+{
+	s->list_fn = NULL;
+	s->uidl_fn = NULL;
+	s->data_fn = NULL;
+	s->cb_ud = NULL;
+}
+
+/* see net.h */
+int
+lm_pop3_session_stat(lm_pop3_session *s, unsigned long *count, uint64_t *size)
+{
+	int r;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	s->stat_count = 0;
+	s->stat_size = 0;
+	r = run_cmd(s, LM_POP3_CMD_STAT, 0, 0, "STAT");
+	if (r == 0) {
+		if (count != NULL)
+			*count = s->stat_count;
+		if (size != NULL)
+			*size = s->stat_size;
+	}
+	return r;
+}
+
+/* see net.h */
+int
+lm_pop3_session_list(lm_pop3_session *s, unsigned long msg,
+                     lm_pop3_list_fn fn, void *ud)
+{
+	int r;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	s->list_fn = fn;
+	s->cb_ud = ud;
+	r = run_cmd(s, LM_POP3_CMD_LIST, msg, 0, "LIST");
+	clear_cb(s);
+	return r;
+}
+
+/* see net.h */
+int
+lm_pop3_session_uidl(lm_pop3_session *s, unsigned long msg,
+                     lm_pop3_uidl_fn fn, void *ud)
+{
+	int r;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	s->uidl_fn = fn;
+	s->cb_ud = ud;
+	r = run_cmd(s, LM_POP3_CMD_UIDL, msg, 0, "UIDL");
+	clear_cb(s);
+	return r;
+}
+
+/* see net.h */
+int
+lm_pop3_session_retr(lm_pop3_session *s, unsigned long msg,
+                     lm_pop3_data_fn fn, void *ud)
+{
+	int r;
+
+	if (s == NULL || msg == 0)
+		return LM_ERR_BAD_PARAM;
+	s->data_fn = fn;
+	s->cb_ud = ud;
+	r = run_cmd(s, LM_POP3_CMD_RETR, msg, 0, "RETR");
+	clear_cb(s);
+	return r;
+}
+
+/* see net.h */
+int
+lm_pop3_session_top(lm_pop3_session *s, unsigned long msg, unsigned long lines,
+                    lm_pop3_data_fn fn, void *ud)
+{
+	int r;
+
+	if (s == NULL || msg == 0)
+		return LM_ERR_BAD_PARAM;
+	s->data_fn = fn;
+	s->cb_ud = ud;
+	r = run_cmd(s, LM_POP3_CMD_TOP, msg, lines, "TOP");
+	clear_cb(s);
+	return r;
+}
+
+/* see net.h */
+int
+lm_pop3_session_dele(lm_pop3_session *s, unsigned long msg)
+{
+	if (s == NULL || msg == 0)
+		return LM_ERR_BAD_PARAM;
+	return run_cmd(s, LM_POP3_CMD_DELE, msg, 0, "DELE");
+}
+
+/* see net.h */
+int
+lm_pop3_session_rset(lm_pop3_session *s)
+{
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	return run_cmd(s, LM_POP3_CMD_RSET, 0, 0, "RSET");
+}
+
+/* see net.h */
+int
+lm_pop3_session_noop(lm_pop3_session *s)
+{
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	return run_cmd(s, LM_POP3_CMD_NOOP, 0, 0, "NOOP");
+}
+
+/* see net.h */
+int
+lm_pop3_session_quit(lm_pop3_session *s)
+{
+	char b[700];
+	unsigned target;
+	int r;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (s->state != S_READY) {
+		set_err(s, "session not connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	s->state = S_QUIT;
+	s->committed = 0;
+	target = s->done[LM_POP3_CMD_QUIT] + 1;
+	s->phase = "QUIT";
+	r = lm_pop3_quit(&s->pop);
+	if (r < 0) {
+		set_err(s, "QUIT: %s", lm_strerror(r));
+		return r;
+	}
+	r = wait_for(s, LM_POP3_CMD_QUIT, target);
+	s->state = S_QUIT;
+	if (r < 0) {
+		/* engine_err() described it; say what it means */
+		char keep[700];
+		memcpy(keep, s->err, sizeof keep);
+		set_err(s, "no +OK to QUIT, deletions not confirmed: %.600s",
+		        keep);
+		s->state = S_QUIT;
+		return r;
+	}
+	if (s->last.ok != 1) {
+		set_err(s, "QUIT refused (deletions may have failed): %s",
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	return 0;
+}
+
+/* see net.h */
+int
+lm_pop3_session_has_capa(const lm_pop3_session *s, const char *kw)
+{
+	if (s == NULL || kw == NULL || !s->pop_inited)
+		return 0;
+	return lm_pop3_has_capa(&s->pop, kw);
+}
+
+/* see net.h */
+const lm_pop3_reply *
+lm_pop3_session_reply(const lm_pop3_session *s)
+{
+	static const lm_pop3_reply none = { LM_POP3_CMD_NONE, -1, "", "" };
+
+	return s != NULL ? &s->last : &none;
+}
+
+/* see net.h */
+const char *
+lm_pop3_session_error(const lm_pop3_session *s)
+{
+	return s != NULL ? s->err : "";
+}
+
+/* see net.h */
+size_t
+lm_pop3_session_footprint(void)
+{
+	return sizeof(struct lm_pop3_session);
+}
+
+/* see net.h */
+void
+lm_pop3_session_free(lm_pop3_session *s)
+{
+	lm_allocator a;
+
+	if (s == NULL)
+		return;
+	/* no QUIT here: closing without it commits no deletion */
+	if (s->pop_inited)
+		lm_pop3_free(&s->pop);
+	lm_sasl_free(&s->sasl);
+	lm_conn_close(s->conn);
+	a = s->alloc;
+	lm_net__free(&a, s, sizeof *s);
+}

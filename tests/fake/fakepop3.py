@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""A scripted, hostile fake POP3 server for pop3-fetch tests.
+
+  fakepop3.py --port P --scenario NAME --certs DIR --log PREFIX
+              --mailbox FILE [--implicit] [--cut N]
+
+Listens on 127.0.0.1:P (0: any free port), writes the port number to
+PREFIX.ready once listening, serves exactly one connection and exits.
+
+The mailbox is a JSON file: a list of {"uid": str, "data": base64}. It is
+read at start; deletions (DELE) are applied to it only when the client
+sends QUIT and the server answers +OK (RFC 1939 UPDATE state), by
+rewriting the file. A session that ends any other way deletes nothing.
+
+Records:
+  PREFIX.events  "CMD <verb>", "TLS-OK", "TLS-FAIL why", "CUT ...",
+                 "COMMIT n deleted", "EOF", "AFTER-STLS <bytes>" ...
+  PREFIX.raw     what the client sent (decrypted after TLS)
+
+Scenarios:
+  good          STLS, CAPA (USER, SASL PLAIN, UIDL, TOP, RESP-CODES,
+                PIPELINING), every command works
+  plain         like good but without STLS (for --plaintext)
+  nostls        CAPA offers USER and SASL but no STLS
+  inject        "+OK begin TLS" and "+OK injected" in one write after STLS
+  inuse         authentication answered "-ERR [IN-USE] locked"
+  nodot         RETR body ends without the terminating "." and the
+                server closes
+  retrcut       the N-th RETR (--cut N, default 2) stops half-way, close
+  delecut       the N-th DELE (--cut N, default 2) gets no reply, close
+  quitcut       QUIT commits the deletions, then closes without +OK
+  longline      the CAPA reply carries a 100 KB line
+  hugebody      RETR of message 1 carries a 100 KB line inside the body
+  dupuid        UIDL lists the same uid for two different messages
+With --implicit the connection starts with TLS (pop3s).
+"""
+import argparse
+import base64
+import json
+import os
+import socket
+import ssl
+import sys
+
+CRLF = b"\r\n"
+
+
+class Session:
+    def __init__(self, conn, args):
+        self.sock = conn
+        self.args = args
+        self.buf = b""
+        self.tls = False
+        self.raw = open(args.log + ".raw", "wb")
+        self.ev = open(args.log + ".events", "w")
+        with open(args.mailbox) as f:
+            self.box = json.load(f)
+        self.msgs = [base64.b64decode(m["data"]) for m in self.box]
+        self.uids = [m["uid"].encode("ascii") for m in self.box]
+        self.deleted = set()
+        self.authed = False
+        self.user = None
+        self.nretr = 0
+        self.ndele = 0
+
+    def event(self, text):
+        self.ev.write(text + "\n")
+        self.ev.flush()
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+        except OSError as e:
+            self.event("SEND-FAIL %s" % e)
+            raise EOFError
+
+    def recv_more(self):
+        try:
+            chunk = self.sock.recv(65536)
+        except (OSError, ssl.SSLError) as e:
+            self.event("RECV-FAIL %s" % e)
+            raise EOFError
+        if not chunk:
+            self.event("EOF")
+            raise EOFError
+        self.raw.write(chunk)
+        self.raw.flush()
+        self.buf += chunk
+
+    def line(self):
+        while CRLF not in self.buf:
+            if len(self.buf) > 100000:
+                self.event("LINE-TOO-LONG")
+                raise EOFError
+            self.recv_more()
+        i = self.buf.index(CRLF)
+        ln, self.buf = self.buf[:i], self.buf[i + 2:]
+        return ln
+
+    def ctx(self):
+        c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        d = self.args.certs
+        c.load_cert_chain(os.path.join(d, "server.crt"),
+                          os.path.join(d, "server.key"))
+        return c
+
+    def start_tls(self):
+        if self.buf:
+            self.event("PIPELINED-BEFORE-TLS %d" % len(self.buf))
+            self.buf = b""
+        try:
+            self.sock.settimeout(10)
+            self.sock = self.ctx().wrap_socket(self.sock, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            self.event("TLS-FAIL %s" % e)
+            raise EOFError
+        self.tls = True
+        self.event("TLS-OK")
+
+    def capa(self):
+        sc = self.args.scenario
+        lines = [b"+OK Capability list follows", b"TOP", b"UIDL",
+                 b"RESP-CODES", b"PIPELINING", b"USER", b"SASL PLAIN"]
+        if not self.tls and sc not in ("nostls", "plain"):
+            lines.insert(1, b"STLS")
+        if sc == "longline":
+            lines.insert(1, b"X-LONG " + b"A" * 102400)
+        return CRLF.join(lines) + CRLF + b"." + CRLF
+
+    def live(self):
+        return [i for i in range(len(self.msgs)) if i not in self.deleted]
+
+    def msgno(self, ln):
+        try:
+            n = int(ln.split()[1])
+        except (IndexError, ValueError):
+            return None
+        if n < 1 or n > len(self.msgs) or (n - 1) in self.deleted:
+            return None
+        return n - 1
+
+    def stuffed(self, data):
+        out = []
+        for ln in data.split(b"\r\n"):
+            out.append(b"." + ln if ln.startswith(b".") else ln)
+        body = b"\r\n".join(out)
+        if not body.endswith(CRLF):
+            body += CRLF
+        return body
+
+    def uidof(self, i):
+        if self.args.scenario == "dupuid" and i == 1:
+            return self.uids[0]
+        return self.uids[i]
+
+    def auth_ok(self):
+        if self.args.scenario == "inuse":
+            self.send(b"-ERR [IN-USE] Mailbox is locked by another session\r\n")
+            return
+        self.authed = True
+        self.send(b"+OK Logged in.\r\n")
+
+    def commit(self):
+        keep = [m for i, m in enumerate(self.box) if i not in self.deleted]
+        tmp = self.args.mailbox + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(keep, f)
+        os.rename(tmp, self.args.mailbox)
+        self.event("COMMIT %d deleted" % len(self.deleted))
+
+    def run(self):
+        sc = self.args.scenario
+        cut = self.args.cut
+        if self.args.implicit:
+            self.start_tls()
+        self.send(b"+OK fake POP3 ready <1896.697170952@fake.test>\r\n")
+        while True:
+            ln = self.line()
+            verb = ln.split(b" ", 1)[0].upper().decode("ascii", "replace")
+            self.event("CMD " + verb)
+            if verb == "CAPA":
+                self.send(self.capa())
+            elif verb == "STLS":
+                if self.tls or sc in ("nostls", "plain"):
+                    self.send(b"-ERR STLS not available\r\n")
+                elif sc == "inject":
+                    self.send(b"+OK Begin TLS negotiation\r\n+OK injected\r\n")
+                    # anything the client sends now (in plaintext) is a bug
+                    try:
+                        self.sock.settimeout(3)
+                        self.recv_more()
+                        self.event("AFTER-STLS %r" % self.buf[:60])
+                    except (EOFError, socket.timeout):
+                        pass
+                    raise EOFError
+                else:
+                    self.send(b"+OK Begin TLS negotiation\r\n")
+                    self.start_tls()
+            elif verb == "USER":
+                self.user = ln[5:]
+                self.send(b"+OK\r\n")
+            elif verb == "PASS":
+                self.event("PASS-LINE " + ln[5:].decode("ascii", "replace"))
+                self.auth_ok()
+            elif verb == "AUTH":
+                parts = ln.split(b" ")
+                if len(parts) < 3:
+                    self.send(b"+ \r\n")
+                    self.event("AUTH-LINE " + self.line().decode("ascii", "replace"))
+                else:
+                    self.event("AUTH-LINE " + parts[2].decode("ascii", "replace"))
+                self.auth_ok()
+            elif verb == "APOP":
+                self.auth_ok()
+            elif not self.authed and verb != "QUIT":
+                self.send(b"-ERR not logged in\r\n")
+            elif verb == "STAT":
+                live = self.live()
+                self.send(b"+OK %d %d\r\n" % (
+                    len(live), sum(len(self.msgs[i]) for i in live)))
+            elif verb == "LIST" or verb == "UIDL":
+                one = len(ln.split()) > 1
+                if one:
+                    i = self.msgno(ln)
+                    if i is None:
+                        self.send(b"-ERR no such message\r\n")
+                    elif verb == "LIST":
+                        self.send(b"+OK %d %d\r\n" % (i + 1, len(self.msgs[i])))
+                    else:
+                        self.send(b"+OK %d %s\r\n" % (i + 1, self.uidof(i)))
+                    continue
+                out = [b"+OK"]
+                for i in self.live():
+                    if verb == "LIST":
+                        out.append(b"%d %d" % (i + 1, len(self.msgs[i])))
+                    else:
+                        out.append(b"%d %s" % (i + 1, self.uidof(i)))
+                out.append(b".")
+                self.send(CRLF.join(out) + CRLF)
+            elif verb == "RETR" or verb == "TOP":
+                i = self.msgno(ln)
+                if i is None:
+                    self.send(b"-ERR no such message\r\n")
+                    continue
+                self.nretr += 1
+                body = self.stuffed(self.msgs[i])
+                if sc == "hugebody" and i == 0:
+                    body = b"Subject: x\r\n\r\n" + b"B" * 102400 + CRLF
+                if sc == "retrcut" and self.nretr == (cut or 2):
+                    self.send(b"+OK %d octets\r\n" % len(self.msgs[i]))
+                    self.send(body[:len(body) // 2])
+                    self.event("CUT RETR %d" % (i + 1))
+                    raise EOFError
+                if sc == "nodot":
+                    self.send(b"+OK %d octets\r\n" % len(self.msgs[i]) + body)
+                    self.event("CUT NODOT %d" % (i + 1))
+                    raise EOFError
+                self.send(b"+OK %d octets\r\n" % len(self.msgs[i]) + body +
+                          b"." + CRLF)
+            elif verb == "DELE":
+                i = self.msgno(ln)
+                if i is None:
+                    self.send(b"-ERR no such message\r\n")
+                    continue
+                self.ndele += 1
+                if sc == "delecut" and self.ndele == (cut or 2):
+                    self.event("CUT DELE %d" % (i + 1))
+                    raise EOFError
+                self.deleted.add(i)
+                self.send(b"+OK message %d deleted\r\n" % (i + 1))
+            elif verb == "RSET":
+                self.deleted = set()
+                self.send(b"+OK\r\n")
+            elif verb == "NOOP":
+                self.send(b"+OK\r\n")
+            elif verb == "QUIT":
+                if self.authed:
+                    self.commit()
+                if sc == "quitcut":
+                    self.event("CUT QUIT")
+                    raise EOFError
+                self.send(b"+OK bye\r\n")
+                return
+            else:
+                self.send(b"-ERR unknown command\r\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--certs", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--mailbox", required=True)
+    ap.add_argument("--implicit", action="store_true")
+    ap.add_argument("--cut", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=30)
+    args = ap.parse_args()
+
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", args.port))
+    ls.listen(1)
+    ls.settimeout(args.timeout)
+    with open(args.log + ".ready.tmp", "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(args.log + ".ready.tmp", args.log + ".ready")
+    try:
+        conn, _ = ls.accept()
+    except socket.timeout:
+        open(args.log + ".events", "w").write("NO-CONNECTION\n")
+        return 1
+    ls.close()
+    conn.settimeout(args.timeout)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s = Session(conn, args)
+    try:
+        s.run()
+    except EOFError:
+        pass
+    except Exception as e:  # record, never hang
+        s.event("SERVER-ERROR %r" % e)
+    try:
+        s.sock.close()
+    except OSError:
+        pass
+    s.event("END")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

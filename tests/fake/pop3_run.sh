@@ -1,0 +1,299 @@
+#!/bin/sh
+# pop3-fetch against a scripted, hostile fake POP3 server (fakepop3.py):
+# no message may be lost or saved twice whatever the server does, and the
+# client must stop, with the right exit status, before sending what it
+# must not.
+#
+#   sh tests/fake/pop3_run.sh WORKDIR   (pop3-fetch from $LM_POP3FETCH,
+#                     default $LM_BUILD/bin/pop3-fetch or examples/pop3-fetch;
+#                     test names start with $LM_FAKE_PREFIX, default "fake")
+# Prints "ok NAME" or "FAIL NAME: reason" per test; exit 1 if any failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+W=${1:?usage: pop3_run.sh WORKDIR}
+mkdir -p "$W"
+W=$(cd "$W" && pwd)
+PF=${LM_POP3FETCH:-}
+if [ -z "$PF" ]; then
+	if [ -n "${LM_BUILD:-}" ]; then PF=$LM_BUILD/bin/pop3-fetch
+	else PF=$root/examples/pop3-fetch; fi
+fi
+FAKE=$here/fakepop3.py
+BOX="python3 $here/pop3box.py"
+nfail=0
+FAKEPID=""
+trap '[ -n "$FAKEPID" ] && kill "$FAKEPID" 2>/dev/null; exit 1' INT TERM HUP
+
+PFX=${LM_FAKE_PREFIX:-fake}
+ok() { echo "ok $PFX-${1#fake-}"; }
+bad() { echo "FAIL $PFX-${1#fake-}: $2"; nfail=$((nfail + 1)); }
+
+ALL="pop3-good pop3-good-rerun pop3-good-delete pop3-list pop3-pop3s
+pop3-trace-redacts pop3-plaintext-control pop3-plaintext-refused
+pop3-retrcut pop3-retrcut-rerun pop3-delecut pop3-delecut-rerun
+pop3-quitcut pop3-nostls pop3-inject pop3-inuse pop3-nodot
+pop3-traversal pop3-traversal-rerun pop3-longline pop3-hugebody
+pop3-dupuid pop3-big"
+if [ ! -x "$PF" ]; then
+	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
+	exit 1
+fi
+
+C=$W/certs
+if [ ! -s "$C/server.crt" ]; then
+	sh "$root/tests/servers/certs.sh" "$C" >/dev/null 2>&1 ||
+	    { bad fake-pop3-certs "could not make certificates"; exit 1; }
+fi
+PW=$W/password
+printf '%s' 'pop-Pa55word' > "$PW"
+chmod 600 "$PW"
+
+# fake NAME SCENARIO SCHEME BOXFILE [pop3-fetch args...]: run the fake
+# with SCENARIO on BOXFILE, then pop3-fetch against it; sets RC, leaves
+# the client's stdout/stderr in $P.out/$P.err and the fake's records in
+# $P.events
+CUT=""
+fake() {
+	name=$1 scen=$2 scheme=$3 box=$4; shift 4
+	P=$W/$name
+	rm -f "$P".*
+	impl=""
+	[ "$scheme" = pop3s ] && impl=--implicit
+	python3 "$FAKE" --port 0 --scenario "$scen" --certs "$C" --log "$P" \
+	    --mailbox "$box" --timeout 20 $impl ${CUT:+--cut $CUT} 2>"$P.fake-err" &
+	FAKEPID=$!
+	i=0
+	while [ ! -s "$P.ready" ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	port=$(cat "$P.ready" 2>/dev/null)
+	if [ -z "$port" ]; then
+		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
+	fi
+	timeout 60 "$PF" --url "$scheme://bob@localhost:$port" \
+	    --password-file "$PW" --cafile "$C/ca.crt" --timeout 10 "$@" \
+	    >"$P.out" 2>"$P.err" </dev/null
+	RC=$?
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$P.err"; then
+		RC="sanitizer($RC)"
+	fi
+	i=0
+	while kill -0 "$FAKEPID" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kill "$FAKEPID" 2>/dev/null && wait "$FAKEPID" 2>/dev/null
+	FAKEPID=""
+	touch "$P.events"
+}
+why() {
+	san=$(grep -m 1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$P.err")
+	echo "$1 (exit $RC; stderr: $(tail -n 1 "$P.err" | cut -c1-160))${san:+ $san}"
+}
+rc_in() { for c in "$@"; do [ "$RC" = "$c" ] && return 0; done; return 1; }
+sent_any() { for v in "$@"; do grep -q "^CMD $v\$" "$P.events" && return 0; done; return 1; }
+early_cmds() { # login or mail commands sent before TLS
+	awk '/^TLS-OK/ { exit } /^CMD / && $2 !~ /^(CAPA|STLS|QUIT)$/ { print $2 }' "$P.events" | tr '\n' ' '
+}
+newbox() { # NAME N [make args]: fresh mailbox $W/NAME.box (+ .orig copy)
+	b=$W/$1.box; n=$2; shift 2
+	$BOX make "$b" "$n" "$@" && cp "$b" "$b.orig"
+}
+check() { # BOXNAME MAILDIR [--all] [--none-deleted]
+	$BOX check "$W/$1.box.orig" "$W/$1.box" "$2" ${3:-} ${4:-} > "$W/check.out" 2>&1
+}
+nfiles() { find "$1/new" "$1/cur" -type f | wc -l | tr -d ' '; }
+
+# ---- the good path -------------------------------------------------------------
+t=fake-pop3-good
+newbox good 5; M=$W/md-good
+fake pop3-good good pop3 "$W/good.box" --maildir "$M" --trace
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
+elif [ -n "$(early_cmds)" ]; then bad $t "sent before TLS: $(early_cmds)"
+elif [ "$(cat "$P.out")" != "fetched 5 deleted 0" ]; then bad $t "stdout: $(cat "$P.out")"
+elif ! check good "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
+elif sent_any DELE; then bad $t "DELE without --delete"
+else ok $t; fi
+
+t=fake-pop3-trace-redacts
+line=$(grep -E '^(AUTH|PASS)-LINE ' "$P.events" | tail -n 1 | cut -d' ' -f2-)
+if ! grep -q '^C: ' "$P.err" || ! grep -q '^S: ' "$P.err"; then bad $t "--trace wrote no C:/S: lines"
+elif [ -z "$line" ]; then bad $t "no credentials seen by the fake"
+elif grep -q 'pop-Pa55word' "$P.err"; then bad $t "password in clear in the trace"
+elif grep -qF "$line" "$P.err"; then bad $t "credentials (base64) in the trace"
+else ok $t; fi
+
+t=fake-pop3-good-rerun
+fake pop3-good-rerun good pop3 "$W/good.box" --maildir "$M"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "rerun: $(cat "$P.out")"
+elif sent_any RETR; then bad $t "rerun sent RETR"
+elif ! check good "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-good-delete
+fake pop3-good-delete good pop3 "$W/good.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$P.out")" != "fetched 0 deleted 5" ]; then bad $t "stdout: $(cat "$P.out")"
+elif ! check good "$M" --all; then bad $t "$(cat "$W/check.out")"
+elif [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/good.box")" != 0 ]; then
+	bad $t "server mailbox not empty after --delete"
+else ok $t; fi
+
+t=fake-pop3-list
+newbox list 4
+fake pop3-list good pop3 "$W/list.box" --list
+$BOX list "$W/list.box" > "$W/list.expected"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! cmp -s "$P.out" "$W/list.expected"; then bad $t "stdout differs: $(head -c 200 "$P.out")"
+elif sent_any RETR DELE; then bad $t "--list sent RETR or DELE"
+else ok $t; fi
+
+t=fake-pop3-pop3s
+newbox pop3s 2; M=$W/md-pop3s
+fake pop3-pop3s good pop3s "$W/pop3s.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif sent_any STLS; then bad $t "STLS over implicit TLS"
+elif ! check pop3s "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-plaintext-control
+newbox plain 2; M=$W/md-plain
+fake pop3-plaintext-control plain pop3 "$W/plain.box" --maildir "$M" --plaintext
+if [ "$RC" != 0 ]; then bad $t "$(why '--plaintext to a server without STLS: expected exit 0')"
+elif ! check plain "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-plaintext-refused
+fake pop3-plaintext-refused plain pop3 "$W/plain.box" --maildir "$W/md-plain2"
+if [ "$RC" != 3 ]; then bad $t "$(why 'no STLS and no --plaintext: expected exit 3')"
+elif sent_any USER PASS AUTH APOP; then bad $t "credentials sent without TLS"
+else ok $t; fi
+
+# ---- faults: connection cut in RETR, in the DELE sequence, after QUIT ----------
+t=fake-pop3-retrcut
+newbox retrcut 6; M=$W/md-retrcut
+CUT=3 fake pop3-retrcut retrcut pop3 "$W/retrcut.box" --maildir "$M" --delete
+CUT=""
+if ! rc_in 4 5; then bad $t "$(why 'connection cut inside RETR: expected exit 4 or 5')"
+elif ! grep -q '^CUT RETR' "$P.events"; then bad $t "the fake never cut (no third RETR)"
+elif ! check retrcut "$M" --none-deleted; then bad $t "$(cat "$W/check.out")"
+elif [ "$(nfiles "$M")" != 2 ]; then bad $t "expected the 2 complete messages in the Maildir, found $(nfiles "$M")"
+elif [ -n "$(ls "$M/tmp")" ]; then bad $t "partial file left in tmp/"
+else ok $t; fi
+
+t=fake-pop3-retrcut-rerun
+fake pop3-retrcut-rerun good pop3 "$W/retrcut.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'rerun: expected exit 0')"
+elif [ "$(cat "$P.out")" != "fetched 4 deleted 6" ]; then bad $t "rerun: $(cat "$P.out")"
+elif ! check retrcut "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-delecut
+newbox delecut 6; M=$W/md-delecut
+CUT=2 fake pop3-delecut delecut pop3 "$W/delecut.box" --maildir "$M" --delete
+CUT=""
+if ! rc_in 4 5; then bad $t "$(why 'connection cut in the DELE sequence: expected exit 4 or 5')"
+elif ! grep -q '^CUT DELE' "$P.events"; then bad $t "the fake never cut (no second DELE)"
+elif awk '/^CMD RETR/ { r++ } /^CMD DELE/ { if (r < 1) bad = 1 } END { exit !bad }' "$P.events"; then
+	bad $t "DELE before any RETR"
+elif ! check delecut "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-delecut-rerun
+fake pop3-delecut-rerun good pop3 "$W/delecut.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'rerun: expected exit 0')"
+elif [ "$(cat "$P.out")" != "fetched 0 deleted 6" ]; then bad $t "rerun: $(cat "$P.out")"
+elif sent_any RETR; then bad $t "rerun fetched again"
+elif ! check delecut "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-quitcut
+newbox quitcut 3; M=$W/md-quitcut
+fake pop3-quitcut quitcut pop3 "$W/quitcut.box" --maildir "$M" --delete
+if ! rc_in 4 5; then bad $t "$(why 'no +OK to QUIT: expected exit 4 or 5')"
+elif ! grep -q '^COMMIT 3 deleted' "$P.events"; then bad $t "the fake did not commit 3 deletions"
+elif ! check quitcut "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+# ---- hostile servers ------------------------------------------------------------
+t=fake-pop3-nostls
+newbox hostile 3
+fake pop3-nostls nostls pop3 "$W/hostile.box" --maildir "$W/md-nostls"
+if [ "$RC" != 3 ]; then bad $t "$(why 'STLS not offered: expected exit 3')"
+elif sent_any USER PASS AUTH APOP RETR; then bad $t "client sent $(grep -E '^CMD (USER|PASS|AUTH|APOP|RETR)' "$P.events" | head -n 1)"
+else ok $t; fi
+
+t=fake-pop3-inject
+fake pop3-inject inject pop3 "$W/hostile.box" --maildir "$W/md-inject"
+if ! rc_in 3 4; then bad $t "$(why 'plaintext injected after +OK to STLS: expected exit 3 or 4')"
+elif grep -q '^AFTER-STLS' "$P.events"; then bad $t "client sent after the injection: $(grep '^AFTER-STLS' "$P.events")"
+elif sent_any USER PASS AUTH APOP; then bad $t "credentials sent"
+else ok $t; fi
+
+t=fake-pop3-inuse
+fake pop3-inuse inuse pop3 "$W/hostile.box" --maildir "$W/md-inuse"
+if [ "$RC" != 1 ]; then bad $t "$(why '-ERR [IN-USE]: expected exit 1')"
+elif ! grep -q 'IN-USE' "$P.err"; then bad $t "stderr does not show the response code"
+elif sent_any RETR STAT; then bad $t "carried on after the refusal"
+else ok $t; fi
+
+t=fake-pop3-nodot
+cp "$W/hostile.box.orig" "$W/hostile.box"; M=$W/md-nodot
+fake pop3-nodot nodot pop3 "$W/hostile.box" --maildir "$M" --delete
+if ! rc_in 4 5; then bad $t "$(why 'body without the final dot: expected exit 4 or 5')"
+elif [ "$(nfiles "$M")" != 0 ]; then bad $t "an incomplete message was saved"
+elif [ -n "$(ls "$M/tmp")" ]; then bad $t "partial file left in tmp/"
+elif sent_any DELE; then bad $t "DELE sent"
+else ok $t; fi
+
+t=fake-pop3-traversal
+newbox trav 7 --uids traversal; M=$W/trav/md
+mkdir -p "$W/trav"
+fake pop3-traversal good pop3 "$W/trav.box" --maildir "$M"
+if [ "$RC" != 0 ]; then bad $t "$(why 'UIDLs with ../ and /: expected exit 0')"
+elif [ -e /etc/passwd.new ] || [ -e "$W/evil" ] || [ -e "$W/trav/evil" ] || [ -e "$M/a" ]; then bad $t "a UIDL was used as a path"
+elif [ "$(find "$M" -type f | grep -v '/\.pop3-state$' | grep -vc -E "^$M/(new|cur|tmp)/[^/]+$")" != 0 ]; then
+	bad $t "file outside new/cur/tmp: $(find "$M" -type f | head -n 3)"
+elif ! check trav "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-traversal-rerun
+fake pop3-traversal-rerun good pop3 "$W/trav.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$P.out")" != "fetched 0 deleted 7" ]; then bad $t "rerun: $(cat "$P.out")"
+elif ! check trav "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-longline
+cp "$W/hostile.box.orig" "$W/hostile.box"
+fake pop3-longline longline pop3 "$W/hostile.box" --maildir "$W/md-longline"
+if [ "$RC" != 4 ]; then bad $t "$(why '100 KB CAPA line: expected exit 4')"
+elif sent_any STLS USER PASS AUTH RETR; then bad $t "carried on after the long line"
+else ok $t; fi
+
+t=fake-pop3-hugebody
+cp "$W/hostile.box.orig" "$W/hostile.box"; M=$W/md-hugebody
+fake pop3-hugebody hugebody pop3 "$W/hostile.box" --maildir "$M"
+f=$(grep -l 'BBBBBBBBBB' "$M"/new/* 2>/dev/null | head -n 1)
+if [ "$RC" != 0 ]; then bad $t "$(why 'a 100 KB line inside a body is legal: expected exit 0')"
+elif [ -z "$f" ]; then bad $t "the message with the long line was not saved"
+elif [ "$(wc -c < "$f" | tr -d ' ')" != $((14 + 102400 + 2)) ]; then bad $t "saved $(wc -c < "$f") bytes, expected $((14 + 102400 + 2))"
+else ok $t; fi
+
+t=fake-pop3-dupuid
+newbox dup 4; M=$W/md-dup
+fake pop3-dupuid dupuid pop3 "$W/dup.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'a UIDL listed twice: expected exit 0 (the two left alone)')"
+elif [ "$(cat "$P.out")" != "fetched 2 deleted 2" ]; then bad $t "stdout: $(cat "$P.out")"
+elif tr -d '\r' < "$P.raw" | grep -qaE '^(RETR|DELE) [12]$'; then bad $t "touched a message with a duplicated UIDL"
+elif ! check dup "$M"; then bad $t "$(cat "$W/check.out")"
+elif [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/dup.box")" != 2 ]; then
+	bad $t "expected the 2 duplicated messages left on the server"
+else ok $t; fi
+
+t=fake-pop3-big
+newbox big 2 --big; M=$W/md-big
+fake pop3-big good pop3 "$W/big.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! check big "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+[ "$nfail" -eq 0 ]
