@@ -27,6 +27,7 @@
 #include "sasl.h"
 #include "smtp.h"
 #include "pop3.h"
+#include "imap.h"
 #include "mime.h"
 
 #ifdef __cplusplus
@@ -638,6 +639,187 @@ LM_API size_t lm_pop3_session_footprint(void);
  *         is deleted unless lm_pop3_session_quit() was called), zeroize
  *         and free. NULL-safe. */
 LM_API void lm_pop3_session_free(lm_pop3_session *s);
+
+/* ------------------------------------------------------------------ */
+/* Blocking IMAP session (imap_session.c)                              */
+/* ------------------------------------------------------------------ */
+/*
+ * A connection plus an IMAP engine (imap.h). lm_imap_session_connect()
+ * does the greeting, STARTTLS or implicit TLS, CAPABILITY and the
+ * login; after that the caller queues commands on the engine itself
+ * (lm_imap_session_client()) and lets lm_imap_session_wait() drive the
+ * connection until that command completes, receiving every event
+ * (untagged data, FETCH items, body section chunks) through a callback.
+ *
+ *     lm_imap_handle h;
+ *     lm_imap_client *c = lm_imap_session_client(s);
+ *     r = lm_imap_examine(c, "INBOX", NULL, &h);
+ *     if (r == 0) r = lm_imap_session_wait(s, h, NULL, NULL);
+ *     if (r == 0) r = lm_imap_fetch(c, 1, "42", &fo, &h);
+ *     if (r == 0) r = lm_imap_session_wait(s, h, on_event, &state);
+ *
+ * Outcomes of lm_imap_session_wait(): 0 for a tagged OK; LM_ERR_REFUSED
+ * for NO or BAD (the text in lm_imap_session_reply() and
+ * lm_imap_session_error()); LM_ERR_REFUSED too when the server sends an
+ * unsolicited BYE and closes before the command completed (the BYE text
+ * is the error: the server refused to go on); network, security and
+ * protocol codes as lm_net_err_class() sorts them. After any error but
+ * LM_ERR_REFUSED from a NO/BAD, the session is broken: only
+ * lm_imap_session_free() is useful.
+ */
+
+/** Bytes kept of a completion's text (longer text is cut). */
+#define LM_IMAP_REPLY_TEXT_MAX 512
+
+/** The completion of a command, copied out of the engine (plain value
+ *  type). */
+typedef struct {
+	lm_imap_cmd cmd;            /**< the command; NONE if none completed */
+	lm_imap_handle handle;
+	lm_imap_result status;      /**< OK, NO, BAD (NONE if none)          */
+	lm_imap_code code;          /**< response code, NONE if absent        */
+	uint64_t code_num;          /**< its number (UIDNEXT, UIDVALIDITY of
+	                                 APPENDUID/COPYUID, HIGHESTMODSEQ...)  */
+	char code_set1[128];        /**< APPENDUID uid / COPYUID source set /
+	                                 MODIFIED set, NUL-terminated, "" if
+	                                 none (cut when longer)              */
+	char code_set2[128];        /**< COPYUID destination set             */
+	char text[LM_IMAP_REPLY_TEXT_MAX];  /**< the human-readable text,
+	                                 NUL-terminated; control bytes
+	                                 replaced by '?'                      */
+} lm_imap_reply;
+
+/** Options of lm_imap_session_new(). The strings are borrowed: they
+ *  MUST stay valid until lm_imap_session_free(). */
+typedef struct {
+	int version;                /**< LM_IMAP_SESSION_OPTS_VERSION          */
+	const char *url;            /**< imap://[user@]host[:port][/mailbox]
+	                                 (STARTTLS required, port 143) or
+	                                 imaps://... (implicit TLS, port 993) */
+	const char *user;           /**< overrides the URL's user; no user and
+	                                 no token: no login (a PREAUTH server,
+	                                 or commands of the not-authenticated
+	                                 state only). "imap://user;AUTH=MECH@"
+	                                 makes MECH the only mechanism        */
+	const char *password;       /**< for the password mechanisms and LOGIN */
+	const char *token;          /**< OAuth 2.0 bearer token               */
+	unsigned auth_mech;         /**< one lm_sasl_mech and nothing else (no
+	                                 LOGIN fallback), or 0 to choose among
+	                                 auth_allowed and then LOGIN          */
+	unsigned auth_allowed;      /**< 0: LM_SASL_DEFAULT_ALLOWED            */
+	const char *cafile;         /**< NULL: LM_NET_SYSTEM_CAFILE            */
+	int plaintext;              /**< 1: imap:// talks without TLS (no
+	                                 STARTTLS is attempted), credentials may
+	                                 be sent in clear, PREAUTH is accepted
+	                                 without TLS. Never implied.          */
+	unsigned timeout_ms;        /**< per network operation; 0: default     */
+	lm_trace_fn trace;          /**< "C:"/"S:" lines (credentials
+	                                 redacted) and '*' notes; NULL: none  */
+	void *trace_ud;
+	const lm_allocator *alloc;  /**< NULL: malloc/free                     */
+} lm_imap_session_opts;
+#define LM_IMAP_SESSION_OPTS_VERSION 1
+#define LM_IMAP_SESSION_OPTS_INIT \
+	{ LM_IMAP_SESSION_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, \
+	  0, NULL, NULL, NULL }
+
+/** A session: a connection plus an IMAP engine. Opaque, heap-allocated
+ *  (about 45 KB: the engine and its LM_IMAP_BUFSIZE_IN/OUT buffers). */
+typedef struct lm_imap_session lm_imap_session;
+
+/**
+ * Receives every event while lm_imap_session_wait() or
+ * lm_imap_session_idle() runs, including the DONE of the awaited command.
+ * The event's slices are valid only during the call. The callback MUST
+ * NOT queue commands. Return 0 to go on, or a negative code to stop:
+ * the wait returns that code and the session is broken.
+ */
+typedef int (*lm_imap_event_fn)(const lm_imap_event *ev, void *ud);
+
+/**
+ * \brief Allocate a session and parse its URL. No network I/O.
+ * \param out  receives the session (NULL on failure).
+ * \return 0; LM_ERR_URL / LM_ERR_IDNA (bad URL, not imap/imaps, or a
+ *         mailbox path that is not valid percent-encoded UTF-8);
+ *         LM_ERR_BAD_PARAM (NULL, wrong version); LM_ERR_NOMEM.
+ */
+LM_API int lm_imap_session_new(lm_imap_session **out,
+                               const lm_imap_session_opts *o);
+
+/**
+ * \brief Connect, read the greeting, CAPABILITY (unless the greeting
+ *        carried it), STARTTLS (imap:// unless plaintext) with the
+ *        handshake and CAPABILITY again, then log in if a user or token
+ *        was given and the server did not greet with PREAUTH.
+ *
+ * Login: AUTHENTICATE with the strongest mechanism lm_sasl_choose()
+ * finds among the AUTH= capabilities (SASL-IR when offered); else LOGIN,
+ * but only under TLS (or plaintext) and never under LOGINDISABLED.
+ * Never falls back to plaintext; PREAUTH on a connection that needs TLS
+ * is refused (LM_ERR_NO_STARTTLS). Credentials are never sent before
+ * TLS unless opts.plaintext.
+ *
+ * \return 0; network: LM_ERR_DNS, LM_ERR_CONNECT, LM_ERR_TIMEOUT,
+ *         LM_ERR_IO, LM_ERR_EOF; security: LM_ERR_TLS, LM_ERR_CERT,
+ *         LM_ERR_NO_STARTTLS, LM_ERR_STARTTLS_FAILED, LM_ERR_PLAINTEXT,
+ *         LM_ERR_NO_MECH (nothing usable: no fitting AUTH= and LOGIN
+ *         disabled or not allowed); refusals: LM_ERR_REFUSED (BYE
+ *         greeting), LM_ERR_AUTH (login refused; see
+ *         lm_imap_session_reply()); protocol: LM_ERR_PROTOCOL,
+ *         LM_ERR_LINE_TOO_LONG, LM_ERR_LIMIT, LM_ERR_SASL.
+ */
+LM_API int lm_imap_session_connect(lm_imap_session *s);
+
+/** \brief The engine, to queue commands on (valid until
+ *         lm_imap_session_free(); NULL before a successful connect). */
+LM_API lm_imap_client *lm_imap_session_client(lm_imap_session *s);
+
+/** \brief The URL's mailbox (its path, percent-decoded, UTF-8), or "" if
+ *         the URL has none. Valid until lm_imap_session_free(). */
+LM_API const char *lm_imap_session_mailbox(const lm_imap_session *s);
+
+/**
+ * \brief Drive the connection until command h completes, handing every
+ *        event to fn (may be NULL).
+ *
+ * Output (including an APPEND body pulled from its reader) is written
+ * as the engine produces it; reads wait at most the timeout each.
+ * \return 0 (OK), LM_ERR_REFUSED (NO/BAD, or BYE and close), the code
+ *         fn returned, or a network, security or protocol error (see
+ *         the top of this section). LM_ERR_BAD_STATE when not connected
+ *         or already broken; LM_ERR_BAD_PARAM for h == 0.
+ */
+LM_API int lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
+                                lm_imap_event_fn fn, void *ud);
+
+/**
+ * \brief Wait for mailbox changes for ms milliseconds (0: forever),
+ *        handing every event (EXISTS, EXPUNGE, FETCH FLAGS, VANISHED...)
+ *        to fn, then return.
+ *
+ * With IDLE (RFC 2177): IDLE, renewed every 25 minutes (servers may drop
+ * an idle client after 30), then DONE and its completion. Without IDLE:
+ * NOOP every 10 seconds (or less, to end in time). A mailbox should be
+ * selected first. Reads wait for the remaining time, not the per-operation
+ * timeout (a quiet mailbox is not a dead server); writes and the
+ * completion of DONE keep the timeout.
+ * \return 0 when the time is over, else as lm_imap_session_wait().
+ */
+LM_API int lm_imap_session_idle(lm_imap_session *s, unsigned long ms,
+                                lm_imap_event_fn fn, void *ud);
+
+/** \brief The last completion (status NONE if none). Valid until the next
+ *         call on s. */
+LM_API const lm_imap_reply *lm_imap_session_reply(const lm_imap_session *s);
+
+/** \brief One line describing the last failure (never NULL, "" if none),
+ *         e.g. "SELECT refused: NO Mailbox doesn't exist: Foo" or the
+ *         certificate problem. Valid until the next call on s. */
+LM_API const char *lm_imap_session_error(const lm_imap_session *s);
+
+/** \brief LOGOUT (if the session is usable; at most 5 s), close the
+ *         connection, zeroize and free. NULL-safe. */
+LM_API void lm_imap_session_free(lm_imap_session *s);
 
 #ifdef __cplusplus
 }
