@@ -520,13 +520,16 @@ LM_API int lm_mime_ew_encode(const char *text, size_t col, char *out,
  */
 typedef struct {
 	/** Display name in UTF-8: quoted-pairs removed, RFC 2047 words
-	 *  decoded, runs of white space (and comments, when there is no
-	 *  name: "addr (Name)" gives Name) collapsed to one space; empty
-	 *  when absent. In the scratch buffer. */
+	 *  decoded (also inside quotes, as other readers do, with
+	 *  LM_MIME_DEF_EW_PLACEMENT), white space between words collapsed
+	 *  to one space, comments dropped (a comment is never a name);
+	 *  empty when absent. In the scratch buffer. */
 	lm_slice name;
-	/** Local part as written, unquoted (quoted-pairs removed, CFWS of
-	 *  obsolete forms dropped): a slice of the input when it could be,
-	 *  else in scratch. Empty for an address without '@'. */
+	/** Local part, unquoted (quoted-pairs removed, CFWS of obsolete
+	 *  forms dropped): a slice of the input when it could be, else in
+	 *  scratch. For an address without '@' ("<postmaster>") this is
+	 *  the whole address. Every slice here is valid UTF-8: invalid
+	 *  bytes become U+FFFD (LM_MIME_DEF_INVALID_BYTES). */
 	lm_slice local;
 	/** Domain (or "[domain literal]"), Unicode when IDN_UNICODE asked;
 	 *  empty when there is no '@'. */
@@ -551,6 +554,8 @@ typedef struct {
 	size_t LM_PRIVATE(cap);
 	size_t LM_PRIVATE(glen);          /* group name at scratch[0..glen) */
 	int LM_PRIVATE(in_group);
+	int LM_PRIVATE(gpend);            /* group ended: forget its name next */
+	size_t LM_PRIVATE(members);       /* mailboxes yielded in this group */
 	int LM_PRIVATE(done);
 	unsigned LM_PRIVATE(flags);
 	unsigned LM_PRIVATE(defects);
@@ -700,6 +705,430 @@ LM_API int lm_mime_date_parse(const char *in, size_t n, long long *t,
  */
 LM_API int lm_mime_date_rfc3339(long long t, int tz_min, char *out,
                                 size_t cap, size_t *outlen);
+
+
+/* ------------------------------------------------------------------ */
+/* Streaming parser (section owned by the parser; lib/mime/parser.c)   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The parser reads one message (RFC 5322 + MIME, RFC 2045-2049, RFC 6532)
+ * fed in chunks of any size and yields events:
+ *
+ *   PART_BEGIN  HEADER*  HEADERS_END  (BODY* | children)  PART_END
+ *   ... MESSAGE_END
+ *
+ * for every entity, nested as the message is. Like the engines it does
+ * no I/O and allocates nothing: the context has a fixed size and every
+ * buffer lives in one scratch area given by the caller, so memory does
+ * not depend on the message (a 1 GB attachment passes through as many
+ * BODY events). Work is linear in the input: every byte is looked at a
+ * bounded number of times whatever the chunking (boundary candidates
+ * are only lines that start with "--", checked once against the open
+ * boundaries).
+ *
+ * Section paths follow IMAP (RFC 3501 6.4.5): the children of a
+ * multipart are numbered 1, 2, ... under the multipart's path; a
+ * message whose root entity is not multipart has that entity as part
+ * "1" (nested: "<path>.1"); the root entity of a multipart message has
+ * the message's own path ("" for the top-level message, "2" for the
+ * message/rfc822 part "2", whose children are then "2.1", "2.2").
+ * Because that depends on the Content-Type, the path of a message's
+ * root entity is final from its HEADERS_END event on (PART_BEGIN shows
+ * the message's path). Everything else is final from PART_BEGIN.
+ *
+ * Tolerance: broken mail is read as other readers read it and each fix
+ * is recorded as a defect on the entity (LM_MIME_DEF_* bits plus a
+ * count, in HEADERS_END and PART_END events). Limits (depth, header
+ * field length, headers per entity, entities per message, boundary
+ * length) have safe defaults the caller can raise; past a limit the
+ * rest is read as opaque body (and a defect recorded), never an error.
+ * The only errors are misuse (LM_ERR_BAD_PARAM, LM_ERR_BAD_STATE).
+ *
+ * Caller loop (feed copies into the scratch area; buf/ack avoid that):
+ *
+ *   lm_mime_parser_init(&p, &opts, scratch, sizeof scratch);
+ *   while ((n = read(fd, chunk, sizeof chunk)) > 0)
+ *       for (off = 0; off < n; off += used) {
+ *           lm_mime_parser_feed(&p, chunk + off, n - off, &used);
+ *           while ((r = lm_mime_parser_next(&p, &ev)) == LM_EVENT)
+ *               handle(&ev);          (r == LM_WANT_READ: feed more)
+ *       }
+ *   lm_mime_parser_end(&p);
+ *   while ((r = lm_mime_parser_next(&p, &ev)) == LM_EVENT)
+ *       handle(&ev);                  (ends with LM_DONE)
+ */
+
+/** Value for lm_mime_parser_opts.version. */
+#define LM_MIME_PARSER_VERSION 1
+
+/** Default limits (lm_mime_parser_opts; a 0 field means the default). */
+#define LM_MIME_PARSER_DEPTH_DEFAULT     32    /**< nesting of entities */
+#define LM_MIME_PARSER_DEPTH_MAX         64    /**< hard ceiling for max_depth */
+#define LM_MIME_PARSER_HEADER_DEFAULT    16384 /**< bytes of one header field, folds included */
+#define LM_MIME_PARSER_NHEADERS_DEFAULT  1000  /**< header fields per entity */
+#define LM_MIME_PARSER_PARTS_DEFAULT     10000 /**< entities per message */
+#define LM_MIME_PARSER_BOUNDARY_DEFAULT  200   /**< boundary length (RFC 2046: 70) */
+/** Size of the decode buffer inside the scratch area (bytes per BODY
+ *  event of an encoded part at most). */
+#define LM_MIME_PARSER_OUTBUF            16384
+/** A scratch size that fits the default limits with room for fast
+ *  parsing (see lm_mime_parser_scratch_size() for the minimum). */
+#define LM_MIME_PARSER_SCRATCH_DEFAULT   (128 * 1024)
+
+/** lm_mime_parser_opts.flags: report multipart preambles and epilogues
+ *  as BODY events (body == LM_MIME_BODY_PREAMBLE / _EPILOGUE) of the
+ *  multipart; by default they are skipped. */
+#define LM_MIME_PARSE_PREAMBLE 0x1u
+/** lm_mime_parser_opts.flags: do not decode transfer encodings; BODY
+ *  data is the raw body (line ends as in the input). */
+#define LM_MIME_PARSE_RAW      0x2u
+/** lm_mime_parser_opts.flags: do not parse message/rfc822 and
+ *  message/global bodies as nested messages (they become leaves). */
+#define LM_MIME_PARSE_NO_NESTED 0x4u
+
+/**
+ * Charset conversion hook (text bodies to UTF-8). Until the header
+ * codecs' charset converter is wired in here, the caller may convert
+ * itself: for each BODY event of a text part, ev.part->charset names the
+ * charset ("" when none was given: US-ASCII per RFC 2045). The parser
+ * then calls to_utf8 (when set) with the decoded bytes and BODY data
+ * holds what the hook wrote. The hook keeps its own state per part:
+ * it is called with in == NULL, n == 0 at the end of each text part
+ * (flush) and may write there too.
+ *
+ * \return 0, or a negative code (recorded as LM_MIME_DEF_CHARSET on the
+ *         part; the part's bytes are then passed unconverted).
+ */
+typedef int (*lm_mime_to_utf8_fn)(void *ud, const char *charset,
+                                  const unsigned char *in, size_t n,
+                                  unsigned char *out, size_t cap,
+                                  size_t *written);
+
+/** Parser options; initialize with LM_MIME_PARSER_OPTS_INIT. */
+typedef struct {
+	int version;             /**< LM_MIME_PARSER_VERSION */
+	unsigned flags;          /**< LM_MIME_PARSE_* */
+	size_t max_depth;        /**< entities nested deeper are opaque leaves (<= LM_MIME_PARSER_DEPTH_MAX) */
+	size_t max_header_len;   /**< longer fields are cut there (defect) */
+	size_t max_headers;      /**< further fields are skipped (defect) */
+	size_t max_parts;        /**< further entities are skipped (defect) */
+	size_t max_boundary;     /**< a longer boundary makes the multipart a leaf (defect) */
+	/** Optional charset hook (see lm_mime_to_utf8_fn); its output for
+	 *  one call must fit in LM_MIME_PARSER_OUTBUF bytes for input of
+	 *  LM_MIME_PARSER_OUTBUF / 4 bytes (the parser feeds it that much). */
+	lm_mime_to_utf8_fn to_utf8;
+	void *to_utf8_ud;
+} lm_mime_parser_opts;
+
+/** Initializer for lm_mime_parser_opts: default limits, no flags. */
+#define LM_MIME_PARSER_OPTS_INIT { .version = LM_MIME_PARSER_VERSION }
+
+/** Event types. */
+typedef enum {
+	LM_MIME_EV_PART_BEGIN = 1, /**< an entity starts: path, depth, part (defaults) */
+	LM_MIME_EV_HEADER,         /**< one header field: name, raw, value */
+	LM_MIME_EV_HEADERS_END,    /**< part holds the effective content type; path final */
+	LM_MIME_EV_BODY,           /**< data: decoded body bytes (see body) */
+	LM_MIME_EV_PART_END,       /**< the entity ends; defects final */
+	LM_MIME_EV_MESSAGE_END     /**< the whole message ends (then LM_DONE) */
+} lm_mime_event_type;
+
+/** Transfer encodings (lm_mime_part_info.cte). */
+typedef enum {
+	LM_MIME_CTE_7BIT = 0, LM_MIME_CTE_8BIT, LM_MIME_CTE_BINARY,
+	LM_MIME_CTE_BASE64, LM_MIME_CTE_QP, LM_MIME_CTE_UUENCODE,
+	LM_MIME_CTE_UNKNOWN        /**< passed through undecoded (defect) */
+} lm_mime_cte;
+
+/** What the parser does with an entity (lm_mime_part_info.kind). */
+typedef enum {
+	LM_MIME_KIND_LEAF = 0,     /**< body comes as BODY events */
+	LM_MIME_KIND_MULTIPART,    /**< children between boundaries */
+	LM_MIME_KIND_MESSAGE       /**< message/rfc822 or message/global: one child, the nested message */
+} lm_mime_kind;
+
+/** Content-Disposition (lm_mime_part_info.disposition). */
+typedef enum {
+	LM_MIME_DISP_NONE = 0, LM_MIME_DISP_INLINE, LM_MIME_DISP_ATTACHMENT,
+	LM_MIME_DISP_OTHER
+} lm_mime_disp;
+
+/** BODY event origin (lm_mime_event.body). */
+#define LM_MIME_BODY_CONTENT  0
+#define LM_MIME_BODY_PREAMBLE 1
+#define LM_MIME_BODY_EPILOGUE 2
+
+/** Parser defects (bits 16..31 of lm_mime_event.defects; bits 0..15
+ *  are the header codecs' LM_MIME_DEF_* above, which the parser also
+ *  records on a part: LM_MIME_DEF_CTYPE_SYNTAX for an unusable
+ *  Content-Type, LM_MIME_DEF_CHARSET / _INVALID_BYTES from charset
+ *  conversion). Recorded on the entity where they were met; the parser
+ *  always goes on. */
+#define LM_MIME_DEF_JUNK_BEFORE_HEADERS 0x00010000u /**< non-header lines before the first field of a message (skipped) */
+#define LM_MIME_DEF_HEADER_NO_COLON     0x00020000u /**< a line without a colon ended the header section (it starts the body) */
+#define LM_MIME_DEF_HEADER_TOO_LONG     0x00040000u /**< a field was cut at max_header_len */
+#define LM_MIME_DEF_TOO_MANY_HEADERS    0x00080000u /**< fields past max_headers were skipped */
+#define LM_MIME_DEF_NO_MIME_VERSION     0x00100000u /**< a message with Content-* fields lacks MIME-Version */
+#define LM_MIME_DEF_NO_BOUNDARY         0x00200000u /**< multipart without boundary: read as a leaf */
+#define LM_MIME_DEF_NO_START_BOUNDARY   0x00400000u /**< a multipart body without any delimiter line */
+#define LM_MIME_DEF_NO_END_BOUNDARY     0x00800000u /**< the close delimiter is missing */
+#define LM_MIME_DEF_BASE64              0x01000000u /**< invalid base64 characters (skipped), bad or missing padding */
+#define LM_MIME_DEF_QP                  0x02000000u /**< "=" not followed by two hex digits (kept literally) */
+#define LM_MIME_DEF_UUENCODE            0x04000000u /**< x-uuencode without begin/end or with bad lines */
+#define LM_MIME_DEF_UNKNOWN_CTE         0x08000000u /**< unknown Content-Transfer-Encoding (body not decoded) */
+#define LM_MIME_DEF_LIMIT               0x10000000u /**< max_depth, max_parts or max_boundary reached: read as a leaf / rest skipped */
+#define LM_MIME_DEF_ENCODED_MESSAGE     0x20000000u /**< message/rfc822 with base64/QP: read as a leaf */
+#define LM_MIME_DEF_CONTINUATION_FIRST  0x40000000u /**< a header section starting with a folded line (skipped) */
+#define LM_MIME_DEF_HEADER_NUL          0x80000000u /**< NUL bytes in a header field (kept) */
+
+/**
+ * \brief Short stable name of one defect bit, codecs' or parser's
+ *        ("no_end_boundary", "charset", ...).
+ * \return a static string; "unknown" when bit is not exactly one known bit.
+ */
+LM_API const char *lm_mime_parser_defect_name(unsigned bit);
+
+/** Longest type or subtype kept (longer: defect, text/plain). */
+#define LM_MIME_TYPE_MAX 80
+/** Longest charset name kept (longer ones are cut). */
+#define LM_MIME_CHARSET_MAX 48
+/** Longest file name kept (bytes, NUL excluded; longer ones are cut). */
+#define LM_MIME_FILENAME_MAX 256
+/** Longest section path ("1.2.3", NUL included). */
+#define LM_MIME_PATH_MAX (LM_MIME_PARSER_DEPTH_MAX * 11 + 1)
+
+/**
+ * What the parser knows of an entity. Strings are NUL-terminated.
+ * type and subtype are lower case ("text", "plain"), the defaults of
+ * RFC 2045 5.2 when there is no usable Content-Type (message/rfc822 in
+ * a multipart/digest). charset is lower case, "" when absent. filename
+ * is the Content-Disposition filename (else the Content-Type name):
+ * RFC 2231 continuations joined and percent-decoded (charset not
+ * converted), quotes removed, RFC 2047 words NOT decoded (use the
+ * header codecs for that), "" when absent. boundary is the multipart
+ * boundary ("" unless kind is LM_MIME_KIND_MULTIPART).
+ */
+typedef struct {
+	char type[LM_MIME_TYPE_MAX];
+	char subtype[LM_MIME_TYPE_MAX];
+	char charset[LM_MIME_CHARSET_MAX];
+	char filename[LM_MIME_FILENAME_MAX];
+	const char *boundary;        /**< into the scratch area; "" when none */
+	lm_mime_cte cte;
+	lm_mime_disp disposition;
+	lm_mime_kind kind;
+	int mime_version;            /**< a MIME-Version field was seen */
+	int has_content_type;        /**< a Content-Type field was seen */
+} lm_mime_part_info;
+
+/**
+ * One event. Everything it points to lives in the parser (context or
+ * scratch area) and stays valid until the next lm_mime_parser_* call.
+ * Fields not listed for a type are zero / NULL.
+ */
+typedef struct {
+	lm_mime_event_type type;
+	const char *path;            /**< section path, NUL-terminated (all types but MESSAGE_END) */
+	size_t path_len;
+	unsigned depth;              /**< 0 for the top-level entity */
+	/** PART_BEGIN, HEADER, HEADERS_END; BODY of a leaf. */
+	const lm_mime_part_info *part;
+	lm_slice name;               /**< HEADER: field name (trailing white space removed) */
+	lm_slice raw;                /**< HEADER: value as written: after the colon up to the last line end (exclusive), folds included */
+	lm_slice value;              /**< HEADER: unfolded (CR and LF removed), leading/trailing white space trimmed */
+	lm_slice data;               /**< BODY: decoded bytes */
+	int body;                    /**< BODY: LM_MIME_BODY_* */
+	unsigned defects;            /**< HEADERS_END, PART_END: LM_MIME_DEF_* bits so far */
+	unsigned ndefects;           /**< HEADERS_END, PART_END: number of defects so far */
+} lm_mime_event;
+
+/** One open entity (private). */
+typedef struct {
+	unsigned char LM_PRIVATE(kind);
+	unsigned char LM_PRIVATE(state);
+	unsigned char LM_PRIVATE(root);
+	unsigned char LM_PRIVATE(digest);
+	unsigned LM_PRIVATE(blen);
+	unsigned LM_PRIVATE(pathlen);
+	unsigned LM_PRIVATE(nchild);
+	unsigned LM_PRIVATE(defects);
+	unsigned LM_PRIVATE(ndefects);
+} lm_mime_frame;
+
+/** Parser context. Allocate it anywhere; members are private. */
+typedef struct {
+	lm_mime_parser_opts LM_PRIVATE(o);
+	int LM_PRIVATE(st);
+	int LM_PRIVATE(eof);
+	int LM_PRIVATE(inited);
+	int LM_PRIVATE(waiting);         /* next() returned LM_WANT_READ */
+	/* scratch layout */
+	unsigned char *LM_PRIVATE(bounds);
+	unsigned char *LM_PRIVATE(unfold);
+	unsigned char *LM_PRIVATE(out);
+	unsigned char *LM_PRIVATE(in);
+	size_t LM_PRIVATE(incap);
+	size_t LM_PRIVATE(start);        /* first byte still needed */
+	size_t LM_PRIVATE(pos);          /* scan position */
+	size_t LM_PRIVATE(end);          /* bytes in in[] */
+	/* frames */
+	lm_mime_frame LM_PRIVATE(fr)[LM_MIME_PARSER_DEPTH_MAX + 1];
+	int LM_PRIVATE(top);             /* index of the innermost open frame, -1 none */
+	char LM_PRIVATE(path)[LM_MIME_PATH_MAX + 12];
+	size_t LM_PRIVATE(nparts);
+	lm_mime_part_info LM_PRIVATE(info);
+	/* header section */
+	size_t LM_PRIVATE(hscan);        /* bytes of the current field scanned */
+	size_t LM_PRIVATE(nheaders);
+	int LM_PRIVATE(hskip);           /* dropping the rest of a cut field */
+	int LM_PRIVATE(hseen);           /* a field was seen in this section */
+	unsigned LM_PRIVATE(hjunk);      /* junk lines skipped */
+	int LM_PRIVATE(seen_ct);
+	int LM_PRIVATE(seen_cte);
+	int LM_PRIVATE(seen_cd);
+	int LM_PRIVATE(mimefields);
+	/* body scanning */
+	int LM_PRIVATE(bol);
+	size_t LM_PRIVATE(held);
+	size_t LM_PRIVATE(run_a);
+	size_t LM_PRIVATE(run_b);
+	int LM_PRIVATE(run_kind);
+	int LM_PRIVATE(pend);            /* delimiter / end action after the run */
+	int LM_PRIVATE(pend_level);
+	int LM_PRIVATE(pend_close);
+	int LM_PRIVATE(close_to);
+	int LM_PRIVATE(after_close);
+	int LM_PRIVATE(finalized);
+	/* decoders */
+	lm_b64_dec LM_PRIVATE(b64);
+	lm_qp_dec LM_PRIVATE(qp);
+	int LM_PRIVATE(uu_state);
+	unsigned LM_PRIVATE(uu_len);
+	unsigned LM_PRIVATE(uu_n);
+	unsigned LM_PRIVATE(uu_col);
+	unsigned char LM_PRIVATE(uu_q)[4];
+	unsigned char LM_PRIVATE(uu_begin)[8];
+	int LM_PRIVATE(conv_err);
+} lm_mime_parser;
+
+/**
+ * \brief Smallest scratch area for these options (NULL: defaults).
+ *        More than that makes feeding cheaper (bigger input buffer).
+ */
+LM_API size_t lm_mime_parser_scratch_size(const lm_mime_parser_opts *o);
+
+/**
+ * \brief Start parsing a message.
+ * \param p        the parser (fully overwritten).
+ * \param o        options, or NULL for the defaults (copied).
+ * \param scratch  caller memory used for all buffers; borrowed until the
+ *                 parser is freed or initialized again.
+ * \param len      its size: at least lm_mime_parser_scratch_size(o).
+ * \return 0; LM_ERR_BAD_PARAM for NULL p or scratch, a wrong version or
+ *         max_depth above LM_MIME_PARSER_DEPTH_MAX;
+ *         LM_ERR_BUFFER_TOO_SMALL when len is too small.
+ */
+LM_API int lm_mime_parser_init(lm_mime_parser *p, const lm_mime_parser_opts *o,
+                               void *scratch, size_t len);
+
+/**
+ * \brief Copy up to len bytes of the message into the parser; *used
+ *        says how many were taken (0 when the input buffer is full:
+ *        pull events with lm_mime_parser_next() first).
+ * \return 0; LM_ERR_BAD_PARAM for NULL pointers; LM_ERR_BAD_STATE after
+ *         lm_mime_parser_end().
+ */
+LM_API int lm_mime_parser_feed(lm_mime_parser *p, const void *data, size_t len,
+                               size_t *used);
+
+/**
+ * \brief Zero-copy input: where the next input bytes may be written and
+ *        how many (*len; 0 when full). Valid until the next call.
+ */
+LM_API unsigned char *lm_mime_parser_buf(lm_mime_parser *p, size_t *len);
+
+/** \brief n bytes were written at lm_mime_parser_buf() (n <= its *len).
+ *  \return 0; LM_ERR_BAD_PARAM if n is too large; LM_ERR_BAD_STATE after end. */
+LM_API int lm_mime_parser_ack(lm_mime_parser *p, size_t n);
+
+/** \brief The input is complete (EOF); what is still open gets closed.
+ *  \return 0; LM_ERR_BAD_PARAM for NULL. */
+LM_API int lm_mime_parser_end(lm_mime_parser *p);
+
+/**
+ * \brief Pull the next event.
+ * \return LM_EVENT (ev filled in); LM_WANT_READ when more input is
+ *         needed (feed or ack some; the input buffer then has room);
+ *         LM_DONE after MESSAGE_END; LM_ERR_BAD_PARAM for NULL;
+ *         LM_ERR_BAD_STATE before init.
+ */
+LM_API int lm_mime_parser_next(lm_mime_parser *p, lm_mime_event *ev);
+
+/** \brief Forget everything and zeroize the context. NULL-safe. The
+ *  scratch area belongs to the caller and is not touched. */
+LM_API void lm_mime_parser_free(lm_mime_parser *p);
+
+/* ------------------------------------------------------------------ */
+/* Whole-message tree (convenience layer over the parser)              */
+/* ------------------------------------------------------------------ */
+
+/** One header field of a tree node (NUL-terminated copies). */
+typedef struct {
+	char *name;
+	char *raw;                   /**< as written, folds included */
+	char *value;                 /**< unfolded and trimmed */
+	size_t raw_len;
+	size_t value_len;
+} lm_mime_header;
+
+/** One entity of a parsed message; owned by its lm_mime_tree. */
+typedef struct lm_mime_node {
+	char path[LM_MIME_PATH_MAX];
+	unsigned depth;
+	lm_mime_part_info info;      /**< info.boundary points into the node (boundary copy) */
+	lm_mime_header *headers;
+	size_t nheaders;
+	unsigned char *content;      /**< decoded body of a leaf (NUL-terminated for convenience); NULL when empty */
+	size_t content_len;
+	unsigned defects;
+	unsigned ndefects;
+	struct lm_mime_node *parent;
+	struct lm_mime_node *first_child;
+	struct lm_mime_node *next;   /**< next sibling */
+	char *boundary_copy;
+	size_t hcap;
+	size_t ccap;
+} lm_mime_node;
+
+/** A parsed message. */
+typedef struct {
+	lm_mime_node *root;
+	lm_allocator alloc;
+	unsigned defects;            /**< union of every node's defects */
+} lm_mime_tree;
+
+/**
+ * \brief Parse a whole message held in memory into a tree of nodes,
+ *        headers and decoded contents, allocated through a (NULL: malloc).
+ * The parser runs with its default limits and options (preambles and
+ * epilogues skipped, transfer encodings decoded).
+ * \param tree  receives the tree; release with lm_mime_tree_free().
+ * \return 0; LM_ERR_NOMEM (nothing is left allocated); LM_ERR_BAD_PARAM
+ *         for NULL data with len > 0 or NULL tree.
+ */
+LM_API int lm_mime_tree_parse(const lm_allocator *a, const void *data, size_t len,
+                              lm_mime_tree *tree);
+
+/** \brief Free everything the tree holds. NULL-safe, idempotent. */
+LM_API void lm_mime_tree_free(lm_mime_tree *tree);
+
+/** \brief First header of node named name (case-insensitive), or NULL. */
+LM_API const lm_mime_header *lm_mime_node_header(const lm_mime_node *n,
+                                                 const char *name);
+
+/** \brief The node after n in depth-first order (document order), or NULL. */
+LM_API const lm_mime_node *lm_mime_node_next(const lm_mime_node *n);
 
 #ifdef __cplusplus
 }

@@ -87,10 +87,39 @@ void lm_mime__out_text(lm_mime__out *o, const unsigned char *p, size_t n,
                        unsigned *defects);
 
 /*
- * RFC 2047 decoding into o of the text p[0..n). `phrase` 1: words are
- * recognized only as whole white-space-delimited tokens (RFC 2047 5(3))
- * except for the lenient cases flagged as placement defects. Used by
- * lm_mime_ew_decode(), the address parser and parameter values.
+ * Incremental RFC 2047 decoder: the caller feeds white space, plain
+ * text and candidate words in order; white space between two encoded
+ * words is dropped, and adjacent words of one charset share one
+ * converter (so a character split between them comes out whole).
+ * Slices given to ws() must stay valid until the next call.
+ */
+typedef struct {
+	lm_mime__out *o;
+	unsigned *defects;
+	lm_mime_conv conv;
+	int active;                 /* conv holds a run of words */
+	int csid;                   /* its charset id */
+	int last_ew;                /* the last thing fed was a decoded word */
+	const unsigned char *ws;    /* pending white space */
+	size_t wsn;
+} lm_mime__ewd;
+
+void lm_mime__ewd_init(lm_mime__ewd *d, lm_mime__out *o, unsigned *defects);
+void lm_mime__ewd_ws(lm_mime__ewd *d, const unsigned char *p, size_t n);
+void lm_mime__ewd_text(lm_mime__ewd *d, const unsigned char *p, size_t n);
+/* A white-space-free token: encoded words in it are decoded (words
+ * glued to other text set LM_MIME_DEF_EW_PLACEMENT), the rest is text. */
+void lm_mime__ewd_token(lm_mime__ewd *d, const unsigned char *p, size_t n);
+void lm_mime__ewd_end(lm_mime__ewd *d);
+
+/* Length of the RFC 2047 encoded word at p[0..n) (white-space free,
+ * from "=?" to "?="), or 0 when there is none. */
+size_t lm_mime__ew_len(const unsigned char *p, size_t n);
+
+/*
+ * RFC 2047 decoding of unstructured text p[0..n) into o (CR and LF
+ * dropped). Used by lm_mime_ew_decode() and for quoted parameter
+ * values and quoted display names.
  */
 void lm_mime__ew_decode(lm_mime__out *o, const unsigned char *p, size_t n,
                         unsigned *defects);
