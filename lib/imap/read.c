@@ -1,0 +1,879 @@
+/*
+ * libmail - IMAP zero-copy readers (tokens, ENVELOPE, BODYSTRUCTURE,
+ * addresses, parameters), the string encoder and the name tables.
+ *
+ * Every walker here is iterative: nesting is counted, never recursed,
+ * so a hostile value of 100,000 parentheses costs a linear scan.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* ------------------------------------------------------------------ */
+/* small shared helpers                                                */
+/* ------------------------------------------------------------------ */
+
+int
+lm_imap__ieq(const unsigned char *p, size_t n, const char *s)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\0')
+			return 0;
+		if (lm_imap__upper(p[i]) != lm_imap__upper((unsigned char)s[i]))
+			return 0;
+	}
+	return s[n] == '\0';
+}
+
+int
+lm_imap__atom_char(unsigned char ch)
+{
+	if (ch <= 0x20 || ch >= 0x7f)
+		return 0;
+	switch (ch) {
+	case '(': case ')': case '{': case '%': case '*': case '"':
+	case '\\': case ']':
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+size_t
+lm_imap__lit_header(const unsigned char *p, size_t n, uint64_t *size, int *overflow)
+{
+	size_t i, start;
+	uint64_t v = 0;
+
+	*overflow = 0;
+	*size = 0;
+	if (n < 3 || p[n - 1] != '}')
+		return (size_t)-1;
+	i = n - 1;
+	if (i > 0 && p[i - 1] == '+')
+		i--;
+	start = i;
+	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
+		i--;
+	if (i == 0)
+		return (size_t)-1;
+	if (p[i - 1] == '-' && i >= 2 && p[i - 2] == '{') {
+		/* {-1}: a negative size is a framing violation */
+		*overflow = 1;
+		return i - 2;
+	}
+	if (i == start || p[i - 1] != '{')
+		return (size_t)-1;
+	{
+		size_t j;
+		for (j = i; j < start; j++) {
+			unsigned d = (unsigned)(p[j] - '0');
+			if (v > (UINT64_MAX - d) / 10) {
+				*overflow = 1;
+				break;
+			}
+			v = v * 10 + d;
+		}
+	}
+	*size = v;
+	i--;                      /* at '{' */
+	if (i > 0 && p[i - 1] == '~')
+		i--;
+	return i;
+}
+
+/* Skip a literal whose '{' (or '~') is at p[i]; returns the offset after
+ * its data, or 0 when malformed or truncated. */
+static size_t
+skip_literal(const unsigned char *p, size_t n, size_t i)
+{
+	uint64_t v = 0;
+	size_t j = i;
+
+	if (p[j] == '~')
+		j++;
+	if (j >= n || p[j] != '{')
+		return 0;
+	j++;
+	if (j >= n || p[j] < '0' || p[j] > '9')
+		return 0;
+	while (j < n && p[j] >= '0' && p[j] <= '9') {
+		unsigned d = (unsigned)(p[j] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+		j++;
+	}
+	if (j < n && p[j] == '+')
+		j++;
+	if (j >= n || p[j] != '}')
+		return 0;
+	j++;
+	if (j < n && p[j] == '\r')
+		j++;
+	if (j >= n || p[j] != '\n')
+		return 0;
+	j++;
+	if (v > n - j)
+		return 0;
+	return j + (size_t)v;
+}
+
+/* Skip a quoted string starting at p[i] == '"'; offset after it, or 0. */
+static size_t
+skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
+{
+	size_t j = i + 1;
+	*esc = 0;
+	while (j < n) {
+		if (p[j] == '\\') {
+			*esc = 1;
+			j += 2;
+			continue;
+		}
+		if (p[j] == '"')
+			return j + 1;
+		if (p[j] == '\r' || p[j] == '\n')
+			return 0;
+		j++;
+	}
+	return 0;
+}
+
+size_t
+lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
+{
+	size_t i = 0;
+	unsigned depth = 0, maxd = 0;
+	int esc;
+
+	*maxdepth = 0;
+	if (n == 0 || p[0] != '(')
+		return 0;
+	while (i < n) {
+		unsigned char ch = p[i];
+		if (ch == '(') {
+			depth++;
+			if (depth > maxd)
+				maxd = depth;
+			i++;
+		} else if (ch == ')') {
+			depth--;
+			i++;
+			if (depth == 0) {
+				*maxdepth = maxd;
+				return i;
+			}
+		} else if (ch == '"') {
+			i = skip_quoted(p, n, i, &esc);
+			if (i == 0)
+				return 0;
+		} else if (ch == '{' || (ch == '~' && i + 1 < n && p[i + 1] == '{')) {
+			size_t e = skip_literal(p, n, i);
+			if (e == 0)
+				return 0;
+			i = e;
+		} else if (ch == '\r' || ch == '\n') {
+			return 0;
+		} else {
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* token reader                                                        */
+/* ------------------------------------------------------------------ */
+
+/* see imap.h */
+void
+lm_imap_reader_init(lm_imap_reader *r, lm_slice s)
+{
+	r->p = s.p;
+	r->len = s.p ? s.len : 0;
+	r->pos = 0;
+	r->depth = 0;
+}
+
+/* see imap.h */
+void
+lm_imap_reader_enter(lm_imap_reader *r, const lm_imap_tok *list)
+{
+	r->pos = 0;
+	r->depth = 0;
+	if (list == NULL || list->type != LM_IMAP_TOK_OPEN || list->s.len < 2) {
+		r->p = NULL;
+		r->len = 0;
+		return;
+	}
+	r->p = list->s.p + 1;
+	r->len = list->s.len - 2;
+}
+
+static int
+word_end(unsigned char ch)
+{
+	return ch == ' ' || ch == '(' || ch == ')' || ch == '"' || ch == '\r' ||
+	       ch == '\n' || ch == '\0' || ch == '\t';
+}
+
+/* see imap.h */
+lm_imap_tok_type
+lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
+{
+	const unsigned char *p = r->p;
+	size_t n = r->len, i = r->pos;
+	unsigned char ch;
+
+	memset(t, 0, sizeof *t);
+	/* LM_IMAP_LENIENT_SPACES: any number of separators */
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i >= n) {
+		r->pos = n;
+		return t->type = LM_IMAP_TOK_END;
+	}
+	ch = p[i];
+	t->s.p = p + i;
+	if (ch == '(') {
+		unsigned d;
+		size_t e = lm_imap__list_span(p + i, n - i, &d);
+		if (e == 0)
+			goto bad;
+		t->s.len = e;
+		r->pos = i + e;
+		return t->type = LM_IMAP_TOK_OPEN;
+	}
+	if (ch == ')') {
+		t->s.len = 1;
+		r->pos = i + 1;
+		return t->type = LM_IMAP_TOK_CLOSE;
+	}
+	if (ch == '"') {
+		int esc;
+		size_t e = skip_quoted(p, n, i, &esc);
+		if (e == 0)
+			goto bad;
+		t->s.p = p + i + 1;
+		t->s.len = e - i - 2;
+		t->esc = esc;
+		r->pos = e;
+		return t->type = LM_IMAP_TOK_STRING;
+	}
+	if (ch == '{' || (ch == '~' && i + 1 < n && p[i + 1] == '{')) {
+		size_t e = skip_literal(p, n, i), j = i;
+		uint64_t v = 0;
+		if (e == 0)
+			goto bad;
+		while (p[j] != '}')
+			j++;
+		j++;
+		if (p[j] == '\r')
+			j++;
+		j++;                                  /* LF */
+		v = e - j;
+		t->s.p = p + j;
+		t->s.len = (size_t)v;
+		r->pos = e;
+		return t->type = LM_IMAP_TOK_STRING;
+	}
+	{
+		size_t j = i;
+		int digits = 1;
+		uint64_t v = 0;
+		while (j < n && !word_end(p[j])) {
+			if (p[j] < '0' || p[j] > '9') {
+				digits = 0;
+			} else if (digits) {
+				unsigned d = (unsigned)(p[j] - '0');
+				if (v > (UINT64_MAX - d) / 10)
+					digits = 0;
+				else
+					v = v * 10 + d;
+			}
+			j++;
+		}
+		if (j == i)
+			goto bad;
+		t->s.len = j - i;
+		r->pos = j;
+		if (digits) {
+			t->num = v;
+			return t->type = LM_IMAP_TOK_NUMBER;
+		}
+		if (lm_imap__ieq(t->s.p, t->s.len, "NIL")) {
+			t->s.len = 0;
+			return t->type = LM_IMAP_TOK_NIL;
+		}
+		return t->type = LM_IMAP_TOK_ATOM;
+	}
+bad:
+	r->pos = n;
+	t->s.len = 0;
+	return t->type = LM_IMAP_TOK_ERROR;
+}
+
+/* see imap.h */
+int
+lm_imap_tok_copy(const lm_imap_tok *t, char *buf, size_t cap, size_t *len)
+{
+	size_t i, w = 0;
+
+	if (len)
+		*len = 0;
+	if (t == NULL || buf == NULL || cap == 0)
+		return LM_ERR_BAD_PARAM;
+	buf[0] = '\0';
+	switch (t->type) {
+	case LM_IMAP_TOK_NIL:
+	case LM_IMAP_TOK_END:
+		return 0;
+	case LM_IMAP_TOK_ATOM:
+	case LM_IMAP_TOK_NUMBER:
+	case LM_IMAP_TOK_STRING:
+		break;
+	default:
+		return LM_ERR_BAD_PARAM;
+	}
+	for (i = 0; i < t->s.len; i++) {
+		unsigned char ch = t->s.p[i];
+		if (t->esc && ch == '\\' && i + 1 < t->s.len)
+			ch = t->s.p[++i];
+		if (w + 1 >= cap) {
+			buf[w] = '\0';
+			if (len)
+				*len = w;
+			return LM_ERR_BUFFER_TOO_SMALL;
+		}
+		buf[w++] = (char)ch;
+	}
+	buf[w] = '\0';
+	if (len)
+		*len = w;
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_tok_eq(const lm_imap_tok *t, const char *s)
+{
+	size_t i, k = 0;
+
+	if (t == NULL || s == NULL)
+		return 0;
+	if (t->type != LM_IMAP_TOK_ATOM && t->type != LM_IMAP_TOK_STRING &&
+	    t->type != LM_IMAP_TOK_NUMBER)
+		return 0;
+	for (i = 0; i < t->s.len; i++) {
+		unsigned char ch = t->s.p[i];
+		if (t->esc && ch == '\\' && i + 1 < t->s.len)
+			ch = t->s.p[++i];
+		if (s[k] == '\0' || lm_imap__upper(ch) != lm_imap__upper((unsigned char)s[k]))
+			return 0;
+		k++;
+	}
+	return s[k] == '\0';
+}
+
+/* see imap.h */
+int
+lm_imap_num_next(lm_slice *list, uint64_t *n)
+{
+	size_t i = 0, j;
+	uint64_t v = 0;
+
+	if (list == NULL || n == NULL || list->p == NULL)
+		return 0;
+	while (i < list->len && list->p[i] == ' ')
+		i++;
+	j = i;
+	while (j < list->len && list->p[j] >= '0' && list->p[j] <= '9') {
+		unsigned d = (unsigned)(list->p[j] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+		j++;
+	}
+	if (j == i || (j < list->len && list->p[j] != ' '))
+		return 0;
+	*n = v;
+	list->p += j;
+	list->len -= j;
+	return 1;
+}
+
+static int
+is_string(const lm_imap_tok *t)
+{
+	/* LM_IMAP_LENIENT_NIL_STRING: NIL (and bare atoms) stand in for strings */
+	return t->type == LM_IMAP_TOK_STRING || t->type == LM_IMAP_TOK_NIL ||
+	       t->type == LM_IMAP_TOK_ATOM || t->type == LM_IMAP_TOK_NUMBER;
+}
+
+/* see imap.h */
+int
+lm_imap_param_next(lm_imap_reader *r, lm_imap_tok *k, lm_imap_tok *v)
+{
+	if (lm_imap_read(r, k) == LM_IMAP_TOK_END)
+		return 0;
+	if (!is_string(k))
+		return 0;
+	lm_imap_read(r, v);
+	if (!is_string(v) && v->type != LM_IMAP_TOK_OPEN)
+		return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* ENVELOPE and addresses                                              */
+/* ------------------------------------------------------------------ */
+
+static int
+addr_list_ok(const lm_imap_tok *t)
+{
+	/* LM_IMAP_LENIENT_NIL_STRING: "" for an empty list (seen from Yahoo) */
+	return t->type == LM_IMAP_TOK_OPEN || t->type == LM_IMAP_TOK_NIL ||
+	       (t->type == LM_IMAP_TOK_STRING && t->s.len == 0);
+}
+
+/* see imap.h */
+int
+lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
+{
+	lm_imap_reader r, in;
+	lm_imap_tok t, *f[10];
+	int i;
+
+	if (env == NULL)
+		return LM_ERR_BAD_PARAM;
+	memset(env, 0, sizeof *env);
+	lm_imap_reader_init(&r, value);
+	if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN)
+		return LM_ERR_DECODE;
+	lm_imap_reader_enter(&in, &t);
+	f[0] = &env->date; f[1] = &env->subject; f[2] = &env->from;
+	f[3] = &env->sender; f[4] = &env->reply_to; f[5] = &env->to;
+	f[6] = &env->cc; f[7] = &env->bcc; f[8] = &env->in_reply_to;
+	f[9] = &env->message_id;
+	for (i = 0; i < 10; i++) {
+		lm_imap_read(&in, f[i]);
+		if (i >= 2 && i <= 7) {
+			if (!addr_list_ok(f[i]))
+				return LM_ERR_DECODE;
+			if (f[i]->type == LM_IMAP_TOK_STRING)
+				f[i]->type = LM_IMAP_TOK_NIL;
+		} else if (!is_string(f[i])) {
+			return LM_ERR_DECODE;
+		}
+	}
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a)
+{
+	lm_imap_tok t;
+	lm_imap_reader in;
+
+	memset(a, 0, sizeof *a);
+	switch (lm_imap_read(r, &t)) {
+	case LM_IMAP_TOK_END:
+		return 0;
+	case LM_IMAP_TOK_OPEN:
+		break;
+	default:
+		return LM_ERR_DECODE;
+	}
+	lm_imap_reader_enter(&in, &t);
+	lm_imap_read(&in, &a->name);
+	lm_imap_read(&in, &a->adl);
+	lm_imap_read(&in, &a->mailbox);
+	lm_imap_read(&in, &a->host);
+	if (!is_string(&a->name) || !is_string(&a->adl) ||
+	    !is_string(&a->mailbox) || !is_string(&a->host))
+		return LM_ERR_DECODE;
+	if (a->host.type == LM_IMAP_TOK_NIL) {
+		if (a->mailbox.type == LM_IMAP_TOK_NIL)
+			a->group_end = 1;
+		else
+			a->group_start = 1;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* BODYSTRUCTURE                                                       */
+/* ------------------------------------------------------------------ */
+
+static int
+read_ext(lm_imap_reader *in, lm_imap_body *b, int multipart)
+{
+	lm_imap_tok t;
+	size_t save;
+
+	/* multipart: params first; single part: md5 first */
+	if (lm_imap_read(in, &t) == LM_IMAP_TOK_END)
+		return 0;
+	b->has_ext = 1;
+	if (multipart)
+		b->params = t;
+	else
+		b->md5 = t;
+	if (lm_imap_read(in, &b->disposition) == LM_IMAP_TOK_END)
+		return 0;
+	if (lm_imap_read(in, &b->language) == LM_IMAP_TOK_END)
+		return 0;
+	if (lm_imap_read(in, &b->location) == LM_IMAP_TOK_END)
+		return 0;
+	save = in->pos;
+	while (save < in->len && in->p[save] == ' ')
+		save++;
+	b->more_ext.p = in->p + save;
+	b->more_ext.len = in->len - save;
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_body_parse(lm_slice value, lm_imap_body *b)
+{
+	lm_imap_reader r, in;
+	lm_imap_tok t;
+	unsigned depth = 0;
+
+	if (b == NULL)
+		return LM_ERR_BAD_PARAM;
+	memset(b, 0, sizeof *b);
+	lm_imap_reader_init(&r, value);
+	if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN)
+		return LM_ERR_DECODE;
+	(void)lm_imap__list_span(t.s.p, t.s.len, &depth);
+	if (depth > LM_IMAP_DEPTH_MAX)
+		return LM_ERR_LIMIT;
+	lm_imap_reader_enter(&in, &t);
+	if (lm_imap_read(&in, &t) == LM_IMAP_TOK_OPEN) {
+		/* multipart: body* then subtype */
+		const unsigned char *first = t.s.p, *last = t.s.p + t.s.len;
+		b->multipart = 1;
+		for (;;) {
+			size_t save = in.pos;
+			lm_imap_read(&in, &t);
+			if (t.type != LM_IMAP_TOK_OPEN) {
+				(void)save;
+				break;
+			}
+			last = t.s.p + t.s.len;
+		}
+		b->parts.type = LM_IMAP_TOK_OPEN;
+		b->parts.s.p = first;
+		b->parts.s.len = (size_t)(last - first);
+		b->type.type = LM_IMAP_TOK_ATOM;
+		b->type.s.p = (const unsigned char *)"MULTIPART";
+		b->type.s.len = 9;
+		if (!is_string(&t))
+			return LM_ERR_DECODE;
+		b->subtype = t;
+		return read_ext(&in, b, 1);
+	}
+	b->type = t;
+	if (!is_string(&b->type))
+		return LM_ERR_DECODE;
+	lm_imap_read(&in, &b->subtype);
+	lm_imap_read(&in, &b->params);
+	lm_imap_read(&in, &b->id);
+	lm_imap_read(&in, &b->description);
+	lm_imap_read(&in, &b->encoding);
+	if (!is_string(&b->subtype) || !is_string(&b->id) ||
+	    !is_string(&b->description) || !is_string(&b->encoding) ||
+	    (b->params.type != LM_IMAP_TOK_OPEN && !is_string(&b->params)))
+		return LM_ERR_DECODE;
+	lm_imap_read(&in, &t);
+	if (t.type == LM_IMAP_TOK_NUMBER)
+		b->size = t.num;
+	else if (t.type != LM_IMAP_TOK_NIL)  /* LM_IMAP_LENIENT_NIL_STRING */
+		return LM_ERR_DECODE;
+	if (lm_imap_tok_eq(&b->type, "MESSAGE") &&
+	    (lm_imap_tok_eq(&b->subtype, "RFC822") ||
+	     lm_imap_tok_eq(&b->subtype, "GLOBAL"))) {
+		lm_imap_reader save = in;
+		lm_imap_read(&in, &b->envelope);
+		if (b->envelope.type == LM_IMAP_TOK_OPEN) {
+			lm_imap_read(&in, &b->body);
+			if (b->body.type != LM_IMAP_TOK_OPEN)
+				return LM_ERR_DECODE;
+			lm_imap_read(&in, &t);
+			if (t.type != LM_IMAP_TOK_NUMBER)
+				return LM_ERR_DECODE;
+			b->lines = t.num;
+		} else {
+			/* some servers send message/rfc822 without the
+			 * envelope/body/lines triple: treat as basic */
+			memset(&b->envelope, 0, sizeof b->envelope);
+			in = save;
+		}
+	} else if (lm_imap_tok_eq(&b->type, "TEXT")) {
+		lm_imap_reader save = in;
+		lm_imap_read(&in, &t);
+		if (t.type == LM_IMAP_TOK_NUMBER)
+			b->lines = t.num;
+		else
+			in = save;
+	}
+	return read_ext(&in, b, 0);
+}
+
+/* see imap.h */
+int
+lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *child)
+{
+	lm_imap_tok t;
+
+	if (b == NULL || it == NULL || child == NULL || !b->multipart)
+		return LM_ERR_BAD_PARAM;
+	if (it->p == NULL) {
+		lm_imap_reader_init(it, b->parts.s);
+		if (it->p == NULL)
+			return 0;
+	}
+	if (lm_imap_read(it, &t) != LM_IMAP_TOK_OPEN)
+		return 0;
+	{
+		int r = lm_imap_body_parse(t.s, child);
+		return r < 0 ? r : 1;
+	}
+}
+
+/* see imap.h */
+int
+lm_imap_body_find(lm_slice value, const char *part, lm_imap_body *b)
+{
+	lm_imap_body cur;
+	int r, first = 1;
+	const char *s = part;
+
+	if (b == NULL || part == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = lm_imap_body_parse(value, &cur);
+	if (r < 0)
+		return r;
+	while (*s) {
+		unsigned long k = 0;
+		if (*s < '0' || *s > '9')
+			return LM_ERR_DECODE;
+		while (*s >= '0' && *s <= '9') {
+			k = k * 10 + (unsigned long)(*s - '0');
+			if (k > 100000)
+				return LM_ERR_DECODE;
+			s++;
+		}
+		if (*s == '.')
+			s++;
+		else if (*s)
+			return LM_ERR_DECODE;
+		if (k == 0)
+			return LM_ERR_DECODE;
+		if (!cur.multipart && !first && cur.body.type == LM_IMAP_TOK_OPEN) {
+			/* message/rfc822: numbers apply to the enclosed body */
+			lm_imap_body enc;
+			r = lm_imap_body_parse(cur.body.s, &enc);
+			if (r < 0)
+				return r;
+			cur = enc;
+			if (!cur.multipart) {
+				if (k != 1)
+					return LM_ERR_DECODE;
+				first = 0;
+				continue;
+			}
+		}
+		if (cur.multipart) {
+			lm_imap_reader it;
+			lm_imap_body ch;
+			unsigned long i = 0;
+			memset(&it, 0, sizeof it);
+			for (;;) {
+				r = lm_imap_body_child(&cur, &it, &ch);
+				if (r < 0)
+					return r;
+				if (r == 0)
+					return LM_ERR_DECODE;
+				if (++i == k)
+					break;
+			}
+			cur = ch;
+		} else if (k != 1) {
+			return LM_ERR_DECODE;
+		}
+		first = 0;
+	}
+	*b = cur;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* string encoder                                                      */
+/* ------------------------------------------------------------------ */
+
+/* see imap.h */
+int
+lm_imap_encode_string(const char *s, size_t n, int utf8, int nonsync,
+                      int always_quote, char *out, size_t cap, size_t *outlen,
+                      int *literal)
+{
+	size_t i, w = 0;
+	int atom = !always_quote && n > 0, quoted = n <= 1000;
+
+	if (outlen)
+		*outlen = 0;
+	if (literal)
+		*literal = 0;
+	if ((s == NULL && n > 0) || out == NULL || outlen == NULL)
+		return LM_ERR_BAD_PARAM;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\r' || ch == '\n' || ch == '\0')
+			return LM_ERR_BAD_PARAM;
+		if (!lm_imap__atom_char(ch))
+			atom = 0;
+		if (ch >= 0x80 ? !utf8 : (ch < 0x20 || ch == 0x7f))
+			quoted = 0;
+	}
+	if (atom && lm_imap__ieq((const unsigned char *)s, n, "NIL"))
+		atom = 0;
+	if (atom) {
+		if (n + 1 > cap)
+			return LM_ERR_BUFFER_TOO_SMALL;
+		memcpy(out, s, n);
+		w = n;
+	} else if (quoted) {
+		if (cap < 3)
+			return LM_ERR_BUFFER_TOO_SMALL;
+		out[w++] = '"';
+		for (i = 0; i < n; i++) {
+			char ch = s[i];
+			if (w + 4 > cap)
+				return LM_ERR_BUFFER_TOO_SMALL;
+			if (ch == '"' || ch == '\\')
+				out[w++] = '\\';
+			out[w++] = ch;
+		}
+		out[w++] = '"';
+	} else {
+		char hdr[32];
+		size_t hl = 0;
+		size_t v = n;
+		char digits[24];
+		int nd = 0;
+		do {
+			digits[nd++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		hdr[hl++] = '{';
+		while (nd)
+			hdr[hl++] = digits[--nd];
+		if (nonsync)
+			hdr[hl++] = '+';
+		hdr[hl++] = '}';
+		hdr[hl++] = '\r';
+		hdr[hl++] = '\n';
+		if (hl + n + 1 > cap)
+			return LM_ERR_BUFFER_TOO_SMALL;
+		memcpy(out, hdr, hl);
+		memcpy(out + hl, s, n);
+		w = hl + n;
+		if (literal)
+			*literal = 1;
+	}
+	out[w] = '\0';
+	*outlen = w;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* names                                                               */
+/* ------------------------------------------------------------------ */
+
+static const char *const cmd_names[] = {
+	"NONE", "GREETING", "CAPABILITY", "NOOP", "LOGOUT", "STARTTLS",
+	"AUTHENTICATE", "LOGIN", "ENABLE", "ID", "NAMESPACE", "SELECT",
+	"EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
+	"LIST", "LSUB", "STATUS", "APPEND", "CHECK", "CLOSE", "UNSELECT",
+	"EXPUNGE", "UID_EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE",
+	"IDLE", "GETQUOTAROOT", "GETQUOTA"
+};
+
+/* see imap.h */
+const char *
+lm_imap_cmd_name(lm_imap_cmd cmd)
+{
+	if ((unsigned)cmd < sizeof cmd_names / sizeof cmd_names[0])
+		return cmd_names[cmd];
+	return "?";
+}
+
+static const char *const ev_names[] = {
+	"?", "GREETING", "DONE", "STATUS", "TLS_READY", "IDLE_STARTED",
+	"CAPABILITY", "ENABLED", "LIST", "STATUS_DATA", "SEARCH", "ESEARCH",
+	"EXISTS", "RECENT", "EXPUNGE", "VANISHED", "FLAGS", "NAMESPACE", "ID",
+	"QUOTA", "QUOTAROOT", "FETCH_BEGIN", "FETCH_ITEM", "FETCH_DATA",
+	"FETCH_END", "UNKNOWN", "CONTINUE", "CLOSED"
+};
+
+/* see imap.h */
+const char *
+lm_imap_event_name(lm_imap_event_type t)
+{
+	if ((unsigned)t < sizeof ev_names / sizeof ev_names[0])
+		return ev_names[t];
+	return "?";
+}
+
+static const char *const code_names[] = {
+	"NONE", "OTHER", "ALERT", "BADCHARSET", "CAPABILITY", "PARSE",
+	"PERMANENTFLAGS", "READ-ONLY", "READ-WRITE", "TRYCREATE", "UIDNEXT",
+	"UIDVALIDITY", "UNSEEN", "APPENDUID", "COPYUID", "UIDNOTSTICKY",
+	"HIGHESTMODSEQ", "NOMODSEQ", "MODIFIED", "CLOSED", "UNAVAILABLE",
+	"AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED",
+	"PRIVACYREQUIRED", "CONTACTADMIN", "NOPERM", "INUSE", "EXPUNGEISSUED",
+	"CORRUPTION", "SERVERBUG", "CLIENTBUG", "CANNOT", "LIMIT", "OVERQUOTA",
+	"ALREADYEXISTS", "NONEXISTENT", "HASCHILDREN", "NOTSAVED",
+	"UNKNOWN-CTE", "COMPRESSIONACTIVE", "USEATTR", "APPENDLIMIT"
+};
+
+/* see imap.h */
+const char *
+lm_imap_code_name(lm_imap_code code)
+{
+	if ((unsigned)code < sizeof code_names / sizeof code_names[0])
+		return code_names[code];
+	return "?";
+}
+
+static const char *const item_names[] = {
+	"OTHER", "FLAGS", "UID", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE",
+	"BODYSTRUCTURE", "BODY", "BODY[]", "BINARY[]", "BINARY.SIZE", "RFC822",
+	"RFC822.HEADER", "RFC822.TEXT", "MODSEQ", "EMAILID", "THREADID",
+	"SAVEDATE"
+};
+
+/* see imap.h */
+const char *
+lm_imap_item_name(lm_imap_item item)
+{
+	if ((unsigned)item < sizeof item_names / sizeof item_names[0])
+		return item_names[item];
+	return "?";
+}
+
+/* see imap.h */
+const char *
+lm_imap_result_name(lm_imap_result s)
+{
+	static const char *const n[] = { "NONE", "OK", "NO", "BAD", "BYE", "PREAUTH" };
+	if ((unsigned)s < sizeof n / sizeof n[0])
+		return n[s];
+	return "?";
+}
