@@ -98,4 +98,16 @@ int lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp);
  * included): for tests, to check that the work stays linear. */
 size_t lm_mime__compose_rendered(const lm_mime_compose *m);
 
+
+/* ---- parser (lib/mime/parser.c, tree.c) ---------------------------- */
+
+/* Find parameter `name` (case-insensitive) in a parameter section
+ * s[0..n) (from the first ';'): plain token / quoted-string values and
+ * RFC 2231 sections (name*, name*0, name*1*, ... joined in numeric
+ * order, extended ones percent-decoded, charset'lang' dropped; the
+ * RFC 2231 form wins). Writes at most cap - 1 bytes and a NUL (cap >=
+ * 1). Returns the length written, or -1 when absent. */
+long lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
+                         char *out, size_t cap);
+
 #endif
