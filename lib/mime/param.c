@@ -1,0 +1,557 @@
+/*
+ * libmail - MIME parameters (RFC 2045 5.1, RFC 2231: continuations,
+ * charsets and languages, percent-encoding), the RFC 2047-in-quotes
+ * form old mailers write, and Content-Type / Content-Disposition
+ * (RFC 2183) values.
+ */
+#include <string.h>
+
+#include "libmail/mime.h"
+#include "codec_internal.h"
+
+static int
+is_tspecial(unsigned char c)
+{
+	return c != 0 && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+
+/* RFC 2045 token character (8-bit bytes tolerated). */
+static int
+is_tok(unsigned char c)
+{
+	return c > 0x20 && c != 0x7F && !is_tspecial(c);
+}
+
+static int
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Skip white space and (nested) comments from i. */
+static size_t
+skip_cfws(const unsigned char *p, size_t n, size_t i)
+{
+	while (i < n) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
+			i++;
+		} else if (p[i] == '(') {
+			size_t depth = 0;
+			while (i < n) {
+				if (p[i] == '\\' && i + 1 < n) {
+					i += 2;
+					continue;
+				}
+				if (p[i] == '(')
+					depth++;
+				else if (p[i] == ')' && --depth == 0) {
+					i++;
+					break;
+				}
+				i++;
+			}
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+/* 1 if p[j..n) starts "token =" (a parameter after a missing ';',
+ * as in RFC 2231's own example). */
+static int
+param_start(const unsigned char *p, size_t n, size_t j)
+{
+	size_t k = j;
+
+	while (k < n && is_tok(p[k]))
+		k++;
+	if (k == j)
+		return 0;
+	while (k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\r' ||
+	                 p[k] == '\n'))
+		k++;
+	return k < n && p[k] == '=';
+}
+
+/* One parameter as written. */
+typedef struct {
+	const unsigned char *name;  /* base name, without "*N*" */
+	size_t nlen;
+	int section;                /* -1 without "*N" */
+	int ext;                    /* ends with '*' (RFC 2231 extended) */
+	int bad_section;            /* "*N" not a plain number below the bound */
+	const unsigned char *val;   /* raw value (quotes included) */
+	size_t vlen;
+	int quoted;
+} param;
+
+/*
+ * The parameter at p[*pos..n) (separators and junk before it skipped).
+ * Returns 1 and *pr, or 0 at the end.
+ */
+static int
+next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
+           unsigned *def)
+{
+	size_t i = *pos, a, e, k;
+
+	for (;;) {
+		i = skip_cfws(p, n, i);
+		if (i >= n) {
+			*pos = n;
+			return 0;
+		}
+		if (p[i] == ';') {
+			i++;
+			continue;
+		}
+		a = i;
+		while (i < n && is_tok(p[i]))
+			i++;
+		if (i == a) {
+			/* Junk: skip to the next ';'. */
+			*def |= LM_MIME_DEF_PARAM_SYNTAX;
+			while (i < n && p[i] != ';')
+				i++;
+			continue;
+		}
+		e = i;
+		i = skip_cfws(p, n, i);
+		if (i >= n || p[i] != '=') {
+			*def |= LM_MIME_DEF_PARAM_SYNTAX;
+			while (i < n && p[i] != ';')
+				i++;
+			continue;
+		}
+		i = skip_cfws(p, n, i + 1);
+		break;
+	}
+	/* Name: base [*section] [*]. */
+	pr->name = p + a;
+	pr->nlen = e - a;
+	pr->section = -1;
+	pr->ext = 0;
+	pr->bad_section = 0;
+	if (pr->nlen > 1 && pr->name[pr->nlen - 1] == '*') {
+		pr->ext = 1;
+		pr->nlen--;
+	}
+	for (k = pr->nlen; k > 0 && pr->name[k - 1] >= '0' && pr->name[k - 1] <= '9'; k--)
+		;
+	if (k > 1 && k < pr->nlen && pr->name[k - 1] == '*') {
+		size_t digits = pr->nlen - k, j;
+		long v = 0;
+		if (digits > 3 || (digits > 1 && pr->name[k] == '0')) {
+			pr->bad_section = 1;
+		} else {
+			for (j = k; j < pr->nlen; j++)
+				v = v * 10 + (pr->name[j] - '0');
+			if (v >= LM_MIME_PARAM_SECTIONS)
+				pr->bad_section = 1;
+			pr->section = (int)v;
+		}
+		pr->nlen = k - 1;
+	}
+	/* Value. */
+	if (i < n && p[i] == '"') {
+		a = i++;
+		while (i < n && p[i] != '"') {
+			if (p[i] == '\\' && i + 1 < n)
+				i++;
+			i++;
+		}
+		if (i < n)
+			i++;
+		else
+			*def |= LM_MIME_DEF_PARAM_SYNTAX;
+		pr->val = p + a;
+		pr->vlen = i - a;
+		pr->quoted = 1;
+		i = skip_cfws(p, n, i);
+		if (i < n && p[i] != ';') {
+			*def |= LM_MIME_DEF_PARAM_SYNTAX;
+			while (i < n && p[i] != ';' &&
+			       !(is_wsp(p[i - 1]) && param_start(p, n, i)))
+				i++;
+		}
+	} else {
+		/* A token; tolerated: anything up to ';' (white space in a
+		 * bare file name), trailing white space dropped. */
+		a = i;
+		while (i < n && p[i] != ';') {
+			if (is_wsp(p[i]) && !is_wsp(p[i + 1 < n ? i + 1 : i]) &&
+			    param_start(p, n, i + 1)) {
+				*def |= LM_MIME_DEF_PARAM_SYNTAX;
+				break;
+			}
+			i++;
+		}
+		e = i;
+		while (e > a && (p[e - 1] == ' ' || p[e - 1] == '\t' ||
+		                 p[e - 1] == '\r' || p[e - 1] == '\n'))
+			e--;
+		for (k = a; k < e; k++)
+			if (!is_tok(p[k]) && !(pr->ext && p[k] == '\'')) {
+				*def |= LM_MIME_DEF_PARAM_SYNTAX;
+				break;
+			}
+		pr->val = p + a;
+		pr->vlen = e - a;
+		pr->quoted = 0;
+	}
+	*pos = i;
+	return 1;
+}
+
+/* Feed a plain value (quotes and quoted-pairs undone) to the word
+ * decoder: RFC 2047 words in it are decoded, other text is UTF-8. */
+static void
+plain_value(lm_mime__out *o, const param *pr, unsigned *def)
+{
+	const unsigned char *v = pr->val;
+	size_t n = pr->vlen, i, j;
+	lm_mime__ewd d;
+
+	if (pr->quoted) {
+		v++;
+		n = n >= 2 && v[n - 2] == '"' ? n - 2 : n - 1;
+	}
+	lm_mime__ewd_init(&d, o, def);
+	i = 0;
+	while (i < n) {
+		unsigned char c = v[i];
+		j = i;
+		if (pr->quoted && c == '\\' && i + 1 < n) {
+			lm_mime__ewd_text(&d, v + i + 1, 1);
+			i += 2;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			while (j < n && (v[j] == ' ' || v[j] == '\t' || v[j] == '\r' ||
+			                 v[j] == '\n'))
+				j++;
+			lm_mime__ewd_ws(&d, v + i, j - i);
+		} else {
+			while (j < n && v[j] != ' ' && v[j] != '\t' && v[j] != '\r' &&
+			       v[j] != '\n' && !(pr->quoted && v[j] == '\\'))
+				j++;
+			lm_mime__ewd_token(&d, v + i, j - i);
+		}
+		i = j;
+	}
+	lm_mime__ewd_end(&d);
+}
+
+static int
+hexv(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decode v[0..n) (ext 1) or take it literally (unquoted when
+ * quoted) and convert with c into o. */
+static void
+section_bytes(lm_mime__out *o, lm_mime_conv *c, const unsigned char *v,
+              size_t n, int ext, int quoted, unsigned *def)
+{
+	unsigned char buf[64];
+	size_t bl = 0, i;
+
+	if (quoted) {
+		v++;
+		n = n >= 2 && v[n - 2] == '"' ? n - 2 : n - 1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char b = v[i];
+		int h, l;
+		if (quoted && b == '\\' && i + 1 < n) {
+			b = v[++i];
+		} else if (ext && b == '%') {
+			if (i + 2 < n &&
+			    (h = hexv(v[i + 1])) >= 0 && (l = hexv(v[i + 2])) >= 0) {
+				b = (unsigned char)(h * 16 + l);
+				i += 2;
+			} else {
+				*def |= LM_MIME_DEF_PARAM_2231;
+			}
+		} else if (b == '\r' || b == '\n') {
+			continue;
+		}
+		buf[bl++] = b;
+		if (bl == sizeof buf) {
+			lm_mime__out_conv(o, c, buf, bl);
+			bl = 0;
+		}
+	}
+	lm_mime__out_conv(o, c, buf, bl);
+}
+
+/* The bytes of an extended value: quotes around it are tolerated. */
+static void
+ext_region(const param *pr, const unsigned char **v, size_t *n, unsigned *def)
+{
+	*v = pr->val;
+	*n = pr->vlen;
+	if (pr->quoted) {
+		*def |= LM_MIME_DEF_PARAM_2231;
+		(*v)++;
+		*n = *n >= 2 && (*v)[*n - 2] == '"' ? *n - 2 : *n - 1;
+	}
+}
+
+/* Split an extended value v[0..n) "charset'lang'text": the charset and
+ * where the text starts. Without two quotes: no charset, all text. */
+static void
+ext_split(const unsigned char *v, size_t n, const unsigned char **cs,
+          size_t *csn, size_t *text, unsigned *def)
+{
+	size_t i, q1 = 0, q2 = 0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] == '\'') {
+			if (!q1) {
+				q1 = i + 1;
+			} else {
+				q2 = i + 1;
+				break;
+			}
+		}
+	}
+	*cs = NULL;
+	*csn = 0;
+	*text = 0;
+	if (!q2) {
+		*def |= LM_MIME_DEF_PARAM_2231;
+		return;
+	}
+	if (q1 > 1) {
+		*cs = v;
+		*csn = q1 - 1;
+	}
+	*text = q2;
+}
+
+/* see mime.h */
+int
+lm_mime_param_get(const char *params, size_t n, const char *name, char *out,
+                  size_t cap, size_t *outlen, unsigned *defects)
+{
+	const unsigned char *p = (const unsigned char *)params;
+	struct {
+		const unsigned char *val;
+		size_t vlen;
+		int ext, quoted, set;
+	} sec[LM_MIME_PARAM_SECTIONS];
+	param pr, plain, ext;
+	int have_plain = 0, have_ext = 0, have_sec = 0, i;
+	size_t pos = 0, nl;
+	unsigned def = 0;
+	lm_mime__out o;
+	lm_mime_conv c;
+
+	if ((params == NULL && n > 0) || name == NULL ||
+	    (out == NULL && cap > 0) || outlen == NULL)
+		return LM_ERR_BAD_PARAM;
+	nl = strlen(name);
+	memset(sec, 0, sizeof sec);
+	memset(&plain, 0, sizeof plain);
+	memset(&ext, 0, sizeof ext);
+	while (next_param(p, n, &pos, &pr, &def)) {
+		if (pr.nlen != nl || !lm_mime__ieq((const char *)pr.name, nl, name))
+			continue;
+		if (pr.bad_section) {
+			def |= LM_MIME_DEF_PARAM_2231;
+		} else if (pr.section >= 0) {
+			if (sec[pr.section].set) {
+				def |= LM_MIME_DEF_PARAM_2231;
+				continue;
+			}
+			sec[pr.section].set = 1;
+			sec[pr.section].val = pr.val;
+			sec[pr.section].vlen = pr.vlen;
+			sec[pr.section].ext = pr.ext;
+			sec[pr.section].quoted = pr.quoted;
+			have_sec = 1;
+		} else if (pr.ext) {
+			if (!have_ext)
+				ext = pr;
+			else
+				def |= LM_MIME_DEF_PARAM_SYNTAX;
+			have_ext = 1;
+		} else {
+			if (!have_plain)
+				plain = pr;
+			else
+				def |= LM_MIME_DEF_PARAM_SYNTAX;
+			have_plain = 1;
+		}
+	}
+	if (have_sec && !sec[0].set) {
+		def |= LM_MIME_DEF_PARAM_2231;
+		have_sec = 0;
+	}
+	if (!have_sec && !have_ext && !have_plain) {
+		if (defects)
+			*defects |= def;
+		return 0;
+	}
+	o.p = out;
+	o.cap = cap;
+	o.len = 0;
+	o.full = 0;
+	if (have_sec || have_ext) {
+		const unsigned char *cs = NULL, *v;
+		size_t csn = 0, text = 0, vn;
+		param first = ext;
+		if (have_sec) {
+			first.val = sec[0].val;
+			first.vlen = sec[0].vlen;
+			first.ext = sec[0].ext;
+			first.quoted = sec[0].quoted;
+		}
+		if (first.ext) {
+			ext_region(&first, &v, &vn, &def);
+			ext_split(v, vn, &cs, &csn, &text, &def);
+		}
+		if (cs != NULL)
+			(void)lm_mime_conv_init(&c, (const char *)cs, csn);
+		else
+			(void)lm_mime_conv_init(&c, "utf-8", 5);
+		if (first.ext)
+			section_bytes(&o, &c, v + text, vn - text, 1, 0, &def);
+		else
+			section_bytes(&o, &c, first.val, first.vlen, 0, first.quoted,
+			              &def);
+		if (have_sec) {
+			for (i = 1; i < LM_MIME_PARAM_SECTIONS && sec[i].set; i++) {
+				if (sec[i].ext) {
+					param sp;
+					memset(&sp, 0, sizeof sp);
+					sp.val = sec[i].val;
+					sp.vlen = sec[i].vlen;
+					sp.quoted = sec[i].quoted;
+					ext_region(&sp, &v, &vn, &def);
+					section_bytes(&o, &c, v, vn, 1, 0, &def);
+				} else {
+					section_bytes(&o, &c, sec[i].val, sec[i].vlen, 0,
+					              sec[i].quoted, &def);
+				}
+			}
+			for (; i < LM_MIME_PARAM_SECTIONS; i++)
+				if (sec[i].set)
+					def |= LM_MIME_DEF_PARAM_2231; /* after a gap */
+		}
+		lm_mime__out_conv_final(&o, &c);
+		def |= lm_mime_conv_defects(&c);
+		lm_mime_conv_free(&c);
+	} else {
+		plain_value(&o, &plain, &def);
+	}
+	if (defects)
+		*defects |= def;
+	*outlen = o.len;
+	return o.full ? LM_ERR_BUFFER_TOO_SMALL : 1;
+}
+
+/* Lower-cased token at p[*i..n) appended to ct->value. */
+static int
+take_token(const unsigned char *p, size_t n, size_t *i, lm_mime_ctype *ct)
+{
+	size_t a = *i;
+
+	while (*i < n && is_tok(p[*i])) {
+		unsigned char c = p[*i];
+		if (ct->len + 1 >= sizeof ct->value)
+			return -1;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 32);
+		ct->value[ct->len++] = (char)c;
+		(*i)++;
+	}
+	ct->value[ct->len] = 0;
+	return *i > a ? 0 : -1;
+}
+
+/* The parameter section: from the first ';' at or after i. */
+static void
+set_params(const unsigned char *p, size_t n, size_t i, lm_mime_ctype *ct)
+{
+	size_t j = skip_cfws(p, n, i);
+
+	if (j < n && p[j] != ';')
+		ct->defects |= LM_MIME_DEF_CTYPE_SYNTAX;
+	while (j < n && p[j] != ';')
+		j++;
+	ct->params.p = p + j;
+	ct->params.len = n - j;
+}
+
+/* see mime.h */
+int
+lm_mime_ctype_parse(const char *in, size_t n, lm_mime_ctype *ct)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i;
+
+	if ((in == NULL && n > 0) || ct == NULL)
+		return LM_ERR_BAD_PARAM;
+	memset(ct, 0, sizeof *ct);
+	i = skip_cfws(p, n, 0);
+	if (take_token(p, n, &i, ct) == 0) {
+		ct->type_len = ct->len;
+		i = skip_cfws(p, n, i);
+		if (i < n && p[i] == '/' && ct->len + 1 < sizeof ct->value) {
+			ct->value[ct->len++] = '/';
+			i = skip_cfws(p, n, i + 1);
+			if (take_token(p, n, &i, ct) == 0) {
+				set_params(p, n, i, ct);
+				return 0;
+			}
+		}
+	}
+	/* RFC 2045 5.2: an unusable Content-Type means text/plain. */
+	memcpy(ct->value, "text/plain", 11);
+	ct->len = 10;
+	ct->type_len = 4;
+	ct->defects |= LM_MIME_DEF_CTYPE_SYNTAX;
+	{
+		const unsigned char *semi = n ? memchr(p, ';', n) : NULL;
+		ct->params.p = semi ? semi : p + n;
+		ct->params.len = semi ? (size_t)(p + n - semi) : 0;
+	}
+	return LM_ERR_DECODE;
+}
+
+/* see mime.h */
+int
+lm_mime_cdisp_parse(const char *in, size_t n, lm_mime_ctype *cd)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i;
+
+	if ((in == NULL && n > 0) || cd == NULL)
+		return LM_ERR_BAD_PARAM;
+	memset(cd, 0, sizeof *cd);
+	i = skip_cfws(p, n, 0);
+	if (take_token(p, n, &i, cd) == 0) {
+		cd->type_len = cd->len;
+		set_params(p, n, i, cd);
+		return 0;
+	}
+	cd->len = 0;
+	cd->value[0] = 0;
+	cd->defects |= LM_MIME_DEF_CTYPE_SYNTAX;
+	{
+		const unsigned char *semi = n ? memchr(p, ';', n) : NULL;
+		cd->params.p = semi ? semi : p + n;
+		cd->params.len = semi ? (size_t)(p + n - semi) : 0;
+	}
+	return LM_ERR_DECODE;
+}
