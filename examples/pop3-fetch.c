@@ -28,8 +28,9 @@
  * A rerun treats as known every UIDL of the state file and every UIDL
  * found in the names of DIR/new and DIR/cur, so a message saved by a run
  * that died before step 3 is not fetched twice (and, with --delete, is
- * deleted from the server then). Leftovers in DIR/tmp are never
- * delivered.
+ * deleted from the server then). Leftovers of a killed run in DIR/tmp
+ * are never delivered (and are removed by the next run). An fcntl lock
+ * on STATE.lock keeps a second pop3-fetch off the same Maildir.
  *
  * Exit status: 0 ok; 1 refused by the server (login, UIDL missing, a
  * message refused, QUIT answered -ERR); 2 usage or local error (disk);
@@ -311,6 +312,7 @@ typedef struct {
 	char host[256];      /* sanitized host name for file names */
 	unsigned long seq;
 	uidset known;        /* state file + UIDLs found in new/ and cur/ */
+	int lockfd;          /* STATE.lock, locked with fcntl, or -1 */
 	int fd;              /* file being written, or -1 */
 	int werr;            /* errno of a failed write */
 } maildir;
@@ -388,6 +390,67 @@ uid_from_name(const char *name, char *out)
 		return 0;
 	out[n] = '\0';
 	return valid_uid(out, n);
+}
+
+/*
+ * One pop3-fetch per Maildir and state at a time: two would fetch the
+ * same new message twice. An fcntl() lock on STATE.lock; the kernel
+ * drops it when the process dies, even by SIGKILL.
+ */
+static int
+maildir_lock(maildir *md)
+{
+	size_t n = strlen(md->state) + 8;
+	char *p = malloc(n);
+	struct flock fl;
+
+	if (p == NULL)
+		return -1;
+	snprintf(p, n, "%s.lock", md->state);
+	md->lockfd = open(p, O_RDWR | O_CREAT, 0600);
+	if (md->lockfd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, p, strerror(errno));
+		free(p);
+		return -1;
+	}
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(md->lockfd, F_SETLK, &fl) != 0) {
+		fprintf(stderr, "%s: %s is locked: another pop3-fetch is using "
+		        "this Maildir\n", prog, p);
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
+/* Remove what an earlier run (killed while writing) left in tmp/: our
+ * own names only (",U="), and only under the lock. */
+static void
+maildir_clean_tmp(const maildir *md)
+{
+	char *p = path2(md->dir, "tmp");
+	DIR *d;
+	struct dirent *e;
+
+	if (p == NULL)
+		return;
+	d = opendir(p);
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			char uid[UID_MAX + 1];
+			if (uid_from_name(e->d_name, uid)) {
+				char *f = path2(p, e->d_name);
+				if (f != NULL)
+					unlink(f);
+				free(f);
+			}
+		}
+		closedir(d);
+	}
+	free(p);
 }
 
 /* Add the UIDLs named in new/ and cur/. Returns how many were new to
@@ -690,6 +753,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&md, 0, sizeof md);
 	md.fd = -1;
+	md.lockfd = -1;
 
 	for (argi = 1; argi < argc; argi++) {
 		const char *a = argv[argi];
@@ -796,11 +860,12 @@ main(int argc, char **argv)
 				md.host[j++] = (char)ch;
 		}
 		md.host[j] = '\0';
-		if (maildir_create(&md) < 0 || state_load(&md) < 0 ||
-		    maildir_scan(&md) < 0) {
+		if (maildir_create(&md) < 0 || maildir_lock(&md) < 0 ||
+		    state_load(&md) < 0 || maildir_scan(&md) < 0) {
 			rc = 2;
 			goto done;
 		}
+		maildir_clean_tmp(&md);
 	}
 
 	so.url = url;
@@ -993,6 +1058,8 @@ neterr:
 done:
 	if (md.fd >= 0)
 		close(md.fd);
+	if (md.lockfd >= 0)
+		close(md.lockfd);
 	lm_pop3_session_free(s);
 	free(l.m);
 	free(pend);

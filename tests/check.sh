@@ -9,9 +9,13 @@
 #   *-noidn      build and unit tests again with IDN=0 (no libidn2)
 #   install      tests/install/run.sh: make install + pkg-config consumers
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
+#   fake-pop3    tests/fake/pop3_run.sh: pop3-fetch against a hostile fake
+#                POP3 server (cuts in RETR/DELE/QUIT, injection, traversal)
 #   *-asan       build, unit, fake and interop again with SANITIZE=1
 #                (address, undefined); LM_CHECK_ASAN=0 skips them
 #   interop      private Postfix + Dovecot (tests/servers), tests/interop/run.sh
+#   interop-pop3 tests/interop/pop3.sh: pop3-fetch against Dovecot POP3,
+#                poplib as the oracle, SIGKILL loop
 # Work files live in a fresh temporary directory, removed on success and
 # kept (with the server logs) on failure. Servers are stopped by pid on any
 # exit, including interrupts.
@@ -139,6 +143,7 @@ phase install
 # ---- hostile fake servers ------------------------------------------------------
 mkdir -p "$W/fake"
 run_suite fake sh tests/fake/run.sh "$W/fake"
+run_suite fake-pop3 sh tests/fake/pop3_run.sh "$W/fake-pop3"
 phase fake
 
 # ---- without libidn2 (the firmware configuration, make IDN=0) -----------------------
@@ -152,6 +157,8 @@ if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
 	mkdir -p "$W/fake-asan"
 	run_suite fake-asan env LM_MAILSEND="$W/asan/bin/mail-send" \
 	    LM_FAKE_PREFIX=fake-asan sh tests/fake/run.sh "$W/fake-asan"
+	run_suite fake-pop3-asan env LM_POP3FETCH="$W/asan/bin/pop3-fetch" \
+	    LM_FAKE_PREFIX=fake-asan sh tests/fake/pop3_run.sh "$W/fake-pop3-asan"
 	phase fake-asan
 fi
 
@@ -160,6 +167,7 @@ SRV=$(mktemp -d "${TMPDIR:-/tmp}/libmail-srv.XXXXXX")
 if sh tests/servers/start.sh "$SRV"; then
 	ok servers-start
 	run_suite interop sh tests/interop/run.sh "$SRV/env"
+	run_suite interop-pop3 sh tests/interop/pop3.sh "$SRV/env"
 	phase interop
 	if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
 		run_suite interop-asan env LM_MAILSEND="$W/asan/bin/mail-send" \
