@@ -1,0 +1,797 @@
+/*
+ * Unit tests of the POP3 engine, one or more per rule: STLS injection
+ * (same read, later read), capabilities forgotten after TLS,
+ * dot-unstuffing across chunk boundaries, EOF inside a body, argument
+ * checks with nothing queued, number and UIDL validation, pipelining
+ * bounds, response codes, line limits, bounded memory, trace
+ * redaction, the APOP digest (RFC 1939 7 example).
+ */
+#include "test.h"
+#include "libmail/pop3.h"
+#include "libmail/core.h"
+
+typedef struct {
+	lm_pop3_client c;
+	unsigned char ibuf[LM_POP3_BUFSIZE_IN];
+	unsigned char obuf[LM_POP3_BUFSIZE_OUT];
+	char out[8192];       /* client bytes sent so far */
+	size_t nout;
+	char data[1 << 16];   /* DATA bytes of the last body */
+	size_t ndata;
+	int n_data_end, n_reply, n_tls, n_auth, last_ok;
+	unsigned long stat_msg;
+	uint64_t stat_size;
+	lm_pop3_event last;
+	char code[64], text[512];
+} eng;
+
+/* 1 if the NUL-terminated s occurs in p[0..n). */
+static int
+contains(const unsigned char *p, size_t n, const char *s)
+{
+	size_t i, k = strlen(s);
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return 1;
+	return 0;
+}
+
+static char trace_buf[8192];
+static size_t trace_n;
+
+static void
+trace_cb(char dir, const char *line, size_t len, void *ud)
+{
+	(void)ud;
+	if (trace_n + len + 2 < sizeof trace_buf) {
+		trace_buf[trace_n++] = dir;
+		memcpy(trace_buf + trace_n, line, len);
+		trace_n += len;
+		trace_buf[trace_n++] = '\n';
+		trace_buf[trace_n] = 0;
+	}
+}
+
+static void
+eng_init(eng *e, int tls, int plaintext, size_t ilen)
+{
+	lm_pop3_opts o = LM_POP3_OPTS_INIT;
+	memset(e, 0, sizeof *e);
+	o.allow_plaintext_auth = plaintext;
+	o.require_tls = !plaintext;
+	o.trace = trace_cb;
+	trace_n = 0;
+	trace_buf[0] = 0;
+	if (lm_pop3_init(&e->c, &o, e->ibuf, ilen ? ilen : sizeof e->ibuf,
+	                 e->obuf, sizeof e->obuf) != 0)
+		abort();
+	if (tls)
+		lm_pop3_set_tls_active(&e->c);
+}
+
+/* Drive next() with no new input: drain output, record events.
+ * Returns the last next() result (LM_WANT_READ, LM_DONE, error, or
+ * LM_ERR_BAD_STATE while waiting for TLS). */
+static int
+pump(eng *e)
+{
+	for (;;) {
+		lm_pop3_event ev;
+		int r = lm_pop3_next(&e->c, &ev);
+		if (r == LM_WANT_WRITE) {
+			size_t n;
+			const unsigned char *p = lm_pop3_send_buf(&e->c, &n);
+			if (e->nout + n < sizeof e->out) {
+				memcpy(e->out + e->nout, p, n);
+				e->nout += n;
+				e->out[e->nout] = 0;
+			}
+			lm_pop3_send_ack(&e->c, n);
+			continue;
+		}
+		if (r != LM_EVENT)
+			return r;
+		e->last = ev;
+		switch (ev.type) {
+		case LM_POP3_EV_DATA:
+			if (e->ndata + ev.data.len <= sizeof e->data) {
+				memcpy(e->data + e->ndata, ev.data.p, ev.data.len);
+				e->ndata += ev.data.len;
+			}
+			break;
+		case LM_POP3_EV_STAT:
+			e->stat_msg = ev.msg;
+			e->stat_size = ev.size;
+			break;
+		case LM_POP3_EV_DATA_END:
+			e->n_data_end++;
+			break;
+		case LM_POP3_EV_TLS_READY:
+			e->n_tls++;
+			break;
+		case LM_POP3_EV_AUTH_DONE:
+			e->n_auth++;
+			e->last_ok = ev.ok;
+			break;
+		case LM_POP3_EV_REPLY:
+			e->n_reply++;
+			e->last_ok = ev.ok;
+			snprintf(e->code, sizeof e->code, "%.*s", (int)ev.code.len,
+			         (const char *)ev.code.p);
+			snprintf(e->text, sizeof e->text, "%.*s", (int)ev.text.len,
+			         (const char *)ev.text.p);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Feed s (all of it, pumping when the buffer is full), then pump. */
+static int
+feed(eng *e, const char *s, size_t n)
+{
+	size_t off = 0;
+	int r = LM_WANT_READ;
+	while (off < n) {
+		size_t used = 0;
+		r = lm_pop3_feed(&e->c, s + off, n - off, &used);
+		if (r < 0)
+			return r;
+		off += used;
+		r = pump(e);
+		if (r < 0 && r != LM_ERR_BAD_STATE)
+			return r;
+		if (used == 0 && r != LM_WANT_READ)
+			return r;
+	}
+	return pump(e);
+}
+
+static int
+feeds(eng *e, const char *s)
+{
+	return feed(e, s, strlen(s));
+}
+
+/* Greeting, then a login with USER/PASS. */
+static void
+login(eng *e)
+{
+	LM_CHECK_EQ(feeds(e, "+OK ready\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e->c, "u", "p"), 0);
+	LM_CHECK_EQ(feeds(e, "+OK\r\n+OK\r\n"), LM_WANT_READ);
+	LM_CHECK(lm_pop3_authenticated(&e->c));
+	e->nout = 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+t_stls_injection_same_read(void)
+{
+	eng e;
+	eng_init(&e, 0, 0, 0);
+	feeds(&e, "+OK ready\r\n");
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	feeds(&e, "+OK\r\nSTLS\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_stls(&e.c), 0);
+	/* the +OK and a forged reply arrive in the same read */
+	LM_CHECK_EQ(feeds(&e, "+OK Begin TLS\r\n+OK [fake]\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(e.n_tls, 0);
+	LM_CHECK_EQ(lm_pop3_last_error(&e.c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_pop3_tls_done(&e.c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+}
+
+static void
+t_stls_injection_later_read(void)
+{
+	eng e;
+	lm_pop3_event ev;
+	eng_init(&e, 0, 0, 0);
+	feeds(&e, "+OK ready\r\n");
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nSTLS\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_stls(&e.c), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK Begin TLS\r\n"), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(e.n_tls, 1);
+	/* waiting for TLS is not an error */
+	LM_CHECK_EQ(lm_pop3_last_error(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_next(&e.c, &ev), LM_ERR_BAD_STATE);
+	/* one plaintext byte before the handshake: sticky failure */
+	LM_CHECK_EQ(feeds(&e, "X"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_pop3_tls_done(&e.c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_pop3_next(&e.c, &ev), LM_ERR_PROTOCOL);
+}
+
+static void
+t_caps_reset_after_tls(void)
+{
+	eng e;
+	lm_slice p;
+	eng_init(&e, 0, 0, 0);
+	feeds(&e, "+OK ready\r\n");
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "STLS"), 0);   /* before CAPA */
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nSTLS\r\nSASL PLAIN LOGIN\r\nPIPELINING\r\nuser\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "stls"), 1);
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "USER"), 1);
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "SAS"), 0);
+	LM_CHECK_EQ(lm_pop3_capa_param(&e.c, "SASL", &p), 1);
+	LM_CHECK_STRN(p.p, p.len, "PLAIN LOGIN");
+	LM_CHECK_EQ(lm_pop3_pipelining(&e.c), 1);
+	LM_CHECK_EQ(lm_pop3_stls(&e.c), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "SASL"), 0);
+	LM_CHECK_EQ(lm_pop3_tls_done(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_tls_active(&e.c), 1);
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "STLS"), 0);
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "PIPELINING"), 0);
+	LM_CHECK_EQ(lm_pop3_pipelining(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_capa_param(&e.c, "SASL", &p), 0);
+	LM_CHECK_EQ(p.len, 0);
+	/* CAPA again, over TLS */
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	feeds(&e, "+OK\r\nSASL SCRAM-SHA-256\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_capa_param(&e.c, "SASL", &p), 1);
+	LM_CHECK_STRN(p.p, p.len, "SCRAM-SHA-256");
+	/* a -ERR to CAPA leaves no capabilities */
+	lm_pop3_capa(&e.c);
+	feeds(&e, "-ERR no\r\n");
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "SASL"), 0);
+}
+
+/* Body with stuffed lines at every position; expected by hand. */
+static const char body_in[] =
+	"+OK\r\n"
+	"..a\r\n"
+	"b.c\r\n"
+	"..\r\n"
+	"...\r\n"
+	". x\r\n"
+	"..\r\n"
+	"mid.dle .\r\n"
+	".\r\n";
+static const char body_out[] =
+	".a\r\n"
+	"b.c\r\n"
+	".\r\n"
+	"..\r\n"
+	" x\r\n"
+	".\r\n"
+	"mid.dle .\r\n";
+
+static void
+t_dot_unstuffing_every_chunking(void)
+{
+	size_t n = sizeof body_in - 1, k, step;
+	/* two pieces split at every offset */
+	for (k = 1; k < n; k++) {
+		eng e;
+		eng_init(&e, 1, 1, 0);
+		login(&e);
+		LM_CHECK_EQ(lm_pop3_retr(&e.c, 3), 0);
+		LM_CHECK_EQ(lm_pop3_noop(&e.c), LM_ERR_BAD_STATE);
+		LM_CHECK_EQ(feed(&e, body_in, k), LM_WANT_READ);
+		LM_CHECK_EQ(e.n_data_end, 0);
+		LM_CHECK_EQ(feed(&e, body_in + k, n - k), LM_WANT_READ);
+		/* the next command may go out only after the RETR reply */
+		LM_CHECK_EQ(lm_pop3_noop(&e.c), 0);
+		LM_CHECK_EQ(e.n_data_end, 1);
+		LM_CHECK_EQ(e.ndata, sizeof body_out - 1);
+		LM_CHECK_MEM(e.data, body_out, sizeof body_out - 1);
+	}
+	/* fixed chunk sizes, fed through a 64-byte input buffer */
+	for (step = 1; step <= 9; step++) {
+		eng e;
+		eng_init(&e, 1, 1, 64);
+		login(&e);
+		lm_pop3_retr(&e.c, 3);
+		for (k = 0; k < n; k += step)
+			feed(&e, body_in + k, k + step <= n ? step : n - k);
+		LM_CHECK_EQ(e.n_data_end, 1);
+		LM_CHECK_EQ(e.ndata, sizeof body_out - 1);
+		LM_CHECK_MEM(e.data, body_out, sizeof body_out - 1);
+	}
+}
+
+static void
+t_body_without_final_dot(void)
+{
+	static const char *const cuts[] = {
+		"+OK\r\nline\r\n",           /* at a line start      */
+		"+OK\r\nline\r\n.",          /* after a lone dot     */
+		"+OK\r\nline\r\n.\r",        /* after ".\r"          */
+		"+OK\r\nline\r\nhalf",       /* inside a line        */
+		"+OK\r\n",                   /* right after +OK      */
+		"+OK"                        /* inside the status    */
+	};
+	size_t i;
+	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		eng e;
+		eng_init(&e, 1, 1, 0);
+		login(&e);
+		lm_pop3_retr(&e.c, 1);
+		LM_CHECK_EQ(feeds(&e, cuts[i]), LM_WANT_READ);
+		lm_pop3_recv_eof(&e.c);
+		LM_CHECK_EQ(pump(&e), LM_ERR_EOF);
+		LM_CHECK_EQ(e.n_data_end, 0);
+		LM_CHECK_EQ(pump(&e), LM_ERR_EOF);   /* sticky */
+		LM_CHECK_EQ(lm_pop3_quit(&e.c), LM_ERR_EOF);
+	}
+}
+
+static void
+t_args_refused_nothing_queued(void)
+{
+	static const char *const users[] = { "a b", "a\r\nQUIT", "a\n", "a\r", "", "a\tb", "a\x7f" };
+	static const char *const passes[] = { "p\r\nDELE 1", "p\n", "p\r", "", "p\x01" };
+	size_t i;
+	char longs[300];
+	eng e;
+
+	memset(longs, 'x', sizeof longs - 1);
+	longs[sizeof longs - 1] = 0;
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK ready <1.2@host>\r\n");
+	for (i = 0; i < sizeof users / sizeof users[0]; i++) {
+		LM_CHECK_EQ(lm_pop3_user_pass(&e.c, users[i], "p"), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_pop3_apop(&e.c, users[i], "p"), LM_ERR_BAD_PARAM);
+	}
+	for (i = 0; i < sizeof passes / sizeof passes[0]; i++)
+		LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", passes[i]), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, longs, "p"), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", longs), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, NULL, "p"), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, "u", NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_pending(&e.c), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(e.nout, 0);
+	/* a space inside the password is allowed (RFC 1939 7) */
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "two words"), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK(strcmp(e.out, "USER u\r\nPASS two words\r\n") == 0);
+	/* PASS is traced redacted */
+	LM_CHECK(strstr(trace_buf, "two words") == NULL);
+	LM_CHECK(strstr(trace_buf, "CPASS <redacted>") != NULL);
+}
+
+static void
+t_plaintext_refused(void)
+{
+	eng e;
+	lm_pop3_opts o = LM_POP3_OPTS_INIT;
+
+	/* defaults: TLS required */
+	eng_init(&e, 0, 0, 0);
+	feeds(&e, "+OK <1.2@h>\r\n");
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), LM_ERR_PLAINTEXT);
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, "u", "p"), LM_ERR_PLAINTEXT);
+	/* no TLS required, but plaintext passwords not allowed: APOP ok */
+	o.require_tls = 0;
+	memset(&e, 0, sizeof e);
+	lm_pop3_init(&e.c, &o, e.ibuf, sizeof e.ibuf, e.obuf, sizeof e.obuf);
+	feeds(&e, "+OK <1.2@h>\r\n");
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), LM_ERR_PLAINTEXT);
+	LM_CHECK_EQ(e.nout, 0);
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, "u", "p"), 0);
+	/* without a timestamp there is no APOP */
+	memset(&e, 0, sizeof e);
+	lm_pop3_init(&e.c, &o, e.ibuf, sizeof e.ibuf, e.obuf, sizeof e.obuf);
+	feeds(&e, "+OK no stamp <>\r\n");
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, "u", "p"), LM_ERR_UNSUPPORTED);
+}
+
+static int
+stat_answer(const char *line, unsigned long *msg, uint64_t *size)
+{
+	eng e;
+	int r;
+	eng_init(&e, 1, 1, 0);
+	login(&e);
+	lm_pop3_stat(&e.c);
+	r = feeds(&e, line);
+	*msg = e.stat_msg;
+	*size = e.stat_size;
+	return r;
+}
+
+static void
+t_numbers(void)
+{
+	unsigned long m;
+	uint64_t s;
+	LM_CHECK_EQ(stat_answer("+OK 2 320\r\n", &m, &s), LM_WANT_READ);
+	LM_CHECK_EQ(m, 2);
+	LM_CHECK(s == 320);
+	LM_CHECK_EQ(stat_answer("+OK 1 18446744073709551615\r\n", &m, &s), LM_WANT_READ);
+	LM_CHECK(s == UINT64_MAX);
+	LM_CHECK_EQ(stat_answer("+OK 1 18446744073709551616\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK 1 99999999999999999999\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK 99999999999999999999 1\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK -1 2\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK 1  2\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK 1\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK 1 2x\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_answer("+OK 0 0 extra words\r\n", &m, &s), LM_WANT_READ);
+	LM_CHECK_EQ(stat_answer("-ERR [SYS/TEMP] later\r\n", &m, &s), LM_WANT_READ);
+
+	{
+		/* LIST items: message numbers >= 1, sizes within 64 bits,
+		 * the single answer names the message asked for */
+		static const char *const bad[] = {
+			"+OK\r\n0 12\r\n.\r\n", "+OK\r\n1 18446744073709551616\r\n.\r\n",
+			"+OK\r\n1\r\n.\r\n", "+OK\r\nx 1\r\n.\r\n", "+OK\r\n 1 1\r\n.\r\n"
+		};
+		size_t i;
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			eng e;
+			eng_init(&e, 1, 1, 0);
+			login(&e);
+			lm_pop3_list(&e.c, 0);
+			LM_CHECK_EQ(feeds(&e, bad[i]), LM_ERR_PROTOCOL);
+		}
+		{
+			eng e;
+			eng_init(&e, 1, 1, 0);
+			login(&e);
+			lm_pop3_list(&e.c, 2);
+			LM_CHECK_EQ(feeds(&e, "+OK 3 200\r\n"), LM_ERR_PROTOCOL);
+		}
+	}
+}
+
+static int
+uidl_answer(const char *items)
+{
+	eng e;
+	char buf[512];
+	eng_init(&e, 1, 1, 0);
+	login(&e);
+	lm_pop3_uidl(&e.c, 0);
+	snprintf(buf, sizeof buf, "+OK\r\n%s.\r\n", items);
+	return feeds(&e, buf);
+}
+
+static void
+t_uidl_values(void)
+{
+	char ok70[100], bad71[100];
+	memcpy(ok70, "1 ", 2);
+	memset(ok70 + 2, 'A', 70);
+	memcpy(ok70 + 72, "\r\n", 3);
+	memcpy(bad71, "1 ", 2);
+	memset(bad71 + 2, 'A', 71);
+	memcpy(bad71 + 73, "\r\n", 3);
+	LM_CHECK_EQ(uidl_answer("1 whqtswO00WBw418f9t5JxYwZ\r\n2 QhdPYR:00WBw1Ph7x7\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(uidl_answer("1 !~\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(uidl_answer(ok70), LM_WANT_READ);
+	LM_CHECK_EQ(uidl_answer(bad71), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("1 \r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("1\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("1 a b\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("1 a\x7f\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("1 \xc3\xa9\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("1 ../../etc\tx\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("0 a\r\n"), LM_ERR_PROTOCOL);
+}
+
+static void
+t_pipelining_bounds(void)
+{
+	eng e;
+	unsigned i;
+	int r = 0;
+
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK\r\n");
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nPIPELINING\r\n.\r\n");
+	lm_pop3_user_pass(&e.c, "u", "p");
+	feeds(&e, "+OK\r\n+OK\r\n");
+	e.n_reply = 0;
+	for (i = 0; i < LM_POP3_PIPELINE_MAX; i++) {
+		r = lm_pop3_dele(&e.c, i + 1);
+		if (r)
+			break;
+	}
+	LM_CHECK_EQ(r, 0);
+	LM_CHECK_EQ(lm_pop3_pending(&e.c), LM_POP3_PIPELINE_MAX);
+	LM_CHECK_EQ(lm_pop3_noop(&e.c), LM_ERR_LIMIT);
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), LM_ERR_LIMIT);
+	/* answers come back in order and carry their message number */
+	for (i = 0; i < LM_POP3_PIPELINE_MAX; i++)
+		feeds(&e, i == 5 ? "-ERR [IN-USE] locked\r\n" : "+OK\r\n");
+	LM_CHECK_EQ(e.n_reply, LM_POP3_PIPELINE_MAX);
+	LM_CHECK_EQ(e.last.msg, LM_POP3_PIPELINE_MAX);
+	LM_CHECK_EQ(lm_pop3_pending(&e.c), 0);
+	/* a state-changing command cannot join a pipeline */
+	LM_CHECK_EQ(lm_pop3_noop(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_noop(&e.c), LM_ERR_BAD_STATE);
+}
+
+static void
+t_response_codes(void)
+{
+	static const struct { const char *line, *code, *text; } v[] = {
+		{ "-ERR [IN-USE] busy\r\n", "IN-USE", "busy" },
+		{ "-ERR [LOGIN-DELAY] wait\r\n", "LOGIN-DELAY", "wait" },
+		{ "-ERR [SYS/TEMP] t\r\n", "SYS/TEMP", "t" },
+		{ "-ERR [SYS/PERM]\r\n", "SYS/PERM", "" },
+		{ "-ERR [AUTH] bad\r\n", "AUTH", "bad" },
+		{ "-ERR [A/B/C/D] deep\r\n", "A/B/C/D", "deep" },
+		{ "-ERR [] empty\r\n", "", "[] empty" },
+		{ "-ERR [/X] lead\r\n", "", "[/X] lead" },
+		{ "-ERR [X/] trail\r\n", "", "[X/] trail" },
+		{ "-ERR [A B] space\r\n", "", "[A B] space" },
+		{ "-ERR no code [X]\r\n", "", "no code [X]" },
+		{ "+OK [X-OK] fine\r\n", "X-OK", "fine" }
+	};
+	size_t i;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		eng e;
+		eng_init(&e, 1, 1, 0);
+		login(&e);
+		lm_pop3_noop(&e.c);
+		LM_CHECK_EQ(feeds(&e, v[i].line), LM_WANT_READ);
+		LM_CHECK_EQ(e.n_reply, 1);
+		LM_CHECK(strcmp(e.code, v[i].code) == 0);
+		LM_CHECK(strcmp(e.text, v[i].text) == 0);
+	}
+}
+
+static void
+t_status_lines(void)
+{
+	static const char *const bad[] = {
+		"+ok\r\n", "OK\r\n", "+OKAY\r\n", "-ERROR x\r\n", "+OK\0x\r\n", "\r\n"
+	};
+	size_t i;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		eng e;
+		eng_init(&e, 1, 1, 0);
+		LM_CHECK_EQ(feed(&e, bad[i], i == 4 ? 7 : strlen(bad[i])), LM_ERR_PROTOCOL);
+	}
+	{
+		/* an unsolicited line while nothing is outstanding */
+		eng e;
+		eng_init(&e, 1, 1, 0);
+		login(&e);
+		LM_CHECK_EQ(feeds(&e, "+OK surprise\r\n"), LM_ERR_PROTOCOL);
+	}
+}
+
+static void
+t_line_limits(void)
+{
+	char line[LM_POP3_LINE_MAX + 8];
+	size_t n;
+	eng e;
+
+	/* a status line of exactly LM_POP3_LINE_MAX bytes with CRLF */
+	n = LM_POP3_LINE_MAX;
+	memset(line, 'a', n);
+	memcpy(line, "+OK ", 4);
+	memcpy(line + n - 2, "\r\n", 2);
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feed(&e, line, n), LM_WANT_READ);
+	LM_CHECK_EQ(e.last.type, LM_POP3_EV_GREETING);
+	/* one more byte is too long */
+	memset(line, 'a', n + 1);
+	memcpy(line, "+OK ", 4);
+	memcpy(line + n - 1, "\r\n", 2);
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feed(&e, line, n + 1), LM_ERR_LINE_TOO_LONG);
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), LM_ERR_LINE_TOO_LONG);
+	/* a small input buffer lowers the limit to its size */
+	eng_init(&e, 1, 1, 64);
+	memset(line, 'a', 70);
+	memcpy(line, "+OK ", 4);
+	memcpy(line + 68, "\r\n", 2);
+	LM_CHECK_EQ(feed(&e, line, 70), LM_ERR_LINE_TOO_LONG);
+	/* a CAPA line is bounded too, the body lines are not */
+	eng_init(&e, 1, 1, 64);
+	login(&e);
+	lm_pop3_retr(&e.c, 1);
+	{
+		static char big[5000];
+		memset(big, 'b', sizeof big);
+		memcpy(big, "+OK\r\n", 5);
+		memcpy(big + sizeof big - 5, "\r\n.\r\n", 5);
+		LM_CHECK_EQ(feed(&e, big, sizeof big), LM_WANT_READ);
+		LM_CHECK_EQ(e.n_data_end, 1);
+		LM_CHECK_EQ(e.ndata, sizeof big - 5 - 3);
+	}
+}
+
+/* 2 MB body through a 64-byte input buffer: the engine takes every
+ * byte (it never stalls) and hands out exactly the body. */
+static void
+t_memory_bounded(void)
+{
+	static eng e;
+	static char chunk[4096];
+	size_t total = 0, i, want = 0;
+	unsigned long sum = 0, wsum = 0;
+
+	eng_init(&e, 1, 1, 64);
+	login(&e);
+	lm_pop3_retr(&e.c, 1);
+	feeds(&e, "+OK\r\n");
+	for (i = 0; i < sizeof chunk; i++)
+		chunk[i] = (i % 100 == 99) ? '\n' : (i % 100 == 98) ? '\r' :
+		           (i % 100 == 0) ? '.' : (char)('a' + i % 26);
+	/* every line of the chunk starts with ".": one dot removed each */
+	for (i = 0; i < 512; i++) {
+		size_t k;
+		e.ndata = 0;
+		LM_CHECK_EQ(feed(&e, chunk, sizeof chunk), LM_WANT_READ);
+		for (k = 0; k < e.ndata; k++)
+			sum += (unsigned char)e.data[k];
+		total += e.ndata;
+	}
+	for (i = 0; i < sizeof chunk; i++) {
+		if (i % 100 == 0 && (i == 0 || chunk[i - 1] == '\n'))
+			continue;
+		wsum += (unsigned char)chunk[i];
+		want++;
+	}
+	/* chunk ends mid-line (4096 % 100 = 96): the next chunk's first
+	 * "." is inside a line and stays */
+	LM_CHECK_EQ(total, want * 512 + 511);
+	LM_CHECK_EQ(sum, wsum * 512 + 511UL * '.');
+	e.ndata = 0;
+	feeds(&e, "\r\n.\r\n");
+	LM_CHECK_EQ(e.n_data_end, 1);
+	LM_CHECK(sizeof(lm_pop3_client) < 8192);
+}
+
+static void
+t_trace_redaction(void)
+{
+	eng e;
+	lm_sasl s;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK hi <9.9@h>\r\n");
+	lm_pop3_apop(&e.c, "mrose", "tanstaaf");
+	LM_CHECK(strstr(trace_buf, "CAPOP mrose <redacted>") != NULL);
+	feeds(&e, "-ERR no\r\n");
+	LM_CHECK_EQ(e.n_auth, 1);
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nSASL PLAIN\r\n.\r\n");
+	cr.user = "alice";
+	cr.password = "Sekr1t";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK(strstr(trace_buf, "CAUTH PLAIN <redacted>") != NULL);
+	LM_CHECK(strstr(trace_buf, "AGFsaWNl") == NULL);
+	LM_CHECK(strstr(e.out, "AUTH PLAIN AGFsaWNlAFNla3IxdA==\r\n") != NULL);
+	/* the output buffer keeps no copy of the credentials */
+	LM_CHECK(!contains(e.obuf, sizeof e.obuf, "AGFsaWNl"));
+	LM_CHECK_EQ(e.last_ok, 1);
+	lm_sasl_free(&s);
+}
+
+static void
+t_auth_errors(void)
+{
+	eng e;
+	lm_sasl s;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+
+	cr.user = "alice";
+	cr.password = "pw";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), LM_ERR_UNSUPPORTED);   /* no CAPA */
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nSASL PLAIN\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), LM_ERR_NO_MECH);
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nSASL LOGIN\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), 0);
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), LM_ERR_BAD_STATE);   /* mid-AUTH */
+	e.nout = 0;
+	/* invalid base64 in a challenge: "*" goes out, then the error */
+	LM_CHECK_EQ(feeds(&e, "+ VXNlcm5hbWU6=\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK(strcmp(e.out, "AUTH LOGIN\r\n*\r\n") == 0);
+	lm_sasl_free(&s);
+}
+
+static void
+t_apop_digest(void)
+{
+	char out[33];
+	static const char ts[] = "<1896.697170952@dbc.mtview.ca.us>";
+	static char big[3000];
+	/* RFC 1939 7 example */
+	LM_CHECK_EQ(lm_sasl_apop_digest(ts, sizeof ts - 1, "tanstaaf", out), 0);
+	LM_CHECK(strcmp(out, "c4c9334bac560ecc979e58001b3e22fb") == 0);
+	/* md5("<1.1@h>") computed with python3 hashlib */
+	LM_CHECK_EQ(lm_sasl_apop_digest("<1.1@h>", 7, "", out), 0);
+	LM_CHECK(strcmp(out, "e37c48dbbd0e8e4032707b428399b9cb") == 0);
+	LM_CHECK_EQ(lm_sasl_apop_digest(NULL, 3, "x", out), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_sasl_apop_digest(ts, 0, "x", out), LM_ERR_BAD_PARAM);
+	memset(big, 'a', sizeof big - 1);
+	LM_CHECK_EQ(lm_sasl_apop_digest(ts, sizeof ts - 1, big, out), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(out[0], 0);
+}
+
+static void
+t_states(void)
+{
+	eng e;
+	static unsigned char small[32];
+	lm_pop3_opts o = LM_POP3_OPTS_INIT;
+
+	LM_CHECK_EQ(lm_pop3_init(&e.c, &o, small, sizeof small, e.obuf, sizeof e.obuf),
+	            LM_ERR_BAD_PARAM);
+	o.version = 2;
+	LM_CHECK_EQ(lm_pop3_init(&e.c, &o, e.ibuf, sizeof e.ibuf, e.obuf, sizeof e.obuf),
+	            LM_ERR_BAD_PARAM);
+	eng_init(&e, 0, 1, 0);
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), LM_ERR_BAD_STATE);   /* no greeting */
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_pop3_set_tls_active(&e.c), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(lm_pop3_set_tls_active(&e.c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_pop3_stat(&e.c), LM_ERR_BAD_STATE);   /* not logged in */
+	LM_CHECK_EQ(lm_pop3_retr(&e.c, 1), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_pop3_stls(&e.c), LM_ERR_BAD_STATE);   /* TLS active */
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), 0);
+	feeds(&e, "+OK\r\n+OK\r\n");
+	e.nout = 0;
+	LM_CHECK_EQ(lm_pop3_retr(&e.c, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_dele(&e.c, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_top(&e.c, 1, 0), 0);
+	pump(&e);
+	LM_CHECK(strcmp(e.out, "TOP 1 0\r\n") == 0);
+	feeds(&e, "+OK\r\nH: v\r\n\r\n.\r\n");
+	LM_CHECK_EQ(e.n_data_end, 1);
+	LM_CHECK_EQ(lm_pop3_list(&e.c, 4294967295UL), 0);
+	pump(&e);
+	LM_CHECK(strstr(e.out, "LIST 4294967295\r\n") != NULL);
+	/* reset starts over */
+	LM_CHECK_EQ(lm_pop3_reset(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_authenticated(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_tls_active(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_pending(&e.c), 1);   /* the greeting */
+	lm_pop3_free(&e.c);
+	lm_pop3_free(NULL);
+	LM_CHECK(strcmp(lm_pop3_cmd_name(LM_POP3_CMD_UIDL), "UIDL") == 0);
+	LM_CHECK(strcmp(lm_pop3_event_name(LM_POP3_EV_DATA_END), "DATA_END") == 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const lm_test tests[] = {
+		LM_TEST(t_stls_injection_same_read),
+		LM_TEST(t_stls_injection_later_read),
+		LM_TEST(t_caps_reset_after_tls),
+		LM_TEST(t_dot_unstuffing_every_chunking),
+		LM_TEST(t_body_without_final_dot),
+		LM_TEST(t_args_refused_nothing_queued),
+		LM_TEST(t_plaintext_refused),
+		LM_TEST(t_numbers),
+		LM_TEST(t_uidl_values),
+		LM_TEST(t_pipelining_bounds),
+		LM_TEST(t_response_codes),
+		LM_TEST(t_status_lines),
+		LM_TEST(t_line_limits),
+		LM_TEST(t_memory_bounded),
+		LM_TEST(t_trace_redaction),
+		LM_TEST(t_auth_errors),
+		LM_TEST(t_apop_digest),
+		LM_TEST(t_states)
+	};
+	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
