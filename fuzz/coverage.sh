@@ -13,7 +13,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/lm-cov.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cc=${CLANG:-clang}
 flags="-std=c99 -O0 -g -fprofile-instr-generate -fcoverage-mapping -Iinclude -D_POSIX_C_SOURCE=200809L"
-srcs=$(ls lib/core/*.c lib/sasl/*.c lib/mime/*.c lib/smtp/*.c lib/net/*.c)
+srcs=$(ls lib/*/*.c)
 for s in $srcs; do
 	$cc $flags -DLM_ALLOW_PRIVATE -c "$s" -o "$tmp/$(echo "$s" | tr / _).o"
 done
