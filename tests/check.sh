@@ -140,6 +140,10 @@ export LM_PREFIX=$W/prefix
 run_suite install sh tests/install/run.sh "$W/prefix"
 phase install
 
+# ---- MIME parser against Python's email package (differential) --------------
+run_suite mime-diff python3 tests/mime/diff_python.py "$B/bin/mime-dump" "$W/mime-diff"
+phase mime-diff
+
 # ---- hostile fake servers ------------------------------------------------------
 mkdir -p "$W/fake"
 run_suite fake sh tests/fake/run.sh "$W/fake"

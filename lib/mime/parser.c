@@ -1169,6 +1169,25 @@ field_colon(const unsigned char *b, size_t s, size_t e)
 	return -1;
 }
 
+/* Does a header field line start at in[at]? 1 yes, 0 no, LM_WANT_READ
+ * when the line is not complete yet (looked at up to 998 bytes). */
+static int
+next_is_field(lm_mime_parser *p, size_t at)
+{
+	const unsigned char *b = p->in, *nl;
+	size_t n = p->end - at;
+
+	if (n > 998)
+		n = 998;
+	nl = memchr(b + at, '\n', n);
+	if (nl == NULL) {
+		if (!p->eof && p->end - at < 998)
+			return LM_WANT_READ;
+		return field_colon(b, at, at + n) >= 0;
+	}
+	return field_colon(b, at, (size_t)(nl - b)) >= 0;
+}
+
 /* Returns LM_EVENT, LM_WANT_READ, or 0 when the state changed. */
 static int
 step_headers(lm_mime_parser *p, lm_mime_event *ev)
@@ -1279,11 +1298,17 @@ step_headers(lm_mime_parser *p, lm_mime_event *ev)
 						p->pos = p->start = le;
 						break;
 					}
-					if (root && !p->hseen && p->hjunk < JUNK_MAX) {
-						p->hjunk++;
-						defect(p, p->top, LM_MIME_DEF_JUNK_BEFORE_HEADERS, 1);
-						p->pos = p->start = le;
-						break;
+					if (root && !p->hseen && p->hjunk < JUNK_MAX && le - pos <= 998) {
+						/* junk only when a field follows; else it is the body */
+						int j = next_is_field(p, le);
+						if (j == LM_WANT_READ)
+							return LM_WANT_READ;
+						if (j == 1) {
+							p->hjunk++;
+							defect(p, p->top, LM_MIME_DEF_JUNK_BEFORE_HEADERS, 1);
+							p->pos = p->start = le;
+							break;
+						}
 					}
 					defect(p, p->top, LM_MIME_DEF_HEADER_NO_COLON, 1);
 					p->st = ST_HEADERS_END;
