@@ -34,7 +34,7 @@ pop3-trace-redacts pop3-plaintext-control pop3-plaintext-refused
 pop3-retrcut pop3-retrcut-rerun pop3-delecut pop3-delecut-rerun
 pop3-quitcut pop3-nostls pop3-inject pop3-inuse pop3-nodot
 pop3-traversal pop3-traversal-rerun pop3-longline pop3-hugebody
-pop3-dupuid pop3-big"
+pop3-dupuid pop3-big pop3-locked"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -250,7 +250,7 @@ mkdir -p "$W/trav"
 fake pop3-traversal good pop3 "$W/trav.box" --maildir "$M"
 if [ "$RC" != 0 ]; then bad $t "$(why 'UIDLs with ../ and /: expected exit 0')"
 elif [ -e /etc/passwd.new ] || [ -e "$W/evil" ] || [ -e "$W/trav/evil" ] || [ -e "$M/a" ]; then bad $t "a UIDL was used as a path"
-elif [ "$(find "$M" -type f | grep -v '/\.pop3-state$' | grep -vc -E "^$M/(new|cur|tmp)/[^/]+$")" != 0 ]; then
+elif [ "$(find "$M" -type f | grep -v -E '/\.pop3-state(\.lock)?$' | grep -vc -E "^$M/(new|cur|tmp)/[^/]+$")" != 0 ]; then
 	bad $t "file outside new/cur/tmp: $(find "$M" -type f | head -n 3)"
 elif ! check trav "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
 else ok $t; fi
@@ -294,6 +294,24 @@ newbox big 2 --big; M=$W/md-big
 fake pop3-big good pop3 "$W/big.box" --maildir "$M" --delete
 if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif ! check big "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-locked
+# a second pop3-fetch on the same Maildir would fetch the same messages:
+# it must stop before connecting (port 9 is closed: connecting is exit 5)
+M=$W/md-good
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[1] + ".held", "w").close(); time.sleep(10)' "$M/.pop3-state.lock" &
+LOCKPID=$!
+i=0
+while [ ! -e "$M/.pop3-state.lock.held" ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+timeout 30 "$PF" --url "pop3://bob@127.0.0.1:9" --password-file "$PW" --maildir "$M" \
+    --timeout 5 > "$W/locked.out" 2> "$W/locked.err"; RC=$?; P=$W/locked
+kill "$LOCKPID" 2>/dev/null; wait "$LOCKPID" 2>/dev/null
+rm -f "$M/.pop3-state.lock.held"
+if [ "$RC" != 2 ]; then bad $t "$(why 'Maildir locked by another run: expected exit 2')"
+elif ! grep -q 'locked' "$W/locked.err"; then bad $t "stderr does not say it is locked"
 else ok $t; fi
 
 [ "$nfail" -eq 0 ]
