@@ -182,7 +182,8 @@ typedef enum {
 } lm_pop3_event_type;
 
 /** One event. Slices point into the input buffer or the context and are
- *  valid until the next call into the engine. */
+ *  valid until the next call into the engine; an empty slice has len 0
+ *  and a non-NULL p. */
 typedef struct {
 	lm_pop3_event_type type;
 	lm_pop3_cmd cmd;      /**< the command this answers               */

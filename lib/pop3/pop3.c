@@ -114,6 +114,15 @@ state_changing(int cmd)
 	       cmd == LM_POP3_CMD_APOP || cmd == LM_POP3_CMD_UTF8;
 }
 
+/* An empty event whose slices are empty but never NULL. */
+static void
+ev_clear(lm_pop3_event *ev)
+{
+	static const unsigned char none[1] = { 0 };
+	memset(ev, 0, sizeof *ev);
+	ev->code.p = ev->text.p = ev->uid.p = ev->apop.p = ev->data.p = none;
+}
+
 /* ------------------------------------------------------------------ */
 /* pending replies                                                     */
 /* ------------------------------------------------------------------ */
@@ -615,7 +624,7 @@ head_cmd(const lm_pop3_client *c)
 static int
 emit_saved_reply(lm_pop3_client *c, lm_pop3_event *ev)
 {
-	memset(ev, 0, sizeof *ev);
+	ev_clear(ev);
 	ev->type = LM_POP3_EV_REPLY;
 	ev->cmd = (lm_pop3_cmd)head_cmd(c);
 	ev->ok = c->st_ok;
@@ -748,7 +757,7 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event *
 	if (head == LM_POP3_CMD_NONE)
 		return fail(c, LM_ERR_PROTOCOL);   /* unsolicited */
 
-	memset(ev, 0, sizeof *ev);
+	ev_clear(ev);
 	ev->cmd = (lm_pop3_cmd)head;
 	ev->ok = ok;
 	ev->type = LM_POP3_EV_REPLY;
@@ -937,7 +946,7 @@ listing_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event 
 		p++;
 		n--;
 	}
-	memset(ev, 0, sizeof *ev);
+	ev_clear(ev);
 	ev->cmd = (lm_pop3_cmd)head;
 	ev->ok = 1;
 	switch (head) {
@@ -994,7 +1003,7 @@ body_step(lm_pop3_client *c, lm_pop3_event *ev)
 			break;
 		case BS_DOTCR:
 			c->bstate = BS_MID;
-			memset(ev, 0, sizeof *ev);
+			ev_clear(ev);
 			ev->cmd = (lm_pop3_cmd)head_cmd(c);
 			ev->msg = head_arg(c);
 			ev->ok = 1;
@@ -1033,7 +1042,7 @@ body_step(lm_pop3_client *c, lm_pop3_event *ev)
 			}
 		}
 		c->ipos = pos;
-		memset(ev, 0, sizeof *ev);
+		ev_clear(ev);
 		ev->type = LM_POP3_EV_DATA;
 		ev->cmd = (lm_pop3_cmd)head_cmd(c);
 		ev->msg = head_arg(c);
@@ -1104,9 +1113,8 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 		if (avail == 0 && c->q_count == 0 && c->ml == ML_NONE &&
 		    (c->phase == PH_QUIT || c->phase == PH_REFUSED)) {
 			c->phase = PH_CLOSED;
-			memset(ev, 0, sizeof *ev);
+			ev_clear(ev);
 			ev->type = LM_POP3_EV_CLOSED;
-			ev->text.p = c->ibuf;
 			return LM_EVENT;
 		}
 		return fail(c, LM_ERR_EOF);

@@ -1,0 +1,538 @@
+/*
+ * The POP3 engine driven by server bytes from the input, with a client
+ * that reacts to events as a real downloader would: CAPA after the
+ * greeting, STLS when offered (then lm_pop3_tls_done() at once and CAPA
+ * again), a login (USER/PASS, APOP, AUTH PLAIN or AUTH SCRAM-SHA-256),
+ * STAT, LIST, UIDL, RETR or TOP of up to three messages, DELE, QUIT.
+ *
+ * Input header (4 bytes), then the server's bytes:
+ *   [0] 0x01 use_pipelining  0x02 require_tls  0x04 allow_plaintext_auth
+ *       0x08 implicit TLS    0x10/0x20 login: USER/PASS, APOP, AUTH
+ *       PLAIN, AUTH SCRAM-SHA-256   0x40 STLS even when not required
+ *       0x80 acknowledge sends in pieces
+ *   [1] input chunk size (0: everything at once; 255: 1, 2, ... 7 cycling)
+ *   [2] low 7 bits: input buffer size 64 + 16 * n (capped at
+ *       LM_POP3_BUFSIZE_IN); 0x80: ignore the TLS boundary (below)
+ *   [3] 0x01 TOP instead of RETR  0x02 DELE after each message
+ *       0x04 queue LIST, UIDL and every RETR at once (when pipelining)
+ *       0x08 UTF8 when offered  0x10 CAPA again after login
+ *       0x20 NOOP and RSET in between
+ *
+ * TLS boundary: before TLS, when the client may use STLS, input is fed
+ * at most up to the end of the next line, so the bytes after the +OK to
+ * STLS arrive after lm_pop3_tls_done() as they would through the TLS
+ * layer. With [2] & 0x80 everything is fed as it comes, which tests the
+ * plaintext injection defence.
+ *
+ * Invariants (abort on failure):
+ *  - lm_pop3_next() returns LM_DONE, an error, or asks for input within
+ *    a bounded number of steps, and every LM_WANT_* makes progress;
+ *  - with require_tls (and no implicit TLS) no USER, PASS, APOP or AUTH
+ *    byte is in the output before lm_pop3_tls_done(), and the login
+ *    functions refuse;
+ *  - an error is sticky: next(), lm_pop3_last_error() and commands all
+ *    return the same code afterwards;
+ *  - DATA_END is reported only when a line "." (CRLF before and after:
+ *    "\n.\r\n") was fed since the RETR/TOP was queued, never for a body
+ *    cut by EOF; a body never yields more bytes than were fed for it;
+ *  - slices lie inside the input buffer or the context; status text and
+ *    CAPA lines have no LF or NUL; UIDL values are 1..70 bytes in
+ *    0x21..0x7E;
+ *  - the trace never shows the password in clear or base64;
+ *  - after EOF the engine never asks for more input.
+ */
+#include <string.h>
+
+#include "libmail/pop3.h"
+#include "libmail/sasl.h"
+#include "libmail/core.h"
+#include "libmail/error.h"
+#include "fuzz.h"
+
+#define ITER_MAX 4096
+#define MSG_MAX 3
+
+typedef struct {
+	lm_pop3_client c;
+	lm_sasl sasl;
+	lm_sasl_creds cr;
+	unsigned char *ibuf, *obuf;
+	size_t ilen, olen;
+	unsigned f0, f3;
+	int require_tls, implicit;
+	int stls_tried, login_tried, authed, quit_sent, capa_after;
+	unsigned long nmsg, next_msg;
+	int batch;
+	/* body checks */
+	const uint8_t *in;
+	size_t *off;
+	size_t body_start[MSG_MAX + 2];
+	size_t body_bytes;
+	int in_body;
+} client;
+
+static const char NONCE[] = "fyko+d2lbbFgONRv9qkxdawL";
+
+static int
+rng(void *ud, unsigned char *buf, size_t n)
+{
+	size_t i;
+	(void)ud;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)NONCE[i % (sizeof NONCE - 1)];
+	return 0;
+}
+
+static const unsigned char *
+find(const void *hay, size_t n, const char *s)
+{
+	const unsigned char *p = hay;
+	size_t k = strlen(s), i;
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return p + i;
+	return NULL;
+}
+
+/* Secrets as they would appear: clear, and base64 of the PLAIN message
+ * "\0user\0pencil" (python3 base64). */
+static const char *const secrets[] = {
+	"pencil", "AHVzZXIAcGVuY2ls", NULL
+};
+
+static void
+trace(char dir, const char *line, size_t len, void *ud)
+{
+	size_t i;
+	(void)ud;
+	FZ_CHECK(dir == 'C' || dir == 'S' || dir == '*', "trace direction");
+	FZ_CHECK(memchr(line, '\n', len) == NULL, "trace line has no LF");
+	if (dir == 'S')
+		return;
+	for (i = 0; secrets[i] != NULL; i++)
+		FZ_CHECK(find(line, len, secrets[i]) == NULL,
+		         "trace shows no credential");
+}
+
+static int
+tls_gate(const client *k)
+{
+	return k->require_tls && !k->implicit && !lm_pop3_tls_active(&k->c);
+}
+
+/* Pending output must hold no credentials before TLS. */
+static void
+check_out(const client *k)
+{
+	size_t n, i;
+	const unsigned char *p = lm_pop3_send_buf(&k->c, &n);
+	static const char *const cmds[] = { "USER", "PASS", "APOP", "AUTH", "pencil" };
+
+	FZ_CHECK(n == 0 || (p >= k->obuf && p + n <= k->obuf + k->olen),
+	         "send_buf inside the output buffer");
+	if (!tls_gate(k))
+		return;
+	for (i = 0; i < 5; i++)
+		FZ_CHECK(find(p, n, cmds[i]) == NULL,
+		         "no credentials before TLS with require_tls");
+}
+
+static void
+quit(client *k)
+{
+	if (!k->quit_sent && lm_pop3_quit(&k->c) == 0)
+		k->quit_sent = 1;
+}
+
+static int
+inside(const client *k, lm_slice s)
+{
+	const unsigned char *ctx = (const unsigned char *)&k->c;
+	if (s.len == 0)
+		return 1;
+	if (s.p >= k->ibuf && s.p + s.len <= k->ibuf + k->ilen)
+		return 1;
+	if (s.p >= ctx && s.p + s.len <= ctx + sizeof k->c)
+		return 1;
+	return 0;
+}
+
+static void
+login(client *k)
+{
+	int r = 0;
+	unsigned how = (k->f0 >> 4) & 3;
+
+	if (k->login_tried)
+		return;
+	k->login_tried = 1;
+	if (how == 0) {
+		r = lm_pop3_user_pass(&k->c, "user", "pencil");
+	} else if (how == 1) {
+		r = lm_pop3_apop(&k->c, "user", "pencil");
+	} else {
+		FZ_CHECK(lm_sasl_init(&k->sasl, how == 2 ? LM_SASL_PLAIN :
+		                      LM_SASL_SCRAM_SHA_256, &k->cr) == 0, "sasl init");
+		r = lm_pop3_auth(&k->c, &k->sasl);
+	}
+	if (tls_gate(k))
+		FZ_CHECK(r != 0, "login refused before TLS with require_tls");
+	check_out(k);
+	if (r != 0)
+		quit(k);
+}
+
+/* Queue the next message command (RETR/TOP, then DELE) or QUIT. */
+static int
+fetch_one(client *k)
+{
+	int r;
+	unsigned long m = ++k->next_msg;
+
+	size_t room;
+
+	if (m > k->nmsg || m > MSG_MAX)
+		return -1;
+	/* Where the reply can start: the input fed so far minus what the
+	 * engine still holds unparsed (recv_buf() reports the free room;
+	 * the current event is no longer used). */
+	(void)lm_pop3_recv_buf(&k->c, &room);
+	k->body_start[m] = *k->off - (k->ilen - room);
+	r = (k->f3 & 0x01) ? lm_pop3_top(&k->c, m, 2) : lm_pop3_retr(&k->c, m);
+	return r;
+}
+
+static void
+after_uidl(client *k)
+{
+	if (k->batch) {
+		while (k->next_msg < k->nmsg && k->next_msg < MSG_MAX)
+			if (fetch_one(k) != 0)
+				break;
+		quit(k);
+		return;
+	}
+	if (fetch_one(k) != 0)
+		quit(k);
+}
+
+static void
+on_event(client *k, const lm_pop3_event *ev)
+{
+	int r;
+
+	if (getenv("FZ_VERBOSE"))
+		fprintf(stderr, "event %s cmd %s ok %d msg %lu\n",
+		        lm_pop3_event_name(ev->type), lm_pop3_cmd_name(ev->cmd),
+		        ev->ok, ev->msg);
+
+	FZ_CHECK(inside(k, ev->text) && inside(k, ev->code) && inside(k, ev->uid) &&
+	         inside(k, ev->apop), "slices inside the buffers");
+	FZ_CHECK(memchr(ev->text.p, '\n', ev->text.len) == NULL &&
+	         memchr(ev->text.p, 0, ev->text.len) == NULL &&
+	         memchr(ev->code.p, '\n', ev->code.len) == NULL,
+	         "text has no LF and no NUL");
+	FZ_CHECK(ev->type == LM_POP3_EV_DATA || ev->data.len == 0, "data only in DATA");
+	FZ_CHECK(!k->in_body || ev->type == LM_POP3_EV_DATA ||
+	         ev->type == LM_POP3_EV_DATA_END, "a body ends with DATA_END");
+
+	switch (ev->type) {
+	case LM_POP3_EV_GREETING:
+		FZ_CHECK(ev->ok == 1, "greeting is +OK");
+		if (ev->apop.len)
+			FZ_CHECK(ev->apop.p[0] == '<' && ev->apop.p[ev->apop.len - 1] == '>',
+			         "APOP timestamp in brackets");
+		(void)lm_pop3_capa(&k->c);
+		break;
+	case LM_POP3_EV_CAPA_LINE:
+		break;
+	case LM_POP3_EV_TLS_READY:
+		r = lm_pop3_tls_done(&k->c);
+		FZ_CHECK(r == 0, "tls_done after TLS_READY");
+		FZ_CHECK(lm_pop3_tls_active(&k->c) == 1, "TLS active after tls_done");
+		FZ_CHECK(!lm_pop3_has_capa(&k->c, "STLS") && !lm_pop3_has_capa(&k->c, "SASL") &&
+		         !lm_pop3_pipelining(&k->c), "capabilities forgotten after TLS");
+		(void)lm_pop3_capa(&k->c);
+		break;
+	case LM_POP3_EV_AUTH_DONE:
+		FZ_CHECK(!tls_gate(k), "no login exchange before TLS");
+		if (!ev->ok) {
+			quit(k);
+			break;
+		}
+		FZ_CHECK(lm_pop3_authenticated(&k->c), "authenticated after AUTH_DONE ok");
+		if (ev->cmd == LM_POP3_CMD_AUTH)
+			FZ_CHECK(lm_sasl_finish(&k->sasl) == 0,
+			         "AUTH_DONE ok only when the mechanism is satisfied");
+		k->authed = 1;
+		if (k->f3 & 0x10) {
+			k->capa_after = 1;
+			(void)lm_pop3_capa(&k->c);
+		} else if (lm_pop3_stat(&k->c) != 0) {
+			quit(k);
+		}
+		break;
+	case LM_POP3_EV_STAT:
+		k->nmsg = ev->msg;
+		break;
+	case LM_POP3_EV_LIST_ITEM:
+		FZ_CHECK(ev->msg >= 1, "message numbers start at 1");
+		break;
+	case LM_POP3_EV_UIDL_ITEM: {
+		size_t i;
+		FZ_CHECK(ev->msg >= 1, "message numbers start at 1");
+		FZ_CHECK(ev->uid.len >= 1 && ev->uid.len <= 70, "UIDL length");
+		for (i = 0; i < ev->uid.len; i++)
+			FZ_CHECK(ev->uid.p[i] >= 0x21 && ev->uid.p[i] <= 0x7e, "UIDL bytes");
+		break;
+	}
+	case LM_POP3_EV_DATA:
+		FZ_CHECK(ev->cmd == LM_POP3_CMD_RETR || ev->cmd == LM_POP3_CMD_TOP, "DATA cmd");
+		FZ_CHECK(ev->data.len > 0, "DATA not empty");
+		FZ_CHECK((ev->data.p >= k->ibuf && ev->data.p + ev->data.len <= k->ibuf + k->ilen) ||
+		         (ev->data.len == 1 && ev->data.p[0] == '\r'), "DATA inside the input buffer");
+		k->in_body = 1;
+		k->body_bytes += ev->data.len;
+		FZ_CHECK(ev->msg >= 1 && ev->msg <= MSG_MAX, "DATA msg");
+		FZ_CHECK(k->body_bytes <= *k->off - k->body_start[ev->msg],
+		         "a body never yields more than was fed");
+		break;
+	case LM_POP3_EV_DATA_END: {
+		size_t s;
+		FZ_CHECK(ev->msg >= 1 && ev->msg <= MSG_MAX, "DATA_END msg");
+		s = k->body_start[ev->msg];
+		FZ_CHECK(find(k->in + s, *k->off - s, "\n.\r\n") != NULL,
+		         "DATA_END only after a fed \".\" line");
+		k->in_body = 0;
+		k->body_bytes = 0;
+		break;
+	}
+	case LM_POP3_EV_CLOSED:
+		break;
+	case LM_POP3_EV_REPLY:
+		FZ_CHECK(!k->in_body, "no REPLY inside a body");
+		switch (ev->cmd) {
+		case LM_POP3_CMD_CAPA:
+			if (k->capa_after) {
+				k->capa_after = 0;
+				if (lm_pop3_stat(&k->c) != 0)
+					quit(k);
+				break;
+			}
+			if (!lm_pop3_tls_active(&k->c) && !k->stls_tried &&
+			    (k->require_tls || (k->f0 & 0x40)) && lm_pop3_has_capa(&k->c, "STLS")) {
+				k->stls_tried = 1;
+				if (lm_pop3_stls(&k->c) == 0)
+					break;
+			}
+			if ((k->f3 & 0x08) && lm_pop3_has_capa(&k->c, "UTF8") &&
+			    lm_pop3_utf8(&k->c) == 0)
+				break;
+			login(k);
+			break;
+		case LM_POP3_CMD_UTF8:
+			login(k);
+			break;
+		case LM_POP3_CMD_STLS:
+			quit(k);
+			break;
+		case LM_POP3_CMD_STAT:
+			if (!ev->ok || lm_pop3_list(&k->c, 0) != 0) {
+				quit(k);
+				break;
+			}
+			k->batch = (k->f3 & 0x04) && lm_pop3_pipelining(&k->c);
+			if (k->batch) {
+				if (lm_pop3_uidl(&k->c, 0) != 0)
+					quit(k);
+				else
+					after_uidl(k);
+			}
+			break;
+		case LM_POP3_CMD_LIST:
+			if (!k->batch && (!ev->ok || lm_pop3_uidl(&k->c, 0) != 0))
+				quit(k);
+			break;
+		case LM_POP3_CMD_UIDL:
+			if (!k->batch)
+				after_uidl(k);
+			break;
+		case LM_POP3_CMD_RETR:
+		case LM_POP3_CMD_TOP:
+			if (k->batch)
+				break;
+			if (ev->ok && (k->f3 & 0x02) && lm_pop3_dele(&k->c, ev->msg) == 0)
+				break;
+			if (k->f3 & 0x20)
+				(void)lm_pop3_noop(&k->c);
+			else if (fetch_one(k) != 0)
+				quit(k);
+			break;
+		case LM_POP3_CMD_DELE:
+		case LM_POP3_CMD_NOOP:
+			if (k->batch)
+				break;
+			if ((k->f3 & 0x20) && ev->cmd == LM_POP3_CMD_NOOP &&
+			    lm_pop3_rset(&k->c) == 0)
+				break;
+			if (fetch_one(k) != 0)
+				quit(k);
+			break;
+		case LM_POP3_CMD_RSET:
+			if (!k->batch && fetch_one(k) != 0)
+				quit(k);
+			break;
+		case LM_POP3_CMD_QUIT:
+			if (ev->committed)
+				FZ_CHECK(ev->ok && k->authed, "only a +OK after login commits");
+			break;
+		default:
+			quit(k);
+			break;
+		}
+		break;
+	default:
+		FZ_CHECK(0, "unknown event type");
+	}
+	check_out(k);
+}
+
+static int
+too_many_iterations(const uint8_t *p, size_t n)
+{
+	size_t i, j;
+	unsigned long v;
+
+	for (i = 0; i + 2 < n; i++) {
+		if (p[i] != 'i' || p[i + 1] != '=')
+			continue;
+		for (j = i + 2, v = 0; j < n && p[j] >= '0' && p[j] <= '9'; j++) {
+			v = v * 10 + (unsigned long)(p[j] - '0');
+			if (v > ITER_MAX)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static client k;
+	lm_pop3_opts o = LM_POP3_OPTS_INIT;
+	lm_pop3_event ev;
+	const uint8_t *in;
+	size_t n, off = 0, chunk, cyc = 0, len, take, steps = 0, max_steps, idle = 0;
+	int r, eof = 0, i;
+	unsigned char *q;
+
+	if (size < 4)
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.f0 = data[0];
+	k.f3 = data[3];
+	if (((k.f0 >> 4) & 3) == 3 && too_many_iterations(data, size))
+		return 0;
+	in = data + 4;
+	n = size - 4;
+	k.in = in;
+	k.off = &off;
+	chunk = data[1];
+	k.ilen = 64 + 16 * (size_t)(data[2] & 0x7f);
+	if (k.ilen > LM_POP3_BUFSIZE_IN)
+		k.ilen = LM_POP3_BUFSIZE_IN;
+	k.olen = LM_POP3_BUFSIZE_OUT;
+	k.ibuf = malloc(k.ilen);
+	k.obuf = malloc(k.olen);
+	if (k.ibuf == NULL || k.obuf == NULL)
+		goto out;
+	k.require_tls = (k.f0 & 0x02) != 0;
+	k.implicit = (k.f0 & 0x08) != 0;
+	k.cr.version = LM_SASL_CREDS_VERSION;
+	k.cr.user = "user";
+	k.cr.password = "pencil";
+	k.cr.rng = rng;
+
+	o.use_pipelining = (k.f0 & 0x01) != 0;
+	o.require_tls = k.require_tls;
+	o.allow_plaintext_auth = (k.f0 & 0x04) != 0;
+	o.trace = trace;
+	FZ_CHECK(lm_pop3_init(&k.c, &o, k.ibuf, k.ilen, k.obuf, k.olen) == 0, "init");
+	if (k.implicit)
+		FZ_CHECK(lm_pop3_set_tls_active(&k.c) == 0, "implicit TLS");
+
+	max_steps = 256 + 16 * n;
+	for (;;) {
+		FZ_CHECK(++steps <= max_steps, "engine finishes in bounded steps");
+		r = lm_pop3_next(&k.c, &ev);
+		if (r == LM_WANT_WRITE) {
+			const unsigned char *p = lm_pop3_send_buf(&k.c, &len);
+			FZ_CHECK(len > 0 && p != NULL, "WANT_WRITE with bytes to send");
+			check_out(&k);
+			take = len;
+			if ((k.f0 & 0x80) && len > 7)
+				take = len / 2;
+			lm_pop3_send_ack(&k.c, take);
+			idle = 0;
+		} else if (r == LM_WANT_READ) {
+			FZ_CHECK(!eof, "no WANT_READ after EOF");
+			if (off == n) {
+				lm_pop3_recv_eof(&k.c);
+				eof = 1;
+				continue;
+			}
+			q = lm_pop3_recv_buf(&k.c, &len);
+			FZ_CHECK(len > 0, "WANT_READ with room to read");
+			FZ_CHECK(q >= k.ibuf && q + len <= k.ibuf + k.ilen,
+			         "recv_buf inside the input buffer");
+			if (chunk == 255)
+				take = cyc++ % 7 + 1;
+			else
+				take = chunk ? chunk : n - off;
+			if (take > n - off)
+				take = n - off;
+			if (take > len)
+				take = len;
+			if (!(data[2] & 0x80) && !lm_pop3_tls_active(&k.c) &&
+			    (k.require_tls || (k.f0 & 0x40))) {
+				const uint8_t *lf = memchr(in + off, '\n', take);
+				if (lf != NULL)
+					take = (size_t)(lf - (in + off)) + 1;
+			}
+			memcpy(q, in + off, take);
+			lm_pop3_recv_ack(&k.c, take);
+			off += take;
+			idle = 0;
+		} else if (r == LM_EVENT) {
+			FZ_CHECK(++idle < 4096 + 2 * n, "events are bounded");
+			on_event(&k, &ev);
+		} else if (r == LM_DONE) {
+			FZ_CHECK(lm_pop3_next(&k.c, &ev) == LM_DONE, "DONE is final");
+			break;
+		} else if (r == LM_ERR_BAD_STATE) {
+			FZ_CHECK(0, "BAD_STATE from next() although tls_done was called");
+		} else {
+			FZ_CHECK(r < 0, "next() result");
+			if (getenv("FZ_VERBOSE"))
+				fprintf(stderr, "error %d\n", r);
+			/* Sticky. */
+			FZ_CHECK(lm_pop3_last_error(&k.c) == r, "last_error is the error");
+			for (i = 0; i < 3; i++)
+				FZ_CHECK(lm_pop3_next(&k.c, &ev) == r, "next() error is sticky");
+			FZ_CHECK(lm_pop3_noop(&k.c) == r, "NOOP returns the sticky error");
+			FZ_CHECK(lm_pop3_quit(&k.c) == r, "QUIT returns the sticky error");
+			FZ_CHECK(lm_pop3_capa(&k.c) == r, "CAPA returns the sticky error");
+			FZ_CHECK(lm_pop3_retr(&k.c, 1) == r, "RETR returns the sticky error");
+			FZ_CHECK(lm_pop3_user_pass(&k.c, "a", "b") == r,
+			         "USER returns the sticky error");
+			break;
+		}
+	}
+	check_out(&k);
+	lm_pop3_free(&k.c);
+	lm_sasl_free(&k.sasl);
+out:
+	free(k.ibuf);
+	free(k.obuf);
+	return 0;
+}
