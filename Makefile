@@ -176,8 +176,10 @@ FUZZ_CFLAGS = $(WARN) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
 FUZZ_SRCS   = $(filter-out $(if $(filter 1,$(NET)),,fuzz/fuzz_url.c),$(sort $(wildcard fuzz/fuzz_*.c)))
 FUZZ_BINS   = $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_OBJS   = $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB    = $(BUILD)/fuzz/obj/libmail-fuzz.a
 FUZZ_RBINS  = $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZ_ROBJS  = $(LIB_SRCS:%.c=$(BUILD)/fuzz-replay/obj/%.o)
+FUZZ_RLIB   = $(BUILD)/fuzz-replay/obj/libmail-fuzz.a
 .PHONY: fuzz fuzz-smoke fuzz-replay
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_ROBJS)
 fuzz: $(FUZZ_BINS)
@@ -188,14 +190,20 @@ fuzz-replay: $(FUZZ_RBINS)
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h fuzz/utf8.h $(FUZZ_OBJS)
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_OBJS)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h fuzz/utf8.h $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -o $@ $(LIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) -o $@ $(LIBS)
 $(BUILD)/fuzz-replay/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_REPLAY_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -c $< -o $@
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/driver.c fuzz/fuzz.h fuzz/utf8.h $(FUZZ_ROBJS)
+$(FUZZ_RLIB): $(FUZZ_ROBJS)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_ROBJS)
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/driver.c fuzz/fuzz.h fuzz/utf8.h $(FUZZ_RLIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_REPLAY_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $< fuzz/driver.c $(FUZZ_ROBJS) -o $@ $(LIBS)
+	$(FUZZ_REPLAY_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $< fuzz/driver.c $(FUZZ_RLIB) -o $@ $(LIBS)
 
 -include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)
