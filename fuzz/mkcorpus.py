@@ -187,3 +187,31 @@ put("compose", "text-read", compose(0x87, 1, "x", "", "", ".\n..\nFrom me\n" + "
 put("compose", "injection", compose(0x27, 16, "Hi\r\nBcc: eve@example.org", "Eve\nX-Evil: 1", "Bob",
                                     "body", "", "", "X-Ok: yes\r\nX-Evil: 2", "a@b"))
 put("compose", "long-subject", compose(0x01, 77, "word " * 100 + "x" * 80, "", "", "", "", "", "", ""))
+
+# ---- mime_parser: byte 0 options, byte 1 feed size, then a message
+SIMPLE = (b"From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: hi\r\n"
+          b"Date: Sat, 21 Nov 2026 21:56:43 +0100\r\n\r\nHello Bob.\r\n")
+MULTI = (b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XyZ\"\r\n\r\n"
+         b"preamble\r\n--XyZ\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n"
+         b"--inner\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+         b"Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9 soft=\r\nbreak\r\n"
+         b"--inner\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n"
+         b"Content-Transfer-Encoding: base64\r\n\r\nPGI+aGk8L2I+\r\n--inner--\r\n"
+         b"--XyZ\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
+         b"Content-Disposition: attachment;\r\n filename*0*=utf-8''r%C3%A9;\r\n filename*1=sum.pdf\r\n"
+         b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XyZ--\r\nepilogue\r\n")
+NESTED = (b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n"
+          b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
+          b"Content-Type: multipart/digest; boundary=b2\r\n\r\n--b2\r\n\r\nSubject: d1\r\n\r\nbody\r\n"
+          b"--b2--\r\n--b1--\r\n")
+BROKEN = (b"junk line\r\n Content-Type: text/plain\r\nContent-Type: multipart/mixed; boundary=\"a\"\r\n"
+          b"X\0Nul: v\r\nno colon line\r\n--a\r\nContent-Transfer-Encoding: x-unknown\r\n\r\n=ZZ\r\n--a\r\n"
+          b"Content-Transfer-Encoding: base64\r\n\r\n!!!QQ=\r\n--a")
+UU = (b"Content-Type: text/plain\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
+      b"begin 644 a.txt\r\n#86)C\r\n`\r\nend\r\n")
+LF_ONLY = SIMPLE.replace(b"\r\n", b"\n")
+for name, opt, step, msg in [("simple", 0, 0, SIMPLE), ("multi", 0, 7, MULTI), ("multi-preamble", 1, 13, MULTI),
+                             ("multi-raw", 2, 1, MULTI), ("nested", 0, 3, NESTED), ("nested-flat", 4, 0, NESTED),
+                             ("limits", 8, 5, MULTI), ("small-scratch", 0x10, 64, MULTI), ("broken", 0, 2, BROKEN),
+                             ("uuencode", 0, 0, UU), ("lf-only", 0, 9, LF_ONLY)]:
+    put("mime_parser", name, bytes([opt, step]) + msg)
