@@ -24,7 +24,8 @@ if [ "$(id -u)" != 0 ]; then echo "bench pop3: skipped (needs root for the serve
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/libmail-bench-pop3.XXXXXX") || exit 1
 SRV=$W/srv
-trap 'sh "$ROOT/tests/servers/stop.sh" "$SRV" >/dev/null 2>&1; rm -rf "$W"' EXIT
+chmod 755 "$W"  # the servers run as their own users below it
+trap 'sh "$ROOT/tests/servers/stop.sh" "$SRV" >/dev/null 2>&1; [ -n "${LM_BENCH_KEEP:-}" ] || rm -rf "$W"' EXIT
 trap 'exit 130' INT TERM HUP
 ${CC:-cc} -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -Iinclude tests/bench/pop3_bench.c \
     "$LIBA" -lmbedtls -lmbedx509 -lmbedcrypto -lidn2 -o "$W/pop3_bench" ||
@@ -86,7 +87,7 @@ t1 = time.monotonic()
 print("messages %d bytes %d seconds %.3f maxrss_kb %d" % (
     n, total, t1 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 PY
-field() { echo "$1" | sed -n "s/.* $2 \([0-9.]*\).*/\1/p"; }
+field() { echo " $1" | sed -n "s/.* $2 \([0-9.]*\).*/\1/p"; }
 ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 peer() { python3 "$W/peer.py" "$LM_POP3S_PORT" "$LM_CAFILE" "$@"; }
 lm() { "$W/pop3_bench" "pop3s://localhost:$LM_POP3S_PORT" "$1" "$2" "$LM_CAFILE"; }
