@@ -576,12 +576,14 @@ typedef struct {
 	lm_slice name;            /**< mailbox name, UTF-8                      */
 } lm_imap_mailbox;
 
+/** Most synchronising literals waiting for "+" at once (private). */
+#define LM_IMAP__HOLDS_MAX 8
+
 /** A command's bookkeeping entry (private). */
 typedef struct {
 	lm_imap_handle LM_PRIVATE(tag);
 	unsigned char LM_PRIVATE(cmd);
 	unsigned char LM_PRIVATE(flags);
-	unsigned char LM_PRIVATE(chain);
 } lm_imap_qent;
 
 /** The engine context. Allocate it anywhere; members are private. */
@@ -589,13 +591,13 @@ typedef struct {
 	lm_imap_opts LM_PRIVATE(opts);
 	unsigned char *LM_PRIVATE(ibuf);
 	size_t LM_PRIVATE(ilen), LM_PRIVATE(ipos), LM_PRIVATE(iend);
-	size_t LM_PRIVATE(scan);       /* fragmentizer position            */
 	unsigned char *LM_PRIVATE(obuf);
 	size_t LM_PRIVATE(olen), LM_PRIVATE(ostart), LM_PRIVATE(oend);
-	size_t LM_PRIVATE(ohold);      /* bytes past this wait for "+"     */
-	int LM_PRIVATE(hold);          /* a synchronising literal waits     */
-	size_t LM_PRIVATE(hold_end);   /* end of the waiting command        */
-	lm_imap_handle LM_PRIVATE(hold_tag);
+	/* synchronising literals: bytes from holds[0] on wait for "+" */
+	unsigned LM_PRIVATE(nholds);
+	size_t LM_PRIVATE(holds)[LM_IMAP__HOLDS_MAX];
+	size_t LM_PRIVATE(hold_cend)[LM_IMAP__HOLDS_MAX];
+	lm_imap_handle LM_PRIVATE(hold_tag)[LM_IMAP__HOLDS_MAX];
 	int LM_PRIVATE(err);
 	int LM_PRIVATE(state);
 	int LM_PRIVATE(eof), LM_PRIVATE(tls), LM_PRIVATE(tls_wait);
@@ -603,51 +605,59 @@ typedef struct {
 	unsigned LM_PRIVATE(next_tag);
 	lm_imap_qent LM_PRIVATE(q)[LM_IMAP_PIPELINE_MAX];
 	unsigned LM_PRIVATE(q_count);
-	/* response being parsed */
-	int LM_PRIVATE(mode);          /* parser mode (line, fetch, stream) */
-	size_t LM_PRIVATE(unit_end);   /* end of the current unit          */
-	int LM_PRIVATE(unit_lit);      /* unit ends at a streamed literal  */
-	uint64_t LM_PRIVATE(lit_left), LM_PRIVATE(lit_total), LM_PRIVATE(lit_off);
+	/* fragmentizer and parser */
+	int LM_PRIVATE(mode);
+	size_t LM_PRIVATE(scan), LM_PRIVATE(lit_skip_to);
+	size_t LM_PRIVATE(unit_end), LM_PRIVATE(unit_lend);
+	int LM_PRIVATE(unit_lit), LM_PRIVATE(unit_fetch);
+	uint64_t LM_PRIVATE(lit_left), LM_PRIVATE(lit_total);
 	uint32_t LM_PRIVATE(f_seq), LM_PRIVATE(f_uid);
 	int LM_PRIVATE(f_item), LM_PRIVATE(f_damaged), LM_PRIVATE(f_has_origin);
 	uint64_t LM_PRIVATE(f_origin);
 	lm_imap_handle LM_PRIVATE(f_handle);
 	int LM_PRIVATE(f_cmd);
-	size_t LM_PRIVATE(sect_len);
+	size_t LM_PRIVATE(sect_len), LM_PRIVATE(fname_len);
 	unsigned char LM_PRIVATE(sect)[LM_IMAP_SECTION_MAX];
-	size_t LM_PRIVATE(search_skip);
+	unsigned char LM_PRIVATE(fname)[LM_IMAP_SECTION_MAX];
+	lm_imap_handle LM_PRIVATE(s_handle);
 	/* capabilities */
 	int LM_PRIVATE(caps_known);
-	unsigned LM_PRIVATE(capbits);
+	unsigned long LM_PRIVATE(capbits);
 	unsigned LM_PRIVATE(enabled);
 	size_t LM_PRIVATE(caps_len);
 	char LM_PRIVATE(caps)[LM_IMAP_CAPS_MAX];
 	/* selected mailbox */
 	lm_imap_mailbox LM_PRIVATE(mbx);
-	int LM_PRIVATE(sel_pending);   /* SELECT/EXAMINE outstanding        */
+	lm_imap_handle LM_PRIVATE(sel_tag);   /* SELECT/EXAMINE outstanding */
 	size_t LM_PRIVATE(flags_len), LM_PRIVATE(pflags_len),
-	       LM_PRIVATE(mname_len), LM_PRIVATE(pname_len);
+	       LM_PRIVATE(mname_len);
 	unsigned char LM_PRIVATE(flags)[LM_IMAP_FLAGS_MAX];
 	unsigned char LM_PRIVATE(pflags)[LM_IMAP_FLAGS_MAX];
 	unsigned char LM_PRIVATE(mname)[LM_IMAP_MAILBOX_MAX];
-	unsigned char LM_PRIVATE(pname)[LM_IMAP_MAILBOX_MAX];
-	/* decoded mailbox name of the current event */
+	/* mailbox name of the current event (raw unescaped, decoded) */
+	unsigned char LM_PRIVATE(evraw)[LM_IMAP_MAILBOX_MAX];
 	unsigned char LM_PRIVATE(evname)[LM_IMAP_MAILBOX_MAX];
 	/* APPEND body */
 	lm_read_fn LM_PRIVATE(app_rd);
 	void *LM_PRIVATE(app_ud);
 	uint64_t LM_PRIVATE(app_left);
 	int LM_PRIVATE(app_state);
+	lm_imap_handle LM_PRIVATE(app_tag);
 	/* MOVE fallback chain */
-	int LM_PRIVATE(mv_uid);
-	lm_imap_handle LM_PRIVATE(mv_tag);
-	size_t LM_PRIVATE(mv_set_len);
+	int LM_PRIVATE(mv_uid), LM_PRIVATE(mv_step);
+	lm_imap_handle LM_PRIVATE(mv_tag), LM_PRIVATE(mv_cur);
+	uint64_t LM_PRIVATE(mv_cu_num);
+	size_t LM_PRIVATE(mv_set_len), LM_PRIVATE(mv_cu1), LM_PRIVATE(mv_cu2);
 	char LM_PRIVATE(mv_set)[512];
-	/* IDLE */
-	int LM_PRIVATE(idle);
-	/* AUTHENTICATE */
+	char LM_PRIVATE(mv_cu)[512];
+	/* IDLE: 0 none, 1 sent, 2 accepted, 3 DONE sent */
+	int LM_PRIVATE(idle), LM_PRIVATE(idle_done_wanted);
+	lm_imap_handle LM_PRIVATE(idle_tag);
+	/* STARTTLS / AUTHENTICATE */
+	lm_imap_handle LM_PRIVATE(tls_tag), LM_PRIVATE(auth_tag);
 	lm_sasl *LM_PRIVATE(sasl);
 	int LM_PRIVATE(wipe_out);
+	size_t LM_PRIVATE(wipe_end);
 	unsigned char LM_PRIVATE(sasl_raw)[LM_IMAP_SASL_MAX];
 } lm_imap_client;
 

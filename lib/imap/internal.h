@@ -37,4 +37,89 @@ size_t lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth);
 size_t lm_imap__lit_header(const unsigned char *p, size_t n, uint64_t *size,
                            int *overflow);
 
+/* Capability bits (lm_imap_client.capbits). */
+#define LM_IMAP__CAP_IMAP4REV2     0x00000001ul
+#define LM_IMAP__CAP_LITERALPLUS   0x00000002ul
+#define LM_IMAP__CAP_LITERALMINUS  0x00000004ul
+#define LM_IMAP__CAP_SASLIR        0x00000008ul
+#define LM_IMAP__CAP_LOGINDISABLED 0x00000010ul
+#define LM_IMAP__CAP_STARTTLS      0x00000020ul
+#define LM_IMAP__CAP_IDLE          0x00000040ul
+#define LM_IMAP__CAP_MOVE          0x00000080ul
+#define LM_IMAP__CAP_UIDPLUS       0x00000100ul
+#define LM_IMAP__CAP_CONDSTORE     0x00000200ul
+#define LM_IMAP__CAP_QRESYNC       0x00000400ul
+#define LM_IMAP__CAP_ENABLE        0x00000800ul
+#define LM_IMAP__CAP_ESEARCH       0x00001000ul
+#define LM_IMAP__CAP_UNSELECT      0x00002000ul
+#define LM_IMAP__CAP_NAMESPACE     0x00004000ul
+#define LM_IMAP__CAP_ID            0x00008000ul
+#define LM_IMAP__CAP_QUOTA         0x00010000ul
+#define LM_IMAP__CAP_SPECIALUSE    0x00020000ul
+#define LM_IMAP__CAP_LISTEXTENDED  0x00040000ul
+#define LM_IMAP__CAP_LISTSTATUS    0x00080000ul
+#define LM_IMAP__CAP_BINARY        0x00100000ul
+#define LM_IMAP__CAP_UTF8ACCEPT    0x00200000ul
+#define LM_IMAP__CAP_OBJECTID      0x00400000ul
+#define LM_IMAP__CAP_SAVEDATE      0x00800000ul
+#define LM_IMAP__CAP_AUTH          0x01000000ul
+#define LM_IMAP__CAP_STATUSSIZE    0x02000000ul
+
+/* ENABLED bits (lm_imap_client.enabled). */
+#define LM_IMAP__EN_CONDSTORE  0x1u
+#define LM_IMAP__EN_QRESYNC    0x2u
+#define LM_IMAP__EN_UTF8       0x4u
+#define LM_IMAP__EN_IMAP4REV2  0x8u
+
+/* Queue entry flags. */
+#define LM_IMAP__QF_UID   0x01u
+#define LM_IMAP__QF_CHAIN 0x02u  /* a step of the MOVE fallback chain */
+
+/* Parser modes. */
+enum {
+	LM_IMAP__M_LINE = 0,  /* at the start of a response              */
+	LM_IMAP__M_FETCH,     /* between items of a FETCH response       */
+	LM_IMAP__M_STREAM,    /* inside a body section literal           */
+	LM_IMAP__M_SEARCH,    /* inside a long SEARCH line               */
+	LM_IMAP__M_SKIP,      /* skipping a damaged FETCH response       */
+	LM_IMAP__M_SKIPLIT    /* skipping literal data in M_SKIP         */
+};
+
+/* APPEND states. */
+enum {
+	LM_IMAP__APP_NONE = 0,
+	LM_IMAP__APP_WAIT,    /* sync literal: waiting for "+"           */
+	LM_IMAP__APP_BODY     /* pulling the body from the callback      */
+};
+
+/** Make err the sticky error (first one wins); returns it. */
+int lm_imap__fail(lm_imap_client *c, int err);
+
+/** Trace bytes in direction dir (no-op without a trace hook). */
+void lm_imap__trace(lm_imap_client *c, char dir, const void *p, size_t n);
+
+/** Remember a capability list (CAPABILITY response or code). */
+void lm_imap__caps_set(lm_imap_client *c, const unsigned char *p, size_t n);
+
+/** Index of the queue entry with tag, or -1. */
+int lm_imap__q_find(const lm_imap_client *c, lm_imap_handle tag);
+
+/** Remove queue entry i. */
+void lm_imap__q_remove(lm_imap_client *c, unsigned i);
+
+/** The MOVE fallback step tagged `tag` completed OK: queue the next step.
+ *  Returns 1 when a step was queued, 0 when the chain is finished, or an
+ *  error. */
+int lm_imap__move_next(lm_imap_client *c, lm_imap_handle tag);
+
+/** Queue a command with no arguments (CAPABILITY after TLS). */
+int lm_imap__simple(lm_imap_client *c, int cmd, const char *verb,
+                    lm_imap_handle *h);
+
+/** Queue "DONE\r\n" (IDLE end). */
+int lm_imap__queue_done(lm_imap_client *c);
+
+/** Bytes that may be sent now: [ostart, end). */
+size_t lm_imap__send_end(const lm_imap_client *c);
+
 #endif

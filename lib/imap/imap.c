@@ -1,0 +1,2247 @@
+/*
+ * libmail - IMAP client engine: buffers, fragmentizer, response parser,
+ * events and the selected-mailbox state. Commands are in cmd.c.
+ *
+ * Input: ibuf[ipos..iend) holds unparsed bytes. The fragmentizer
+ * (frag()) finds the end of the next unit: a response line with its
+ * held (small) literals, or, in a FETCH response, everything up to a
+ * body-section literal header, whose data is then streamed (M_STREAM)
+ * without ever being looked at as protocol text. Positions (scan,
+ * lit_skip_to, unit_end, unit_lend) are absolute in ibuf and moved when
+ * lm_imap_recv_buf() compacts the buffer.
+ *
+ * Output: obuf[ostart..oend) is pending; bytes from holds[0] on wait for
+ * the server's "+" (synchronising literals). Input is parsed only when
+ * nothing sendable is pending (WANT_WRITE first).
+ */
+#ifdef LM_DEBUG
+#include <stdio.h>
+#endif
+#include <string.h>
+
+#include "libmail/core.h"
+#include "internal.h"
+
+#define IMAP_OPTS_INIT_V LM_IMAP_OPTS_INIT
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static void
+zeroize(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+	while (n--)
+		*v++ = 0;
+}
+
+/* see internal.h */
+int
+lm_imap__fail(lm_imap_client *c, int err)
+{
+	if (c->err == 0)
+		c->err = err;
+	return c->err;
+}
+
+/* see internal.h */
+void
+lm_imap__trace(lm_imap_client *c, char dir, const void *p, size_t n)
+{
+	if (c->opts.trace)
+		lm_trace_emit(c->opts.trace, c->opts.trace_ud, dir, p, n);
+}
+
+static void
+trace_note(lm_imap_client *c, const char *s)
+{
+	lm_imap__trace(c, '*', s, strlen(s));
+}
+
+/* The only function that changes the session state; debug builds note
+ * every change in the trace. */
+static void
+set_state(lm_imap_client *c, int st)
+{
+#ifdef LM_DEBUG
+	static const char *const n[] = { "GREETING", "NOT_AUTH", "AUTH",
+		"SELECTED", "LOGOUT", "CLOSED" };
+	char note[64];
+	int k = snprintf(note, sizeof note, "state %s -> %s", n[c->state], n[st]);
+	if (k > 0 && st != c->state)
+		lm_imap__trace(c, '*', note, (size_t)k < sizeof note ? (size_t)k : sizeof note - 1);
+#endif
+	if (st != LM_IMAP_STATE_SELECTED && c->state == LM_IMAP_STATE_SELECTED)
+		c->mbx.selected = 0;
+	c->state = st;
+}
+
+static int
+is_digit(unsigned char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* Parse a decimal number at p[*i..n); 1 and *v on success. */
+static int
+parse_num(const unsigned char *p, size_t n, size_t *i, uint64_t *v)
+{
+	size_t j = *i;
+	uint64_t x = 0;
+	if (j >= n || !is_digit(p[j]))
+		return 0;
+	while (j < n && is_digit(p[j])) {
+		unsigned d = (unsigned)(p[j] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return 0;
+		x = x * 10 + d;
+		j++;
+	}
+	*v = x;
+	*i = j;
+	return 1;
+}
+
+static void
+skip_sp(const unsigned char *p, size_t n, size_t *i)
+{
+	while (*i < n && (p[*i] == ' ' || p[*i] == '\t'))
+		(*i)++;
+}
+
+/* A bare word: up to SP, '(', ')', '[', ']' or the end. */
+static lm_slice
+word(const unsigned char *p, size_t n, size_t *i)
+{
+	lm_slice s;
+	size_t j = *i;
+	while (j < n && p[j] != ' ' && p[j] != '(' && p[j] != ')' && p[j] != '[' &&
+	       p[j] != ']')
+		j++;
+	s.p = p + *i;
+	s.len = j - *i;
+	*i = j;
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* life cycle and I/O                                                  */
+/* ------------------------------------------------------------------ */
+
+/* see imap.h */
+int
+lm_imap_init(lm_imap_client *c, const lm_imap_opts *o, void *ibuf, size_t ilen,
+             void *obuf, size_t olen)
+{
+	static const lm_imap_opts defaults = IMAP_OPTS_INIT_V;
+
+	if (c == NULL)
+		return LM_ERR_BAD_PARAM;
+	memset(c, 0, sizeof *c);
+	if (ibuf == NULL || obuf == NULL || ilen < LM_IMAP_BUFSIZE_MIN ||
+	    olen < LM_IMAP_BUFSIZE_MIN)
+		return LM_ERR_BAD_PARAM;
+	if (o == NULL)
+		o = &defaults;
+	if (o->version != LM_IMAP_OPTS_VERSION)
+		return LM_ERR_BAD_PARAM;
+	c->opts = *o;
+	c->ibuf = ibuf;
+	c->ilen = ilen;
+	c->obuf = obuf;
+	c->olen = olen;
+	c->next_tag = 1;
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_reset(lm_imap_client *c)
+{
+	lm_imap_opts o;
+	void *ib, *ob;
+	size_t il, ol;
+
+	if (c == NULL || c->ibuf == NULL)
+		return LM_ERR_BAD_PARAM;
+	o = c->opts;
+	ib = c->ibuf;
+	ob = c->obuf;
+	il = c->ilen;
+	ol = c->olen;
+	if (c->wipe_out)
+		zeroize(c->obuf, c->olen);
+	zeroize(c, sizeof *c);
+	return lm_imap_init(c, &o, ib, il, ob, ol);
+}
+
+/* see imap.h */
+void
+lm_imap_free(lm_imap_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->wipe_out && c->obuf)
+		zeroize(c->obuf, c->olen);
+	zeroize(c, sizeof *c);
+}
+
+/* see imap.h */
+unsigned char *
+lm_imap_recv_buf(lm_imap_client *c, size_t *len)
+{
+	if (c == NULL || c->ibuf == NULL) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (c->ipos > 0) {
+		size_t d = c->ipos;
+		memmove(c->ibuf, c->ibuf + d, c->iend - d);
+		c->iend -= d;
+		c->ipos = 0;
+		c->scan = c->scan > d ? c->scan - d : 0;
+		c->lit_skip_to = c->lit_skip_to > d ? c->lit_skip_to - d : 0;
+		c->unit_end = c->unit_end > d ? c->unit_end - d : 0;
+		c->unit_lend = c->unit_lend > d ? c->unit_lend - d : 0;
+	}
+	if (len)
+		*len = c->ilen - c->iend;
+	return c->ibuf + c->iend;
+}
+
+/* see imap.h */
+void
+lm_imap_recv_ack(lm_imap_client *c, size_t len)
+{
+	if (c == NULL || len == 0)
+		return;
+	if (len > c->ilen - c->iend)
+		len = c->ilen - c->iend;
+	c->iend += len;
+	/* RFC 9051 / CVE-2021-22947: nothing may arrive in plaintext
+	 * between the OK to STARTTLS and the TLS handshake. */
+	if (c->tls_wait)
+		lm_imap__fail(c, LM_ERR_PROTOCOL);
+}
+
+/* see imap.h */
+void
+lm_imap_recv_eof(lm_imap_client *c)
+{
+	if (c != NULL)
+		c->eof = 1;
+}
+
+/* see imap.h */
+int
+lm_imap_feed(lm_imap_client *c, const void *p, size_t n, size_t *used)
+{
+	unsigned char *dst;
+	size_t room;
+
+	if (used)
+		*used = 0;
+	if (c == NULL || used == NULL || (p == NULL && n > 0))
+		return LM_ERR_BAD_PARAM;
+	if (c->err)
+		return c->err;
+	dst = lm_imap_recv_buf(c, &room);
+	if (n > room)
+		n = room;
+	if (n > 0) {
+		memcpy(dst, p, n);
+		lm_imap_recv_ack(c, n);
+	}
+	*used = n;
+	return c->err;
+}
+
+/* see internal.h */
+size_t
+lm_imap__send_end(const lm_imap_client *c)
+{
+	if (c->nholds > 0 && c->holds[0] < c->oend)
+		return c->holds[0];
+	return c->oend;
+}
+
+/* see imap.h */
+const unsigned char *
+lm_imap_send_buf(const lm_imap_client *c, size_t *len)
+{
+	if (c == NULL || c->obuf == NULL) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len) {
+		size_t e = lm_imap__send_end(c);
+		*len = e > c->ostart ? e - c->ostart : 0;
+	}
+	return c->obuf + c->ostart;
+}
+
+/* see imap.h */
+void
+lm_imap_send_ack(lm_imap_client *c, size_t len)
+{
+	size_t e;
+
+	if (c == NULL)
+		return;
+	e = lm_imap__send_end(c);
+	if (len > e - c->ostart)
+		len = e - c->ostart;
+	c->ostart += len;
+	if (c->wipe_out && c->ostart >= c->wipe_end) {
+		/* a LOGIN line or SASL response went out: no copy stays */
+		zeroize(c->obuf, c->wipe_end);
+		c->wipe_out = 0;
+		c->wipe_end = 0;
+	}
+	if (c->ostart == c->oend) {
+		c->ostart = c->oend = 0;
+		c->nholds = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* capabilities                                                        */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	unsigned long bit;
+} cap_table[] = {
+	{ "IMAP4REV2", LM_IMAP__CAP_IMAP4REV2 },
+	{ "LITERAL+", LM_IMAP__CAP_LITERALPLUS },
+	{ "LITERAL-", LM_IMAP__CAP_LITERALMINUS },
+	{ "SASL-IR", LM_IMAP__CAP_SASLIR },
+	{ "LOGINDISABLED", LM_IMAP__CAP_LOGINDISABLED },
+	{ "STARTTLS", LM_IMAP__CAP_STARTTLS },
+	{ "IDLE", LM_IMAP__CAP_IDLE },
+	{ "MOVE", LM_IMAP__CAP_MOVE },
+	{ "UIDPLUS", LM_IMAP__CAP_UIDPLUS },
+	{ "CONDSTORE", LM_IMAP__CAP_CONDSTORE },
+	{ "QRESYNC", LM_IMAP__CAP_QRESYNC },
+	{ "ENABLE", LM_IMAP__CAP_ENABLE },
+	{ "ESEARCH", LM_IMAP__CAP_ESEARCH },
+	{ "UNSELECT", LM_IMAP__CAP_UNSELECT },
+	{ "NAMESPACE", LM_IMAP__CAP_NAMESPACE },
+	{ "ID", LM_IMAP__CAP_ID },
+	{ "QUOTA", LM_IMAP__CAP_QUOTA },
+	{ "SPECIAL-USE", LM_IMAP__CAP_SPECIALUSE },
+	{ "LIST-EXTENDED", LM_IMAP__CAP_LISTEXTENDED },
+	{ "LIST-STATUS", LM_IMAP__CAP_LISTSTATUS },
+	{ "BINARY", LM_IMAP__CAP_BINARY },
+	{ "UTF8=ACCEPT", LM_IMAP__CAP_UTF8ACCEPT },
+	{ "OBJECTID", LM_IMAP__CAP_OBJECTID },
+	{ "SAVEDATE", LM_IMAP__CAP_SAVEDATE },
+	{ "STATUS=SIZE", LM_IMAP__CAP_STATUSSIZE }
+};
+
+/* see internal.h */
+void
+lm_imap__caps_set(lm_imap_client *c, const unsigned char *p, size_t n)
+{
+	size_t i = 0, w = 0;
+
+	c->capbits = 0;
+	while (i < n) {
+		size_t s, k;
+		while (i < n && p[i] == ' ')
+			i++;
+		s = i;
+		while (i < n && p[i] != ' ')
+			i++;
+		if (i == s)
+			break;
+		if (w + (i - s) + 1 > sizeof c->caps)
+			break;                 /* the list is cut at a word */
+		if (w > 0)
+			c->caps[w++] = ' ';
+		memcpy(c->caps + w, p + s, i - s);
+		w += i - s;
+		for (k = 0; k < sizeof cap_table / sizeof cap_table[0]; k++)
+			if (lm_imap__ieq(p + s, i - s, cap_table[k].name))
+				c->capbits |= cap_table[k].bit;
+		if (i - s > 5 && lm_imap__ieq(p + s, 5, "AUTH="))
+			c->capbits |= LM_IMAP__CAP_AUTH;
+		if (i - s >= 9 && lm_imap__ieq(p + s, 9, "QUOTA=RES"))
+			c->capbits |= LM_IMAP__CAP_QUOTA;
+	}
+	c->caps_len = w;
+	c->caps_known = 1;
+}
+
+/* see imap.h */
+int
+lm_imap_has_cap(const lm_imap_client *c, const char *cap)
+{
+	size_t i = 0, n;
+
+	if (c == NULL || cap == NULL || !c->caps_known)
+		return 0;
+	n = c->caps_len;
+	while (i < n) {
+		size_t s = i;
+		while (i < n && c->caps[i] != ' ')
+			i++;
+		if (lm_imap__ieq((const unsigned char *)c->caps + s, i - s, cap))
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_caps_known(const lm_imap_client *c)
+{
+	return c != NULL && c->caps_known;
+}
+
+/* see imap.h */
+lm_slice
+lm_imap_caps(const lm_imap_client *c)
+{
+	lm_slice s;
+	s.p = c ? (const unsigned char *)c->caps : NULL;
+	s.len = (c && c->caps_known) ? c->caps_len : 0;
+	return s;
+}
+
+/* see imap.h */
+int
+lm_imap_sasl_mechs(const lm_imap_client *c, char *buf, size_t cap)
+{
+	size_t i = 0, w = 0, n;
+
+	if (c == NULL || buf == NULL || cap == 0)
+		return LM_ERR_BAD_PARAM;
+	buf[0] = '\0';
+	n = c->caps_known ? c->caps_len : 0;
+	while (i < n) {
+		size_t s = i;
+		while (i < n && c->caps[i] != ' ')
+			i++;
+		if (i - s > 5 && lm_imap__ieq((const unsigned char *)c->caps + s, 5, "AUTH=")) {
+			size_t l = i - s - 5;
+			if (w + l + 2 > cap)
+				return LM_ERR_BUFFER_TOO_SMALL;
+			if (w > 0)
+				buf[w++] = ' ';
+			memcpy(buf + w, c->caps + s + 5, l);
+			w += l;
+			buf[w] = '\0';
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_is_enabled(const lm_imap_client *c, const char *ext)
+{
+	const unsigned char *e = (const unsigned char *)ext;
+	size_t n;
+	if (c == NULL || ext == NULL)
+		return 0;
+	n = strlen(ext);
+	if (lm_imap__ieq(e, n, "CONDSTORE"))
+		return (c->enabled & LM_IMAP__EN_CONDSTORE) != 0;
+	if (lm_imap__ieq(e, n, "QRESYNC"))
+		return (c->enabled & LM_IMAP__EN_QRESYNC) != 0;
+	if (lm_imap__ieq(e, n, "UTF8=ACCEPT"))
+		return (c->enabled & LM_IMAP__EN_UTF8) != 0;
+	if (lm_imap__ieq(e, n, "IMAP4REV2"))
+		return (c->enabled & LM_IMAP__EN_IMAP4REV2) != 0;
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_set_tls_active(lm_imap_client *c)
+{
+	if (c == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (c->state != LM_IMAP_STATE_GREETING || c->iend > 0)
+		return LM_ERR_BAD_STATE;
+	c->tls = 1;
+	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_tls_active(const lm_imap_client *c)
+{
+	return c != NULL && c->tls;
+}
+
+/* see imap.h */
+int
+lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h)
+{
+	if (c == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (c->err)
+		return c->err;
+	if (!c->tls_wait)
+		return LM_ERR_BAD_STATE;
+	c->tls_wait = 0;
+	c->tls = 1;
+	c->caps_known = 0;
+	c->caps_len = 0;
+	c->capbits = 0;
+	trace_note(c, "TLS established");
+	return lm_imap__simple(c, LM_IMAP_CMD_CAPABILITY, "CAPABILITY", h);
+}
+
+/* see imap.h */
+int
+lm_imap_last_error(const lm_imap_client *c)
+{
+	return c ? c->err : LM_ERR_BAD_PARAM;
+}
+
+/* see imap.h */
+lm_imap_state
+lm_imap_get_state(const lm_imap_client *c)
+{
+	return c ? (lm_imap_state)c->state : LM_IMAP_STATE_CLOSED;
+}
+
+/* see imap.h */
+const lm_imap_mailbox *
+lm_imap_selected(const lm_imap_client *c)
+{
+	return c ? &c->mbx : NULL;
+}
+
+/* see imap.h */
+unsigned
+lm_imap_pending(const lm_imap_client *c)
+{
+	return c ? c->q_count : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* queue                                                               */
+/* ------------------------------------------------------------------ */
+
+/* see internal.h */
+int
+lm_imap__q_find(const lm_imap_client *c, lm_imap_handle tag)
+{
+	unsigned i;
+	for (i = 0; i < c->q_count; i++)
+		if (c->q[i].tag == tag)
+			return (int)i;
+	return -1;
+}
+
+/* see internal.h */
+void
+lm_imap__q_remove(lm_imap_client *c, unsigned i)
+{
+	if (i >= c->q_count)
+		return;
+	memmove(&c->q[i], &c->q[i + 1], (c->q_count - i - 1) * sizeof c->q[0]);
+	c->q_count--;
+}
+
+/* Oldest outstanding command among the given kinds (bit per cmd). */
+static int
+q_oldest(const lm_imap_client *c, unsigned long long mask)
+{
+	unsigned i;
+	for (i = 0; i < c->q_count; i++)
+		if (mask & (1ull << c->q[i].cmd))
+			return (int)i;
+	return -1;
+}
+
+#define B(x) (1ull << (x))
+
+static void
+attribute(lm_imap_client *c, lm_imap_event *ev, unsigned long long mask)
+{
+	int i = q_oldest(c, mask);
+	if (i >= 0) {
+		ev->cmd = (lm_imap_cmd)c->q[i].cmd;
+		ev->handle = c->q[i].tag;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* fragmentizer                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Does the unit starting at p look like "* <n> FETCH"? */
+static int
+unit_is_fetch(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	if (n < 4 || p[0] != '*' || p[1] != ' ')
+		return 0;
+	i = 2;
+	if (i >= n || !is_digit(p[i]))
+		return 0;
+	while (i < n && is_digit(p[i]))
+		i++;
+	if (i >= n || p[i] != ' ')
+		return 0;
+	i++;
+	return n - i >= 5 && lm_imap__ieq(p + i, 5, "FETCH");
+}
+
+/* Is the literal whose header starts at h the value of a body section
+ * item (BODY[..]<o>, BINARY[..], RFC822, RFC822.HEADER, RFC822.TEXT)? */
+static int
+body_literal(const unsigned char *p, size_t start, size_t h)
+{
+	size_t i = h, e;
+	if (i > start && p[i - 1] == ' ')
+		i--;
+	if (i <= start)
+		return 0;
+	if (p[i - 1] == ']' || p[i - 1] == '>')
+		return 1;
+	e = i;
+	while (i > start && p[i - 1] != ' ' && p[i - 1] != '(')
+		i--;
+	return lm_imap__ieq(p + i, e - i, "RFC822") ||
+	       lm_imap__ieq(p + i, e - i, "RFC822.HEADER") ||
+	       lm_imap__ieq(p + i, e - i, "RFC822.TEXT");
+}
+
+/*
+ * Find the end of the unit starting at ipos.
+ * Returns 1 (unit_end/unit_lend/unit_lit set), 0 (need more input),
+ * 2 (a SEARCH line fills the buffer: deliver a piece), or an error.
+ */
+static int
+frag(lm_imap_client *c)
+{
+	unsigned char *p = c->ibuf;
+	size_t i;
+
+	if (c->scan < c->ipos)
+		c->scan = c->ipos;
+	for (;;) {
+		const unsigned char *lf;
+		size_t e, n, h;
+		uint64_t size;
+		int ovf;
+
+		if (c->lit_skip_to) {
+			if (c->iend < c->lit_skip_to)
+				return 0;
+			c->scan = c->lit_skip_to;
+			c->lit_skip_to = 0;
+		}
+		i = c->scan;
+		lf = i < c->iend ? memchr(p + i, '\n', c->iend - i) : NULL;
+		if (lf == NULL) {
+			c->scan = c->iend;
+			if (c->iend - c->ipos >= c->ilen) {
+				if (c->mode == LM_IMAP__M_LINE && c->iend - c->ipos > 9 &&
+				    lm_imap__ieq(p + c->ipos, 9, "* SEARCH "))
+					return 2;
+				return lm_imap__fail(c, LM_ERR_LINE_TOO_LONG);
+			}
+			return 0;
+		}
+		e = (size_t)(lf - p);
+		n = e;
+		if (n > c->ipos && p[n - 1] == '\r')
+			n--;
+		h = lm_imap__lit_header(p + c->ipos, n - c->ipos, &size, &ovf);
+		if (h == (size_t)-1) {
+			c->unit_end = e + 1;
+			c->unit_lend = n;
+			c->unit_lit = 0;
+			c->scan = e + 1;
+			return 1;
+		}
+		h += c->ipos;
+		if (ovf || size > LM_IMAP_LITERAL_MAX)
+			return lm_imap__fail(c, LM_ERR_LIMIT);
+		if (c->mode == LM_IMAP__M_FETCH || c->mode == LM_IMAP__M_SKIP)
+			c->unit_fetch = 1;
+		else
+			c->unit_fetch = unit_is_fetch(p + c->ipos, n - c->ipos);
+		if (c->unit_fetch && body_literal(p, c->ipos, h)) {
+			c->unit_end = e + 1;
+			c->unit_lend = h;
+			c->unit_lit = 1;
+			c->lit_total = size;
+			c->scan = e + 1;
+			return 1;
+		}
+		if (size > LM_IMAP_LITERAL_HOLD_MAX ||
+		    (e + 1 - c->ipos) + size + 2 > c->ilen)
+			return lm_imap__fail(c, LM_ERR_LIMIT);
+		c->lit_skip_to = e + 1 + (size_t)size;
+	}
+}
+
+/* Consume the current unit. */
+static void
+unit_done(lm_imap_client *c)
+{
+	c->ipos = c->unit_end;
+	c->scan = c->ipos;
+	c->unit_end = 0;
+	c->unit_lend = 0;
+	c->lit_skip_to = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* response codes and status responses                                 */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	lm_imap_code code;
+} code_table[] = {
+	{ "ALERT", LM_IMAP_CODE_ALERT }, { "BADCHARSET", LM_IMAP_CODE_BADCHARSET },
+	{ "CAPABILITY", LM_IMAP_CODE_CAPABILITY }, { "PARSE", LM_IMAP_CODE_PARSE },
+	{ "PERMANENTFLAGS", LM_IMAP_CODE_PERMANENTFLAGS },
+	{ "READ-ONLY", LM_IMAP_CODE_READ_ONLY }, { "READ-WRITE", LM_IMAP_CODE_READ_WRITE },
+	{ "TRYCREATE", LM_IMAP_CODE_TRYCREATE }, { "UIDNEXT", LM_IMAP_CODE_UIDNEXT },
+	{ "UIDVALIDITY", LM_IMAP_CODE_UIDVALIDITY }, { "UNSEEN", LM_IMAP_CODE_UNSEEN },
+	{ "APPENDUID", LM_IMAP_CODE_APPENDUID }, { "COPYUID", LM_IMAP_CODE_COPYUID },
+	{ "UIDNOTSTICKY", LM_IMAP_CODE_UIDNOTSTICKY },
+	{ "HIGHESTMODSEQ", LM_IMAP_CODE_HIGHESTMODSEQ },
+	{ "NOMODSEQ", LM_IMAP_CODE_NOMODSEQ }, { "MODIFIED", LM_IMAP_CODE_MODIFIED },
+	{ "CLOSED", LM_IMAP_CODE_CLOSED }, { "UNAVAILABLE", LM_IMAP_CODE_UNAVAILABLE },
+	{ "AUTHENTICATIONFAILED", LM_IMAP_CODE_AUTHENTICATIONFAILED },
+	{ "AUTHORIZATIONFAILED", LM_IMAP_CODE_AUTHORIZATIONFAILED },
+	{ "EXPIRED", LM_IMAP_CODE_EXPIRED },
+	{ "PRIVACYREQUIRED", LM_IMAP_CODE_PRIVACYREQUIRED },
+	{ "CONTACTADMIN", LM_IMAP_CODE_CONTACTADMIN }, { "NOPERM", LM_IMAP_CODE_NOPERM },
+	{ "INUSE", LM_IMAP_CODE_INUSE }, { "EXPUNGEISSUED", LM_IMAP_CODE_EXPUNGEISSUED },
+	{ "CORRUPTION", LM_IMAP_CODE_CORRUPTION }, { "SERVERBUG", LM_IMAP_CODE_SERVERBUG },
+	{ "CLIENTBUG", LM_IMAP_CODE_CLIENTBUG }, { "CANNOT", LM_IMAP_CODE_CANNOT },
+	{ "LIMIT", LM_IMAP_CODE_LIMIT }, { "OVERQUOTA", LM_IMAP_CODE_OVERQUOTA },
+	{ "ALREADYEXISTS", LM_IMAP_CODE_ALREADYEXISTS },
+	{ "NONEXISTENT", LM_IMAP_CODE_NONEXISTENT },
+	{ "HASCHILDREN", LM_IMAP_CODE_HASCHILDREN }, { "NOTSAVED", LM_IMAP_CODE_NOTSAVED },
+	{ "UNKNOWN-CTE", LM_IMAP_CODE_UNKNOWN_CTE },
+	{ "COMPRESSIONACTIVE", LM_IMAP_CODE_COMPRESSIONACTIVE },
+	{ "USEATTR", LM_IMAP_CODE_USEATTR }, { "APPENDLIMIT", LM_IMAP_CODE_APPENDLIMIT }
+};
+
+/* Keep a flag list in dst (cut at a flag boundary when too long). */
+static size_t
+keep_flags(unsigned char *dst, size_t cap, lm_slice s)
+{
+	size_t n = s.len;
+	if (n > cap) {
+		n = cap;
+		while (n > 0 && s.p[n] != ' ')
+			n--;
+	}
+	memcpy(dst, s.p, n);
+	return n;
+}
+
+/* Parse "[CODE arg] text" (resp-text) at p[i..n) into ev. */
+static void
+parse_resp_text(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p,
+                size_t n, size_t i)
+{
+	skip_sp(p, n, &i);
+	if (i < n && p[i] == '[') {
+		size_t j = i + 1, k, close = i + 1;
+		lm_slice name;
+		unsigned depth = 0;
+		/* find the closing ']' (brackets inside the argument nest) */
+		while (close < n) {
+			if (p[close] == '[')
+				depth++;
+			else if (p[close] == ']') {
+				if (depth == 0)
+					break;
+				depth--;
+			}
+			close++;
+		}
+		if (close < n) {
+			name = word(p, close, &j);
+			ev->code.name = name;
+			ev->code.code = LM_IMAP_CODE_OTHER;
+			for (k = 0; k < sizeof code_table / sizeof code_table[0]; k++)
+				if (lm_imap__ieq(name.p, name.len, code_table[k].name)) {
+					ev->code.code = code_table[k].code;
+					break;
+				}
+			skip_sp(p, close, &j);
+			ev->code.arg.p = p + j;
+			ev->code.arg.len = close - j;
+			{
+				size_t a = j;
+				uint64_t v = 0;
+				switch (ev->code.code) {
+				case LM_IMAP_CODE_UIDNEXT:
+				case LM_IMAP_CODE_UIDVALIDITY:
+				case LM_IMAP_CODE_UNSEEN:
+				case LM_IMAP_CODE_HIGHESTMODSEQ:
+				case LM_IMAP_CODE_APPENDLIMIT:
+					if (parse_num(p, close, &a, &v))
+						ev->code.num = v;
+					break;
+				case LM_IMAP_CODE_APPENDUID:
+				case LM_IMAP_CODE_COPYUID:
+					if (parse_num(p, close, &a, &v)) {
+						ev->code.num = v;
+						skip_sp(p, close, &a);
+						ev->code.set1 = word(p, close, &a);
+						skip_sp(p, close, &a);
+						ev->code.set2 = word(p, close, &a);
+					}
+					break;
+				case LM_IMAP_CODE_MODIFIED:
+					ev->code.set1 = ev->code.arg;
+					break;
+				default:
+					break;
+				}
+			}
+			i = close + 1;
+			if (i < n && p[i] == ' ')
+				i++;
+		}
+	}
+	ev->text.p = p + i;
+	ev->text.len = n - i;
+	/* effects on the session */
+	switch (ev->code.code) {
+	case LM_IMAP_CODE_CAPABILITY:
+		lm_imap__caps_set(c, ev->code.arg.p, ev->code.arg.len);
+		break;
+	case LM_IMAP_CODE_UIDNEXT:
+		c->mbx.uidnext = (uint32_t)ev->code.num;
+		break;
+	case LM_IMAP_CODE_UIDVALIDITY:
+		c->mbx.uidvalidity = (uint32_t)ev->code.num;
+		break;
+	case LM_IMAP_CODE_UNSEEN:
+		c->mbx.unseen = (uint32_t)ev->code.num;
+		break;
+	case LM_IMAP_CODE_HIGHESTMODSEQ:
+		c->mbx.highestmodseq = ev->code.num;
+		break;
+	case LM_IMAP_CODE_NOMODSEQ:
+		c->mbx.nomodseq = 1;
+		c->mbx.highestmodseq = 0;
+		break;
+	case LM_IMAP_CODE_READ_ONLY:
+		c->mbx.read_only = 1;
+		break;
+	case LM_IMAP_CODE_READ_WRITE:
+		c->mbx.read_only = 0;
+		break;
+	case LM_IMAP_CODE_PERMANENTFLAGS: {
+		lm_slice s = ev->code.arg;
+		if (s.len >= 2 && s.p[0] == '(' && s.p[s.len - 1] == ')') {
+			s.p++;
+			s.len -= 2;
+		}
+		c->pflags_len = keep_flags(c->pflags, sizeof c->pflags, s);
+		c->mbx.permanent_flags.p = c->pflags;
+		c->mbx.permanent_flags.len = c->pflags_len;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* mailbox names                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Decode a mailbox token into ev->mailbox (context storage). */
+static int
+set_mailbox(lm_imap_client *c, lm_imap_event *ev, const lm_imap_tok *t)
+{
+	size_t rl = 0, ol = 0, i;
+	int eight = 0;
+
+	if (t->type == LM_IMAP_TOK_NIL || t->type == LM_IMAP_TOK_END) {
+		ev->mailbox.p = c->evname;
+		ev->mailbox.len = 0;
+		return 0;
+	}
+	if (lm_imap_tok_copy(t, (char *)c->evraw, sizeof c->evraw, &rl) < 0)
+		return LM_ERR_LIMIT;
+	ev->mailbox_raw.p = c->evraw;
+	ev->mailbox_raw.len = rl;
+	for (i = 0; i < rl; i++)
+		if (c->evraw[i] >= 0x80)
+			eight = 1;
+	/* LM_IMAP_LENIENT_8BIT: 8-bit names are UTF-8 already */
+	if (eight || (c->enabled & LM_IMAP__EN_UTF8) ||
+	    lm_mutf7_decode((const char *)c->evraw, rl, (char *)c->evname,
+	                    sizeof c->evname, &ol) != 0) {
+		ev->mailbox = ev->mailbox_raw;
+		return 0;
+	}
+	ev->mailbox.p = c->evname;
+	ev->mailbox.len = ol;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* untagged responses                                                  */
+/* ------------------------------------------------------------------ */
+
+static unsigned
+attr_bit(const lm_imap_tok *t)
+{
+	static const struct {
+		const char *n;
+		unsigned b;
+	} a[] = {
+		{ "\\Noinferiors", LM_IMAP_MBX_NOINFERIORS },
+		{ "\\Noselect", LM_IMAP_MBX_NOSELECT },
+		{ "\\Marked", LM_IMAP_MBX_MARKED },
+		{ "\\Unmarked", LM_IMAP_MBX_UNMARKED },
+		{ "\\HasChildren", LM_IMAP_MBX_HASCHILDREN },
+		{ "\\HasNoChildren", LM_IMAP_MBX_HASNOCHILDREN },
+		{ "\\NonExistent", LM_IMAP_MBX_NONEXISTENT },
+		{ "\\Subscribed", LM_IMAP_MBX_SUBSCRIBED },
+		{ "\\Remote", LM_IMAP_MBX_REMOTE },
+		{ "\\All", LM_IMAP_MBX_ALL },
+		{ "\\Archive", LM_IMAP_MBX_ARCHIVE },
+		{ "\\Drafts", LM_IMAP_MBX_DRAFTS },
+		{ "\\Flagged", LM_IMAP_MBX_FLAGGED },
+		{ "\\Junk", LM_IMAP_MBX_JUNK },
+		{ "\\Sent", LM_IMAP_MBX_SENT },
+		{ "\\Trash", LM_IMAP_MBX_TRASH },
+		{ "\\Important", LM_IMAP_MBX_IMPORTANT }
+	};
+	size_t i;
+	for (i = 0; i < sizeof a / sizeof a[0]; i++)
+		if (lm_imap__ieq(t->s.p, t->s.len, a[i].n))
+			return a[i].b;
+	return 0;
+}
+
+/* "LIST (attrs) delim name [ext]" after the keyword. */
+static int
+parse_list(lm_imap_client *c, lm_imap_event *ev, lm_imap_reader *r)
+{
+	lm_imap_tok t, in_t;
+	lm_imap_reader in;
+
+	if (lm_imap_read(r, &t) != LM_IMAP_TOK_OPEN)
+		return LM_ERR_PROTOCOL;
+	ev->list.attr_list.p = t.s.p + 1;
+	ev->list.attr_list.len = t.s.len - 2;
+	lm_imap_reader_enter(&in, &t);
+	while (lm_imap_read(&in, &in_t) == LM_IMAP_TOK_ATOM)
+		ev->list.attrs |= attr_bit(&in_t);
+	if (in_t.type != LM_IMAP_TOK_END)
+		return LM_ERR_PROTOCOL;
+	lm_imap_read(r, &t);
+	if (t.type == LM_IMAP_TOK_NIL) {
+		ev->list.delim = -1;
+	} else if (t.type == LM_IMAP_TOK_STRING && t.s.len >= 1) {
+		ev->list.delim = (t.esc && t.s.len == 2) ? t.s.p[1] : t.s.p[0];
+	} else {
+		return LM_ERR_PROTOCOL;
+	}
+	lm_imap_read(r, &t);
+	if (t.type != LM_IMAP_TOK_STRING && t.type != LM_IMAP_TOK_ATOM &&
+	    t.type != LM_IMAP_TOK_NUMBER && t.type != LM_IMAP_TOK_NIL)
+		return LM_ERR_PROTOCOL;
+	if (set_mailbox(c, ev, &t) < 0)
+		return LM_ERR_PROTOCOL;
+	skip_sp(r->p, r->len, &r->pos);
+	if (r->pos < r->len) {
+		ev->list.ext.p = r->p + r->pos;
+		ev->list.ext.len = r->len - r->pos;
+		/* CHILDINFO ("SUBSCRIBED") (RFC 5258) */
+		{
+			lm_imap_reader x;
+			lm_imap_tok k, v;
+			lm_imap_reader_init(&x, ev->list.ext);
+			if (lm_imap_read(&x, &t) == LM_IMAP_TOK_OPEN) {
+				lm_imap_reader_enter(&x, &t);
+				while (lm_imap_read(&x, &k) != LM_IMAP_TOK_END &&
+				       k.type != LM_IMAP_TOK_ERROR) {
+					if (lm_imap_read(&x, &v) == LM_IMAP_TOK_END)
+						break;
+					if (lm_imap_tok_eq(&k, "CHILDINFO") &&
+					    v.type == LM_IMAP_TOK_OPEN) {
+						lm_imap_reader y;
+						lm_imap_tok z;
+						lm_imap_reader_enter(&y, &v);
+						while (lm_imap_read(&y, &z) == LM_IMAP_TOK_STRING)
+							if (lm_imap_tok_eq(&z, "SUBSCRIBED"))
+								ev->list.attrs |= LM_IMAP_MBX_CHILD_SUBSCRIBED;
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* "STATUS mailbox (k v ...)" after the keyword. */
+static int
+parse_status(lm_imap_client *c, lm_imap_event *ev, lm_imap_reader *r)
+{
+	lm_imap_tok t, k, v;
+	lm_imap_reader in;
+
+	lm_imap_read(r, &t);
+	if (t.type == LM_IMAP_TOK_OPEN || t.type == LM_IMAP_TOK_ERROR ||
+	    t.type == LM_IMAP_TOK_END || set_mailbox(c, ev, &t) < 0)
+		return LM_ERR_PROTOCOL;
+	if (lm_imap_read(r, &t) != LM_IMAP_TOK_OPEN)
+		return LM_ERR_PROTOCOL;
+	lm_imap_reader_enter(&in, &t);
+	while (lm_imap_read(&in, &k) == LM_IMAP_TOK_ATOM) {
+		if (lm_imap_read(&in, &v) != LM_IMAP_TOK_NUMBER)
+			return LM_ERR_PROTOCOL;
+		if (lm_imap_tok_eq(&k, "MESSAGES")) {
+			ev->st.messages = (uint32_t)v.num; ev->st.have |= LM_IMAP_ST_MESSAGES;
+		} else if (lm_imap_tok_eq(&k, "RECENT")) {
+			ev->st.recent = (uint32_t)v.num; ev->st.have |= LM_IMAP_ST_RECENT;
+		} else if (lm_imap_tok_eq(&k, "UIDNEXT")) {
+			ev->st.uidnext = (uint32_t)v.num; ev->st.have |= LM_IMAP_ST_UIDNEXT;
+		} else if (lm_imap_tok_eq(&k, "UIDVALIDITY")) {
+			ev->st.uidvalidity = (uint32_t)v.num; ev->st.have |= LM_IMAP_ST_UIDVALIDITY;
+		} else if (lm_imap_tok_eq(&k, "UNSEEN")) {
+			ev->st.unseen = (uint32_t)v.num; ev->st.have |= LM_IMAP_ST_UNSEEN;
+		} else if (lm_imap_tok_eq(&k, "DELETED")) {
+			ev->st.deleted = (uint32_t)v.num; ev->st.have |= LM_IMAP_ST_DELETED;
+		} else if (lm_imap_tok_eq(&k, "SIZE")) {
+			ev->st.size = v.num; ev->st.have |= LM_IMAP_ST_SIZE;
+		} else if (lm_imap_tok_eq(&k, "HIGHESTMODSEQ")) {
+			ev->st.highestmodseq = v.num; ev->st.have |= LM_IMAP_ST_HIGHESTMODSEQ;
+		} else if (lm_imap_tok_eq(&k, "APPENDLIMIT")) {
+			ev->st.appendlimit = v.num; ev->st.have |= LM_IMAP_ST_APPENDLIMIT;
+		}
+	}
+	return 0;
+}
+
+/* "ESEARCH [(TAG "x")] [UID] (name value)*" after the keyword. */
+static int
+parse_esearch(lm_imap_event *ev, lm_imap_reader *r)
+{
+	lm_imap_tok t, v;
+	lm_imap_reader save = *r;
+
+	if (lm_imap_read(r, &t) == LM_IMAP_TOK_OPEN) {
+		lm_imap_reader in;
+		lm_imap_tok k;
+		lm_imap_reader_enter(&in, &t);
+		if (lm_imap_read(&in, &k) == LM_IMAP_TOK_ATOM && lm_imap_tok_eq(&k, "TAG") &&
+		    lm_imap_read(&in, &v) == LM_IMAP_TOK_STRING)
+			ev->esearch.tag = v.s;
+		save = *r;
+		lm_imap_read(r, &t);
+	}
+	if (t.type == LM_IMAP_TOK_ATOM && lm_imap_tok_eq(&t, "UID")) {
+		ev->esearch.uid = 1;
+		save = *r;
+		lm_imap_read(r, &t);
+	}
+	*r = save;
+	for (;;) {
+		lm_imap_read(r, &t);
+		if (t.type == LM_IMAP_TOK_END)
+			return 0;
+		if (t.type != LM_IMAP_TOK_ATOM)
+			return LM_ERR_PROTOCOL;
+		lm_imap_read(r, &v);
+		if (v.type == LM_IMAP_TOK_END || v.type == LM_IMAP_TOK_ERROR)
+			return LM_ERR_PROTOCOL;
+		if (lm_imap_tok_eq(&t, "MIN") && v.type == LM_IMAP_TOK_NUMBER) {
+			ev->esearch.min = (uint32_t)v.num; ev->esearch.have |= LM_IMAP_ESEARCH_MIN;
+		} else if (lm_imap_tok_eq(&t, "MAX") && v.type == LM_IMAP_TOK_NUMBER) {
+			ev->esearch.max = (uint32_t)v.num; ev->esearch.have |= LM_IMAP_ESEARCH_MAX;
+		} else if (lm_imap_tok_eq(&t, "COUNT") && v.type == LM_IMAP_TOK_NUMBER) {
+			ev->esearch.count = (uint32_t)v.num; ev->esearch.have |= LM_IMAP_ESEARCH_COUNT;
+		} else if (lm_imap_tok_eq(&t, "ALL")) {
+			ev->esearch.all = v.s; ev->esearch.have |= LM_IMAP_ESEARCH_ALL;
+		} else if (lm_imap_tok_eq(&t, "MODSEQ") && v.type == LM_IMAP_TOK_NUMBER) {
+			ev->esearch.modseq = v.num; ev->esearch.have |= LM_IMAP_ESEARCH_MODSEQ;
+		}
+	}
+}
+
+/* Count the UIDs of a set "1,3:5" (for the VANISHED bookkeeping). */
+static uint32_t
+set_count(lm_slice s)
+{
+	size_t i = 0;
+	uint64_t total = 0;
+	while (i < s.len) {
+		uint64_t a, b;
+		if (!parse_num(s.p, s.len, &i, &a))
+			break;
+		b = a;
+		if (i < s.len && s.p[i] == ':') {
+			i++;
+			if (!parse_num(s.p, s.len, &i, &b))
+				break;
+		}
+		total += (a > b ? a - b : b - a) + 1;
+		if (i < s.len && s.p[i] == ',')
+			i++;
+		else
+			break;
+	}
+	return total > 0xffffffffu ? 0xffffffffu : (uint32_t)total;
+}
+
+/* SEARCH numbers p[i..n): split a trailing "(MODSEQ n)". */
+static void
+search_nums(lm_imap_event *ev, const unsigned char *p, size_t n, size_t i)
+{
+	size_t e = n, k;
+	skip_sp(p, n, &i);
+	for (k = i; k < n; k++)
+		if (p[k] == '(') {
+			size_t j = k + 1;
+			uint64_t v;
+			e = k;
+			if (n - j > 7 && lm_imap__ieq(p + j, 6, "MODSEQ")) {
+				j += 6;
+				skip_sp(p, n, &j);
+				if (parse_num(p, n, &j, &v))
+					ev->search.modseq = v;
+			}
+			break;
+		}
+	while (e > i && p[e - 1] == ' ')
+		e--;
+	ev->search.nums.p = p + i;
+	ev->search.nums.len = e - i;
+}
+
+/* ------------------------------------------------------------------ */
+/* FETCH items                                                         */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	lm_imap_item item;
+} item_table[] = {
+	{ "FLAGS", LM_IMAP_ITEM_FLAGS }, { "UID", LM_IMAP_ITEM_UID },
+	{ "INTERNALDATE", LM_IMAP_ITEM_INTERNALDATE },
+	{ "RFC822.SIZE", LM_IMAP_ITEM_RFC822_SIZE },
+	{ "ENVELOPE", LM_IMAP_ITEM_ENVELOPE },
+	{ "BODYSTRUCTURE", LM_IMAP_ITEM_BODYSTRUCTURE },
+	{ "BODY", LM_IMAP_ITEM_BODY }, { "RFC822", LM_IMAP_ITEM_RFC822 },
+	{ "RFC822.HEADER", LM_IMAP_ITEM_RFC822_HEADER },
+	{ "RFC822.TEXT", LM_IMAP_ITEM_RFC822_TEXT },
+	{ "MODSEQ", LM_IMAP_ITEM_MODSEQ }, { "EMAILID", LM_IMAP_ITEM_EMAILID },
+	{ "THREADID", LM_IMAP_ITEM_THREADID }, { "SAVEDATE", LM_IMAP_ITEM_SAVEDATE }
+};
+
+/* Fill ev for one body-section value at the end of a FETCH unit or
+ * inline (quoted string / NIL). */
+static void
+fetch_common(lm_imap_client *c, lm_imap_event *ev)
+{
+	ev->cmd = (lm_imap_cmd)c->f_cmd;
+	ev->handle = c->f_handle;
+	ev->fetch.seq = c->f_seq;
+	ev->fetch.uid = c->f_uid;
+}
+
+static void
+fetch_section_fields(lm_imap_client *c, lm_imap_event *ev)
+{
+	ev->fetch.item = (lm_imap_item)c->f_item;
+	ev->fetch.section.p = c->sect;
+	ev->fetch.section.len = c->sect_len;
+	ev->fetch.name.p = c->fname;
+	ev->fetch.name.len = c->fname_len;
+	ev->fetch.has_origin = c->f_has_origin;
+	ev->fetch.origin = c->f_origin;
+}
+
+/*
+ * Parse one FETCH item at ipos within the unit. Returns LM_EVENT, 0 when
+ * the item list ended (FETCH_END delivered as event: also LM_EVENT), or
+ * LM_ERR_PROTOCOL when the item cannot be parsed (caller resyncs).
+ */
+static int
+fetch_item(lm_imap_client *c, lm_imap_event *ev)
+{
+	const unsigned char *p = c->ibuf;
+	size_t n = c->unit_lend, i = c->ipos, ns, ne, k;
+	lm_imap_item item = LM_IMAP_ITEM_OTHER;
+	int section = 0;
+
+	skip_sp(p, n, &i);
+	fetch_common(c, ev);
+	if (i < n && p[i] == ')') {
+		i++;
+		skip_sp(p, n, &i);
+		if (i != n || c->unit_lit)
+			return LM_ERR_PROTOCOL;
+		ev->type = LM_IMAP_EV_FETCH_END;
+		ev->fetch.damaged = c->f_damaged;
+		c->mode = LM_IMAP__M_LINE;
+		lm_imap__trace(c, 'S', p + c->ipos, n - c->ipos);
+		unit_done(c);
+		return LM_EVENT;
+	}
+	if (i >= n)
+		return LM_ERR_PROTOCOL;
+	/* item name, with [section] and <origin> */
+	ns = i;
+	while (i < n && p[i] != ' ' && p[i] != '(' && p[i] != ')' && p[i] != '[' &&
+	       p[i] != '"' && p[i] != '{')
+		i++;
+	ne = i;
+	for (k = 0; k < sizeof item_table / sizeof item_table[0]; k++)
+		if (lm_imap__ieq(p + ns, ne - ns, item_table[k].name)) {
+			item = item_table[k].item;
+			break;
+		}
+	if (i < n && p[i] == '[') {
+		size_t ss = i + 1;
+		unsigned d = 0;
+		while (i < n && p[i] != ']') {
+			if (p[i] == '(')
+				d++;
+			i++;
+		}
+		if (i >= n)
+			return LM_ERR_PROTOCOL;
+		if (i - ss > sizeof c->sect)
+			return lm_imap__fail(c, LM_ERR_LIMIT);
+		memcpy(c->sect, p + ss, i - ss);
+		c->sect_len = i - ss;
+		i++;
+		section = 1;
+		if (item == LM_IMAP_ITEM_BODY || lm_imap__ieq(p + ns, ne - ns, "BODY.PEEK"))
+			item = LM_IMAP_ITEM_BODY_SECTION;
+		else if (lm_imap__ieq(p + ns, ne - ns, "BINARY") ||
+		         lm_imap__ieq(p + ns, ne - ns, "BINARY.PEEK"))
+			item = LM_IMAP_ITEM_BINARY;
+		else if (lm_imap__ieq(p + ns, ne - ns, "BINARY.SIZE"))
+			item = LM_IMAP_ITEM_BINARY_SIZE;
+		else
+			item = LM_IMAP_ITEM_OTHER;
+		(void)d;
+		c->f_has_origin = 0;
+		c->f_origin = 0;
+		if (i < n && p[i] == '<') {
+			uint64_t v;
+			i++;
+			if (!parse_num(p, n, &i, &v) || i >= n || p[i] != '>')
+				return LM_ERR_PROTOCOL;
+			i++;
+			c->f_has_origin = 1;
+			c->f_origin = v;
+		}
+	} else {
+		c->sect_len = 0;
+		c->f_has_origin = 0;
+		c->f_origin = 0;
+	}
+	if (i - ns > sizeof c->fname)
+		return lm_imap__fail(c, LM_ERR_LIMIT);
+	memcpy(c->fname, p + ns, i - ns);
+	c->fname_len = i - ns;
+	ev->fetch.name.p = p + ns;
+	ev->fetch.name.len = i - ns;
+	ev->fetch.item = item;
+	skip_sp(p, n, &i);
+	if (item == LM_IMAP_ITEM_BODY_SECTION || item == LM_IMAP_ITEM_BINARY ||
+	    item == LM_IMAP_ITEM_RFC822 || item == LM_IMAP_ITEM_RFC822_HEADER ||
+	    item == LM_IMAP_ITEM_RFC822_TEXT) {
+		c->f_item = item;
+		if (i == n && c->unit_lit) {
+			/* the value is the streamed literal after this unit */
+			lm_imap__trace(c, 'S', p + c->ipos, n - c->ipos);
+			c->ipos = c->unit_end;
+			c->scan = c->ipos;
+			c->unit_end = c->unit_lend = 0;
+			c->lit_left = c->lit_total;
+			c->mode = LM_IMAP__M_STREAM;
+			if (c->lit_total > 0)
+				return 0;        /* data events follow */
+			fetch_section_fields(c, ev);
+			ev->type = LM_IMAP_EV_FETCH_DATA;
+			ev->fetch.data.p = p + c->ipos;
+			ev->fetch.last = 1;
+			c->mode = LM_IMAP__M_FETCH;
+			return LM_EVENT;
+		}
+		{
+			lm_imap_reader r;
+			lm_imap_tok t;
+			lm_slice s;
+			s.p = p + i;
+			s.len = n - i;
+			lm_imap_reader_init(&r, s);
+			lm_imap_read(&r, &t);
+			if (t.type == LM_IMAP_TOK_NIL) {
+				ev->fetch.nil = 1;
+			} else if (t.type != LM_IMAP_TOK_STRING) {
+				return LM_ERR_PROTOCOL;
+			}
+			/* a quoted string value: deliver as it is (escapes stay
+			 * only for \" and \\, which a body rarely holds) */
+			fetch_section_fields(c, ev);
+			ev->type = LM_IMAP_EV_FETCH_DATA;
+			ev->fetch.data = t.s;
+			ev->fetch.total = t.s.len;
+			ev->fetch.last = 1;
+			lm_imap__trace(c, 'S', p + c->ipos, i + r.pos - c->ipos);
+			c->ipos = i + r.pos;
+			return LM_EVENT;
+		}
+	}
+	(void)section;
+	/* other items: a value token */
+	{
+		lm_imap_reader r;
+		lm_imap_tok t;
+		lm_slice s;
+		s.p = p + i;
+		s.len = n - i;
+		lm_imap_reader_init(&r, s);
+		lm_imap_read(&r, &t);
+		if (t.type == LM_IMAP_TOK_ERROR || t.type == LM_IMAP_TOK_END ||
+		    t.type == LM_IMAP_TOK_CLOSE)
+			return LM_ERR_PROTOCOL;
+		ev->type = LM_IMAP_EV_FETCH_ITEM;
+		ev->fetch.value = t.s;
+		switch (item) {
+		case LM_IMAP_ITEM_FLAGS:
+			if (t.type != LM_IMAP_TOK_OPEN)
+				return LM_ERR_PROTOCOL;
+			ev->fetch.value.p++;
+			ev->fetch.value.len -= 2;
+			break;
+		case LM_IMAP_ITEM_UID:
+		case LM_IMAP_ITEM_RFC822_SIZE:
+		case LM_IMAP_ITEM_BINARY_SIZE:
+			if (t.type != LM_IMAP_TOK_NUMBER)
+				return LM_ERR_PROTOCOL;
+			ev->fetch.num = t.num;
+			if (item == LM_IMAP_ITEM_UID) {
+				c->f_uid = (uint32_t)t.num;
+				ev->fetch.uid = c->f_uid;
+			}
+			break;
+		case LM_IMAP_ITEM_MODSEQ:
+		case LM_IMAP_ITEM_EMAILID:
+		case LM_IMAP_ITEM_THREADID:
+			if (t.type == LM_IMAP_TOK_OPEN) {
+				lm_imap_reader in;
+				lm_imap_tok v;
+				lm_imap_reader_enter(&in, &t);
+				lm_imap_read(&in, &v);
+				ev->fetch.value = v.s;
+				ev->fetch.num = v.num;
+				if (item == LM_IMAP_ITEM_MODSEQ && v.type != LM_IMAP_TOK_NUMBER)
+					return LM_ERR_PROTOCOL;
+			} else if (t.type != LM_IMAP_TOK_NIL) {
+				return LM_ERR_PROTOCOL;
+			}
+			break;
+		case LM_IMAP_ITEM_ENVELOPE:
+		case LM_IMAP_ITEM_BODYSTRUCTURE:
+		case LM_IMAP_ITEM_BODY: {
+			unsigned depth;
+			if (t.type != LM_IMAP_TOK_OPEN)
+				return LM_ERR_PROTOCOL;
+			(void)lm_imap__list_span(t.s.p, t.s.len, &depth);
+			if (depth > LM_IMAP_DEPTH_MAX)
+				return LM_ERR_PROTOCOL;
+			break;
+		}
+		case LM_IMAP_ITEM_INTERNALDATE:
+		case LM_IMAP_ITEM_SAVEDATE:
+			if (t.type != LM_IMAP_TOK_STRING && t.type != LM_IMAP_TOK_NIL)
+				return LM_ERR_PROTOCOL;
+			break;
+		default:
+			break;
+		}
+		lm_imap__trace(c, 'S', p + c->ipos, i + r.pos - c->ipos);
+		c->ipos = i + r.pos;
+		return LM_EVENT;
+	}
+}
+
+/* Resync inside a FETCH: skip to the end of the response. */
+static void
+fetch_damage(lm_imap_client *c)
+{
+	c->f_damaged = 1;
+	if (c->unit_lit) {
+		c->lit_left = c->lit_total;
+		c->ipos = c->unit_end;
+		c->scan = c->ipos;
+		c->unit_end = c->unit_lend = 0;
+		c->mode = LM_IMAP__M_SKIPLIT;
+	} else {
+		unit_done(c);
+		c->mode = LM_IMAP__M_LINE;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* continuation requests                                               */
+/* ------------------------------------------------------------------ */
+
+static int auth_continue(lm_imap_client *c, const unsigned char *p, size_t n);
+
+static int
+continuation(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
+{
+	size_t i = 1;
+	if (i < n && p[i] == ' ')
+		i++;                       /* LM_IMAP_LENIENT_CONT_TEXT */
+	if (c->nholds > 0 && c->holds[0] >= c->ostart && c->holds[0] <= c->oend &&
+	    c->ostart == c->holds[0]) {
+		/* a synchronising literal may go now */
+		memmove(&c->holds[0], &c->holds[1], (c->nholds - 1) * sizeof c->holds[0]);
+		memmove(&c->hold_cend[0], &c->hold_cend[1],
+		        (c->nholds - 1) * sizeof c->hold_cend[0]);
+		memmove(&c->hold_tag[0], &c->hold_tag[1],
+		        (c->nholds - 1) * sizeof c->hold_tag[0]);
+		c->nholds--;
+		return 0;
+	}
+	if (c->app_state == LM_IMAP__APP_WAIT && c->ostart == c->oend) {
+		c->app_state = LM_IMAP__APP_BODY;
+		return 0;
+	}
+	if (c->sasl != NULL && c->auth_tag)
+		return auth_continue(c, p + i, n - i);
+	if (c->idle == 1) {
+		c->idle = 2;
+		ev->type = LM_IMAP_EV_IDLE_STARTED;
+		ev->cmd = LM_IMAP_CMD_IDLE;
+		ev->handle = c->idle_tag;
+		ev->text.p = p + i;
+		ev->text.len = n - i;
+		if (c->idle_done_wanted) {
+			int r = lm_imap__queue_done(c);
+			if (r < 0)
+				return r;
+		}
+		return LM_EVENT;
+	}
+	/* nobody waits for a continuation request */
+	return lm_imap__fail(c, LM_ERR_PROTOCOL);
+}
+
+static int
+auth_continue(lm_imap_client *c, const unsigned char *p, size_t n)
+{
+	unsigned char *ch = c->sasl_raw;
+	size_t chlen = 0, rl = 0, bl = 0, room;
+	int r;
+
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n > 0) {
+		if (lm_b64_decode((const char *)p, n, ch, sizeof c->sasl_raw, &chlen) != 0) {
+			r = LM_ERR_PROTOCOL;
+			goto cancel;
+		}
+	}
+	/* the raw response reuses sasl_raw after the challenge */
+	r = lm_sasl_step(c->sasl, ch, chlen, c->sasl_raw + chlen,
+	                 sizeof c->sasl_raw - chlen, &rl);
+	if (r < 0)
+		goto cancel;
+	room = c->olen - c->oend;
+	if (lm_b64_encoded_len(rl) + 2 > room) {
+		r = LM_ERR_BUFFER_TOO_SMALL;
+		goto cancel;
+	}
+	if (lm_b64_encode(c->sasl_raw + chlen, rl, (char *)c->obuf + c->oend,
+	                  room, &bl) != 0) {
+		r = LM_ERR_BUFFER_TOO_SMALL;
+		goto cancel;
+	}
+	zeroize(c->sasl_raw, sizeof c->sasl_raw);
+	c->oend += bl;
+	c->obuf[c->oend++] = '\r';
+	c->obuf[c->oend++] = '\n';
+	c->wipe_out = 1;
+	c->wipe_end = c->oend;
+	lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', "", 0, 0);
+	return 0;
+cancel:
+	zeroize(c->sasl_raw, sizeof c->sasl_raw);
+	if (c->olen - c->oend >= 3) {
+		memcpy(c->obuf + c->oend, "*\r\n", 3);
+		c->oend += 3;
+		lm_imap__trace(c, 'C', "*", 1);
+	}
+	c->sasl = NULL;
+	return lm_imap__fail(c, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* tagged responses                                                    */
+/* ------------------------------------------------------------------ */
+
+/* Drop the held remainder of a command refused before its "+". */
+static void
+drop_holds(lm_imap_client *c, lm_imap_handle tag)
+{
+	unsigned i = 0;
+	while (i < c->nholds) {
+		if (c->hold_tag[i] == tag) {
+			size_t from = c->holds[i], to = c->hold_cend[i], d = to - from;
+			unsigned j;
+			memmove(c->obuf + from, c->obuf + to, c->oend - to);
+			c->oend -= d;
+			for (j = i + 1; j < c->nholds; j++) {
+				c->holds[j - 1] = c->holds[j] - d;
+				c->hold_cend[j - 1] = c->hold_cend[j] - d;
+				c->hold_tag[j - 1] = c->hold_tag[j];
+			}
+			c->nholds--;
+			/* a second hold of the same command is now gone too */
+			while (i < c->nholds && c->hold_tag[i] == tag &&
+			       c->holds[i] >= from && c->holds[i] < from + d) {
+				memmove(&c->holds[i], &c->holds[i + 1],
+				        (c->nholds - i - 1) * sizeof c->holds[0]);
+				memmove(&c->hold_cend[i], &c->hold_cend[i + 1],
+				        (c->nholds - i - 1) * sizeof c->hold_cend[0]);
+				memmove(&c->hold_tag[i], &c->hold_tag[i + 1],
+				        (c->nholds - i - 1) * sizeof c->hold_tag[0]);
+				c->nholds--;
+			}
+			continue;
+		}
+		i++;
+	}
+}
+
+static int
+tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t tag;
+	lm_slice st;
+	int qi, cmd, flags;
+
+	if (n < 2 || p[0] != 'A')
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	i = 1;
+	if (!parse_num(p, n, &i, &tag) || i >= n || p[i] != ' ' || tag > 0xffffffffu)
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	qi = lm_imap__q_find(c, (lm_imap_handle)tag);
+	if (qi < 0)
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);   /* a tag never sent */
+	i++;
+	st = word(p, n, &i);
+	if (lm_imap__ieq(st.p, st.len, "OK"))
+		ev->status = LM_IMAP_OK;
+	else if (lm_imap__ieq(st.p, st.len, "NO"))
+		ev->status = LM_IMAP_NO;
+	else if (lm_imap__ieq(st.p, st.len, "BAD"))
+		ev->status = LM_IMAP_BAD;
+	else
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	parse_resp_text(c, ev, p, n, i);
+	cmd = c->q[qi].cmd;
+	flags = c->q[qi].flags;
+	lm_imap__q_remove(c, (unsigned)qi);
+	ev->type = LM_IMAP_EV_DONE;
+	ev->cmd = (lm_imap_cmd)cmd;
+	ev->handle = (lm_imap_handle)tag;
+	if (c->nholds)
+		drop_holds(c, (lm_imap_handle)tag);
+	if (c->app_tag == tag) {
+		c->app_tag = 0;
+		if (c->app_state == LM_IMAP__APP_WAIT)
+			c->app_state = LM_IMAP__APP_NONE;
+	}
+	switch (cmd) {
+	case LM_IMAP_CMD_STARTTLS:
+		c->tls_tag = 0;
+		if (ev->status == LM_IMAP_OK) {
+			if (c->iend > c->unit_end)
+				return lm_imap__fail(c, LM_ERR_PROTOCOL);
+			c->tls_wait = 1;
+			ev->type = LM_IMAP_EV_TLS_READY;
+		}
+		break;
+	case LM_IMAP_CMD_AUTHENTICATE:
+	case LM_IMAP_CMD_LOGIN:
+		if (cmd == LM_IMAP_CMD_AUTHENTICATE) {
+			lm_sasl *s = c->sasl;
+			c->sasl = NULL;
+			c->auth_tag = 0;
+			if (ev->status == LM_IMAP_OK && s != NULL) {
+				/* success data in the code (rare) is not SASL data in
+				 * IMAP; the mechanism must be satisfied already */
+				if (lm_sasl_finish(s) != 0)
+					return lm_imap__fail(c, LM_ERR_SASL);
+			}
+		}
+		if (ev->status == LM_IMAP_OK) {
+			set_state(c, LM_IMAP_STATE_AUTH);
+			if (ev->code.code != LM_IMAP_CODE_CAPABILITY)
+				c->caps_known = 0;     /* they may change: ask again */
+		}
+		break;
+	case LM_IMAP_CMD_SELECT:
+	case LM_IMAP_CMD_EXAMINE:
+		if (c->sel_tag == tag) {
+			c->sel_tag = 0;
+			if (ev->status == LM_IMAP_OK) {
+				c->mbx.selected = 1;
+				if (cmd == LM_IMAP_CMD_EXAMINE)
+					c->mbx.read_only = 1;
+				set_state(c, LM_IMAP_STATE_SELECTED);
+			} else {
+				set_state(c, LM_IMAP_STATE_AUTH);
+			}
+		}
+		break;
+	case LM_IMAP_CMD_CLOSE:
+	case LM_IMAP_CMD_UNSELECT:
+		if (ev->status == LM_IMAP_OK && c->state == LM_IMAP_STATE_SELECTED)
+			set_state(c, LM_IMAP_STATE_AUTH);
+		break;
+	case LM_IMAP_CMD_IDLE:
+		c->idle = 0;
+		c->idle_done_wanted = 0;
+		c->idle_tag = 0;
+		break;
+	case LM_IMAP_CMD_ENABLE:
+		break;
+	default:
+		break;
+	}
+	if (flags & LM_IMAP__QF_CHAIN) {
+		/* a step of the MOVE fallback */
+		if (ev->status == LM_IMAP_OK) {
+			if (ev->code.code == LM_IMAP_CODE_COPYUID) {
+				size_t l1 = ev->code.set1.len, l2 = ev->code.set2.len;
+				if (l1 + l2 + 2 <= sizeof c->mv_cu) {
+					memcpy(c->mv_cu, ev->code.set1.p, l1);
+					memcpy(c->mv_cu + l1 + 1, ev->code.set2.p, l2);
+					c->mv_cu1 = l1;
+					c->mv_cu2 = l2;
+					c->mv_cu_num = ev->code.num;
+				}
+			}
+			{
+				int r = lm_imap__move_next(c, (lm_imap_handle)tag);
+				if (r < 0)
+					return r;
+				if (r == 1)
+					return 0;     /* next step queued: no event */
+			}
+		}
+		ev->cmd = LM_IMAP_CMD_MOVE;
+		ev->handle = c->mv_tag;
+		if (ev->status == LM_IMAP_OK && ev->code.code == LM_IMAP_CODE_NONE &&
+		    c->mv_cu_num) {
+			ev->code.code = LM_IMAP_CODE_COPYUID;
+			ev->code.num = c->mv_cu_num;
+			ev->code.set1.p = (const unsigned char *)c->mv_cu;
+			ev->code.set1.len = c->mv_cu1;
+			ev->code.set2.p = (const unsigned char *)c->mv_cu + c->mv_cu1 + 1;
+			ev->code.set2.len = c->mv_cu2;
+		}
+		c->mv_tag = 0;
+		c->mv_step = 0;
+		c->mv_cu_num = 0;
+	}
+	return LM_EVENT;
+}
+
+/* ------------------------------------------------------------------ */
+/* one response                                                        */
+/* ------------------------------------------------------------------ */
+
+static int
+untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
+{
+	size_t i = 2;
+	lm_slice kw;
+	uint64_t num;
+	lm_imap_reader r;
+	lm_slice rest;
+	int rc;
+
+	if (n < 3 || p[1] != ' ')
+		return LM_ERR_PROTOCOL;
+	if (is_digit(p[i])) {
+		if (!parse_num(p, n, &i, &num) || i >= n || p[i] != ' ')
+			return LM_ERR_PROTOCOL;
+		i++;
+		kw = word(p, n, &i);
+		if (num > 0xffffffffu)
+			return LM_ERR_PROTOCOL;
+		ev->num = (uint32_t)num;
+		if (lm_imap__ieq(kw.p, kw.len, "EXISTS")) {
+			ev->type = LM_IMAP_EV_EXISTS;
+			c->mbx.exists = (uint32_t)num;
+			attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
+		} else if (lm_imap__ieq(kw.p, kw.len, "RECENT")) {
+			ev->type = LM_IMAP_EV_RECENT;
+			c->mbx.recent = (uint32_t)num;
+			attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
+		} else if (lm_imap__ieq(kw.p, kw.len, "EXPUNGE")) {
+			if (num == 0)
+				return LM_ERR_PROTOCOL;
+			ev->type = LM_IMAP_EV_EXPUNGE;
+			if (c->mbx.exists > 0)
+				c->mbx.exists--;
+			c->mbx.expunged++;
+			attribute(c, ev, B(LM_IMAP_CMD_EXPUNGE) | B(LM_IMAP_CMD_UID_EXPUNGE) |
+			          B(LM_IMAP_CMD_MOVE) | B(LM_IMAP_CMD_CLOSE));
+		} else if (lm_imap__ieq(kw.p, kw.len, "FETCH")) {
+			skip_sp(p, n, &i);
+			if (i >= n || p[i] != '(')
+				return LM_ERR_PROTOCOL;
+			i++;
+			ev->type = LM_IMAP_EV_FETCH_BEGIN;
+			attribute(c, ev, B(LM_IMAP_CMD_FETCH) | B(LM_IMAP_CMD_STORE));
+			c->f_seq = (uint32_t)num;
+			c->f_uid = 0;
+			c->f_damaged = 0;
+			c->f_handle = ev->handle;
+			c->f_cmd = ev->cmd;
+			ev->fetch.seq = c->f_seq;
+			c->mode = LM_IMAP__M_FETCH;
+			lm_imap__trace(c, 'S', p, i);
+			c->ipos = (size_t)(p - c->ibuf) + i;
+			return LM_EVENT + 1;     /* unit continues */
+		} else {
+			ev->type = LM_IMAP_EV_UNKNOWN;
+			ev->value = kw;
+			ev->text.p = p;
+			ev->text.len = n;
+		}
+		return LM_EVENT;
+	}
+	kw = word(p, n, &i);
+	rest.p = p + i;
+	rest.len = n - i;
+	lm_imap_reader_init(&r, rest);
+	if (lm_imap__ieq(kw.p, kw.len, "OK") || lm_imap__ieq(kw.p, kw.len, "NO") ||
+	    lm_imap__ieq(kw.p, kw.len, "BAD") || lm_imap__ieq(kw.p, kw.len, "BYE") ||
+	    lm_imap__ieq(kw.p, kw.len, "PREAUTH")) {
+		switch (lm_imap__upper(kw.p[0])) {
+		case 'O': ev->status = LM_IMAP_OK; break;
+		case 'N': ev->status = LM_IMAP_NO; break;
+		case 'P': ev->status = LM_IMAP_PREAUTH; break;
+		default:
+			ev->status = lm_imap__upper(kw.p[1]) == 'A' ? LM_IMAP_BAD : LM_IMAP_BYE;
+		}
+		parse_resp_text(c, ev, p, n, i);
+		if (c->state == LM_IMAP_STATE_GREETING) {
+			ev->type = LM_IMAP_EV_GREETING;
+			ev->cmd = LM_IMAP_CMD_GREETING;
+			if (ev->status == LM_IMAP_OK) {
+				set_state(c, LM_IMAP_STATE_NOT_AUTH);
+			} else if (ev->status == LM_IMAP_PREAUTH) {
+				if (c->opts.require_tls && !c->tls)
+					return lm_imap__fail(c, LM_ERR_NO_STARTTLS);
+				set_state(c, LM_IMAP_STATE_AUTH);
+			} else if (ev->status == LM_IMAP_BYE) {
+				c->bye = 1;
+				set_state(c, LM_IMAP_STATE_LOGOUT);
+			} else {
+				return lm_imap__fail(c, LM_ERR_PROTOCOL);
+			}
+			return LM_EVENT;
+		}
+		if (ev->status == LM_IMAP_PREAUTH)
+			return LM_ERR_PROTOCOL;
+		ev->type = LM_IMAP_EV_STATUS;
+		if (ev->status == LM_IMAP_BYE) {
+			c->bye = 1;
+			set_state(c, LM_IMAP_STATE_LOGOUT);
+		}
+		if (c->q_count > 0) {
+			ev->cmd = (lm_imap_cmd)c->q[0].cmd;
+			ev->handle = c->q[0].tag;
+		}
+		return LM_EVENT;
+	}
+	if (c->state == LM_IMAP_STATE_GREETING)
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	if (lm_imap__ieq(kw.p, kw.len, "CAPABILITY")) {
+		skip_sp(p, n, &i);
+		while (n > i && p[n - 1] == ' ')
+			n--;
+		lm_imap__caps_set(c, p + i, n - i);
+		ev->type = LM_IMAP_EV_CAPABILITY;
+		ev->text.p = p + i;
+		ev->text.len = n - i;
+		attribute(c, ev, B(LM_IMAP_CMD_CAPABILITY) | B(LM_IMAP_CMD_LOGIN) |
+		          B(LM_IMAP_CMD_AUTHENTICATE) | B(LM_IMAP_CMD_STARTTLS));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "ENABLED")) {
+		lm_imap_tok t;
+		ev->type = LM_IMAP_EV_ENABLED;
+		skip_sp(p, n, &i);
+		ev->text.p = p + i;
+		ev->text.len = n - i;
+		while (lm_imap_read(&r, &t) == LM_IMAP_TOK_ATOM) {
+			if (lm_imap_tok_eq(&t, "CONDSTORE"))
+				c->enabled |= LM_IMAP__EN_CONDSTORE;
+			else if (lm_imap_tok_eq(&t, "QRESYNC"))
+				c->enabled |= LM_IMAP__EN_QRESYNC | LM_IMAP__EN_CONDSTORE;
+			else if (lm_imap_tok_eq(&t, "UTF8=ACCEPT"))
+				c->enabled |= LM_IMAP__EN_UTF8;
+			else if (lm_imap_tok_eq(&t, "IMAP4REV2"))
+				c->enabled |= LM_IMAP__EN_IMAP4REV2;
+		}
+		attribute(c, ev, B(LM_IMAP_CMD_ENABLE));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "LIST") || lm_imap__ieq(kw.p, kw.len, "LSUB")) {
+		ev->type = LM_IMAP_EV_LIST;
+		ev->list.lsub = lm_imap__upper(kw.p[1]) == 'S';
+		rc = parse_list(c, ev, &r);
+		if (rc < 0)
+			return rc;
+		attribute(c, ev, B(LM_IMAP_CMD_LIST) | B(LM_IMAP_CMD_LSUB));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "STATUS")) {
+		ev->type = LM_IMAP_EV_STATUS_DATA;
+		rc = parse_status(c, ev, &r);
+		if (rc < 0)
+			return rc;
+		attribute(c, ev, B(LM_IMAP_CMD_STATUS) | B(LM_IMAP_CMD_LIST));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "SEARCH") || lm_imap__ieq(kw.p, kw.len, "SORT")) {
+		size_t k;
+		ev->type = LM_IMAP_EV_SEARCH;
+		for (k = i; k < n; k++)
+			if (!is_digit(p[k]) && p[k] != ' ' && p[k] != '(' && p[k] != ')' &&
+			    lm_imap__upper(p[k]) < 'A')
+				return LM_ERR_PROTOCOL;
+		search_nums(ev, p, n, i);
+		attribute(c, ev, B(LM_IMAP_CMD_SEARCH));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "ESEARCH")) {
+		ev->type = LM_IMAP_EV_ESEARCH;
+		rc = parse_esearch(ev, &r);
+		if (rc < 0)
+			return rc;
+		attribute(c, ev, B(LM_IMAP_CMD_SEARCH));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "VANISHED")) {
+		lm_imap_tok t;
+		lm_imap_reader save = r;
+		ev->type = LM_IMAP_EV_VANISHED;
+		if (lm_imap_read(&r, &t) == LM_IMAP_TOK_OPEN) {
+			ev->vanished.earlier = 1;
+		} else {
+			r = save;
+		}
+		if (lm_imap_read(&r, &t) != LM_IMAP_TOK_ATOM &&
+		    t.type != LM_IMAP_TOK_NUMBER)
+			return LM_ERR_PROTOCOL;
+		ev->vanished.uids = t.s;
+		if (!ev->vanished.earlier) {
+			uint32_t k = set_count(t.s);
+			c->mbx.exists = c->mbx.exists > k ? c->mbx.exists - k : 0;
+			c->mbx.vanished += k;
+		}
+		attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE) |
+		          B(LM_IMAP_CMD_FETCH) | B(LM_IMAP_CMD_EXPUNGE) |
+		          B(LM_IMAP_CMD_UID_EXPUNGE) | B(LM_IMAP_CMD_MOVE));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "FLAGS")) {
+		lm_imap_tok t;
+		if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN)
+			return LM_ERR_PROTOCOL;
+		ev->type = LM_IMAP_EV_FLAGS;
+		ev->value.p = t.s.p + 1;
+		ev->value.len = t.s.len - 2;
+		c->flags_len = keep_flags(c->flags, sizeof c->flags, ev->value);
+		c->mbx.flags.p = c->flags;
+		c->mbx.flags.len = c->flags_len;
+		attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
+		return LM_EVENT;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "NAMESPACE") || lm_imap__ieq(kw.p, kw.len, "ID") ||
+	    lm_imap__ieq(kw.p, kw.len, "QUOTA") || lm_imap__ieq(kw.p, kw.len, "QUOTAROOT")) {
+		lm_imap_tok t;
+		int k = lm_imap__upper(kw.p[0]) == 'N' ? 0 :
+		        lm_imap__upper(kw.p[0]) == 'I' ? 1 : kw.len == 5 ? 2 : 3;
+		if (k >= 2) {
+			lm_imap_read(&r, &t);
+			if (t.type != LM_IMAP_TOK_STRING && t.type != LM_IMAP_TOK_ATOM &&
+			    t.type != LM_IMAP_TOK_NUMBER)
+				return LM_ERR_PROTOCOL;
+			if (set_mailbox(c, ev, &t) < 0)
+				return LM_ERR_PROTOCOL;
+		}
+		skip_sp(r.p, r.len, &r.pos);
+		ev->value.p = r.p + r.pos;
+		ev->value.len = r.len - r.pos;
+		/* check the value is well formed */
+		{
+			lm_imap_reader v = r;
+			while (lm_imap_read(&v, &t) != LM_IMAP_TOK_END)
+				if (t.type == LM_IMAP_TOK_ERROR || t.type == LM_IMAP_TOK_CLOSE)
+					return LM_ERR_PROTOCOL;
+		}
+		switch (k) {
+		case 0:
+			ev->type = LM_IMAP_EV_NAMESPACE;
+			attribute(c, ev, B(LM_IMAP_CMD_NAMESPACE));
+			break;
+		case 1:
+			ev->type = LM_IMAP_EV_ID;
+			attribute(c, ev, B(LM_IMAP_CMD_ID));
+			break;
+		case 2:
+			ev->type = LM_IMAP_EV_QUOTA;
+			attribute(c, ev, B(LM_IMAP_CMD_GETQUOTA) | B(LM_IMAP_CMD_GETQUOTAROOT));
+			break;
+		default:
+			ev->type = LM_IMAP_EV_QUOTAROOT;
+			attribute(c, ev, B(LM_IMAP_CMD_GETQUOTAROOT));
+			break;
+		}
+		return LM_EVENT;
+	}
+	/* LM_IMAP_LENIENT_RESYNC: unknown response kept raw */
+	ev->type = LM_IMAP_EV_UNKNOWN;
+	ev->value = kw;
+	ev->text.p = p;
+	ev->text.len = n;
+	return LM_EVENT;
+}
+
+/* Parse the unit [ipos, unit_end) in line mode. */
+static int
+response(lm_imap_client *c, lm_imap_event *ev)
+{
+	const unsigned char *p = c->ibuf + c->ipos;
+	size_t n = c->unit_lend - c->ipos;
+	int r;
+
+	if (c->unit_lit) {
+		/* a streamed literal outside FETCH: impossible by construction */
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	}
+	if (n > 0 && p[0] == '+') {
+		lm_imap__trace(c, 'S', p, n);
+		unit_done(c);
+		r = continuation(c, ev, p, n);
+		return r;
+	}
+	if (n > 0 && p[0] == '*') {
+		r = untagged(c, ev, p, n);
+		if (r == LM_EVENT + 1)
+			return LM_EVENT;             /* FETCH begun */
+		if (r < 0) {
+			if (c->err)
+				return c->err;
+			/* LM_IMAP_LENIENT_RESYNC: report raw and go on */
+			memset(ev, 0, sizeof *ev);
+			ev->type = LM_IMAP_EV_UNKNOWN;
+			ev->text.p = p;
+			ev->text.len = n;
+			{
+				size_t i = 2;
+				if (n > 2 && is_digit(p[2])) {
+					uint64_t v;
+					(void)parse_num(p, n, &i, &v);
+					skip_sp(p, n, &i);
+				}
+				ev->value = word(p, n, &i);
+			}
+			r = LM_EVENT;
+		}
+		lm_imap__trace(c, 'S', p, n);
+		unit_done(c);
+		return r;
+	}
+	if (c->state == LM_IMAP_STATE_GREETING)
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	lm_imap__trace(c, 'S', p, n);
+	r = tagged(c, ev, p, n);
+	if (r >= 0)
+		unit_done(c);
+	return r;
+}
+
+/* A long SEARCH line: deliver the numbers before the last space. */
+static int
+search_piece(lm_imap_client *c, lm_imap_event *ev, int first)
+{
+	const unsigned char *p = c->ibuf;
+	size_t s = c->ipos, e = c->iend;
+
+	if (first)
+		s += 9;                                 /* "* SEARCH " */
+	while (e > s && p[e - 1] != ' ')
+		e--;
+	if (e <= s)
+		return lm_imap__fail(c, LM_ERR_LINE_TOO_LONG);
+	{
+		size_t k;
+		for (k = s; k < e; k++)
+			if (!is_digit(p[k]) && p[k] != ' ')
+				return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	}
+	ev->type = LM_IMAP_EV_SEARCH;
+	if (first)
+		attribute(c, ev, B(LM_IMAP_CMD_SEARCH));
+	else {
+		ev->handle = c->s_handle;
+		ev->cmd = c->s_handle ? LM_IMAP_CMD_SEARCH : LM_IMAP_CMD_NONE;
+	}
+	c->s_handle = ev->handle;
+	ev->search.nums.p = p + s;
+	ev->search.nums.len = e - 1 - s;
+	ev->search.more = 1;
+	c->ipos = e;
+	c->scan = c->ipos;
+	c->mode = LM_IMAP__M_SEARCH;
+	return LM_EVENT;
+}
+
+/* ------------------------------------------------------------------ */
+/* APPEND body pump                                                    */
+/* ------------------------------------------------------------------ */
+
+static int
+pump_append(lm_imap_client *c)
+{
+	while (c->app_state == LM_IMAP__APP_BODY) {
+		size_t room, want, got = 0;
+		int r;
+		if (c->ostart > 0 && c->ostart == c->oend) {
+			c->ostart = c->oend = 0;
+		}
+		if (c->app_left == 0) {
+			if (c->olen - c->oend < 2)
+				return 0;
+			c->obuf[c->oend++] = '\r';
+			c->obuf[c->oend++] = '\n';
+			c->app_state = LM_IMAP__APP_NONE;
+			lm_imap__trace(c, 'C', "", 0);
+			return 0;
+		}
+		if (c->ostart > 0) {
+			memmove(c->obuf, c->obuf + c->ostart, c->oend - c->ostart);
+			c->oend -= c->ostart;
+			c->ostart = 0;
+		}
+		room = c->olen - c->oend;
+		if (room == 0)
+			return 0;
+		want = room;
+		if ((uint64_t)want > c->app_left)
+			want = (size_t)c->app_left;
+		r = c->app_rd(c->app_ud, c->obuf + c->oend, want, &got);
+		if (r < 0)
+			return lm_imap__fail(c, r);
+		if (got > want)
+			got = want;
+		if (got == 0)
+			return lm_imap__fail(c, LM_ERR_CALLBACK);  /* ended early */
+		c->oend += got;
+		c->app_left -= got;
+		if (c->oend - c->ostart >= c->olen / 2 && c->app_left > 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* next                                                                */
+/* ------------------------------------------------------------------ */
+
+/* see imap.h */
+int
+lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
+{
+	int r;
+
+	if (c == NULL || ev == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (c->err)
+		return c->err;
+	if (c->closed_sent)
+		return LM_DONE;
+	if (c->tls_wait)
+		return LM_ERR_BAD_STATE;
+	for (;;) {
+		memset(ev, 0, sizeof *ev);
+		if (c->app_state == LM_IMAP__APP_BODY) {
+			r = pump_append(c);
+			if (r < 0)
+				return r;
+		}
+		if (lm_imap__send_end(c) > c->ostart)
+			return LM_WANT_WRITE;
+		switch (c->mode) {
+		case LM_IMAP__M_STREAM:
+		case LM_IMAP__M_SKIPLIT: {
+			size_t avail = c->iend - c->ipos, k = avail;
+			if (c->lit_left == 0) {
+				c->mode = c->mode == LM_IMAP__M_STREAM ? LM_IMAP__M_FETCH :
+				          LM_IMAP__M_SKIP;
+				continue;
+			}
+			if (avail == 0)
+				goto need_more;
+			if ((uint64_t)k > c->lit_left)
+				k = (size_t)c->lit_left;
+			if (c->mode == LM_IMAP__M_SKIPLIT) {
+				c->ipos += k;
+				c->lit_left -= k;
+				continue;
+			}
+			fetch_common(c, ev);
+			fetch_section_fields(c, ev);
+			ev->type = LM_IMAP_EV_FETCH_DATA;
+			ev->fetch.data.p = c->ibuf + c->ipos;
+			ev->fetch.data.len = k;
+			ev->fetch.offset = c->lit_total - c->lit_left;
+			ev->fetch.total = c->lit_total;
+			c->ipos += k;
+			c->scan = c->ipos;
+			c->lit_left -= k;
+			ev->fetch.last = c->lit_left == 0;
+			if (c->opts.trace && ev->fetch.last) {
+				char note[64];
+				size_t l = 0;
+				uint64_t v = c->lit_total;
+				char d[24];
+				int nd = 0;
+				do {
+					d[nd++] = (char)('0' + v % 10);
+					v /= 10;
+				} while (v);
+				note[l++] = '<';
+				while (nd)
+					note[l++] = d[--nd];
+				memcpy(note + l, " literal bytes>", 15);
+				l += 15;
+				lm_imap__trace(c, 'S', note, l);
+			}
+			if (ev->fetch.last)
+				c->mode = LM_IMAP__M_FETCH;
+			return LM_EVENT;
+		}
+		case LM_IMAP__M_SEARCH: {
+			const unsigned char *lf = c->ipos < c->iend ?
+				memchr(c->ibuf + c->ipos, '\n', c->iend - c->ipos) : NULL;
+			if (lf == NULL) {
+				if (c->iend - c->ipos >= c->ilen)
+					return search_piece(c, ev, 0);
+				goto need_more;
+			}
+			{
+				size_t e = (size_t)(lf - c->ibuf), n = e;
+				size_t k;
+				if (n > c->ipos && c->ibuf[n - 1] == '\r')
+					n--;
+				for (k = c->ipos; k < n; k++)
+					if (!is_digit(c->ibuf[k]) && c->ibuf[k] != ' ' &&
+					    c->ibuf[k] != '(' && c->ibuf[k] != ')' &&
+					    lm_imap__upper(c->ibuf[k]) < 'A')
+						return lm_imap__fail(c, LM_ERR_PROTOCOL);
+				ev->type = LM_IMAP_EV_SEARCH;
+				ev->handle = c->s_handle;
+				ev->cmd = c->s_handle ? LM_IMAP_CMD_SEARCH : LM_IMAP_CMD_NONE;
+				search_nums(ev, c->ibuf, n, c->ipos);
+				c->ipos = e + 1;
+				c->scan = c->ipos;
+				c->mode = LM_IMAP__M_LINE;
+				c->s_handle = 0;
+				return LM_EVENT;
+			}
+		}
+		default:
+			break;
+		}
+		if (c->unit_end == 0) {
+			r = frag(c);
+			if (r < 0)
+				return r;
+			if (r == 2) {
+				r = search_piece(c, ev, 1);
+				return r;
+			}
+			if (r == 0)
+				goto need_more;
+		}
+		if (c->mode == LM_IMAP__M_FETCH) {
+			r = fetch_item(c, ev);
+			if (r == LM_EVENT)
+				return r;
+			if (r == 0)
+				continue;          /* streaming starts */
+			if (c->err)
+				return c->err;
+			/* LM_IMAP_LENIENT_RESYNC inside FETCH */
+			fetch_damage(c);
+			if (c->mode == LM_IMAP__M_LINE) {
+				memset(ev, 0, sizeof *ev);
+				fetch_common(c, ev);
+				ev->type = LM_IMAP_EV_FETCH_END;
+				ev->fetch.damaged = 1;
+				return LM_EVENT;
+			}
+			continue;
+		}
+		if (c->mode == LM_IMAP__M_SKIP) {
+			if (c->unit_lit) {
+				fetch_damage(c);
+				continue;
+			}
+			unit_done(c);
+			c->mode = LM_IMAP__M_LINE;
+			fetch_common(c, ev);
+			ev->type = LM_IMAP_EV_FETCH_END;
+			ev->fetch.damaged = 1;
+			return LM_EVENT;
+		}
+		r = response(c, ev);
+		if (r != 0)
+			return r;
+		/* an internal step (continuation, MOVE chain): go on */
+	}
+need_more:
+	if (c->eof) {
+		if (c->bye || c->state == LM_IMAP_STATE_LOGOUT) {
+			c->closed_sent = 1;
+			set_state(c, LM_IMAP_STATE_CLOSED);
+			memset(ev, 0, sizeof *ev);
+			ev->type = LM_IMAP_EV_CLOSED;
+			return LM_EVENT;
+		}
+		return lm_imap__fail(c, LM_ERR_EOF);
+	}
+	return LM_WANT_READ;
+}
