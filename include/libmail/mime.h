@@ -983,6 +983,7 @@ typedef struct {
 	size_t LM_PRIVATE(nheaders);
 	int LM_PRIVATE(hskip);           /* dropping the rest of a cut field */
 	int LM_PRIVATE(hseen);           /* a field was seen in this section */
+	int LM_PRIVATE(hline1);          /* the current field's first line was checked */
 	unsigned LM_PRIVATE(hjunk);      /* junk lines skipped */
 	int LM_PRIVATE(seen_ct);
 	int LM_PRIVATE(seen_cte);
@@ -1096,6 +1097,7 @@ typedef struct lm_mime_node {
 	struct lm_mime_node *parent;
 	struct lm_mime_node *first_child;
 	struct lm_mime_node *next;   /**< next sibling */
+	struct lm_mime_node *last_child; /**< last of the children (for appending) */
 	char *boundary_copy;
 	size_t hcap;
 	size_t ccap;

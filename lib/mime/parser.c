@@ -323,6 +323,7 @@ push_entity(lm_mime_parser *p, int root)
 	p->hscan = 0;
 	p->hskip = 0;
 	p->hseen = 0;
+	p->hline1 = 0;
 	p->hjunk = 0;
 	p->seen_ct = p->seen_cte = p->seen_cd = 0;
 	p->mimefields = 0;
@@ -1232,38 +1233,44 @@ step_headers(lm_mime_parser *p, lm_mime_event *ev)
 		for (;;) {
 			size_t s = pos + p->hscan, le, ce;
 
+			if (p->hscan > 0 && b[s - 1] == '\n') {
+				/* at a line start inside the field: folded or not? */
+				if (s == end && !p->eof)
+					return LM_WANT_READ;
+				if (s == end || (b[s] != ' ' && b[s] != '\t')) {
+					le = s;
+					goto complete;
+				}
+			}
 			nl = memchr(b + s, '\n', end - s);
-			if (nl == NULL && (end - pos <= max) && !p->eof) {
+			le = nl != NULL ? (size_t)(nl - b) + 1 : end;
+			if (le - pos > max || (nl == NULL && end - pos >= max)) {
+				/* the field goes past the limit: cut it there */
+				size_t fe = pos + max;
+				long c = field_colon(b, pos, fe < end ? fe : end);
+				p->hscan = 0;
+				p->hline1 = 0;
+				if (c < 0) {
+					defect(p, p->top, LM_MIME_DEF_HEADER_NO_COLON, 1);
+					p->st = ST_HEADERS_END;
+					return 0;
+				}
+				defect(p, p->top, LM_MIME_DEF_HEADER_TOO_LONG, 1);
+				p->hskip = 1;
+				{
+					int r = emit_header(p, ev, fe, (size_t)c);
+					p->pos = p->start = fe;
+					if (r)
+						return LM_EVENT;
+				}
+				break;
+			}
+			if (nl == NULL && !p->eof) {
 				p->hscan = end - pos;
 				return LM_WANT_READ;
 			}
-			if (nl == NULL || (size_t)(nl - b) + 1 - pos > max) {
-				/* the field goes past the limit (or the input ends) */
-				if (end - pos > max || (nl != NULL && (size_t)(nl - b) + 1 - pos > max)) {
-					size_t fe = pos + max;
-					size_t le1 = p->hscan > 0 ? pos + p->hscan : fe;
-					long c = field_colon(b, pos, le1 < fe ? le1 : fe);
-					p->hscan = 0;
-					if (c < 0) {
-						defect(p, p->top, LM_MIME_DEF_HEADER_NO_COLON, 1);
-						p->st = ST_HEADERS_END;
-						return 0;
-					}
-					defect(p, p->top, LM_MIME_DEF_HEADER_TOO_LONG, 1);
-					p->hskip = 1;
-					{
-						int r = emit_header(p, ev, fe, (size_t)c);
-						p->pos = p->start = fe;
-						if (r)
-							return LM_EVENT;
-					}
-					break;
-				}
-				/* EOF: the last line has no line break */
-				le = end;
-			} else
-				le = (size_t)(nl - b) + 1;
-			if (p->hscan == 0) {
+			if (!p->hline1) {
+				/* the first line of the field is complete */
 				long c;
 				ce = le;
 				if (ce > pos && b[ce - 1] == '\n')
@@ -1271,6 +1278,7 @@ step_headers(lm_mime_parser *p, lm_mime_event *ev)
 				if (ce > pos && b[ce - 1] == '\r')
 					ce--;
 				if (ce == pos) {          /* empty line */
+					p->hscan = 0;
 					p->pos = p->start = le;
 					p->st = ST_HEADERS_END;
 					return 0;
@@ -1278,20 +1286,21 @@ step_headers(lm_mime_parser *p, lm_mime_event *ev)
 				if (b[pos] == '-') {
 					int close;
 					if (match_delim(p, b + pos, ce - pos, &close) >= 0) {
+						p->hscan = 0;
 						p->st = ST_HEADERS_END;
 						return 0;   /* the body scanner meets it */
 					}
 				}
-				if (b[pos] == ' ' || b[pos] == '\t') {
-					if (!p->hseen) {
-						defect(p, p->top, LM_MIME_DEF_CONTINUATION_FIRST, 1);
-						p->pos = p->start = le;
-						break;
-					}
+				if ((b[pos] == ' ' || b[pos] == '\t') && !p->hseen) {
+					defect(p, p->top, LM_MIME_DEF_CONTINUATION_FIRST, 1);
+					p->hscan = 0;
+					p->pos = p->start = le;
+					break;
 				}
 				c = field_colon(b, pos, ce);
 				if (c < 0) {
 					int root = p->fr[p->top].root;
+					p->hscan = 0;
 					if (root && !p->hseen && p->hjunk == 0 && ce - pos >= 5 &&
 					    memcmp(b + pos, "From ", 5) == 0) {
 						p->hjunk++;       /* mbox separator */
@@ -1314,20 +1323,19 @@ step_headers(lm_mime_parser *p, lm_mime_event *ev)
 					p->st = ST_HEADERS_END;
 					return 0;
 				}
+				p->hline1 = 1;
 			}
-			if (le == end && !p->eof) {
-				p->hscan = le - pos;
-				return LM_WANT_READ;
+			p->hscan = le - pos;
+			if (nl == NULL) {     /* EOF ends the field */
+				goto complete;
 			}
-			if (le < end && (b[le] == ' ' || b[le] == '\t')) {
-				p->hscan = le - pos;
-				continue;
-			}
-			/* complete field [pos, le) */
+			continue;
+complete:
 			{
 				long c = field_colon(b, pos, le);
 				int r;
 				p->hscan = 0;
+				p->hline1 = 0;
 				r = emit_header(p, ev, le, (size_t)c);
 				p->pos = p->start = le;
 				if (r)
