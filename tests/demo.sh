@@ -1,8 +1,9 @@
 #!/bin/sh
 # `make demo`: send a real message with examples/mail-send through a
 # private Postfix (STARTTLS + AUTH, SASL checked by Dovecot), show the SMTP
-# dialogue, wait for Dovecot to deliver it, print the delivered file, and
-# stop the servers again.
+# dialogue, wait for Dovecot to deliver it, print the delivered file,
+# download it over POP3 (STLS) into a Maildir with examples/pop3-fetch,
+# and stop the servers again.
 set -u
 # our own makes run with their own -j; not the jobserver of a calling make
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -61,5 +62,31 @@ cat "$f"
 echo "----------------------------------------------------------------------"
 echo "== Postfix log for this message:"
 grep -E 'submission/smtpd|lmtp\[' "$LM_POSTFIX_LOG" | tail -n 4
+
+echo
+echo "== pop3-fetch --url pop3://localhost:$LM_POP3_PORT --maildir ... --trace (as $LM_BOB)"
+PF=$B/bin/pop3-fetch
+# Dovecot moves the file from new/ to cur/ once a reader saw it: find it again
+f=$(python3 tests/interop/check_delivery.py find "$LM_BOB_MAILDIR" "$marker" 5) || exit 1
+cp "$f" "$SRV/delivered.eml"
+printf '%s' "$LM_BOB_PASSWORD" > "$SRV/bob.pw"
+chmod 600 "$SRV/bob.pw"
+"$PF" --url "pop3://localhost:$LM_POP3_PORT" --user "$LM_BOB" \
+    --password-file "$SRV/bob.pw" --cafile "$LM_CAFILE" --timeout 20 \
+    --maildir "$SRV/bob-local" --trace
+rc=$?
+echo "== pop3-fetch exit status: $rc"
+[ "$rc" -eq 0 ] || exit 1
+g=$(grep -l "$marker" "$SRV"/bob-local/new/* 2>/dev/null | head -n 1)
+[ -n "$g" ] || { echo "demo: the message is not in $SRV/bob-local/new"; exit 1; }
+echo "== downloaded over POP3 (STLS) into the Maildir: $g"
+if python3 -c 'import sys
+a = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n")
+b = open(sys.argv[2], "rb").read().replace(b"\r\n", b"\n")
+sys.exit(a != b)' "$SRV/delivered.eml" "$g"; then
+	echo "== same bytes as the file Dovecot delivered (up to CRLF line ends)"
+else
+	echo "demo: the downloaded message differs from the delivered one"; exit 1
+fi
 echo "== stopping the servers"
 exit 0
