@@ -1535,7 +1535,7 @@ store_build(lm_imap_client *c, int uid, const char *set, lm_imap_store_op op,
 	struct ob b;
 	if ((unsigned)op > LM_IMAP_STORE_REMOVE || flags == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (op != LM_IMAP_STORE_SET && !atom_list_ok(flags))
+	if (op != LM_IMAP_STORE_SET && strspn(flags, " ") == strlen(flags))
 		return LM_ERR_BAD_PARAM;
 	if (unchangedsince && !(c->capbits & LM_IMAP__CAP_CONDSTORE))
 		return LM_ERR_UNSUPPORTED;

@@ -1946,10 +1946,6 @@ response(lm_imap_client *c, lm_imap_event *ev)
 	size_t n = c->unit_lend - c->ipos;
 	int r;
 
-	if (c->unit_lit) {
-		/* a streamed literal outside FETCH: impossible by construction */
-		return lm_imap__fail(c, LM_ERR_PROTOCOL);
-	}
 	if (n > 0 && p[0] == '+') {
 		lm_imap__trace(c, 'S', p, n);
 		unit_done(c);
@@ -1960,6 +1956,11 @@ response(lm_imap_client *c, lm_imap_event *ev)
 		r = untagged(c, ev, p, n);
 		if (r == LM_EVENT + 1)
 			return LM_EVENT;             /* FETCH begun */
+		if (c->unit_lit) {
+			/* the unit ends at a body literal but is no FETCH we
+			 * understand: its data cannot be skipped safely */
+			return lm_imap__fail(c, LM_ERR_PROTOCOL);
+		}
 		if (r < 0) {
 			if (c->err)
 				return c->err;
