@@ -636,7 +636,8 @@ run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t 
 	if (!bad) {
 		static const char *const secret[] = {
 			"PASS s", "tanstaaf", "c4c9334bac560ecc979e58001b3e22fb",
-			"dGVzdAB0ZXN0AHRlc3Q=", "biwsbj11c2Vy", "Yz1iaXdz"
+			"dGVzdAB0ZXN0AHRlc3Q=", "biwsbj11c2Vy", "Yz1iaXdz",
+			"d29uZGVy", "wonder", "AGFsaWNl", "secret", "pencil"
 		};
 		for (i = 0; i < sizeof secret / sizeof secret[0]; i++) {
 			if (strstr(trace_log, secret[i])) {
