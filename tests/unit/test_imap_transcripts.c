@@ -747,8 +747,11 @@ do_action(run *r, char *text)
 		words[nw++] = wd;
 	if (nw == 0)
 		return;
-	for (i = 1; i < nw; i++)
+	for (i = 1; i < nw; i++) {
+		if (!strcmp(words[i], "\"\""))
+			words[i][0] = '\0';          /* "" is the empty string */
 		unescape_str(words[i]);
+	}
 #define W(k) (nw > (k) ? words[k] : "")
 	if (!strcmp(words[0], "capability")) rc = lm_imap_capability(c, NULL);
 	else if (!strcmp(words[0], "noop")) rc = lm_imap_noop(c, NULL);
