@@ -646,6 +646,8 @@ frag(lm_imap_client *c)
 		i = c->scan;
 		lf = i < c->iend ? memchr(p + i, '\n', c->iend - i) : NULL;
 		if (lf == NULL) {
+			if (i < c->iend && memchr(p + i, '\0', c->iend - i) != NULL)
+				return lm_imap__fail(c, LM_ERR_PROTOCOL);
 			c->scan = c->iend;
 			if (c->iend - c->ipos >= c->ilen) {
 				if (c->mode == LM_IMAP__M_LINE && c->iend - c->ipos > 9 &&
@@ -656,6 +658,9 @@ frag(lm_imap_client *c)
 			return 0;
 		}
 		e = (size_t)(lf - p);
+		/* protocol text never holds NUL (literal data may) */
+		if (memchr(p + i, '\0', e - i) != NULL)
+			return lm_imap__fail(c, LM_ERR_PROTOCOL);
 		n = e;
 		if (n > c->ipos && p[n - 1] == '\r')
 			n--;

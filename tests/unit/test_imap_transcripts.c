@@ -396,7 +396,10 @@ log_event(run *r, const lm_imap_event *ev)
 		r->acc_off += ev->fetch.data.len;
 		if (!ev->fetch.last)
 			return;
-		APP("FETCH_DATA h=%u seq=%u uid=%u item=%s", ev->handle, ev->fetch.seq,
+		APP("FETCH_DATA");
+		if (ev->handle)
+			APP(" h=%u", ev->handle);
+		APP(" seq=%u uid=%u item=%s", ev->fetch.seq,
 		    ev->fetch.uid, lm_imap_item_name(ev->fetch.item));
 		w = put_slice(buf, cap, w, "section", ev->fetch.section);
 		if (ev->fetch.has_origin)
@@ -424,7 +427,9 @@ log_event(run *r, const lm_imap_event *ev)
 		acc_add(r, ev->search.nums.p, ev->search.nums.len);
 		if (ev->search.more)
 			return;
-		APP("SEARCH h=%u", ev->handle);
+		APP("SEARCH");
+		if (ev->handle)
+			APP(" h=%u", ev->handle);
 		{
 			lm_slice s;
 			s.p = r->acc;
@@ -657,8 +662,13 @@ pump(run *r, size_t target, int only_write)
 			return;
 		if (rc < 0) {
 			char b[80];
-			if (rc == LM_ERR_BAD_STATE && lm_imap_last_error(&r->c) == 0)
-				return;   /* waiting for tls_done */
+			if (rc == LM_ERR_BAD_STATE && lm_imap_last_error(&r->c) == 0) {
+				/* waiting for tls_done: bytes the server sends now
+				 * still reach the engine (plaintext injection) */
+				if (feed_some(r))
+					continue;
+				return;
+			}
 			snprintf(b, sizeof b, "ERROR %s", lm_errname(rc));
 			log_str(r, b);
 			r->dead = 1;
