@@ -40,7 +40,10 @@
  * argument, RETR, TOP) ends only at a line holding a lone "." (".\r\n";
  * in CAPA/LIST/UIDL listings a lone "." ended by a bare LF is accepted
  * too). A line that starts with "." has that dot removed (RFC 1939 3).
- * RETR and TOP bodies stream as LM_POP3_EV_DATA chunks: dot-unstuffing
+ * RETR and TOP bodies stream as LM_POP3_EV_DATA chunks (bytes passed
+ * as they are, NUL included; only ".\r\n" at a line start ends a body,
+ * so a server that ends lines with a bare LF never ends one: LM_ERR_EOF
+ * at the close, never a short message): dot-unstuffing
  * works across arbitrary chunk boundaries, a body line longer than the
  * input buffer is passed through in pieces, and the engine never holds
  * more than its input buffer: memory does not grow with message size.
@@ -453,9 +456,11 @@ LM_API int lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pa
  *        Outcome: LM_POP3_EV_AUTH_DONE cmd APOP.
  * \return 0; LM_ERR_UNSUPPORTED when the greeting held no timestamp;
  *         LM_ERR_PLAINTEXT when TLS is not active and opts.require_tls
- *         is set; LM_ERR_BAD_PARAM (NULL, empty, control bytes or space
- *         in user, control bytes in pass, too long); LM_ERR_BAD_STATE;
- *         the sticky error.
+ *         is set; LM_ERR_BAD_PARAM (NULL; an empty user, a user with a
+ *         space or control byte or longer than 239 bytes; timestamp and
+ *         password together longer than 2048 bytes: the password itself
+ *         never goes out, so any byte is allowed in it);
+ *         LM_ERR_BAD_STATE; the sticky error. Nothing is queued on error.
  */
 LM_API int lm_pop3_apop(lm_pop3_client *c, const char *user, const char *pass);
 
