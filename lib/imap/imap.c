@@ -1380,6 +1380,8 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 				return LM_ERR_PROTOCOL;
 			break;
 		default:
+			if (t.type == LM_IMAP_TOK_NUMBER)
+				ev->fetch.num = t.num;
 			break;
 		}
 		lm_imap__trace(c, 'S', p + c->ipos, i + r.pos - c->ipos);
