@@ -47,6 +47,7 @@ enum { PEND_NONE = 0, PEND_REPLY };
 #define CMD_LINE_MAX 255   /* RFC 2449 4: commands up to 255 octets  */
 #define ARG_MAX 240        /* longest USER/PASS/APOP user argument   */
 #define UID_MAX 70         /* RFC 1939 7: unique-id up to 70 chars  */
+#define CODE_MAX 63        /* longest response code kept (st_code)  */
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -516,7 +517,8 @@ parse_code(lm_slice *text, lm_slice *code)
 			return;
 		}
 	}
-	if (i >= n || lvl == 0)
+	/* a code too long to keep (st_code) stays part of the text */
+	if (i >= n || lvl == 0 || i - 1 > CODE_MAX)
 		return;
 	code->p = p + 1;
 	code->len = i - 1;

@@ -529,7 +529,11 @@ t_response_codes(void)
 		{ "-ERR [X/] trail\r\n", "", "[X/] trail" },
 		{ "-ERR [A B] space\r\n", "", "[A B] space" },
 		{ "-ERR no code [X]\r\n", "", "no code [X]" },
-		{ "+OK [X-OK] fine\r\n", "X-OK", "fine" }
+		{ "+OK [X-OK] fine\r\n", "X-OK", "fine" },
+		{ "-ERR [AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA] long\r\n", "",
+		  "[AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA] long" },
+		{ "-ERR [BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB] 63\r\n",
+		  "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "63" }
 	};
 	size_t i;
 	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
