@@ -724,7 +724,7 @@ typedef struct {
 	  0, NULL, NULL, NULL }
 
 /** A session: a connection plus an IMAP engine. Opaque, heap-allocated
- *  (about 45 KB: the engine and its LM_IMAP_BUFSIZE_IN/OUT buffers). */
+ *  (about 56 KB: the engine and its LM_IMAP_BUFSIZE_IN/OUT buffers). */
 typedef struct lm_imap_session lm_imap_session;
 
 /**

@@ -333,6 +333,14 @@ on_collect(const lm_imap_event *ev, void *ud)
 	return 0;
 }
 
+static int
+on_status(const lm_imap_event *ev, void *ud)
+{
+	if (ev->type == LM_IMAP_EV_STATUS_DATA)
+		*(lm_imap_status_values *)ud = ev->st;
+	return 0;
+}
+
 static const msginfo *
 find(const collect *co, uint32_t uid)
 {
@@ -454,7 +462,7 @@ test_sync(void)
 	lm_imap_fetch_opts fo = LM_IMAP_FETCH_OPTS_INIT;
 	char mb[512], known[128], buf[1024], want[512], got[512], num[32];
 	static collect co, co2;
-	uint32_t uid[4], uidvalidity;
+	uint32_t uid[4], uidvalidity, uidnext;
 	uint64_t h0, h1;
 	const msginfo *mi;
 	size_t i;
@@ -560,13 +568,28 @@ test_sync(void)
 	/* ---- QRESYNC: remember the state, let another client change it,
 	 * resynchronise with one SELECT ---- */
 	t = "qresync";
+	/* the state a client keeps: HIGHESTMODSEQ and UIDNEXT, asked with
+	 * STATUS once the mailbox is no longer selected (our own STOREs
+	 * raised HIGHESTMODSEQ since SELECT) */
 	{
-		lm_imap_handle nh = 0;
-		r = lm_imap_noop(c, &nh);
-		if (run(s, t, "NOOP", r, nh, NULL, NULL) < 0)
+		lm_imap_status_values sv;
+		r = lm_imap_unselect(c, &h);
+		if (run(s, t, "UNSELECT", r, h, NULL, NULL) < 0)
 			goto out;
+		memset(&sv, 0, sizeof sv);
+		r = lm_imap_status(c, mb, LM_IMAP_ST_HIGHESTMODSEQ |
+		                   LM_IMAP_ST_UIDNEXT, &h);
+		if (run(s, t, "STATUS", r, h, on_status, &sv) < 0)
+			goto out;
+		h1 = sv.highestmodseq;
+		uidnext = sv.uidnext;
+		if (h1 <= h0 || uidnext != uid[2] + 1) {
+			fail(t, "STATUS: HIGHESTMODSEQ %llu (SELECT had %llu), UIDNEXT "
+			     "%lu", (unsigned long long)h1, (unsigned long long)h0,
+			     (unsigned long)uidnext);
+			goto out;
+		}
 	}
-	h1 = lm_imap_selected(c)->highestmodseq;
 	snprintf(known, sizeof known, "%lu,%lu,%lu", (unsigned long)uid[0],
 	         (unsigned long)uid[1], (unsigned long)uid[2]);
 	lm_imap_session_free(s);
@@ -621,6 +644,21 @@ test_sync(void)
 	r = lm_imap_select(c, mb, &so, &h);
 	if (run(s, t, "SELECT (QRESYNC)", r, h, on_collect, &co2) < 0)
 		goto out;
+	/* QRESYNC reports changes of the known UIDs; messages that arrived
+	 * since come from UID FETCH <old UIDNEXT>:* */
+	if (uidnext == 0) {
+		fail(t, "no UIDNEXT in the first session");
+		goto out;
+	}
+	{
+		char set[32];
+		fo = (lm_imap_fetch_opts)LM_IMAP_FETCH_OPTS_INIT;
+		fo.items = LM_IMAP_F_UID | LM_IMAP_F_FLAGS;
+		snprintf(set, sizeof set, "%lu:*", (unsigned long)uidnext);
+		r = lm_imap_fetch(c, 1, set, &fo, &h);
+		if (run(s, t, "UID FETCH new", r, h, on_collect, &co2) < 0)
+			goto out;
+	}
 	/* the resynchronised view: known - vanished + fetched */
 	{
 		uint32_t view[8];

@@ -24,6 +24,7 @@ Commands (output on stdout; exit 1 with a reason on failure):
 import base64
 import imaplib
 import re
+import signal
 import ssl
 import sys
 
@@ -81,6 +82,8 @@ def check(r, what):
 
 
 def main():
+    # a reader that stops early (grep -q) is not an error
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     e = env(sys.argv[1])
     user, pw, cmd = sys.argv[2], sys.argv[3], sys.argv[4]
     a = sys.argv[5:]

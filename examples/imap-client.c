@@ -1,0 +1,864 @@
+/*
+ * imap-client - one IMAP command against a server, over STARTTLS or
+ * implicit TLS.
+ *
+ *   imap-client --url imap[s]://[user@]host[:port][/MAILBOX] [--user NAME]
+ *               [--password-file FILE] [--auth MECH] [--cafile FILE]
+ *               [--plaintext] [--timeout SEC] [--trace] COMMAND [ARGS]
+ *
+ * Exit status: 0 done; 1 refused by the server (NO/BAD, or an unsolicited
+ * BYE before the command completed); 2 usage or local error; 3 security
+ * (TLS, certificate, STARTTLS, plaintext refused, no usable login);
+ * 4 the server broke the protocol; 5 network or timeout.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libmail.h"
+
+static const char usage_text[] =
+"usage: imap-client --url imap[s]://[user@]host[:port][/MAILBOX] [--user NAME]\n"
+"                   [--password-file FILE] [--auth MECH] [--cafile FILE]\n"
+"                   [--plaintext] [--timeout SEC] [--trace] COMMAND [ARGS]\n"
+"\n"
+"  --url URL            imap://host[:port] (STARTTLS required, port 143) or\n"
+"                       imaps://host[:port] (implicit TLS, port 993); the path\n"
+"                       names the mailbox (percent-encoded UTF-8, default INBOX)\n"
+"  --user NAME          user to log in as (also from the URL)\n"
+"  --password-file FILE password: first line of FILE; else $LIBMAIL_PASSWORD\n"
+"  --auth MECH          use only this SASL mechanism (e.g. SCRAM-SHA-256, PLAIN)\n"
+"  --cafile FILE        trusted CAs (PEM); default: the system store\n"
+"  --plaintext          talk imap:// without TLS (no STARTTLS is tried) and\n"
+"                       allow credentials in clear; never implied\n"
+"  --timeout SEC        per network operation (default 60)\n"
+"  --trace              write the dialogue to stderr (C:/S:, credentials\n"
+"                       redacted, control bytes escaped)\n"
+"\n"
+"commands (mailbox names are UTF-8):\n"
+"  capabilities                 the server's capabilities, one per line\n"
+"  list                         every mailbox: its name, then its attributes\n"
+"  status MAILBOX               MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN (and\n"
+"                               HIGHESTMODSEQ with CONDSTORE), one per line\n"
+"  search [KEY...]              UIDs matching IMAP search keys given as words\n"
+"                               (e.g. search UNSEEN FROM alice), one per line\n"
+"  fetch UID [--out FILE]       the raw message (BODY.PEEK[]) to stdout or FILE\n"
+"                               (FILE appears only once complete)\n"
+"  headers UID                  date, from and subject (from the ENVELOPE)\n"
+"  append FILE [--flags F,...]  store FILE in the mailbox; prints the new UID\n"
+"                               when the server tells it (UIDPLUS)\n"
+"  move UID MAILBOX             move a message to another mailbox\n"
+"  delete UID                   flag \\Deleted and UID EXPUNGE that message\n"
+"  create MAILBOX               create a mailbox\n"
+"  idle [--seconds N]           print EXISTS n / EXPUNGE n / FETCH n FLAGS (...)\n"
+"                               for each change, for N seconds (default:\n"
+"                               until interrupted)\n"
+"\n"
+"exit status: 0 done, 1 refused by the server, 2 usage, 3 security,\n"
+"             4 protocol violation by the server, 5 network or timeout\n";
+
+static int
+usage(const char *msg, const char *arg)
+{
+	if (msg != NULL) {
+		if (arg != NULL)
+			fprintf(stderr, "imap-client: %s: %s\n", msg, arg);
+		else
+			fprintf(stderr, "imap-client: %s\n", msg);
+		fprintf(stderr, "imap-client: try --help\n");
+	}
+	return 2;
+}
+
+static int
+exit_code(int err)
+{
+	switch (lm_net_err_class(err)) {
+	case LM_NET_CLASS_OK:
+		return 0;
+	case LM_NET_CLASS_REFUSED:
+		return 1;
+	case LM_NET_CLASS_SECURITY:
+		return 3;
+	case LM_NET_CLASS_PROTOCOL:
+		return 4;
+	case LM_NET_CLASS_NETWORK:
+		return 5;
+	default:
+		return 2;
+	}
+}
+
+static void
+trace_cb(char dir, const char *line, size_t len, void *ud)
+{
+	size_t i;
+
+	(void)ud;
+	/* The server chooses these bytes: never hand its control characters
+	 * (terminal escapes) to the terminal. */
+	if (dir == '*')
+		fputs("* ", stderr);
+	else
+		fprintf(stderr, "%c: ", dir);
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			fprintf(stderr, "\\x%02x", ch);
+		else
+			fputc(ch, stderr);
+	}
+	fputc('\n', stderr);
+}
+
+/* Write a slice, control bytes (terminal escapes from the server) as '?'. */
+static void
+put_clean(FILE *f, lm_slice v)
+{
+	size_t i;
+
+	for (i = 0; i < v.len; i++) {
+		unsigned char ch = v.p[i];
+		fputc((ch < 0x20 || ch == 0x7f) ? '?' : ch, f);
+	}
+}
+
+/* "123" (a single UID, no leading zero, fits 32 bits) */
+static int
+is_uid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 10 || s[0] == '0')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return strtoull(s, NULL, 10) <= 0xffffffffULL;
+}
+
+static int
+file_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
+{
+	FILE *f = ud;
+	size_t n = fread(buf, 1, cap, f);
+
+	*got = n;
+	if (n == 0 && ferror(f))
+		return LM_ERR_CALLBACK;
+	return 0;
+}
+
+/* ---- event handlers for each command -------------------------------- */
+
+typedef struct {
+	FILE *out;              /* fetch: where the message goes */
+	uint32_t uid;           /* fetch/headers: the UID asked for */
+	int got;                /* fetch: data seen; headers: ENVELOPE seen */
+	int done;               /* fetch: the last piece arrived */
+	uint64_t bytes;
+	int werr;               /* fetch: a write failed */
+	int search_nl;          /* search: a number was printed */
+	int idle_print;         /* idle: print changes now */
+} cstate;
+
+static int
+on_list(const lm_imap_event *ev, void *ud)
+{
+	(void)ud;
+	if (ev->type != LM_IMAP_EV_LIST)
+		return 0;
+	put_clean(stdout, ev->mailbox);
+	if (ev->list.attr_list.len > 0) {
+		fputc(' ', stdout);
+		put_clean(stdout, ev->list.attr_list);
+	}
+	fputc('\n', stdout);
+	return 0;
+}
+
+static int
+on_status(const lm_imap_event *ev, void *ud)
+{
+	const lm_imap_status_values *v = &ev->st;
+
+	(void)ud;
+	if (ev->type != LM_IMAP_EV_STATUS_DATA)
+		return 0;
+	if (v->have & LM_IMAP_ST_MESSAGES)
+		printf("MESSAGES %lu\n", (unsigned long)v->messages);
+	if (v->have & LM_IMAP_ST_RECENT)
+		printf("RECENT %lu\n", (unsigned long)v->recent);
+	if (v->have & LM_IMAP_ST_UIDNEXT)
+		printf("UIDNEXT %lu\n", (unsigned long)v->uidnext);
+	if (v->have & LM_IMAP_ST_UIDVALIDITY)
+		printf("UIDVALIDITY %lu\n", (unsigned long)v->uidvalidity);
+	if (v->have & LM_IMAP_ST_UNSEEN)
+		printf("UNSEEN %lu\n", (unsigned long)v->unseen);
+	if (v->have & LM_IMAP_ST_HIGHESTMODSEQ)
+		printf("HIGHESTMODSEQ %llu\n", (unsigned long long)v->highestmodseq);
+	return 0;
+}
+
+static int
+on_search(const lm_imap_event *ev, void *ud)
+{
+	lm_slice l;
+	uint64_t n;
+
+	(void)ud;
+	if (ev->type != LM_IMAP_EV_SEARCH)
+		return 0;
+	l = ev->search.nums;
+	while (lm_imap_num_next(&l, &n))
+		printf("%llu\n", (unsigned long long)n);
+	return 0;
+}
+
+static int
+on_fetch(const lm_imap_event *ev, void *ud)
+{
+	cstate *st = ud;
+
+	if (ev->type != LM_IMAP_EV_FETCH_DATA ||
+	    ev->fetch.item != LM_IMAP_ITEM_BODY_SECTION ||
+	    ev->fetch.section.len != 0)
+		return 0;
+	/* a FETCH for another message (unsolicited) is not ours */
+	if (ev->fetch.uid != 0 && ev->fetch.uid != st->uid)
+		return 0;
+	if (st->done)
+		return 0; /* a second copy of the same message: ignore */
+	st->got = 1;
+	if (ev->fetch.data.len > 0 && !st->werr &&
+	    fwrite(ev->fetch.data.p, 1, ev->fetch.data.len, st->out) !=
+	    ev->fetch.data.len)
+		st->werr = errno ? errno : EIO;
+	st->bytes += ev->fetch.data.len;
+	if (ev->fetch.last)
+		st->done = 1;
+	return 0;
+}
+
+/* Print one ENVELOPE address list as "Name <mailbox@host>, ..." */
+static void
+put_addrs(const lm_imap_tok *list)
+{
+	lm_imap_reader r;
+	lm_imap_address a;
+	int first = 1;
+
+	if (list->type != LM_IMAP_TOK_OPEN)
+		return;
+	memset(&r, 0, sizeof r);
+	lm_imap_reader_enter(&r, list);
+	while (lm_imap_address_next(&r, &a) == 1) {
+		char name[512], mbox[256], host[256];
+		if (a.group_start || a.group_end)
+			continue;
+		lm_imap_tok_copy(&a.name, name, sizeof name, NULL);
+		lm_imap_tok_copy(&a.mailbox, mbox, sizeof mbox, NULL);
+		lm_imap_tok_copy(&a.host, host, sizeof host, NULL);
+		if (!first)
+			fputs(", ", stdout);
+		first = 0;
+		if (name[0] != '\0') {
+			char dec[2048];
+			size_t dl = 0;
+			lm_slice v;
+			if (lm_mime_ew_decode(name, strlen(name), dec, sizeof dec,
+			                      &dl, NULL) == 0) {
+				v.p = (const unsigned char *)dec;
+				v.len = dl;
+			} else {
+				v.p = (const unsigned char *)name;
+				v.len = strlen(name);
+			}
+			put_clean(stdout, v);
+			fputs(" <", stdout);
+		}
+		{
+			lm_slice v;
+			v.p = (const unsigned char *)mbox;
+			v.len = strlen(mbox);
+			put_clean(stdout, v);
+			if (host[0] != '\0') {
+				fputc('@', stdout);
+				v.p = (const unsigned char *)host;
+				v.len = strlen(host);
+				put_clean(stdout, v);
+			}
+		}
+		if (name[0] != '\0')
+			fputc('>', stdout);
+	}
+}
+
+static int
+on_headers(const lm_imap_event *ev, void *ud)
+{
+	cstate *st = ud;
+	lm_imap_envelope env;
+	char buf[4096], dec[4 * 4096 + 64];
+	size_t n = 0, dl = 0;
+	lm_slice v;
+
+	if (ev->type != LM_IMAP_EV_FETCH_ITEM ||
+	    ev->fetch.item != LM_IMAP_ITEM_ENVELOPE)
+		return 0;
+	if (ev->fetch.uid != 0 && ev->fetch.uid != st->uid)
+		return 0;
+	if (st->got || lm_imap_envelope_parse(ev->fetch.value, &env) < 0)
+		return 0;
+	st->got = 1;
+	lm_imap_tok_copy(&env.date, buf, sizeof buf, &n);
+	v.p = (const unsigned char *)buf;
+	v.len = strlen(buf);
+	fputs("Date: ", stdout);
+	put_clean(stdout, v);
+	fputs("\nFrom: ", stdout);
+	put_addrs(&env.from);
+	fputs("\nSubject: ", stdout);
+	lm_imap_tok_copy(&env.subject, buf, sizeof buf, &n);
+	if (lm_mime_ew_decode(buf, strlen(buf), dec, sizeof dec, &dl, NULL) == 0) {
+		v.p = (const unsigned char *)dec;
+		v.len = dl;
+	} else {
+		v.p = (const unsigned char *)buf;
+		v.len = strlen(buf);
+	}
+	put_clean(stdout, v);
+	fputc('\n', stdout);
+	return 0;
+}
+
+static int
+on_idle(const lm_imap_event *ev, void *ud)
+{
+	cstate *st = ud;
+
+	if (!st->idle_print)
+		return 0;
+	switch (ev->type) {
+	case LM_IMAP_EV_EXISTS:
+		printf("EXISTS %lu\n", (unsigned long)ev->num);
+		break;
+	case LM_IMAP_EV_EXPUNGE:
+		printf("EXPUNGE %lu\n", (unsigned long)ev->num);
+		break;
+	case LM_IMAP_EV_VANISHED:
+		fputs("VANISHED ", stdout);
+		put_clean(stdout, ev->vanished.uids);
+		fputc('\n', stdout);
+		break;
+	case LM_IMAP_EV_FETCH_ITEM:
+		if (ev->fetch.item != LM_IMAP_ITEM_FLAGS)
+			return 0;
+		printf("FETCH %lu FLAGS (", (unsigned long)ev->fetch.seq);
+		put_clean(stdout, ev->fetch.value);
+		fputs(")\n", stdout);
+		break;
+	default:
+		return 0;
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* ---- running commands ------------------------------------------------ */
+
+typedef struct {
+	lm_imap_session *s;
+	lm_imap_client *c;
+} ctx;
+
+/* Queue result r (handle h), then wait with fn. */
+static int
+run(ctx *x, const char *what, int r, lm_imap_handle h, lm_imap_event_fn fn,
+    void *ud)
+{
+	if (r < 0) {
+		if (r == LM_ERR_UNSUPPORTED)
+			fprintf(stderr, "imap-client: %s: the server does not "
+			        "offer what this needs\n", what);
+		else if (r == LM_ERR_BAD_PARAM)
+			fprintf(stderr, "imap-client: %s: invalid argument\n", what);
+		else
+			fprintf(stderr, "imap-client: %s: %s\n", what, lm_strerror(r));
+		return r;
+	}
+	r = lm_imap_session_wait(x->s, h, fn, ud);
+	if (r < 0)
+		fprintf(stderr, "imap-client: %s\n", lm_imap_session_error(x->s));
+	return r;
+}
+
+static int
+open_mailbox(ctx *x, const char *mb, int rw)
+{
+	lm_imap_handle h = 0;
+	int r = rw ? lm_imap_select(x->c, mb, NULL, &h) :
+	             lm_imap_examine(x->c, mb, NULL, &h);
+
+	return run(x, rw ? "SELECT" : "EXAMINE", r, h, NULL, NULL);
+}
+
+static int
+cmd_capabilities(ctx *x)
+{
+	lm_slice caps = lm_imap_caps(x->c);
+	size_t i = 0;
+
+	while (i < caps.len) {
+		size_t j = i;
+		lm_slice w;
+		while (j < caps.len && caps.p[j] != ' ')
+			j++;
+		if (j > i) {
+			w.p = caps.p + i;
+			w.len = j - i;
+			put_clean(stdout, w);
+			fputc('\n', stdout);
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
+static int
+cmd_fetch(ctx *x, const char *mb, const char *uid, const char *out_file)
+{
+	lm_imap_fetch_opts fo = LM_IMAP_FETCH_OPTS_INIT;
+	lm_imap_section sec;
+	lm_imap_handle h = 0;
+	cstate st;
+	char *tmp = NULL;
+	int r, fd = -1;
+
+	memset(&st, 0, sizeof st);
+	memset(&sec, 0, sizeof sec);
+	st.uid = (uint32_t)strtoul(uid, NULL, 10);
+	st.out = stdout;
+	r = open_mailbox(x, mb, 0);
+	if (r < 0)
+		return r;
+	if (out_file != NULL) {
+		size_t n = strlen(out_file) + 16;
+		tmp = malloc(n);
+		if (tmp == NULL)
+			return LM_ERR_NOMEM;
+		snprintf(tmp, n, "%s.tmp.XXXXXX", out_file);
+		fd = mkstemp(tmp);
+		if (fd < 0 || (st.out = fdopen(fd, "wb")) == NULL) {
+			fprintf(stderr, "imap-client: %s: %s\n", out_file,
+			        strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			free(tmp);
+			return LM_ERR_BAD_PARAM;
+		}
+	}
+	sec.peek = 1;
+	fo.items = LM_IMAP_F_UID;
+	fo.sections = &sec;
+	fo.nsections = 1;
+	r = lm_imap_fetch(x->c, 1, uid, &fo, &h);
+	r = run(x, "UID FETCH", r, h, on_fetch, &st);
+	if (r == 0 && !st.got) {
+		fprintf(stderr, "imap-client: no message with UID %s in %s\n",
+		        uid, mb);
+		r = LM_ERR_REFUSED;
+	} else if (r == 0 && !st.done) {
+		fprintf(stderr, "imap-client: the message with UID %s arrived "
+		        "incomplete\n", uid);
+		r = LM_ERR_PROTOCOL;
+	}
+	if (r == 0 && st.werr == 0 && fflush(st.out) != 0)
+		st.werr = errno ? errno : EIO;
+	if (r == 0 && out_file != NULL && st.werr == 0 && fsync(fd) != 0)
+		st.werr = errno;
+	if (r == 0 && st.werr != 0) {
+		fprintf(stderr, "imap-client: writing %s: %s\n",
+		        out_file ? out_file : "standard output", strerror(st.werr));
+		r = LM_ERR_CALLBACK;
+	}
+	if (out_file != NULL) {
+		if (fclose(st.out) != 0 && r == 0) {
+			fprintf(stderr, "imap-client: %s: %s\n", out_file,
+			        strerror(errno));
+			r = LM_ERR_CALLBACK;
+		}
+		if (r == 0 && rename(tmp, out_file) != 0) {
+			fprintf(stderr, "imap-client: %s: %s\n", out_file,
+			        strerror(errno));
+			r = LM_ERR_CALLBACK;
+		}
+		if (r != 0)
+			unlink(tmp);
+		free(tmp);
+	}
+	return r;
+}
+
+static int
+cmd_headers(ctx *x, const char *mb, const char *uid)
+{
+	lm_imap_fetch_opts fo = LM_IMAP_FETCH_OPTS_INIT;
+	lm_imap_handle h = 0;
+	cstate st;
+	int r;
+
+	memset(&st, 0, sizeof st);
+	st.uid = (uint32_t)strtoul(uid, NULL, 10);
+	r = open_mailbox(x, mb, 0);
+	if (r < 0)
+		return r;
+	fo.items = LM_IMAP_F_UID | LM_IMAP_F_ENVELOPE;
+	r = lm_imap_fetch(x->c, 1, uid, &fo, &h);
+	r = run(x, "UID FETCH", r, h, on_headers, &st);
+	if (r == 0 && !st.got) {
+		fprintf(stderr, "imap-client: no message with UID %s in %s\n",
+		        uid, mb);
+		r = LM_ERR_REFUSED;
+	}
+	return r;
+}
+
+/* Remember the UID of an APPENDUID code. */
+static int
+cmd_append(ctx *x, const char *mb, const char *file, const char *flags)
+{
+	FILE *f = fopen(file, "rb");
+	struct stat sb;
+	lm_imap_handle h = 0;
+	const lm_imap_reply *rep;
+	char fl[1024];
+	int r;
+
+	if (f == NULL || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "imap-client: %s: %s\n", file,
+		        f == NULL ? strerror(errno) : "not a regular file");
+		if (f != NULL)
+			fclose(f);
+		return LM_ERR_BAD_PARAM;
+	}
+	if (flags != NULL) {
+		size_t i, n = strlen(flags);
+		if (n >= sizeof fl) {
+			fclose(f);
+			fprintf(stderr, "imap-client: --flags too long\n");
+			return LM_ERR_BAD_PARAM;
+		}
+		for (i = 0; i <= n; i++)
+			fl[i] = flags[i] == ',' ? ' ' : flags[i];
+	}
+	r = lm_imap_append(x->c, mb, flags ? fl : NULL, NULL,
+	                   (uint64_t)sb.st_size, file_read, f, &h);
+	r = run(x, "APPEND", r, h, NULL, NULL);
+	fclose(f);
+	if (r < 0)
+		return r;
+	rep = lm_imap_session_reply(x->s);
+	if (rep->code == LM_IMAP_CODE_APPENDUID && rep->code_set1[0] != '\0')
+		printf("%s\n", rep->code_set1);
+	return 0;
+}
+
+static int
+cmd_idle(ctx *x, const char *mb, unsigned long seconds)
+{
+	cstate st;
+	int r;
+
+	memset(&st, 0, sizeof st);
+	r = open_mailbox(x, mb, 0);
+	if (r < 0)
+		return r;
+	st.idle_print = 1;
+	r = lm_imap_session_idle(x->s, seconds * 1000UL, on_idle, &st);
+	if (r < 0)
+		fprintf(stderr, "imap-client: %s\n", lm_imap_session_error(x->s));
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *url = NULL, *user = NULL, *pw_file = NULL, *auth = NULL;
+	const char *cafile = NULL, *out_file = NULL, *flags = NULL;
+	const char *cmd = NULL;
+	const char *args[8];
+	size_t nargs = 0, i;
+	const char **words = NULL;
+	size_t nwords = 0;
+	int plaintext = 0, trace = 0;
+	unsigned long timeout_s = 60, seconds = 0;
+	char *password = NULL, *pw_env;
+	lm_imap_session_opts so = LM_IMAP_SESSION_OPTS_INIT;
+	lm_imap_session *sess = NULL;
+	unsigned mech = 0;
+	const char *mb;
+	ctx x;
+	int r, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+
+	for (i = 1; i < (size_t)argc; i++) {
+		const char *a = argv[i];
+		const char *v = (i + 1 < (size_t)argc) ? argv[i + 1] : NULL;
+#define NEEDV() do { if (v == NULL) return usage("missing value for", a); i++; } while (0)
+		if (cmd != NULL && strcmp(cmd, "search") == 0) {
+			/* everything after "search" is a search key word */
+			words[nwords++] = a;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (strcmp(a, "--url") == 0) {
+			NEEDV(); url = v;
+		} else if (strcmp(a, "--user") == 0) {
+			NEEDV(); user = v;
+		} else if (strcmp(a, "--password-file") == 0) {
+			NEEDV(); pw_file = v;
+		} else if (strcmp(a, "--auth") == 0) {
+			NEEDV(); auth = v;
+		} else if (strcmp(a, "--cafile") == 0) {
+			NEEDV(); cafile = v;
+		} else if (strcmp(a, "--plaintext") == 0) {
+			plaintext = 1;
+		} else if (strcmp(a, "--trace") == 0) {
+			trace = 1;
+		} else if (strcmp(a, "--timeout") == 0) {
+			char *end;
+			NEEDV();
+			errno = 0;
+			timeout_s = strtoul(v, &end, 10);
+			if (errno != 0 || end == v || *end != '\0' || timeout_s == 0 ||
+			    timeout_s > 3600 || *v == '-')
+				return usage("bad --timeout (1..3600 seconds)", v);
+		} else if (strcmp(a, "--out") == 0) {
+			NEEDV(); out_file = v;
+		} else if (strcmp(a, "--flags") == 0) {
+			NEEDV(); flags = v;
+		} else if (strcmp(a, "--seconds") == 0) {
+			char *end;
+			NEEDV();
+			errno = 0;
+			seconds = strtoul(v, &end, 10);
+			if (errno != 0 || end == v || *end != '\0' || seconds == 0 ||
+			    seconds > 86400UL * 365 || *v == '-')
+				return usage("bad --seconds", v);
+		} else if (strcmp(a, "--password") == 0) {
+			return usage("passwords are not taken from the command line; "
+			             "use --password-file or LIBMAIL_PASSWORD", NULL);
+		} else if (a[0] == '-' && a[1] == '-') {
+			return usage("unknown option", a);
+		} else if (cmd == NULL) {
+			cmd = a;
+			if (strcmp(cmd, "search") == 0) {
+				words = calloc((size_t)argc, sizeof *words);
+				if (words == NULL)
+					return 2;
+			}
+		} else {
+			if (nargs == sizeof args / sizeof args[0])
+				return usage("too many arguments", a);
+			args[nargs++] = a;
+		}
+#undef NEEDV
+	}
+
+	if (url == NULL)
+		return usage("--url is required", NULL);
+	if (cmd == NULL)
+		return usage("a command is required", NULL);
+#define NARGS(n) do { if (nargs != (n)) return usage("wrong number of arguments for", cmd); } while (0)
+	if (strcmp(cmd, "capabilities") == 0 || strcmp(cmd, "list") == 0 ||
+	    strcmp(cmd, "idle") == 0) {
+		NARGS(0);
+	} else if (strcmp(cmd, "search") == 0) {
+		NARGS(0);
+	} else if (strcmp(cmd, "status") == 0 || strcmp(cmd, "create") == 0 ||
+	           strcmp(cmd, "append") == 0) {
+		NARGS(1);
+	} else if (strcmp(cmd, "fetch") == 0 || strcmp(cmd, "headers") == 0 ||
+	           strcmp(cmd, "delete") == 0) {
+		NARGS(1);
+		if (!is_uid(args[0]))
+			return usage("not a UID", args[0]);
+	} else if (strcmp(cmd, "move") == 0) {
+		NARGS(2);
+		if (!is_uid(args[0]))
+			return usage("not a UID", args[0]);
+	} else {
+		return usage("unknown command", cmd);
+	}
+#undef NARGS
+	if (out_file != NULL && strcmp(cmd, "fetch") != 0)
+		return usage("--out is only for fetch", NULL);
+	if (flags != NULL && strcmp(cmd, "append") != 0)
+		return usage("--flags is only for append", NULL);
+	if (seconds != 0 && strcmp(cmd, "idle") != 0)
+		return usage("--seconds is only for idle", NULL);
+	{
+		lm_url u;
+		r = lm_url_parse(&u, url);
+		if (r < 0 || (u.scheme != LM_URL_IMAP && u.scheme != LM_URL_IMAPS)) {
+			fprintf(stderr, "imap-client: bad --url %s: %s\n", url,
+			        r < 0 ? lm_strerror(r) : "not imap:// or imaps://");
+			return 2;
+		}
+		if ((user != NULL || u.user[0] != '\0') && pw_file == NULL &&
+		    getenv("LIBMAIL_PASSWORD") == NULL) {
+			fprintf(stderr, "imap-client: a user is set but no password: "
+			        "use --password-file or LIBMAIL_PASSWORD\n");
+			return 2;
+		}
+	}
+	if (auth != NULL) {
+		mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
+		if (mech == 0)
+			return usage("unknown --auth mechanism", auth);
+	}
+
+	/* password: file (first line) or environment, never argv */
+	if (pw_file != NULL) {
+		FILE *f = fopen(pw_file, "r");
+		char line[1024];
+		if (f == NULL) {
+			fprintf(stderr, "imap-client: %s: %s\n", pw_file, strerror(errno));
+			return 2;
+		}
+		if (fgets(line, sizeof line, f) == NULL)
+			line[0] = '\0';
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		password = strdup(line);
+		lm_zeroize(line, sizeof line);
+		if (password == NULL)
+			return 2;
+	} else if ((pw_env = getenv("LIBMAIL_PASSWORD")) != NULL) {
+		password = strdup(pw_env);
+		if (password == NULL)
+			return 2;
+	}
+
+	so.url = url;
+	so.user = user;
+	so.password = password;
+	so.auth_mech = mech;
+	so.cafile = cafile;
+	so.plaintext = plaintext;
+	so.timeout_ms = (unsigned)timeout_s * 1000u;
+	if (trace) {
+		so.trace = trace_cb;
+		so.trace_ud = NULL;
+	}
+	r = lm_imap_session_new(&sess, &so);
+	if (r < 0) {
+		fprintf(stderr, "imap-client: bad --url %s: %s\n", url, lm_strerror(r));
+		rc = 2;
+		goto done;
+	}
+	r = lm_imap_session_connect(sess);
+	if (r < 0) {
+		fprintf(stderr, "imap-client: %s\n", lm_imap_session_error(sess));
+		rc = exit_code(r);
+		goto done;
+	}
+	x.s = sess;
+	x.c = lm_imap_session_client(sess);
+	mb = lm_imap_session_mailbox(sess);
+	if (mb[0] == '\0')
+		mb = "INBOX";
+
+	if (strcmp(cmd, "capabilities") == 0) {
+		r = cmd_capabilities(&x);
+	} else if (strcmp(cmd, "list") == 0) {
+		lm_imap_handle h = 0;
+		r = lm_imap_list(x.c, "", "*", NULL, &h);
+		r = run(&x, "LIST", r, h, on_list, NULL);
+	} else if (strcmp(cmd, "status") == 0) {
+		lm_imap_handle h = 0;
+		unsigned items = LM_IMAP_ST_MESSAGES | LM_IMAP_ST_UIDNEXT |
+		                 LM_IMAP_ST_UIDVALIDITY | LM_IMAP_ST_UNSEEN;
+		if (lm_imap_has_cap(x.c, "CONDSTORE"))
+			items |= LM_IMAP_ST_HIGHESTMODSEQ;
+		r = lm_imap_status(x.c, args[0], items, &h);
+		r = run(&x, "STATUS", r, h, on_status, NULL);
+	} else if (strcmp(cmd, "search") == 0) {
+		unsigned char prog[8192];
+		lm_imap_sb sb;
+		lm_imap_handle h = 0;
+		r = open_mailbox(&x, mb, 0);
+		if (r == 0) {
+			lm_imap_sb_init(&sb, prog, sizeof prog);
+			for (i = 0; i < nwords; i++)
+				lm_imap_sb_word(&sb, words[i]);
+			r = lm_imap_search(x.c, 1, nwords ? &sb : NULL, 0, &h);
+			r = run(&x, "UID SEARCH", r, h, on_search, NULL);
+		}
+	} else if (strcmp(cmd, "fetch") == 0) {
+		r = cmd_fetch(&x, mb, args[0], out_file);
+	} else if (strcmp(cmd, "headers") == 0) {
+		r = cmd_headers(&x, mb, args[0]);
+	} else if (strcmp(cmd, "append") == 0) {
+		r = cmd_append(&x, mb, args[0], flags);
+	} else if (strcmp(cmd, "move") == 0) {
+		lm_imap_handle h = 0;
+		r = open_mailbox(&x, mb, 1);
+		if (r == 0) {
+			r = lm_imap_move(x.c, 1, args[0], args[1], &h);
+			r = run(&x, "MOVE", r, h, NULL, NULL);
+		}
+	} else if (strcmp(cmd, "delete") == 0) {
+		lm_imap_handle h = 0;
+		r = open_mailbox(&x, mb, 1);
+		if (r == 0 && !lm_imap_has_cap(x.c, "UIDPLUS") &&
+		    !lm_imap_has_cap(x.c, "IMAP4rev2")) {
+			/* a plain EXPUNGE would also remove every other message
+			 * someone flagged \Deleted */
+			fprintf(stderr, "imap-client: the server lacks UIDPLUS (UID "
+			        "EXPUNGE); not deleting\n");
+			r = LM_ERR_UNSUPPORTED;
+		}
+		if (r == 0) {
+			r = lm_imap_store(x.c, 1, args[0], LM_IMAP_STORE_ADD, 1,
+			                  "\\Deleted", 0, &h);
+			r = run(&x, "UID STORE", r, h, NULL, NULL);
+		}
+		if (r == 0) {
+			r = lm_imap_uid_expunge(x.c, args[0], &h);
+			r = run(&x, "UID EXPUNGE", r, h, NULL, NULL);
+		}
+	} else if (strcmp(cmd, "create") == 0) {
+		lm_imap_handle h = 0;
+		r = lm_imap_create(x.c, args[0], &h);
+		r = run(&x, "CREATE", r, h, NULL, NULL);
+	} else { /* idle */
+		r = cmd_idle(&x, mb, seconds);
+	}
+	if (fflush(stdout) != 0 && r == 0) {
+		fprintf(stderr, "imap-client: standard output: %s\n", strerror(errno));
+		r = LM_ERR_CALLBACK;
+	}
+	rc = exit_code(r);
+	if (r == LM_ERR_CALLBACK || r == LM_ERR_NOMEM)
+		rc = 2;
+
+done:
+	lm_imap_session_free(sess);
+	free(words);
+	if (password != NULL) {
+		lm_zeroize(password, strlen(password));
+		free(password);
+	}
+	return rc;
+}

@@ -1,0 +1,985 @@
+/*
+ * libmail - blocking IMAP session: drives the sans-IO IMAP engine over
+ * an lm_conn (connect, STARTTLS, login, one command at a time, IDLE,
+ * LOGOUT).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libmail/net.h"
+#include "libmail/core.h"
+#include "net_internal.h"
+
+enum { S_NEW = 0, S_READY, S_BROKEN };
+
+/* IDLE is renewed this often (RFC 2177: servers may log out an idle
+ * client after 30 minutes). */
+#define IDLE_RENEW_MS (25UL * 60 * 1000)
+/* Without IDLE: a NOOP this often. */
+#define NOOP_POLL_MS 10000UL
+
+struct lm_imap_session {
+	lm_allocator alloc;
+	lm_imap_session_opts o;
+	lm_url url;
+	char mailbox[LM_URL_PATH_MAX + 1];   /* URL path, decoded */
+	lm_conn *conn;
+	lm_imap_client imap;
+	int imap_inited;
+	lm_sasl sasl;
+	int state;
+	int closed;                /* EV_CLOSED seen */
+	int bye;                   /* untagged BYE seen */
+	char bye_text[256];
+	/* the command being waited for */
+	lm_imap_handle wait_h;
+	int wait_done;
+	int idle_started;
+	lm_imap_event_fn fn;
+	void *fn_ud;
+	int fn_err;
+	int greeted;
+	lm_imap_result greeting;
+	lm_imap_reply last;
+	const char *phase;         /* what we wait for, for messages */
+	long long read_deadline;   /* 0: normal per-read timeout */
+	int read_timed_out;        /* the read deadline passed */
+	char err[700];
+	unsigned char ibuf[LM_IMAP_BUFSIZE_IN];
+	unsigned char obuf[LM_IMAP_BUFSIZE_OUT];
+};
+
+static void
+set_err(lm_imap_session *s, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+static void
+set_err(lm_imap_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy a slice as a NUL-terminated string, control bytes as '?'. */
+static void
+copy_clean(char *dst, size_t cap, lm_slice v)
+{
+	size_t i, n = v.len;
+
+	if (cap == 0)
+		return;
+	if (n > cap - 1)
+		n = cap - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = v.p[i];
+		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+	}
+	dst[n] = '\0';
+}
+
+static void
+copy_reply(lm_imap_reply *r, const lm_imap_event *ev)
+{
+	memset(r, 0, sizeof *r);
+	r->cmd = ev->cmd;
+	r->handle = ev->handle;
+	r->status = ev->status;
+	r->code = ev->code.code;
+	r->code_num = ev->code.num;
+	copy_clean(r->code_set1, sizeof r->code_set1, ev->code.set1);
+	copy_clean(r->code_set2, sizeof r->code_set2, ev->code.set2);
+	copy_clean(r->text, sizeof r->text, ev->text);
+}
+
+/* "NO [CODE] text" of the last completion into buf */
+static const char *
+reply_str(const lm_imap_reply *r, char *buf, size_t cap)
+{
+	const char *st = lm_imap_result_name(r->status);
+
+	if (r->status == LM_IMAP_NONE)
+		snprintf(buf, cap, "(no reply)");
+	else if (r->code != LM_IMAP_CODE_NONE && r->code != LM_IMAP_CODE_OTHER)
+		snprintf(buf, cap, "%s [%s] %s", st ? st : "?",
+		         lm_imap_code_name(r->code), r->text);
+	else
+		snprintf(buf, cap, "%s %s", st ? st : "?", r->text);
+	return buf;
+}
+
+/* Bookkeeping for one event; then the caller's callback. */
+static int
+handle_event(lm_imap_session *s, const lm_imap_event *ev)
+{
+	switch (ev->type) {
+	case LM_IMAP_EV_GREETING:
+		s->greeted = 1;
+		s->greeting = ev->status;
+		copy_reply(&s->last, ev);
+		if (ev->status == LM_IMAP_BYE) {
+			s->bye = 1;
+			copy_clean(s->bye_text, sizeof s->bye_text, ev->text);
+		}
+		break;
+	case LM_IMAP_EV_STATUS:
+		if (ev->status == LM_IMAP_BYE) {
+			s->bye = 1;
+			copy_clean(s->bye_text, sizeof s->bye_text, ev->text);
+		}
+		break;
+	case LM_IMAP_EV_DONE:
+		if (ev->handle == s->wait_h && s->wait_h != 0) {
+			copy_reply(&s->last, ev);
+			s->wait_done = 1;
+		}
+		break;
+	case LM_IMAP_EV_TLS_READY:
+		if (ev->handle == s->wait_h && s->wait_h != 0) {
+			copy_reply(&s->last, ev);
+			s->last.cmd = LM_IMAP_CMD_STARTTLS;
+			s->last.status = LM_IMAP_OK;
+			s->wait_done = 1;
+		}
+		break;
+	case LM_IMAP_EV_IDLE_STARTED:
+		s->idle_started = 1;
+		break;
+	case LM_IMAP_EV_CLOSED:
+		s->closed = 1;
+		break;
+	default:
+		break;
+	}
+	if (s->fn != NULL) {
+		int r = s->fn(ev, s->fn_ud);
+		if (r < 0) {
+			s->fn_err = r;
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Map a sticky engine error and describe it. */
+static int
+engine_err(lm_imap_session *s, int r)
+{
+	const char *ph = s->phase ? s->phase : "session";
+
+	s->state = S_BROKEN;
+	if (r == LM_ERR_EOF) {
+		if (s->bye) {
+			set_err(s, "server closed the connection: BYE %s",
+			        s->bye_text);
+			return LM_ERR_REFUSED;
+		}
+		set_err(s, "%s closed the connection unexpectedly (%s)",
+		        s->url.host, ph);
+	} else if (r == LM_ERR_SASL) {
+		set_err(s, "server failed SASL verification (forged or invalid "
+		        "authentication exchange)");
+	} else if (r == LM_ERR_NO_STARTTLS) {
+		set_err(s, "server %s greeted with PREAUTH on a connection "
+		        "without TLS (use imaps://, or, only if you accept an "
+		        "unprotected connection, plaintext)", s->url.host);
+	} else {
+		set_err(s, "%s broke the IMAP protocol (%s): %s", s->url.host,
+		        ph, lm_strerror(r));
+	}
+	return r;
+}
+
+/*
+ * One step: write pending output, or read input, or take one event.
+ * Returns 1 after an event, 0 after I/O, 2 when the read deadline
+ * passed (idle), <0 on failure (the session is then broken).
+ */
+static int
+pump_one(lm_imap_session *s)
+{
+	lm_imap_event ev;
+	int r = lm_imap_next(&s->imap, &ev);
+
+	if (r == LM_EVENT) {
+		r = handle_event(s, &ev);
+		if (r < 0) {
+			s->state = S_BROKEN;
+			if (s->err[0] == '\0')
+				set_err(s, "stopped by the event callback (%s)",
+				        lm_strerror(r));
+			return r;
+		}
+		return 1;
+	}
+	if (r == LM_WANT_WRITE) {
+		size_t n;
+		const unsigned char *p = lm_imap_send_buf(&s->imap, &n);
+		r = lm_conn_write(s->conn, p, n);
+		if (r < 0) {
+			set_err(s, "connection to %s (%s): %s", s->url.host,
+			        s->phase ? s->phase : "session",
+			        lm_conn_last_error_text(s->conn));
+			s->state = S_BROKEN;
+			return r;
+		}
+		lm_imap_send_ack(&s->imap, n);
+		return 0;
+	}
+	if (r == LM_WANT_READ) {
+		size_t cap, got;
+		unsigned keep = s->conn->timeout_ms;
+		unsigned char *q = lm_imap_recv_buf(&s->imap, &cap);
+		if (cap == 0) {
+			s->state = S_BROKEN;
+			set_err(s, "IMAP input buffer full");
+			return LM_ERR_LIMIT;
+		}
+		if (s->read_deadline != 0) {
+			long long left = s->read_deadline - lm_net__now_ms();
+			if (left <= 0)
+				return 2;
+			s->conn->timeout_ms = left > 0x7fffffffLL ?
+			                      0x7fffffffU : (unsigned)left;
+		}
+		r = lm_conn_read(s->conn, q, cap, &got);
+		s->conn->timeout_ms = keep;
+		if (r == LM_ERR_TIMEOUT && s->read_deadline != 0 &&
+		    lm_net__now_ms() >= s->read_deadline)
+			return 2;
+		if (r == LM_ERR_EOF) {
+			lm_imap_recv_eof(&s->imap);
+			return 0;
+		}
+		if (r < 0) {
+			set_err(s, "connection to %s (%s): %s", s->url.host,
+			        s->phase ? s->phase : "session",
+			        lm_conn_last_error_text(s->conn));
+			s->state = S_BROKEN;
+			return r;
+		}
+		lm_imap_recv_ack(&s->imap, got);
+		return 0;
+	}
+	s->state = S_BROKEN;
+	if (r == LM_DONE) {
+		/* the server closed after BYE (or LOGOUT) */
+		if (s->bye) {
+			set_err(s, "server closed the connection: BYE %s",
+			        s->bye_text);
+			return LM_ERR_REFUSED;
+		}
+		set_err(s, "%s closed the connection (%s)", s->url.host,
+		        s->phase ? s->phase : "session");
+		return LM_ERR_EOF;
+	}
+	if (r == 0)
+		r = LM_ERR_PROTOCOL;
+	return engine_err(s, r);
+}
+
+/* Pump until command h completed (or the greeting arrived, h == 0). */
+static int
+wait_cmd(lm_imap_session *s, lm_imap_handle h)
+{
+	s->wait_h = h;
+	s->wait_done = 0;
+	for (;;) {
+		int r;
+		if (h == 0 ? s->greeted : s->wait_done)
+			break;
+		r = pump_one(s);
+		if (r < 0) {
+			s->wait_h = 0;
+			return r;
+		}
+	}
+	s->wait_h = 0;
+	return 0;
+}
+
+/* A queueing function failed: describe it. Misuse leaves the session
+ * usable; a sticky engine error breaks it. */
+static int
+queue_err(lm_imap_session *s, const char *what, int r)
+{
+	if (lm_imap_last_error(&s->imap) != 0)
+		return engine_err(s, lm_imap_last_error(&s->imap));
+	set_err(s, "%s: %s", what, lm_strerror(r));
+	return r;
+}
+
+static void
+trace_tramp(char dir, const char *line, size_t len, void *ud)
+{
+	lm_imap_session *s = ud;
+
+	if (s->o.trace != NULL)
+		s->o.trace(dir, line, len, s->o.trace_ud);
+}
+
+static int
+rng_cb(void *ud, unsigned char *buf, size_t n)
+{
+	(void)ud;
+	return lm_net__random(buf, n);
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Well-formed UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
+static int
+utf8_valid(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i], need, cp, k;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i <= need)
+			return 0;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+/* RFC 5092 path: percent-decoded UTF-8 mailbox name; ";UIDVALIDITY=",
+ * "?query" and other IMAP URL parts are not supported. */
+static int
+decode_path(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	while (*in != '\0') {
+		int ch = (unsigned char)*in;
+		if (ch == '%') {
+			int hi = hexval((unsigned char)in[1]);
+			int lo = hi < 0 ? -1 : hexval((unsigned char)in[2]);
+			if (lo < 0)
+				return LM_ERR_URL;
+			ch = hi * 16 + lo;
+			in += 3;
+		} else {
+			in++;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			return LM_ERR_URL;
+		if (o + 1 >= cap)
+			return LM_ERR_URL;
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	if (!utf8_valid((const unsigned char *)out, o))
+		return LM_ERR_URL;
+	return 0;
+}
+
+/* see net.h */
+int
+lm_imap_session_new(lm_imap_session **out, const lm_imap_session_opts *o)
+{
+	lm_imap_session *s;
+	lm_url url;
+	int r;
+
+	if (out == NULL)
+		return LM_ERR_BAD_PARAM;
+	*out = NULL;
+	if (o == NULL || o->version != LM_IMAP_SESSION_OPTS_VERSION ||
+	    o->url == NULL)
+		return LM_ERR_BAD_PARAM;
+	r = lm_url_parse(&url, o->url);
+	if (r < 0)
+		return r;
+	if (url.scheme != LM_URL_IMAP && url.scheme != LM_URL_IMAPS)
+		return LM_ERR_URL;
+	s = lm_net__alloc(o->alloc, sizeof *s);
+	if (s == NULL)
+		return LM_ERR_NOMEM;
+	if (o->alloc != NULL)
+		s->alloc = *o->alloc;
+	s->o = *o;
+	s->url = url;
+	r = decode_path(url.path, s->mailbox, sizeof s->mailbox);
+	if (r < 0) {
+		lm_allocator a = s->alloc;
+		lm_net__free(&a, s, sizeof *s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+static int
+do_tls(lm_imap_session *s)
+{
+	int r = lm_conn_start_tls(s->conn, s->url.host);
+
+	if (r < 0) {
+		set_err(s, "TLS with %s: %s", s->url.host,
+		        lm_conn_last_error_text(s->conn));
+		return r;
+	}
+	return 0;
+}
+
+static int
+do_capability(lm_imap_session *s)
+{
+	lm_imap_handle h;
+	char b[700];
+	int r = lm_imap_capability(&s->imap, &h);
+
+	if (r < 0)
+		return queue_err(s, "CAPABILITY", r);
+	s->phase = "CAPABILITY";
+	r = wait_cmd(s, h);
+	if (r < 0)
+		return r;
+	if (s->last.status != LM_IMAP_OK) {
+		set_err(s, "CAPABILITY refused: %s",
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	return 0;
+}
+
+static int
+do_login_cmd(lm_imap_session *s, const char *user)
+{
+	lm_imap_handle h;
+	char b[700];
+	int r;
+
+	if (s->o.password == NULL) {
+		set_err(s, "no password for LOGIN");
+		return LM_ERR_BAD_PARAM;
+	}
+	r = lm_imap_login(&s->imap, user, s->o.password, &h);
+	if (r == LM_ERR_UNSUPPORTED) {
+		set_err(s, "server disables LOGIN (LOGINDISABLED) and offers "
+		        "no usable AUTH= mechanism");
+		return LM_ERR_NO_MECH;
+	}
+	if (r == LM_ERR_PLAINTEXT) {
+		set_err(s, "refusing to send a password without TLS");
+		return r;
+	}
+	if (r < 0)
+		return queue_err(s, "LOGIN", r);
+	s->phase = "LOGIN";
+	r = wait_cmd(s, h);
+	/* the password went through obuf: wipe it once sent */
+	{
+		size_t pending;
+		lm_imap_send_buf(&s->imap, &pending);
+		if (pending == 0)
+			lm_zeroize(s->obuf, sizeof s->obuf);
+	}
+	if (r < 0)
+		return r;
+	if (s->last.status != LM_IMAP_OK) {
+		set_err(s, "login refused: %s", reply_str(&s->last, b, sizeof b));
+		return LM_ERR_AUTH;
+	}
+	return 0;
+}
+
+static int
+do_auth(lm_imap_session *s)
+{
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	char mechs[LM_IMAP_CAPS_MAX], b[700];
+	unsigned allowed;
+	lm_sasl_mech mech = LM_SASL_NONE;
+	lm_imap_handle h;
+	int r, only_one = 0;
+
+	cr.user = s->o.user != NULL ? s->o.user :
+	          (s->url.user[0] != '\0' ? s->url.user : NULL);
+	cr.password = s->o.password;
+	cr.token = s->o.token;
+	cr.host = s->url.host;
+	cr.port = s->url.port;
+	cr.rng = rng_cb;
+	if (cr.user == NULL && cr.token == NULL)
+		return 0; /* no credentials: no login */
+	if (lm_imap_get_state(&s->imap) != LM_IMAP_STATE_NOT_AUTH)
+		return 0; /* PREAUTH */
+	if (!lm_conn_is_tls(s->conn) && !s->o.plaintext) {
+		set_err(s, "refusing to send credentials without TLS");
+		return LM_ERR_PLAINTEXT;
+	}
+	allowed = s->o.auth_mech ? s->o.auth_mech :
+	          (s->o.auth_allowed ? s->o.auth_allowed : LM_SASL_DEFAULT_ALLOWED);
+	only_one = s->o.auth_mech != 0;
+	if (s->o.auth_mech == 0 && s->url.auth[0] != '\0' &&
+	    strcmp(s->url.auth, "*") != 0) {
+		lm_sasl_mech um = lm_sasl_mech_from_name(s->url.auth,
+		                                          strlen(s->url.auth));
+		if (um == LM_SASL_NONE) {
+			set_err(s, "unknown mechanism ;AUTH=%s in the URL",
+			        s->url.auth);
+			return LM_ERR_URL;
+		}
+		allowed = (unsigned)um;
+		only_one = 1;
+	}
+	r = lm_imap_sasl_mechs(&s->imap, mechs, sizeof mechs);
+	if (r < 0)
+		mechs[0] = '\0';
+	if (mechs[0] != '\0')
+		mech = lm_sasl_choose(mechs, strlen(mechs), allowed, &cr);
+	if (mech == LM_SASL_NONE) {
+		if (only_one) {
+			const char *nm = lm_sasl_mech_name((lm_sasl_mech)allowed);
+			set_err(s, "server does not offer %s (offers: %s)",
+			        nm ? nm : "the requested mechanism",
+			        mechs[0] ? mechs : "no AUTH= mechanism");
+			return LM_ERR_NO_MECH;
+		}
+		if (cr.user == NULL || cr.password == NULL) {
+			set_err(s, "no usable authentication mechanism for the "
+			        "token (server offers: %s)",
+			        mechs[0] ? mechs : "none");
+			return LM_ERR_NO_MECH;
+		}
+		if (lm_imap_has_cap(&s->imap, "LOGINDISABLED")) {
+			set_err(s, "server disables LOGIN (LOGINDISABLED) and "
+			        "offers no usable AUTH= mechanism (offers: %s)",
+			        mechs[0] ? mechs : "none");
+			return LM_ERR_NO_MECH;
+		}
+		return do_login_cmd(s, cr.user);
+	}
+	if (lm_sasl_mech_is_plaintext(mech) && !lm_conn_is_tls(s->conn) &&
+	    !s->o.plaintext) {
+		set_err(s, "refusing %s without TLS", lm_sasl_mech_name(mech));
+		return LM_ERR_PLAINTEXT;
+	}
+	r = lm_sasl_init(&s->sasl, mech, &cr);
+	if (r < 0) {
+		set_err(s, "%s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
+		lm_sasl_free(&s->sasl);
+		return r;
+	}
+	r = lm_imap_authenticate(&s->imap, &s->sasl, &h);
+	if (r < 0) {
+		lm_sasl_free(&s->sasl);
+		if (r == LM_ERR_PLAINTEXT || r == LM_ERR_NO_MECH) {
+			set_err(s, "AUTHENTICATE %s: %s", lm_sasl_mech_name(mech),
+			        lm_strerror(r));
+			return r;
+		}
+		return queue_err(s, "AUTHENTICATE", r);
+	}
+	s->phase = "AUTHENTICATE";
+	r = wait_cmd(s, h);
+	lm_sasl_free(&s->sasl);
+	{
+		size_t pending;
+		lm_imap_send_buf(&s->imap, &pending);
+		if (pending == 0)
+			lm_zeroize(s->obuf, sizeof s->obuf);
+	}
+	if (r < 0)
+		return r;
+	if (s->last.status != LM_IMAP_OK) {
+		set_err(s, "authentication (%s) refused: %s",
+		        lm_sasl_mech_name(mech), reply_str(&s->last, b, sizeof b));
+		return LM_ERR_AUTH;
+	}
+	return 0;
+}
+
+static int
+session_connect(lm_imap_session *s)
+{
+	lm_conn_opts co = LM_CONN_OPTS_INIT;
+	lm_imap_opts eo = LM_IMAP_OPTS_INIT;
+	char b[700];
+	int r;
+
+	co.timeout_ms = s->o.timeout_ms;
+	co.cafile = s->o.cafile;
+	co.alloc = s->o.alloc;
+	co.trace = s->o.trace;
+	co.trace_ud = s->o.trace_ud;
+	r = lm_conn_open(&s->conn, s->url.host, s->url.port, &co);
+	if (r < 0) {
+		if (r == LM_ERR_DNS)
+			set_err(s, "cannot resolve %s", s->url.host);
+		else if (r == LM_ERR_TIMEOUT)
+			set_err(s, "timed out connecting to %s port %u",
+			        s->url.host, s->url.port);
+		else
+			set_err(s, "cannot connect to %s port %u", s->url.host,
+			        s->url.port);
+		return r;
+	}
+	if (s->url.implicit_tls) {
+		r = do_tls(s);
+		if (r < 0)
+			return r;
+	}
+
+	eo.allow_plaintext_auth = s->o.plaintext ? 1 : 0;
+	eo.require_tls = s->o.plaintext ? 0 : 1;
+	eo.use_literal_plus = 1;
+	eo.trace = s->o.trace ? trace_tramp : NULL;
+	eo.trace_ud = s;
+	r = lm_imap_init(&s->imap, &eo, s->ibuf, sizeof s->ibuf, s->obuf,
+	                 sizeof s->obuf);
+	if (r < 0) {
+		set_err(s, "IMAP engine: %s", lm_strerror(r));
+		return r;
+	}
+	s->imap_inited = 1;
+	if (s->url.implicit_tls)
+		lm_imap_set_tls_active(&s->imap);
+
+	s->phase = "greeting";
+	r = wait_cmd(s, 0);
+	if (r < 0)
+		return r;
+	if (s->greeting == LM_IMAP_BYE) {
+		set_err(s, "server refused the session: %s",
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	if (!lm_imap_caps_known(&s->imap)) {
+		r = do_capability(s);
+		if (r < 0)
+			return r;
+	}
+
+	if (!s->url.implicit_tls && !s->o.plaintext) {
+		lm_imap_handle h;
+		r = lm_imap_starttls(&s->imap, &h);
+		if (r == LM_ERR_NO_STARTTLS) {
+			set_err(s, "server %s does not offer STARTTLS (use imaps:// "
+			        "or, only if you accept an unprotected connection, "
+			        "plaintext)", s->url.host);
+			return r;
+		}
+		if (r < 0)
+			return queue_err(s, "STARTTLS", r);
+		s->phase = "STARTTLS";
+		r = wait_cmd(s, h);
+		if (r < 0)
+			return r;
+		if (s->last.status != LM_IMAP_OK) {
+			set_err(s, "server refused STARTTLS: %s",
+			        reply_str(&s->last, b, sizeof b));
+			return LM_ERR_STARTTLS_FAILED;
+		}
+		r = do_tls(s);
+		if (r < 0)
+			return r;
+		r = lm_imap_tls_done(&s->imap, &h);
+		if (r < 0)
+			return engine_err(s, r);
+		s->phase = "CAPABILITY";
+		r = wait_cmd(s, h);
+		if (r < 0)
+			return r;
+		if (s->last.status != LM_IMAP_OK) {
+			set_err(s, "CAPABILITY refused: %s",
+			        reply_str(&s->last, b, sizeof b));
+			return LM_ERR_REFUSED;
+		}
+	}
+	r = do_auth(s);
+	if (r < 0)
+		return r;
+	/* some servers give the new capabilities only when asked */
+	if (!lm_imap_caps_known(&s->imap)) {
+		r = do_capability(s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* see net.h */
+int
+lm_imap_session_connect(lm_imap_session *s)
+{
+	int r;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (s->state != S_NEW || s->conn != NULL) {
+		set_err(s, "session already connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	r = session_connect(s);
+	s->phase = NULL;
+	if (r < 0) {
+		s->state = S_BROKEN;
+		return r;
+	}
+	s->state = S_READY;
+	return 0;
+}
+
+/* see net.h */
+lm_imap_client *
+lm_imap_session_client(lm_imap_session *s)
+{
+	if (s == NULL || !s->imap_inited || s->state != S_READY)
+		return NULL;
+	return &s->imap;
+}
+
+/* see net.h */
+const char *
+lm_imap_session_mailbox(const lm_imap_session *s)
+{
+	return s != NULL ? s->mailbox : "";
+}
+
+/* see net.h */
+int
+lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
+                     lm_imap_event_fn fn, void *ud)
+{
+	char b[700];
+	int r;
+
+	if (s == NULL || h == 0)
+		return LM_ERR_BAD_PARAM;
+	if (s->state != S_READY) {
+		set_err(s, "session not connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	memset(&s->last, 0, sizeof s->last);
+	s->fn = fn;
+	s->fn_ud = ud;
+	s->fn_err = 0;
+	s->phase = "command";
+	r = wait_cmd(s, h);
+	s->fn = NULL;
+	s->fn_ud = NULL;
+	s->phase = NULL;
+	if (r < 0)
+		return r;
+	if (s->last.status != LM_IMAP_OK) {
+		const char *nm = lm_imap_cmd_name(s->last.cmd);
+		set_err(s, "%s refused: %s", nm ? nm : "command",
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	return 0;
+}
+
+/* One IDLE period of at most ms (or NOOP polls without IDLE). */
+static int
+idle_period(lm_imap_session *s, unsigned long ms)
+{
+	lm_imap_handle h;
+	char b[700];
+	int r, idle = lm_imap_has_cap(&s->imap, "IDLE");
+
+	s->read_deadline = lm_net__now_ms() + (long long)ms;
+	if (!idle) {
+		/* NOOP polls: wait between them with the read deadline */
+		while (lm_net__now_ms() < s->read_deadline) {
+			long long end = s->read_deadline;
+			long long next = lm_net__now_ms() + (long long)NOOP_POLL_MS;
+			r = lm_imap_noop(&s->imap, &h);
+			if (r < 0)
+				return queue_err(s, "NOOP", r);
+			s->read_deadline = 0;
+			r = wait_cmd(s, h);
+			if (r < 0)
+				return r;
+			if (s->last.status != LM_IMAP_OK) {
+				set_err(s, "NOOP refused: %s",
+				        reply_str(&s->last, b, sizeof b));
+				return LM_ERR_REFUSED;
+			}
+			/* nothing outstanding: a read can only bring untagged
+			 * data; wait until the next poll or the end */
+			s->read_deadline = next < end ? next : end;
+			for (;;) {
+				r = pump_one(s);
+				if (r < 0)
+					return r;
+				if (r == 2)
+					break;
+			}
+			s->read_deadline = end;
+		}
+		s->read_deadline = 0;
+		return 0;
+	}
+	r = lm_imap_idle(&s->imap, &h);
+	if (r < 0) {
+		s->read_deadline = 0;
+		return queue_err(s, "IDLE", r);
+	}
+	s->wait_h = h;
+	s->wait_done = 0;
+	s->idle_started = 0;
+	for (;;) {
+		r = pump_one(s);
+		if (r < 0) {
+			s->read_deadline = 0;
+			s->wait_h = 0;
+			return r;
+		}
+		if (s->wait_done) {
+			/* IDLE refused (or ended by the server) */
+			s->read_deadline = 0;
+			s->wait_h = 0;
+			if (s->last.status != LM_IMAP_OK) {
+				set_err(s, "IDLE refused: %s",
+				        reply_str(&s->last, b, sizeof b));
+				return LM_ERR_REFUSED;
+			}
+			return 0;
+		}
+		if (r == 2)
+			break;
+	}
+	s->read_deadline = 0;
+	r = lm_imap_idle_done(&s->imap);
+	if (r < 0) {
+		s->wait_h = 0;
+		return queue_err(s, "DONE", r);
+	}
+	r = wait_cmd(s, h);
+	if (r < 0)
+		return r;
+	if (s->last.status != LM_IMAP_OK) {
+		set_err(s, "IDLE refused: %s", reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	return 0;
+}
+
+/* see net.h */
+int
+lm_imap_session_idle(lm_imap_session *s, unsigned long ms,
+                     lm_imap_event_fn fn, void *ud)
+{
+	long long end;
+	int r = 0;
+
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (s->state != S_READY) {
+		set_err(s, "session not connected");
+		return LM_ERR_BAD_STATE;
+	}
+	s->err[0] = '\0';
+	s->fn = fn;
+	s->fn_ud = ud;
+	s->fn_err = 0;
+	s->phase = "IDLE";
+	end = ms ? lm_net__now_ms() + (long long)ms : 0;
+	for (;;) {
+		unsigned long period = IDLE_RENEW_MS;
+		if (end != 0) {
+			long long left = end - lm_net__now_ms();
+			if (left <= 0)
+				break;
+			if ((unsigned long long)left < period)
+				period = (unsigned long)left;
+		}
+		r = idle_period(s, period);
+		if (r < 0)
+			break;
+	}
+	s->fn = NULL;
+	s->fn_ud = NULL;
+	s->phase = NULL;
+	return r;
+}
+
+/* see net.h */
+const lm_imap_reply *
+lm_imap_session_reply(const lm_imap_session *s)
+{
+	static const lm_imap_reply none;
+
+	return s != NULL ? &s->last : &none;
+}
+
+/* see net.h */
+const char *
+lm_imap_session_error(const lm_imap_session *s)
+{
+	return s != NULL ? s->err : "";
+}
+
+/* see net.h */
+void
+lm_imap_session_free(lm_imap_session *s)
+{
+	lm_allocator a;
+
+	if (s == NULL)
+		return;
+	if (s->conn != NULL && s->imap_inited && s->state == S_READY) {
+		lm_imap_handle h;
+		s->fn = NULL;
+		if (lm_imap_logout(&s->imap, &h) == 0) {
+			/* the work is done: do not let a slow server hold us
+			 * long for the goodbye */
+			if (s->conn->timeout_ms > 5000)
+				s->conn->timeout_ms = 5000;
+			s->phase = "LOGOUT";
+			(void)wait_cmd(s, h);
+		}
+	}
+	if (s->imap_inited)
+		lm_imap_free(&s->imap);
+	lm_sasl_free(&s->sasl);
+	lm_conn_close(s->conn);
+	a = s->alloc;
+	lm_zeroize(s, sizeof *s);
+	lm_net__free(&a, s, sizeof *s);
+}
