@@ -434,7 +434,9 @@ lm_mime_conv_update(lm_mime_conv *c, const void *inp, size_t n, char *out,
 			}
 			u += k;
 			w += k;
-			if (u == n || w == cap)
+			if (w == cap)
+				break;
+			if (u == n)
 				continue;
 			if (in[u] < 0x80)
 				continue;
