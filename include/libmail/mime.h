@@ -1003,6 +1003,9 @@ typedef struct {
 	int LM_PRIVATE(finalized);
 	/* decoders */
 	lm_b64_dec LM_PRIVATE(b64);
+	int LM_PRIVATE(b64_fast);        /* table path allowed (no '=' or junk seen) */
+	unsigned LM_PRIVATE(b64_mod);    /* alphabet bytes given to b64, mod 4 */
+	int LM_PRIVATE(b64_pend);        /* b64 may hold undelivered output */
 	lm_qp_dec LM_PRIVATE(qp);
 	int LM_PRIVATE(uu_state);
 	unsigned LM_PRIVATE(uu_len);

@@ -880,12 +880,9 @@ uu_update(lm_mime_parser *p, const unsigned char *in, size_t n,
 				break;
 			p->uu_len = (unsigned)((c - 32) & 63);
 			p->uu_n = 0;
-			if (p->uu_len == 0)
-				p->uu_state = UU_END;
-			else if (c == 'e' && i + 1 < n && in[i] == 'n' && in[i + 1] == 'd')
-				p->uu_state = UU_END;   /* "end" without the "`" line */
-			else
-				p->uu_state = UU_DATA;
+			/* a length of 0 ("`" or " ") ends the data; the "end"
+			 * line that follows is skipped in UU_END */
+			p->uu_state = p->uu_len == 0 ? UU_END : UU_DATA;
 			break;
 		case UU_DATA:
 			if (c == '\n' || c == '\r') {
@@ -915,6 +912,143 @@ uu_update(lm_mime_parser *p, const unsigned char *in, size_t n,
 		}
 	}
 	*used = i;
+	*written = w;
+}
+
+/* ---- base64 fast path ------------------------------------------------ */
+
+/*
+ * Whole groups of four alphabet characters (white space between them
+ * skipped) are decoded here with a table, several bytes per step; any
+ * other input (padding, invalid bytes, a group cut by the end of the
+ * run) goes to the core's lenient decoder (lm_b64_dec), which is only
+ * entered at a group boundary and left again at one, so the output and
+ * the defects are the ones the core decoder alone would give.
+ */
+#define B64_WS 0x80
+#define B64_BAD 0xFF
+
+static const unsigned char *
+b64_table(void)
+{
+	static unsigned char t[256];
+	static int ready;
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned i;
+
+	if (!ready) {
+		memset(t, B64_BAD, sizeof t);
+		for (i = 0; i < 64; i++)
+			t[(unsigned char)a[i]] = (unsigned char)i;
+		t[' '] = t['\t'] = t['\r'] = t['\n'] = B64_WS;
+		ready = 1;
+	}
+	return t;
+}
+
+/* Decode complete groups from in[0..n) into out[0..cap); stops before
+ * '=' or an invalid byte, before a group the input does not complete,
+ * or when out has less than 3 bytes of room. */
+static void
+b64_fast(const unsigned char *in, size_t n, unsigned char *out, size_t cap,
+         size_t *used, size_t *written)
+{
+	const unsigned char *t = b64_table();
+	size_t i = 0, w = 0;
+
+	while (w + 3 <= cap) {
+		unsigned a, b, c, d;
+		if (i + 4 <= n && (a = t[in[i]]) < 64 && (b = t[in[i + 1]]) < 64 &&
+		    (c = t[in[i + 2]]) < 64 && (d = t[in[i + 3]]) < 64) {
+			uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+			out[w] = (unsigned char)(v >> 16);
+			out[w + 1] = (unsigned char)(v >> 8);
+			out[w + 2] = (unsigned char)v;
+			w += 3;
+			i += 4;
+			continue;
+		}
+		{
+			/* slow gather: white space inside or before the group */
+			unsigned q[4], k = 0;
+			size_t j = i;
+			while (j < n && k < 4) {
+				unsigned x = t[in[j]];
+				if (x == B64_WS) {
+					j++;
+					continue;
+				}
+				if (x == B64_BAD)
+					break;
+				q[k++] = x;
+				j++;
+			}
+			if (k < 4) {
+				/* keep leading white space consumed only if the group
+				 * did not start: it is skipped either way */
+				break;
+			}
+			{
+				uint32_t v = (uint32_t)q[0] << 18 | (uint32_t)q[1] << 12 |
+				             (uint32_t)q[2] << 6 | q[3];
+				out[w] = (unsigned char)(v >> 16);
+				out[w + 1] = (unsigned char)(v >> 8);
+				out[w + 2] = (unsigned char)v;
+				w += 3;
+				i = j;
+			}
+		}
+	}
+	*used = i;
+	*written = w;
+}
+
+/* Base64 step for emit_run: fast path when the core decoder is at a
+ * group boundary with nothing pending, else the core decoder up to the
+ * next group boundary. */
+static void
+b64_step(lm_mime_parser *p, const unsigned char *in, size_t n, size_t cap,
+         size_t *used, size_t *written)
+{
+	const unsigned char *t = b64_table();
+	size_t lim = n, i, w = 0, u = 0;
+
+	if (p->b64_fast && p->b64_mod == 0 && !p->b64_pend) {
+		b64_fast(in, n, p->out, cap, &u, &w);
+		if (u > 0 || w > 0) {
+			*used = u;
+			*written = w;
+			return;
+		}
+	}
+	/* feed the core decoder up to where it is back at a group boundary */
+	if (p->b64_fast) {
+		unsigned m = p->b64_mod;
+		for (i = 0; i < n; i++) {
+			unsigned x = t[in[i]];
+			if (x == B64_WS)
+				continue;
+			if (x == B64_BAD) {
+				p->b64_fast = 0;   /* padding or junk: core from now on */
+				break;
+			}
+			m = (m + 1) & 3;
+			if (m == 0) {
+				lim = i + 1;
+				break;
+			}
+		}
+	}
+	(void)lm_b64_dec_update(&p->b64, (const char *)in, lim, p->out, cap, &u, &w);
+	if (p->b64_fast) {
+		for (i = 0; i < u; i++) {
+			if (t[in[i]] < 64)
+				p->b64_mod = (p->b64_mod + 1) & 3;
+		}
+	}
+	p->b64_pend = w == cap;
+	*used = u;
 	*written = w;
 }
 
@@ -992,8 +1126,7 @@ emit_run(lm_mime_parser *p, lm_mime_event *ev)
 
 		switch (cte) {
 		case LM_MIME_CTE_BASE64:
-			(void)lm_b64_dec_update(&p->b64, (const char *)in, n, p->out, cap,
-			                        &used, &w);
+			b64_step(p, in, n, cap, &used, &w);
 			break;
 		case LM_MIME_CTE_QP:
 			(void)lm_qp_dec_update(&p->qp, (const char *)in, n, p->out, cap,
@@ -1402,6 +1535,9 @@ headers_end(lm_mime_parser *p, lm_mime_event *ev)
 	}
 	if (f->kind == LM_MIME_KIND_LEAF) {
 		lm_b64_dec_init(&p->b64, LM_B64_LENIENT);
+		p->b64_fast = 1;
+		p->b64_mod = 0;
+		p->b64_pend = 0;
 		lm_qp_dec_init(&p->qp);
 		p->uu_state = UU_PRE;
 		p->uu_n = 0;
