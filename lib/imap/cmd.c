@@ -509,11 +509,13 @@ int
 lm_imap_idle(lm_imap_client *c, lm_imap_handle *h)
 {
 	lm_imap_handle t;
-	int r = gate(c, S_A | S_S, 1);
+	int r = gate(c, S_A | S_S, 0);
 	if (r)
 		return r;
 	if (!(c->capbits & (LM_IMAP__CAP_IDLE | LM_IMAP__CAP_IMAP4REV2)))
 		return LM_ERR_UNSUPPORTED;
+	if (c->q_count > 0)
+		return LM_ERR_BAD_STATE;
 	r = lm_imap__simple(c, LM_IMAP_CMD_IDLE, "IDLE", &t);
 	if (r == 0) {
 		c->idle = 1;

@@ -704,7 +704,8 @@ lm_imap_body_find(lm_slice value, const char *part, lm_imap_body *b)
 					break;
 			}
 			cur = ch;
-		} else if (k != 1) {
+		} else if (k != 1 || !first) {
+			/* only a single-part message has a part 1 */
 			return LM_ERR_DECODE;
 		}
 		first = 0;

@@ -1,0 +1,443 @@
+/*
+ * IMAP engine unit tests: the string/literal encoder, the zero-copy
+ * readers, command encoding, literal holds, hostile input (deep nesting,
+ * STARTTLS injection in the same packet), streaming of a 500 MB body
+ * through a 32 KB buffer, trace redaction.
+ * Expected bytes come from RFC 3501 / RFC 9051 grammar, worked out by hand.
+ */
+#define _GNU_SOURCE 1
+#include "test.h"
+#include "libmail/imap.h"
+
+static unsigned char ibuf[LM_IMAP_BUFSIZE_IN], obuf[LM_IMAP_BUFSIZE_OUT];
+
+static int
+enc(const char *s, int utf8, int nonsync, int aq, char *out, size_t cap, int *lit)
+{
+	size_t n;
+	return lm_imap_encode_string(s, strlen(s), utf8, nonsync, aq, out, cap, &n, lit);
+}
+
+static void
+t_encoder(void)
+{
+	char o[256];
+	int lit;
+	LM_CHECK_EQ(enc("INBOX", 0, 0, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "INBOX") == 0 && lit == 0);
+	LM_CHECK_EQ(enc("NIL", 0, 0, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "\"NIL\"") == 0);
+	LM_CHECK_EQ(enc("", 0, 0, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "\"\"") == 0);
+	LM_CHECK_EQ(enc("a b\"c\\d", 0, 0, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "\"a b\\\"c\\\\d\"") == 0);
+	LM_CHECK_EQ(enc("foo", 0, 0, 1, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "\"foo\"") == 0);
+	LM_CHECK_EQ(enc("a%b", 0, 0, 0, o, sizeof o, &lit), 0);   /* % is a list wildcard */
+	LM_CHECK(strcmp(o, "\"a%b\"") == 0);
+	LM_CHECK_EQ(enc("caf\xC3\xA9", 0, 0, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "{5}\r\ncaf\xC3\xA9") == 0 && lit == 1);
+	LM_CHECK_EQ(enc("caf\xC3\xA9", 0, 1, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "{5+}\r\ncaf\xC3\xA9") == 0 && lit == 1);
+	LM_CHECK_EQ(enc("caf\xC3\xA9", 1, 0, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "\"caf\xC3\xA9\"") == 0 && lit == 0);
+	LM_CHECK_EQ(enc("tab\there", 0, 0, 0, o, sizeof o, &lit), 0);
+	LM_CHECK(strcmp(o, "{8}\r\ntab\there") == 0);
+	LM_CHECK_EQ(enc("a\r\nb", 0, 0, 0, o, sizeof o, &lit), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(enc("a\nb", 1, 1, 0, o, sizeof o, &lit), LM_ERR_BAD_PARAM);
+	{
+		size_t n;
+		LM_CHECK_EQ(lm_imap_encode_string("a\0b", 3, 0, 0, 0, o, sizeof o, &n, &lit),
+		            LM_ERR_BAD_PARAM);
+	}
+	LM_CHECK_EQ(enc("abcdef", 0, 0, 1, o, 4, &lit), LM_ERR_BUFFER_TOO_SMALL);
+	{
+		static char big[1002], out[1100];
+		memset(big, 'x', 1001);
+		big[0] = ' ';
+		LM_CHECK_EQ(enc(big, 0, 0, 0, out, sizeof out, &lit), 0);
+		LM_CHECK(strncmp(out, "{1001}\r\n", 8) == 0 && lit == 1);
+	}
+}
+
+static lm_slice
+sl(const char *s)
+{
+	lm_slice x;
+	x.p = (const unsigned char *)s;
+	x.len = strlen(s);
+	return x;
+}
+
+static void
+t_reader(void)
+{
+	lm_imap_reader r, in;
+	lm_imap_tok t;
+	char b[64];
+	lm_imap_reader_init(&r, sl("atom 42 \"q\\\"x\" NIL (a (b) \")\") {3}\r\nx)y 18446744073709551616 )"));
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_ATOM);
+	LM_CHECK_STRN(t.s.p, t.s.len, "atom");
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_NUMBER);
+	LM_CHECK(t.num == 42);
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_STRING);
+	LM_CHECK(t.esc == 1);
+	LM_CHECK_EQ(lm_imap_tok_copy(&t, b, sizeof b, NULL), 0);
+	LM_CHECK(strcmp(b, "q\"x") == 0);
+	LM_CHECK(lm_imap_tok_eq(&t, "Q\"X"));
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_NIL);
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_OPEN);
+	LM_CHECK_STRN(t.s.p, t.s.len, "(a (b) \")\")");
+	lm_imap_reader_enter(&in, &t);
+	LM_CHECK_EQ(lm_imap_read(&in, &t), LM_IMAP_TOK_ATOM);
+	LM_CHECK_EQ(lm_imap_read(&in, &t), LM_IMAP_TOK_OPEN);
+	LM_CHECK_EQ(lm_imap_read(&in, &t), LM_IMAP_TOK_STRING);
+	LM_CHECK_STRN(t.s.p, t.s.len, ")");
+	LM_CHECK_EQ(lm_imap_read(&in, &t), LM_IMAP_TOK_END);
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_STRING);  /* literal */
+	LM_CHECK_STRN(t.s.p, t.s.len, "x)y");
+	/* 2^64 does not fit a number: an atom */
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_ATOM);
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_CLOSE);
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_END);
+	/* literal longer than the slice, unterminated quote, unbalanced list */
+	lm_imap_reader_init(&r, sl("{10}\r\nabc"));
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_ERROR);
+	lm_imap_reader_init(&r, sl("\"abc"));
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_ERROR);
+	lm_imap_reader_init(&r, sl("((a)"));
+	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_ERROR);
+	{
+		lm_slice l = sl(" 1 22 333");
+		uint64_t v;
+		LM_CHECK(lm_imap_num_next(&l, &v) && v == 1);
+		LM_CHECK(lm_imap_num_next(&l, &v) && v == 22);
+		LM_CHECK(lm_imap_num_next(&l, &v) && v == 333);
+		LM_CHECK(!lm_imap_num_next(&l, &v));
+	}
+}
+
+static void
+t_envelope_groups(void)
+{
+	/* RFC 3501 7.4.2 group syntax: "undisclosed:;" is (NIL NIL "undisclosed" NIL)(NIL NIL NIL NIL) */
+	lm_imap_envelope e;
+	lm_imap_reader r;
+	lm_imap_address a;
+	LM_CHECK_EQ(lm_imap_envelope_parse(sl("(\"d\" {2}\r\nhi NIL NIL NIL ((NIL NIL \"undisclosed\" NIL)(NIL NIL NIL NIL)(\"B\" NIL \"b\" \"x.test\")) NIL NIL \"<r@x>\" \"<m@x>\")"), &e), 0);
+	LM_CHECK_STRN(e.subject.s.p, e.subject.s.len, "hi");
+	lm_imap_reader_enter(&r, &e.to);
+	LM_CHECK_EQ(lm_imap_address_next(&r, &a), 1);
+	LM_CHECK(a.group_start && lm_imap_tok_eq(&a.mailbox, "undisclosed"));
+	LM_CHECK_EQ(lm_imap_address_next(&r, &a), 1);
+	LM_CHECK(a.group_end);
+	LM_CHECK_EQ(lm_imap_address_next(&r, &a), 1);
+	LM_CHECK(lm_imap_tok_eq(&a.host, "x.test") && lm_imap_tok_eq(&a.name, "B"));
+	LM_CHECK_EQ(lm_imap_address_next(&r, &a), 0);
+	LM_CHECK(lm_imap_tok_eq(&e.in_reply_to, "<r@x>"));
+	LM_CHECK_EQ(lm_imap_envelope_parse(sl("(\"d\" \"s\")"), &e), LM_ERR_DECODE);
+}
+
+static void
+t_body_find(void)
+{
+	/* RFC 3501 6.4.5 style: multipart/mixed [ text/plain, message/rfc822 [ multipart [text/plain, text/html] ] ] */
+	const char *bs = "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 10 1)"
+	                 "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 500 (NIL \"sub\" NIL NIL NIL NIL NIL NIL NIL NIL)"
+	                 " ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"QUOTED-PRINTABLE\" 20 2)(\"TEXT\" \"HTML\" NIL NIL NIL \"BASE64\" 30 3) \"ALTERNATIVE\") 40)"
+	                 " \"MIXED\")";
+	lm_imap_body b;
+	LM_CHECK_EQ(lm_imap_body_find(sl(bs), "", &b), 0);
+	LM_CHECK(b.multipart && lm_imap_tok_eq(&b.subtype, "MIXED"));
+	LM_CHECK_EQ(lm_imap_body_find(sl(bs), "1", &b), 0);
+	LM_CHECK(lm_imap_tok_eq(&b.subtype, "PLAIN") && b.size == 10 && b.lines == 1);
+	LM_CHECK_EQ(lm_imap_body_find(sl(bs), "2", &b), 0);
+	LM_CHECK(lm_imap_tok_eq(&b.subtype, "RFC822") && b.size == 500 && b.lines == 40);
+	LM_CHECK_EQ(lm_imap_body_find(sl(bs), "2.2", &b), 0);
+	LM_CHECK(lm_imap_tok_eq(&b.subtype, "HTML") && b.size == 30);
+	LM_CHECK(lm_imap_tok_eq(&b.encoding, "BASE64"));
+	LM_CHECK_EQ(lm_imap_body_find(sl(bs), "3", &b), LM_ERR_DECODE);
+	LM_CHECK_EQ(lm_imap_body_find(sl(bs), "1.1.1", &b), LM_ERR_DECODE);
+	LM_CHECK_EQ(lm_imap_body_find(sl(bs), "x", &b), LM_ERR_DECODE);
+}
+
+/* Drive the engine over one input string; returns the last next() result
+ * and counts events of each type. */
+static int
+drive(lm_imap_client *c, const char *in, size_t n, unsigned counts[32])
+{
+	size_t off = 0;
+	lm_imap_event ev;
+	for (;;) {
+		int r = lm_imap_next(c, &ev);
+		if (r == LM_EVENT) {
+			if (counts && (unsigned)ev.type < 32)
+				counts[ev.type]++;
+			continue;
+		}
+		if (r == LM_WANT_WRITE) {
+			size_t k;
+			lm_imap_send_buf(c, &k);
+			lm_imap_send_ack(c, k);
+			continue;
+		}
+		if (r == LM_WANT_READ && off < n) {
+			size_t used;
+			lm_imap_feed(c, in + off, n - off, &used);
+			off += used;
+			continue;
+		}
+		return r;
+	}
+}
+
+static void
+start(lm_imap_client *c, unsigned char *ib, size_t il, const char *greeting)
+{
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	LM_CHECK_EQ(lm_imap_init(c, &o, ib, il, obuf, sizeof obuf), 0);
+	LM_CHECK_EQ(lm_imap_set_tls_active(c), 0);
+	LM_CHECK_EQ(drive(c, greeting, strlen(greeting), NULL), LM_WANT_READ);
+}
+
+static void
+t_deep_nesting(void)
+{
+	/* 100,000 nested parentheses in a BODYSTRUCTURE: no recursion, the
+	 * item is reported damaged and parsing goes on. */
+	static unsigned char big[300000];
+	static char in[250000];
+	lm_imap_client c;
+	unsigned counts[32] = { 0 };
+	size_t w = 0, i;
+	int r;
+	start(&c, big, sizeof big, "* PREAUTH ready\r\n");
+	w += (size_t)sprintf(in + w, "* 1 FETCH (UID 7 BODYSTRUCTURE ");
+	for (i = 0; i < 100000; i++)
+		in[w++] = '(';
+	for (i = 0; i < 100000; i++)
+		in[w++] = ')';
+	w += (size_t)sprintf(in + w, ")\r\n* 2 EXISTS\r\n");
+	r = drive(&c, in, w, counts);
+	LM_CHECK_EQ(r, LM_WANT_READ);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_FETCH_ITEM], 1);   /* UID only */
+	LM_CHECK_EQ(counts[LM_IMAP_EV_FETCH_END], 1);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_EXISTS], 1);
+	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
+	/* the readers on the same bytes */
+	{
+		lm_imap_body b;
+		lm_slice s;
+		s.p = (const unsigned char *)in + 31;
+		s.len = 200000;
+		LM_CHECK_EQ(lm_imap_body_parse(s, &b), LM_ERR_LIMIT);
+	}
+	/* with the normal 32 KB buffer it is a line too long */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH ready\r\n");
+	LM_CHECK_EQ(drive(&c, in, w, NULL), LM_ERR_LINE_TOO_LONG);
+}
+
+static void
+t_starttls_same_packet(void)
+{
+	lm_imap_client c;
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	const char *g = "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n";
+	const char *inj = "A1 OK go\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n";
+	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_starttls(&c, NULL), 0);
+	LM_CHECK_EQ(drive(&c, inj, strlen(inj), NULL), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_imap_tls_done(&c, NULL), LM_ERR_PROTOCOL);
+}
+
+static void
+t_literal_hold(void)
+{
+	lm_imap_client c;
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
+	const unsigned char *p;
+	size_t n, used;
+	lm_imap_event ev;
+	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+	lm_imap_set_tls_active(&c);
+	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "p\xC3\xA4ss", NULL), 0);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(&c, &n);
+	LM_CHECK_STRN(p, n, "A1 LOGIN \"al ice\" {5}\r\n");
+	lm_imap_send_ack(&c, n);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_READ);   /* data held */
+	lm_imap_send_buf(&c, &n);
+	LM_CHECK_EQ(n, 0);
+	lm_imap_feed(&c, "+ go\r\n", 6, &used);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(&c, &n);
+	LM_CHECK_STRN(p, n, "p\xC3\xA4ss\r\n");
+	lm_imap_send_ack(&c, n);
+	/* the engine zeroized the sent credentials in its output buffer */
+	LM_CHECK(memmem(obuf, sizeof obuf, "p\xC3\xA4ss", 5) == NULL);
+}
+
+struct tr { char line[4096]; int found_secret, found_redacted; };
+
+static void
+trace_fn(char dir, const char *line, size_t len, void *ud)
+{
+	struct tr *t = ud;
+	(void)dir;
+	if (memmem(line, len, "hunter2", 7))
+		t->found_secret = 1;
+	if (memmem(line, len, "<redacted>", 10))
+		t->found_redacted = 1;
+}
+
+static void
+t_trace_redaction(void)
+{
+	lm_imap_client c;
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	struct tr t;
+	const char *g = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] hi\r\n";
+	memset(&t, 0, sizeof t);
+	o.trace = trace_fn;
+	o.trace_ud = &t;
+	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+	lm_imap_set_tls_active(&c);
+	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_login(&c, "bob", "hunter2", NULL), 0);
+	LM_CHECK_EQ(drive(&c, "", 0, NULL), LM_WANT_READ);
+	LM_CHECK(t.found_redacted && !t.found_secret);
+}
+
+static void
+t_commands(void)
+{
+	lm_imap_client c;
+	lm_imap_fetch_opts f = LM_IMAP_FETCH_OPTS_INIT;
+	lm_imap_section s[2];
+	const char *fields[] = { "From", "Subject" };
+	const unsigned char *p;
+	size_t n;
+	lm_imap_event ev;
+	lm_imap_sb sb;
+	unsigned char sbuf[256];
+	start(&c, ibuf, sizeof ibuf,
+	      "* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE ESEARCH BINARY LITERAL+] hi\r\n");
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, NULL), 0);
+	memset(s, 0, sizeof s);
+	s[0].peek = 1; s[0].part = "1.2"; s[0].text = "HEADER.FIELDS";
+	s[0].fields = fields; s[0].nfields = 2; s[0].partial = 1; s[0].start = 0; s[0].len = 1024;
+	s[1].binary = 1; s[1].part = "3";
+	f.items = LM_IMAP_F_UID | LM_IMAP_F_FLAGS | LM_IMAP_F_MODSEQ;
+	f.sections = s; f.nsections = 2; f.changedsince = 12345;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 1, "1:*", &f, NULL), 0);
+	LM_CHECK_EQ(lm_imap_store(&c, 1, "5,7:9", LM_IMAP_STORE_REMOVE, 0, "\\Seen $Junk", 320162338, NULL), 0);
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_or(&sb);
+	lm_imap_sb_str(&sb, "FROM", "alice");
+	lm_imap_sb_open(&sb);
+	lm_imap_sb_not(&sb);
+	lm_imap_sb_key(&sb, "SEEN");
+	lm_imap_sb_date(&sb, "SINCE", 2026, 2, 1);
+	lm_imap_sb_close(&sb);
+	lm_imap_sb_str(&sb, "SUBJECT", "caf\xC3\xA9 \"x\"");
+	LM_CHECK_EQ(lm_imap_search(&c, 1, &sb, LM_IMAP_ESEARCH_COUNT | LM_IMAP_ESEARCH_ALL, NULL), 0);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(&c, &n);
+	LM_CHECK_STRN(p, n,
+	    "A1 SELECT INBOX\r\n"
+	    "A2 UID FETCH 1:* (UID FLAGS MODSEQ BODY.PEEK[1.2.HEADER.FIELDS (From Subject)]<0.1024> BINARY[3]) (CHANGEDSINCE 12345)\r\n"
+	    "A3 UID STORE 5,7:9 (UNCHANGEDSINCE 320162338) -FLAGS (\\Seen $Junk)\r\n"
+	    "A4 UID SEARCH RETURN (COUNT ALL) CHARSET UTF-8 OR FROM \"alice\" (NOT SEEN SINCE 1-Feb-2026) SUBJECT {9+}\r\ncaf\xC3\xA9 \"x\"\r\n");
+	/* unbalanced builder */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_open(&sb);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), LM_ERR_BAD_STATE);
+	/* capability gates */
+	LM_CHECK_EQ(lm_imap_idle(&c, NULL), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_imap_uid_expunge(&c, "1", NULL), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_imap_getquotaroot(&c, "INBOX", NULL), LM_ERR_UNSUPPORTED);
+}
+
+struct src { size_t left; };
+
+static void
+t_stream_500mb(void)
+{
+	/* A 500 MB body section through a 32 KB input buffer: chunks tied to
+	 * the FETCH, offsets contiguous, nothing buffered beyond the input
+	 * buffer. */
+	static char chunk[LM_IMAP_BUFSIZE_IN];
+	lm_imap_client c;
+	lm_imap_event ev;
+	const uint64_t total = 500ull * 1024 * 1024;
+	uint64_t sent = 0, got = 0, events = 0;
+	const char *head = "* 9 FETCH (UID 77 BODY[] {524288000}\r\n";
+	const char *tail = " FLAGS (\\Seen))\r\n";
+	int stage = 0, ends = 0, bad = 0;
+	memset(chunk, 'm', sizeof chunk);
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	for (;;) {
+		int r = lm_imap_next(&c, &ev);
+		if (r == LM_EVENT) {
+			if (ev.type == LM_IMAP_EV_FETCH_DATA) {
+				if (ev.fetch.offset != got || ev.fetch.uid != 77 || ev.fetch.seq != 9 ||
+				    ev.fetch.total != total)
+					bad = 1;
+				got += ev.fetch.data.len;
+				events++;
+			}
+			if (ev.type == LM_IMAP_EV_FETCH_END)
+				ends++;
+			continue;
+		}
+		if (r != LM_WANT_READ)
+			break;
+		{
+			size_t room, k;
+			unsigned char *dst = lm_imap_recv_buf(&c, &room);
+			if (stage == 0) {
+				k = strlen(head);
+				memcpy(dst, head, k);
+				stage = 1;
+			} else if (stage == 1) {
+				k = room;
+				if (k > total - sent)
+					k = (size_t)(total - sent);
+				memset(dst, 'm', k);
+				sent += k;
+				if (sent == total)
+					stage = 2;
+			} else if (stage == 2) {
+				k = strlen(tail);
+				memcpy(dst, tail, k);
+				stage = 3;
+			} else {
+				break;
+			}
+			lm_imap_recv_ack(&c, k);
+		}
+	}
+	LM_CHECK(!bad);
+	LM_CHECK(got == total);
+	LM_CHECK(events >= total / sizeof ibuf);
+	LM_CHECK_EQ(ends, 1);
+	LM_CHECK(sizeof(lm_imap_client) + LM_IMAP_BUFSIZE_IN + LM_IMAP_BUFSIZE_OUT < 65536);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const lm_test tests[] = {
+		LM_TEST(t_encoder), LM_TEST(t_reader), LM_TEST(t_envelope_groups),
+		LM_TEST(t_body_find), LM_TEST(t_deep_nesting),
+		LM_TEST(t_starttls_same_packet), LM_TEST(t_literal_hold),
+		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_stream_500mb)
+	};
+	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
