@@ -1,9 +1,9 @@
 #!/bin/sh
 # `make demo`: send a real message with examples/mail-send through a
 # private Postfix (STARTTLS + AUTH, SASL checked by Dovecot), show the SMTP
-# dialogue, wait for Dovecot to deliver it, print the delivered file,
-# download it over POP3 (STLS) into a Maildir with examples/pop3-fetch,
-# and stop the servers again.
+# dialogue, wait for Dovecot to deliver it, print the delivered file, read
+# it back over IMAP with examples/imap-client, download it over POP3 (STLS)
+# into a Maildir with examples/pop3-fetch, and stop the servers again.
 set -u
 # our own makes run with their own -j; not the jobserver of a calling make
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -60,6 +60,35 @@ echo "== delivered: $f"
 echo "----------------------------------------------------------------------"
 cat "$f"
 echo "----------------------------------------------------------------------"
+echo
+echo "== reading it back over IMAP (Dovecot, STARTTLS) with examples/imap-client"
+IC=$B/bin/imap-client
+printf '%s' "$LM_BOB_PASSWORD" > "$SRV/bob.pw"
+chmod 600 "$SRV/bob.pw"
+imapc() { "$IC" --url "imap://localhost:$LM_IMAP_PORT/INBOX" --user "$LM_BOB" \
+    --password-file "$SRV/bob.pw" --cafile "$LM_CAFILE" --timeout 20 "$@"; }
+echo "== imap-client ... --trace search SUBJECT $marker"
+uid=$(imapc --trace search SUBJECT "$marker") ||
+    { echo "demo: imap-client search failed"; exit 1; }
+uid=$(echo "$uid" | tail -n 1)
+[ -n "$uid" ] || { echo "demo: IMAP search found nothing"; exit 1; }
+echo "== UID $uid; imap-client ... headers $uid"
+imapc headers "$uid" || { echo "demo: imap-client headers failed"; exit 1; }
+echo "== imap-client ... fetch $uid (the raw message, byte for byte)"
+echo "----------------------------------------------------------------------"
+imapc fetch "$uid" --out "$SRV/imap.eml" && cat "$SRV/imap.eml" ||
+    { echo "demo: imap-client fetch failed"; exit 1; }
+echo "----------------------------------------------------------------------"
+# Dovecot stores Maildir files with LF line ends and serves CRLF; it also
+# moved the file from new/ to cur/ when the mailbox was opened
+f=$(python3 tests/interop/check_delivery.py find "$LM_BOB_MAILDIR" "$marker" 5) || exit 1
+tr -d '\r' < "$SRV/imap.eml" > "$SRV/imap.lf"
+tr -d '\r' < "$f" > "$SRV/file.lf"
+if cmp -s "$SRV/imap.lf" "$SRV/file.lf"; then
+	echo "== the same as the delivered file (CRLF over IMAP, LF on disk)"
+else
+	echo "demo: the message read over IMAP differs from the delivered file"; exit 1
+fi
 echo "== Postfix log for this message:"
 grep -E 'submission/smtpd|lmtp\[' "$LM_POSTFIX_LOG" | tail -n 4
 
