@@ -499,6 +499,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 		int in_angle = 0, at_seen = 0, dom_done = 0, last_dot = 0;
 		int group_start = 0, group_end = 0;
 		size_t ntok = 0, nwords = 0;
+		int natoms_only = 1;
 		unsigned def = 0;
 		lm_mime__out o;
 		tok k;
@@ -573,6 +574,8 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 			}
 			if (!in_angle) {
 				nwords++;
+				if (k.type != T_ATOM)
+					natoms_only = 0;
 				if (ac != NONE || (dom_done && !last_dot)) {
 					/* A word after a complete address: a
 					 * missing comma. */
@@ -637,7 +640,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 					m->name.len = o.len;
 				}
 			}
-			if (ao == NONE && !at_seen && nwords != 1) {
+			if (ao == NONE && !at_seen && (nwords != 1 || !natoms_only)) {
 				/* A lone name or nothing: no address. */
 				ok = 0;
 			} else {
