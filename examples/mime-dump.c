@@ -241,16 +241,9 @@ json_subject(const str *v)
 	free(out);
 }
 
-/* The codecs' date parser is declared but not in the library yet:
- * until it is, dates print as null. */
-#ifndef HAVE_DATE_PARSE
-#define HAVE_DATE_PARSE 0
-#endif
-
 static void
 json_date(const str *v)
 {
-#if HAVE_DATE_PARSE
 	long long t;
 	int tz;
 	char out[LM_MIME_RFC3339_LEN + 1];
@@ -259,9 +252,6 @@ json_date(const str *v)
 	    lm_mime_date_rfc3339(t, tz, out, sizeof out, NULL) == 0)
 		json_str(out, strlen(out));
 	else
-#else
-	(void)v;
-#endif
 		fputs("null", stdout);
 }
 

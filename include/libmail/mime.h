@@ -783,14 +783,22 @@ LM_API int lm_mime_date_rfc3339(long long t, int tz_min, char *out,
 /** lm_mime_parser_opts.flags: do not decode transfer encodings; BODY
  *  data is the raw body (line ends as in the input). */
 #define LM_MIME_PARSE_RAW      0x2u
+/** lm_mime_parser_opts.flags: BODY data of text/\* leaves is converted
+ *  from the part's charset (US-ASCII when none is given) to UTF-8 with
+ *  lm_mime_conv (header codecs). Unknown charsets are read as UTF-8 and
+ *  invalid bytes become U+FFFD, recorded as LM_MIME_DEF_CHARSET /
+ *  LM_MIME_DEF_INVALID_BYTES on the part. The built-in charsets allocate
+ *  nothing; East Asian ones go through iconv, which allocates while such
+ *  a part is open (released at its end or by lm_mime_parser_free(),
+ *  which MUST then be called). to_utf8 is ignored when this is set. */
+#define LM_MIME_PARSE_UTF8     0x8u
 /** lm_mime_parser_opts.flags: do not parse message/rfc822 and
  *  message/global bodies as nested messages (they become leaves). */
 #define LM_MIME_PARSE_NO_NESTED 0x4u
 
 /**
- * Charset conversion hook (text bodies to UTF-8). Until the header
- * codecs' charset converter is wired in here, the caller may convert
- * itself: for each BODY event of a text part, ev.part->charset names the
+ * Charset conversion hook (text bodies to UTF-8) for callers with their
+ * own converter (LM_MIME_PARSE_UTF8 uses the library's): for each BODY event of a text part, ev.part->charset names the
  * charset ("" when none was given: US-ASCII per RFC 2045). The parser
  * then calls to_utf8 (when set) with the decoded bytes and BODY data
  * holds what the hook wrote. The hook keeps its own state per part:
@@ -1014,6 +1022,8 @@ typedef struct {
 	unsigned char LM_PRIVATE(uu_q)[4];
 	unsigned char LM_PRIVATE(uu_begin)[8];
 	int LM_PRIVATE(conv_err);
+	int LM_PRIVATE(conv_on);         /* conv is open for the current leaf */
+	lm_mime_conv LM_PRIVATE(conv);
 } lm_mime_parser;
 
 /**

@@ -77,7 +77,8 @@ bounds_size(const lm_mime_parser_opts *o)
 static size_t
 out_size(const lm_mime_parser_opts *o)
 {
-	return o->to_utf8 != NULL ? 2 * LM_MIME_PARSER_OUTBUF : LM_MIME_PARSER_OUTBUF;
+	return (o->to_utf8 != NULL || (o->flags & LM_MIME_PARSE_UTF8)) ?
+	       2 * LM_MIME_PARSER_OUTBUF : LM_MIME_PARSER_OUTBUF;
 }
 
 static size_t
@@ -161,6 +162,8 @@ lm_mime_parser_free(lm_mime_parser *p)
 {
 	if (p == NULL)
 		return;
+	if (p->conv_on)
+		lm_mime_conv_free(&p->conv);
 	lm_zeroize(p, sizeof *p);
 }
 
@@ -1071,7 +1074,7 @@ decoding(const lm_mime_parser *p)
 static int
 converting(const lm_mime_parser *p)
 {
-	return p->o.to_utf8 != NULL && top_is_leaf(p) && !p->conv_err &&
+	return (p->o.to_utf8 != NULL || p->conv_on) && top_is_leaf(p) && !p->conv_err &&
 	       strcmp(p->info.type, "text") == 0 && !(p->o.flags & LM_MIME_PARSE_RAW);
 }
 
@@ -1088,6 +1091,15 @@ convert(lm_mime_parser *p, const unsigned char *d, size_t n)
 	s.len = n;
 	if (!converting(p))
 		return s;
+	if (p->conv_on) {
+		/* n <= OUTBUF / 4, so 3 n + 16 bytes of room always suffice */
+		size_t used = 0;
+		(void)lm_mime_conv_update(&p->conv, d, n, (char *)o, LM_MIME_PARSER_OUTBUF,
+		                          &used, &w);
+		s.p = o;
+		s.len = w;
+		return s;
+	}
 	if (p->o.to_utf8(p->o.to_utf8_ud, p->info.charset, d, n, o,
 	                 LM_MIME_PARSER_OUTBUF, &w) < 0 || w > LM_MIME_PARSER_OUTBUF) {
 		p->conv_err = 1;
@@ -1206,6 +1218,24 @@ finalize_leaf(lm_mime_parser *p, lm_mime_event *ev)
 				ev->data = s;
 				return 1;
 			}
+		}
+	}
+	if (p->finalized == 1 && converting(p) && p->conv_on) {
+		unsigned cd;
+		p->finalized = 2;
+		(void)lm_mime_conv_final(&p->conv, (char *)p->out + LM_MIME_PARSER_OUTBUF,
+		                         LM_MIME_PARSER_OUTBUF, &w);
+		cd = lm_mime_conv_defects(&p->conv) & (LM_MIME_DEF_CHARSET | LM_MIME_DEF_INVALID_BYTES);
+		if (cd)
+			defect(p, p->top, cd, 1);
+		lm_mime_conv_free(&p->conv);
+		p->conv_on = 0;
+		if (w > 0) {
+			fill_ev(p, ev, LM_MIME_EV_BODY, p->top);
+			ev->part = &p->info;
+			ev->data.p = p->out + LM_MIME_PARSER_OUTBUF;
+			ev->data.len = w;
+			return 1;
 		}
 	}
 	if (p->finalized == 1 && converting(p)) {
@@ -1541,6 +1571,12 @@ headers_end(lm_mime_parser *p, lm_mime_event *ev)
 		lm_qp_dec_init(&p->qp);
 		p->uu_state = UU_PRE;
 		p->uu_n = 0;
+		if ((p->o.flags & LM_MIME_PARSE_UTF8) && !(p->o.flags & LM_MIME_PARSE_RAW) &&
+		    strcmp(in->type, "text") == 0) {
+			const char *cs = in->charset[0] != '\0' ? in->charset : "us-ascii";
+			(void)lm_mime_conv_init(&p->conv, cs, strlen(cs));
+			p->conv_on = 1;
+		}
 	}
 	p->st = ST_BODY;
 }

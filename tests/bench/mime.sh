@@ -2,7 +2,8 @@
 # `make bench` (MIME): parse two generated corpora of >= 100 MB each
 # (attachment-heavy mail; many small text-only messages) with libmail's
 # streaming parser and with GMime 3, every leaf decoded and every decoded
-# byte read, on one core; prints MB/s side by side and the ratio
+# byte read, on one core (CPU time of the process, so other load on the
+# machine does not count); prints MB/s side by side and the ratio
 # libmail/GMime. Then base64 decode/encode in GB/s of the core codecs
 # (lm_b64_dec_update, lm_b64_encode) against GLib's g_base64_decode_step /
 # g_base64_encode_step, a 64 MB base64 leaf through the parser (its table

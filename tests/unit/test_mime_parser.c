@@ -745,6 +745,33 @@ t_splits_data(void)
 	LM_CHECK(nfiles >= 6);
 }
 
+/* ---- charset conversion ------------------------------------------------ */
+
+static void
+t_to_utf8(void)
+{
+	lm_mime_parser_opts o = LM_MIME_PARSER_OPTS_INIT;
+	const char *m = "Content-Type: multipart/mixed; boundary=c\n\n--c\n"
+	                "Content-Type: text/plain; charset=ISO-8859-1\n"
+	                "Content-Transfer-Encoding: quoted-printable\n\ncaf=E9 \xe0\n--c\n"
+	                "Content-Type: text/plain; charset=x-unknown\n\nok\xff\n--c\n"
+	                "Content-Type: application/octet-stream\n\n\xe9\n--c--\n";
+	char *l, *b;
+
+	o.flags = LM_MIME_PARSE_UTF8;
+	l = run_str(&o, m);
+	/* U+00E9 and U+00E0 in UTF-8 */
+	LM_CHECK(has(l, "D0 [1] caf\\xc3\\xa9 \\xc3\\xa0\nX [1] 1 defects=00000000"));
+	/* unknown charset: read as UTF-8, the invalid byte is U+FFFD */
+	LM_CHECK(has(l, "D0 [2] ok\\xef\\xbf\\xbd\nX [2] 1 defects=00000006"));
+	/* not text: untouched */
+	LM_CHECK(has(l, "D0 [3] \\xe9\nX [3]"));
+	b = run(&o, m, strlen(m), 1, lm_mime_parser_scratch_size(&o), NULL);
+	LM_CHECK(strcmp(l, b) == 0);
+	free(b);
+	free(l);
+}
+
 /* ---- tree ------------------------------------------------------------ */
 
 static void
@@ -809,6 +836,7 @@ main(int argc, char **argv)
 		LM_TEST(t_linear),
 		LM_TEST(t_big_attachment),
 		LM_TEST(t_splits_data),
+		LM_TEST(t_to_utf8),
 		LM_TEST(t_tree),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
