@@ -516,7 +516,8 @@ LM_API int lm_mime_ew_encode(const char *text, size_t col, char *out,
 /**
  * One mailbox from an address list. Every slice is valid until the
  * next lm_mime_addr_next() call on the iterator (and as long as the
- * input and scratch buffer live); none is NUL-terminated.
+ * input and scratch buffer live); none is NUL-terminated, and an empty
+ * one still has a non-NULL p.
  */
 typedef struct {
 	/** Display name in UTF-8: quoted-pairs removed, RFC 2047 words

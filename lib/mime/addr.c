@@ -481,6 +481,26 @@ lm_mime_addr_defects(const lm_mime_addr_iter *it)
 
 #define NONE ((size_t)-1)
 
+/* Empty slices point at "" rather than NULL, so callers may pass them
+ * to memcmp() and friends. */
+static int
+yield(lm_mime_addr *m)
+{
+	static const unsigned char empty[1] = { 0 };
+
+	if (m->name.p == NULL)
+		m->name.p = empty;
+	if (m->local.p == NULL)
+		m->local.p = empty;
+	if (m->domain.p == NULL)
+		m->domain.p = empty;
+	if (m->address.p == NULL)
+		m->address.p = empty;
+	if (m->group.p == NULL || m->group.len == 0)
+		m->group.p = empty;
+	return LM_EVENT;
+}
+
 /* see mime.h */
 int
 lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
@@ -673,7 +693,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 				}
 				m->defects = def;
 				it->defects |= def;
-				return LM_EVENT;
+				return yield(m);
 			}
 			if (ntok > 0)
 				def |= LM_MIME_DEF_ADDR_SYNTAX;
@@ -688,7 +708,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 				m->group.len = it->glen;
 				m->defects = def;
 				it->gpend = 1;
-				return LM_EVENT;
+				return yield(m);
 			}
 			it->glen = 0;
 		}
