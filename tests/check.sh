@@ -148,6 +148,7 @@ phase mime-diff
 mkdir -p "$W/fake"
 run_suite fake sh tests/fake/run.sh "$W/fake"
 run_suite fake-pop3 sh tests/fake/pop3_run.sh "$W/fake-pop3"
+run_suite fake-imap sh tests/fake/run-imap.sh "$W/fake-imap"
 phase fake
 
 # ---- without libidn2 (the firmware configuration, make IDN=0) -----------------------
@@ -163,6 +164,8 @@ if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
 	    LM_FAKE_PREFIX=fake-asan sh tests/fake/run.sh "$W/fake-asan"
 	run_suite fake-pop3-asan env LM_POP3FETCH="$W/asan/bin/pop3-fetch" \
 	    LM_FAKE_PREFIX=fake-asan sh tests/fake/pop3_run.sh "$W/fake-pop3-asan"
+	run_suite fake-imap-asan env LM_IMAPCLIENT="$W/asan/bin/imap-client" \
+	    LM_FAKE_PREFIX=fake-imap-asan sh tests/fake/run-imap.sh "$W/fake-imap-asan"
 	phase fake-asan
 fi
 
@@ -172,11 +175,15 @@ if sh tests/servers/start.sh "$SRV"; then
 	ok servers-start
 	run_suite interop sh tests/interop/run.sh "$SRV/env"
 	run_suite interop-pop3 sh tests/interop/pop3.sh "$SRV/env"
+	run_suite interop-imap sh tests/interop/imap.sh "$SRV/env"
 	phase interop
 	if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
 		run_suite interop-asan env LM_MAILSEND="$W/asan/bin/mail-send" \
 		    LM_INTEROP_PREFIX=interop-asan LM_INTEROP_NO_API=1 \
 		    sh tests/interop/run.sh "$SRV/env"
+		run_suite interop-imap-asan env LM_IMAPCLIENT="$W/asan/bin/imap-client" \
+		    LM_INTEROP_PREFIX=interop-imap-asan LM_INTEROP_NO_API=1 \
+		    sh tests/interop/imap.sh "$SRV/env"
 		phase interop-asan
 	fi
 else

@@ -5,7 +5,8 @@
 # server is merely unusual.
 #
 #   sh tests/fake/run-imap.sh WORKDIR   (imap-client from $LM_IMAPCLIENT,
-#                                        default examples/imap-client; test
+#                                        default $LM_BUILD/bin/imap-client or
+#                                        examples/imap-client; test
 #                                        names start with $LM_FAKE_PREFIX,
 #                                        default "fake-imap")
 # Prints "ok NAME" or "FAIL NAME: reason" per test; exit 1 if any failed.
@@ -20,7 +21,9 @@ root=$(cd "$here/../.." && pwd)
 W=${1:?usage: run-imap.sh WORKDIR}
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
-IC=${LM_IMAPCLIENT:-$root/examples/imap-client}
+if [ -n "${LM_IMAPCLIENT:-}" ]; then IC=$LM_IMAPCLIENT
+elif [ -n "${LM_BUILD:-}" ]; then IC=$LM_BUILD/bin/imap-client
+else IC=$root/examples/imap-client; fi
 FAKE=$here/fakeimap.py
 nfail=0
 FAKEPID=""
