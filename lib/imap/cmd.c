@@ -359,9 +359,17 @@ ob_commit(struct ob *b, int cmd, unsigned flags, lm_imap_handle *h)
 		c->hold_tag[c->nholds] = c->next_tag;
 		c->nholds++;
 	}
-	if (b->redact)
+	if (b->redact) {
+		/* keep the verb on the first line; a literal's data (later
+		 * lines) is redacted whole */
+		const unsigned char *lf = memchr(b->p, '\n', b->len);
+		size_t first = lf ? (size_t)(lf - b->p) + 1 : b->len;
 		lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', b->p,
-		                       b->redact, b->redact);
+		                       first, b->redact);
+		if (first < b->len)
+			lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C',
+			                       b->p + first, b->len - first, 0);
+	}
 	else
 		lm_imap__trace(c, 'C', b->p, b->len);
 	c->oend += b->len;
