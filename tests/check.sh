@@ -181,6 +181,8 @@ if sh tests/servers/start.sh "$SRV"; then
 		run_suite interop-asan env LM_MAILSEND="$W/asan/bin/mail-send" \
 		    LM_INTEROP_PREFIX=interop-asan LM_INTEROP_NO_API=1 \
 		    sh tests/interop/run.sh "$SRV/env"
+		run_suite interop-pop3-asan env LM_POP3FETCH="$W/asan/bin/pop3-fetch" \
+		    LM_INTEROP_PREFIX=interop-asan sh tests/interop/pop3.sh "$SRV/env"
 		run_suite interop-imap-asan env LM_IMAPCLIENT="$W/asan/bin/imap-client" \
 		    LM_INTEROP_PREFIX=interop-imap-asan LM_INTEROP_NO_API=1 \
 		    sh tests/interop/imap.sh "$SRV/env"
