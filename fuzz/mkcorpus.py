@@ -215,3 +215,22 @@ for name, opt, step, msg in [("simple", 0, 0, SIMPLE), ("multi", 0, 7, MULTI), (
                              ("limits", 8, 5, MULTI), ("small-scratch", 0x10, 64, MULTI), ("broken", 0, 2, BROKEN),
                              ("uuencode", 0, 0, UU), ("lf-only", 0, 9, LF_ONLY)]:
     put("mime_parser", name, bytes([opt, step]) + msg)
+
+# ---- mime_fields: byte 0 selects the decoder, then the value
+for i, (sel, v) in enumerate([
+        (0, "=?ISO-8859-1?Q?Andr=E9?= Pirard"), (0, "=?UTF-8?B?8J+Y?= =?UTF-8?B?gA==?="),
+        (0, "=?utf-8*en?q?caf=C3=A9?=glued"), (0, "=?x-unknown?Q?a?= plain\r\n text"),
+        (1, "\"Doe, John\" <john@example.org>, jane@example.org (Jane)"),
+        (1, "Team: a@x.example, =?utf-8?q?B=C3=B6b?= <b@y.example>;, undisclosed-recipients:;"),
+        (0x09, "Bob <bob@xn--bcher-kva.example>"), (0x11, "empty:;"),
+        (1, "<@route.example:user@example.org>, \"quoted \\\" local\"@example.org"),
+        (2, "multipart/mixed; boundary=\"=_abc\"; charset=UTF-8 (comment)"),
+        (2, "text/plain; name*0*=utf-8''%C3%A9t%C3%A9; name*1=.txt"),
+        (3, "attachment; filename=\"=?utf-8?B?w6l0w6kucGRm?=\""),
+        (3, "inline; filename*=iso-8859-1'fr'%E9t%E9.txt"),
+        (4, "Sat, 21 Nov 2026 21:56:43 +0100"), (4, "21 Nov 97 09:55:06 GMT"),
+        (4, "Fri, 31 Dec 1999 23:59:60 -0000"), (4, "Thu, 29 Feb 2024 12:00 EST (comment)"),
+        (5 | (8 << 3), "Gr\u00fc\u00dfe aus K\u00f6ln"), (5 | (9 << 3), "plain ascii subject line " * 4),
+        (5, "=?not?encoded?="), (6, "iso-8859-1:caf\xe9"), (6, "windows-1252:\x80\x99"),
+        (6, "utf-8:\xff\xfe bad")]):
+    put("mime_fields", "seed%02d" % i, bytes([sel]) + v.encode("latin-1" if sel == 6 else "utf-8"))

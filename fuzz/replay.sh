@@ -16,7 +16,9 @@ for bin in "$dir"/fuzz_*; do
 	done
 	[ $# -gt 0 ] || continue
 	n=$((n + 1))
-	if "$bin" "$@"; then
+	to=
+	command -v timeout >/dev/null 2>&1 && to="timeout 120"
+	if $to "$bin" "$@"; then
 		:
 	else
 		fail=$((fail + 1))
