@@ -369,6 +369,31 @@ on_idle(const lm_imap_event *ev, void *ud)
 	return 0;
 }
 
+/* delete: the FETCH of a non-silent UID STORE names the message */
+static int
+on_store(const lm_imap_event *ev, void *ud)
+{
+	cstate *st = ud;
+
+	if (ev->type == LM_IMAP_EV_FETCH_ITEM &&
+	    ev->fetch.item == LM_IMAP_ITEM_UID && ev->fetch.num == st->uid)
+		st->got = 1;
+	return 0;
+}
+
+/* move: COPYUID, or the message leaving the source (EXPUNGE, VANISHED) */
+static int
+on_move(const lm_imap_event *ev, void *ud)
+{
+	cstate *st = ud;
+
+	if (ev->type == LM_IMAP_EV_EXPUNGE || ev->type == LM_IMAP_EV_VANISHED ||
+	    ((ev->type == LM_IMAP_EV_STATUS || ev->type == LM_IMAP_EV_DONE) &&
+	     ev->code.code == LM_IMAP_CODE_COPYUID))
+		st->got = 1;
+	return 0;
+}
+
 /* ---- running commands ------------------------------------------------ */
 
 typedef struct {
@@ -613,11 +638,6 @@ main(int argc, char **argv)
 		const char *a = argv[i];
 		const char *v = (i + 1 < (size_t)argc) ? argv[i + 1] : NULL;
 #define NEEDV() do { if (v == NULL) return usage("missing value for", a); i++; } while (0)
-		if (cmd != NULL && strcmp(cmd, "search") == 0) {
-			/* everything after "search" is a search key word */
-			words[nwords++] = a;
-			continue;
-		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
@@ -667,6 +687,9 @@ main(int argc, char **argv)
 				if (words == NULL)
 					return 2;
 			}
+		} else if (strcmp(cmd, "search") == 0) {
+			/* search keys as words; IMAP keys never start with "--" */
+			words[nwords++] = a;
 		} else {
 			if (nargs == sizeof args / sizeof args[0])
 				return usage("too many arguments", a);
@@ -813,13 +836,22 @@ main(int argc, char **argv)
 		r = cmd_append(&x, mb, args[0], flags);
 	} else if (strcmp(cmd, "move") == 0) {
 		lm_imap_handle h = 0;
+		cstate st;
+		memset(&st, 0, sizeof st);
 		r = open_mailbox(&x, mb, 1);
 		if (r == 0) {
 			r = lm_imap_move(x.c, 1, args[0], args[1], &h);
-			r = run(&x, "MOVE", r, h, NULL, NULL);
+			r = run(&x, "MOVE", r, h, on_move, &st);
+		}
+		if (r == 0 && !st.got) {
+			/* an OK that moved nothing ("No messages found") */
+			fprintf(stderr, "imap-client: no message with UID %s in %s\n",
+			        args[0], mb);
+			r = LM_ERR_REFUSED;
 		}
 	} else if (strcmp(cmd, "delete") == 0) {
 		lm_imap_handle h = 0;
+		cstate st;
 		r = open_mailbox(&x, mb, 1);
 		if (r == 0 && !lm_imap_has_cap(x.c, "UIDPLUS") &&
 		    !lm_imap_has_cap(x.c, "IMAP4rev2")) {
@@ -829,10 +861,17 @@ main(int argc, char **argv)
 			        "EXPUNGE); not deleting\n");
 			r = LM_ERR_UNSUPPORTED;
 		}
+		memset(&st, 0, sizeof st);
+		st.uid = (uint32_t)strtoul(args[0], NULL, 10);
 		if (r == 0) {
-			r = lm_imap_store(x.c, 1, args[0], LM_IMAP_STORE_ADD, 1,
+			r = lm_imap_store(x.c, 1, args[0], LM_IMAP_STORE_ADD, 0,
 			                  "\\Deleted", 0, &h);
-			r = run(&x, "UID STORE", r, h, NULL, NULL);
+			r = run(&x, "UID STORE", r, h, on_store, &st);
+		}
+		if (r == 0 && !st.got) {
+			fprintf(stderr, "imap-client: no message with UID %s in %s\n",
+			        args[0], mb);
+			r = LM_ERR_REFUSED;
 		}
 		if (r == 0) {
 			r = lm_imap_uid_expunge(x.c, args[0], &h);

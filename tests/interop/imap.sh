@@ -31,7 +31,7 @@ bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
 ALL="sanity capabilities create-utf8 list append-fetch-starttls \
 append-fetch-imaps fetch-stdout large status search flags headers move \
-delete idle api wrong-password unknown-ca trace-redacts auth-plain \
+delete missing-uid idle api wrong-password unknown-ca trace-redacts auth-plain \
 auth-login auth-scram-sha-256 auth-cram-md5 plaintext no-mailbox"
 
 printf '%s' "$LM_ALICE_PASSWORD" > "$W/alice.pw"
@@ -255,6 +255,16 @@ ic $t "$URLU" $auth delete "$UID1"
 if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif $ORA uids "$MBU" | grep -qx "$UID1"; then bad $t "UID $UID1 still there"
 elif ! $ORA uids "$MBU" | grep -qx "$UIDA"; then bad $t "deleted more than UID $UID1"
+else ok $t; fi
+
+t=missing-uid
+# Dovecot answers OK to UID MOVE / UID STORE of a UID that does not exist;
+# imap-client must not report success for what did not happen
+ic $t "$URLU" $auth move 999999 "$MBD"; rc1=$RC
+ic $t-2 "$URLU" $auth delete 999999; rc2=$RC
+ic $t-3 "$URLU" $auth fetch 999999; rc3=$RC
+if [ "$rc1" != 1 ] || [ "$rc2" != 1 ] || [ "$rc3" != 1 ]; then
+	bad $t "move/delete/fetch of a missing UID: exit $rc1/$rc2/$rc3 (want 1/1/1)"
 else ok $t; fi
 
 t=idle
