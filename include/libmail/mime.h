@@ -573,7 +573,7 @@ typedef struct {
  * \param scratch  caller memory for decoded names and rewritten parts,
  *                 reused by every lm_mime_addr_next() call; borrowed
  *                 until the iteration ends. LM_MIME_ADDR_SCRATCH is a
- *                 good size; 3 * n + 1024 always suffices.
+ *                 good size; 16 * n + 1024 always suffices.
  * \param flags    LM_MIME_ADDR_IDN_UNICODE, LM_MIME_ADDR_EMPTY_GROUPS.
  * \return 0; LM_ERR_BAD_PARAM for NULL pointers.
  */

@@ -472,23 +472,37 @@ lm_mime_conv_final(lm_mime_conv *c, char *out, size_t cap, size_t *written)
 
 	if (c == NULL || (out == NULL && cap > 0) || written == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (c->npend > 0 && c->olen + 3 <= sizeof c->obuf) {
-		if (c->conv == CV_ICONV) {
-			/* Whatever still converts, then U+FFFD for the rest. */
-			size_t uu = 0, ww = 0;
-			(void)lm_mime__iconv_step(c->ic, c->pend, c->npend,
-			                          c->obuf + c->olen,
-			                          sizeof c->obuf - 3 - c->olen,
-			                          &uu, &ww);
-			c->olen += ww;
+	for (;;) {
+		flush(c, out, cap, &w);
+		if (c->olen > c->opos) {
+			*written = w;
+			return LM_ERR_BUFFER_TOO_SMALL;
 		}
-		c->npend = 0;
-		put_fffd(c);
+		if (c->npend == 0)
+			break;
+		if (c->conv == CV_ICONV) {
+			/* What still converts goes out; an incomplete tail is
+			 * one U+FFFD, an illegal byte another. */
+			size_t uu = 0, ww = 0;
+			int r = lm_mime__iconv_step(c->ic, c->pend, c->npend, c->obuf,
+			                            sizeof c->obuf - 3, &uu, &ww);
+			c->olen = ww;
+			memmove(c->pend, c->pend + uu, c->npend - uu);
+			c->npend -= uu;
+			if (r == 2 && c->npend > 0) {
+				memmove(c->pend, c->pend + 1, c->npend - 1);
+				c->npend--;
+				put_fffd(c);
+			} else if (r == 1 || (uu == 0 && ww == 0)) {
+				c->npend = 0;
+				put_fffd(c);
+			}
+		} else {
+			c->npend = 0;
+			put_fffd(c);
+		}
 	}
-	flush(c, out, cap, &w);
 	*written = w;
-	if (c->olen > c->opos)
-		return LM_ERR_BUFFER_TOO_SMALL;
 	if (c->conv == CV_ICONV)
 		lm_mime__iconv_reset(c->ic);
 	return 0;
