@@ -44,6 +44,7 @@ that a client that carries on is caught doing so):
   silent        accepts the connection and never says anything
   longline      a 1 MB untagged line before the tagged OK of CAPABILITY
   escape        NO to SELECT with terminal escape sequences in the text
+  noidle        no IDLE capability; the second NOOP reports a new message
   wronghost     certificate valid but for wrong.example
   unknownca     certificate for localhost from an unrelated CA
 With --implicit the connection starts with TLS (imaps).
@@ -185,8 +186,11 @@ class Session:
         sc = self.sc
         c = [b"IMAP4rev1"]
         if self.authed:
-            return c + [b"UIDPLUS", b"MOVE", b"IDLE", b"LITERAL+", b"ENABLE",
-                        b"CONDSTORE", b"NAMESPACE"]
+            c += [b"UIDPLUS", b"MOVE", b"LITERAL+", b"ENABLE", b"CONDSTORE",
+                  b"NAMESPACE"]
+            if sc != "noidle":
+                c.append(b"IDLE")
+            return c
         if not self.tls and sc != "notls":
             c.append(b"STARTTLS")
         if self.tls and sc.startswith("logindisabled"):
@@ -408,6 +412,9 @@ class Session:
             elif verb == "IDLE":
                 self.idle(tag)
             elif verb == "NOOP":
+                self.noops = getattr(self, "noops", 0) + 1
+                if sc == "noidle" and self.noops == 2:
+                    self.send(b"* 3 EXISTS\r\n* 1 FETCH (FLAGS (\\Answered))\r\n")
                 self.ok(tag, b"NOOP completed")
             else:
                 self.ok(tag, verb.encode() + b" completed")

@@ -35,7 +35,7 @@ ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
 ALL="control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
-create-utf8 append headers idle untagged-search untagged-fetch drip \
+create-utf8 append headers idle idle-noop untagged-search untagged-fetch drip \
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
 literalclose-out literalclose-stdout authno garbage silent longline escape \
@@ -199,6 +199,15 @@ if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif [ "$(cat "$P.out")" != "$(printf 'EXISTS 3\nEXPUNGE 2\nFETCH 1 FLAGS (\\Seen \\Flagged)')" ]; then
 	bad $t "stdout: $(tr '\n' '|' < "$P.out")"
 elif ! grep -q '^IDLE-END DONE$' "$P.events"; then bad $t "IDLE not ended with DONE"
+else ok $t; fi
+
+t=idle-noop
+# without IDLE the client polls with NOOP (every 10 s, and at the start)
+fake idle-noop noidle imap $auth idle --seconds 12
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif sent_any IDLE; then bad $t "sent IDLE although not offered"
+elif [ "$(cat "$P.out")" != "$(printf 'EXISTS 3\nFETCH 1 FLAGS (\\Answered)')" ]; then
+	bad $t "stdout: $(tr '\n' '|' < "$P.out") (NOOPs: $(grep -c '^CMD NOOP$' "$P.events"))"
 else ok $t; fi
 
 t=untagged-search
