@@ -1130,6 +1130,8 @@ typedef struct {
 	                               NIL and END: empty                    */
 	int esc;                  /**< quoted string holding \" or \\        */
 	uint64_t num;             /**< NUMBER value                          */
+	unsigned depth;           /**< OPEN: deepest nesting inside, 1 for a
+	                               flat list                             */
 } lm_imap_tok;
 
 /** A reader over a slice. Plain struct: copy it to save a position. */

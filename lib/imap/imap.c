@@ -1366,10 +1366,9 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 		case LM_IMAP_ITEM_ENVELOPE:
 		case LM_IMAP_ITEM_BODYSTRUCTURE:
 		case LM_IMAP_ITEM_BODY: {
-			unsigned depth;
+			unsigned depth = t.depth;
 			if (t.type != LM_IMAP_TOK_OPEN)
 				return LM_ERR_PROTOCOL;
-			(void)lm_imap__list_span(t.s.p, t.s.len, &depth);
 			if (depth > LM_IMAP_DEPTH_MAX)
 				return LM_ERR_PROTOCOL;
 			break;

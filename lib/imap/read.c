@@ -120,26 +120,39 @@ skip_literal(const unsigned char *p, size_t n, size_t i)
 	return j + (size_t)v;
 }
 
-/* Skip a quoted string starting at p[i] == '"'; offset after it, or 0. */
+/* Skip a quoted string starting at p[i] == '"'; offset after it, or 0.
+ * memchr finds the candidates; a quote preceded by an odd number of
+ * backslashes is escaped. CR and LF never occur inside. */
 static size_t
 skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
 {
 	size_t j = i + 1;
 	*esc = 0;
-	while (j < n) {
-		if (p[j] == '\\') {
-			*esc = 1;
-			j += 2;
-			continue;
-		}
-		if (p[j] == '"')
-			return j + 1;
-		if (p[j] == '\r' || p[j] == '\n')
+	for (;;) {
+		const unsigned char *q = j < n ? memchr(p + j, '"', n - j) : NULL;
+		size_t k, bs = 0;
+		if (q == NULL)
 			return 0;
-		j++;
+		k = (size_t)(q - p);
+		while (k - bs > i + 1 && p[k - bs - 1] == '\\')
+			bs++;
+		if (bs)
+			*esc = 1;
+		if (bs % 2 == 0) {
+			if (memchr(p + i + 1, '\n', k - i - 1) != NULL ||
+			    memchr(p + i + 1, '\r', k - i - 1) != NULL)
+				return 0;
+			return k + 1;
+		}
+		j = k + 1;
 	}
-	return 0;
 }
+
+/* Byte classes for list_span: 0 ordinary. */
+static const unsigned char span_class[256] = {
+	['('] = 1, [')'] = 2, ['"'] = 3, ['{'] = 4, ['~'] = 5, ['\r'] = 6,
+	['\n'] = 6
+};
 
 size_t
 lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
@@ -152,32 +165,46 @@ lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
 	if (n == 0 || p[0] != '(')
 		return 0;
 	while (i < n) {
-		unsigned char ch = p[i];
-		if (ch == '(') {
+		unsigned k = span_class[p[i]];
+		if (k == 0) {
+			i++;
+			continue;
+		}
+		switch (k) {
+		case 1:
 			depth++;
 			if (depth > maxd)
 				maxd = depth;
 			i++;
-		} else if (ch == ')') {
+			break;
+		case 2:
 			depth--;
 			i++;
 			if (depth == 0) {
 				*maxdepth = maxd;
 				return i;
 			}
-		} else if (ch == '"') {
+			break;
+		case 3:
 			i = skip_quoted(p, n, i, &esc);
 			if (i == 0)
 				return 0;
-		} else if (ch == '{' || (ch == '~' && i + 1 < n && p[i + 1] == '{')) {
+			break;
+		case 5:
+			if (!(i + 1 < n && p[i + 1] == '{')) {
+				i++;
+				break;
+			}
+			/* fall through */
+		case 4: {
 			size_t e = skip_literal(p, n, i);
 			if (e == 0)
 				return 0;
 			i = e;
-		} else if (ch == '\r' || ch == '\n') {
+			break;
+		}
+		default:
 			return 0;
-		} else {
-			i++;
 		}
 	}
 	return 0;
@@ -243,6 +270,7 @@ lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
 		if (e == 0)
 			goto bad;
 		t->s.len = e;
+		t->depth = d;
 		r->pos = i + e;
 		return t->type = LM_IMAP_TOK_OPEN;
 	}
@@ -550,7 +578,7 @@ lm_imap_body_parse(lm_slice value, lm_imap_body *b)
 	lm_imap_reader_init(&r, value);
 	if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN)
 		return LM_ERR_DECODE;
-	(void)lm_imap__list_span(t.s.p, t.s.len, &depth);
+	depth = t.depth;
 	if (depth > LM_IMAP_DEPTH_MAX)
 		return LM_ERR_LIMIT;
 	lm_imap_reader_enter(&in, &t);
