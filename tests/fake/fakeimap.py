@@ -45,6 +45,7 @@ that a client that carries on is caught doing so):
   longline      a 1 MB untagged line before the tagged OK of CAPABILITY
   escape        NO to SELECT with terminal escape sequences in the text
   noidle        no IDLE capability; the second NOOP reports a new message
+  loginonly     no AUTH= mechanism at all: LOGIN (under TLS) is the way in
   wronghost     certificate valid but for wrong.example
   unknownca     certificate for localhost from an unrelated CA
 With --implicit the connection starts with TLS (imaps).
@@ -198,6 +199,8 @@ class Session:
             if sc == "logindisabled-auth":
                 c += [b"AUTH=PLAIN", b"SASL-IR"]
             return c
+        if sc == "loginonly":
+            return c + [b"ID", b"LITERAL+"]
         # before TLS too: tempt the client into sending credentials
         c += [b"SASL-IR", b"AUTH=PLAIN", b"ID", b"LITERAL+"]
         return c
@@ -370,6 +373,8 @@ class Session:
                     self.start_tls()
             elif verb == "LOGIN":
                 self.event("LOGIN-SEEN")
+                if b"fake-Pa55word" in ln:
+                    self.event("LOGIN-PASSWORD-SEEN")
                 if b"LOGINDISABLED" in self.caps():
                     self.send(tag + b" NO [PRIVACYREQUIRED] LOGIN disabled\r\n")
                 else:

@@ -35,7 +35,7 @@ ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
 ALL="control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
-create-utf8 append headers idle idle-noop untagged-search untagged-fetch drip \
+create-utf8 append headers idle idle-noop login-only untagged-search untagged-fetch drip \
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
 literalclose-out literalclose-stdout authno garbage silent longline escape \
@@ -208,6 +208,15 @@ if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif sent_any IDLE; then bad $t "sent IDLE although not offered"
 elif [ "$(cat "$P.out")" != "$(printf 'EXISTS 3\nFETCH 1 FLAGS (\\Answered)')" ]; then
 	bad $t "stdout: $(tr '\n' '|' < "$P.out") (NOOPs: $(grep -c '^CMD NOOP$' "$P.events"))"
+else ok $t; fi
+
+t=login-only
+fake login-only loginonly imap $auth --trace search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why 'LOGIN under TLS: expected exit 0')"
+elif ! grep -q '^LOGIN-PASSWORD-SEEN' "$P.events"; then bad $t "no LOGIN with the password"
+elif [ -n "$(creds_before_tls)" ]; then bad $t "LOGIN before TLS"
+elif grep -q 'fake-Pa55word' "$P.err"; then bad $t "password in the trace"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
 else ok $t; fi
 
 t=untagged-search
