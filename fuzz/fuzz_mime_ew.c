@@ -122,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((in[i] < 0x20 && in[i] != '\t') || in[i] == 0x7f)
 			plain = 0;
 	}
-	if (plain && fz_utf8_valid(in, n, 0)) {
+	if (n > 0 && plain && fz_utf8_valid(in, n, 0)) {
 		memcpy(text, in, n);
 		text[n] = 0;
 		col = (size_t)data[0] % 40;

@@ -470,7 +470,8 @@ LM_API int lm_mime_conv_string(const char *name, size_t nlen, const void *in,
  * are: LM_MIME_DEF_EW_MALFORMED), unknown charsets (the word is left as
  * it is: LM_MIME_DEF_CHARSET), words glued to text (decoded:
  * LM_MIME_DEF_EW_PLACEMENT). The output is always valid UTF-8 and
- * never contains CR or LF. No NUL is written.
+ * never contains CR or LF (a CR or LF inside an encoded word comes out
+ * as a space). No NUL is written.
  * \param defects  OR-ed with the defects found (may be NULL).
  * \return 0; LM_ERR_BUFFER_TOO_SMALL (LM_MIME_EW_DECODED_MAX(n) always
  *         suffices); LM_ERR_BAD_PARAM for NULL pointers.
@@ -488,7 +489,8 @@ LM_API int lm_mime_ew_decode(const char *in, size_t n, char *out, size_t cap,
  *        columns, never splitting a UTF-8 character.
  *
  * The result is what follows the field name's colon: it starts with a
- * space, folds are CRLF SP, and it has no final CRLF; `col` is the
+ * space (empty text gives an empty result), folds are CRLF SP, and it
+ * has no final CRLF; `col` is the
  * column after the colon (e.g. 8 for "Subject:"). No NUL is written.
  * \param text  NUL-terminated UTF-8.
  * \return 0; LM_ERR_BAD_PARAM for NULL, invalid UTF-8, CR, LF or other
@@ -654,7 +656,9 @@ LM_API int lm_mime_cdisp_parse(const char *in, size_t n, lm_mime_ctype *cd);
  * converted together), and the RFC 2047 words inside a quoted value
  * that old mailers write (name="=?utf-8?B?...?="). When both name and
  * name* (or name*0) exist the RFC 2231 form wins. A value that is not
- * valid in its charset gets U+FFFD: the output is always UTF-8.
+ * valid in its charset gets U+FFFD: the output is always UTF-8, and
+ * CR or LF in a value (percent-encoded or in an encoded word) become
+ * spaces.
  * \param defects  OR-ed with the defects found (may be NULL).
  * \return 1 found (*outlen set); 0 not present; LM_ERR_BUFFER_TOO_SMALL
  *         (LM_MIME_EW_DECODED_MAX(n) always suffices for a section of

@@ -671,6 +671,8 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 			}
 			if (o.full) {
 				def |= LM_MIME_DEF_TRUNCATED;
+				if (it->in_group)
+					it->members++; /* a member, even if skipped */
 				m->defects = def;
 				it->defects |= def;
 				if (group_end) {

@@ -102,6 +102,7 @@ typedef struct {
 	int last_ew;                /* the last thing fed was a decoded word */
 	const unsigned char *ws;    /* pending white space */
 	size_t wsn;
+	size_t clean;               /* o->p[0..clean) checked for CR/LF */
 } lm_mime__ewd;
 
 void lm_mime__ewd_init(lm_mime__ewd *d, lm_mime__out *o, unsigned *defects);

@@ -126,6 +126,20 @@ lm_mime__ewd_init(lm_mime__ewd *d, lm_mime__out *o, unsigned *defects)
 	memset(d, 0, sizeof *d);
 	d->o = o;
 	d->defects = defects;
+	d->clean = o->len;
+}
+
+/* CR and LF that encoded words decoded to become spaces: a decoded
+ * value never breaks a header line (nor the caller's display). */
+static void
+ewd_clean(lm_mime__ewd *d)
+{
+	size_t i;
+
+	for (i = d->clean; i < d->o->len; i++)
+		if (d->o->p[i] == '\r' || d->o->p[i] == '\n')
+			d->o->p[i] = ' ';
+	d->clean = d->o->len;
 }
 
 static void
@@ -134,6 +148,7 @@ ewd_close(lm_mime__ewd *d)
 	if (!d->active)
 		return;
 	lm_mime__out_conv_final(d->o, &d->conv);
+	ewd_clean(d);
 	*d->defects |= lm_mime_conv_defects(&d->conv);
 	lm_mime_conv_free(&d->conv);
 	d->active = 0;
@@ -242,6 +257,7 @@ ewd_word(lm_mime__ewd *d, const ew_word *w, const unsigned char *raw)
 		}
 	}
 	lm_mime__out_conv(d->o, &d->conv, buf, bl);
+	ewd_clean(d);
 	d->last_ew = 1;
 }
 

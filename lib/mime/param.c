@@ -454,6 +454,11 @@ lm_mime_param_get(const char *params, size_t n, const char *name, char *out,
 	} else {
 		plain_value(&o, &plain, &def);
 	}
+	/* Percent-encoded CR or LF would break a header written with this
+	 * value (or the caller's display): spaces instead. */
+	for (pos = 0; pos < o.len; pos++)
+		if (out[pos] == '\r' || out[pos] == '\n')
+			out[pos] = ' ';
 	if (defects)
 		*defects |= def;
 	*outlen = o.len;
