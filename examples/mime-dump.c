@@ -525,5 +525,20 @@ main(int argc, char **argv)
 	if (f != stdin)
 		fclose(f);
 	lm_mime_parser_free(&p);
+	for (i = 0; i < d.nleaves; i++)
+		str_clear(&d.leaves[i].filename);
+	free(d.leaves);
+	for (i = 0; i < d.ndefects; i++)
+		free(d.defects[i]);
+	free(d.defects);
+	str_clear(&d.from);
+	str_clear(&d.to);
+	str_clear(&d.cc);
+	str_clear(&d.subject);
+	str_clear(&d.date);
+	str_clear(&d.msgid);
+	str_clear(&d.ct);
+	str_clear(&d.cd);
+	str_clear(&d.cte);
 	return 0;
 }
