@@ -564,24 +564,36 @@ read_ext(lm_imap_reader *in, lm_imap_body *b, int multipart)
 	return 0;
 }
 
+static int body_parse_tok(const lm_imap_tok *list, lm_imap_body *b);
+
 /* see imap.h */
 int
 lm_imap_body_parse(lm_slice value, lm_imap_body *b)
 {
-	lm_imap_reader r, in;
+	lm_imap_reader r;
 	lm_imap_tok t;
-	unsigned depth = 0;
 
 	if (b == NULL)
 		return LM_ERR_BAD_PARAM;
-	memset(b, 0, sizeof *b);
 	lm_imap_reader_init(&r, value);
-	if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN)
+	if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN) {
+		memset(b, 0, sizeof *b);
 		return LM_ERR_DECODE;
-	depth = t.depth;
-	if (depth > LM_IMAP_DEPTH_MAX)
+	}
+	return body_parse_tok(&t, b);
+}
+
+/* Parse a body from its already-read OPEN token (no second scan). */
+static int
+body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
+{
+	lm_imap_reader in;
+	lm_imap_tok t;
+
+	memset(b, 0, sizeof *b);
+	if (list->depth > LM_IMAP_DEPTH_MAX)
 		return LM_ERR_LIMIT;
-	lm_imap_reader_enter(&in, &t);
+	lm_imap_reader_enter(&in, list);
 	if (lm_imap_read(&in, &t) == LM_IMAP_TOK_OPEN) {
 		/* multipart: body* then subtype */
 		const unsigned char *first = t.s.p, *last = t.s.p + t.s.len;
@@ -669,7 +681,7 @@ lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *chil
 	if (lm_imap_read(it, &t) != LM_IMAP_TOK_OPEN)
 		return 0;
 	{
-		int r = lm_imap_body_parse(t.s, child);
+		int r = body_parse_tok(&t, child);
 		return r < 0 ? r : 1;
 	}
 }
