@@ -28,12 +28,17 @@
  *    a 500 MB message needs no 500 MB buffer.
  *  - Every other literal (inside ENVELOPE, BODYSTRUCTURE, LIST, ...) is
  *    held inline in the input buffer; it may be at most
- *    LM_IMAP_LITERAL_HOLD_MAX bytes and the whole response (or, for
- *    FETCH, the whole item) must fit into the input buffer, else
- *    lm_imap_next() fails with LM_ERR_LIMIT (sticky).
+ *    LM_IMAP_LITERAL_HOLD_MAX bytes (else LM_ERR_LIMIT, sticky) and the
+ *    whole response line with its held literals must fit into the input
+ *    buffer (else LM_ERR_LINE_TOO_LONG, sticky). For FETCH only the part
+ *    of a line between two body-section literals must fit.
  *  - FETCH responses are delivered item by item (LM_IMAP_EV_FETCH_ITEM),
- *    framed by LM_IMAP_EV_FETCH_BEGIN / LM_IMAP_EV_FETCH_END, so a FETCH
- *    response only needs one item at a time in memory.
+ *    framed by LM_IMAP_EV_FETCH_BEGIN / LM_IMAP_EV_FETCH_END.
+ *  - Untagged data names the oldest outstanding command that asks for
+ *    that kind of data (LIST/LSUB for LIST; FETCH or STORE for FETCH;
+ *    SELECT/EXAMINE for EXISTS, RECENT, FLAGS; STATUS or LIST for STATUS;
+ *    SEARCH for SEARCH/ESEARCH; any command for untagged OK/NO/BAD/BYE),
+ *    else it is unsolicited (cmd NONE, handle 0).
  *  - SEARCH results are delivered in pieces (LM_IMAP_EV_SEARCH with
  *    ev.more set on every piece but the last), so a SEARCH line of any
  *    length works.
@@ -300,7 +305,7 @@ typedef enum {
 	LM_IMAP_EV_CAPABILITY,
 	/** ENABLED response (RFC 5161) [text: the list]. */
 	LM_IMAP_EV_ENABLED,
-	/** LIST or LSUB response [list]. */
+	/** LIST or LSUB response [list; list.lsub is 1 for LSUB]. */
 	LM_IMAP_EV_LIST,
 	/** STATUS response [mailbox, st]. */
 	LM_IMAP_EV_STATUS_DATA,
@@ -350,9 +355,8 @@ typedef enum {
 	 *  (LM_IMAP_LENIENT_RESYNC) [text: its raw first line, value: the
 	 *  response name]. */
 	LM_IMAP_EV_UNKNOWN,
-	/** Unexpected continuation request text handed out for the caller
-	 *  (only for commands queued with raw continuation handling; the
-	 *  engine consumes all others itself) [text]. Reserved. */
+	/** Reserved; never returned (the engine consumes every continuation
+	 *  request itself; one nobody waits for is LM_ERR_PROTOCOL). */
 	LM_IMAP_EV_CONTINUE,
 	/** The connection ended after BYE or LOGOUT. lm_imap_next() returns
 	 *  LM_DONE afterwards. */
@@ -768,7 +772,7 @@ LM_API int lm_imap_sasl_mechs(const lm_imap_client *c, char *buf, size_t cap);
 LM_API int lm_imap_is_enabled(const lm_imap_client *c, const char *ext);
 
 /** \brief Declare the connection already protected by TLS (imaps://,
- *         implicit TLS). Allowed only before the greeting.
+ *         implicit TLS). Allowed only before any byte was received.
  *  \return 0 or LM_ERR_BAD_STATE. */
 LM_API int lm_imap_set_tls_active(lm_imap_client *c);
 
@@ -839,7 +843,11 @@ LM_API int lm_imap_starttls(lm_imap_client *c, lm_imap_handle *h);
  */
 LM_API int lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h);
 
-/** \brief LOGIN user password. Traced as "A1 LOGIN <redacted>".
+/** \brief LOGIN user password. Traced as "A1 LOGIN <redacted>". After an
+ *         OK without a [CAPABILITY] code the capabilities are unknown
+ *         (lm_imap_caps_known() == 0; RFC 9051 asks to fetch them again):
+ *         call lm_imap_capability() before anything that depends on them
+ *         (the same after AUTHENTICATE).
  *  \return LM_ERR_PLAINTEXT before TLS (unless allow_plaintext_auth and
  *          not require_tls); LM_ERR_UNSUPPORTED under LOGINDISABLED;
  *          LM_ERR_BAD_STATE (authenticated, capabilities unknown, ...). */
@@ -1004,7 +1012,7 @@ LM_API int lm_imap_sb_word(lm_imap_sb *s, const char *word);
  *        LM_IMAP_ESEARCH_* bits for "RETURN (...)" (needs ESEARCH or
  *        IMAP4rev2; results: LM_IMAP_EV_ESEARCH).
  * \return as the common rules; the builder's own error; LM_ERR_BAD_STATE
- *         for unbalanced parentheses or a dangling NOT/OR.
+ *         for unbalanced parentheses or a program ending with NOT/OR.
  */
 LM_API int lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s,
                           unsigned ret, lm_imap_handle *h);
@@ -1085,7 +1093,9 @@ LM_API int lm_imap_copy(lm_imap_client *c, int uid, const char *set,
  *        MOVE and the handle returned here, carrying the status of the
  *        last step run (and the COPYUID code of COPY when it succeeded
  *        and the later steps gave none). The fallback needs the set to be
- *        at most 511 bytes.
+ *        at most 511 bytes. Without UIDPLUS (or for a sequence-number
+ *        MOVE) the last step is a plain EXPUNGE, which also removes other
+ *        messages already marked \Deleted (RFC 6851 3.3).
  */
 LM_API int lm_imap_move(lm_imap_client *c, int uid, const char *set,
                         const char *mailbox, lm_imap_handle *h);
