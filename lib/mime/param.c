@@ -236,6 +236,8 @@ plain_value(lm_mime__out *o, const param *pr, unsigned *def)
 			while (j < n && v[j] != ' ' && v[j] != '\t' && v[j] != '\r' &&
 			       v[j] != '\n' && !(pr->quoted && v[j] == '\\'))
 				j++;
+			if (j == i)
+				j = i + 1; /* a lone '\\' at the end */
 			lm_mime__ewd_token(&d, v + i, j - i);
 		}
 		i = j;

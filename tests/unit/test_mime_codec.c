@@ -487,6 +487,8 @@ t_param_forms(void)
 	/* Section numbers past the bound are ignored. */
 	PARAM_IS("a/b; x*0=aa; x*64=zz; x*99999999999=yy", "x", "aa");
 	LM_CHECK(pdef & LM_MIME_DEF_PARAM_2231);
+	/* Unterminated quote ending in a backslash (fuzz finding: a loop). */
+	PARAM_IS("a/b; name=\"ab\\", "name", "ab\\");
 	/* Percent-encoded CR LF: spaces, never a line break. */
 	PARAM_IS("a/b; x*=utf-8''a%0D%0Ab", "x", "a  b");
 	/* Bad percent escape kept literally. */
