@@ -1302,8 +1302,18 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 			} else if (t.type != LM_IMAP_TOK_STRING) {
 				return LM_ERR_PROTOCOL;
 			}
-			/* a quoted string value: deliver as it is (escapes stay
-			 * only for \" and \\, which a body rarely holds) */
+			if (t.esc) {
+				/* a quoted value with \" or \\: unescape in place
+				 * (these input bytes are consumed by this item) */
+				unsigned char *q = (unsigned char *)(uintptr_t)t.s.p;
+				size_t a, w = 0;
+				for (a = 0; a < t.s.len; a++) {
+					if (q[a] == '\\' && a + 1 < t.s.len)
+						a++;
+					q[w++] = q[a];
+				}
+				t.s.len = w;
+			}
 			fetch_section_fields(c, ev);
 			ev->type = LM_IMAP_EV_FETCH_DATA;
 			ev->fetch.data = t.s;
