@@ -16,7 +16,8 @@
  * safe to kill at any moment or to lose the connection:
  *   1. RETR into DIR/tmp/NAME (O_EXCL), fsync, close; a message that
  *      did not end with its final "." is unlinked, never kept;
- *   2. rename to DIR/new/NAME, fsync DIR/new. NAME carries the UIDL,
+ *   2. rename to DIR/new/NAME, fsync DIR/new. NAME carries a hash of
+ *      the account (",A=<8 hex>": user, host, port) and the UIDL,
  *      hex-encoded (",U=<hex>"): UIDLs are opaque bytes chosen by the
  *      server and are never used as a path;
  *   3. the state file (default DIR/.pop3-state: one UIDL per line) is
@@ -310,6 +311,7 @@ typedef struct {
 	const char *dir;
 	char *state;         /* state file path */
 	char host[256];      /* sanitized host name for file names */
+	char tag[24];        /* ",A=<account hash>,U=" */
 	unsigned long seq;
 	uidset known;        /* state file + UIDLs found in new/ and cur/ */
 	int lockfd;          /* STATE.lock, locked with fcntl, or -1 */
@@ -369,16 +371,17 @@ hexval(int c)
 	return -1;
 }
 
-/* A UIDL from a file name "...,U=<hex>[,...][:2,...]", or 0. */
+/* A UIDL from a file name "...,A=<account>,U=<hex>[,...][:2,...]" of
+ * this account (tag ",A=<account>,U="), or 0. */
 static int
-uid_from_name(const char *name, char *out)
+uid_from_name(const char *name, const char *tag, char *out)
 {
-	const char *p = strstr(name, ",U=");
+	const char *p = strstr(name, tag);
 	size_t n = 0;
 
 	if (p == NULL)
 		return 0;
-	p += 3;
+	p += strlen(tag);
 	while (hexval((unsigned char)p[0]) >= 0 && hexval((unsigned char)p[1]) >= 0) {
 		if (n == UID_MAX)
 			return 0;
@@ -441,7 +444,7 @@ maildir_clean_tmp(const maildir *md)
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			char uid[UID_MAX + 1];
-			if (uid_from_name(e->d_name, uid)) {
+			if (uid_from_name(e->d_name, md->tag, uid)) {
 				char *f = path2(p, e->d_name);
 				if (f != NULL)
 					unlink(f);
@@ -476,7 +479,7 @@ maildir_scan(maildir *md)
 		}
 		while ((e = readdir(d)) != NULL) {
 			char uid[UID_MAX + 1];
-			if (uid_from_name(e->d_name, uid)) {
+			if (uid_from_name(e->d_name, md->tag, uid)) {
 				int r = uidset_add(&md->known, uid);
 				if (r < 0) {
 					closedir(d);
@@ -618,9 +621,9 @@ fetch_one(lm_pop3_session *s, maildir *md, unsigned long msg, const char *uid)
 		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)uid[i]);
 	hex[2 * i] = '\0';
 	gettimeofday(&tv, NULL);
-	snprintf(name, sizeof name, "%lld.M%ldP%ldQ%lu.%s,U=%s",
+	snprintf(name, sizeof name, "%lld.M%ldP%ldQ%lu.%s%s%s",
 	         (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
-	         ++md->seq, md->host, hex);
+	         ++md->seq, md->host, md->tag, hex);
 	tp = malloc(strlen(md->dir) + strlen(name) + 8);
 	np = malloc(strlen(md->dir) + strlen(name) + 8);
 	newdir = path2(md->dir, "new");
@@ -745,6 +748,7 @@ main(int argc, char **argv)
 	lm_pop3_session_opts so = LM_POP3_SESSION_OPTS_INIT;
 	lm_pop3_session *s = NULL;
 	listing l = { NULL, 0, 0 };
+	lm_url u;
 	maildir md;
 	unsigned long *pend = NULL;   /* fetched, not yet in a synced state */
 	unsigned long npend = 0;
@@ -807,7 +811,6 @@ main(int argc, char **argv)
 	if (list && (del || state != NULL))
 		return usage("--delete and --state go with --maildir", NULL);
 	{
-		lm_url u;
 		r = lm_url_parse(&u, url);
 		if (r < 0 || (u.scheme != LM_URL_POP3 && u.scheme != LM_URL_POP3S)) {
 			fprintf(stderr, "%s: bad --url %s: %s\n", prog, url,
@@ -860,6 +863,15 @@ main(int argc, char **argv)
 				md.host[j++] = (char)ch;
 		}
 		md.host[j] = '\0';
+		{
+			/* UIDLs are unique per mailbox only: the names carry a hash
+			 * of the account, so one Maildir can serve several */
+			char acct[LM_URL_USER_MAX + LM_URL_HOST_MAX + 16];
+			snprintf(acct, sizeof acct, "%s@%s:%u",
+			         user != NULL ? user : u.user, u.host, u.port);
+			snprintf(md.tag, sizeof md.tag, ",A=%08lx,U=",
+			         (unsigned long)(hash_uid(acct) & 0xffffffffu));
+		}
 		if (maildir_create(&md) < 0 || maildir_lock(&md) < 0 ||
 		    state_load(&md) < 0 || maildir_scan(&md) < 0) {
 			rc = 2;

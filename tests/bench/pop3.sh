@@ -29,7 +29,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/libmail-bench-pop3.XXXXXX") || exit 1
 SRV=$W/srv
 chmod 755 "$W"  # the servers run as their own users below it
 trap 'sh "$ROOT/tests/servers/stop.sh" "$SRV" >/dev/null 2>&1; [ -n "${LM_BENCH_KEEP:-}" ] || rm -rf "$W"' EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP PIPE
 ${CC:-cc} -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -Iinclude tests/bench/pop3_bench.c \
     "$LIBA" -lmbedtls -lmbedx509 -lmbedcrypto -lidn2 -o "$W/pop3_bench" ||
     { echo "bench pop3: cannot build the helper"; exit 1; }

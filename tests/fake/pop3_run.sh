@@ -14,6 +14,8 @@ root=$(cd "$here/../.." && pwd)
 W=${1:?usage: pop3_run.sh WORKDIR}
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
+# a rerun in the same WORKDIR starts from empty Maildirs and mailboxes
+rm -rf "$W"/md-* "$W"/trav "$W"/*.box "$W"/*.box.orig "$W"/*.state "$W"/*.state.*
 PF=${LM_POP3FETCH:-}
 if [ -z "$PF" ]; then
 	if [ -n "${LM_BUILD:-}" ]; then PF=$LM_BUILD/bin/pop3-fetch
@@ -34,7 +36,7 @@ pop3-trace-redacts pop3-plaintext-control pop3-plaintext-refused
 pop3-retrcut pop3-retrcut-rerun pop3-delecut pop3-delecut-rerun
 pop3-quitcut pop3-nostls pop3-inject pop3-inuse pop3-nodot
 pop3-traversal pop3-traversal-rerun pop3-longline pop3-hugebody
-pop3-dupuid pop3-big pop3-locked"
+pop3-dupuid pop3-big pop3-locked pop3-two-accounts"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -294,6 +296,19 @@ newbox big 2 --big; M=$W/md-big
 fake pop3-big good pop3 "$W/big.box" --maildir "$M" --delete
 if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif ! check big "$M" --all; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-two-accounts
+# UIDLs are unique per mailbox only: the same UIDLs from another account
+# into the same Maildir (own --state) are other messages, fetched again
+newbox acct 2; M=$W/md-acct
+fake pop3-two-accounts good pop3 "$W/acct.box" --maildir "$M" --state "$W/acct-bob.state"
+r1=$(cat "$P.out")
+fake pop3-two-accounts good pop3 "$W/acct.box" --maildir "$M" --state "$W/acct-alice.state" --user alice
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$r1" != "fetched 2 deleted 0" ] || [ "$(cat "$P.out")" != "fetched 2 deleted 0" ]; then
+	bad $t "expected 2 fetched for each account, got '$r1' and '$(cat "$P.out")'"
+elif [ "$(nfiles "$M")" != 4 ]; then bad $t "expected 4 files, found $(nfiles "$M")"
 else ok $t; fi
 
 t=fake-pop3-locked
