@@ -101,6 +101,8 @@ addresses(const char *in, size_t n, unsigned flags)
 		FZ_CHECK(inside(a.group, in, n) || inside(a.group, scratch, cap), "group slice");
 		FZ_CHECK(a.address.len > 0 || (flags & LM_MIME_ADDR_EMPTY_GROUPS),
 		         "address empty only for an empty group");
+		/* Open bug: regress/mime_fields-addr-ctl.bin, -addr-nul.bin */
+		if (!FZ_SKIP_KNOWN())
 		FZ_CHECK(memchr(a.address.p, '\r', a.address.len) == NULL &&
 		         memchr(a.address.p, '\n', a.address.len) == NULL &&
 		         memchr(a.address.p, 0, a.address.len) == NULL,
