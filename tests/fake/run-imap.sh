@@ -34,7 +34,7 @@ PFX=${LM_FAKE_PREFIX:-fake-imap}
 ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
-ALL="control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
+ALL="usage control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
 create-utf8 append headers idle idle-noop login-only untagged-search untagged-fetch drip \
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
@@ -63,6 +63,21 @@ import fakeimap
 open(sys.argv[2] + "/msg3.eml", "wb").write(fakeimap.MESSAGE3)
 open(sys.argv[2] + "/msg1.eml", "wb").write(fakeimap.MESSAGE1)' "$here" "$W"
 printf 'From: a@example.test\r\nSubject: up\r\n\r\nappended {3}\r\nbody\r\n' > "$W/up.eml"
+
+# ---- usage (no server) --------------------------------------------------------
+t=usage
+r=""
+"$IC" --help > "$W/usage.out" 2>&1 || r="$r --help exit $?;"
+grep -q '^usage: imap-client' "$W/usage.out" || r="$r --help prints no usage;"
+for args in "--url imap://h" "--url imap://h fetch abc" "--url imap://h fetch 0" \
+    "--url imap://h move 1" "--url imap://h bogus" "--url smtp://h list" \
+    "--url imap://h --password x list" "--url imap://h --timeout 0 list" \
+    "--url imap://h list --out f" "--url imap://h list extra"; do
+	# shellcheck disable=SC2086
+	"$IC" $args > /dev/null 2>&1 </dev/null; rc=$?
+	[ "$rc" = 2 ] || r="$r '$args' exit $rc;"
+done
+if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- one exchange -----------------------------------------------------------
 # fake NAME SCENARIO SCHEME [imap-client args...]: runs the fake with

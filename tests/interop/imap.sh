@@ -30,7 +30,7 @@ ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
 ALL="sanity capabilities create-utf8 list append-fetch-starttls \
-append-fetch-imaps fetch-stdout large status search flags headers move \
+append-fetch-imaps fetch-stdout large status search search-utf8 flags headers move \
 delete missing-uid idle api wrong-password unknown-ca trace-redacts auth-plain \
 auth-login auth-scram-sha-256 auth-cram-md5 plaintext no-mailbox"
 
@@ -226,6 +226,14 @@ for crit in "ALL" "FROM bob" "UNSEEN" "SUBJECT search NOT FROM bob" "FLAGGED"; d
 	[ -n "$exp" ] || [ "$crit" = UNSEEN ] || r="$r '$crit' matched nothing (test set-up);"
 done
 if [ -n "$r" ]; then bad $t "$r"; else ok $t; fi
+
+t=search-utf8
+# a non-ASCII key goes as CHARSET UTF-8; Dovecot matches the decoded
+# Subject of the message built above (only that one carries the word)
+ic $t "$URLU" $auth search SUBJECT "$(printf 'Gr\303\274\303\237e')"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$W/$t.out")" != "$UIDA" ]; then bad $t "got [$(tr '\n' ' ' < "$W/$t.out")], want [$UIDA]"
+else ok $t; fi
 
 t=flags
 f=$($ORA flags "$MBU" "$UID3")
