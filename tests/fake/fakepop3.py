@@ -211,6 +211,7 @@ class Session:
                     self.event("AUTH-LINE " + parts[2].decode("ascii", "replace"))
                 self.auth_ok()
             elif verb == "APOP":
+                self.event("APOP-LINE " + ln[5:].decode("ascii", "replace"))
                 self.auth_ok()
             elif not self.authed and verb != "QUIT":
                 self.send(b"-ERR not logged in\r\n")

@@ -36,7 +36,7 @@ pop3-trace-redacts pop3-plaintext-control pop3-plaintext-refused
 pop3-retrcut pop3-retrcut-rerun pop3-delecut pop3-delecut-rerun
 pop3-quitcut pop3-nostls pop3-inject pop3-inuse pop3-nodot
 pop3-traversal pop3-traversal-rerun pop3-longline pop3-hugebody
-pop3-dupuid pop3-big pop3-locked pop3-two-accounts"
+pop3-dupuid pop3-big pop3-locked pop3-two-accounts pop3-apop"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -309,6 +309,21 @@ if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif [ "$r1" != "fetched 2 deleted 0" ] || [ "$(cat "$P.out")" != "fetched 2 deleted 0" ]; then
 	bad $t "expected 2 fetched for each account, got '$r1' and '$(cat "$P.out")'"
 elif [ "$(nfiles "$M")" != 4 ]; then bad $t "expected 4 files, found $(nfiles "$M")"
+else ok $t; fi
+
+t=fake-pop3-apop
+# APOP only when asked; digest = MD5(timestamp || password) (RFC 1939 7),
+# computed here with Python's hashlib from the fake's greeting
+newbox apop 1; M=$W/md-apop
+fake pop3-apop good pop3 "$W/apop.box" --maildir "$M" --auth APOP --trace
+want=$(python3 -c 'import hashlib, sys
+print("bob " + hashlib.md5(b"<1896.697170952@fake.test>" + open(sys.argv[1], "rb").read()).hexdigest())' "$PW")
+got=$(sed -n 's/^APOP-LINE //p' "$P.events")
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$got" != "$want" ]; then bad $t "APOP line '$got', expected '$want'"
+elif sent_any AUTH USER PASS; then bad $t "used another login method too"
+elif grep -q "${want#bob }" "$P.err"; then bad $t "APOP digest in the trace"
+elif [ -n "$(early_cmds)" ]; then bad $t "sent before TLS: $(early_cmds)"
 else ok $t; fi
 
 t=fake-pop3-locked
