@@ -931,23 +931,36 @@ uu_update(lm_mime_parser *p, const unsigned char *in, size_t n,
 #define B64_WS 0x80
 #define B64_BAD 0xFF
 
+/* Constant tables (no run-time initialization, so no data race between
+ * threads): B64T gives a byte's 6-bit value, B64_WS or B64_BAD; the four
+ * B64D tables hold the value already shifted into place for each
+ * position of a group, and bit 24 for anything outside the alphabet,
+ * so one OR of four lookups decodes a group and one test rejects it. */
+#define B64V(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : \
+                 (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 : \
+                 (c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : \
+                 (c) == '+' ? 62 : (c) == '/' ? 63 : 255)
+#define B64T(c) (B64V(c) < 64 ? B64V(c) : \
+                 ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n') ? B64_WS : B64_BAD)
+#define B64D(k, c) (B64V(c) < 64 ? (uint32_t)B64V(c) << (18 - 6 * (k)) : 0x1000000u)
+#define B64R4(M, k, c) M(k, c), M(k, (c) + 1), M(k, (c) + 2), M(k, (c) + 3)
+#define B64R16(M, k, c) B64R4(M, k, c), B64R4(M, k, (c) + 4), B64R4(M, k, (c) + 8), \
+                        B64R4(M, k, (c) + 12)
+#define B64R64(M, k, c) B64R16(M, k, c), B64R16(M, k, (c) + 16), \
+                        B64R16(M, k, (c) + 32), B64R16(M, k, (c) + 48)
+#define B64R256(M, k) B64R64(M, k, 0), B64R64(M, k, 64), B64R64(M, k, 128), \
+                      B64R64(M, k, 192)
+#define B64T_K(k, c) (unsigned char)(B64T(c))
+
+static const unsigned char b64_t[256] = { B64R256(B64T_K, 0) };
+static const uint32_t b64_d[4][256] = {
+	{ B64R256(B64D, 0) }, { B64R256(B64D, 1) }, { B64R256(B64D, 2) }, { B64R256(B64D, 3) }
+};
+
 static const unsigned char *
 b64_table(void)
 {
-	static unsigned char t[256];
-	static int ready;
-	static const char a[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned i;
-
-	if (!ready) {
-		memset(t, B64_BAD, sizeof t);
-		for (i = 0; i < 64; i++)
-			t[(unsigned char)a[i]] = (unsigned char)i;
-		t[' '] = t['\t'] = t['\r'] = t['\n'] = B64_WS;
-		ready = 1;
-	}
-	return t;
+	return b64_t;
 }
 
 /* Decode complete groups from in[0..n) into out[0..cap); stops before
@@ -961,16 +974,36 @@ b64_fast(const unsigned char *in, size_t n, unsigned char *out, size_t cap,
 	size_t i = 0, w = 0;
 
 	while (w + 3 <= cap) {
-		unsigned a, b, c, d;
-		if (i + 4 <= n && (a = t[in[i]]) < 64 && (b = t[in[i + 1]]) < 64 &&
-		    (c = t[in[i + 2]]) < 64 && (d = t[in[i + 3]]) < 64) {
-			uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+		/* a typical 76-character line: 19 groups, then CRLF */
+		while (i + 8 <= n && w + 6 <= cap) {
+			uint32_t v = b64_d[0][in[i]] | b64_d[1][in[i + 1]] |
+			             b64_d[2][in[i + 2]] | b64_d[3][in[i + 3]];
+			uint32_t x = b64_d[0][in[i + 4]] | b64_d[1][in[i + 5]] |
+			             b64_d[2][in[i + 6]] | b64_d[3][in[i + 7]];
+			if ((v | x) & 0x1000000u)
+				break;
 			out[w] = (unsigned char)(v >> 16);
 			out[w + 1] = (unsigned char)(v >> 8);
 			out[w + 2] = (unsigned char)v;
-			w += 3;
-			i += 4;
-			continue;
+			out[w + 3] = (unsigned char)(x >> 16);
+			out[w + 4] = (unsigned char)(x >> 8);
+			out[w + 5] = (unsigned char)x;
+			w += 6;
+			i += 8;
+		}
+		if (w + 3 > cap)
+			break;
+		if (i + 4 <= n) {
+			uint32_t v = b64_d[0][in[i]] | b64_d[1][in[i + 1]] |
+			             b64_d[2][in[i + 2]] | b64_d[3][in[i + 3]];
+			if (!(v & 0x1000000u)) {
+				out[w] = (unsigned char)(v >> 16);
+				out[w + 1] = (unsigned char)(v >> 8);
+				out[w + 2] = (unsigned char)v;
+				w += 3;
+				i += 4;
+				continue;
+			}
 		}
 		{
 			/* slow gather: white space inside or before the group */
@@ -987,11 +1020,8 @@ b64_fast(const unsigned char *in, size_t n, unsigned char *out, size_t cap,
 				q[k++] = x;
 				j++;
 			}
-			if (k < 4) {
-				/* keep leading white space consumed only if the group
-				 * did not start: it is skipped either way */
+			if (k < 4)
 				break;
-			}
 			{
 				uint32_t v = (uint32_t)q[0] << 18 | (uint32_t)q[1] << 12 |
 				             (uint32_t)q[2] << 6 | q[3];
