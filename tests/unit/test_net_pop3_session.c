@@ -119,6 +119,8 @@ serve(int fd, unsigned flags)
 			goto done;
 		} else if (strcmp(line, "RETR 2") == 0) {
 			put(fd, "+OK\r\nSubject: two\r\n\r\nx\r\n.\r\n");
+		} else if (strcmp(line, "TOP 1 0") == 0) {
+			put(fd, "+OK top of message follows\r\nSubject: one\r\n\r\n.\r\n");
 		} else if (strncmp(line, "RETR ", 5) == 0) {
 			put(fd, "-ERR no such message\r\n");
 		} else if (strncmp(line, "DELE ", 5) == 0) {
@@ -306,6 +308,12 @@ t_pop3_list_retr_dele_quit(void)
 	LM_CHECK_EQ(lm_pop3_session_retr(s, 1, on_data, &k), 0);
 	LM_CHECK_EQ(k.len, sizeof retr1_body - 1);
 	LM_CHECK_MEM(k.data, retr1_body, sizeof retr1_body - 1);
+	memset(&k, 0, sizeof k);
+	LM_CHECK_EQ(lm_pop3_session_top(s, 1, 0, on_data, &k), 0);
+	LM_CHECK_EQ(k.len, strlen("Subject: one\r\n\r\n"));
+	LM_CHECK_MEM(k.data, "Subject: one\r\n\r\n", k.len);
+	LM_CHECK_EQ(lm_pop3_session_has_capa(s, "uidl"), 1);
+	LM_CHECK_EQ(lm_pop3_session_has_capa(s, "STLS"), 0);
 	LM_CHECK_EQ(lm_pop3_session_retr(s, 7, on_data, &k), LM_ERR_REFUSED);
 	LM_CHECK_EQ(lm_pop3_session_reply(s)->ok, 0);
 	LM_CHECK_EQ(lm_pop3_session_dele(s, 1), 0);
