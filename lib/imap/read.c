@@ -136,12 +136,11 @@ skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
 		k = (size_t)(q - p);
 		while (k - bs > i + 1 && p[k - bs - 1] == '\\')
 			bs++;
-		if (bs)
-			*esc = 1;
 		if (bs % 2 == 0) {
 			if (memchr(p + i + 1, '\n', k - i - 1) != NULL ||
 			    memchr(p + i + 1, '\r', k - i - 1) != NULL)
 				return 0;
+			*esc = memchr(p + i + 1, '\\', k - i - 1) != NULL;
 			return k + 1;
 		}
 		j = k + 1;

@@ -88,6 +88,16 @@ t_reader(void)
 	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_NIL);
 	LM_CHECK_EQ(lm_imap_read(&r, &t), LM_IMAP_TOK_OPEN);
 	LM_CHECK_STRN(t.s.p, t.s.len, "(a (b) \")\")");
+	{
+		/* backslashes that precede no quote are escapes too (fuzz finding) */
+		lm_imap_reader q;
+		lm_imap_tok u;
+		lm_imap_reader_init(&q, sl("\"a\\\\b\""));
+		LM_CHECK_EQ(lm_imap_read(&q, &u), LM_IMAP_TOK_STRING);
+		LM_CHECK(u.esc == 1);
+		LM_CHECK_EQ(lm_imap_tok_copy(&u, b, sizeof b, NULL), 0);
+		LM_CHECK(strcmp(b, "a\\b") == 0);
+	}
 	lm_imap_reader_enter(&in, &t);
 	LM_CHECK_EQ(lm_imap_read(&in, &t), LM_IMAP_TOK_ATOM);
 	LM_CHECK_EQ(lm_imap_read(&in, &t), LM_IMAP_TOK_OPEN);
