@@ -8,8 +8,8 @@
 # libmail/GMime. Then base64 decode/encode in GB/s of the core codecs
 # (lm_b64_dec_update, lm_b64_encode) against GLib's g_base64_decode_step /
 # g_base64_encode_step, a 64 MB base64 leaf through the parser (its table
-# path for whole groups), and the parser's peak RSS
-# on the attachment corpus (memory does not grow with part size).
+# path for whole groups), and the peak RSS of mime-dump for a 1 MB and a
+# 100 MB attachment (memory does not grow with part size).
 #
 #   sh tests/bench/mime.sh   (LM_BUILD=dir of libmail.a, default lib/;
 #                             LM_BENCH_MIME_MB=110 corpus size in MB;
@@ -74,8 +74,21 @@ printf 'base64 encode  libmail %s GB/s   GLib %s GB/s   ratio %s\n' "$le" "$ge" 
     "$(awk "BEGIN{printf \"%.2f\", $le/$ge}")"
 set -- $("$W/lm" b64parser)
 printf 'base64 leaf through the parser (table path, bytes read): %s GB/s of encoded input\n' "$1"
-if command -v /usr/bin/time >/dev/null 2>&1; then
-	/usr/bin/time -f '%M' -o "$W/rss" "$W/lm" "$W/attach.bin" >/dev/null 2>&1 &&
-	    echo "peak RSS libmail parsing the attachment corpus: $(cat "$W/rss") KB (corpus held in memory: $MB MB)"
+# memory: peak RSS of examples/mime-dump (streaming from a file) on a
+# message with a 1 MB attachment and on one with a 100 MB attachment
+if [ -n "${LM_BUILD:-}" ]; then MD=$LM_BUILD/bin/mime-dump; else MD=$ROOT/examples/mime-dump; fi
+if [ -x "$MD" ] && command -v /usr/bin/time >/dev/null 2>&1; then
+	for sz in 1 100; do
+		python3 -c "
+import base64, sys
+sys.stdout.write('Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n'
+                 'Content-Transfer-Encoding: base64\r\n\r\n')
+chunk = base64.encodebytes(bytes(range(256)) * 3 * 1024).decode().replace('\n', '\r\n')
+for _ in range($sz * 1024 * 1024 // (768 * 1024)):
+    sys.stdout.write(chunk)
+sys.stdout.write('--b--\r\n')" > "$W/big$sz.eml"
+		/usr/bin/time -f '%M' -o "$W/rss$sz" "$MD" --json "$W/big$sz.eml" > /dev/null 2>&1
+	done
+	echo "peak RSS mime-dump: $(cat "$W/rss1") KB for a 1 MB attachment, $(cat "$W/rss100") KB for a 100 MB one"
 fi
 exit $status
