@@ -187,6 +187,7 @@ ew_encode(const uint8_t *data, size_t n, size_t col)
 	FZ_CHECK(text != NULL, "memory");
 	memcpy(text, data, n);
 	text[n] = 0;
+	n = strlen(text); /* the encoder takes a C string */
 	out = malloc(cap);
 	dec = malloc(LM_MIME_EW_DECODED_MAX(cap));
 	FZ_CHECK(out && dec, "memory");
