@@ -603,6 +603,7 @@ typedef struct {
 	size_t LM_PRIVATE(hold_cend)[LM_IMAP__HOLDS_MAX];
 	lm_imap_handle LM_PRIVATE(hold_tag)[LM_IMAP__HOLDS_MAX];
 	int LM_PRIVATE(err);
+	int LM_PRIVATE(pend_err);      /* sticky once the output is sent  */
 	int LM_PRIVATE(state);
 	int LM_PRIVATE(eof), LM_PRIVATE(tls), LM_PRIVATE(tls_wait);
 	int LM_PRIVATE(closed_sent), LM_PRIVATE(bye);

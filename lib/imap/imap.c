@@ -1502,13 +1502,16 @@ auth_continue(lm_imap_client *c, const unsigned char *p, size_t n)
 	lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', "", 0, 0);
 	return 0;
 cancel:
+	/* send the cancel "*" (RFC 9051 6.2.2), then fail for good */
 	zeroize(c->sasl_raw, sizeof c->sasl_raw);
+	c->sasl = NULL;
 	if (c->olen - c->oend >= 3) {
 		memcpy(c->obuf + c->oend, "*\r\n", 3);
 		c->oend += 3;
 		lm_imap__trace(c, 'C', "*", 1);
+		c->pend_err = r;
+		return 0;
 	}
-	c->sasl = NULL;
 	return lm_imap__fail(c, r);
 }
 
@@ -2120,6 +2123,8 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 		}
 		if (lm_imap__send_end(c) > c->ostart)
 			return LM_WANT_WRITE;
+		if (c->pend_err)
+			return lm_imap__fail(c, c->pend_err);
 		switch (c->mode) {
 		case LM_IMAP__M_STREAM:
 		case LM_IMAP__M_SKIPLIT: {
