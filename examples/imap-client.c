@@ -164,6 +164,7 @@ typedef struct {
 	int werr;               /* fetch: a write failed */
 	int search_nl;          /* search: a number was printed */
 	int idle_print;         /* idle: print changes now */
+	int nil;                /* fetch: the server sent NIL, not a message */
 } cstate;
 
 static int
@@ -234,6 +235,8 @@ on_fetch(const lm_imap_event *ev, void *ud)
 	if (st->done)
 		return 0; /* a second copy of the same message: ignore */
 	st->got = 1;
+	if (ev->fetch.nil)
+		st->nil = 1;
 	if (ev->fetch.data.len > 0 && !st->werr &&
 	    fwrite(ev->fetch.data.p, 1, ev->fetch.data.len, st->out) !=
 	    ev->fetch.data.len)
@@ -498,6 +501,10 @@ cmd_fetch(ctx *x, const char *mb, const char *uid, const char *out_file)
 	if (r == 0 && !st.got) {
 		fprintf(stderr, "imap-client: no message with UID %s in %s\n",
 		        uid, mb);
+		r = LM_ERR_REFUSED;
+	} else if (r == 0 && st.nil) {
+		fprintf(stderr, "imap-client: the server has no content for UID "
+		        "%s (NIL)\n", uid);
 		r = LM_ERR_REFUSED;
 	} else if (r == 0 && !st.done) {
 		fprintf(stderr, "imap-client: the message with UID %s arrived "

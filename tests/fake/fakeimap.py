@@ -46,6 +46,7 @@ that a client that carries on is caught doing so):
   escape        NO to SELECT with terminal escape sequences in the text
   noidle        no IDLE capability; the second NOOP reports a new message
   loginonly     no AUTH= mechanism at all: LOGIN (under TLS) is the way in
+  nilbody       UID FETCH BODY[] answered with NIL instead of the message
   wronghost     certificate valid but for wrong.example
   unknownca     certificate for localhost from an unrelated CA
 With --implicit the connection starts with TLS (imaps).
@@ -246,6 +247,9 @@ class Session:
                               + msg)
                     self.event("CLOSE-BY-SERVER")
                     raise EOFError
+                if self.sc == "nilbody":
+                    self.send(head + b" BODY[] NIL)\r\n")
+                    continue
                 if self.sc == "literalclose":
                     self.send(head + b" BODY[] {5000}\r\n" + msg[:1000]
                               if len(msg) >= 1000 else

@@ -38,7 +38,7 @@ ALL="usage control-good trace-redacts reask-caps fetch-stdout fetch-out search l
 create-utf8 append headers idle idle-noop login-only untagged-search untagged-fetch drip \
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
-literalclose-out literalclose-stdout authno garbage silent longline escape \
+literalclose-out literalclose-stdout nilbody authno garbage silent longline escape \
 wronghost unknownca wronghost-imaps unknownca-imaps plaintext-control"
 
 if [ ! -x "$IC" ]; then
@@ -337,6 +337,12 @@ else ok $t; fi
 t=literalclose-stdout
 fake literalclose-stdout literalclose imap $auth fetch 3
 if [ "$RC" != 5 ]; then bad $t "$(why 'closed inside the literal: expected exit 5')"
+else ok $t; fi
+
+t=nilbody
+fake nilbody nilbody imap $auth fetch 3 --out "$W/nil.eml"
+if [ "$RC" != 1 ]; then bad $t "$(why 'BODY[] NIL: expected exit 1')"
+elif [ -e "$W/nil.eml" ]; then bad $t "--out file written for a NIL body"
 else ok $t; fi
 
 t=authno
