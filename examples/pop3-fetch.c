@@ -17,7 +17,7 @@
  *   1. RETR into DIR/tmp/NAME (O_EXCL), fsync, close; a message that
  *      did not end with its final "." is unlinked, never kept;
  *   2. rename to DIR/new/NAME, fsync DIR/new. NAME carries a hash of
- *      the account (",A=<8 hex>": user, host, port) and the UIDL,
+ *      the account (",A=<8 hex>": user and host) and the UIDL,
  *      hex-encoded (",U=<hex>"): UIDLs are opaque bytes chosen by the
  *      server and are never used as a path;
  *   3. the state file (default DIR/.pop3-state: one UIDL per line) is
@@ -867,8 +867,9 @@ main(int argc, char **argv)
 			/* UIDLs are unique per mailbox only: the names carry a hash
 			 * of the account, so one Maildir can serve several */
 			char acct[LM_URL_USER_MAX + LM_URL_HOST_MAX + 16];
-			snprintf(acct, sizeof acct, "%s@%s:%u",
-			         user != NULL ? user : u.user, u.host, u.port);
+			/* not the port: pop3:// and pop3s:// reach one mailbox */
+			snprintf(acct, sizeof acct, "%s@%s",
+			         user != NULL ? user : u.user, u.host);
 			snprintf(md.tag, sizeof md.tag, ",A=%08lx,U=",
 			         (unsigned long)(hash_uid(acct) & 0xffffffffu));
 		}

@@ -31,7 +31,7 @@ PFX=${LM_FAKE_PREFIX:-fake}
 ok() { echo "ok $PFX-${1#fake-}"; }
 bad() { echo "FAIL $PFX-${1#fake-}: $2"; nfail=$((nfail + 1)); }
 
-ALL="pop3-good pop3-good-rerun pop3-good-delete pop3-list pop3-pop3s
+ALL="pop3-good pop3-good-rerun pop3-state-lost pop3-good-delete pop3-list pop3-pop3s
 pop3-trace-redacts pop3-plaintext-control pop3-plaintext-refused
 pop3-retrcut pop3-retrcut-rerun pop3-delecut pop3-delecut-rerun
 pop3-quitcut pop3-nostls pop3-inject pop3-inuse pop3-nodot
@@ -127,6 +127,17 @@ fake pop3-good-rerun good pop3 "$W/good.box" --maildir "$M"
 if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "rerun: $(cat "$P.out")"
 elif sent_any RETR; then bad $t "rerun sent RETR"
+elif ! check good "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+t=fake-pop3-state-lost
+# saved in new/ but not recorded (state file lost, or a run killed before
+# writing it): the UIDL in the file name is enough to skip the message
+rm -f "$M/.pop3-state"
+fake pop3-state-lost good pop3 "$W/good.box" --maildir "$M"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "without the state file: $(cat "$P.out")"
+elif [ "$(grep -vc '^#' "$M/.pop3-state")" != 5 ]; then bad $t "state file not rebuilt with the 5 UIDLs"
 elif ! check good "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
 else ok $t; fi
 
