@@ -204,21 +204,29 @@ ewd_word(lm_mime__ewd *d, const ew_word *w, const unsigned char *raw)
 		lm_mime__ewd_text(d, raw, w->len);
 		return;
 	}
-	if (id == 0 || !lm_mime_charset_supported(id)) {
+	if (id != 0 && !(d->active && d->csid == id)) {
+		/* A new run: open its converter first (for iconv charsets
+		 * that is where "not supported" shows). */
+		lm_mime_conv nc;
+		(void)lm_mime_conv_init_id(&nc, id);
+		if (lm_mime_conv_defects(&nc) & LM_MIME_DEF_CHARSET) {
+			lm_mime_conv_free(&nc);
+			id = 0;
+		} else {
+			ewd_close(d);
+			d->conv = nc;
+			d->active = 1;
+			d->csid = id;
+		}
+	}
+	if (id == 0) {
 		*d->defects |= LM_MIME_DEF_CHARSET;
 		lm_mime__ewd_text(d, raw, w->len);
 		return;
 	}
 	if (d->last_ew)
 		d->wsn = 0; /* RFC 2047 6.2: white space between words goes */
-	if (d->active && d->csid != id)
-		ewd_close(d);
 	ewd_flush_ws(d);
-	if (!d->active) {
-		(void)lm_mime_conv_init_id(&d->conv, id);
-		d->active = 1;
-		d->csid = id;
-	}
 	if (w->b) {
 		unsigned long acc = 0;
 		int bits = 0;
