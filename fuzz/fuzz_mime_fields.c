@@ -193,7 +193,9 @@ ew_encode(const uint8_t *data, size_t n, size_t col)
 	FZ_CHECK(out && dec, "memory");
 	r = lm_mime_ew_encode(text, col, out, cap, &len);
 	FZ_CHECK(r == 0 || r == LM_ERR_BAD_PARAM, "4n + 32 suffices");
-	if (r == 0) {
+	if (r == 0 && n == 0) {
+		FZ_CHECK(len == 0, "empty text encodes to nothing");
+	} else if (r == 0) {
 		FZ_CHECK(len > 0 && out[0] == ' ', "starts with a space");
 		for (i = 0, line = col; i < len; i++) {
 			if (out[i] == '\r') {
