@@ -121,30 +121,31 @@ skip_literal(const unsigned char *p, size_t n, size_t i)
 }
 
 /* Skip a quoted string starting at p[i] == '"'; offset after it, or 0.
- * memchr finds the candidates; a quote preceded by an odd number of
- * backslashes is escaped. CR and LF never occur inside. */
+ * *esc is set when it holds a backslash. CR and LF never occur inside.
+ * (A byte loop: quoted strings in responses are short, so it beats
+ * several memchr calls.) */
 static size_t
 skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
 {
 	size_t j = i + 1;
-	*esc = 0;
-	for (;;) {
-		const unsigned char *q = j < n ? memchr(p + j, '"', n - j) : NULL;
-		size_t k, bs = 0;
-		if (q == NULL)
-			return 0;
-		k = (size_t)(q - p);
-		while (k - bs > i + 1 && p[k - bs - 1] == '\\')
-			bs++;
-		if (bs % 2 == 0) {
-			if (memchr(p + i + 1, '\n', k - i - 1) != NULL ||
-			    memchr(p + i + 1, '\r', k - i - 1) != NULL)
-				return 0;
-			*esc = memchr(p + i + 1, '\\', k - i - 1) != NULL;
-			return k + 1;
+	int e = 0;
+	while (j < n) {
+		unsigned char ch = p[j];
+		if (ch == '"') {
+			*esc = e;
+			return j + 1;
 		}
-		j = k + 1;
+		if (ch == '\\') {
+			e = 1;
+			j += 2;
+			continue;
+		}
+		if (ch == '\r' || ch == '\n')
+			return 0;
+		j++;
 	}
+	*esc = e;
+	return 0;
 }
 
 /* Byte classes for list_span: 0 ordinary. */
