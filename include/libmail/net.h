@@ -459,8 +459,9 @@ typedef struct {
 	                                 required, port 110) or pop3s://...
 	                                 (implicit TLS, port 995); a URL
 	                                 "pop3://user;AUTH=MECH@host" makes MECH
-	                                 the only SASL mechanism, ";AUTH=+APOP"
-	                                 asks for APOP (RFC 2384)              */
+	                                 the only SASL mechanism (RFC 2384; its
+	                                 ";AUTH=+APOP" is refused by
+	                                 lm_url_parse(): use login instead)    */
 	const char *user;           /**< overrides the URL's user; no user and
 	                                 no token: no login (only useful for
 	                                 servers that pre-authenticate: none)  */
