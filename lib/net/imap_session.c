@@ -578,9 +578,10 @@ do_auth(lm_imap_session *s)
 			return LM_ERR_NO_MECH;
 		}
 		if (cr.user == NULL || cr.password == NULL) {
+			/* LOGIN needs a user and a password */
 			set_err(s, "no usable authentication mechanism for the "
-			        "token (server offers: %s)",
-			        mechs[0] ? mechs : "none");
+			        "credentials given (server offers: %s)",
+			        mechs[0] ? mechs : "no AUTH= mechanism");
 			return LM_ERR_NO_MECH;
 		}
 		if (lm_imap_has_cap(&s->imap, "LOGINDISABLED")) {
