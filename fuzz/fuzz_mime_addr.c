@@ -5,7 +5,8 @@
  * scratch size; the rest is the header value.
  *   - with 16 * n + 1024 bytes of scratch no mailbox is too big;
  *   - every slice is valid UTF-8 and lies in the input or the scratch;
- *     names hold no CR or LF; an address is empty only for an empty
+ *     names hold no CR or LF; addresses no control character at all
+ *     (NUL, CR, LF, ...); an address is empty only for an empty
  *     group; the iteration ends after at most n + 1 entries;
  *   - with a small scratch: the same mailboxes in order, minus those
  *     reported as LM_ERR_BUFFER_TOO_SMALL.
@@ -98,6 +99,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		         memchr(a.name.p, '\n', a.name.len) == NULL, "no CR/LF in names");
 		FZ_CHECK(a.address.len > 0 || (flags & LM_MIME_ADDR_EMPTY_GROUPS),
 		         "address empty only for an empty group");
+		{
+			size_t i;
+			for (i = 0; i < a.address.len; i++)
+				FZ_CHECK(a.address.p[i] >= 0x20 && a.address.p[i] != 0x7f,
+				         "no control characters in an address");
+		}
 		l1 = log_addr(log1, l1, &a);
 	}
 	(void)lm_mime_addr_defects(&it);

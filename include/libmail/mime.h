@@ -538,7 +538,9 @@ typedef struct {
 	 *  empty when there is no '@'. */
 	lm_slice domain;
 	/** "local@domain" (or just local part when there is no '@'); the
-	 *  local part is re-quoted when it needs quotes. Empty only for an
+	 *  local part is re-quoted when it needs quotes. Never holds a
+	 *  control character (NUL, CR, LF, ... are dropped from the local
+	 *  part and domain with LM_MIME_DEF_ADDR_SYNTAX). Empty only for an
 	 *  empty group (LM_MIME_ADDR_EMPTY_GROUPS). */
 	lm_slice address;
 	/** Decoded display name of the group this mailbox belongs to,

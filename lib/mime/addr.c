@@ -254,14 +254,51 @@ dot_atom(const unsigned char *s, size_t n)
 	return 1;
 }
 
-/* Put s[0..n) into o as valid UTF-8, returning the slice. */
+static int
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7F;
+}
+
+/* 1 if s[0..n) holds a control character (NUL, CR, LF, ...). */
+static int
+has_ctl(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (is_ctl(s[i]))
+			return 1;
+	return 0;
+}
+
+/* Append s[0..n) to o as valid UTF-8 without control characters (an
+ * address never carries NUL, CR, LF or other controls: they are
+ * dropped with LM_MIME_DEF_ADDR_SYNTAX). */
+static void
+put_addr_text(lm_mime__out *o, const unsigned char *s, size_t n, unsigned *def)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		j = i;
+		while (j < n && !is_ctl(s[j]))
+			j++;
+		lm_mime__out_text(o, s + i, j - i, def);
+		if (j < n)
+			*def |= LM_MIME_DEF_ADDR_SYNTAX;
+		i = j + 1;
+	}
+}
+
+/* Put s[0..n) into o as put_addr_text() does, returning the slice. */
 static lm_slice
 put_valid(lm_mime__out *o, const unsigned char *s, size_t n, unsigned *def)
 {
 	lm_slice r;
 	size_t at = o->len;
 
-	lm_mime__out_text(o, s, n, def);
+	put_addr_text(o, s, n, def);
 	r.p = (const unsigned char *)o->p + at;
 	r.len = o->len - at;
 	return r;
@@ -354,7 +391,8 @@ addr_spec(lm_mime_addr_iter *it, size_t a, size_t b, lm_mime_addr *m,
 		*def |= LM_MIME_DEF_ADDR_OBS;
 
 	/* The local part, unquoted. */
-	if (clean_local && lm_mime__utf8_valid((const char *)in + ls, le - ls)) {
+	if (clean_local && !has_ctl(in + ls, le - ls) &&
+	    lm_mime__utf8_valid((const char *)in + ls, le - ls)) {
 		m->local.p = in + ls;
 		m->local.len = le - ls;
 	} else {
@@ -382,7 +420,8 @@ addr_spec(lm_mime_addr_iter *it, size_t a, size_t b, lm_mime_addr *m,
 		m->local = put_valid(o, (const unsigned char *)raw.p, raw.len, def);
 	}
 	if (ndom > 0) {
-		if (clean_dom && lm_mime__utf8_valid((const char *)in + ds, de - ds)) {
+		if (clean_dom && !has_ctl(in + ds, de - ds) &&
+		    lm_mime__utf8_valid((const char *)in + ds, de - ds)) {
 			m->domain.p = in + ds;
 			m->domain.len = de - ds;
 		} else {
@@ -391,7 +430,7 @@ addr_spec(lm_mime_addr_iter *it, size_t a, size_t b, lm_mime_addr *m,
 				r = lex(in, de, r, &k, def);
 				if (k.type == T_END)
 					break;
-				lm_mime__out_text(o, in + k.s, k.e - k.s, def);
+				put_addr_text(o, in + k.s, k.e - k.s, def);
 			}
 			m->domain.p = (const unsigned char *)o->p + at0;
 			m->domain.len = o->len - at0;

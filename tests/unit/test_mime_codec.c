@@ -394,6 +394,21 @@ t_addr_idn_and_limits(void)
 	LM_CHECK_STRN(a.address.p, a.address.len, "z@w.test");
 	LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_DONE);
 	LM_CHECK(lm_mime_addr_defects(&it) & LM_MIME_DEF_TRUNCATED);
+	/* Controls never reach an address (CR in a domain literal, NUL or
+	 * other controls in atoms): dropped, flagged. */
+	{
+		static const char ctl[] = "a\x01" "b@x\x7f.test, c@[1.2\r\n.3], d\0e@f.test";
+		char sc[256];
+		lm_mime_addr_init(&it, ctl, sizeof ctl - 1, sc, sizeof sc, 0);
+		LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_EVENT);
+		LM_CHECK_STRN(a.address.p, a.address.len, "ab@x.test");
+		LM_CHECK(a.defects & LM_MIME_DEF_ADDR_SYNTAX);
+		LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_EVENT);
+		LM_CHECK_STRN(a.address.p, a.address.len, "c@[1.2.3]");
+		LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_EVENT);
+		LM_CHECK_STRN(a.address.p, a.address.len, "de@f.test");
+		LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_DONE);
+	}
 	/* Invalid UTF-8 in a raw name comes out as U+FFFD. */
 	ADDRS("J\xf6rg <j@x.test>", 0, { "J\xef\xbf\xbdrg", "j@x.test", "" });
 	LM_CHECK(lm_mime_addr_init(NULL, "", 0, scratch, 1, 0) == LM_ERR_BAD_PARAM);
