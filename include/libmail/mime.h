@@ -416,7 +416,8 @@ LM_API int lm_mime_conv_init_id(lm_mime_conv *c, int id);
  *        Stops early when out is full; call again with the rest. Any
  *        cap works, but a call makes progress (used or written > 0)
  *        only when cap >= 4 or output is pending.
- * \return 0; LM_ERR_BAD_PARAM for NULL pointers.
+ * \return 0; LM_ERR_BAD_PARAM for NULL pointers; LM_ERR_BAD_STATE for
+ *         a converter never initialized or already freed.
  */
 LM_API int lm_mime_conv_update(lm_mime_conv *c, const void *in, size_t n,
                                char *out, size_t cap, size_t *used,
@@ -428,7 +429,8 @@ LM_API int lm_mime_conv_update(lm_mime_conv *c, const void *in, size_t n,
  *        returns to its initial state. After it the converter starts
  *        again as if just initialized (same charset, defects kept).
  * \return 0; LM_ERR_BUFFER_TOO_SMALL when out could not take
- *         everything (*written bytes were written; call again).
+ *         everything (*written bytes were written; call again);
+ *         LM_ERR_BAD_STATE for a converter never initialized or freed.
  */
 LM_API int lm_mime_conv_final(lm_mime_conv *c, char *out, size_t cap,
                               size_t *written);
@@ -918,10 +920,11 @@ LM_API const char *lm_mime_parser_defect_name(unsigned bit);
  * type and subtype are lower case ("text", "plain"), the defaults of
  * RFC 2045 5.2 when there is no usable Content-Type (message/rfc822 in
  * a multipart/digest). charset is lower case, "" when absent. filename
- * is the Content-Disposition filename (else the Content-Type name):
- * RFC 2231 continuations joined and percent-decoded (charset not
- * converted), quotes removed, RFC 2047 words NOT decoded (use the
- * header codecs for that), "" when absent. boundary is the multipart
+ * is the Content-Disposition filename (else the Content-Type name)
+ * decoded to UTF-8 by lm_mime_param_get() (RFC 2231 sections in any
+ * order, RFC 2047 words inside quotes); one longer than
+ * LM_MIME_FILENAME_MAX - 1 bytes is kept raw and cut; "" when absent.
+ * boundary is the multipart
  * boundary ("" unless kind is LM_MIME_KIND_MULTIPART).
  */
 typedef struct {

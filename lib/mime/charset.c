@@ -382,6 +382,9 @@ lm_mime_conv_update(lm_mime_conv *c, const void *inp, size_t n, char *out,
 	if (c == NULL || (in == NULL && n > 0) || (out == NULL && cap > 0) ||
 	    used == NULL || written == NULL)
 		return LM_ERR_BAD_PARAM;
+	*used = *written = 0;
+	if (c->conv == 0)
+		return LM_ERR_BAD_STATE;
 	for (;;) {
 		if (c->olen > c->opos) {
 			flush(c, out, cap, &w);
@@ -472,6 +475,9 @@ lm_mime_conv_final(lm_mime_conv *c, char *out, size_t cap, size_t *written)
 
 	if (c == NULL || (out == NULL && cap > 0) || written == NULL)
 		return LM_ERR_BAD_PARAM;
+	*written = 0;
+	if (c->conv == 0)
+		return LM_ERR_BAD_STATE;
 	for (;;) {
 		flush(c, out, cap, &w);
 		if (c->olen > c->opos) {

@@ -261,6 +261,17 @@ t_bounds(void)
 		LM_CHECK_STRN(out, len, "\xef\xbf\xbd");
 	LM_CHECK(lm_mime_conv_init(NULL, "x", 1) == LM_ERR_BAD_PARAM);
 	lm_mime_conv_free(NULL);
+	{
+		/* A freed converter refuses work instead of crashing. */
+		lm_mime_conv c;
+		size_t u, w;
+		LM_CHECK(lm_mime_conv_init(&c, "koi8-r", 6) == 0);
+		lm_mime_conv_free(&c);
+		lm_mime_conv_free(&c);
+		LM_CHECK(lm_mime_conv_update(&c, "\xc1", 1, out, sizeof out, &u, &w) ==
+		         LM_ERR_BAD_STATE);
+		LM_CHECK(lm_mime_conv_final(&c, out, sizeof out, &w) == LM_ERR_BAD_STATE);
+	}
 }
 
 int
