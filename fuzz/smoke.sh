@@ -29,15 +29,18 @@ for bin in "$dir"/fuzz_*; do
 	    -artifact_prefix="$tmp/$name/art/" "$tmp/$name/corpus" \
 	    >"$tmp/$name/log" 2>&1; then
 		stats=$(grep -E '^stat::number_of_executed_units' "$tmp/$name/log" | awk '{print $2}')
-		cov=$(grep -E '#[0-9]+ +(DONE|INITED)' "$tmp/$name/log" | tail -1 | sed 's/.*\(cov: [0-9]*\).*\(ft: [0-9]*\).*/\1 \2/')
+		cov=$(grep -E '#[0-9]+[[:space:]]+(DONE|INITED)' "$tmp/$name/log" | tail -1 | sed 's/.*\(cov: [0-9]*\).*\(ft: [0-9]*\).*/\1 \2/')
 		echo "fuzz-smoke: $name ok ($stats runs, $cov)"
 	else
 		fail=$((fail + 1))
 		echo "fuzz-smoke: $name FAILED"
-		grep -E 'ERROR|INVARIANT|SUMMARY|#[0-9]+ in ' "$tmp/$name/log" | head -30
+		grep -E 'ERROR|INVARIANT|SUMMARY|runtime error|#[0-9]+ 0x.* in |^Base64:' \
+		    "$tmp/$name/log" | grep -v 'fuzzer::\|libc\.so\|in _start' | head -30
+		mkdir -p "$dir/artifacts"
 		for a in "$tmp/$name/art"/*; do
 			[ -f "$a" ] || continue
-			echo "  input ($(wc -c <"$a") bytes): $(od -An -c "$a" | head -5 | tr -s ' ')"
+			cp "$a" "$dir/artifacts/$name-${a##*/}"
+			echo "  input saved as $dir/artifacts/$name-${a##*/}"
 		done
 	fi
 done
