@@ -824,7 +824,8 @@ LM_API int lm_imap_logout(lm_imap_client *c, lm_imap_handle *h);
 
 /** \brief STARTTLS (not authenticated state, nothing outstanding).
  *  \return LM_ERR_NO_STARTTLS when not offered; LM_ERR_BAD_STATE when TLS
- *          is already active. */
+ *          is already active or the capabilities are not known yet (the
+ *          greeting had none: call lm_imap_capability() first). */
 LM_API int lm_imap_starttls(lm_imap_client *c, lm_imap_handle *h);
 
 /**

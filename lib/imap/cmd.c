@@ -499,7 +499,7 @@ lm_imap_starttls(lm_imap_client *c, lm_imap_handle *h)
 	int r = gate(c, S_NA, 1);
 	if (r)
 		return r;
-	if (c->tls)
+	if (c->tls || !c->caps_known)
 		return LM_ERR_BAD_STATE;
 	if (!(c->capbits & LM_IMAP__CAP_STARTTLS))
 		return LM_ERR_NO_STARTTLS;
