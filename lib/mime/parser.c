@@ -561,6 +561,27 @@ lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
 	return plain;
 }
 
+/* A file name parameter decoded to UTF-8 by the header codecs
+ * (RFC 2231 in any order, RFC 2047 words in quotes); when it does not
+ * fit, the raw value cut to the buffer. Returns 1 when found. */
+static int
+get_filename(lm_mime_parser *p, const unsigned char *v, size_t n, const char *name,
+             char *out, size_t cap)
+{
+	size_t len = 0;
+	unsigned d = 0;
+	int r = lm_mime_param_get((const char *)v, n, name, out, cap - 1, &len, &d);
+
+	if (r == 1) {
+		out[len] = '\0';
+		d &= LM_MIME_DEF_PARAM_SYNTAX | LM_MIME_DEF_PARAM_2231;
+		if (d != 0)
+			defect(p, p->top, d, 1);
+		return 1;
+	}
+	return lm_mime__param_find(v, n, name, out, cap) >= 0;
+}
+
 static void
 copy_lower(char *dst, size_t cap, const char *src)
 {
@@ -614,8 +635,7 @@ parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 			p->fr[p->top].blen = (unsigned)r;
 	}
 	if (!p->seen_cd || p->info.filename[0] == '\0')
-		(void)lm_mime__param_find(v, n, "name", p->info.filename,
-		                          sizeof p->info.filename);
+		(void)get_filename(p, v, n, "name", p->info.filename, sizeof p->info.filename);
 }
 
 static void
@@ -624,7 +644,6 @@ parse_cdisp(lm_mime_parser *p, const unsigned char *v, size_t n)
 	char tok[32];
 	size_t i;
 	int of;
-	long r;
 
 	i = skip_cfws(v, n, 0);
 	i = take_token(v, n, i, tok, sizeof tok, &of);
@@ -638,9 +657,8 @@ parse_cdisp(lm_mime_parser *p, const unsigned char *v, size_t n)
 		i++;
 	{
 		char tmp[LM_MIME_FILENAME_MAX];
-		r = lm_mime__param_find(v + i, n - i, "filename", tmp, sizeof tmp);
-		if (r >= 0)
-			memcpy(p->info.filename, tmp, (size_t)r + 1);
+		if (get_filename(p, v + i, n - i, "filename", tmp, sizeof tmp))
+			memcpy(p->info.filename, tmp, strlen(tmp) + 1);
 	}
 }
 

@@ -404,6 +404,14 @@ t_rfc2231_continuations(void)
 	                  "name*2*=%41%42\n\nx");
 	LM_CHECK(has(l, "fn=one-twoAB "));
 	free(l);
+	/* RFC 2047 inside a quoted file name (old mailers), and RFC 2231 with
+	 * a charset: both come out as UTF-8 */
+	l = run_str(NULL, "Content-Disposition: attachment; filename=\"=?utf-8?q?caf=C3=A9?=.txt\"\n\nx");
+	LM_CHECK(has(l, "fn=caf\xc3\xa9.txt "));
+	free(l);
+	l = run_str(NULL, "Content-Disposition: attachment; filename*=iso-8859-1''caf%E9\n\nx");
+	LM_CHECK(has(l, "fn=caf\xc3\xa9 "));
+	free(l);
 }
 
 static void
