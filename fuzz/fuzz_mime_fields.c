@@ -196,7 +196,10 @@ ew_encode(const uint8_t *data, size_t n, size_t col)
 	if (r == 0 && n == 0) {
 		FZ_CHECK(len == 0, "empty text encodes to nothing");
 	} else if (r == 0) {
-		FZ_CHECK(len > 0 && out[0] == ' ', "starts with a space");
+		/* A space, or a fold first when the column is already far. */
+		FZ_CHECK((len > 0 && out[0] == ' ') ||
+		         (len > 2 && memcmp(out, "\r\n ", 3) == 0),
+		         "starts with a space or a fold");
 		for (i = 0, line = col; i < len; i++) {
 			if (out[i] == '\r') {
 				FZ_CHECK(i + 2 < len && out[i + 1] == '\n' && out[i + 2] == ' ',
