@@ -562,6 +562,7 @@ typedef struct {
 	size_t LM_PRIVATE(glen);          /* group name at scratch[0..glen) */
 	int LM_PRIVATE(in_group);
 	int LM_PRIVATE(gpend);            /* group ended: forget its name next */
+	int LM_PRIVATE(split);            /* this entry follows a missing comma */
 	size_t LM_PRIVATE(members);       /* mailboxes yielded in this group */
 	int LM_PRIVATE(done);
 	unsigned LM_PRIVATE(flags);

@@ -558,7 +558,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 		int in_angle = 0, at_seen = 0, dom_done = 0, last_dot = 0;
 		int group_start = 0, group_end = 0;
 		size_t ntok = 0, nwords = 0;
-		int natoms_only = 1;
+		int natoms_only = 1, split = 0, after_split = it->split;
 		unsigned def = 0;
 		lm_mime__out o;
 		tok k;
@@ -609,6 +609,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 					if (ac != NONE || dom_done) {
 						def |= LM_MIME_DEF_ADDR_SYNTAX;
 						e = next = k.s;
+						split = 1;
 						break;
 					}
 					ao = k.s;
@@ -640,6 +641,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 					 * missing comma. */
 					def |= LM_MIME_DEF_ADDR_SYNTAX;
 					e = next = k.s;
+					split = 1;
 					break;
 				}
 				if (at_seen)
@@ -649,6 +651,7 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 			p = np;
 		}
 		it->pos = next;
+		it->split = split;
 		if (k.type == T_END)
 			it->done = 1;
 
@@ -699,8 +702,10 @@ lm_mime_addr_next(lm_mime_addr_iter *it, lm_mime_addr *m)
 					m->name.len = o.len;
 				}
 			}
-			if (ao == NONE && !at_seen && (nwords != 1 || !natoms_only)) {
-				/* A lone name or nothing: no address. */
+			if (ao == NONE && !at_seen &&
+			    (nwords != 1 || !natoms_only || after_split)) {
+				/* A lone name, or a word after a complete address
+				 * ("a <b@c> junk"): no address. */
 				ok = 0;
 			} else {
 				ok = !o.full && addr_spec(it, a, b, m, &o, &def);

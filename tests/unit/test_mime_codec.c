@@ -336,6 +336,10 @@ t_addr_repairs(void)
 	ADDRS("A <a@b.test> B <c@d.test>", 0,
 	      { "A", "a@b.test", "" }, { "B", "c@d.test", "" });
 	LM_CHECK(adef & LM_MIME_DEF_ADDR_SYNTAX);
+	/* A word after a complete address is junk, not an address
+	 * (Python's email package agrees). */
+	ADDRS("foo bar <a@b.test> baz", 0, { "foo bar", "a@b.test", "" });
+	LM_CHECK(adef & LM_MIME_DEF_ADDR_SYNTAX);
 	/* Quoted local parts keep their quotes in the address. */
 	ADDRS("\"john doe\"@example.com, \"a\\\"b\"@x.test", 0,
 	      { "", "\"john doe\"@example.com", "" }, { "", "\"a\\\"b\"@x.test", "" });
