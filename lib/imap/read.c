@@ -470,16 +470,22 @@ addr_list_ok(const lm_imap_tok *t)
 int
 lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
 {
-	lm_imap_reader r, in;
+	lm_imap_reader in;
 	lm_imap_tok t, *f[10];
 	int i;
 
 	if (env == NULL)
 		return LM_ERR_BAD_PARAM;
 	memset(env, 0, sizeof *env);
-	lm_imap_reader_init(&r, value);
-	if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN)
+	/* enter the list without scanning it first: every member is read
+	 * (and checked) below, and nothing may follow the tenth */
+	while (value.len > 0 && value.p[value.len - 1] == ' ')
+		value.len--;
+	if (value.p == NULL || value.len < 2 || value.p[0] != '(' ||
+	    value.p[value.len - 1] != ')')
 		return LM_ERR_DECODE;
+	t.type = LM_IMAP_TOK_OPEN;
+	t.s = value;
 	lm_imap_reader_enter(&in, &t);
 	f[0] = &env->date; f[1] = &env->subject; f[2] = &env->from;
 	f[3] = &env->sender; f[4] = &env->reply_to; f[5] = &env->to;
@@ -496,6 +502,8 @@ lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
 			return LM_ERR_DECODE;
 		}
 	}
+	if (lm_imap_read(&in, &t) != LM_IMAP_TOK_END)
+		return LM_ERR_DECODE;
 	return 0;
 }
 
