@@ -469,8 +469,9 @@ LM_API int lm_mime_conv_string(const char *name, size_t nlen, const void *in,
  *        (RFC 6532); invalid bytes there become U+FFFD.
  *
  * Tolerated, each with a defect bit: malformed words (left as they
- * are: LM_MIME_DEF_EW_MALFORMED), unknown charsets (the word is left as
- * it is: LM_MIME_DEF_CHARSET), words glued to text (decoded:
+ * are: LM_MIME_DEF_EW_MALFORMED), unknown charsets (the word's decoded
+ * bytes are kept unconverted and read as UTF-8, invalid ones becoming
+ * U+FFFD: LM_MIME_DEF_CHARSET), words glued to text (decoded:
  * LM_MIME_DEF_EW_PLACEMENT). The output is always valid UTF-8 and
  * never contains CR or LF (a CR or LF inside an encoded word comes out
  * as a space). No NUL is written.

@@ -191,7 +191,9 @@ lm_mime__ewd_text(lm_mime__ewd *d, const unsigned char *p, size_t n)
 	d->last_ew = 0;
 }
 
-/* Decode one well-formed word. Unknown charsets keep it raw. */
+/* Decode one well-formed word. The bytes of a word in an unknown
+ * charset are kept as they are and read as UTF-8 (what Python's email
+ * package shows too). */
 static void
 ewd_word(lm_mime__ewd *d, const ew_word *w, const unsigned char *raw)
 {
@@ -204,14 +206,16 @@ ewd_word(lm_mime__ewd *d, const ew_word *w, const unsigned char *raw)
 		lm_mime__ewd_text(d, raw, w->len);
 		return;
 	}
-	if (id != 0 && !(d->active && d->csid == id)) {
+	if (!(d->active && d->csid == id)) {
 		/* A new run: open its converter first (for iconv charsets
-		 * that is where "not supported" shows). */
+		 * that is where "not supported" shows). An unknown charset
+		 * gets a converter that reads the bytes as UTF-8. */
 		lm_mime_conv nc;
 		(void)lm_mime_conv_init_id(&nc, id);
-		if (lm_mime_conv_defects(&nc) & LM_MIME_DEF_CHARSET) {
-			lm_mime_conv_free(&nc);
+		if (lm_mime_conv_defects(&nc) & LM_MIME_DEF_CHARSET)
 			id = 0;
+		if (d->active && d->csid == id) {
+			lm_mime_conv_free(&nc);
 		} else {
 			ewd_close(d);
 			d->conv = nc;
@@ -219,11 +223,8 @@ ewd_word(lm_mime__ewd *d, const ew_word *w, const unsigned char *raw)
 			d->csid = id;
 		}
 	}
-	if (id == 0) {
+	if (id == 0)
 		*d->defects |= LM_MIME_DEF_CHARSET;
-		lm_mime__ewd_text(d, raw, w->len);
-		return;
-	}
 	if (d->last_ew)
 		d->wsn = 0; /* RFC 2047 6.2: white space between words goes */
 	ewd_flush_ws(d);

@@ -65,9 +65,12 @@ t_ew_edge_cases(void)
 	/* Split, but the charsets differ: each part is invalid alone. */
 	EW_IS("=?utf-8?q?=E2=82?= =?iso-8859-1?q?=E9?=", "\xef\xbf\xbd\xc3\xa9");
 	LM_CHECK(ewdef & LM_MIME_DEF_INVALID_BYTES);
-	/* Unknown charset: kept as written, flagged, the rest decoded. */
-	EW_IS("=?x-martian?Q?abc?= =?utf-8?q?d?=", "=?x-martian?Q?abc?= d");
+	/* Unknown charset: the bytes kept unconverted (read as UTF-8),
+	 * flagged; still an encoded word for the white space rule. */
+	EW_IS("=?x-martian?Q?abc?= =?utf-8?q?d?=", "abcd");
 	LM_CHECK(ewdef & LM_MIME_DEF_CHARSET);
+	EW_IS("=?x-martian?Q?=C3=A9=FF?= x", "\xc3\xa9\xef\xbf\xbd x");
+	LM_CHECK(ewdef & LM_MIME_DEF_INVALID_BYTES);
 	/* Malformed words stay as they are. */
 	EW_IS("=?utf-8?x?abc?=", "=?utf-8?x?abc?=");
 	EW_IS("=?utf-8?q?abc", "=?utf-8?q?abc");
