@@ -87,6 +87,12 @@ addresses(const char *in, size_t n, unsigned flags)
 		r = lm_mime_addr_next(&it, &a);
 		if (r == LM_DONE)
 			break;
+		/* Open bug: regress/mime_fields-addr-scratch.bin (invalid
+		 * bytes grow to U+FFFD in several slices). */
+		if (r == LM_ERR_BUFFER_TOO_SMALL && FZ_SKIP_KNOWN()) {
+			FZ_CHECK(++count <= n + 1, "bounded");
+			continue;
+		}
 		FZ_CHECK(r == LM_EVENT, "3n + 1024 scratch always suffices");
 		FZ_CHECK(++count <= n + 1, "no more mailboxes than bytes");
 		utf8(a.name, "name valid UTF-8");
