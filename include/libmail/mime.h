@@ -115,6 +115,37 @@ typedef struct {
 } lm_mime_attachment;
 
 /**
+ * A part described fully (lm_mime_compose_opts.parts): an attachment
+ * or an inline part, streamed or in memory. lm_mime_attachment stays as
+ * it was (callers that fill it field by field keep working); this one
+ * is for the newer options. Zero-initialize it ({0}) before filling.
+ */
+typedef struct {
+	const char *filename;             /**< as in lm_mime_attachment */
+	const char *content_type;         /**< as in lm_mime_attachment */
+	/** The bytes from a callback (as in lm_mime_attachment: always
+	 *  base64, since they cannot be inspected in advance) ... */
+	lm_read_fn read;
+	void *ud;
+	/** ... or, with read NULL, in memory: data[0..len) (data may be
+	 *  NULL when len is 0). Such content is inspected and its
+	 *  Content-Transfer-Encoding chosen by content: 7bit for ASCII with
+	 *  CRLF line ends only and lines of at most 998, else
+	 *  quoted-printable for mostly-ASCII text types with CRLF line ends
+	 *  only, else base64 (every byte comes back as it was). */
+	const void *data;
+	size_t len;
+	/** NULL for an ordinary attachment. Else the Content-ID (without
+	 *  <>: 1..250 printable ASCII characters other than '<', '>' and
+	 *  space) of an inline part: written as "Content-ID: <id>" with
+	 *  "Content-Disposition: inline". When the message has an HTML
+	 *  body, inline parts go with it into a multipart/related (the HTML
+	 *  refers to them as "cid:id"); without HTML they stay in the
+	 *  multipart/mixed. */
+	const char *content_id;
+} lm_mime_part;
+
+/**
  * What to compose. Every pointer is borrowed: the strings, arrays and
  * callbacks must stay valid until the last lm_mime_compose_read() call
  * (the composer copies this struct, not what it points to).
@@ -159,6 +190,30 @@ typedef struct {
 	/** Caller-supplied randomness; the MIME boundary is "=_" followed by
 	 *  these 16 bytes in hex. */
 	unsigned char boundary_seed[16];
+	/** Reply-To: mailboxes (nreply_to entries; none when 0). While it
+	 *  is set, an extra header named Reply-To is refused. */
+	const lm_mime_mailbox *reply_to;
+	size_t nreply_to;
+	/** The text/html body (UTF-8), like text: html[0..html_len) or an
+	 *  html_read callback, not both; its encoding is chosen the same
+	 *  way (html_read: quoted-printable). With both text and HTML the
+	 *  body is multipart/alternative (text first, RFC 2046 5.1.4);
+	 *  with HTML and inline attachments (content_id) the HTML branch is
+	 *  multipart/related (RFC 2387, type="text/html"); with ordinary
+	 *  attachments all of it goes into a multipart/mixed. Multipart
+	 *  levels get distinct boundaries: "=_" + seed in hex for the
+	 *  outermost, "=1_" + seed and "=2_" + seed inside it; none is a
+	 *  prefix of another, and none can occur in quoted-printable or
+	 *  base64 output (a 7bit part holding the seed's hex is not sent
+	 *  as 7bit). */
+	const char *html;
+	size_t html_len;
+	lm_read_fn html_read;
+	void *html_ud;
+	/** nparts more attachments / inline parts, after att[] in the
+	 *  message (inline parts of a related go first, in order). */
+	const lm_mime_part *parts;
+	size_t nparts;
 } lm_mime_compose_opts;
 
 /** Size of the composer's internal staging buffer. */
@@ -196,11 +251,24 @@ typedef struct {
 	int LM_PRIVATE(err);              /* sticky error, returned by read */
 	int LM_PRIVATE(cte);              /* encoding of the text part */
 	int LM_PRIVATE(has_text);
-	size_t LM_PRIVATE(part);          /* current attachment */
+	int LM_PRIVATE(has_html);
+	int LM_PRIVATE(hcte);             /* encoding of the HTML part */
+	int LM_PRIVATE(pcte);             /* encoding of the current leaf */
+	int LM_PRIVATE(ltype);            /* current leaf: text, html, attachment */
+	int LM_PRIVATE(apass);            /* attachments: 1 inline, 2 others */
+	size_t LM_PRIVATE(aidx);          /* current attachment index */
+	size_t LM_PRIVATE(ninline);       /* inline parts in the related */
+	size_t LM_PRIVATE(nleaves);
+	int LM_PRIVATE(nct);              /* multipart levels (chain, outermost first) */
+	int LM_PRIVATE(ct_kind)[3];       /* mixed, alternative, related */
+	size_t LM_PRIVATE(ct_first)[3];   /* first leaf of each level */
+	size_t LM_PRIVATE(ct_end)[3];     /* one past its last leaf */
+	size_t LM_PRIVATE(part);          /* current leaf */
+	lm_mime_part LM_PRIVATE(cur);     /* the current attachment */
 	size_t LM_PRIVATE(skip);          /* bytes of the rendered section already staged */
 	lm_mime_compose_pos LM_PRIVATE(hpos); /* resume point in that section */
 	size_t LM_PRIVATE(rendered);      /* header bytes rendered, for tests */
-	char LM_PRIVATE(boundary)[36];
+	char LM_PRIVATE(boundary)[3][36];
 	unsigned char LM_PRIVATE(stage)[LM_MIME_COMPOSE_STAGE];
 	size_t LM_PRIVATE(slen);
 	size_t LM_PRIVATE(spos);
@@ -240,7 +308,10 @@ typedef struct {
  *         content type, invalid UTF-8 in a name, subject or filename,
  *         a malformed address, Message-ID, content type or extra header,
  *         a date outside 1900..9999 or an offset beyond +-1439 minutes,
- *         both text and text_read given, or an attachment without read.
+ *         both text and text_read (or html and html_read) given, an
+ *         attachment without read, a part with neither or both of read
+ *         and data, a bad
+ *         content_id, or a Reply-To extra header while reply_to is set.
  */
 LM_API int lm_mime_compose_init(lm_mime_compose *m,
                                 const lm_mime_compose_opts *o);

@@ -27,6 +27,10 @@ enum {
 
 enum { CTE_7BIT = 1, CTE_QP, CTE_B64 };
 
+/* Leaf kinds and multipart levels. */
+enum { LEAF_TEXT = 1, LEAF_HTML, LEAF_ATT };
+enum { CT_MIXED = 1, CT_ALT, CT_REL };
+
 static const char lm_mime__hexu[] = "0123456789ABCDEF";
 
 /* Room kept free in the stage before encoding more input (the core
@@ -137,8 +141,23 @@ ieq(const char *a, size_t n, const char *b)
 	return 1;
 }
 
+/* A Content-ID without <>: printable ASCII, no '<', '>' or space. */
 static int
-ok_extra(const char *h)
+ok_cid(const char *s)
+{
+	size_t n = strlen(s), i;
+	if (n == 0 || n > 250)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x21 || c > 0x7E || c == '<' || c == '>')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+ok_extra(const char *h, int reply_to)
 {
 	static const char *const own[] = {
 		"Date", "From", "To", "Cc", "Bcc", "Subject", "Message-ID",
@@ -159,7 +178,25 @@ ok_extra(const char *h)
 	for (i = 0; i < sizeof own / sizeof own[0]; i++)
 		if (ieq(h, n, own[i]))
 			return 0;
+	if (reply_to && ieq(h, n, "Reply-To"))
+		return 0;
 	return ok_raw(colon + 1, 900);
+}
+
+/* Attachment i of att[] then parts[], as an lm_mime_part. */
+static void
+get_part(const lm_mime_compose_opts *o, size_t i, lm_mime_part *p)
+{
+	if (i < o->natt) {
+		const lm_mime_attachment *a = &o->att[i];
+		memset(p, 0, sizeof *p);
+		p->filename = a->filename;
+		p->content_type = a->content_type;
+		p->read = a->read;
+		p->ud = a->ud;
+	} else {
+		*p = o->parts[i - o->natt];
+	}
 }
 
 static int
@@ -173,13 +210,18 @@ validate(const lm_mime_compose_opts *o)
 	if (!ok_mailbox(&o->from))
 		return LM_ERR_BAD_PARAM;
 	if ((o->nto && o->to == NULL) || (o->ncc && o->cc == NULL) ||
-	    (o->natt && o->att == NULL) || (o->nextra && o->extra_headers == NULL))
+	    (o->nreply_to && o->reply_to == NULL) ||
+	    (o->natt && o->att == NULL) || (o->nparts && o->parts == NULL) ||
+	    (o->nextra && o->extra_headers == NULL))
 		return LM_ERR_BAD_PARAM;
 	for (i = 0; i < o->nto; i++)
 		if (!ok_mailbox(&o->to[i]))
 			return LM_ERR_BAD_PARAM;
 	for (i = 0; i < o->ncc; i++)
 		if (!ok_mailbox(&o->cc[i]))
+			return LM_ERR_BAD_PARAM;
+	for (i = 0; i < o->nreply_to; i++)
+		if (!ok_mailbox(&o->reply_to[i]))
 			return LM_ERR_BAD_PARAM;
 	if (o->subject != NULL && !ok_text(o->subject))
 		return LM_ERR_BAD_PARAM;
@@ -190,9 +232,17 @@ validate(const lm_mime_compose_opts *o)
 	if ((o->text != NULL && o->text_read != NULL) ||
 	    (o->text == NULL && o->text_len > 0))
 		return LM_ERR_BAD_PARAM;
-	for (i = 0; i < o->natt; i++) {
-		const lm_mime_attachment *a = &o->att[i];
-		if (a->read == NULL)
+	if ((o->html != NULL && o->html_read != NULL) ||
+	    (o->html == NULL && o->html_len > 0))
+		return LM_ERR_BAD_PARAM;
+	for (i = 0; i < o->natt + o->nparts; i++) {
+		lm_mime_part pt;
+		const lm_mime_part *a = &pt;
+		get_part(o, i, &pt);
+		if ((a->read == NULL) == (a->data == NULL) ||
+		    (a->data == NULL && a->len > 0))
+			return LM_ERR_BAD_PARAM;
+		if (a->content_id != NULL && !ok_cid(a->content_id))
 			return LM_ERR_BAD_PARAM;
 		if (a->filename != NULL && !ok_text(a->filename))
 			return LM_ERR_BAD_PARAM;
@@ -200,7 +250,7 @@ validate(const lm_mime_compose_opts *o)
 			return LM_ERR_BAD_PARAM;
 	}
 	for (i = 0; i < o->nextra; i++)
-		if (!ok_extra(o->extra_headers[i]))
+		if (!ok_extra(o->extra_headers[i], o->nreply_to > 0))
 			return LM_ERR_BAD_PARAM;
 	return 0;
 }
@@ -222,7 +272,7 @@ contains(const unsigned char *h, size_t n, const char *needle)
 }
 
 static int
-choose_cte(const unsigned char *t, size_t n, const char *boundary)
+choose_cte(const unsigned char *t, size_t n, const char *hex)
 {
 	size_t i, line = 0, bad = 0, lfs = 0, qp, b64;
 	int seven = 1;
@@ -249,7 +299,7 @@ choose_cte(const unsigned char *t, size_t n, const char *boundary)
 	}
 	if (line > 998)
 		seven = 0;
-	if (seven && boundary != NULL && contains(t, n, boundary))
+	if (seven && hex != NULL && contains(t, n, hex))
 		seven = 0;
 	if (seven)
 		return CTE_7BIT;
@@ -259,27 +309,187 @@ choose_cte(const unsigned char *t, size_t n, const char *boundary)
 	return qp <= b64 ? CTE_QP : CTE_B64;
 }
 
+/* The encoding of an attachment held in memory, whose bytes must come
+ * back exactly: 7bit or quoted-printable (text types only) need every
+ * line end to be CRLF already (a lone CR or LF would be changed), and
+ * no NUL. */
+static int
+choose_att_cte(const unsigned char *t, size_t n, int is_text, const char *hex)
+{
+	size_t i, line = 0, bad = 0, qp, b64;
+	int seven = 1;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = t[i];
+		if (c == '\r' && i + 1 < n && t[i + 1] == '\n') {
+			if (line > 998)
+				seven = 0;
+			line = 0;
+			i++;
+			continue;
+		}
+		if (c == '\r' || c == '\n' || c == 0)
+			return CTE_B64;
+		line++;
+		if (c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7F) {
+			seven = 0;
+			bad++;
+		} else if (c == '=') {
+			bad++;
+		}
+	}
+	if (line > 998)
+		seven = 0;
+	if (seven && contains(t, n, hex))
+		seven = 0;
+	if (seven)
+		return CTE_7BIT;
+	if (!is_text)
+		return CTE_B64;
+	qp = n + 2 * bad + n / 25;
+	b64 = (n + 2) / 3 * 4;
+	b64 += b64 / 76 * 2;
+	return qp <= b64 ? CTE_QP : CTE_B64;
+}
+
 /* ------------------------------------------------------------------ */
 /* Header sections                                                     */
 /* ------------------------------------------------------------------ */
-
-static int
-multipart(const lm_mime_compose *m)
-{
-	return m->o.natt > 0;
-}
-
-static size_t
-nparts(const lm_mime_compose *m)
-{
-	return m->o.natt + (m->has_text ? 1 : 0);
-}
 
 static const char *
 cte_name(int cte)
 {
 	return cte == CTE_7BIT ? "7bit" : cte == CTE_QP ? "quoted-printable" : "base64";
 }
+
+static int
+multipart(const lm_mime_compose *m)
+{
+	return m->nct > 0;
+}
+
+/* The attachment of the current leaf. */
+static const lm_mime_part *
+cur_att(const lm_mime_compose *m)
+{
+	return m->ltype == LEAF_ATT ? &m->cur : NULL;
+}
+
+/* Whether attachment a belongs to pass 1 (inline parts of the related)
+ * or pass 2 (the others). */
+static int
+att_in_pass(const lm_mime_compose *m, size_t i, int pass)
+{
+	int rel = m->ninline > 0 && i >= m->o.natt &&
+	          m->o.parts[i - m->o.natt].content_id != NULL;
+	return pass == 1 ? rel : !rel;
+}
+
+/* Enter leaf m->part: its kind, its attachment, its encoding. Leaves
+ * are the text, the HTML, the inline parts, then the other attachments;
+ * the attachment cursor only moves forward (linear in natt). */
+static void
+leaf_enter(lm_mime_compose *m)
+{
+	size_t i, p = m->part;
+
+	if (p < (size_t)m->has_text) {
+		m->ltype = LEAF_TEXT;
+		m->pcte = m->cte;
+		return;
+	}
+	if (p < (size_t)(m->has_text + m->has_html)) {
+		m->ltype = LEAF_HTML;
+		m->pcte = m->hcte;
+		return;
+	}
+	m->ltype = LEAF_ATT;
+	if (m->apass == 0) {
+		m->apass = m->ninline > 0 ? 1 : 2;
+		i = 0;
+	} else {
+		i = m->aidx + 1;
+	}
+	for (;;) {
+		for (; i < m->o.natt + m->o.nparts; i++)
+			if (att_in_pass(m, i, m->apass))
+				break;
+		if (i < m->o.natt + m->o.nparts || m->apass == 2)
+			break;
+		m->apass = 2;
+		i = 0;
+	}
+	m->aidx = i;
+	get_part(&m->o, i, &m->cur);
+	{
+		const lm_mime_part *a = &m->cur;
+		const char *ct = a->content_type != NULL ? a->content_type :
+		                 lm_mime_guess_type(a->filename);
+		int is_text = ieq(ct, ct[0] != 0 && strlen(ct) >= 5 ? 5 : 0, "text/");
+		if (a->read != NULL)
+			m->pcte = CTE_B64;
+		else
+			m->pcte = choose_att_cte(a->data, a->len, is_text,
+			                         m->boundary[0] + 2);
+	}
+}
+
+/* The innermost multipart level holding leaf p. */
+static int
+parent_of(const lm_mime_compose *m, size_t p)
+{
+	int j;
+	for (j = m->nct - 1; j > 0; j--)
+		if (m->ct_first[j] <= p && p < m->ct_end[j])
+			return j;
+	return 0;
+}
+
+/* A delimiter line of level j (with the CRLF before it unless it opens
+ * the level). */
+static void
+w_delim(const lm_mime_compose *m, lm_mime__w *w, int j)
+{
+	if (m->part != m->ct_first[j])
+		lm_mime__w_str(w, "\r\n");
+	lm_mime__w_str(w, "--");
+	lm_mime__w_str(w, m->boundary[j]);
+	lm_mime__w_str(w, "\r\n");
+}
+
+/* Content-Type of multipart level j and the blank line. */
+static void
+w_multipart(const lm_mime_compose *m, lm_mime__w *w, int j)
+{
+	const char *b = m->boundary[j];
+	int k = m->ct_kind[j];
+
+	lm_mime__w_str(w, k == CT_MIXED ? "Content-Type: multipart/mixed;" :
+	               k == CT_ALT ? "Content-Type: multipart/alternative;" :
+	               "Content-Type: multipart/related;");
+	w->tok = 1;
+	if (k == CT_REL) {
+		lm_mime__w_sep(w, 17, LM_MIME__FOLD);
+		lm_mime__w_str(w, "type=\"text/html\";");
+	}
+	lm_mime__w_sep(w, 11 + strlen(b), LM_MIME__FOLD);
+	lm_mime__w_str(w, "boundary=\"");
+	lm_mime__w_str(w, b);
+	lm_mime__w_str(w, "\"\r\n\r\n");
+}
+
+/* Content-Type and encoding of a text or HTML leaf. */
+static void
+w_text_head(const lm_mime_compose *m, lm_mime__w *w)
+{
+	lm_mime__w_str(w, m->ltype == LEAF_HTML ?
+	               "Content-Type: text/html; charset=utf-8\r\n" :
+	               "Content-Type: text/plain; charset=utf-8\r\n");
+	lm_mime__w_str(w, "Content-Transfer-Encoding: ");
+	lm_mime__w_str(w, cte_name(m->pcte));
+	lm_mime__w_str(w, "\r\n");
+}
+
 
 /* An address-list field; each mailbox (with its comma) is a token,
  * the field name goes with the first, the CRLF with the last. */
@@ -308,7 +518,7 @@ w_list(lm_mime__w *w, const char *field, const lm_mime_mailbox *mb, size_t n)
 
 /* Fields of the message header, in order. */
 enum {
-	HF_DATE, HF_FROM, HF_TO, HF_CC, HF_SUBJECT, HF_MSGID, HF_VERSION,
+	HF_DATE, HF_FROM, HF_TO, HF_CC, HF_REPLYTO, HF_SUBJECT, HF_MSGID, HF_VERSION,
 	HF_EXTRA, HF_CTYPE, HF_END
 };
 
@@ -352,6 +562,10 @@ render_head(const lm_mime_compose *m, lm_mime__w *w)
 			break;
 		case HF_CC:
 			if (!w_list(w, "Cc", o->cc, o->ncc))
+				return 0;
+			break;
+		case HF_REPLYTO:
+			if (!w_list(w, "Reply-To", o->reply_to, o->nreply_to))
 				return 0;
 			break;
 		case HF_SUBJECT:
@@ -401,19 +615,11 @@ render_head(const lm_mime_compose *m, lm_mime__w *w)
 			break;
 		case HF_CTYPE:
 			if (multipart(m)) {
-				lm_mime__w_str(w, "Content-Type: multipart/mixed;");
-				w->tok = 1;
-				lm_mime__w_sep(w, 11 + strlen(m->boundary), LM_MIME__FOLD);
-				lm_mime__w_str(w, "boundary=\"");
-				lm_mime__w_str(w, m->boundary);
-				lm_mime__w_str(w, "\"\r\n");
+				w_multipart(m, w, 0);
 			} else {
-				lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
-				lm_mime__w_str(w, "Content-Transfer-Encoding: ");
-				lm_mime__w_str(w, cte_name(m->cte));
+				w_text_head(m, w);
 				lm_mime__w_str(w, "\r\n");
 			}
-			lm_mime__w_str(w, "\r\n");
 			break;
 		default:
 			return 1;
@@ -423,39 +629,38 @@ render_head(const lm_mime_compose *m, lm_mime__w *w)
 	}
 }
 
-/* The attachment of part number p, or NULL for the text part. */
-static const lm_mime_attachment *
-part_att(const lm_mime_compose *m, size_t p)
-{
-	if (m->has_text)
-		return p == 0 ? NULL : &m->o.att[p - 1];
-	return &m->o.att[p];
-}
-
 /* Steps of a part header. */
-enum { PF_DELIM, PF_CTYPE, PF_NAME, PF_DISP, PF_FILENAME, PF_BLANK, PF_END };
+enum { PF_OPEN, PF_DELIM, PF_CTYPE, PF_NAME, PF_CTE, PF_CID, PF_DISP,
+       PF_FILENAME, PF_BLANK, PF_END };
 
 /* The delimiter and header of part m->part, from the cursor on. */
 static int
 render_part_head(const lm_mime_compose *m, lm_mime__w *w)
 {
-	const lm_mime_attachment *a = part_att(m, m->part);
+	const lm_mime_part *a = cur_att(m);
 	lm_mime_compose_pos *c = &w->cur;
 	int has_name = a != NULL && a->filename != NULL && a->filename[0] != 0;
 
 	for (;;) {
 		switch (c->field) {
+		case PF_OPEN:
+			/* Levels below the top that begin at this leaf. */
+			while (c->item < (size_t)m->nct) {
+				int j = (int)c->item;
+				if (j > 0 && m->ct_first[j] == m->part) {
+					w_delim(m, w, j - 1);
+					w_multipart(m, w, j);
+				}
+				c->item++;
+				if (lm_mime__w_mark(w))
+					return 0;
+			}
+			break;
 		case PF_DELIM:
-			if (m->part > 0)
-				lm_mime__w_str(w, "\r\n");
-			lm_mime__w_str(w, "--");
-			lm_mime__w_str(w, m->boundary);
-			lm_mime__w_str(w, "\r\n");
+			w_delim(m, w, parent_of(m, m->part));
 			if (a == NULL) {
-				lm_mime__w_str(w, "Content-Type: text/plain; charset=utf-8\r\n");
-				lm_mime__w_str(w, "Content-Transfer-Encoding: ");
-				lm_mime__w_str(w, cte_name(m->cte));
-				lm_mime__w_str(w, "\r\n\r\n");
+				w_text_head(m, w);
+				lm_mime__w_str(w, "\r\n");
 				return 1;
 			}
 			lm_mime__w_field(w, "Content-Type");
@@ -474,10 +679,26 @@ render_part_head(const lm_mime_compose *m, lm_mime__w *w)
 			if (has_name && !lm_mime__w_fileparam(w, a->filename, 0))
 				return 0;
 			break;
-		case PF_DISP:
+		case PF_CTE:
 			lm_mime__w_end(w);
-			lm_mime__w_str(w, "Content-Transfer-Encoding: base64\r\n");
-			lm_mime__w_str(w, "Content-Disposition: attachment");
+			lm_mime__w_str(w, "Content-Transfer-Encoding: ");
+			lm_mime__w_str(w, cte_name(m->pcte));
+			lm_mime__w_str(w, "\r\n");
+			break;
+		case PF_CID:
+			if (a->content_id != NULL) {
+				lm_mime__w_field(w, "Content-ID");
+				lm_mime__w_sep(w, strlen(a->content_id) + 2, LM_MIME__FOLD);
+				lm_mime__w_put(w, "<", 1);
+				lm_mime__w_str(w, a->content_id);
+				lm_mime__w_put(w, ">", 1);
+				lm_mime__w_end(w);
+			}
+			break;
+		case PF_DISP:
+			lm_mime__w_str(w, a->content_id != NULL ?
+			               "Content-Disposition: inline" :
+			               "Content-Disposition: attachment");
 			w->tok = 1;
 			break;
 		case PF_FILENAME:
@@ -496,15 +717,24 @@ render_part_head(const lm_mime_compose *m, lm_mime__w *w)
 	}
 }
 
+/* After the body of leaf m->part: the close delimiters of the levels
+ * that end with it, innermost first. */
 static int
 render_close(const lm_mime_compose *m, lm_mime__w *w)
 {
-	if (multipart(m)) {
+	int j;
+
+	if (!multipart(m)) {
+		if (!m->bol)
+			lm_mime__w_str(w, "\r\n");
+		return 1;
+	}
+	for (j = m->nct - 1; j >= 0; j--) {
+		if (m->ct_end[j] != m->part + 1)
+			continue;
 		lm_mime__w_str(w, "\r\n--");
-		lm_mime__w_str(w, m->boundary);
-		lm_mime__w_str(w, "--\r\n");
-	} else if (!m->bol) {
-		lm_mime__w_str(w, "\r\n");
+		lm_mime__w_str(w, m->boundary[j]);
+		lm_mime__w_str(w, j == 0 ? "--\r\n" : "--");
 	}
 	return 1;
 }
@@ -547,7 +777,7 @@ lm_mime__compose_rendered(const lm_mime_compose *m)
 static void
 body_start(lm_mime_compose *m)
 {
-	const lm_mime_attachment *a = multipart(m) ? part_att(m, m->part) : NULL;
+	const lm_mime_part *a = cur_att(m);
 
 	m->src_read = NULL;
 	m->src_ud = NULL;
@@ -557,25 +787,33 @@ body_start(lm_mime_compose *m)
 	m->src_eof = 0;
 	m->pend_cr = 0;
 	m->bol = 1;
+	m->enc = m->pcte;
+	lm_qp_enc_init(&m->qp, LM_QP_TEXT);
+	lm_b64_enc_init(&m->b64, LM_B64_WRAP);
 	if (a == NULL) {
-		m->enc = m->cte;
+		int html = m->ltype == LEAF_HTML;
+		lm_read_fn rd = html ? m->o.html_read : m->o.text_read;
 		m->crlf = 1;
-		lm_qp_enc_init(&m->qp, LM_QP_TEXT);
-		lm_b64_enc_init(&m->b64, LM_B64_WRAP);
-		if (m->o.text_read != NULL) {
-			m->src_read = m->o.text_read;
-			m->src_ud = m->o.text_ud;
+		if (rd != NULL) {
+			m->src_read = rd;
+			m->src_ud = html ? m->o.html_ud : m->o.text_ud;
 		} else {
-			m->src_mem = (const unsigned char *)m->o.text;
-			m->src_len = m->o.text_len;
+			m->src_mem = (const unsigned char *)(html ? m->o.html : m->o.text);
+			m->src_len = html ? m->o.html_len : m->o.text_len;
 			m->src_eof = 1;
 		}
 	} else {
-		m->enc = CTE_B64;
+		/* Attachment bytes are kept as they are (7bit and QP were
+		 * only chosen for CRLF-only content). */
 		m->crlf = 0;
-		lm_b64_enc_init(&m->b64, LM_B64_WRAP);
-		m->src_read = a->read;
-		m->src_ud = a->ud;
+		if (a->read != NULL) {
+			m->src_read = a->read;
+			m->src_ud = a->ud;
+		} else {
+			m->src_mem = a->data;
+			m->src_len = a->len;
+			m->src_eof = 1;
+		}
 	}
 }
 
@@ -716,7 +954,6 @@ step(lm_mime_compose *m)
 	case PH_HEAD:
 		if (render(m, render_head)) {
 			if (multipart(m)) {
-				m->part = 0;
 				m->phase = PH_PART_HEAD;
 			} else {
 				m->phase = PH_BODY;
@@ -734,16 +971,18 @@ step(lm_mime_compose *m)
 		r = body_step(m);
 		if (r < 0)
 			return r;
-		if (r == 1) {
-			if (multipart(m) && ++m->part < nparts(m))
-				m->phase = PH_PART_HEAD;
-			else
-				m->phase = PH_CLOSE;
-		}
+		if (r == 1)
+			m->phase = PH_CLOSE;
 		return 0;
 	case PH_CLOSE:
-		if (render(m, render_close))
-			m->phase = PH_DONE;
+		if (render(m, render_close)) {
+			if (++m->part < m->nleaves) {
+				leaf_enter(m);
+				m->phase = PH_PART_HEAD;
+			} else {
+				m->phase = PH_DONE;
+			}
+		}
 		return 0;
 	default:
 		return 0;
@@ -770,19 +1009,62 @@ lm_mime_compose_init(lm_mime_compose *m, const lm_mime_compose_opts *o)
 		return r;
 	}
 	m->o = *o;
-	m->boundary[0] = '=';
-	m->boundary[1] = '_';
+	/* "=_" + hex for the top level, "=1_" / "=2_" + hex inside. */
+	m->boundary[0][0] = '=';
+	m->boundary[0][1] = '_';
 	for (i = 0; i < sizeof o->boundary_seed; i++) {
-		m->boundary[2 + 2 * i] = lm_mime__hexu[o->boundary_seed[i] >> 4];
-		m->boundary[3 + 2 * i] = lm_mime__hexu[o->boundary_seed[i] & 15];
+		m->boundary[0][2 + 2 * i] = lm_mime__hexu[o->boundary_seed[i] >> 4];
+		m->boundary[0][3 + 2 * i] = lm_mime__hexu[o->boundary_seed[i] & 15];
 	}
-	m->boundary[2 + 2 * sizeof o->boundary_seed] = 0;
-	m->has_text = o->text != NULL || o->text_read != NULL || o->natt == 0;
+	m->boundary[0][2 + 2 * sizeof o->boundary_seed] = 0;
+	for (i = 1; i < 3; i++) {
+		m->boundary[i][0] = '=';
+		m->boundary[i][1] = (char)('0' + i);
+		memcpy(m->boundary[i] + 2, m->boundary[0] + 1, 34);
+	}
+
+	/* The structure: leaves text, HTML, inline parts, attachments;
+	 * levels mixed > alternative > related, each only when needed. */
+	m->has_html = o->html != NULL || o->html_read != NULL;
+	m->has_text = o->text != NULL || o->text_read != NULL ||
+	              (o->natt + o->nparts == 0 && !m->has_html);
+	if (m->has_html)
+		for (i = 0; i < o->nparts; i++)
+			if (o->parts[i].content_id != NULL)
+				m->ninline++;
+	m->nleaves = (size_t)(m->has_text + m->has_html) + o->natt + o->nparts;
+	{
+		size_t nbody = (size_t)(m->has_text + m->has_html) + m->ninline;
+		int n = 0;
+		if (o->natt + o->nparts > m->ninline) {
+			m->ct_kind[n] = CT_MIXED;
+			m->ct_first[n] = 0;
+			m->ct_end[n++] = m->nleaves;
+		}
+		if (m->has_text && m->has_html) {
+			m->ct_kind[n] = CT_ALT;
+			m->ct_first[n] = 0;
+			m->ct_end[n++] = nbody;
+		}
+		if (m->ninline > 0) {
+			m->ct_kind[n] = CT_REL;
+			m->ct_first[n] = (size_t)m->has_text;
+			m->ct_end[n++] = nbody;
+		}
+		m->nct = n;
+	}
 	if (o->text_read != NULL)
 		m->cte = CTE_QP;
 	else
 		m->cte = choose_cte((const unsigned char *)o->text, o->text_len,
-		                    o->natt > 0 ? m->boundary : NULL);
+		                    m->nct > 0 ? m->boundary[0] + 2 : NULL);
+	if (o->html_read != NULL)
+		m->hcte = CTE_QP;
+	else
+		m->hcte = choose_cte((const unsigned char *)o->html, o->html_len,
+		                     m->nct > 0 ? m->boundary[0] + 2 : NULL);
+	m->part = 0;
+	leaf_enter(m);
 	m->phase = PH_HEAD;
 	return 0;
 }
