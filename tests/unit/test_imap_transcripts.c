@@ -35,176 +35,20 @@
  * buffers sit against guard pages.
  */
 #define _DEFAULT_SOURCE 1
-#include <dirent.h>
 #include <stdarg.h>
 
 #include "test.h"
+#include "transcript.h"
 #include "libmail/imap.h"
 #include "libmail/sasl.h"
 #include "sasl/sasl_int.h"
 
-#define MAXITEMS 1024
 #define LOGMAX 512
 #define LINEMAX 8192
 #define IBUF 4096
 #define OBUF 4096
 
-typedef struct {
-	char kind;       /* O S C E A */
-	char *text;      /* after "X: " (raw) */
-	unsigned char *bytes; /* S/C bytes */
-	size_t nbytes;
-} item;
-
-typedef struct {
-	const char *file;
-	item it[MAXITEMS];
-	size_t n;
-} script;
-
-/* ---- helpers ---------------------------------------------------- */
-
-static int
-hexv(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static size_t
-unescape(const char *s, unsigned char *out)
-{
-	size_t n = 0;
-	while (*s) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			switch (*s) {
-			case 'r': out[n++] = '\r'; s++; break;
-			case 'n': out[n++] = '\n'; s++; break;
-			case 't': out[n++] = '\t'; s++; break;
-			case '0': out[n++] = '\0'; s++; break;
-			case 'x':
-				if (hexv(s[1]) >= 0 && hexv(s[2]) >= 0) {
-					out[n++] = (unsigned char)(hexv(s[1]) * 16 + hexv(s[2]));
-					s += 3;
-				} else {
-					out[n++] = 'x';
-					s++;
-				}
-				break;
-			default: out[n++] = (unsigned char)*s++; break;
-			}
-		} else {
-			out[n++] = (unsigned char)*s++;
-		}
-	}
-	return n;
-}
-
-/* In place, for action words (addresses): the result is shorter. */
-static void
-unescape_str(char *s)
-{
-	size_t n = unescape(s, (unsigned char *)s);
-	s[n] = '\0';
-}
-
-static void
-escape(const unsigned char *p, size_t n, char *out, size_t cap)
-{
-	size_t i, w = 0;
-	for (i = 0; i < n && w + 5 < cap; i++) {
-		unsigned char ch = p[i];
-		if (ch == '"' || ch == '\\') {
-			out[w++] = '\\';
-			out[w++] = (char)ch;
-		} else if (ch == '\r') {
-			out[w++] = '\\'; out[w++] = 'r';
-		} else if (ch == '\n') {
-			out[w++] = '\\'; out[w++] = 'n';
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			w += (size_t)snprintf(out + w, cap - w, "\\x%02X", ch);
-		} else {
-			out[w++] = (char)ch;
-		}
-	}
-	out[w] = '\0';
-}
-
-static int
-load(const char *path, script *sc)
-{
-	FILE *f = fopen(path, "rb");
-	char line[LINEMAX];
-	if (!f)
-		return -1;
-	sc->n = 0;
-	while (fgets(line, sizeof line, f)) {
-		size_t l = strlen(line);
-		char kind, *body;
-		int raw = 0;
-		item *it;
-		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
-			line[--l] = '\0';
-		if (l == 0 || line[0] == '#')
-			continue;
-		kind = line[0];
-		if (line[1] == 'x' && line[2] == ':') {
-			raw = 1;
-			body = line + 3;
-		} else if (line[1] == ':') {
-			body = line + 2;
-		} else {
-			printf("  %s: bad line '%s'\n", path, line);
-			fclose(f);
-			return -1;
-		}
-		if (*body == ' ')
-			body++;
-		if (sc->n >= MAXITEMS) {
-			fclose(f);
-			return -1;
-		}
-		it = &sc->it[sc->n++];
-		it->kind = kind;
-		it->text = strdup(body);
-		it->bytes = NULL;
-		it->nbytes = 0;
-		if (kind == 'S' || kind == 'C') {
-			it->bytes = malloc(strlen(body) + 3);
-			if (raw) {
-				it->nbytes = unescape(body, it->bytes);
-			} else {
-				memcpy(it->bytes, body, strlen(body));
-				it->bytes[strlen(body)] = '\r';
-				it->bytes[strlen(body) + 1] = '\n';
-				it->nbytes = strlen(body) + 2;
-			}
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
-static void
-unload(script *sc)
-{
-	size_t i;
-	for (i = 0; i < sc->n; i++) {
-		free(sc->it[i].text);
-		free(sc->it[i].bytes);
-	}
-	sc->n = 0;
-}
-
 /* ---- one run ---------------------------------------------------- */
-
-enum { MODE_WHOLE, MODE_SPLIT, MODE_BYTE };
 
 typedef struct {
 	lm_imap_client c;
@@ -268,7 +112,7 @@ static size_t
 put_slice(char *buf, size_t cap, size_t w, const char *key, lm_slice s)
 {
 	static char tmp[LINEMAX * 4];
-	escape(s.p, s.len, tmp, sizeof tmp);
+	lm_tr_escape(s.p, s.len, tmp, sizeof tmp);
 	return w + (size_t)snprintf(buf + w, w < cap ? cap - w : 0, " %s=\"%s\"", key, tmp);
 }
 
@@ -282,7 +126,7 @@ put_tok(char *buf, size_t cap, size_t w, const lm_imap_tok *t)
 		return w + (size_t)snprintf(buf + w, cap - w, "?");
 	{
 		char e[4096];
-		escape((const unsigned char *)tmp, strlen(tmp), e, sizeof e);
+		lm_tr_escape((const unsigned char *)tmp, strlen(tmp), e, sizeof e);
 		return w + (size_t)snprintf(buf + w, cap - w, "\"%s\"", e);
 	}
 }
@@ -575,9 +419,9 @@ mbx_string(const lm_imap_client *c, char *buf, size_t cap)
 {
 	const lm_imap_mailbox *m = lm_imap_selected(c);
 	char f[2048], pf[2048], nm[1024];
-	escape(m->flags.p, m->flags.len, f, sizeof f);
-	escape(m->permanent_flags.p, m->permanent_flags.len, pf, sizeof pf);
-	escape(m->name.p, m->name.len, nm, sizeof nm);
+	lm_tr_escape(m->flags.p, m->flags.len, f, sizeof f);
+	lm_tr_escape(m->permanent_flags.p, m->permanent_flags.len, pf, sizeof pf);
+	lm_tr_escape(m->name.p, m->name.len, nm, sizeof nm);
 	snprintf(buf, cap, "sel=%d ro=%d exists=%u recent=%u uidvalidity=%u uidnext=%u "
 	         "unseen=%u hms=%llu nomodseq=%d expunged=%u vanished=%u name=\"%s\" "
 	         "flags=\"%s\" pflags=\"%s\" state=%d",
@@ -592,7 +436,7 @@ take_output(run *r)
 {
 	size_t n;
 	const unsigned char *p = lm_imap_send_buf(&r->c, &n);
-	if (r->mode == MODE_BYTE && n > 1)
+	if (r->mode == LM_TR_BYTE && n > 1)
 		n = 1;
 	if (r->nout + n > r->capout) {
 		r->capout = (r->nout + n) * 2 + 1024;
@@ -611,10 +455,10 @@ feed_some(run *r)
 
 	if (r->fed >= lim)
 		return 0;
-	if (r->mode == MODE_SPLIT && r->fed < r->split && r->split < lim)
+	if (r->mode == LM_TR_SPLIT && r->fed < r->split && r->split < lim)
 		lim = r->split;
 	len = lim - r->fed;
-	if (r->mode == MODE_BYTE)
+	if (r->mode == LM_TR_BYTE)
 		len = 1;
 	g = lm_test_guarded(r->srv + r->fed, len);
 	(void)lm_imap_feed(&r->c, g, len, &used);
@@ -681,35 +525,13 @@ pump(run *r, size_t target, int only_write)
 }
 
 static int
-err_by_name(const char *s)
-{
-	int e;
-	if (strcmp(s, "0") == 0)
-		return 0;
-	for (e = -1; e > LM_ERR__LAST; e--)
-		if (strcmp(lm_errname(e), s) == 0)
-			return e;
-	return 1000;
-}
-
-static int
-fixed_rng(void *ud, unsigned char *buf, size_t n)
-{
-	const char *src = ud;
-	size_t i, l = strlen(src);
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)src[i % l];
-	return 0;
-}
-
-static int
 body_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
 {
 	run *r = ud;
 	size_t n = r->body_len - r->body_pos;
 	if (n > cap)
 		n = cap;
-	if (r->mode == MODE_BYTE && n > 1)
+	if (r->mode == LM_TR_BYTE && n > 1)
 		n = 1;
 	memcpy(buf, r->body + r->body_pos, n);
 	r->body_pos += n;
@@ -744,7 +566,7 @@ do_action(run *r, char *text)
 	exp = strstr(text, " => ");
 	if (exp) {
 		*exp = '\0';
-		want = err_by_name(exp + 4);
+		want = lm_tr_err_by_name(exp + 4);
 	}
 	if (!strncmp(text, "mbx ", 4)) {
 		char got[8192];
@@ -760,7 +582,7 @@ do_action(run *r, char *text)
 	for (i = 1; i < nw; i++) {
 		if (!strcmp(words[i], "\"\""))
 			words[i][0] = '\0';          /* "" is the empty string */
-		unescape_str(words[i]);
+		lm_tr_unescape_str(words[i]);
 	}
 #define W(k) (nw > (k) ? words[k] : "")
 	if (!strcmp(words[0], "capability")) rc = lm_imap_capability(c, NULL);
@@ -803,7 +625,7 @@ do_action(run *r, char *text)
 		snprintf(r->pass, sizeof r->pass, "%s", W(3));
 		r->cr.user = r->user;
 		r->cr.password = r->pass;
-		r->cr.rng = fixed_rng;
+		r->cr.rng = lm_tr_fixed_rng;
 		r->cr.rng_ud = r->rng;
 		rc = nonce ? lm_sasl__init_nonce(&r->sasl, m, &r->cr, nonce, strlen(nonce))
 		           : lm_sasl_init(&r->sasl, m, &r->cr);
@@ -863,7 +685,7 @@ do_action(run *r, char *text)
 		rc = lm_imap_status(c, W(1), it, NULL);
 	} else if (!strcmp(words[0], "append")) {
 		const char *flags = NULL, *date = NULL;
-		r->body_len = unescape(W(2), r->body);
+		r->body_len = lm_tr_unescape(W(2), r->body);
 		r->body_pos = 0;
 		for (i = 3; i < nw; i++) {
 			if (!strncmp(words[i], "flags=", 6)) flags = words[i] + 6;
@@ -1018,7 +840,7 @@ set_opt(run *r, lm_imap_opts *o, const char *kv, int *implicit_tls)
 }
 
 static int
-run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t srv_len,
+run_script(lm_tr_script *sc, int mode, size_t split, const unsigned char *srv, size_t srv_len,
            const unsigned char *cexp, size_t ncexp, char *diag, size_t dcap)
 {
 	static run r;
@@ -1045,7 +867,7 @@ run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t 
 		lm_imap_set_tls_active(&r.c);
 
 	for (i = 0; i < sc->n && !r.err[0]; i++) {
-		item *it = &sc->it[i];
+		lm_tr_item *it = &sc->it[i];
 		switch (it->kind) {
 		case 'S':
 			pos += it->nbytes;
@@ -1071,27 +893,8 @@ run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t 
 	r.released = pos;
 	pump(&r, 0, 0);
 
-	if (r.err[0]) {
-		snprintf(diag, dcap, "%s", r.err);
-		bad = 1;
-	}
-	for (i = 0; !bad && (i < nexp || i < r.nlog); i++) {
-		if (i >= nexp || i >= r.nlog || strcmp(expv[i], r.log[i])) {
-			snprintf(diag, dcap, "event %zu: expected [%s] got [%s]", i,
-			         i < nexp ? expv[i] : "(none)", i < r.nlog ? r.log[i] : "(none)");
-			bad = 1;
-		}
-	}
-	if (!bad && (r.nout != ncexp || (ncexp && memcmp(r.out, cexp, ncexp)))) {
-		char a[600], b[600];
-		size_t k = 0;
-		while (k < r.nout && k < ncexp && r.out[k] == cexp[k])
-			k++;
-		escape(cexp + k, ncexp - k < 120 ? ncexp - k : 120, a, sizeof a);
-		escape(r.out + k, r.nout - k < 120 ? r.nout - k : 120, b, sizeof b);
-		snprintf(diag, dcap, "client bytes differ at %zu: expected \"%s\" got \"%s\"", k, a, b);
-		bad = 1;
-	}
+	bad = lm_tr_compare(r.err, expv, nexp, r.log, r.nlog, cexp, ncexp,
+	                    r.out, r.nout, diag, dcap);
 	if (bad && getenv("LM_T_VERBOSE"))
 		for (i = 0; i < r.nlog; i++)
 			printf("    log %zu: %s\n", i, r.log[i]);
@@ -1106,85 +909,22 @@ run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t 
 	return bad;
 }
 
-static int
-check_file(const char *path)
-{
-	static script sc;
-	unsigned char *srv = NULL, *cexp = NULL;
-	size_t ns = 0, nc = 0, i, k;
-	char diag[2000];
-	int bad = 0;
-
-	if (load(path, &sc) != 0) {
-		printf("  %s: cannot load\n", path);
-		return 1;
-	}
-	for (i = 0; i < sc.n; i++) {
-		item *it = &sc.it[i];
-		if (it->kind == 'S') {
-			srv = realloc(srv, ns + it->nbytes + 1);
-			memcpy(srv + ns, it->bytes, it->nbytes);
-			ns += it->nbytes;
-		} else if (it->kind == 'C') {
-			cexp = realloc(cexp, nc + it->nbytes + 1);
-			memcpy(cexp + nc, it->bytes, it->nbytes);
-			nc += it->nbytes;
-		}
-	}
-	if (run_script(&sc, MODE_WHOLE, 0, srv, ns, cexp, nc, diag, sizeof diag)) {
-		printf("  %s (whole): %s\n", path, diag);
-		bad = 1;
-	}
-	for (k = 1; !bad && k < ns; k++) {
-		if (run_script(&sc, MODE_SPLIT, k, srv, ns, cexp, nc, diag, sizeof diag)) {
-			printf("  %s (split at %zu): %s\n", path, k, diag);
-			bad = 1;
-		}
-	}
-	if (!bad && run_script(&sc, MODE_BYTE, 0, srv, ns, cexp, nc, diag, sizeof diag)) {
-		printf("  %s (byte by byte): %s\n", path, diag);
-		bad = 1;
-	}
-	free(srv);
-	free(cexp);
-	unload(&sc);
-	return bad;
-}
-
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 t_transcripts(void)
 {
 	const char *dir = getenv("LM_IMAP_DATA");
 	char *names[256];
-	size_t n = 0, i;
-	DIR *d;
-	struct dirent *de;
+	int n, i;
 
 	if (!dir)
 		dir = "tests/data/imap";
-	d = opendir(dir);
-	LM_CHECK(d != NULL);
-	if (!d)
+	n = lm_tr_list(dir, names, 256);
+	LM_CHECK(n >= 0);
+	if (n < 0)
 		return;
-	while ((de = readdir(d)) != NULL && n < 256) {
-		size_t l = strlen(de->d_name);
-		if (l > 4 && !strcmp(de->d_name + l - 4, ".txt")) {
-			names[n] = malloc(strlen(dir) + l + 2);
-			sprintf(names[n], "%s/%s", dir, de->d_name);
-			n++;
-		}
-	}
-	closedir(d);
-	qsort(names, n, sizeof names[0], cmpstr);
 	LM_CHECK(n >= 1);
 	for (i = 0; i < n; i++) {
-		int bad = check_file(names[i]);
+		int bad = lm_tr_check_file(names[i], run_script, NULL);
 		LM_CHECK(bad == 0);
 		free(names[i]);
 	}

@@ -32,174 +32,18 @@
  * the RFC examples (RFC 1939, 2449, 2595, 5034, 7677) or by hand.
  */
 #define _DEFAULT_SOURCE 1
-#include <dirent.h>
 #include <stdarg.h>
 
 #include "test.h"
+#include "transcript.h"
 #include "libmail/pop3.h"
 #include "libmail/sasl.h"
 #include "sasl/sasl_int.h"
 
-#define MAXITEMS 512
 #define LOGMAX 256
 #define LINEMAX 2048
 
-typedef struct {
-	char kind;       /* O S C E A */
-	char *text;      /* after "X: " (raw) */
-	unsigned char *bytes; /* S/C bytes */
-	size_t nbytes;
-} item;
-
-typedef struct {
-	const char *file;
-	item it[MAXITEMS];
-	size_t n;
-} script;
-
-/* ---- helpers ---------------------------------------------------- */
-
-static int
-hexv(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static size_t
-unescape(const char *s, unsigned char *out)
-{
-	size_t n = 0;
-	while (*s) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			switch (*s) {
-			case 'r': out[n++] = '\r'; s++; break;
-			case 'n': out[n++] = '\n'; s++; break;
-			case 't': out[n++] = '\t'; s++; break;
-			case '0': out[n++] = '\0'; s++; break;
-			case 'x':
-				if (hexv(s[1]) >= 0 && hexv(s[2]) >= 0) {
-					out[n++] = (unsigned char)(hexv(s[1]) * 16 + hexv(s[2]));
-					s += 3;
-				} else {
-					out[n++] = 'x';
-					s++;
-				}
-				break;
-			default: out[n++] = (unsigned char)*s++; break;
-			}
-		} else {
-			out[n++] = (unsigned char)*s++;
-		}
-	}
-	return n;
-}
-
-/* In place, for action words (addresses): the result is shorter. */
-static void
-unescape_str(char *s)
-{
-	size_t n = unescape(s, (unsigned char *)s);
-	s[n] = '\0';
-}
-
-static void
-escape(const unsigned char *p, size_t n, char *out, size_t cap)
-{
-	size_t i, w = 0;
-	for (i = 0; i < n && w + 5 < cap; i++) {
-		unsigned char ch = p[i];
-		if (ch == '"' || ch == '\\') {
-			out[w++] = '\\';
-			out[w++] = (char)ch;
-		} else if (ch == '\r') {
-			out[w++] = '\\'; out[w++] = 'r';
-		} else if (ch == '\n') {
-			out[w++] = '\\'; out[w++] = 'n';
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			w += (size_t)snprintf(out + w, cap - w, "\\x%02X", ch);
-		} else {
-			out[w++] = (char)ch;
-		}
-	}
-	out[w] = '\0';
-}
-
-static int
-load(const char *path, script *sc)
-{
-	FILE *f = fopen(path, "rb");
-	char line[LINEMAX];
-	if (!f)
-		return -1;
-	sc->n = 0;
-	while (fgets(line, sizeof line, f)) {
-		size_t l = strlen(line);
-		char kind, *body;
-		int raw = 0;
-		item *it;
-		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
-			line[--l] = '\0';
-		if (l == 0 || line[0] == '#')
-			continue;
-		kind = line[0];
-		if (line[1] == 'x' && line[2] == ':') {
-			raw = 1;
-			body = line + 3;
-		} else if (line[1] == ':') {
-			body = line + 2;
-		} else {
-			printf("  %s: bad line '%s'\n", path, line);
-			fclose(f);
-			return -1;
-		}
-		if (*body == ' ')
-			body++;
-		if (sc->n >= MAXITEMS) {
-			fclose(f);
-			return -1;
-		}
-		it = &sc->it[sc->n++];
-		it->kind = kind;
-		it->text = strdup(body);
-		it->bytes = NULL;
-		it->nbytes = 0;
-		if (kind == 'S' || kind == 'C') {
-			it->bytes = malloc(strlen(body) + 3);
-			if (raw) {
-				it->nbytes = unescape(body, it->bytes);
-			} else {
-				memcpy(it->bytes, body, strlen(body));
-				it->bytes[strlen(body)] = '\r';
-				it->bytes[strlen(body) + 1] = '\n';
-				it->nbytes = strlen(body) + 2;
-			}
-		}
-	}
-	fclose(f);
-	return 0;
-}
-
-static void
-unload(script *sc)
-{
-	size_t i;
-	for (i = 0; i < sc->n; i++) {
-		free(sc->it[i].text);
-		free(sc->it[i].bytes);
-	}
-	sc->n = 0;
-}
-
 /* ---- one run ---------------------------------------------------- */
-
-enum { MODE_WHOLE, MODE_SPLIT, MODE_BYTE };
 
 typedef struct {
 	lm_pop3_client c;
@@ -245,7 +89,7 @@ static size_t
 put_field(char *buf, size_t cap, size_t w, const char *name, lm_slice s)
 {
 	static char tmp[LINEMAX * 4];
-	escape(s.p, s.len, tmp, sizeof tmp);
+	lm_tr_escape(s.p, s.len, tmp, sizeof tmp);
 	if (w < cap)
 		w += (size_t)snprintf(buf + w, cap - w, " %s=\"%s\"", name, tmp);
 	return w;
@@ -263,7 +107,7 @@ log_event(run *r, const lm_pop3_event *ev)
 		static char tmp[LINEMAX * 4];
 		char *old = r->log[r->nlog - 1], *nw;
 		size_t ol = strlen(old);
-		escape(ev->data.p, ev->data.len, tmp, sizeof tmp);
+		lm_tr_escape(ev->data.p, ev->data.len, tmp, sizeof tmp);
 		nw = malloc(ol + strlen(tmp) + 2);
 		memcpy(nw, old, ol - 1);
 		strcpy(nw + ol - 1, tmp);
@@ -307,7 +151,7 @@ take_output(run *r)
 {
 	size_t n;
 	const unsigned char *p = lm_pop3_send_buf(&r->c, &n);
-	if (r->mode == MODE_BYTE && n > 1)
+	if (r->mode == LM_TR_BYTE && n > 1)
 		n = 1;
 	if (r->nout + n > r->capout) {
 		r->capout = (r->nout + n) * 2 + 1024;
@@ -327,10 +171,10 @@ feed_some(run *r)
 
 	if (r->fed >= lim)
 		return 0;
-	if (r->mode == MODE_SPLIT && r->fed < r->split && r->split < lim)
+	if (r->mode == LM_TR_SPLIT && r->fed < r->split && r->split < lim)
 		lim = r->split;
 	len = lim - r->fed;
-	if (r->mode == MODE_BYTE)
+	if (r->mode == LM_TR_BYTE)
 		len = 1;
 	g = lm_test_guarded(r->srv + r->fed, len);
 	(void)lm_pop3_feed(&r->c, g, len, &used);
@@ -393,29 +237,6 @@ pump(run *r, size_t target, int only_write)
 	run_err(r, "pump does not terminate");
 }
 
-static int
-err_by_name(const char *s)
-{
-	int e;
-	if (strcmp(s, "0") == 0)
-		return 0;
-	for (e = -1; e > LM_ERR__LAST; e--)
-		if (strcmp(lm_errname(e), s) == 0)
-			return e;
-	return 1000;
-}
-
-/* A fixed "random" generator: the bytes of ud (a string) over and over. */
-static int
-fixed_rng(void *ud, unsigned char *buf, size_t n)
-{
-	const char *src = ud;
-	size_t i, l = strlen(src);
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)src[i % l];
-	return 0;
-}
-
 static unsigned long
 num(const char *s)
 {
@@ -431,7 +252,7 @@ do_action(run *r, char *text)
 	exp = strstr(text, " => ");
 	if (exp) {
 		*exp = '\0';
-		want = err_by_name(exp + 4);
+		want = lm_tr_err_by_name(exp + 4);
 	}
 	for (w = strtok_r(text, " ", &save); w && nw < 16; w = strtok_r(NULL, " ", &save))
 		words[nw++] = w;
@@ -470,8 +291,8 @@ do_action(run *r, char *text)
 	} else if ((!strcmp(words[0], "user_pass") || !strcmp(words[0], "apop")) && nw >= 3) {
 		snprintf(r->user, sizeof r->user, "%s", words[1]);
 		snprintf(r->pass, sizeof r->pass, "%s", words[2]);
-		unescape_str(r->user);
-		unescape_str(r->pass);
+		lm_tr_unescape_str(r->user);
+		lm_tr_unescape_str(r->pass);
 		if (words[0][0] == 'u')
 			rc = lm_pop3_user_pass(&r->c, r->user, r->pass);
 		else
@@ -495,11 +316,11 @@ do_action(run *r, char *text)
 		}
 		snprintf(r->user, sizeof r->user, "%s", words[2]);
 		snprintf(r->pass, sizeof r->pass, "%s", words[3]);
-		unescape_str(r->user);
-		unescape_str(r->pass);
+		lm_tr_unescape_str(r->user);
+		lm_tr_unescape_str(r->pass);
 		r->cr.user = r->user;
 		r->cr.password = r->pass;
-		r->cr.rng = fixed_rng;
+		r->cr.rng = lm_tr_fixed_rng;
 		r->cr.rng_ud = r->rng;
 		rc = nonce ? lm_sasl__init_nonce(&r->sasl, m, &r->cr, nonce, strlen(nonce))
 		           : lm_sasl_init(&r->sasl, m, &r->cr);
@@ -552,7 +373,7 @@ trace_fn(char dir, const char *line, size_t len, void *ud)
 
 /* Returns 0 when the run matched the script. */
 static int
-run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t srv_len,
+run_script(lm_tr_script *sc, int mode, size_t split, const unsigned char *srv, size_t srv_len,
            const unsigned char *cexp, size_t ncexp, char *diag, size_t dcap)
 {
 	static run r;
@@ -585,7 +406,7 @@ run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t 
 		lm_pop3_set_tls_active(&r.c);
 
 	for (i = 0; i < sc->n && !r.err[0]; i++) {
-		item *it = &sc->it[i];
+		lm_tr_item *it = &sc->it[i];
 		switch (it->kind) {
 		case 'S':
 			pos += it->nbytes;
@@ -611,27 +432,8 @@ run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t 
 	r.released = pos;
 	pump(&r, 0, 0);
 
-	if (r.err[0]) {
-		snprintf(diag, dcap, "%s", r.err);
-		bad = 1;
-	}
-	for (i = 0; !bad && (i < nexp || i < r.nlog); i++) {
-		if (i >= nexp || i >= r.nlog || strcmp(expv[i], r.log[i])) {
-			snprintf(diag, dcap, "event %zu: expected [%s] got [%s]", i,
-			         i < nexp ? expv[i] : "(none)", i < r.nlog ? r.log[i] : "(none)");
-			bad = 1;
-		}
-	}
-	if (!bad && (r.nout != ncexp || (ncexp && memcmp(r.out, cexp, ncexp)))) {
-		char a[600], b[600];
-		size_t k = 0;
-		while (k < r.nout && k < ncexp && r.out[k] == cexp[k])
-			k++;
-		escape(cexp + k, ncexp - k < 120 ? ncexp - k : 120, a, sizeof a);
-		escape(r.out + k, r.nout - k < 120 ? r.nout - k : 120, b, sizeof b);
-		snprintf(diag, dcap, "client bytes differ at %zu: expected \"%s\" got \"%s\"", k, a, b);
-		bad = 1;
-	}
+	bad = lm_tr_compare(r.err, expv, nexp, r.log, r.nlog, cexp, ncexp,
+	                    r.out, r.nout, diag, dcap);
 	/* Redaction: no password, APOP digest or SASL payload in the trace. */
 	if (!bad) {
 		static const char *const secret[] = {
@@ -656,88 +458,25 @@ run_script(script *sc, int mode, size_t split, const unsigned char *srv, size_t 
 	return bad;
 }
 
-static int
-check_file(const char *path)
-{
-	static script sc;
-	unsigned char *srv = NULL, *cexp = NULL;
-	size_t ns = 0, nc = 0, i, k;
-	char diag[1500];
-	int bad = 0;
-
-	if (load(path, &sc) != 0) {
-		printf("  %s: cannot load\n", path);
-		return 1;
-	}
-	for (i = 0; i < sc.n; i++) {
-		item *it = &sc.it[i];
-		if (it->kind == 'S') {
-			srv = realloc(srv, ns + it->nbytes + 1);
-			memcpy(srv + ns, it->bytes, it->nbytes);
-			ns += it->nbytes;
-		} else if (it->kind == 'C') {
-			cexp = realloc(cexp, nc + it->nbytes + 1);
-			memcpy(cexp + nc, it->bytes, it->nbytes);
-			nc += it->nbytes;
-		}
-	}
-	if (run_script(&sc, MODE_WHOLE, 0, srv, ns, cexp, nc, diag, sizeof diag)) {
-		printf("  %s (whole): %s\n", path, diag);
-		bad = 1;
-	}
-	for (k = 1; !bad && k < ns; k++) {
-		if (run_script(&sc, MODE_SPLIT, k, srv, ns, cexp, nc, diag, sizeof diag)) {
-			printf("  %s (split at %zu): %s\n", path, k, diag);
-			bad = 1;
-		}
-	}
-	if (!bad && run_script(&sc, MODE_BYTE, 0, srv, ns, cexp, nc, diag, sizeof diag)) {
-		printf("  %s (byte by byte): %s\n", path, diag);
-		bad = 1;
-	}
-	free(srv);
-	free(cexp);
-	unload(&sc);
-	return bad;
-}
-
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 t_transcripts(void)
 {
 	const char *dir = getenv("LM_POP3_DATA");
 	char *names[256];
-	size_t n = 0, i;
-	DIR *d;
-	struct dirent *de;
+	int n, i;
 
 	if (!dir)
 		dir = "tests/data/pop3";
-	d = opendir(dir);
-	LM_CHECK(d != NULL);
-	if (!d)
+	n = lm_tr_list(dir, names, 256);
+	LM_CHECK(n >= 0);
+	if (n < 0)
 		return;
-	while ((de = readdir(d)) != NULL && n < 256) {
-		size_t l = strlen(de->d_name);
-		if (l > 4 && !strcmp(de->d_name + l - 4, ".txt")) {
-			names[n] = malloc(strlen(dir) + l + 2);
-			sprintf(names[n], "%s/%s", dir, de->d_name);
-			n++;
-		}
-	}
-	closedir(d);
-	qsort(names, n, sizeof names[0], cmpstr);
 	LM_CHECK(n >= 12);
 	for (i = 0; i < n; i++) {
-		int bad = check_file(names[i]);
+		int bad = lm_tr_check_file(names[i], run_script, NULL);
+		LM_CHECK(bad == 0);
 		if (bad)
 			printf("FAIL transcript %s\n", names[i]);
-		LM_CHECK(bad == 0);
 		free(names[i]);
 	}
 }
