@@ -41,11 +41,15 @@ delivered by Dovecot over LMTP into your Maildir.
 
 Bye
 TEXT
+# the attachment: 3000 random bytes (base64 on the way), under a
+# non-ASCII name (RFC 2231 filename* plus the RFC 2047 name= form)
+ATT="$SRV/$(printf 'Gr\303\274\303\237e')-$marker.bin"
+head -c 3000 /dev/urandom > "$ATT"
 
 echo
 echo "== mail-send --url smtp://localhost:$LM_SMTP_PORT --trace ..."
 "$MS" --url "smtp://localhost:$LM_SMTP_PORT" --from "$LM_ALICE" --to "$LM_BOB" \
-    --subject "libmail demo $marker" --text "$SRV/demo.txt" \
+    --subject "libmail demo $marker" --text "$SRV/demo.txt" --attach "$ATT" \
     --user "$LM_ALICE" --password-file "$SRV/alice.pw" \
     --cafile "$LM_CAFILE" --timeout 20 --trace
 rc=$?
@@ -60,6 +64,24 @@ echo "== delivered: $f"
 echo "----------------------------------------------------------------------"
 cat "$f"
 echo "----------------------------------------------------------------------"
+MD=$B/bin/mime-dump
+if [ -x "$MD" ]; then
+	echo "== mime-dump $f (the structure that arrived)"
+	"$MD" "$f" || { echo "demo: mime-dump failed"; exit 1; }
+	# the attachment came back byte for byte, under its name
+	"$MD" --json "$f" > "$SRV/dump.json" || { echo "demo: mime-dump --json failed"; exit 1; }
+	if python3 -c 'import sys, json, hashlib, os
+d = json.load(open(sys.argv[1]))
+data = open(sys.argv[2], "rb").read()
+name = os.path.basename(sys.argv[2])
+ok = [p for p in d["parts"] if p["filename"] == name and p["disposition"] == "attachment"
+      and p["sha256"] == hashlib.sha256(data).hexdigest() and p["size"] == len(data)]
+sys.exit(0 if len(ok) == 1 else 1)' "$SRV/dump.json" "$ATT"; then
+		echo "== the attachment arrived intact (name, size and SHA-256 as sent)"
+	else
+		echo "demo: the attachment did not arrive intact"; exit 1
+	fi
+fi
 echo
 echo "== reading it back over IMAP (Dovecot, STARTTLS) with examples/imap-client"
 IC=$B/bin/imap-client
