@@ -55,6 +55,68 @@ map_idn2(int rc)
 	return rc == IDN2_MALLOC ? LM_ERR_NOMEM : LM_ERR_IDNA;
 }
 
+/* Whether the ASCII name s[0..n) (n < IDNA_IN_MAX) is its own
+ * canonical form: lower-cased, decoded with libidn2 and encoded again,
+ * it must come back the same. This refuses A-labels that decode to
+ * disallowed code points, non-canonical punycode and "XN--" labels
+ * that libidn2's lookup passes through unchecked. */
+static int
+alabels_round_trip(const char *s, size_t n)
+{
+	char low[IDNA_IN_MAX];
+	char *uni = NULL;
+	uint8_t *back = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		low[i] = (char)lower((unsigned char)s[i]);
+	low[n] = '\0';
+	rc = idn2_to_unicode_8z8z(low, &uni, IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK)
+		return map_idn2(rc);
+	rc = idn2_lookup_u8((const uint8_t *)uni, &back, IDN2_NONTRANSITIONAL);
+	idn2_free(uni);
+	if (rc != IDN2_OK)
+		return map_idn2(rc);
+	rc = strcmp((const char *)back, low) == 0 ? 0 : LM_ERR_IDNA;
+	idn2_free(back);
+	return rc;
+}
+
+/* Checks on a converted name: res[0..len) of the non-ASCII input
+ * in[0..n). Every label is non-empty (only a final root dot may
+ * follow the last one), every "xn--" label (any case) of the input and
+ * of the result is a valid A-label, and the whole result converts back
+ * to the same A-labels. */
+static int
+check_result(const char *in, size_t n, const char *res, size_t len)
+{
+	size_t i, start;
+	int rc;
+
+	if (len == 0 || len >= IDNA_IN_MAX || res[0] == '.')
+		return LM_ERR_IDNA;
+	for (i = 1; i < len; i++)
+		if (res[i] == '.' && res[i - 1] == '.')
+			return LM_ERR_IDNA;
+	/* ASCII labels of the input that start with "xn--": libidn2 does
+	 * not decode them before encoding the name */
+	for (start = 0; start <= n; start = i + 1) {
+		for (i = start; i < n && in[i] != '.'; i++)
+			;
+		if (i - start >= 4 && lm_is_ascii(in + start, i - start) &&
+		    has_alabel(in + start, i - start)) {
+			rc = alabels_round_trip(in + start, i - start);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (!has_alabel(res, len))
+		return 0;
+	return alabels_round_trip(res, len);
+}
+
 /* UTF-8 in[0..n) (no NUL inside, n < IDNA_IN_MAX) to A-labels. */
 static int
 to_ascii_idn2(const char *in, size_t n, char *out, size_t cap, size_t *outlen)
@@ -81,7 +143,9 @@ to_ascii_idn2(const char *in, size_t n, char *out, size_t cap, size_t *outlen)
 			return LM_ERR_IDNA;
 		}
 	}
-	rc = copy_out((const char *)res, len, out, cap, outlen);
+	rc = check_result(in, n, (const char *)res, len);
+	if (rc == 0)
+		rc = copy_out((const char *)res, len, out, cap, outlen);
 	idn2_free(res);
 	return rc;
 }

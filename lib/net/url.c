@@ -165,6 +165,11 @@ parse_host(lm_url *u, const char *p, size_t n)
 			return LM_ERR_URL;
 		if (r < 0)
 			return LM_ERR_IDNA;
+		/* characters that map to nothing (U+00AD, U+034F): the
+		 * IDNA layer refuses them, but an empty host is never a
+		 * host whatever the conversion says */
+		if (outlen == 0 || (outlen == 1 && u->host[0] == '.'))
+			return LM_ERR_URL;
 		len = outlen;
 	}
 	/* "example.com." is the same name as "example.com" for DNS, but

@@ -8,6 +8,7 @@
 /* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
 #define _DEFAULT_SOURCE 1
 #include <string.h>
+#include <strings.h>
 
 #include "libmail/core.h"
 #include "test.h"
@@ -164,6 +165,56 @@ t_forged_alabels(void)
 	LM_CHECK_EQ(u("mail.xn--bcher-kva!.de", out, sizeof out, &len), LM_ERR_IDNA);
 }
 
+/* fuzz/regress/idna-forged-alabel.bin: an A-label next to a U-label
+ * is not decoded by libidn2's lookup, so it was passed on unchecked.
+ * "xn--bshev" is raw punycode of a disallowed code point: it must be
+ * refused in any case of the prefix. U+00E9 encodes as "9ca" (python3:
+ * "\u00e9".encode("punycode") == b"9ca"). */
+static void
+t_mixed_alabels(void)
+{
+	char out[128];
+	size_t len;
+	LM_CHECK_EQ(a("\xc3\xa9.xn--bshev", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("\xc3\xa9.XN--bshev", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("\xc3\xa9.Xn--53h.com", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("\xc3\xa9.xn--abc.de", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("\xc3\xa9.xn--bung-fna.de", out, sizeof out, &len), LM_ERR_IDNA);
+	/* valid A-labels next to U-labels stay valid (lower-cased) */
+	LM_CHECK_EQ(a("\xc3\xa9.xn--bcher-kva.de", out, sizeof out, &len), 0);
+	LM_CHECK_STRN(out, len, "xn--9ca.xn--bcher-kva.de");
+	LM_CHECK_EQ(u(out, out + 64, 64, &len), 0);
+	LM_CHECK_STRN(out + 64, len, "\xc3\xa9.b\xc3\xbc" "cher.de");
+	LM_CHECK_EQ(a("\xc3\xa9.XN--BCHER-KVA.de", out, sizeof out, &len), 0);
+	LM_CHECK_EQ(strncasecmp(out, "xn--9ca.xn--bcher-kva.de", len), 0);
+	LM_CHECK_EQ(len, strlen("xn--9ca.xn--bcher-kva.de"));
+}
+
+/* fuzz/regress/idna-empty-result.bin: U+00AD (soft hyphen) and U+034F
+ * (combining grapheme joiner) are mapped to nothing by UTS #46, so a
+ * name made of them used to convert "successfully" to an empty name or
+ * to empty labels. */
+static void
+t_empty_labels(void)
+{
+	char out[128];
+	size_t len;
+	LM_CHECK_EQ(a("\xc2\xad", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("\xcd\x8f", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("\xc2\xad\xcd\x8f", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("\xc2\xad.de", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("a.\xc2\xad.de", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a("b\xc3\xbc" "cher..de", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(a(".b\xc3\xbc" "cher.de", out, sizeof out, &len), LM_ERR_IDNA);
+	LM_CHECK_EQ(u("\xc2\xad", out, sizeof out, &len), LM_ERR_IDNA);
+	/* a soft hyphen inside a label just disappears; a final root dot
+	 * is kept */
+	LM_CHECK_EQ(a("b\xc3\xbc\xc2\xad" "cher.de", out, sizeof out, &len), 0);
+	LM_CHECK_STRN(out, len, "xn--bcher-kva.de");
+	LM_CHECK_EQ(a("b\xc3\xbc" "cher.de.", out, sizeof out, &len), 0);
+	LM_CHECK_STRN(out, len, "xn--bcher-kva.de.");
+}
+
 #else /* LM_HAVE_IDN == 0 */
 
 static void
@@ -193,6 +244,8 @@ main(int argc, char **argv)
 		LM_TEST(t_to_unicode_pairs),
 		LM_TEST(t_invalid),
 		LM_TEST(t_forged_alabels),
+		LM_TEST(t_mixed_alabels),
+		LM_TEST(t_empty_labels),
 #else
 		LM_TEST(t_no_idn),
 #endif

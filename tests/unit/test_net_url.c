@@ -207,6 +207,23 @@ t_url_idna_bad(void)
 	/* invalid UTF-8 in the host is not a name */
 	LM_CHECK(lm_url_parse(&u, "smtp://\xff\xfe.example") < 0);
 	LM_CHECK_EQ(u.host[0], 0);
+#if LM_HAVE_IDN
+	/* U+034F COMBINING GRAPHEME JOINER and U+00AD SOFT HYPHEN map to
+	 * nothing under UTS #46: the host would be empty (fuzz/regress/
+	 * url-empty-host.bin) */
+	{
+		int r = lm_url_parse(&u, "smtp://\xcd\x8f");
+		LM_CHECK(r == LM_ERR_URL || r == LM_ERR_IDNA);
+		r = lm_url_parse(&u, "smtp://\xc2\xad:25");
+		LM_CHECK(r == LM_ERR_URL || r == LM_ERR_IDNA);
+		r = lm_url_parse(&u, "smtp://\xc2\xad.example.com");
+		LM_CHECK(r == LM_ERR_URL || r == LM_ERR_IDNA);
+		/* a forged A-label next to a U-label (U+00E9 is "9ca") */
+		LM_CHECK_EQ(lm_url_parse(&u, "smtp://\xc3\xa9.xn--bshev"), LM_ERR_IDNA);
+		LM_CHECK_EQ(lm_url_parse(&u, "smtp://\xc3\xa9.example"), 0);
+		LM_CHECK_STRN(u.host, strlen(u.host), "xn--9ca.example");
+	}
+#endif
 }
 
 static void
