@@ -7,12 +7,41 @@
 
 #include <stddef.h>
 
+#include "libmail/core.h"
+
 /** The RFC 4648 standard alphabet, index 0..63. */
 extern const char lm_core__b64_alphabet[65];
 
 /** Value 0..63 of a base64 alphabet character, -1 for anything else
  *  ('=' included). */
 int lm_core__b64_value(unsigned char c);
+
+/**
+ * Decode whole groups of four alphabet characters from s[0..n) into
+ * out[0..cap) at table speed, stopping at the first group with a byte
+ * outside the alphabet ('=' included), at fewer than 4 characters left
+ * or when fewer than 3 bytes of room remain. With skip_ws, white space
+ * (SP, HT, CR, LF) between groups is skipped (lenient streaming with
+ * no partial group pending). *used is the input consumed; returns the
+ * bytes written. The caller's careful code takes over from there.
+ */
+size_t lm_core__b64_dec_groups(const unsigned char *s, size_t n, unsigned char *out,
+                               size_t cap, int skip_ws, size_t *used);
+
+/**
+ * Encode the whole groups of three bytes of s[0..n) into out (room for
+ * 4 * (n / 3) characters); *used is 3 * (n / 3); returns the characters
+ * written.
+ */
+size_t lm_core__b64_enc_groups(const unsigned char *s, size_t n, char *out, size_t *used);
+
+/**
+ * The streaming decoder's byte-at-a-time path alone (what
+ * lm_b64_dec_update() did before its table fast path): same contract
+ * as lm_b64_dec_update(). Kept for the differential unit test.
+ */
+int lm_core__b64_dec_update_careful(lm_b64_dec *d, const char *in, size_t n, void *out,
+                                    size_t cap, size_t *used, size_t *written);
 
 /**
  * Copy what a codec holds in pend[*opend..*npend) to out[*w..cap);
