@@ -1203,6 +1203,9 @@ typedef struct {
  *  \return 1, 0 at the end, LM_ERR_DECODE when malformed. */
 LM_API int lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a);
 
+/* Size of the private table of nested list ends kept in lm_imap_body. */
+#define LM_IMAP__BODY_LISTS 32
+
 /** One body part of a BODYSTRUCTURE / BODY (RFC 3501 7.4.2, RFC 9051). */
 typedef struct {
 	int multipart;            /**< 1: type is "MULTIPART", parts valid  */
@@ -1221,6 +1224,15 @@ typedef struct {
 	lm_imap_tok language;     /**< STRING, OPEN list, or NIL            */
 	lm_imap_tok location;
 	lm_slice more_ext;        /**< further extension data, raw         */
+	/* private: where the lists nested in this body end, recorded by the
+	 * one scan of lm_imap_body_parse() (offsets from lbase, in order of
+	 * their "("), so that reading a member list or a child is O(1)
+	 * instead of a rescan; lists past the table are scanned again */
+	const unsigned char *LM_PRIVATE(lbase);
+	unsigned LM_PRIVATE(nl);
+	uint32_t LM_PRIVATE(lstart)[LM_IMAP__BODY_LISTS];
+	uint32_t LM_PRIVATE(lend)[LM_IMAP__BODY_LISTS];
+	uint16_t LM_PRIVATE(ldepth)[LM_IMAP__BODY_LISTS];
 } lm_imap_body;
 
 /** \brief Parse one body "(...)" (without descending into children).

@@ -5,9 +5,20 @@
  * Every walker here is iterative: nesting is counted, never recursed,
  * so a hostile value of 100,000 parentheses costs a linear scan.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* Step counter for the linearity tests (tests/unit/test_imap_steps.c
+ * compiles this file with LM_IMAP__COUNT_STEPS): one step per byte a
+ * scanner looks at. Compiled out of the library. */
+#ifdef LM_IMAP__COUNT_STEPS
+static unsigned long lm_imap__steps;
+#define STEP() (lm_imap__steps++)
+#else
+#define STEP() ((void)0)
+#endif
 
 /* ------------------------------------------------------------------ */
 /* small shared helpers                                                */
@@ -124,25 +135,32 @@ skip_literal(const unsigned char *p, size_t n, size_t i)
  * *esc is set when it holds a backslash. CR and LF never occur inside.
  * (A byte loop: quoted strings in responses are short, so it beats
  * several memchr calls.) */
+static const unsigned char quoted_class[256] = {
+	['"'] = 1, ['\\'] = 2, ['\r'] = 3, ['\n'] = 3
+};
+
 static size_t
 skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
 {
 	size_t j = i + 1;
 	int e = 0;
 	while (j < n) {
-		unsigned char ch = p[j];
-		if (ch == '"') {
+		unsigned k = quoted_class[p[j]];
+		STEP();
+		if (k == 0) {
+			j++;
+			continue;
+		}
+		if (k == 1) {
 			*esc = e;
 			return j + 1;
 		}
-		if (ch == '\\') {
+		if (k == 2) {
 			e = 1;
 			j += 2;
 			continue;
 		}
-		if (ch == '\r' || ch == '\n')
-			return 0;
-		j++;
+		return 0;
 	}
 	*esc = e;
 	return 0;
@@ -166,6 +184,7 @@ lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
 		return 0;
 	while (i < n) {
 		unsigned k = span_class[p[i]];
+		STEP();
 		if (k == 0) {
 			i++;
 			continue;
@@ -210,6 +229,125 @@ lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
 	return 0;
 }
 
+/* Levels whose lists span_tab() records (deeper ones are scanned again
+ * when read, which LM_IMAP_DEPTH_MAX bounds). */
+#define TAB_LEVELS 32
+
+/*
+ * lm_imap__list_span() that also records in b's private table where the
+ * lists nested in p (depth 2 to TAB_LEVELS, the first
+ * LM_IMAP__BODY_LISTS of them in order of their "(") end, and how deep
+ * each is: the one scan that a body needs, after which reading a member
+ * list or a child costs O(1) (tab_find()). Same result as list_span.
+ */
+static size_t
+span_tab(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body *b)
+{
+	size_t i = 0;
+	unsigned depth = 0, nl = 0;
+	unsigned m[TAB_LEVELS + 1];     /* deepest level seen in the open list */
+	int idx[TAB_LEVELS + 1];        /* its table entry, or -1 */
+	int rec = n < UINT32_MAX;
+	int esc;
+
+	*maxdepth = 0;
+	b->lbase = p;
+	b->nl = 0;
+	if (n == 0 || p[0] != '(')
+		return 0;
+	while (i < n) {
+		unsigned k = span_class[p[i]];
+		STEP();
+		if (k == 0) {
+			i++;
+			continue;
+		}
+		switch (k) {
+		case 1:
+			depth++;
+			if (depth <= TAB_LEVELS) {
+				m[depth] = depth;
+				idx[depth] = -1;
+				if (depth >= 2 && rec && nl < LM_IMAP__BODY_LISTS) {
+					idx[depth] = (int)nl;
+					b->lstart[nl++] = (uint32_t)i;
+				}
+			} else if (depth > m[TAB_LEVELS]) {
+				m[TAB_LEVELS] = depth;
+			}
+			i++;
+			break;
+		case 2:
+			i++;
+			if (depth <= TAB_LEVELS) {
+				unsigned d = m[depth] - depth + 1;
+				if (idx[depth] >= 0) {
+					b->lend[idx[depth]] = (uint32_t)i;
+					b->ldepth[idx[depth]] = (uint16_t)(d > 0xfffe ? 0xffff : d);
+				}
+				if (depth > 1 && m[depth] > m[depth - 1])
+					m[depth - 1] = m[depth];
+			}
+			depth--;
+			if (depth == 0) {
+				*maxdepth = m[1];
+				b->nl = nl;
+				return i;
+			}
+			break;
+		case 3:
+			i = skip_quoted(p, n, i, &esc);
+			if (i == 0)
+				return 0;
+			break;
+		case 5:
+			if (!(i + 1 < n && p[i + 1] == '{')) {
+				i++;
+				break;
+			}
+			/* fall through */
+		case 4: {
+			size_t e = skip_literal(p, n, i);
+			if (e == 0)
+				return 0;
+			i = e;
+			break;
+		}
+		default:
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The list starting at q (with avail bytes left in the reader) from b's
+ * table: 1 and its length and depth, or 0 when not recorded. */
+static int
+tab_find(const lm_imap_body *b, const unsigned char *q, size_t avail,
+         size_t *len, unsigned *depth)
+{
+	size_t off, lo = 0, hi;
+
+	if (b == NULL || b->nl == 0 || q < b->lbase)
+		return 0;
+	off = (size_t)(q - b->lbase);
+	hi = b->nl;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (b->lstart[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= b->nl || b->lstart[lo] != off || b->ldepth[lo] == 0xffff)
+		return 0;
+	if ((size_t)(b->lend[lo] - b->lstart[lo]) > avail)
+		return 0;
+	*len = b->lend[lo] - b->lstart[lo];
+	*depth = b->ldepth[lo];
+	return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* token reader                                                        */
 /* ------------------------------------------------------------------ */
@@ -246,18 +384,25 @@ word_end(unsigned char ch)
 	       ch == '\n' || ch == '\0' || ch == '\t';
 }
 
-/* see imap.h */
-lm_imap_tok_type
-lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
+/* lm_imap_read(), taking the ends of lists from tab when recorded
+ * there (tab NULL: always scan). */
+static lm_imap_tok_type
+read_tab(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
 {
 	const unsigned char *p = r->p;
 	size_t n = r->len, i = r->pos;
 	unsigned char ch;
 
-	memset(t, 0, sizeof *t);
+	t->s.p = NULL;
+	t->s.len = 0;
+	t->esc = 0;
+	t->num = 0;
+	t->depth = 0;
 	/* LM_IMAP_LENIENT_SPACES: any number of separators */
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+	while (i < n && (p[i] == ' ' || p[i] == '\t')) {
+		STEP();
 		i++;
+	}
 	if (i >= n) {
 		r->pos = n;
 		return t->type = LM_IMAP_TOK_END;
@@ -266,7 +411,9 @@ lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
 	t->s.p = p + i;
 	if (ch == '(') {
 		unsigned d;
-		size_t e = lm_imap__list_span(p + i, n - i, &d);
+		size_t e;
+		if (!tab_find(tab, p + i, n - i, &e, &d))
+			e = lm_imap__list_span(p + i, n - i, &d);
 		if (e == 0)
 			goto bad;
 		t->s.len = e;
@@ -312,6 +459,7 @@ lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
 		int digits = 1;
 		uint64_t v = 0;
 		while (j < n && !word_end(p[j])) {
+			STEP();
 			if (p[j] < '0' || p[j] > '9') {
 				digits = 0;
 			} else if (digits) {
@@ -331,7 +479,7 @@ lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
 			t->num = v;
 			return t->type = LM_IMAP_TOK_NUMBER;
 		}
-		if (lm_imap__ieq(t->s.p, t->s.len, "NIL")) {
+		if (t->s.len == 3 && lm_imap__ieq(t->s.p, 3, "NIL")) {
 			t->s.len = 0;
 			return t->type = LM_IMAP_TOK_NIL;
 		}
@@ -341,6 +489,13 @@ bad:
 	r->pos = n;
 	t->s.len = 0;
 	return t->type = LM_IMAP_TOK_ERROR;
+}
+
+/* see imap.h */
+lm_imap_tok_type
+lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
+{
+	return read_tab(r, t, NULL);
 }
 
 /* see imap.h */
@@ -507,6 +662,46 @@ lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
 	return 0;
 }
 
+/* An ATOM holding "{" is where the list scanner (which takes "{" for a
+ * literal) and the token reader disagree: address_fast() leaves such
+ * input to the scanning path. */
+static int
+plain_field(const lm_imap_tok *t)
+{
+	return is_string(t) &&
+	       (t->type != LM_IMAP_TOK_ATOM || memchr(t->s.p, '{', t->s.len) == NULL);
+}
+
+/* The common address "(name adl mailbox host)" read in place, without
+ * scanning it first to find its end: 1 when it is four plain fields and
+ * ")", r then after it; 0 (r unchanged) for anything else. */
+static int
+address_fast(lm_imap_reader *r, lm_imap_address *a)
+{
+	size_t i = r->pos;
+	lm_imap_reader in;
+	lm_imap_tok t;
+
+	while (i < r->len && (r->p[i] == ' ' || r->p[i] == '\t'))
+		i++;
+	if (i >= r->len || r->p[i] != '(')
+		return 0;
+	in.p = r->p + i + 1;
+	in.len = r->len - i - 1;
+	in.pos = 0;
+	in.depth = 0;
+	lm_imap_read(&in, &a->name);
+	lm_imap_read(&in, &a->adl);
+	lm_imap_read(&in, &a->mailbox);
+	lm_imap_read(&in, &a->host);
+	if (!plain_field(&a->name) || !plain_field(&a->adl) ||
+	    !plain_field(&a->mailbox) || !plain_field(&a->host) ||
+	    lm_imap_read(&in, &t) != LM_IMAP_TOK_CLOSE)
+		return 0;
+	r->pos = i + 1 + in.pos;
+	return 1;
+}
+
 /* see imap.h */
 int
 lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a)
@@ -514,6 +709,16 @@ lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a)
 	lm_imap_tok t;
 	lm_imap_reader in;
 
+	memset(a, 0, sizeof *a);
+	if (address_fast(r, a)) {
+		if (a->host.type == LM_IMAP_TOK_NIL) {
+			if (a->mailbox.type == LM_IMAP_TOK_NIL)
+				a->group_end = 1;
+			else
+				a->group_start = 1;
+		}
+		return 1;
+	}
 	memset(a, 0, sizeof *a);
 	switch (lm_imap_read(r, &t)) {
 	case LM_IMAP_TOK_END:
@@ -551,18 +756,18 @@ read_ext(lm_imap_reader *in, lm_imap_body *b, int multipart)
 	size_t save;
 
 	/* multipart: params first; single part: md5 first */
-	if (lm_imap_read(in, &t) == LM_IMAP_TOK_END)
+	if (read_tab(in, &t, b) == LM_IMAP_TOK_END)
 		return 0;
 	b->has_ext = 1;
 	if (multipart)
 		b->params = t;
 	else
 		b->md5 = t;
-	if (lm_imap_read(in, &b->disposition) == LM_IMAP_TOK_END)
+	if (read_tab(in, &b->disposition, b) == LM_IMAP_TOK_END)
 		return 0;
-	if (lm_imap_read(in, &b->language) == LM_IMAP_TOK_END)
+	if (read_tab(in, &b->language, b) == LM_IMAP_TOK_END)
 		return 0;
-	if (lm_imap_read(in, &b->location) == LM_IMAP_TOK_END)
+	if (read_tab(in, &b->location, b) == LM_IMAP_TOK_END)
 		return 0;
 	save = in->pos;
 	while (save < in->len && in->p[save] == ' ')
@@ -578,37 +783,51 @@ static int body_parse_tok(const lm_imap_tok *list, lm_imap_body *b);
 int
 lm_imap_body_parse(lm_slice value, lm_imap_body *b)
 {
-	lm_imap_reader r;
 	lm_imap_tok t;
+	size_t i = 0, e;
+	unsigned d;
 
 	if (b == NULL)
 		return LM_ERR_BAD_PARAM;
-	lm_imap_reader_init(&r, value);
-	if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN) {
+	/* what lm_imap_read() does for the first token, with the one scan
+	 * of the value recording where its nested lists end */
+	if (value.p == NULL)
+		value.len = 0;
+	while (i < value.len && (value.p[i] == ' ' || value.p[i] == '\t'))
+		i++;
+	if (i >= value.len || value.p[i] != '(' ||
+	    (e = span_tab(value.p + i, value.len - i, &d, b)) == 0) {
 		memset(b, 0, sizeof *b);
 		return LM_ERR_DECODE;
 	}
+	t.type = LM_IMAP_TOK_OPEN;
+	t.s.p = value.p + i;
+	t.s.len = e;
+	t.esc = 0;
+	t.num = 0;
+	t.depth = d;
 	return body_parse_tok(&t, b);
 }
 
-/* Parse a body from its already-read OPEN token (no second scan). */
+/* Parse a body from its already-read OPEN token (no second scan); b's
+ * private table of list ends is already set (it is kept). */
 static int
 body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 {
 	lm_imap_reader in;
 	lm_imap_tok t;
 
-	memset(b, 0, sizeof *b);
+	memset(b, 0, offsetof(lm_imap_body, lbase));
 	if (list->depth > LM_IMAP_DEPTH_MAX)
 		return LM_ERR_LIMIT;
 	lm_imap_reader_enter(&in, list);
-	if (lm_imap_read(&in, &t) == LM_IMAP_TOK_OPEN) {
+	if (read_tab(&in, &t, b) == LM_IMAP_TOK_OPEN) {
 		/* multipart: body* then subtype */
 		const unsigned char *first = t.s.p, *last = t.s.p + t.s.len;
 		b->multipart = 1;
 		for (;;) {
 			size_t save = in.pos;
-			lm_imap_read(&in, &t);
+			read_tab(&in, &t, b);
 			if (t.type != LM_IMAP_TOK_OPEN) {
 				(void)save;
 				break;
@@ -629,16 +848,16 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 	b->type = t;
 	if (!is_string(&b->type))
 		return LM_ERR_DECODE;
-	lm_imap_read(&in, &b->subtype);
-	lm_imap_read(&in, &b->params);
-	lm_imap_read(&in, &b->id);
-	lm_imap_read(&in, &b->description);
-	lm_imap_read(&in, &b->encoding);
+	read_tab(&in, &b->subtype, b);
+	read_tab(&in, &b->params, b);
+	read_tab(&in, &b->id, b);
+	read_tab(&in, &b->description, b);
+	read_tab(&in, &b->encoding, b);
 	if (!is_string(&b->subtype) || !is_string(&b->id) ||
 	    !is_string(&b->description) || !is_string(&b->encoding) ||
 	    (b->params.type != LM_IMAP_TOK_OPEN && !is_string(&b->params)))
 		return LM_ERR_DECODE;
-	lm_imap_read(&in, &t);
+	read_tab(&in, &t, b);
 	if (t.type == LM_IMAP_TOK_NUMBER)
 		b->size = t.num;
 	else if (t.type != LM_IMAP_TOK_NIL)  /* LM_IMAP_LENIENT_NIL_STRING */
@@ -647,12 +866,12 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 	    (lm_imap_tok_eq(&b->subtype, "RFC822") ||
 	     lm_imap_tok_eq(&b->subtype, "GLOBAL"))) {
 		lm_imap_reader save = in;
-		lm_imap_read(&in, &b->envelope);
+		read_tab(&in, &b->envelope, b);
 		if (b->envelope.type == LM_IMAP_TOK_OPEN) {
-			lm_imap_read(&in, &b->body);
+			read_tab(&in, &b->body, b);
 			if (b->body.type != LM_IMAP_TOK_OPEN)
 				return LM_ERR_DECODE;
-			lm_imap_read(&in, &t);
+			read_tab(&in, &t, b);
 			if (t.type != LM_IMAP_TOK_NUMBER)
 				return LM_ERR_DECODE;
 			b->lines = t.num;
@@ -664,7 +883,7 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 		}
 	} else if (lm_imap_tok_eq(&b->type, "TEXT")) {
 		lm_imap_reader save = in;
-		lm_imap_read(&in, &t);
+		read_tab(&in, &t, b);
 		if (t.type == LM_IMAP_TOK_NUMBER)
 			b->lines = t.num;
 		else
@@ -686,10 +905,65 @@ lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *chil
 		if (it->p == NULL)
 			return 0;
 	}
-	if (lm_imap_read(it, &t) != LM_IMAP_TOK_OPEN)
+	{
+		/* a child past b's table: the scan that finds its end also
+		 * gives it a table of its own, so that its subtree is not
+		 * rescanned level by level */
+		size_t i = it->pos, len, e;
+		unsigned d;
+		while (i < it->len && (it->p[i] == ' ' || it->p[i] == '\t'))
+			i++;
+		if (i < it->len && it->p[i] == '(' &&
+		    !tab_find(b, it->p + i, it->len - i, &len, &d)) {
+			int r;
+			t.s.p = it->p + i;
+			e = span_tab(t.s.p, it->len - i, &d, child);
+			if (e == 0) {
+				it->pos = it->len;
+				child->nl = 0;
+				return 0;
+			}
+			it->pos = i + e;
+			t.type = LM_IMAP_TOK_OPEN;
+			t.s.len = e;
+			t.esc = 0;
+			t.num = 0;
+			t.depth = d;
+			r = body_parse_tok(&t, child);
+			return r < 0 ? r : 1;
+		}
+	}
+	if (read_tab(it, &t, b) != LM_IMAP_TOK_OPEN)
 		return 0;
 	{
-		int r = body_parse_tok(&t, child);
+		/* the child keeps the part of b's table inside it */
+		const unsigned char *base = b->lbase;
+		unsigned lo = 0, hi = b->nl, k = 0;
+		int r;
+		if (hi > 0 && t.s.p >= base) {
+			size_t off = (size_t)(t.s.p - base), end = off + t.s.len;
+			while (lo < hi) {
+				unsigned mid = (lo + hi) / 2;
+				if (b->lstart[mid] <= off)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (hi = lo; hi < b->nl && b->lstart[hi] < end; hi++)
+				k++;
+			if (k > 0 && child != b) {
+				memmove(child->lstart, b->lstart + lo, k * sizeof b->lstart[0]);
+				memmove(child->lend, b->lend + lo, k * sizeof b->lend[0]);
+				memmove(child->ldepth, b->ldepth + lo, k * sizeof b->ldepth[0]);
+			} else if (k > 0) {
+				memmove(child->lstart, child->lstart + lo, k * sizeof b->lstart[0]);
+				memmove(child->lend, child->lend + lo, k * sizeof b->lend[0]);
+				memmove(child->ldepth, child->ldepth + lo, k * sizeof b->ldepth[0]);
+			}
+		}
+		child->lbase = base;
+		child->nl = k;
+		r = body_parse_tok(&t, child);
 		return r < 0 ? r : 1;
 	}
 }
