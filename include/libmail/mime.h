@@ -3,7 +3,8 @@
  * RFC 2047 encoded words, RFC 2231 parameters).
  *
  * This first piece is a streaming message composer: the caller describes
- * a message (addresses, subject, date, a text body, attachments) and
+ * a message (addresses, subject, date, text and HTML bodies, inline
+ * parts, attachments) and
  * pulls the complete message as CRLF text, in pieces of any size, with
  * memory that does not grow with the message. Like the protocol engines
  * it does no I/O, reads no clock and allocates nothing: the clock value,

@@ -1,9 +1,13 @@
 /*
  * libmail - streaming message composer (see mime.h).
  *
- * The output is a sequence of sections: the message header, then for
- * multipart messages a part header and a body per part, then the
- * closing delimiter. Header sections are rendered by deterministic
+ * The message is a chain of at most three multipart levels (mixed >
+ * alternative > related, each only when needed) over a list of leaves
+ * (text, HTML, inline parts, attachments); a level is the range of
+ * leaves it holds, so no tree is stored. The output is a sequence of
+ * sections: the message header, then per leaf a part header (with the
+ * delimiters and headers of the levels that begin there) and a body,
+ * then the close delimiters of the levels that end with it. Header sections are rendered by deterministic
  * functions into a window of the virtual output (lm_mime__w), resuming
  * at each stage refill from the last complete token (m->hpos), so the
  * work stays linear in the header size; bodies are encoded from their
