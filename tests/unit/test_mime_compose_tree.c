@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "libmail/mime.h"
+#include "mime/internal.h" /* lm_mime__compose_rendered(), for the work count */
 #include "test.h"
 
 #define Z32 "00000000000000000000000000000000"
@@ -425,6 +426,19 @@ t_many_parts(void)
 		count++;
 	LM_CHECK_EQ(count, 251);      /* the body's and 250 attachments' */
 	LM_CHECK(msg != NULL && n > 42 && memcmp(msg + n - 42, "\r\n--=_" Z32 "--\r\n", 42) == 0);
+	/* Work stays linear with reads of one byte: header bytes rendered
+	 * at most twice the message (each refill redoes one token at most). */
+	{
+		lm_mime_compose m;
+		unsigned char c;
+		size_t got, total = 0;
+		LM_CHECK_EQ(lm_mime_compose_init(&m, &o), 0);
+		while (lm_mime_compose_read(&m, &c, 1, &got) == 0 && got == 1)
+			total++;
+		LM_CHECK_EQ(total, n);
+		LM_CHECK(lm_mime__compose_rendered(&m) <= 2 * n);
+		lm_mime_compose_free(&m);
+	}
 	free(msg);
 }
 
