@@ -421,6 +421,110 @@ t_addr_idn_and_limits(void)
 	LM_CHECK(lm_mime_addr_init(NULL, "", 0, scratch, 1, 0) == LM_ERR_BAD_PARAM);
 }
 
+/* Every mailbox of in[0..n) fits in the documented 16 * n + 1024 bytes
+ * of scratch (mime.h, lm_mime_addr_init); returns the mailbox count. */
+static size_t
+addr_fit(const char *in, size_t n)
+{
+	static unsigned char sc[16 * 2048 + 1024];
+	lm_mime_addr_iter it;
+	lm_mime_addr a;
+	size_t count = 0;
+	int r;
+
+	LM_CHECK(n <= 2048);
+	LM_CHECK(lm_mime_addr_init(&it, in, n, sc, 16 * n + 1024, 0) == 0);
+	while ((r = lm_mime_addr_next(&it, &a)) != LM_DONE) {
+		LM_CHECK_EQ(r, LM_EVENT);
+		if (r != LM_EVENT)
+			break;
+		count++;
+	}
+	return count;
+}
+
+/* fuzz/regress/mime_fields-addr-scratch.bin: invalid UTF-8 becomes
+ * U+FFFD (3 bytes per byte) in the local part and again in the
+ * address, so the old "3n + 1024" was false for a few hundred bytes. */
+static void
+t_addr_scratch_bound(void)
+{
+	static char in[2048];
+	size_t i, n;
+	/* 430 invalid bytes: one bare local part */
+	for (i = 0; i < 430; i++)
+		in[i] = (char)0xe3;
+	LM_CHECK_EQ(addr_fit(in, 430), 1);
+	/* 3n + 1024 is not enough for it: the mailbox is skipped */
+	{
+		static unsigned char sc[3 * 430 + 1024];
+		lm_mime_addr_iter it;
+		lm_mime_addr a;
+		lm_mime_addr_init(&it, in, 430, sc, sizeof sc, 0);
+		LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_ERR_BUFFER_TOO_SMALL);
+	}
+	/* name, local part and domain all invalid: "N <L@D>" */
+	n = 0;
+	for (i = 0; i < 400; i++)
+		in[n++] = (char)0xff;
+	memcpy(in + n, " <", 2);
+	n += 2;
+	for (i = 0; i < 400; i++)
+		in[n++] = (char)0xff;
+	in[n++] = '@';
+	for (i = 0; i < 400; i++)
+		in[n++] = (char)0xff;
+	in[n++] = '>';
+	LM_CHECK_EQ(addr_fit(in, n), 1);
+	/* a group name and a quoted local part of invalid bytes */
+	n = 0;
+	for (i = 0; i < 300; i++)
+		in[n++] = (char)0xc3;
+	memcpy(in + n, ": \"", 3);
+	n += 3;
+	for (i = 0; i < 300; i++)
+		in[n++] = (char)0x80;
+	memcpy(in + n, "\"@[", 3);
+	n += 3;
+	for (i = 0; i < 300; i++)
+		in[n++] = (char)0xf5;
+	memcpy(in + n, "];", 2);
+	n += 2;
+	LM_CHECK_EQ(addr_fit(in, n), 1);
+}
+
+/* Control bytes inside quoted strings, quoted-pairs, angle brackets and
+ * domain literals are dropped too, and the mailbox carries a defect. */
+static void
+t_addr_ctl_quoted(void)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *addr;
+	} cases[] = {
+		{ "\"a\x01" "b\"@x.test", 12, "ab@x.test" },
+		{ "\"a\\\0b\"@x.test", 13, "ab@x.test" },
+		{ "\"a\\\rb\"@x.test", 13, "ab@x.test" },
+		{ "\"a\tb\"@x.test", 12, "ab@x.test" },
+		{ "<a\x1b@x.test>", 13, "a@x.test" },
+		{ "a@[1.2\0" "3]", 9, "a@[1.23]" },
+		{ "\"a\x7f\"@x", 6, "a@x" },
+	};
+	char sc[256];
+	lm_mime_addr_iter it;
+	lm_mime_addr a;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		lm_mime_addr_init(&it, cases[i].in, cases[i].n, sc, sizeof sc, 0);
+		LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_EVENT);
+		LM_CHECK_STRN(a.address.p, a.address.len, cases[i].addr);
+		LM_CHECK(a.defects & LM_MIME_DEF_ADDR_SYNTAX);
+		LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_DONE);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Parameters                                                          */
 /* ------------------------------------------------------------------ */
@@ -680,6 +784,8 @@ main(int argc, char **argv)
 		LM_TEST(t_addr_structure_attacks),
 		LM_TEST(t_addr_repairs),
 		LM_TEST(t_addr_idn_and_limits),
+		LM_TEST(t_addr_scratch_bound),
+		LM_TEST(t_addr_ctl_quoted),
 		LM_TEST(t_param_rfc2231_examples),
 		LM_TEST(t_param_forms),
 		LM_TEST(t_dates),
