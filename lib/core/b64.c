@@ -73,8 +73,18 @@ lm_core__b64_dec_groups(const unsigned char *s, size_t n, unsigned char *out,
                         size_t cap, int skip_ws, size_t *used)
 {
 	size_t i = 0, o = 0;
+#if LM_B64_SIMD
+	int simd = n >= 32 && cap >= 32 && lm_core__b64_have_simd();
+#endif
 
 	for (;;) {
+#if LM_B64_SIMD
+		if (simd) {
+			size_t u;
+			o += lm_core__b64_dec_simd(s + i, n - i, out + o, cap - o, &u);
+			i += u;
+		}
+#endif
 		/* two groups at a time while the input and output allow */
 		while (n - i >= 8 && cap - o >= 6) {
 			uint32_t v = b64_d0[s[i]] | b64_d1[s[i + 1]] | b64_d2[s[i + 2]] |
@@ -126,6 +136,10 @@ lm_core__b64_enc_groups(const unsigned char *s, size_t n, char *out, size_t *use
 {
 	size_t i = 0, o = 0;
 
+#if LM_B64_SIMD
+	if (n >= 28 && lm_core__b64_have_simd())
+		o = lm_core__b64_enc_simd(s, n, out, &i);
+#endif
 	for (; n - i >= 6; i += 6, o += 8) {
 		uint32_t v = ((uint32_t)s[i] << 16) | ((uint32_t)s[i + 1] << 8) | s[i + 2];
 		uint32_t x = ((uint32_t)s[i + 3] << 16) | ((uint32_t)s[i + 4] << 8) | s[i + 5];

@@ -35,6 +35,41 @@ size_t lm_core__b64_dec_groups(const unsigned char *s, size_t n, unsigned char *
  */
 size_t lm_core__b64_enc_groups(const unsigned char *s, size_t n, char *out, size_t *used);
 
+/* AVX2 kernels (b64simd.c): built on x86-64 with GCC or clang only
+ * (and not with -DLM_NO_SIMD), used when the CPU has AVX2 (checked at
+ * run time). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(LM_NO_SIMD)
+#define LM_B64_SIMD 1
+#else
+#define LM_B64_SIMD 0
+#endif
+
+/** Non-zero turns the SIMD kernels off (tests compare both paths). */
+extern int lm_core__b64_simd_off;
+
+#if LM_B64_SIMD
+/** 1 when the SIMD kernels may run (CPU support, not turned off). */
+int lm_core__b64_have_simd(void);
+
+/**
+ * Decode blocks of 32 alphabet characters into 24 bytes while at least
+ * 32 characters are left and 32 bytes of room (24 are kept, the rest
+ * may be overwritten); stops at the first block with any other byte.
+ * *used is the input consumed; returns the bytes written.
+ */
+size_t lm_core__b64_dec_simd(const unsigned char *s, size_t n, unsigned char *out,
+                             size_t cap, size_t *used);
+
+/**
+ * Encode blocks of 24 bytes into 32 characters while at least 28 bytes
+ * are left (the loads read 4 bytes past a block); out needs room for
+ * 4 * (n / 3) characters. *used is the input consumed; returns the
+ * characters written.
+ */
+size_t lm_core__b64_enc_simd(const unsigned char *s, size_t n, char *out, size_t *used);
+#endif
+
 /**
  * The streaming decoder's byte-at-a-time path alone (what
  * lm_b64_dec_update() did before its table fast path): same contract
