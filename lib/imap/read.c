@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <string.h>
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define LM_IMAP__SSE2 1
+#endif
+
 #include "internal.h"
 
 /* Step counter for the linearity tests (tests/unit/test_imap_steps.c
@@ -144,8 +149,31 @@ skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
 {
 	size_t j = i + 1;
 	int e = 0;
+#ifdef LM_IMAP__SSE2
+	const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+	              cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+#endif
 	while (j < n) {
-		unsigned k = quoted_class[p[j]];
+		unsigned k;
+#ifdef LM_IMAP__SSE2
+		/* 16 bytes at a time to the next byte that matters */
+		while (j + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+			__m128i m = _mm_or_si128(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+			unsigned bits = (unsigned)_mm_movemask_epi8(m);
+			STEP();
+			if (bits != 0) {
+				j += (size_t)__builtin_ctz(bits);
+				break;
+			}
+			j += 16;
+		}
+		if (j >= n)
+			break;
+#endif
+		k = quoted_class[p[j]];
 		STEP();
 		if (k == 0) {
 			j++;
