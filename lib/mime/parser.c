@@ -936,171 +936,17 @@ uu_update(lm_mime_parser *p, const unsigned char *in, size_t n,
 	*written = w;
 }
 
-/* ---- base64 fast path ------------------------------------------------ */
+/* ---- base64 ------------------------------------------------------------ */
 
-/*
- * Whole groups of four alphabet characters (white space between them
- * skipped) are decoded here with a table, several bytes per step; any
- * other input (padding, invalid bytes, a group cut by the end of the
- * run) goes to the core's lenient decoder (lm_b64_dec), which is only
- * entered at a group boundary and left again at one, so the output and
- * the defects are the ones the core decoder alone would give.
- */
-#define B64_WS 0x80
-#define B64_BAD 0xFF
-
-/* Constant tables (no run-time initialization, so no data race between
- * threads): B64T gives a byte's 6-bit value, B64_WS or B64_BAD; the four
- * B64D tables hold the value already shifted into place for each
- * position of a group, and bit 24 for anything outside the alphabet,
- * so one OR of four lookups decodes a group and one test rejects it. */
-#define B64V(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : \
-                 (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 : \
-                 (c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : \
-                 (c) == '+' ? 62 : (c) == '/' ? 63 : 255)
-#define B64T(c) (B64V(c) < 64 ? B64V(c) : \
-                 ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n') ? B64_WS : B64_BAD)
-#define B64D(k, c) (B64V(c) < 64 ? (uint32_t)B64V(c) << (18 - 6 * (k)) : 0x1000000u)
-#define B64R4(M, k, c) M(k, c), M(k, (c) + 1), M(k, (c) + 2), M(k, (c) + 3)
-#define B64R16(M, k, c) B64R4(M, k, c), B64R4(M, k, (c) + 4), B64R4(M, k, (c) + 8), \
-                        B64R4(M, k, (c) + 12)
-#define B64R64(M, k, c) B64R16(M, k, c), B64R16(M, k, (c) + 16), \
-                        B64R16(M, k, (c) + 32), B64R16(M, k, (c) + 48)
-#define B64R256(M, k) B64R64(M, k, 0), B64R64(M, k, 64), B64R64(M, k, 128), \
-                      B64R64(M, k, 192)
-#define B64T_K(k, c) (unsigned char)(B64T(c))
-
-static const unsigned char b64_t[256] = { B64R256(B64T_K, 0) };
-static const uint32_t b64_d[4][256] = {
-	{ B64R256(B64D, 0) }, { B64R256(B64D, 1) }, { B64R256(B64D, 2) }, { B64R256(B64D, 3) }
-};
-
-static const unsigned char *
-b64_table(void)
-{
-	return b64_t;
-}
-
-/* Decode complete groups from in[0..n) into out[0..cap); stops before
- * '=' or an invalid byte, before a group the input does not complete,
- * or when out has less than 3 bytes of room. */
-static void
-b64_fast(const unsigned char *in, size_t n, unsigned char *out, size_t cap,
-         size_t *used, size_t *written)
-{
-	const unsigned char *t = b64_table();
-	size_t i = 0, w = 0;
-
-	while (w + 3 <= cap) {
-		/* a typical 76-character line: 19 groups, then CRLF */
-		while (i + 8 <= n && w + 6 <= cap) {
-			uint32_t v = b64_d[0][in[i]] | b64_d[1][in[i + 1]] |
-			             b64_d[2][in[i + 2]] | b64_d[3][in[i + 3]];
-			uint32_t x = b64_d[0][in[i + 4]] | b64_d[1][in[i + 5]] |
-			             b64_d[2][in[i + 6]] | b64_d[3][in[i + 7]];
-			if ((v | x) & 0x1000000u)
-				break;
-			out[w] = (unsigned char)(v >> 16);
-			out[w + 1] = (unsigned char)(v >> 8);
-			out[w + 2] = (unsigned char)v;
-			out[w + 3] = (unsigned char)(x >> 16);
-			out[w + 4] = (unsigned char)(x >> 8);
-			out[w + 5] = (unsigned char)x;
-			w += 6;
-			i += 8;
-		}
-		if (w + 3 > cap)
-			break;
-		if (i + 4 <= n) {
-			uint32_t v = b64_d[0][in[i]] | b64_d[1][in[i + 1]] |
-			             b64_d[2][in[i + 2]] | b64_d[3][in[i + 3]];
-			if (!(v & 0x1000000u)) {
-				out[w] = (unsigned char)(v >> 16);
-				out[w + 1] = (unsigned char)(v >> 8);
-				out[w + 2] = (unsigned char)v;
-				w += 3;
-				i += 4;
-				continue;
-			}
-		}
-		{
-			/* slow gather: white space inside or before the group */
-			unsigned q[4], k = 0;
-			size_t j = i;
-			while (j < n && k < 4) {
-				unsigned x = t[in[j]];
-				if (x == B64_WS) {
-					j++;
-					continue;
-				}
-				if (x == B64_BAD)
-					break;
-				q[k++] = x;
-				j++;
-			}
-			if (k < 4)
-				break;
-			{
-				uint32_t v = (uint32_t)q[0] << 18 | (uint32_t)q[1] << 12 |
-				             (uint32_t)q[2] << 6 | q[3];
-				out[w] = (unsigned char)(v >> 16);
-				out[w + 1] = (unsigned char)(v >> 8);
-				out[w + 2] = (unsigned char)v;
-				w += 3;
-				i = j;
-			}
-		}
-	}
-	*used = i;
-	*written = w;
-}
-
-/* Base64 step for emit_run: fast path when the core decoder is at a
- * group boundary with nothing pending, else the core decoder up to the
- * next group boundary. */
+/* Base64 step for emit_run: the core's lenient decoder, which takes
+ * whole groups and CRLF-separated lines at table or SIMD speed itself
+ * (this file had its own table decoder while the core went byte by
+ * byte). The b64_fast/b64_mod/b64_pend fields are no longer read. */
 static void
 b64_step(lm_mime_parser *p, const unsigned char *in, size_t n, size_t cap,
          size_t *used, size_t *written)
 {
-	const unsigned char *t = b64_table();
-	size_t lim = n, i, w = 0, u = 0;
-
-	if (p->b64_fast && p->b64_mod == 0 && !p->b64_pend) {
-		b64_fast(in, n, p->out, cap, &u, &w);
-		if (u > 0 || w > 0) {
-			*used = u;
-			*written = w;
-			return;
-		}
-	}
-	/* feed the core decoder up to where it is back at a group boundary */
-	if (p->b64_fast) {
-		unsigned m = p->b64_mod;
-		for (i = 0; i < n; i++) {
-			unsigned x = t[in[i]];
-			if (x == B64_WS)
-				continue;
-			if (x == B64_BAD) {
-				p->b64_fast = 0;   /* padding or junk: core from now on */
-				break;
-			}
-			m = (m + 1) & 3;
-			if (m == 0) {
-				lim = i + 1;
-				break;
-			}
-		}
-	}
-	(void)lm_b64_dec_update(&p->b64, (const char *)in, lim, p->out, cap, &u, &w);
-	if (p->b64_fast) {
-		for (i = 0; i < u; i++) {
-			if (t[in[i]] < 64)
-				p->b64_mod = (p->b64_mod + 1) & 3;
-		}
-	}
-	p->b64_pend = w == cap;
-	*used = u;
-	*written = w;
+	(void)lm_b64_dec_update(&p->b64, (const char *)in, n, p->out, cap, used, written);
 }
 
 /* ---- body output ----------------------------------------------------- */
