@@ -706,6 +706,39 @@ auth_challenge(lm_smtp_client *c, const lm_slice *text)
 	trace_s(c, 'C', "<redacted>");
 }
 
+/* AUTH: a 235 reply whose text (after the enhanced status code) may be
+ * "additional data with success" (RFC 4422 3.6), e.g. SCRAM's
+ * server-final message from servers that send it there rather than in
+ * a last 334 challenge. The data is used only when the mechanism is not
+ * complete yet (otherwise the text is just text) and only if, fed to a
+ * copy of the context, it completes the exchange; then the copy
+ * replaces the context. Anything else leaves the context as it was,
+ * and lm_sasl_finish() decides as without data. */
+static void
+auth_success_data(lm_smtp_client *c, lm_sasl *s, const lm_slice *text)
+{
+	lm_sasl t;
+	unsigned char out[16];
+	size_t dl = 0, rl = 0;
+
+	if (text->len == 0)
+		return;
+	t = *s;
+	if (lm_sasl_finish(&t) == 0) {
+		zeroize(&t, sizeof t);
+		return;
+	}
+	t = *s;
+	if (lm_b64_decode((const char *)text->p, text->len, c->sasl_raw,
+	                  sizeof c->sasl_raw, &dl) == 0 &&
+	    lm_sasl_step(&t, c->sasl_raw, dl, out, sizeof out, &rl) == 0 &&
+	    rl == 0 && lm_sasl_finish(&t) == 0)
+		*s = t;
+	zeroize(&t, sizeof t);
+	zeroize(out, sizeof out);
+	zeroize(c->sasl_raw, sizeof c->sasl_raw);
+}
+
 /* The transaction failed at MAIL: end it once nothing of it is pending. */
 static void
 maybe_end_tx(lm_smtp_client *c)
@@ -784,6 +817,8 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 		if (code == 235) {
 			lm_sasl *s = c->sasl;
 			c->sasl = NULL;
+			if (s != NULL)
+				auth_success_data(c, s, &ev->text);
 			if (s == NULL || lm_sasl_finish(s) != 0)
 				return fail(c, LM_ERR_SASL);
 			c->authed = 1;

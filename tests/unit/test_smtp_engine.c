@@ -8,6 +8,7 @@
 #include "test.h"
 #include "libmail/smtp.h"
 #include "libmail/sasl.h"
+#include "sasl/sasl_int.h"
 
 typedef struct {
 	lm_smtp_client c;
@@ -1017,6 +1018,116 @@ t_auth_bad_base64(void)
 	lm_sasl_free(&s);
 }
 
+/* SCRAM-SHA-256 with the RFC 7677 section 3 exchange (user "user",
+ * password "pencil", client nonce rOprNGfwEbeRWgbNEkqO); base64 forms
+ * computed with python3's base64 module. */
+#define R7677_CFIRST "biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8="
+#define R7677_SFIRST "cj1yT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbG" \
+	"opaE5sRiRrMCxzPVcyMlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTQwOTY="
+#define R7677_CFINAL "Yz1iaXdzLHI9ck9wck5HZndFYmVSV2diTkVrcU8laHZZRHBXVWEyUmFU" \
+	"Q0FmdXhGSWxqKWhObEYkazAscD1kSHpiWmFwV0lrNGpVaE4rVXRlOXl0YWc5empmTUhnc3Ft" \
+	"bWl6N0FuZFZRPQ=="
+/* "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=" and the same with
+ * the last signature character changed (G5) */
+#define R7677_SFINAL "dj02cnJpVFJCaTIzV3BSUi93dHVwK21NaFVaVW4vZEI1bkxUSlJzamw5NUc0PQ=="
+#define R7677_SFINAL_BAD "dj02cnJpVFJCaTIzV3BSUi93dHVwK21NaFVaVW4vZEI1bkxUSlJzamw5NUc1PQ=="
+
+/* AUTH SCRAM-SHA-256 up to the client-final message. */
+static h_t *
+scram_to_final(lm_sasl *s)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	o.require_tls = 0;
+	cr.user = "user";
+	cr.password = "pencil";
+	cr.rng = fixed_rng;
+	LM_CHECK_EQ(lm_sasl__init_nonce(s, LM_SASL_SCRAM_SHA_256, &cr,
+	                                "rOprNGfwEbeRWgbNEkqO", 20), 0);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH SCRAM-SHA-256\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, s), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *x = sent(h);
+		LM_CHECK_STRN(x, strlen(x), "AUTH SCRAM-SHA-256 " R7677_CFIRST "\r\n");
+	}
+	srv(h, "334 " R7677_SFIRST "\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *x = sent(h);
+		LM_CHECK_STRN(x, strlen(x), R7677_CFINAL "\r\n");
+	}
+	return h;
+}
+
+/* RFC 4422 3.6 "additional data with success": the server-final
+ * message in the 235 reply (after the enhanced status code) is checked
+ * before the exchange counts as done; a forged one fails it. */
+static void
+t_auth_scram_success_data(void)
+{
+	lm_smtp_event ev;
+	lm_sasl s;
+	h_t *h;
+
+	h = scram_to_final(&s);
+	srv(h, "235 2.7.0 " R7677_SFINAL "\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
+	LM_CHECK_EQ(ev.code, 235);
+	LM_CHECK_EQ(lm_sasl_finish(&s), 0);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	h_free(h);
+	lm_sasl_free(&s);
+
+	/* without an enhanced status code */
+	h = scram_to_final(&s);
+	srv(h, "235 " R7677_SFINAL "\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
+	h_free(h);
+	lm_sasl_free(&s);
+
+	/* a wrong server signature: the server is not who it claims */
+	h = scram_to_final(&s);
+	srv(h, "235 2.7.0 " R7677_SFINAL_BAD "\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_SASL);
+	h_free(h);
+	lm_sasl_free(&s);
+
+	/* plain text, or nothing, instead of the server-final message */
+	h = scram_to_final(&s);
+	srv(h, "235 2.7.0 Accepted\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_SASL);
+	h_free(h);
+	lm_sasl_free(&s);
+	h = scram_to_final(&s);
+	srv(h, "235 2.7.0\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_SASL);
+	h_free(h);
+	lm_sasl_free(&s);
+
+	/* server-final in a 334 challenge (empty response), then a 235
+	 * whose text is only text, even when it looks like base64 */
+	h = scram_to_final(&s);
+	srv(h, "334 " R7677_SFINAL "\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	{
+		const char *x = sent(h);
+		LM_CHECK_STRN(x, strlen(x), "\r\n");
+	}
+	srv(h, "235 2.7.0 Accepted\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
+	LM_CHECK_EQ(lm_sasl_finish(&s), 0);
+	h_free(h);
+	lm_sasl_free(&s);
+}
+
 /* Body ------------------------------------------------------------- */
 
 static h_t *
@@ -1559,6 +1670,7 @@ main(int argc, char **argv)
 		LM_TEST(t_auth_plaintext_refused),
 		LM_TEST(t_auth_trace_redacted),
 		LM_TEST(t_auth_bad_base64),
+		LM_TEST(t_auth_scram_success_data),
 		LM_TEST(t_dot_stuffing_variants),
 		LM_TEST(t_body_backpressure),
 		LM_TEST(t_bdat_backpressure),
