@@ -144,7 +144,13 @@ static const unsigned char quoted_class[256] = {
 	['"'] = 1, ['\\'] = 2, ['\r'] = 3, ['\n'] = 3
 };
 
-static size_t
+#ifdef __GNUC__
+#define LM_IMAP__INLINE inline __attribute__((always_inline))
+#else
+#define LM_IMAP__INLINE inline
+#endif
+
+static LM_IMAP__INLINE size_t
 skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
 {
 	size_t j = i + 1;
@@ -507,7 +513,8 @@ read_tab(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
 			t->num = v;
 			return t->type = LM_IMAP_TOK_NUMBER;
 		}
-		if (t->s.len == 3 && lm_imap__ieq(t->s.p, 3, "NIL")) {
+		if (t->s.len == 3 && (t->s.p[0] | 0x20) == 'n' &&
+		    (t->s.p[1] | 0x20) == 'i' && (t->s.p[2] | 0x20) == 'l') {
 			t->s.len = 0;
 			return t->type = LM_IMAP_TOK_NIL;
 		}
