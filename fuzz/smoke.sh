@@ -1,7 +1,9 @@
 #!/bin/sh
 # Run every libFuzzer binary in DIR for a short, bounded time on a copy
 # of its seed corpus (the tree is not modified). Fails if any target
-# finds a crash, a leak or a broken invariant.
+# finds a crash, a leak or a broken invariant. Prints "ok fuzz-smoke-NAME"
+# / "FAIL fuzz-smoke-NAME: why" per target (the lines tests/check.sh
+# counts) and a summary.
 #   sh fuzz/smoke.sh DIR [SECONDS] [RUNS]
 dir=$1
 secs=${2:-10}
@@ -30,10 +32,10 @@ for bin in "$dir"/fuzz_*; do
 	    >"$tmp/$name/log" 2>&1; then
 		stats=$(grep -E '^stat::number_of_executed_units' "$tmp/$name/log" | awk '{print $2}')
 		cov=$(grep -E '#[0-9]+[[:space:]]+(DONE|INITED)' "$tmp/$name/log" | tail -1 | sed 's/.*\(cov: [0-9]*\).*\(ft: [0-9]*\).*/\1 \2/')
-		echo "fuzz-smoke: $name ok ($stats runs, $cov)"
+		echo "ok fuzz-smoke-$name ($stats runs, $cov)"
 	else
 		fail=$((fail + 1))
-		echo "fuzz-smoke: $name FAILED"
+		echo "FAIL fuzz-smoke-$name: the fuzzer found a crash, leak or broken invariant"
 		grep -E 'ERROR|INVARIANT|SUMMARY|runtime error|#[0-9]+ 0x.* in |^Base64:' \
 		    "$tmp/$name/log" | grep -v 'fuzzer::\|libc\.so\|in _start' | head -30
 		mkdir -p "$dir/artifacts"
@@ -45,7 +47,7 @@ for bin in "$dir"/fuzz_*; do
 	fi
 done
 if [ "$n" -eq 0 ]; then
-	echo "fuzz-smoke: no fuzz binaries in $dir (run make fuzz)"
+	echo "FAIL fuzz-smoke: no fuzz binaries in $dir (run make fuzz)"
 	exit 1
 fi
 echo "fuzz-smoke: $((n - fail)) passed, $fail failed"

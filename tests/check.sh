@@ -7,6 +7,11 @@
 #   build-clang  the same with clang (both are -Werror)
 #   unit         every tests/unit/test_*.c program (counted one by one)
 #   *-noidn      build and unit tests again with IDN=0 (no libidn2)
+#   fuzz-smoke   make fuzz-smoke: every fuzz/fuzz_*.c harness under
+#                libFuzzer + ASan/UBSan for LM_FUZZ_TIME (3) seconds on a
+#                copy of its seeds (about 90 s in all)
+#   fuzz-replay  make fuzz-replay: seeds and fuzz/regress/* through the
+#                gcc + ASan builds of the harnesses
 #   install      tests/install/run.sh: make install + pkg-config consumers
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
 #   fake-pop3    tests/fake/pop3_run.sh: pop3-fetch against a hostile fake
@@ -134,6 +139,14 @@ unit() { # name builddir
 	phase "$1"
 }
 unit unit "$B"
+
+# ---- fuzzing: short bounded libFuzzer runs, then every saved input replayed --
+fuzzmake() {
+	make -s -j"$JOBS" BUILD="$W/fuzz" LIBDIR="$W/fuzz" BINDIR="$W/fuzz/bin" "$@"
+}
+run_suite fuzz-smoke fuzzmake FUZZ_TIME="${LM_FUZZ_TIME:-3}" fuzz-smoke
+run_suite fuzz-replay fuzzmake fuzz-replay
+phase fuzz
 
 # ---- installed library, headers and pkg-config file -------------------------
 export LM_PREFIX=$W/prefix

@@ -6,9 +6,12 @@
 # policy-rc.d forbids that, and postfix is preseeded to stay unconfigured.
 set -u
 
+# libclang-rt-14-dev: libFuzzer for clang 14's -fsanitize=fuzzer (make fuzz,
+# fuzz-smoke); libpython3.11-testsuite: CPython's email test messages,
+# read by the MIME differential suite (tests/mime/diff_python.py).
 PKGS="build-essential gcc clang make pkg-config libmbedtls-dev libidn2-dev \
 ca-certificates openssl python3 postfix dovecot-imapd dovecot-pop3d \
-dovecot-lmtpd"
+dovecot-lmtpd libclang-rt-14-dev libpython3.11-testsuite"
 
 missing=""
 for p in $PKGS; do
