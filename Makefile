@@ -119,7 +119,7 @@ FORCE:
 
 examples: $(EX_BINS)
 
-$(BINDIR)/%: examples/%.c $(STATIC)
+$(BINDIR)/%: examples/%.c $(wildcard examples/*.h) $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< -o $@ $(LDFLAGS) $(STATIC) $(LIBS)
 

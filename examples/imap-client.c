@@ -21,6 +21,9 @@
 
 #include "libmail.h"
 
+#define CLI_PROG "imap-client"
+#include "cli.h"
+
 static const char usage_text[] =
 "usage: imap-client --url imap[s]://[user@]host[:port][/MAILBOX] [--user NAME]\n"
 "                   [--password-file FILE] [--auth MECH] [--cafile FILE]\n"
@@ -61,60 +64,6 @@ static const char usage_text[] =
 "exit status: 0 done, 1 refused by the server, 2 usage, 3 security,\n"
 "             4 protocol violation by the server, 5 network or timeout\n";
 
-static int
-usage(const char *msg, const char *arg)
-{
-	if (msg != NULL) {
-		if (arg != NULL)
-			fprintf(stderr, "imap-client: %s: %s\n", msg, arg);
-		else
-			fprintf(stderr, "imap-client: %s\n", msg);
-		fprintf(stderr, "imap-client: try --help\n");
-	}
-	return 2;
-}
-
-static int
-exit_code(int err)
-{
-	switch (lm_net_err_class(err)) {
-	case LM_NET_CLASS_OK:
-		return 0;
-	case LM_NET_CLASS_REFUSED:
-		return 1;
-	case LM_NET_CLASS_SECURITY:
-		return 3;
-	case LM_NET_CLASS_PROTOCOL:
-		return 4;
-	case LM_NET_CLASS_NETWORK:
-		return 5;
-	default:
-		return 2;
-	}
-}
-
-static void
-trace_cb(char dir, const char *line, size_t len, void *ud)
-{
-	size_t i;
-
-	(void)ud;
-	/* The server chooses these bytes: never hand its control characters
-	 * (terminal escapes) to the terminal. */
-	if (dir == '*')
-		fputs("* ", stderr);
-	else
-		fprintf(stderr, "%c: ", dir);
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
-	fputc('\n', stderr);
-}
-
 /* Write a slice, control bytes (terminal escapes from the server) as '?'. */
 static void
 put_clean(FILE *f, lm_slice v)
@@ -139,18 +88,6 @@ is_uid(const char *s)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
 	return strtoull(s, NULL, 10) <= 0xffffffffULL;
-}
-
-static int
-file_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
-{
-	FILE *f = ud;
-	size_t n = fread(buf, 1, cap, f);
-
-	*got = n;
-	if (n == 0 && ferror(f))
-		return LM_ERR_CALLBACK;
-	return 0;
 }
 
 /* ---- event handlers for each command -------------------------------- */
@@ -591,7 +528,7 @@ cmd_append(ctx *x, const char *mb, const char *file, const char *flags)
 			fl[i] = flags[i] == ',' ? ' ' : flags[i];
 	}
 	r = lm_imap_append(x->c, mb, flags ? fl : NULL, NULL,
-	                   (uint64_t)sb.st_size, file_read, f, &h);
+	                   (uint64_t)sb.st_size, cli_file_read, f, &h);
 	r = run(x, "APPEND", r, h, NULL, NULL);
 	fclose(f);
 	if (r < 0)
@@ -631,7 +568,7 @@ main(int argc, char **argv)
 	size_t nwords = 0;
 	int plaintext = 0, trace = 0;
 	unsigned long timeout_s = 60, seconds = 0;
-	char *password = NULL, *pw_env;
+	char *password = NULL;
 	lm_imap_session_opts so = LM_IMAP_SESSION_OPTS_INIT;
 	lm_imap_session *sess = NULL;
 	unsigned mech = 0;
@@ -644,7 +581,7 @@ main(int argc, char **argv)
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i];
 		const char *v = (i + 1 < (size_t)argc) ? argv[i + 1] : NULL;
-#define NEEDV() do { if (v == NULL) return usage("missing value for", a); i++; } while (0)
+#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); i++; } while (0)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
@@ -663,13 +600,9 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--trace") == 0) {
 			trace = 1;
 		} else if (strcmp(a, "--timeout") == 0) {
-			char *end;
 			NEEDV();
-			errno = 0;
-			timeout_s = strtoul(v, &end, 10);
-			if (errno != 0 || end == v || *end != '\0' || timeout_s == 0 ||
-			    timeout_s > 3600 || *v == '-')
-				return usage("bad --timeout (1..3600 seconds)", v);
+			if (cli_parse_timeout(v, &timeout_s) < 0)
+				return cli_usage("bad --timeout (1..3600 seconds)", v);
 		} else if (strcmp(a, "--out") == 0) {
 			NEEDV(); out_file = v;
 		} else if (strcmp(a, "--flags") == 0) {
@@ -681,12 +614,11 @@ main(int argc, char **argv)
 			seconds = strtoul(v, &end, 10);
 			if (errno != 0 || end == v || *end != '\0' || seconds == 0 ||
 			    seconds > 86400UL * 365 || *v == '-')
-				return usage("bad --seconds", v);
+				return cli_usage("bad --seconds", v);
 		} else if (strcmp(a, "--password") == 0) {
-			return usage("passwords are not taken from the command line; "
-			             "use --password-file or LIBMAIL_PASSWORD", NULL);
+			return cli_refuse_password_arg();
 		} else if (a[0] == '-' && a[1] == '-') {
-			return usage("unknown option", a);
+			return cli_usage("unknown option", a);
 		} else if (cmd == NULL) {
 			cmd = a;
 			if (strcmp(cmd, "search") == 0) {
@@ -699,17 +631,17 @@ main(int argc, char **argv)
 			words[nwords++] = a;
 		} else {
 			if (nargs == sizeof args / sizeof args[0])
-				return usage("too many arguments", a);
+				return cli_usage("too many arguments", a);
 			args[nargs++] = a;
 		}
 #undef NEEDV
 	}
 
 	if (url == NULL)
-		return usage("--url is required", NULL);
+		return cli_usage("--url is required", NULL);
 	if (cmd == NULL)
-		return usage("a command is required", NULL);
-#define NARGS(n) do { if (nargs != (n)) return usage("wrong number of arguments for", cmd); } while (0)
+		return cli_usage("a command is required", NULL);
+#define NARGS(n) do { if (nargs != (n)) return cli_usage("wrong number of arguments for", cmd); } while (0)
 	if (strcmp(cmd, "capabilities") == 0 || strcmp(cmd, "list") == 0 ||
 	    strcmp(cmd, "idle") == 0) {
 		NARGS(0);
@@ -722,21 +654,21 @@ main(int argc, char **argv)
 	           strcmp(cmd, "delete") == 0) {
 		NARGS(1);
 		if (!is_uid(args[0]))
-			return usage("not a UID", args[0]);
+			return cli_usage("not a UID", args[0]);
 	} else if (strcmp(cmd, "move") == 0) {
 		NARGS(2);
 		if (!is_uid(args[0]))
-			return usage("not a UID", args[0]);
+			return cli_usage("not a UID", args[0]);
 	} else {
-		return usage("unknown command", cmd);
+		return cli_usage("unknown command", cmd);
 	}
 #undef NARGS
 	if (out_file != NULL && strcmp(cmd, "fetch") != 0)
-		return usage("--out is only for fetch", NULL);
+		return cli_usage("--out is only for fetch", NULL);
 	if (flags != NULL && strcmp(cmd, "append") != 0)
-		return usage("--flags is only for append", NULL);
+		return cli_usage("--flags is only for append", NULL);
 	if (seconds != 0 && strcmp(cmd, "idle") != 0)
-		return usage("--seconds is only for idle", NULL);
+		return cli_usage("--seconds is only for idle", NULL);
 	{
 		lm_url u;
 		r = lm_url_parse(&u, url);
@@ -755,30 +687,12 @@ main(int argc, char **argv)
 	if (auth != NULL) {
 		mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
 		if (mech == 0)
-			return usage("unknown --auth mechanism", auth);
+			return cli_usage("unknown --auth mechanism", auth);
 	}
 
 	/* password: file (first line) or environment, never argv */
-	if (pw_file != NULL) {
-		FILE *f = fopen(pw_file, "r");
-		char line[1024];
-		if (f == NULL) {
-			fprintf(stderr, "imap-client: %s: %s\n", pw_file, strerror(errno));
-			return 2;
-		}
-		if (fgets(line, sizeof line, f) == NULL)
-			line[0] = '\0';
-		fclose(f);
-		line[strcspn(line, "\r\n")] = '\0';
-		password = strdup(line);
-		lm_zeroize(line, sizeof line);
-		if (password == NULL)
-			return 2;
-	} else if ((pw_env = getenv("LIBMAIL_PASSWORD")) != NULL) {
-		password = strdup(pw_env);
-		if (password == NULL)
-			return 2;
-	}
+	if (cli_read_password(pw_file, &password) < 0)
+		return 2;
 
 	so.url = url;
 	so.user = user;
@@ -788,7 +702,7 @@ main(int argc, char **argv)
 	so.plaintext = plaintext;
 	so.timeout_ms = (unsigned)timeout_s * 1000u;
 	if (trace) {
-		so.trace = trace_cb;
+		so.trace = cli_trace;
 		so.trace_ud = NULL;
 	}
 	r = lm_imap_session_new(&sess, &so);
@@ -800,7 +714,7 @@ main(int argc, char **argv)
 	r = lm_imap_session_connect(sess);
 	if (r < 0) {
 		fprintf(stderr, "imap-client: %s\n", lm_imap_session_error(sess));
-		rc = exit_code(r);
+		rc = cli_exit_code(r);
 		goto done;
 	}
 	x.s = sess;
@@ -895,7 +809,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "imap-client: standard output: %s\n", strerror(errno));
 		r = LM_ERR_CALLBACK;
 	}
-	rc = exit_code(r);
+	rc = cli_exit_code(r);
 	if (r == LM_ERR_CALLBACK || r == LM_ERR_NOMEM)
 		rc = 2;
 

@@ -52,6 +52,9 @@
 
 #include "libmail.h"
 
+#define CLI_PROG "pop3-fetch"
+#include "cli.h"
+
 #define UID_MAX 70
 #define STATE_BATCH 200
 #define MAX_MSGS 10000000ul
@@ -87,59 +90,6 @@ static const char usage_text[] =
 static const char *prog = "pop3-fetch";
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static int
-usage(const char *msg, const char *arg)
-{
-	if (msg != NULL) {
-		if (arg != NULL)
-			fprintf(stderr, "%s: %s: %s\n", prog, msg, arg);
-		else
-			fprintf(stderr, "%s: %s\n", prog, msg);
-		fprintf(stderr, "%s: try --help\n", prog);
-	}
-	return 2;
-}
-
-static int
-exit_code(int err)
-{
-	switch (lm_net_err_class(err)) {
-	case LM_NET_CLASS_OK:
-		return 0;
-	case LM_NET_CLASS_REFUSED:
-		return 1;
-	case LM_NET_CLASS_SECURITY:
-		return 3;
-	case LM_NET_CLASS_PROTOCOL:
-		return 4;
-	case LM_NET_CLASS_NETWORK:
-		return 5;
-	default:
-		return 2;
-	}
-}
-
-static void
-trace_cb(char dir, const char *line, size_t len, void *ud)
-{
-	size_t i;
-
-	(void)ud;
-	/* the server chooses these bytes: escape its control characters */
-	if (dir == '*')
-		fputs("* ", stderr);
-	else
-		fprintf(stderr, "%c: ", dir);
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
-	fputc('\n', stderr);
-}
 
 static int
 valid_uid(const char *u, size_t n)
@@ -682,33 +632,6 @@ out:
 
 /* ---- main ----------------------------------------------------------------- */
 
-static char *
-read_password(const char *file)
-{
-	char buf[4096];
-	FILE *f;
-	size_t n;
-
-	if (file == NULL) {
-		const char *e = getenv("LIBMAIL_PASSWORD");
-		return e != NULL ? strdup(e) : NULL;
-	}
-	f = fopen(file, "r");
-	if (f == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, strerror(errno));
-		return NULL;
-	}
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	{
-		char *p = strdup(buf);
-		lm_zeroize(buf, sizeof buf);
-		return p;
-	}
-}
-
 /* Connect and read STAT, LIST and UIDL into l. need_uid: UIDL required. */
 static int
 scan_server(lm_pop3_session *s, listing *l, int need_uid)
@@ -762,7 +685,7 @@ main(int argc, char **argv)
 	for (argi = 1; argi < argc; argi++) {
 		const char *a = argv[argi];
 		const char *v = (argi + 1 < argc) ? argv[argi + 1] : NULL;
-#define NEEDV() do { if (v == NULL) return usage("missing value for", a); argi++; } while (0)
+#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); argi++; } while (0)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
@@ -789,27 +712,22 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--delete") == 0) {
 			del = 1;
 		} else if (strcmp(a, "--timeout") == 0) {
-			char *end;
 			NEEDV();
-			errno = 0;
-			timeout_s = strtoul(v, &end, 10);
-			if (errno != 0 || end == v || *end != '\0' || timeout_s == 0 ||
-			    timeout_s > 3600 || *v == '-')
-				return usage("bad --timeout (1..3600 seconds)", v);
+			if (cli_parse_timeout(v, &timeout_s) < 0)
+				return cli_usage("bad --timeout (1..3600 seconds)", v);
 		} else if (strcmp(a, "--password") == 0) {
-			return usage("passwords are not taken from the command line; "
-			             "use --password-file or LIBMAIL_PASSWORD", NULL);
+			return cli_refuse_password_arg();
 		} else {
-			return usage("unknown option", a);
+			return cli_usage("unknown option", a);
 		}
 #undef NEEDV
 	}
 	if (url == NULL)
-		return usage("--url is required", NULL);
+		return cli_usage("--url is required", NULL);
 	if (list == (mdir != NULL))
-		return usage("exactly one of --list and --maildir is required", NULL);
+		return cli_usage("exactly one of --list and --maildir is required", NULL);
 	if (list && (del || state != NULL))
-		return usage("--delete and --state go with --maildir", NULL);
+		return cli_usage("--delete and --state go with --maildir", NULL);
 	{
 		r = lm_url_parse(&u, url);
 		if (r < 0 || (u.scheme != LM_URL_POP3 && u.scheme != LM_URL_POP3S)) {
@@ -818,7 +736,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 		if (user == NULL && u.user[0] == '\0')
-			return usage("a user is required (--user or user@ in the URL)",
+			return cli_usage("a user is required (--user or user@ in the URL)",
 			             NULL);
 	}
 	if (auth != NULL) {
@@ -829,14 +747,14 @@ main(int argc, char **argv)
 		} else {
 			so.auth_mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
 			if (so.auth_mech == 0)
-				return usage("unknown --auth mechanism", auth);
+				return cli_usage("unknown --auth mechanism", auth);
 		}
 	}
-	password = read_password(pw_file);
+	if (cli_read_password(pw_file, &password) < 0)
+		return 2;
 	if (password == NULL) {
-		if (pw_file == NULL)
-			fprintf(stderr, "%s: no password: use --password-file or "
-			        "LIBMAIL_PASSWORD\n", prog);
+		fprintf(stderr, "%s: no password: use --password-file or "
+		        "LIBMAIL_PASSWORD\n", prog);
 		return 2;
 	}
 
@@ -888,7 +806,7 @@ main(int argc, char **argv)
 	so.plaintext = plaintext;
 	so.timeout_ms = (unsigned)timeout_s * 1000u;
 	if (trace)
-		so.trace = trace_cb;
+		so.trace = cli_trace;
 	r = lm_pop3_session_new(&s, &so);
 	if (r < 0) {
 		fprintf(stderr, "%s: bad --url %s: %s\n", prog, url, lm_strerror(r));
@@ -906,7 +824,7 @@ main(int argc, char **argv)
 			        "UIDL that is not valid\n", prog);
 		else
 			fprintf(stderr, "%s: %s\n", prog, lm_pop3_session_error(s));
-		rc = l.bad ? 4 : exit_code(r);
+		rc = l.bad ? 4 : cli_exit_code(r);
 		goto done;
 	}
 
@@ -1052,7 +970,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, lm_pop3_session_error(s));
 		printf("fetched %lu deleted 0\n", fetched);
 		if (rc == 0)
-			rc = exit_code(r);
+			rc = cli_exit_code(r);
 		goto done;
 	}
 	printf("fetched %lu deleted %lu\n", fetched, marked);
@@ -1066,7 +984,7 @@ neterr:
 	 * record it now too, best effort */
 	(void)state_save(&md, &l);
 	printf("fetched %lu deleted 0\n", fetched);
-	rc = exit_code(r);
+	rc = cli_exit_code(r);
 
 done:
 	if (md.fd >= 0)
