@@ -986,7 +986,18 @@ lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *chil
 		while (i < it->len && (it->p[i] == ' ' || it->p[i] == '\t'))
 			i++;
 		if (i < it->len && it->p[i] == '(' &&
-		    !tab_find(b, it->p + i, it->len - i, &len, &d)) {
+		    tab_find(b, it->p + i, it->len - i, &len, &d)) {
+			/* what read_tab() gives, without a second lookup */
+			t.type = LM_IMAP_TOK_OPEN;
+			t.s.p = it->p + i;
+			t.s.len = len;
+			t.esc = 0;
+			t.num = 0;
+			t.depth = d;
+			it->pos = i + len;
+			goto have_child;
+		}
+		if (i < it->len && it->p[i] == '(') {
 			int r;
 			t.s.p = it->p + i;
 			e = span_tab(t.s.p, it->len - i, &d, child);
@@ -1007,6 +1018,7 @@ lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *chil
 	}
 	if (read_tab(it, &t, b) != LM_IMAP_TOK_OPEN)
 		return 0;
+have_child:
 	{
 		/* the child keeps the part of b's table inside it */
 		const unsigned char *base = b->lbase;
