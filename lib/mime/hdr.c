@@ -91,7 +91,10 @@ lm_mime__w_end(lm_mime__w *w)
 void
 lm_mime__w_sep(lm_mime__w *w, size_t n, size_t limit)
 {
-	if (w->tok && w->col + 1 + n > limit)
+	/* Before the first token of a field too: right after a long
+	 * field name (or a high starting column) the fold goes between
+	 * the colon and the value, which RFC 5322 allows (FWS). */
+	if ((w->tok || w->col > 1) && w->col + 1 + n > limit)
 		lm_mime__w_put(w, "\r\n ", 3);
 	else
 		lm_mime__w_put(w, " ", 1);

@@ -189,6 +189,29 @@ t_ew_encode(void)
 			}
 		}
 	}
+	/* A first word that does not fit after a high starting column
+	 * goes to a line of its own (fuzz/regress/mime_fields-ew-high-
+	 * col.bin): 70 + 1 + 60 would be a 131-column line. */
+	{
+		char word[80], want[96];
+		memset(word, 'x', 60);
+		strcpy(word + 60, " end");
+		memcpy(want, "\r\n ", 3);
+		strcpy(want + 3, word);
+		LM_CHECK(lm_mime_ew_encode(word, 70, enc, sizeof enc, &el) == 0);
+		LM_CHECK_STRN(enc, el, want);
+		LM_CHECK(lines_ok(enc, el, 70, 78));
+		/* it still fits at column 17 (17 + 1 + 60 = 78); " end" then
+		 * does not (82) and is folded */
+		LM_CHECK(lm_mime_ew_encode(word, 17, enc, sizeof enc, &el) == 0);
+		LM_CHECK_EQ(el, 67);
+		LM_CHECK(el == 67 && enc[0] == ' ' && memcmp(enc + 1, word, 60) == 0 &&
+		         memcmp(enc + 61, "\r\n end", 6) == 0);
+		LM_CHECK(lines_ok(enc, el, 17, 78));
+		/* 18 + 1 + 60 = 79: folded */
+		LM_CHECK(lm_mime_ew_encode(word, 18, enc, sizeof enc, &el) == 0);
+		LM_CHECK_STRN(enc, el, want);
+	}
 	LM_CHECK(lm_mime_ew_encode("a\r\nBcc: x", 8, enc, sizeof enc, &el) ==
 	         LM_ERR_BAD_PARAM);
 	LM_CHECK(lm_mime_ew_encode("\xc3", 8, enc, sizeof enc, &el) ==
