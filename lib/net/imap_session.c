@@ -10,6 +10,7 @@
 #include "libmail/net.h"
 #include "libmail/core.h"
 #include "net_internal.h"
+#include "session.h"
 
 enum { S_NEW = 0, S_READY, S_BROKEN };
 
@@ -67,23 +68,6 @@ set_err(lm_imap_session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copy a slice as a NUL-terminated string, control bytes as '?'. */
-static void
-copy_clean(char *dst, size_t cap, lm_slice v)
-{
-	size_t i, n = v.len;
-
-	if (cap == 0)
-		return;
-	if (n > cap - 1)
-		n = cap - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = v.p[i];
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	dst[n] = '\0';
-}
-
 static void
 copy_reply(lm_imap_reply *r, const lm_imap_event *ev)
 {
@@ -93,9 +77,9 @@ copy_reply(lm_imap_reply *r, const lm_imap_event *ev)
 	r->status = ev->status;
 	r->code = ev->code.code;
 	r->code_num = ev->code.num;
-	copy_clean(r->code_set1, sizeof r->code_set1, ev->code.set1);
-	copy_clean(r->code_set2, sizeof r->code_set2, ev->code.set2);
-	copy_clean(r->text, sizeof r->text, ev->text);
+	lm_net__copy_clean(r->code_set1, sizeof r->code_set1, ev->code.set1);
+	lm_net__copy_clean(r->code_set2, sizeof r->code_set2, ev->code.set2);
+	lm_net__copy_clean(r->text, sizeof r->text, ev->text);
 }
 
 /* "NO [CODE] text" of the last completion into buf */
@@ -125,13 +109,13 @@ handle_event(lm_imap_session *s, const lm_imap_event *ev)
 		copy_reply(&s->last, ev);
 		if (ev->status == LM_IMAP_BYE) {
 			s->bye = 1;
-			copy_clean(s->bye_text, sizeof s->bye_text, ev->text);
+			lm_net__copy_clean(s->bye_text, sizeof s->bye_text, ev->text);
 		}
 		break;
 	case LM_IMAP_EV_STATUS:
 		if (ev->status == LM_IMAP_BYE) {
 			s->bye = 1;
-			copy_clean(s->bye_text, sizeof s->bye_text, ev->text);
+			lm_net__copy_clean(s->bye_text, sizeof s->bye_text, ev->text);
 		}
 		break;
 	case LM_IMAP_EV_DONE:
@@ -223,9 +207,8 @@ pump_one(lm_imap_session *s)
 		const unsigned char *p = lm_imap_send_buf(&s->imap, &n);
 		r = lm_conn_write(s->conn, p, n);
 		if (r < 0) {
-			set_err(s, "connection to %s (%s): %s", s->url.host,
-			        s->phase ? s->phase : "session",
-			        lm_conn_last_error_text(s->conn));
+			lm_net__session_io_err(s->conn, s->url.host, s->phase,
+			                       s->err, sizeof s->err);
 			s->state = S_BROKEN;
 			return r;
 		}
@@ -258,9 +241,8 @@ pump_one(lm_imap_session *s)
 			return 0;
 		}
 		if (r < 0) {
-			set_err(s, "connection to %s (%s): %s", s->url.host,
-			        s->phase ? s->phase : "session",
-			        lm_conn_last_error_text(s->conn));
+			lm_net__session_io_err(s->conn, s->url.host, s->phase,
+			                       s->err, sizeof s->err);
 			s->state = S_BROKEN;
 			return r;
 		}
@@ -322,13 +304,6 @@ trace_tramp(char dir, const char *line, size_t len, void *ud)
 
 	if (s->o.trace != NULL)
 		s->o.trace(dir, line, len, s->o.trace_ud);
-}
-
-static int
-rng_cb(void *ud, unsigned char *buf, size_t n)
-{
-	(void)ud;
-	return lm_net__random(buf, n);
 }
 
 static int
@@ -452,14 +427,7 @@ lm_imap_session_new(lm_imap_session **out, const lm_imap_session_opts *o)
 static int
 do_tls(lm_imap_session *s)
 {
-	int r = lm_conn_start_tls(s->conn, s->url.host);
-
-	if (r < 0) {
-		set_err(s, "TLS with %s: %s", s->url.host,
-		        lm_conn_last_error_text(s->conn));
-		return r;
-	}
-	return 0;
+	return lm_net__session_tls(s->conn, s->url.host, s->err, sizeof s->err);
 }
 
 static int
@@ -540,7 +508,7 @@ do_auth(lm_imap_session *s)
 	cr.token = s->o.token;
 	cr.host = s->url.host;
 	cr.port = s->url.port;
-	cr.rng = rng_cb;
+	cr.rng = lm_net__session_rng;
 	if (cr.user == NULL && cr.token == NULL)
 		return 0; /* no credentials: no login */
 	if (lm_imap_get_state(&s->imap) != LM_IMAP_STATE_NOT_AUTH)
@@ -635,33 +603,15 @@ do_auth(lm_imap_session *s)
 static int
 session_connect(lm_imap_session *s)
 {
-	lm_conn_opts co = LM_CONN_OPTS_INIT;
 	lm_imap_opts eo = LM_IMAP_OPTS_INIT;
 	char b[700];
 	int r;
 
-	co.timeout_ms = s->o.timeout_ms;
-	co.cafile = s->o.cafile;
-	co.alloc = s->o.alloc;
-	co.trace = s->o.trace;
-	co.trace_ud = s->o.trace_ud;
-	r = lm_conn_open(&s->conn, s->url.host, s->url.port, &co);
-	if (r < 0) {
-		if (r == LM_ERR_DNS)
-			set_err(s, "cannot resolve %s", s->url.host);
-		else if (r == LM_ERR_TIMEOUT)
-			set_err(s, "timed out connecting to %s port %u",
-			        s->url.host, s->url.port);
-		else
-			set_err(s, "cannot connect to %s port %u", s->url.host,
-			        s->url.port);
+	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
+	                         s->o.alloc, s->o.trace, s->o.trace_ud, s->err,
+	                         sizeof s->err);
+	if (r < 0)
 		return r;
-	}
-	if (s->url.implicit_tls) {
-		r = do_tls(s);
-		if (r < 0)
-			return r;
-	}
 
 	eo.allow_plaintext_auth = s->o.plaintext ? 1 : 0;
 	eo.require_tls = s->o.plaintext ? 0 : 1;

@@ -9,6 +9,7 @@
 
 #include "libmail/net.h"
 #include "net_internal.h"
+#include "session.h"
 
 enum { S_NEW = 0, S_READY, S_BROKEN, S_QUIT };
 
@@ -67,28 +68,13 @@ set_err(lm_pop3_session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copy a slice, control bytes replaced by '?', NUL-terminated. */
-static void
-copy_clean(char *dst, size_t cap, lm_slice sl)
-{
-	size_t i, n = sl.len;
-
-	if (n > cap - 1)
-		n = cap - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = sl.p[i];
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	dst[n] = '\0';
-}
-
 static void
 copy_reply(lm_pop3_reply *dst, const lm_pop3_event *ev, lm_pop3_cmd cmd)
 {
 	dst->cmd = cmd;
 	dst->ok = ev->ok ? 1 : 0;
-	copy_clean(dst->code, sizeof dst->code, ev->code);
-	copy_clean(dst->text, sizeof dst->text, ev->text);
+	lm_net__copy_clean(dst->code, sizeof dst->code, ev->code);
+	lm_net__copy_clean(dst->text, sizeof dst->text, ev->text);
 }
 
 /* "-ERR [IN-USE] text" into buf */
@@ -211,9 +197,8 @@ pump_one(lm_pop3_session *s)
 		const unsigned char *p = lm_pop3_send_buf(&s->pop, &n);
 		r = lm_conn_write(s->conn, p, n);
 		if (r < 0) {
-			set_err(s, "connection to %s (%s): %s", s->url.host,
-			        s->phase ? s->phase : "session",
-			        lm_conn_last_error_text(s->conn));
+			lm_net__session_io_err(s->conn, s->url.host, s->phase,
+			                       s->err, sizeof s->err);
 			s->state = S_BROKEN;
 			return r;
 		}
@@ -234,9 +219,8 @@ pump_one(lm_pop3_session *s)
 			return 0;
 		}
 		if (r < 0) {
-			set_err(s, "connection to %s (%s): %s", s->url.host,
-			        s->phase ? s->phase : "session",
-			        lm_conn_last_error_text(s->conn));
+			lm_net__session_io_err(s->conn, s->url.host, s->phase,
+			                       s->err, sizeof s->err);
 			s->state = S_BROKEN;
 			return r;
 		}
@@ -272,13 +256,6 @@ trace_tramp(char dir, const char *line, size_t len, void *ud)
 
 	if (s->o.trace != NULL)
 		s->o.trace(dir, line, len, s->o.trace_ud);
-}
-
-static int
-rng_cb(void *ud, unsigned char *buf, size_t n)
-{
-	(void)ud;
-	return lm_net__random(buf, n);
 }
 
 /* see net.h */
@@ -332,14 +309,7 @@ do_capa(lm_pop3_session *s)
 static int
 do_tls(lm_pop3_session *s)
 {
-	int r = lm_conn_start_tls(s->conn, s->url.host);
-
-	if (r < 0) {
-		set_err(s, "TLS with %s: %s", s->url.host,
-		        lm_conn_last_error_text(s->conn));
-		return r;
-	}
-	return 0;
+	return lm_net__session_tls(s->conn, s->url.host, s->err, sizeof s->err);
 }
 
 /* Wait for the outcome of a login command; map a refusal. */
@@ -430,7 +400,7 @@ do_login(lm_pop3_session *s)
 	cr.token = s->o.token;
 	cr.host = s->url.host;
 	cr.port = s->url.port;
-	cr.rng = rng_cb;
+	cr.rng = lm_net__session_rng;
 	if (cr.user == NULL && cr.token == NULL)
 		return 0; /* no credentials: no login */
 	if (!lm_conn_is_tls(s->conn) && !s->o.plaintext) {
@@ -520,33 +490,15 @@ do_login(lm_pop3_session *s)
 static int
 session_connect(lm_pop3_session *s)
 {
-	lm_conn_opts co = LM_CONN_OPTS_INIT;
 	lm_pop3_opts eo = LM_POP3_OPTS_INIT;
 	char b[700];
 	int r;
 
-	co.timeout_ms = s->o.timeout_ms;
-	co.cafile = s->o.cafile;
-	co.alloc = s->o.alloc;
-	co.trace = s->o.trace;
-	co.trace_ud = s->o.trace_ud;
-	r = lm_conn_open(&s->conn, s->url.host, s->url.port, &co);
-	if (r < 0) {
-		if (r == LM_ERR_DNS)
-			set_err(s, "cannot resolve %s", s->url.host);
-		else if (r == LM_ERR_TIMEOUT)
-			set_err(s, "timed out connecting to %s port %u",
-			        s->url.host, s->url.port);
-		else
-			set_err(s, "cannot connect to %s port %u", s->url.host,
-			        s->url.port);
+	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
+	                         s->o.alloc, s->o.trace, s->o.trace_ud, s->err,
+	                         sizeof s->err);
+	if (r < 0)
 		return r;
-	}
-	if (s->url.implicit_tls) {
-		r = do_tls(s);
-		if (r < 0)
-			return r;
-	}
 
 	eo.allow_plaintext_auth = s->o.plaintext ? 1 : 0;
 	eo.require_tls = s->o.plaintext ? 0 : 1;

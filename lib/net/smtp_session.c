@@ -8,6 +8,7 @@
 
 #include "libmail/net.h"
 #include "net_internal.h"
+#include "session.h"
 
 enum { S_NEW = 0, S_READY, S_BROKEN };
 
@@ -221,9 +222,8 @@ pump_one(lm_smtp_session *s)
 		const unsigned char *p = lm_smtp_send_buf(&s->smtp, &n);
 		r = lm_conn_write(s->conn, p, n);
 		if (r < 0) {
-			set_err(s, "connection to %s (%s): %s", s->url.host,
-			        s->phase ? s->phase : "session",
-			        lm_conn_last_error_text(s->conn));
+			lm_net__session_io_err(s->conn, s->url.host, s->phase,
+			                       s->err, sizeof s->err);
 			s->state = S_BROKEN;
 			return r;
 		}
@@ -244,9 +244,8 @@ pump_one(lm_smtp_session *s)
 			return 0;
 		}
 		if (r < 0) {
-			set_err(s, "connection to %s (%s): %s", s->url.host,
-			        s->phase ? s->phase : "session",
-			        lm_conn_last_error_text(s->conn));
+			lm_net__session_io_err(s->conn, s->url.host, s->phase,
+			                       s->err, sizeof s->err);
 			s->state = S_BROKEN;
 			return r;
 		}
@@ -299,13 +298,6 @@ trace_tramp(char dir, const char *line, size_t len, void *ud)
 
 	if (s->o.trace != NULL)
 		s->o.trace(dir, line, len, s->o.trace_ud);
-}
-
-static int
-rng_cb(void *ud, unsigned char *buf, size_t n)
-{
-	(void)ud;
-	return lm_net__random(buf, n);
 }
 
 /* see net.h */
@@ -363,14 +355,7 @@ do_ehlo(lm_smtp_session *s)
 static int
 do_tls(lm_smtp_session *s)
 {
-	int r = lm_conn_start_tls(s->conn, s->url.host);
-
-	if (r < 0) {
-		set_err(s, "TLS with %s: %s", s->url.host,
-		        lm_conn_last_error_text(s->conn));
-		return r;
-	}
-	return 0;
+	return lm_net__session_tls(s->conn, s->url.host, s->err, sizeof s->err);
 }
 
 static int
@@ -390,7 +375,7 @@ do_auth(lm_smtp_session *s)
 	cr.token = s->o.token;
 	cr.host = s->url.host;
 	cr.port = s->url.port;
-	cr.rng = rng_cb;
+	cr.rng = lm_net__session_rng;
 	if (cr.user == NULL && cr.token == NULL)
 		return 0; /* no credentials: no AUTH */
 	if (!lm_conn_is_tls(s->conn) && !s->o.plaintext) {
@@ -472,33 +457,15 @@ do_auth(lm_smtp_session *s)
 static int
 session_connect(lm_smtp_session *s)
 {
-	lm_conn_opts co = LM_CONN_OPTS_INIT;
 	lm_smtp_opts eo = LM_SMTP_OPTS_INIT;
 	char b[600];
 	int r;
 
-	co.timeout_ms = s->o.timeout_ms;
-	co.cafile = s->o.cafile;
-	co.alloc = s->o.alloc;
-	co.trace = s->o.trace;
-	co.trace_ud = s->o.trace_ud;
-	r = lm_conn_open(&s->conn, s->url.host, s->url.port, &co);
-	if (r < 0) {
-		if (r == LM_ERR_DNS)
-			set_err(s, "cannot resolve %s", s->url.host);
-		else if (r == LM_ERR_TIMEOUT)
-			set_err(s, "timed out connecting to %s port %u",
-			        s->url.host, s->url.port);
-		else
-			set_err(s, "cannot connect to %s port %u", s->url.host,
-			        s->url.port);
+	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
+	                         s->o.alloc, s->o.trace, s->o.trace_ud, s->err,
+	                         sizeof s->err);
+	if (r < 0)
 		return r;
-	}
-	if (s->url.implicit_tls) {
-		r = do_tls(s);
-		if (r < 0)
-			return r;
-	}
 
 	eo.helo_domain = s->o.helo_domain ? s->o.helo_domain : "localhost";
 	eo.allow_plaintext_auth = s->o.plaintext ? 1 : 0;
