@@ -119,6 +119,31 @@ else
 	bad install-run-static "not linked"
 fi
 
+# every complete program in the README compiles against the installed
+# library (the README's examples stay true)
+python3 - "$root/README" "$W/readme" <<'PYEOF'
+import os, re, sys
+text = open(sys.argv[1]).read()
+os.makedirs(sys.argv[2], exist_ok=True)
+n = 0
+for block in re.findall(r"```c\n(.*?)```", text, re.S):
+    if "int main" in block:
+        n += 1
+        open(os.path.join(sys.argv[2], "readme%d.c" % n), "w").write(block)
+PYEOF
+nreadme=0
+for f in "$W"/readme/readme*.c; do
+	[ -f "$f" ] || continue
+	nreadme=$((nreadme + 1))
+	t=install-readme-$(basename "$f" .c)
+	if PKG_CONFIG_PATH="$P/lib/pkgconfig" $CC -std=c99 -Wall -Wextra -Werror \
+	    $(PKG_CONFIG_PATH="$P/lib/pkgconfig" pkg-config --cflags libmail) "$f" \
+	    -o "${f%.c}" $(PKG_CONFIG_PATH="$P/lib/pkgconfig" pkg-config --libs libmail) \
+	    > "${f%.c}.log" 2>&1; then ok "$t"
+	else bad "$t" "$(grep -E 'error' "${f%.c}.log" | head -n 2 | tr '\n' ' ')"; fi
+done
+[ "$nreadme" -ge 4 ] || bad install-readme "found $nreadme README programs, expected at least 4"
+
 # the shared library exports the public API and nothing else
 if command -v nm >/dev/null 2>&1; then
 	extra=$(nm -D --defined-only "$P/lib/libmail.so" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' |
