@@ -22,10 +22,12 @@
 
 #include "libmail.h"
 
+#define CLI_PROG "mail-send"
+#include "cli.h"
+
 #define MAX_ADDRS 256
 #define MAX_ATTACH 32
 #define MAX_HEADERS 64
-#define TEXT_MAX (64u * 1024 * 1024)
 
 static const char usage_text[] =
 "usage: mail-send --url URL --from ADDR --to ADDR [--to ADDR]... [--cc ADDR]...\n"
@@ -63,19 +65,6 @@ typedef struct {
 	char *name;  /* display name or NULL (points into a copy) */
 	char *addr;
 } addr_t;
-
-static int
-usage(const char *msg, const char *arg)
-{
-	if (msg != NULL) {
-		if (arg != NULL)
-			fprintf(stderr, "mail-send: %s: %s\n", msg, arg);
-		else
-			fprintf(stderr, "mail-send: %s\n", msg);
-		fprintf(stderr, "mail-send: try --help\n");
-	}
-	return 2;
-}
 
 /* "Name <addr>" or "addr" into a; the string is modified in place. */
 static int
@@ -131,82 +120,6 @@ header_ok(const char *h)
 	return 1;
 }
 
-/* Whole file into memory (NUL added). */
-static int
-slurp(FILE *f, char **out, size_t *outlen)
-{
-	size_t cap = 8192, len = 0;
-	char *buf = malloc(cap);
-
-	if (buf == NULL)
-		return -1;
-	for (;;) {
-		size_t n;
-		if (len + 4096 + 1 > cap) {
-			char *nb;
-			if (cap >= TEXT_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (nb == NULL) {
-				free(buf);
-				return -1;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f)) {
-				free(buf);
-				return -1;
-			}
-			break;
-		}
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
-static int
-file_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
-{
-	FILE *f = ud;
-	size_t n = fread(buf, 1, cap, f);
-
-	*got = n;
-	if (n == 0 && ferror(f))
-		return LM_ERR_CALLBACK;
-	return 0;
-}
-
-static void
-trace_cb(char dir, const char *line, size_t len, void *ud)
-{
-	size_t i;
-
-	(void)ud;
-	/* The server chooses these bytes: never hand its control characters
-	 * (terminal escapes) to the terminal. */
-	if (dir == '*')
-		fputs("* ", stderr);
-	else
-		fprintf(stderr, "%c: ", dir);
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
-	fputc('\n', stderr);
-}
-
 static int
 random_bytes(unsigned char *buf, size_t n)
 {
@@ -253,25 +166,6 @@ base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int
-exit_code(int err)
-{
-	switch (lm_net_err_class(err)) {
-	case LM_NET_CLASS_OK:
-		return 0;
-	case LM_NET_CLASS_REFUSED:
-		return 1;
-	case LM_NET_CLASS_SECURITY:
-		return 3;
-	case LM_NET_CLASS_PROTOCOL:
-		return 4;
-	case LM_NET_CLASS_NETWORK:
-		return 5;
-	default:
-		return 2;
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -296,7 +190,7 @@ main(int argc, char **argv)
 	lm_mime_attachment att[MAX_ATTACH];
 	FILE *att_f[MAX_ATTACH];
 	FILE *raw_f = NULL;
-	char *text = NULL, *password = NULL, *pw_env;
+	char *text = NULL, *password = NULL;
 	size_t text_len = 0;
 	lm_mime_compose comp;
 	lm_mime_compose_opts co = LM_MIME_COMPOSE_OPTS_INIT;
@@ -315,7 +209,7 @@ main(int argc, char **argv)
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i];
 		const char *v = (i + 1 < (size_t)argc) ? argv[i + 1] : NULL;
-#define NEEDV() do { if (v == NULL) return usage("missing value for", a); i++; } while (0)
+#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); i++; } while (0)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
@@ -325,15 +219,15 @@ main(int argc, char **argv)
 			NEEDV(); from_s = argv[i];
 		} else if (strcmp(a, "--to") == 0) {
 			NEEDV();
-			if (nto == MAX_ADDRS) return usage("too many --to", NULL);
+			if (nto == MAX_ADDRS) return cli_usage("too many --to", NULL);
 			to_s[nto++] = argv[i];
 		} else if (strcmp(a, "--cc") == 0) {
 			NEEDV();
-			if (ncc == MAX_ADDRS) return usage("too many --cc", NULL);
+			if (ncc == MAX_ADDRS) return cli_usage("too many --cc", NULL);
 			cc_s[ncc++] = argv[i];
 		} else if (strcmp(a, "--bcc") == 0) {
 			NEEDV();
-			if (nbcc == MAX_ADDRS) return usage("too many --bcc", NULL);
+			if (nbcc == MAX_ADDRS) return cli_usage("too many --bcc", NULL);
 			bcc_s[nbcc++] = argv[i];
 		} else if (strcmp(a, "--subject") == 0) {
 			NEEDV(); subject = v;
@@ -341,7 +235,7 @@ main(int argc, char **argv)
 			NEEDV(); text_file = v;
 		} else if (strcmp(a, "--attach") == 0) {
 			NEEDV();
-			if (natt == MAX_ATTACH) return usage("too many --attach", NULL);
+			if (natt == MAX_ATTACH) return cli_usage("too many --attach", NULL);
 			attach_files[natt++] = v;
 		} else if (strcmp(a, "--html") == 0) {
 			NEEDV(); html_file = v;
@@ -349,8 +243,8 @@ main(int argc, char **argv)
 			NEEDV(); replyto_s = argv[i];
 		} else if (strcmp(a, "--header") == 0) {
 			NEEDV();
-			if (nheaders == MAX_HEADERS) return usage("too many --header", NULL);
-			if (!header_ok(v)) return usage("bad --header (want \"Name: value\", printable ASCII)", v);
+			if (nheaders == MAX_HEADERS) return cli_usage("too many --header", NULL);
+			if (!header_ok(v)) return cli_usage("bad --header (want \"Name: value\", printable ASCII)", v);
 			headers[nheaders++] = v;
 		} else if (strcmp(a, "--raw") == 0) {
 			NEEDV(); raw_file = v;
@@ -367,34 +261,29 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--trace") == 0) {
 			trace = 1;
 		} else if (strcmp(a, "--timeout") == 0) {
-			char *end;
 			NEEDV();
-			errno = 0;
-			timeout_s = strtoul(v, &end, 10);
-			if (errno != 0 || end == v || *end != '\0' || timeout_s == 0 ||
-			    timeout_s > 3600 || *v == '-')
-				return usage("bad --timeout (1..3600 seconds)", v);
+			if (cli_parse_timeout(v, &timeout_s) < 0)
+				return cli_usage("bad --timeout (1..3600 seconds)", v);
 		} else if (strcmp(a, "--password") == 0) {
-			return usage("passwords are not taken from the command line; "
-			             "use --password-file or LIBMAIL_PASSWORD", NULL);
+			return cli_refuse_password_arg();
 		} else {
-			return usage("unknown option", a);
+			return cli_usage("unknown option", a);
 		}
 #undef NEEDV
 	}
 
 	if (url == NULL)
-		return usage("--url is required", NULL);
+		return cli_usage("--url is required", NULL);
 	if (from_s == NULL)
-		return usage("--from is required", NULL);
+		return cli_usage("--from is required", NULL);
 	if (nto + ncc + nbcc == 0)
-		return usage("at least one --to, --cc or --bcc is required", NULL);
+		return cli_usage("at least one --to, --cc or --bcc is required", NULL);
 	if (raw_file != NULL && (subject != NULL || text_file != NULL || natt > 0 ||
 	    html_file != NULL || nheaders > 0 || replyto_s != NULL))
-		return usage("--raw cannot be combined with --subject, --text, --attach, "
-		             "--html, --header or --reply-to", NULL);
+		return cli_usage("--raw cannot be combined with --subject, --text, --attach, "
+		                 "--html, --header or --reply-to", NULL);
 	if (replyto_s != NULL && parse_addr(replyto_s, &replyto) < 0)
-		return usage("bad --reply-to address", replyto_s);
+		return cli_usage("bad --reply-to address", replyto_s);
 	{
 		lm_url u;
 		r = lm_url_parse(&u, url);
@@ -411,16 +300,16 @@ main(int argc, char **argv)
 		}
 	}
 	if (parse_addr(from_s, &from) < 0)
-		return usage("bad --from address", from_s);
+		return cli_usage("bad --from address", from_s);
 	for (i = 0; i < nto; i++)
 		if (parse_addr(to_s[i], &to[i]) < 0)
-			return usage("bad --to address", to_s[i]);
+			return cli_usage("bad --to address", to_s[i]);
 	for (i = 0; i < ncc; i++)
 		if (parse_addr(cc_s[i], &cc[i]) < 0)
-			return usage("bad --cc address", cc_s[i]);
+			return cli_usage("bad --cc address", cc_s[i]);
 	for (i = 0; i < nbcc; i++)
 		if (parse_addr(bcc_s[i], &bcc[i]) < 0)
-			return usage("bad --bcc address", bcc_s[i]);
+			return cli_usage("bad --bcc address", bcc_s[i]);
 	for (i = 0; i < nto; i++)
 		rcpts[nrcpt++] = to[i].addr;
 	for (i = 0; i < ncc; i++)
@@ -431,29 +320,12 @@ main(int argc, char **argv)
 	if (auth != NULL) {
 		mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
 		if (mech == 0)
-			return usage("unknown --auth mechanism", auth);
+			return cli_usage("unknown --auth mechanism", auth);
 	}
 
 	/* password: file (first line) or environment, never argv */
-	if (pw_file != NULL) {
-		FILE *f = fopen(pw_file, "r");
-		size_t n;
-		if (f == NULL) {
-			fprintf(stderr, "mail-send: %s: %s\n", pw_file, strerror(errno));
-			return 2;
-		}
-		r = slurp(f, &password, &n);
-		fclose(f);
-		if (r < 0) {
-			fprintf(stderr, "mail-send: %s: %s\n", pw_file, strerror(errno));
-			return 2;
-		}
-		password[strcspn(password, "\r\n")] = '\0';
-	} else if ((pw_env = getenv("LIBMAIL_PASSWORD")) != NULL) {
-		password = strdup(pw_env);
-		if (password == NULL)
-			return 2;
-	}
+	if (cli_read_password(pw_file, &password) < 0)
+		return 2;
 
 	/* the message */
 	if (raw_file != NULL) {
@@ -462,7 +334,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "mail-send: %s: %s\n", raw_file, strerror(errno));
 			return 2;
 		}
-		msg.body = file_read;
+		msg.body = cli_file_read;
 		msg.body_ud = raw_f;
 	} else {
 		FILE *tf = stdin;
@@ -478,7 +350,7 @@ main(int argc, char **argv)
 				return 2;
 			}
 		}
-		r = slurp(tf, &text, &text_len);
+		r = cli_slurp(tf, &text, &text_len);
 		if (r < 0) {
 			fprintf(stderr, "mail-send: %s: %s\n",
 			        text_file ? text_file : "standard input",
@@ -489,7 +361,7 @@ main(int argc, char **argv)
 			fclose(tf);
 		if (html_file != NULL) {
 			FILE *hf = fopen(html_file, "rb");
-			if (hf == NULL || slurp(hf, &html, &html_len) < 0) {
+			if (hf == NULL || cli_slurp(hf, &html, &html_len) < 0) {
 				fprintf(stderr, "mail-send: %s: %s\n", html_file,
 				        strerror(errno));
 				return 2;
@@ -505,7 +377,7 @@ main(int argc, char **argv)
 			}
 			att[i].filename = base_name(attach_files[i]);
 			att[i].content_type = NULL;
-			att[i].read = file_read;
+			att[i].read = cli_file_read;
 			att[i].ud = att_f[i];
 		}
 		for (i = 0; i < nto; i++) {
@@ -576,7 +448,7 @@ main(int argc, char **argv)
 	so.timeout_ms = (unsigned)timeout_s * 1000u;
 	so.helo_domain = helo;
 	if (trace) {
-		so.trace = trace_cb;
+		so.trace = cli_trace;
 		so.trace_ud = NULL;
 	}
 	r = lm_smtp_session_new(&sess, &so);
@@ -588,7 +460,7 @@ main(int argc, char **argv)
 	r = lm_smtp_session_connect(sess);
 	if (r < 0) {
 		fprintf(stderr, "mail-send: %s\n", lm_smtp_session_error(sess));
-		rc = exit_code(r);
+		rc = cli_exit_code(r);
 		goto done;
 	}
 	msg.from = from.addr;
@@ -614,7 +486,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "mail-send: %s\n", lm_smtp_session_error(sess));
 		else if (listed)
 			fprintf(stderr, "mail-send: message not sent\n");
-		rc = exit_code(r);
+		rc = cli_exit_code(r);
 		goto done;
 	}
 	rc = 0;
