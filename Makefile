@@ -125,7 +125,7 @@ $(BINDIR)/%: examples/%.c $(wildcard examples/*.h) $(STATIC)
 
 tests: $(UNIT_BINS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(TEST_HELPERS) $(STATIC)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TEST_HELPERS) $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -D_DEFAULT_SOURCE -DLM_ALLOW_PRIVATE -Ilib $(ALL_CFLAGS) $< $(TEST_HELPERS) \
 	  -o $@ $(LDFLAGS) $(STATIC) $(LIBS)

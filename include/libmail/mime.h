@@ -564,7 +564,8 @@ LM_API int lm_mime_ew_decode(const char *in, size_t n, char *out, size_t cap,
  *        columns, never splitting a UTF-8 character.
  *
  * The result is what follows the field name's colon: it starts with a
- * space (empty text gives an empty result), folds are CRLF SP, and it
+ * space, or with a fold (CRLF SP) when the first word does not fit after
+ * `col` (empty text gives an empty result); folds are CRLF SP, and it
  * has no final CRLF; `col` is the
  * column after the colon (e.g. 8 for "Subject:"). No NUL is written.
  * \param text  NUL-terminated UTF-8.
