@@ -6,6 +6,7 @@
 #   make install PREFIX=/usr/local DESTDIR=
 #   make IDN=0        build without libidn2 (firmware)
 #   make ICONV=0      build without iconv (firmware; built-in charsets only)
+#   make SMALL=1      favour size over speed (base64 without tables/SIMD)
 #   make NET=0        engines only (core, sasl, mime, smtp): no sockets, no
 #                     TLS session code; for firmware with its own network stack
 #   make CC=clang     any C99 compiler
@@ -40,6 +41,10 @@ CFLAGS  ?=
 ALL_CFLAGS = $(WARN) $(OPT) $(CFLAGS)
 
 TLS_LIBS = -lmbedtls -lmbedx509 -lmbedcrypto
+SMALL ?= 0
+ifeq ($(SMALL),1)
+CPPFLAGS += -DLM_SMALL=1
+endif
 ifeq ($(IDN),1)
 IDN_LIBS = -lidn2
 else

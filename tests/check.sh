@@ -6,7 +6,8 @@
 #   build-gcc    full build + unit tests with gcc in a private build dir
 #   build-clang  the same with clang (both are -Werror)
 #   unit         every tests/unit/test_*.c program (counted one by one)
-#   *-noidn      build and unit tests again with IDN=0 (no libidn2)
+#   *-noidn      build and unit tests again in the firmware configuration
+#                (IDN=0 ICONV=0 SMALL=1: no libidn2, no iconv, no tables)
 #   fuzz-smoke   make fuzz-smoke: every fuzz/fuzz_*.c harness under
 #                libFuzzer + ASan/UBSan for LM_FUZZ_TIME (3) seconds on a
 #                copy of its seeds (about 90 s in all)
@@ -165,7 +166,7 @@ run_suite fake-imap sh tests/fake/run-imap.sh "$W/fake-imap"
 phase fake
 
 # ---- without libidn2 (the firmware configuration, make IDN=0) -----------------------
-build noidn gcc IDN=0
+build noidn gcc IDN=0 ICONV=0 SMALL=1
 unit unit-noidn "$W/noidn"
 
 # ---- the same under AddressSanitizer and UBSan (LM_CHECK_ASAN=0: skip) ----------

@@ -11,6 +11,13 @@
 #define LM_HAVE_IDN 1
 #endif
 
+/** Set to 1 to favour size over speed (make SMALL=1, for firmware):
+ *  base64 then works without its 12 KB of lookup tables and without the
+ *  SIMD kernels. Same results, slower on large attachments. */
+#ifndef LM_SMALL
+#define LM_SMALL 0
+#endif
+
 /** Longest SMTP reply line accepted, CRLF included (RFC 5321 4.5.3.1.5
  *  says 512; real servers send longer). */
 #ifndef LM_SMTP_LINE_MAX

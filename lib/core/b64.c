@@ -44,6 +44,7 @@ lm_core__b64_value(unsigned char c)
 #define B64R64(c, sh) B64R16(c, sh), B64R16((c) + 16, sh), B64R16((c) + 32, sh), \
                       B64R16((c) + 48, sh)
 #define B64R256(sh) B64R64(0, sh), B64R64(64, sh), B64R64(128, sh), B64R64(192, sh)
+#if !LM_SMALL
 static const uint32_t b64_d0[256] = { B64R256(18) };
 static const uint32_t b64_d1[256] = { B64R256(12) };
 static const uint32_t b64_d2[256] = { B64R256(6) };
@@ -60,6 +61,31 @@ static const uint32_t b64_d3[256] = { B64R256(0) };
 static const char b64_e2[4096][2] = {
 	B64E1024(0), B64E1024(1024), B64E1024(2048), B64E1024(3072)
 };
+
+/* The four characters of s decoded into 24 bits, B64_BAD set if any is
+ * outside the alphabet. */
+#define B64_QUAD(s) (b64_d0[(s)[0]] | b64_d1[(s)[1]] | b64_d2[(s)[2]] | b64_d3[(s)[3]])
+/* The two characters of the 12-bit value x (table lookup). */
+#define B64_PUT2(o, x) memcpy((o), b64_e2[(x)], 2)
+#else
+/* LM_SMALL: the same results from the 64-byte alphabet alone. */
+static uint32_t
+b64_quad(const unsigned char *s)
+{
+	uint32_t v = 0;
+	int i;
+	for (i = 0; i < 4; i++) {
+		int d = lm_core__b64_value(s[i]);
+		if (d < 0)
+			return B64_BAD;
+		v = v << 6 | (uint32_t)d;
+	}
+	return v;
+}
+#define B64_QUAD(s) b64_quad(s)
+#define B64_PUT2(o, x) ((o)[0] = lm_core__b64_alphabet[((x) >> 6) & 63], \
+                        (o)[1] = lm_core__b64_alphabet[(x) & 63])
+#endif
 
 static int
 is_ws(unsigned char c)
@@ -87,10 +113,8 @@ lm_core__b64_dec_groups(const unsigned char *s, size_t n, unsigned char *out,
 #endif
 		/* two groups at a time while the input and output allow */
 		while (n - i >= 8 && cap - o >= 6) {
-			uint32_t v = b64_d0[s[i]] | b64_d1[s[i + 1]] | b64_d2[s[i + 2]] |
-			             b64_d3[s[i + 3]];
-			uint32_t x = b64_d0[s[i + 4]] | b64_d1[s[i + 5]] | b64_d2[s[i + 6]] |
-			             b64_d3[s[i + 7]];
+			uint32_t v = B64_QUAD(s + i);
+			uint32_t x = B64_QUAD(s + i + 4);
 			if ((v | x) & B64_BAD)
 				break;
 			out[o] = (unsigned char)(v >> 16);
@@ -103,8 +127,7 @@ lm_core__b64_dec_groups(const unsigned char *s, size_t n, unsigned char *out,
 			o += 6;
 		}
 		if (n - i >= 4 && cap - o >= 3) {
-			uint32_t v = b64_d0[s[i]] | b64_d1[s[i + 1]] | b64_d2[s[i + 2]] |
-			             b64_d3[s[i + 3]];
+			uint32_t v = B64_QUAD(s + i);
 			if (!(v & B64_BAD)) {
 				out[o] = (unsigned char)(v >> 16);
 				out[o + 1] = (unsigned char)(v >> 8);
@@ -143,15 +166,15 @@ lm_core__b64_enc_groups(const unsigned char *s, size_t n, char *out, size_t *use
 	for (; n - i >= 6; i += 6, o += 8) {
 		uint32_t v = ((uint32_t)s[i] << 16) | ((uint32_t)s[i + 1] << 8) | s[i + 2];
 		uint32_t x = ((uint32_t)s[i + 3] << 16) | ((uint32_t)s[i + 4] << 8) | s[i + 5];
-		memcpy(out + o, b64_e2[v >> 12], 2);
-		memcpy(out + o + 2, b64_e2[v & 0xfff], 2);
-		memcpy(out + o + 4, b64_e2[x >> 12], 2);
-		memcpy(out + o + 6, b64_e2[x & 0xfff], 2);
+		B64_PUT2(out + o, v >> 12);
+		B64_PUT2(out + o + 2, v & 0xfff);
+		B64_PUT2(out + o + 4, x >> 12);
+		B64_PUT2(out + o + 6, x & 0xfff);
 	}
 	if (n - i >= 3) {
 		uint32_t v = ((uint32_t)s[i] << 16) | ((uint32_t)s[i + 1] << 8) | s[i + 2];
-		memcpy(out + o, b64_e2[v >> 12], 2);
-		memcpy(out + o + 2, b64_e2[v & 0xfff], 2);
+		B64_PUT2(out + o, v >> 12);
+		B64_PUT2(out + o + 2, v & 0xfff);
 		i += 3;
 		o += 4;
 	}

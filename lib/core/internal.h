@@ -39,7 +39,7 @@ size_t lm_core__b64_enc_groups(const unsigned char *s, size_t n, char *out, size
  * (and not with -DLM_NO_SIMD), used when the CPU has AVX2 (checked at
  * run time). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(LM_NO_SIMD)
+    !defined(LM_NO_SIMD) && !LM_SMALL
 #define LM_B64_SIMD 1
 #else
 #define LM_B64_SIMD 0
