@@ -216,7 +216,8 @@ lm_tr_check_file(const char *path, lm_tr_run_fn run, lm_tr_skip_fn skip)
 	unsigned char *srv = NULL, *cexp = NULL;
 	size_t ns = 0, nc = 0, i, k;
 	char diag[2000];
-	const char *why;
+	const char *why, *env;
+	size_t maxsplits = 0;
 	int bad = 0;
 
 	if (lm_tr_load(path, &sc) != 0) {
@@ -244,7 +245,20 @@ lm_tr_check_file(const char *path, lm_tr_run_fn run, lm_tr_skip_fn skip)
 		printf("  %s (whole): %s\n", path, diag);
 		bad = 1;
 	}
-	for (k = 1; !bad && k < ns; k++) {
+	env = getenv("LM_TR_SPLITS");
+	if (env && *env)
+		maxsplits = strtoul(env, NULL, 10);
+	for (i = 0; !bad && ns > 1 && i < ns - 1; i++) {
+		/* every offset 1..ns-1, or maxsplits of them spread evenly
+		 * (first and last included) when LM_TR_SPLITS limits it */
+		if (maxsplits == 0 || ns - 1 <= maxsplits)
+			k = i + 1;
+		else if (i >= maxsplits)
+			break;
+		else if (maxsplits == 1)
+			k = 1;
+		else
+			k = 1 + i * (ns - 2) / (maxsplits - 1);
 		if (run(&sc, LM_TR_SPLIT, k, srv, ns, cexp, nc, diag, sizeof diag)) {
 			printf("  %s (split at %zu): %s\n", path, k, diag);
 			bad = 1;

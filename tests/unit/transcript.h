@@ -77,7 +77,9 @@ typedef const char *(*lm_tr_skip_fn)(const lm_tr_script *sc);
 
 /* Load path and run it whole, split at every offset, byte by byte,
  * stopping at the first failure (printed). Returns 0 when all matched
- * (or the file was skipped), 1 otherwise. */
+ * (or the file was skipped), 1 otherwise. The environment variable
+ * LM_TR_SPLITS=N limits the split runs to N offsets spread evenly over
+ * the server bytes (for slow runs such as under valgrind). */
 int lm_tr_check_file(const char *path, lm_tr_run_fn run, lm_tr_skip_fn skip);
 
 /* The NAME.txt files of dir as malloc'd "dir/NAME.txt" paths, sorted;
