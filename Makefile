@@ -149,6 +149,14 @@ demo:
 bench: all
 	@set -e; for b in tests/bench/*.sh; do [ -f "$$b" ] && sh "$$b"; done
 
+# Unit tests under valgrind memcheck (tests/valgrind.sh; never part of
+# make check): built again with -O1 -g and no sanitizer in $(BUILD)/valgrind.
+.PHONY: valgrind
+valgrind:
+	$(MAKE) BUILD=$(BUILD)/valgrind LIBDIR=$(BUILD)/valgrind \
+	  BINDIR=$(BUILD)/valgrind/bin OPT="-O1 -g" SANITIZE=0 tests
+	@sh tests/valgrind.sh $(BUILD)/valgrind/tests
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include/libmail $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 include/libmail.h $(DESTDIR)$(PREFIX)/include/
