@@ -530,7 +530,7 @@ t_addr_ctl_quoted(void)
 		{ "\"a\\\0b\"@x.test", 13, "ab@x.test" },
 		{ "\"a\\\rb\"@x.test", 13, "ab@x.test" },
 		{ "\"a\tb\"@x.test", 12, "ab@x.test" },
-		{ "<a\x1b@x.test>", 13, "a@x.test" },
+		{ "<a\x1b@x.test>", 11, "a@x.test" },
 		{ "a@[1.2\0" "3]", 9, "a@[1.23]" },
 		{ "\"a\x7f\"@x", 6, "a@x" },
 	};
