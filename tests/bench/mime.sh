@@ -73,7 +73,7 @@ printf 'base64 decode  libmail %s GB/s   GLib %s GB/s   ratio %s\n' "$ld" "$gd" 
 printf 'base64 encode  libmail %s GB/s   GLib %s GB/s   ratio %s\n' "$le" "$ge" \
     "$(awk "BEGIN{printf \"%.2f\", $le/$ge}")"
 set -- $("$W/lm" b64parser)
-printf 'base64 leaf through the parser (table path, bytes read): %s GB/s of encoded input\n' "$1"
+printf 'base64 leaf through the parser (core decoder, bytes read): %s GB/s of encoded input\n' "$1"
 # memory: peak RSS of examples/mime-dump (streaming from a file) on a
 # message with a 1 MB attachment and on one with a 100 MB attachment
 if [ -n "${LM_BUILD:-}" ]; then MD=$LM_BUILD/bin/mime-dump; else MD=$ROOT/examples/mime-dump; fi

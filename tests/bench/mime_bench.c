@@ -142,7 +142,7 @@ b64_bench(void)
 }
 
 /* One message with a 64 MB base64 leaf through the parser: GB/s of
- * encoded input (the parser's table path for whole groups). */
+ * encoded input (the parser hands whole groups to the core decoder). */
 static int
 b64_parser_bench(void)
 {
