@@ -38,6 +38,8 @@ a client that carries on is caught sending):
   escape          refuses the recipient with terminal escape sequences
   nulreply        refuses the recipient with a NUL in the reply text
   drip            good, but every reply is sent one byte per TCP segment
+  sasl-*          good, but AUTH offers SCRAM-SHA-256 and PLAIN and the
+                  exchange is one of saslfake.py's hostile scenarios
 In every scenario the pre-TLS EHLO offers AUTH too, to tempt a client
 into sending credentials before TLS.
 With --implicit the connection starts with TLS (smtps).
@@ -48,6 +50,8 @@ import socket
 import ssl
 import sys
 import time
+
+import saslfake
 
 CRLF = b"\r\n"
 
@@ -135,7 +139,9 @@ class Session:
             lines[1:1] = [b"X-FILLER-%05d" % i for i in range(20000)]
         if not self.tls and sc != "notls":
             lines.append(b"STARTTLS")
-        if not (self.tls and sc == "noauth"):
+        if sc.startswith("sasl-"):
+            lines.append(b"AUTH " + " ".join(saslfake.mechs(sc)).encode())
+        elif not (self.tls and sc == "noauth"):
             lines.append(b"AUTH PLAIN LOGIN")
         if self.tls and sc.startswith("bdat"):
             lines.append(b"CHUNKING")
@@ -212,6 +218,19 @@ class Session:
         else:
             self.send(b"250 2.0.0 %d octets received\r\n" % n)
 
+    def sasl(self, mech, initial):
+        out, data = saslfake.exchange(
+            self.args.scenario, mech.decode("ascii", "replace"), initial,
+            lambda t: self.send(b"334 " + t + CRLF), self.line, self.event,
+            self.args.password)
+        if out == "ok":
+            self.send(b"235 2.7.0 " + (data if data is not None else
+                                       b"Authentication successful") + CRLF)
+        elif out == "cancel":
+            self.send(b"501 5.7.0 Authentication aborted\r\n")
+        else:
+            self.send(b"535 5.7.8 Authentication credentials invalid\r\n")
+
     def run(self):
         sc = self.args.scenario
         if self.args.implicit:
@@ -252,6 +271,9 @@ class Session:
             elif verb == "AUTH":
                 parts = ln.split(b" ")
                 mech = parts[1].upper() if len(parts) > 1 else b""
+                if sc.startswith("sasl-"):
+                    self.sasl(mech, parts[2] if len(parts) > 2 else None)
+                    continue
                 if mech == b"LOGIN":
                     if len(parts) < 3:
                         self.send(b"334 VXNlcm5hbWU6\r\n")
@@ -307,6 +329,7 @@ def main():
     ap.add_argument("--certs", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--implicit", action="store_true")
+    ap.add_argument("--password", default="fake-Pa55word")
     ap.add_argument("--timeout", type=float, default=30)
     args = ap.parse_args()
 

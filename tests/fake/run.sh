@@ -64,7 +64,11 @@ if [ ! -x "$MS" ]; then
 	    inject wronghost unknownca wronghost-smtps unknownca-smtps dataclose \
 	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text \
 	    noauth auth535 garbage data554 silent bdat-smuggle bdatclose \
-	    ip-literal ip-literal-wronghost smtps-to-plaintext manylines escape escape-trace nulreply drip; do
+	    ip-literal ip-literal-wronghost smtps-to-plaintext manylines escape escape-trace nulreply drip \
+	    sasl-scram-good sasl-scram-235data sasl-scram-nonce sasl-scram-iter0 \
+	    sasl-scram-iter4g sasl-scram-iter1e9 sasl-chal-huge sasl-chal-big \
+	    sasl-chal-b64 sasl-scram-badsig sasl-scram-e sasl-scram-nosig \
+	    sasl-scram-235badsig sasl-plain-more; do
 		bad "fake-$t" "mail-send not built ($MS)"
 	done
 	exit 1
@@ -328,5 +332,61 @@ fake smtps-to-plaintext good smtps-plain $auth --text "$W/text.txt"
 if [ "$RC" != 3 ]; then bad $t "$(why 'no TLS on an smtps port: expected exit 3')"
 elif sent_any EHLO AUTH MAIL; then bad $t "client sent SMTP in plaintext"
 else ok $t; fi
+
+# ---- SASL: hostile server messages (saslfake.py computes real SCRAM) ----------
+# Every failure is LM_ERR_SASL or LM_ERR_PROTOCOL: exit 4; after it no
+# MAIL/RCPT/DATA, no second AUTH (no fallback to the PLAIN also offered),
+# and the password never on the wire (SCRAM never sends it; PLAIN once).
+after_auth() { # commands after the first AUTH, QUIT aside
+	awk 'f && /^CMD / && $2 != "QUIT" { print $2 } /^CMD AUTH$/ { f = 1 }' "$P.events" | tr '\n' ' '
+}
+leaks() { # at most $1 client lines carry the password (clear or base64)
+	python3 "$here/saslfake.py" leak "$P.raw" fake-Pa55word "$1" > "$P.leak"
+}
+t=fake-sasl-scram-good
+fake sasl-scram-good sasl-scram-good smtp $auth --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'correct SCRAM-SHA-256: expected exit 0')"
+elif ! grep -q '^SASL-MECH SCRAM-SHA-256$' "$P.events"; then bad $t "SCRAM-SHA-256 offered but not used"
+elif ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "client proof wrong (hashlib disagrees)"
+elif ! grep -q '^SASL-AFTER-FINAL $' "$P.events"; then bad $t "no empty response to the server-final challenge"
+elif ! leaks 0; then bad $t "password on the wire in $(cat "$P.leak") lines"
+elif ! sent_any DATA BDAT; then bad $t "no message sent"
+else ok $t; fi
+
+t=fake-sasl-scram-235data
+fake sasl-scram-235data sasl-scram-235data smtp $auth --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'server-final as 235 success data: expected exit 0')"
+elif ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "client proof wrong"
+elif ! sent_any DATA BDAT; then bad $t "no message sent"
+else ok $t; fi
+
+for sc in scram-nonce scram-iter0 scram-iter4g scram-iter1e9 chal-huge chal-big \
+    chal-b64 scram-badsig scram-e scram-nosig scram-235badsig plain-more; do
+	t=fake-sasl-$sc
+	fake "sasl-$sc" "sasl-$sc" smtp $auth --text "$W/text.txt" --trace
+	maxleak=0; [ "$sc" = plain-more ] && maxleak=1
+	if [ "$RC" != 4 ]; then bad $t "$(why 'hostile SASL server message: expected exit 4')"
+	elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
+	elif [ -n "$(after_auth)" ]; then bad $t "commands after the failed AUTH: $(after_auth)"
+	elif [ "$(grep -c '^CMD AUTH$' "$P.events")" != 1 ]; then bad $t "AUTH tried again (fallback)"
+	elif ! leaks $maxleak; then bad $t "password on the wire in $(cat "$P.leak") lines (at most $maxleak)"
+	elif grep -q 'fake-Pa55word' "$P.err"; then bad $t "password in the trace"
+	else
+		case $sc in
+		scram-nonce|scram-iter*|chal-*)
+			if grep -q '^SASL-CLIENT-FINAL' "$P.events"; then
+				bad $t "client answered the bad server-first: $(grep '^SASL-CLIENT-FINAL' "$P.events" | cut -c1-80)"
+			else ok $t; fi ;;
+		scram-badsig|scram-e|scram-nosig|scram-235badsig)
+			# the fake verified the proof: the named fault is the only one
+			if ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "client proof wrong"
+			elif grep -q '^SASL-AFTER-FINAL $' "$P.events"; then bad $t "client accepted the server-final"
+			else ok $t; fi ;;
+		plain-more)
+			if grep -q '^SASL-MORE' "$P.events"; then bad $t "client answered the extra challenge: $(grep '^SASL-MORE' "$P.events")"
+			else ok $t; fi ;;
+		esac
+	fi
+done
 
 [ "$nfail" -eq 0 ]
