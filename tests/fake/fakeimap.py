@@ -49,6 +49,9 @@ that a client that carries on is caught doing so):
   nilbody       UID FETCH BODY[] answered with NIL instead of the message
   wronghost     certificate valid but for wrong.example
   unknownca     certificate for localhost from an unrelated CA
+  sasl-*        good, but AUTH=SCRAM-SHA-256 AUTH=PLAIN (no LOGIN tried by
+                a good client) and AUTHENTICATE is one of saslfake.py's
+                hostile scenarios
 With --implicit the connection starts with TLS (imaps).
 """
 import argparse
@@ -57,6 +60,8 @@ import socket
 import ssl
 import sys
 import time
+
+import saslfake
 
 CRLF = b"\r\n"
 
@@ -202,6 +207,9 @@ class Session:
             return c
         if sc == "loginonly":
             return c + [b"ID", b"LITERAL+"]
+        if sc.startswith("sasl-"):
+            return c + [b"SASL-IR"] + [b"AUTH=" + m.encode()
+                                      for m in saslfake.mechs(sc)] + [b"ID"]
         # before TLS too: tempt the client into sending credentials
         c += [b"SASL-IR", b"AUTH=PLAIN", b"ID", b"LITERAL+"]
         return c
@@ -290,6 +298,19 @@ class Session:
     def authenticate(self, tag, rest):
         parts = rest.split(b" ")
         mech = parts[0].upper()
+        if self.sc.startswith("sasl-"):
+            out, _ = saslfake.exchange(
+                self.sc, mech.decode("ascii", "replace"),
+                parts[1] if len(parts) > 1 else None,
+                lambda t: self.send(b"+ " + t + CRLF), self.line,
+                self.event, self.args.password)
+            if out == "ok":
+                self.finish_auth(tag)
+            elif out == "cancel":
+                self.send(tag + b" BAD AUTHENTICATE canceled\r\n")
+            else:
+                self.send(tag + b" NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+            return
         if mech != b"PLAIN" or b"AUTH=PLAIN" not in self.caps():
             self.send(tag + b" NO Unsupported authentication mechanism\r\n")
             return
@@ -436,6 +457,7 @@ def main():
     ap.add_argument("--certs", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--implicit", action="store_true")
+    ap.add_argument("--password", default="fake-Pa55word")
     ap.add_argument("--timeout", type=float, default=30)
     args = ap.parse_args()
 

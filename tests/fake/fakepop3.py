@@ -32,6 +32,8 @@ Scenarios:
   longline      the CAPA reply carries a 100 KB line
   hugebody      RETR of message 1 carries a 100 KB line inside the body
   dupuid        UIDL lists the same uid for two different messages
+  sasl-*        good, but CAPA offers SASL SCRAM-SHA-256 PLAIN and the
+                AUTH exchange is one of saslfake.py's hostile scenarios
 With --implicit the connection starts with TLS (pop3s).
 """
 import argparse
@@ -41,6 +43,8 @@ import os
 import socket
 import ssl
 import sys
+
+import saslfake
 
 CRLF = b"\r\n"
 
@@ -121,6 +125,8 @@ class Session:
         sc = self.args.scenario
         lines = [b"+OK Capability list follows", b"TOP", b"UIDL",
                  b"RESP-CODES", b"PIPELINING", b"USER", b"SASL PLAIN"]
+        if sc.startswith("sasl-"):
+            lines[-1] = b"SASL " + " ".join(saslfake.mechs(sc)).encode()
         if not self.tls and sc not in ("nostls", "plain"):
             lines.insert(1, b"STLS")
         if sc == "longline":
@@ -202,6 +208,19 @@ class Session:
             elif verb == "PASS":
                 self.event("PASS-LINE " + ln[5:].decode("ascii", "replace"))
                 self.auth_ok()
+            elif verb == "AUTH" and sc.startswith("sasl-"):
+                parts = ln.split(b" ")
+                out, _ = saslfake.exchange(
+                    sc, parts[1].upper().decode("ascii", "replace")
+                    if len(parts) > 1 else "", parts[2] if len(parts) > 2 else None,
+                    lambda t: self.send(b"+ " + t + CRLF), self.line,
+                    self.event, self.args.password)
+                if out == "ok":
+                    self.auth_ok()
+                elif out == "cancel":
+                    self.send(b"-ERR authentication canceled\r\n")
+                else:
+                    self.send(b"-ERR [AUTH] authentication failed\r\n")
             elif verb == "AUTH":
                 parts = ln.split(b" ")
                 if len(parts) < 3:
@@ -295,6 +314,7 @@ def main():
     ap.add_argument("--mailbox", required=True)
     ap.add_argument("--implicit", action="store_true")
     ap.add_argument("--cut", type=int, default=0)
+    ap.add_argument("--password", default="pop-Pa55word")
     ap.add_argument("--timeout", type=float, default=30)
     args = ap.parse_args()
 

@@ -36,7 +36,11 @@ pop3-trace-redacts pop3-plaintext-control pop3-plaintext-refused
 pop3-retrcut pop3-retrcut-rerun pop3-delecut pop3-delecut-rerun
 pop3-quitcut pop3-nostls pop3-inject pop3-inuse pop3-nodot
 pop3-traversal pop3-traversal-rerun pop3-longline pop3-hugebody
-pop3-dupuid pop3-big pop3-locked pop3-two-accounts pop3-apop"
+pop3-dupuid pop3-big pop3-locked pop3-two-accounts pop3-apop
+pop3-sasl-scram-good pop3-sasl-scram-nonce pop3-sasl-scram-iter0
+pop3-sasl-scram-iter4g pop3-sasl-scram-iter1e9 pop3-sasl-chal-huge
+pop3-sasl-chal-big pop3-sasl-chal-b64 pop3-sasl-scram-badsig pop3-sasl-scram-e
+pop3-sasl-scram-nosig pop3-sasl-plain-more"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -354,5 +358,55 @@ rm -f "$M/.pop3-state.lock.held"
 if [ "$RC" != 2 ]; then bad $t "$(why 'Maildir locked by another run: expected exit 2')"
 elif ! grep -q 'locked' "$W/locked.err"; then bad $t "stderr does not say it is locked"
 else ok $t; fi
+
+# ---- SASL: hostile server messages (saslfake.py computes real SCRAM) ----------
+# Every failure is LM_ERR_SASL or LM_ERR_PROTOCOL: exit 4; after it no
+# STAT/UIDL/RETR/DELE, no second login (no fallback to PLAIN or USER),
+# nothing saved, and the password never on the wire (PLAIN: once).
+after_auth() { # commands after the first AUTH, QUIT aside
+	awk 'f && /^CMD / && $2 != "QUIT" { print $2 } /^CMD AUTH$/ { f = 1 }' "$P.events" | tr '\n' ' '
+}
+leaks() { python3 "$here/saslfake.py" leak "$P.raw" pop-Pa55word "$1" > "$P.leak"; }
+t=fake-pop3-sasl-scram-good
+newbox sasl 2; M=$W/md-sasl-good
+fake pop3-sasl-scram-good sasl-scram-good pop3 "$W/sasl.box" --maildir "$M"
+if [ "$RC" != 0 ]; then bad $t "$(why 'correct SCRAM-SHA-256: expected exit 0')"
+elif ! grep -q '^SASL-MECH SCRAM-SHA-256$' "$P.events"; then bad $t "SCRAM-SHA-256 offered but not used"
+elif ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "client proof wrong (hashlib disagrees)"
+elif ! grep -q '^SASL-AFTER-FINAL $' "$P.events"; then bad $t "no empty response to the server-final challenge"
+elif ! leaks 0; then bad $t "password on the wire in $(cat "$P.leak") lines"
+elif [ "$(cat "$P.out")" != "fetched 2 deleted 0" ]; then bad $t "stdout: $(cat "$P.out")"
+else ok $t; fi
+
+for sc in scram-nonce scram-iter0 scram-iter4g scram-iter1e9 chal-huge chal-big \
+    chal-b64 scram-badsig scram-e scram-nosig plain-more; do
+	t=fake-pop3-sasl-$sc
+	cp "$W/sasl.box.orig" "$W/sasl.box"; M=$W/md-sasl-$sc
+	fake "pop3-sasl-$sc" "sasl-$sc" pop3 "$W/sasl.box" --maildir "$M" --delete --trace
+	maxleak=0; [ "$sc" = plain-more ] && maxleak=1
+	if [ "$RC" != 4 ]; then bad $t "$(why 'hostile SASL server message: expected exit 4')"
+	elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
+	elif [ -n "$(after_auth)" ]; then bad $t "commands after the failed AUTH: $(after_auth)"
+	elif [ "$(grep -c '^CMD AUTH$' "$P.events")" != 1 ] || sent_any USER PASS APOP; then bad $t "tried to log in again (fallback)"
+	elif ! leaks $maxleak; then bad $t "password on the wire in $(cat "$P.leak") lines (at most $maxleak)"
+	elif grep -q 'pop-Pa55word' "$P.err"; then bad $t "password in the trace"
+	elif [ -d "$M/new" ] && [ "$(nfiles "$M")" != 0 ]; then bad $t "messages saved"
+	elif [ -s "$P.out" ] && [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "reported: $(cat "$P.out")"
+	else
+		case $sc in
+		scram-nonce|scram-iter*|chal-*)
+			if grep -q '^SASL-CLIENT-FINAL' "$P.events"; then
+				bad $t "client answered the bad server-first: $(grep '^SASL-CLIENT-FINAL' "$P.events" | cut -c1-80)"
+			else ok $t; fi ;;
+		scram-badsig|scram-e|scram-nosig)
+			if ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "client proof wrong"
+			elif grep -q '^SASL-AFTER-FINAL $' "$P.events"; then bad $t "client accepted the server-final"
+			else ok $t; fi ;;
+		plain-more)
+			if grep -q '^SASL-MORE' "$P.events"; then bad $t "client answered the extra challenge: $(grep '^SASL-MORE' "$P.events")"
+			else ok $t; fi ;;
+		esac
+	fi
+done
 
 [ "$nfail" -eq 0 ]

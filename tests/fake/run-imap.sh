@@ -39,7 +39,10 @@ create-utf8 append headers idle idle-noop login-only untagged-search untagged-fe
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
 literalclose-out literalclose-stdout nilbody authno garbage silent longline escape \
-wronghost unknownca wronghost-imaps unknownca-imaps plaintext-control"
+wronghost unknownca wronghost-imaps unknownca-imaps plaintext-control \
+sasl-scram-good sasl-scram-nonce sasl-scram-iter0 sasl-scram-iter4g sasl-scram-iter1e9 \
+sasl-chal-huge sasl-chal-big sasl-chal-b64 sasl-scram-badsig sasl-scram-e \
+sasl-scram-nosig sasl-plain-more"
 
 if [ ! -x "$IC" ]; then
 	for t in $ALL; do bad "$t" "imap-client not built ($IC)"; done
@@ -397,5 +400,52 @@ if [ "$RC" != 0 ]; then bad $t "$(why '--plaintext without STARTTLS: expected ex
 elif sent_any STARTTLS; then bad $t "tried STARTTLS under --plaintext"
 elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
 else ok $t; fi
+
+# ---- SASL: hostile server messages (saslfake.py computes real SCRAM) ----------
+# Every failure is LM_ERR_SASL or LM_ERR_PROTOCOL: exit 4; after it no
+# SELECT/EXAMINE/SEARCH, no second AUTHENTICATE and no LOGIN (no
+# fallback), and the password never on the wire (PLAIN: once).
+after_auth() { # commands after the first AUTHENTICATE, LOGOUT aside
+	awk 'f && /^CMD / && $2 != "LOGOUT" { print $2 } /^CMD AUTHENTICATE$/ { f = 1 }' "$P.events" | tr '\n' ' '
+}
+leaks() { python3 "$here/saslfake.py" leak "$P.raw" fake-Pa55word "$1" > "$P.leak"; }
+t=sasl-scram-good
+fake sasl-scram-good sasl-scram-good imap $auth search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why 'correct SCRAM-SHA-256: expected exit 0')"
+elif ! grep -q '^SASL-MECH SCRAM-SHA-256$' "$P.events"; then bad $t "SCRAM-SHA-256 offered but not used"
+elif ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "client proof wrong (hashlib disagrees)"
+elif ! grep -q '^SASL-AFTER-FINAL $' "$P.events"; then bad $t "no empty response to the server-final challenge"
+elif ! leaks 0; then bad $t "password on the wire in $(cat "$P.leak") lines"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
+
+for sc in scram-nonce scram-iter0 scram-iter4g scram-iter1e9 chal-huge chal-big \
+    chal-b64 scram-badsig scram-e scram-nosig plain-more; do
+	t=sasl-$sc
+	fake "sasl-$sc" "sasl-$sc" imap $auth --trace search ALL
+	maxleak=0; [ "$sc" = plain-more ] && maxleak=1
+	if [ "$RC" != 4 ]; then bad $t "$(why 'hostile SASL server message: expected exit 4')"
+	elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
+	elif [ -n "$(after_auth)" ]; then bad $t "commands after the failed AUTHENTICATE: $(after_auth)"
+	elif [ "$(grep -c '^CMD AUTHENTICATE$' "$P.events")" != 1 ] || sent_any LOGIN; then bad $t "tried to log in again (fallback)"
+	elif ! leaks $maxleak; then bad $t "password on the wire in $(cat "$P.leak") lines (at most $maxleak)"
+	elif grep -q 'fake-Pa55word' "$P.err"; then bad $t "password in the trace"
+	elif [ -s "$P.out" ]; then bad $t "printed results: $(head -c 80 "$P.out")"
+	else
+		case $sc in
+		scram-nonce|scram-iter*|chal-*)
+			if grep -q '^SASL-CLIENT-FINAL' "$P.events"; then
+				bad $t "client answered the bad server-first: $(grep '^SASL-CLIENT-FINAL' "$P.events" | cut -c1-80)"
+			else ok $t; fi ;;
+		scram-badsig|scram-e|scram-nosig)
+			if ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "client proof wrong"
+			elif grep -q '^SASL-AFTER-FINAL $' "$P.events"; then bad $t "client accepted the server-final"
+			else ok $t; fi ;;
+		plain-more)
+			if grep -q '^SASL-MORE' "$P.events"; then bad $t "client answered the extra challenge: $(grep '^SASL-MORE' "$P.events")"
+			else ok $t; fi ;;
+		esac
+	fi
+done
 
 [ "$nfail" -eq 0 ]
