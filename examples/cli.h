@@ -69,6 +69,62 @@ cli_parse_timeout(const char *v, unsigned long *out)
 	return 0;
 }
 
+/* The connection options every protocol program takes: --url, --user,
+ * --password-file, --auth, --cafile, --plaintext, --trace, --timeout, and
+ * the refusal of --password. */
+typedef struct cli_conn {
+	const char *url, *user, *pw_file, *auth, *cafile;
+	int plaintext, trace;
+	unsigned long timeout_s;    /* 60 unless --timeout */
+} cli_conn;
+
+#define CLI_CONN_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 60 }
+
+/* Take argv[*i] (and its value, advancing *i) when it is one of the
+ * connection options. Returns 1 when taken, 0 when it is not one of
+ * them, or 2 (the usage exit status, after a message) when its value is
+ * missing or bad, or it is --password. */
+CLI_FN int
+cli_conn_arg(cli_conn *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char *v = (*i + 1 < argc) ? argv[*i + 1] : NULL;
+	const char **slot = NULL;
+
+	if (strcmp(a, "--plaintext") == 0) {
+		o->plaintext = 1;
+		return 1;
+	}
+	if (strcmp(a, "--trace") == 0) {
+		o->trace = 1;
+		return 1;
+	}
+	if (strcmp(a, "--password") == 0)
+		return cli_refuse_password_arg();
+	if (strcmp(a, "--url") == 0)
+		slot = &o->url;
+	else if (strcmp(a, "--user") == 0)
+		slot = &o->user;
+	else if (strcmp(a, "--password-file") == 0)
+		slot = &o->pw_file;
+	else if (strcmp(a, "--auth") == 0)
+		slot = &o->auth;
+	else if (strcmp(a, "--cafile") == 0)
+		slot = &o->cafile;
+	else if (strcmp(a, "--timeout") != 0)
+		return 0;
+	if (v == NULL)
+		return cli_usage("missing value for", a);
+	(*i)++;
+	if (slot != NULL) {
+		*slot = v;
+		return 1;
+	}
+	if (cli_parse_timeout(v, &o->timeout_s) < 0)
+		return cli_usage("bad --timeout (1..3600 seconds)", v);
+	return 1;
+}
+
 /* Exit status from a library error: 0 ok, 1 refused by the server,
  * 2 usage or local, 3 security, 4 protocol violation, 5 network. */
 CLI_FN int

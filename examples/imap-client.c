@@ -559,50 +559,37 @@ cmd_idle(ctx *x, const char *mb, unsigned long seconds)
 int
 main(int argc, char **argv)
 {
-	const char *url = NULL, *user = NULL, *pw_file = NULL, *auth = NULL;
-	const char *cafile = NULL, *out_file = NULL, *flags = NULL;
+	cli_conn cn = CLI_CONN_INIT;
+	const char *out_file = NULL, *flags = NULL;
 	const char *cmd = NULL;
 	const char *args[8];
 	size_t nargs = 0, i;
 	const char **words = NULL;
 	size_t nwords = 0;
-	int plaintext = 0, trace = 0;
-	unsigned long timeout_s = 60, seconds = 0;
+	unsigned long seconds = 0;
 	char *password = NULL;
 	lm_imap_session_opts so = LM_IMAP_SESSION_OPTS_INIT;
 	lm_imap_session *sess = NULL;
 	unsigned mech = 0;
 	const char *mb;
 	ctx x;
-	int r, rc;
+	int r, rc, ai;
 
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 1; i < (size_t)argc; i++) {
-		const char *a = argv[i];
-		const char *v = (i + 1 < (size_t)argc) ? argv[i + 1] : NULL;
-#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); i++; } while (0)
+	for (ai = 1; ai < argc; ai++) {
+		const char *a = argv[ai];
+		const char *v = (ai + 1 < argc) ? argv[ai + 1] : NULL;
+		int took = cli_conn_arg(&cn, argc, argv, &ai);
+		if (took != 0) {
+			if (took == 1)
+				continue;
+			return took;
+		}
+#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); ai++; } while (0)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
-		} else if (strcmp(a, "--url") == 0) {
-			NEEDV(); url = v;
-		} else if (strcmp(a, "--user") == 0) {
-			NEEDV(); user = v;
-		} else if (strcmp(a, "--password-file") == 0) {
-			NEEDV(); pw_file = v;
-		} else if (strcmp(a, "--auth") == 0) {
-			NEEDV(); auth = v;
-		} else if (strcmp(a, "--cafile") == 0) {
-			NEEDV(); cafile = v;
-		} else if (strcmp(a, "--plaintext") == 0) {
-			plaintext = 1;
-		} else if (strcmp(a, "--trace") == 0) {
-			trace = 1;
-		} else if (strcmp(a, "--timeout") == 0) {
-			NEEDV();
-			if (cli_parse_timeout(v, &timeout_s) < 0)
-				return cli_usage("bad --timeout (1..3600 seconds)", v);
 		} else if (strcmp(a, "--out") == 0) {
 			NEEDV(); out_file = v;
 		} else if (strcmp(a, "--flags") == 0) {
@@ -615,14 +602,12 @@ main(int argc, char **argv)
 			if (errno != 0 || end == v || *end != '\0' || seconds == 0 ||
 			    seconds > 86400UL * 365 || *v == '-')
 				return cli_usage("bad --seconds", v);
-		} else if (strcmp(a, "--password") == 0) {
-			return cli_refuse_password_arg();
 		} else if (a[0] == '-' && a[1] == '-') {
 			return cli_usage("unknown option", a);
 		} else if (cmd == NULL) {
 			cmd = a;
 			if (strcmp(cmd, "search") == 0) {
-				words = calloc((size_t)argc, sizeof *words);
+				words = calloc(argc, sizeof *words);
 				if (words == NULL)
 					return 2;
 			}
@@ -637,7 +622,7 @@ main(int argc, char **argv)
 #undef NEEDV
 	}
 
-	if (url == NULL)
+	if (cn.url == NULL)
 		return cli_usage("--url is required", NULL);
 	if (cmd == NULL)
 		return cli_usage("a command is required", NULL);
@@ -671,43 +656,43 @@ main(int argc, char **argv)
 		return cli_usage("--seconds is only for idle", NULL);
 	{
 		lm_url u;
-		r = lm_url_parse(&u, url);
+		r = lm_url_parse(&u, cn.url);
 		if (r < 0 || (u.scheme != LM_URL_IMAP && u.scheme != LM_URL_IMAPS)) {
-			fprintf(stderr, "imap-client: bad --url %s: %s\n", url,
+			fprintf(stderr, "imap-client: bad --url %s: %s\n", cn.url,
 			        r < 0 ? lm_strerror(r) : "not imap:// or imaps://");
 			return 2;
 		}
-		if ((user != NULL || u.user[0] != '\0') && pw_file == NULL &&
+		if ((cn.user != NULL || u.user[0] != '\0') && cn.pw_file == NULL &&
 		    getenv("LIBMAIL_PASSWORD") == NULL) {
 			fprintf(stderr, "imap-client: a user is set but no password: "
 			        "use --password-file or LIBMAIL_PASSWORD\n");
 			return 2;
 		}
 	}
-	if (auth != NULL) {
-		mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
+	if (cn.auth != NULL) {
+		mech = (unsigned)lm_sasl_mech_from_name(cn.auth, strlen(cn.auth));
 		if (mech == 0)
-			return cli_usage("unknown --auth mechanism", auth);
+			return cli_usage("unknown --auth mechanism", cn.auth);
 	}
 
 	/* password: file (first line) or environment, never argv */
-	if (cli_read_password(pw_file, &password) < 0)
+	if (cli_read_password(cn.pw_file, &password) < 0)
 		return 2;
 
-	so.url = url;
-	so.user = user;
+	so.url = cn.url;
+	so.user = cn.user;
 	so.password = password;
 	so.auth_mech = mech;
-	so.cafile = cafile;
-	so.plaintext = plaintext;
-	so.timeout_ms = (unsigned)timeout_s * 1000u;
-	if (trace) {
+	so.cafile = cn.cafile;
+	so.plaintext = cn.plaintext;
+	so.timeout_ms = (unsigned)cn.timeout_s * 1000u;
+	if (cn.trace) {
 		so.trace = cli_trace;
 		so.trace_ud = NULL;
 	}
 	r = lm_imap_session_new(&sess, &so);
 	if (r < 0) {
-		fprintf(stderr, "imap-client: bad --url %s: %s\n", url, lm_strerror(r));
+		fprintf(stderr, "imap-client: bad --url %s: %s\n", cn.url, lm_strerror(r));
 		rc = 2;
 		goto done;
 	}

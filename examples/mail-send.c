@@ -169,9 +169,8 @@ base_name(const char *p)
 int
 main(int argc, char **argv)
 {
-	const char *url = NULL, *subject = NULL, *text_file = NULL;
-	const char *raw_file = NULL, *user = NULL, *pw_file = NULL;
-	const char *auth = NULL, *cafile = NULL;
+	cli_conn cn = CLI_CONN_INIT;
+	const char *subject = NULL, *text_file = NULL, *raw_file = NULL;
 	const char *attach_files[MAX_ATTACH];
 	const char *html_file = NULL, *headers[MAX_HEADERS];
 	char *replyto_s = NULL, *html = NULL;
@@ -181,8 +180,6 @@ main(int argc, char **argv)
 	char *from_s = NULL;
 	char *to_s[MAX_ADDRS], *cc_s[MAX_ADDRS], *bcc_s[MAX_ADDRS];
 	size_t nto = 0, ncc = 0, nbcc = 0, natt = 0, i;
-	int plaintext = 0, trace = 0;
-	unsigned long timeout_s = 60;
 	addr_t from, to[MAX_ADDRS], cc[MAX_ADDRS], bcc[MAX_ADDRS];
 	const char *rcpts[3 * MAX_ADDRS];
 	size_t nrcpt = 0;
@@ -202,33 +199,37 @@ main(int argc, char **argv)
 	lm_smtp_reply fin;
 	char helo[256];
 	unsigned mech = 0;
-	int r, rc;
+	int r, rc, ai;
 
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 1; i < (size_t)argc; i++) {
-		const char *a = argv[i];
-		const char *v = (i + 1 < (size_t)argc) ? argv[i + 1] : NULL;
-#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); i++; } while (0)
+	for (ai = 1; ai < argc; ai++) {
+		const char *a = argv[ai];
+		const char *v = (ai + 1 < argc) ? argv[ai + 1] : NULL;
+		int took = cli_conn_arg(&cn, argc, argv, &ai);
+		if (took != 0) {
+			if (took == 1)
+				continue;
+			return took;
+		}
+#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); ai++; } while (0)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
-		} else if (strcmp(a, "--url") == 0) {
-			NEEDV(); url = v;
 		} else if (strcmp(a, "--from") == 0) {
-			NEEDV(); from_s = argv[i];
+			NEEDV(); from_s = argv[ai];
 		} else if (strcmp(a, "--to") == 0) {
 			NEEDV();
 			if (nto == MAX_ADDRS) return cli_usage("too many --to", NULL);
-			to_s[nto++] = argv[i];
+			to_s[nto++] = argv[ai];
 		} else if (strcmp(a, "--cc") == 0) {
 			NEEDV();
 			if (ncc == MAX_ADDRS) return cli_usage("too many --cc", NULL);
-			cc_s[ncc++] = argv[i];
+			cc_s[ncc++] = argv[ai];
 		} else if (strcmp(a, "--bcc") == 0) {
 			NEEDV();
 			if (nbcc == MAX_ADDRS) return cli_usage("too many --bcc", NULL);
-			bcc_s[nbcc++] = argv[i];
+			bcc_s[nbcc++] = argv[ai];
 		} else if (strcmp(a, "--subject") == 0) {
 			NEEDV(); subject = v;
 		} else if (strcmp(a, "--text") == 0) {
@@ -240,7 +241,7 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--html") == 0) {
 			NEEDV(); html_file = v;
 		} else if (strcmp(a, "--reply-to") == 0) {
-			NEEDV(); replyto_s = argv[i];
+			NEEDV(); replyto_s = argv[ai];
 		} else if (strcmp(a, "--header") == 0) {
 			NEEDV();
 			if (nheaders == MAX_HEADERS) return cli_usage("too many --header", NULL);
@@ -248,31 +249,13 @@ main(int argc, char **argv)
 			headers[nheaders++] = v;
 		} else if (strcmp(a, "--raw") == 0) {
 			NEEDV(); raw_file = v;
-		} else if (strcmp(a, "--user") == 0) {
-			NEEDV(); user = v;
-		} else if (strcmp(a, "--password-file") == 0) {
-			NEEDV(); pw_file = v;
-		} else if (strcmp(a, "--auth") == 0) {
-			NEEDV(); auth = v;
-		} else if (strcmp(a, "--cafile") == 0) {
-			NEEDV(); cafile = v;
-		} else if (strcmp(a, "--plaintext") == 0) {
-			plaintext = 1;
-		} else if (strcmp(a, "--trace") == 0) {
-			trace = 1;
-		} else if (strcmp(a, "--timeout") == 0) {
-			NEEDV();
-			if (cli_parse_timeout(v, &timeout_s) < 0)
-				return cli_usage("bad --timeout (1..3600 seconds)", v);
-		} else if (strcmp(a, "--password") == 0) {
-			return cli_refuse_password_arg();
 		} else {
 			return cli_usage("unknown option", a);
 		}
 #undef NEEDV
 	}
 
-	if (url == NULL)
+	if (cn.url == NULL)
 		return cli_usage("--url is required", NULL);
 	if (from_s == NULL)
 		return cli_usage("--from is required", NULL);
@@ -286,13 +269,13 @@ main(int argc, char **argv)
 		return cli_usage("bad --reply-to address", replyto_s);
 	{
 		lm_url u;
-		r = lm_url_parse(&u, url);
+		r = lm_url_parse(&u, cn.url);
 		if (r < 0 || (u.scheme != LM_URL_SMTP && u.scheme != LM_URL_SMTPS)) {
-			fprintf(stderr, "mail-send: bad --url %s: %s\n", url,
+			fprintf(stderr, "mail-send: bad --url %s: %s\n", cn.url,
 			        r < 0 ? lm_strerror(r) : "not smtp:// or smtps://");
 			return 2;
 		}
-		if ((user != NULL || u.user[0] != '\0') && pw_file == NULL &&
+		if ((cn.user != NULL || u.user[0] != '\0') && cn.pw_file == NULL &&
 		    getenv("LIBMAIL_PASSWORD") == NULL) {
 			fprintf(stderr, "mail-send: a user is set but no password: "
 			        "use --password-file or LIBMAIL_PASSWORD\n");
@@ -317,14 +300,14 @@ main(int argc, char **argv)
 	for (i = 0; i < nbcc; i++)
 		rcpts[nrcpt++] = bcc[i].addr;
 
-	if (auth != NULL) {
-		mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
+	if (cn.auth != NULL) {
+		mech = (unsigned)lm_sasl_mech_from_name(cn.auth, strlen(cn.auth));
 		if (mech == 0)
-			return cli_usage("unknown --auth mechanism", auth);
+			return cli_usage("unknown --auth mechanism", cn.auth);
 	}
 
 	/* password: file (first line) or environment, never argv */
-	if (cli_read_password(pw_file, &password) < 0)
+	if (cli_read_password(cn.pw_file, &password) < 0)
 		return 2;
 
 	/* the message */
@@ -439,21 +422,21 @@ main(int argc, char **argv)
 	    strpbrk(helo, " \t\r\n") != NULL || !lm_is_ascii(helo, strlen(helo)))
 		strcpy(helo, "localhost");
 	helo[sizeof helo - 1] = '\0';
-	so.url = url;
-	so.user = user;
+	so.url = cn.url;
+	so.user = cn.user;
 	so.password = password;
 	so.auth_mech = mech;
-	so.cafile = cafile;
-	so.plaintext = plaintext;
-	so.timeout_ms = (unsigned)timeout_s * 1000u;
+	so.cafile = cn.cafile;
+	so.plaintext = cn.plaintext;
+	so.timeout_ms = (unsigned)cn.timeout_s * 1000u;
 	so.helo_domain = helo;
-	if (trace) {
+	if (cn.trace) {
 		so.trace = cli_trace;
 		so.trace_ud = NULL;
 	}
 	r = lm_smtp_session_new(&sess, &so);
 	if (r < 0) {
-		fprintf(stderr, "mail-send: bad --url %s: %s\n", url, lm_strerror(r));
+		fprintf(stderr, "mail-send: bad --url %s: %s\n", cn.url, lm_strerror(r));
 		rc = 2;
 		goto done;
 	}

@@ -663,10 +663,10 @@ scan_server(lm_pop3_session *s, listing *l, int need_uid)
 int
 main(int argc, char **argv)
 {
-	const char *url = NULL, *user = NULL, *pw_file = NULL, *auth = NULL;
-	const char *cafile = NULL, *mdir = NULL, *state = NULL;
-	int plaintext = 0, trace = 0, list = 0, del = 0;
-	unsigned long timeout_s = 60, i, fetched = 0, marked = 0, refused = 0;
+	cli_conn cn = CLI_CONN_INIT;
+	const char *mdir = NULL, *state = NULL;
+	int list = 0, del = 0;
+	unsigned long i, fetched = 0, marked = 0, refused = 0;
 	char *password = NULL;
 	lm_pop3_session_opts so = LM_POP3_SESSION_OPTS_INIT;
 	lm_pop3_session *s = NULL;
@@ -675,82 +675,68 @@ main(int argc, char **argv)
 	maildir md;
 	unsigned long *pend = NULL;   /* fetched, not yet in a synced state */
 	unsigned long npend = 0;
-	int r, rc = 0, argi;
+	int r, rc = 0, ai;
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&md, 0, sizeof md);
 	md.fd = -1;
 	md.lockfd = -1;
 
-	for (argi = 1; argi < argc; argi++) {
-		const char *a = argv[argi];
-		const char *v = (argi + 1 < argc) ? argv[argi + 1] : NULL;
-#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); argi++; } while (0)
+	for (ai = 1; ai < argc; ai++) {
+		const char *a = argv[ai];
+		const char *v = (ai + 1 < argc) ? argv[ai + 1] : NULL;
+		int took = cli_conn_arg(&cn, argc, argv, &ai);
+		if (took != 0) {
+			if (took == 1)
+				continue;
+			return took;
+		}
+#define NEEDV() do { if (v == NULL) return cli_usage("missing value for", a); ai++; } while (0)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			return 0;
-		} else if (strcmp(a, "--url") == 0) {
-			NEEDV(); url = v;
-		} else if (strcmp(a, "--user") == 0) {
-			NEEDV(); user = v;
-		} else if (strcmp(a, "--password-file") == 0) {
-			NEEDV(); pw_file = v;
-		} else if (strcmp(a, "--auth") == 0) {
-			NEEDV(); auth = v;
-		} else if (strcmp(a, "--cafile") == 0) {
-			NEEDV(); cafile = v;
 		} else if (strcmp(a, "--maildir") == 0) {
 			NEEDV(); mdir = v;
 		} else if (strcmp(a, "--state") == 0) {
 			NEEDV(); state = v;
-		} else if (strcmp(a, "--plaintext") == 0) {
-			plaintext = 1;
-		} else if (strcmp(a, "--trace") == 0) {
-			trace = 1;
 		} else if (strcmp(a, "--list") == 0) {
 			list = 1;
 		} else if (strcmp(a, "--delete") == 0) {
 			del = 1;
-		} else if (strcmp(a, "--timeout") == 0) {
-			NEEDV();
-			if (cli_parse_timeout(v, &timeout_s) < 0)
-				return cli_usage("bad --timeout (1..3600 seconds)", v);
-		} else if (strcmp(a, "--password") == 0) {
-			return cli_refuse_password_arg();
 		} else {
 			return cli_usage("unknown option", a);
 		}
 #undef NEEDV
 	}
-	if (url == NULL)
+	if (cn.url == NULL)
 		return cli_usage("--url is required", NULL);
 	if (list == (mdir != NULL))
 		return cli_usage("exactly one of --list and --maildir is required", NULL);
 	if (list && (del || state != NULL))
 		return cli_usage("--delete and --state go with --maildir", NULL);
 	{
-		r = lm_url_parse(&u, url);
+		r = lm_url_parse(&u, cn.url);
 		if (r < 0 || (u.scheme != LM_URL_POP3 && u.scheme != LM_URL_POP3S)) {
-			fprintf(stderr, "%s: bad --url %s: %s\n", prog, url,
+			fprintf(stderr, "%s: bad --url %s: %s\n", prog, cn.url,
 			        r < 0 ? lm_strerror(r) : "not pop3:// or pop3s://");
 			return 2;
 		}
-		if (user == NULL && u.user[0] == '\0')
+		if (cn.user == NULL && u.user[0] == '\0')
 			return cli_usage("a user is required (--user or user@ in the URL)",
 			             NULL);
 	}
-	if (auth != NULL) {
-		if (strcmp(auth, "USER") == 0 || strcmp(auth, "user") == 0) {
+	if (cn.auth != NULL) {
+		if (strcmp(cn.auth, "USER") == 0 || strcmp(cn.auth, "user") == 0) {
 			so.login = LM_POP3_LOGIN_USER;
-		} else if (strcmp(auth, "APOP") == 0 || strcmp(auth, "apop") == 0) {
+		} else if (strcmp(cn.auth, "APOP") == 0 || strcmp(cn.auth, "apop") == 0) {
 			so.login = LM_POP3_LOGIN_APOP;
 		} else {
-			so.auth_mech = (unsigned)lm_sasl_mech_from_name(auth, strlen(auth));
+			so.auth_mech = (unsigned)lm_sasl_mech_from_name(cn.auth, strlen(cn.auth));
 			if (so.auth_mech == 0)
-				return cli_usage("unknown --auth mechanism", auth);
+				return cli_usage("unknown --auth mechanism", cn.auth);
 		}
 	}
-	if (cli_read_password(pw_file, &password) < 0)
+	if (cli_read_password(cn.pw_file, &password) < 0)
 		return 2;
 	if (password == NULL) {
 		fprintf(stderr, "%s: no password: use --password-file or "
@@ -787,7 +773,7 @@ main(int argc, char **argv)
 			char acct[LM_URL_USER_MAX + LM_URL_HOST_MAX + 16];
 			/* not the port: pop3:// and pop3s:// reach one mailbox */
 			snprintf(acct, sizeof acct, "%s@%s",
-			         user != NULL ? user : u.user, u.host);
+			         cn.user != NULL ? cn.user : u.user, u.host);
 			snprintf(md.tag, sizeof md.tag, ",A=%08lx,U=",
 			         (unsigned long)(hash_uid(acct) & 0xffffffffu));
 		}
@@ -799,17 +785,17 @@ main(int argc, char **argv)
 		maildir_clean_tmp(&md);
 	}
 
-	so.url = url;
-	so.user = user;
+	so.url = cn.url;
+	so.user = cn.user;
 	so.password = password;
-	so.cafile = cafile;
-	so.plaintext = plaintext;
-	so.timeout_ms = (unsigned)timeout_s * 1000u;
-	if (trace)
+	so.cafile = cn.cafile;
+	so.plaintext = cn.plaintext;
+	so.timeout_ms = (unsigned)cn.timeout_s * 1000u;
+	if (cn.trace)
 		so.trace = cli_trace;
 	r = lm_pop3_session_new(&s, &so);
 	if (r < 0) {
-		fprintf(stderr, "%s: bad --url %s: %s\n", prog, url, lm_strerror(r));
+		fprintf(stderr, "%s: bad --url %s: %s\n", prog, cn.url, lm_strerror(r));
 		rc = 2;
 		goto done;
 	}
