@@ -1079,8 +1079,10 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 			return fail(c, c->auth_fail);
 		if (c->pend_ev == PEND_REPLY)
 			return emit_saved_reply(c, ev);
+		/* The handshake failed and the connection is gone (recv_eof):
+		 * that is final, not a wait for tls_done(). */
 		if (c->phase == PH_TLS_WAIT)
-			return LM_ERR_BAD_STATE;
+			return c->eof ? fail(c, LM_ERR_EOF) : LM_ERR_BAD_STATE;
 		if (c->phase == PH_CLOSED)
 			return LM_DONE;
 

@@ -1019,8 +1019,10 @@ lm_smtp_next(lm_smtp_client *c, lm_smtp_event *ev)
 			ev->text.p = c->ibuf;
 			return LM_EVENT;
 		}
+		/* The handshake failed and the connection is gone (recv_eof):
+		 * that is final, not a wait for tls_done(). */
 		if (c->phase == PH_TLS_WAIT)
-			return LM_ERR_BAD_STATE;
+			return c->eof ? fail(c, LM_ERR_EOF) : LM_ERR_BAD_STATE;
 		if (c->phase == PH_CLOSED)
 			return LM_DONE;
 
