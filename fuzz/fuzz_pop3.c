@@ -1,16 +1,20 @@
 /*
  * The POP3 engine driven by server bytes from the input, with a client
  * that reacts to events as a real downloader would: CAPA after the
- * greeting, STLS when offered (then lm_pop3_tls_done() at once and CAPA
- * again), a login (USER/PASS, APOP, AUTH PLAIN or AUTH SCRAM-SHA-256),
- * STAT, LIST, UIDL, RETR or TOP of up to three messages, DELE, QUIT.
+ * greeting, STLS when offered (then lm_pop3_tls_done() once the scripted
+ * TLS layer finished its handshake, and CAPA again), a login (USER/PASS,
+ * APOP, AUTH PLAIN or AUTH SCRAM-SHA-256), STAT, LIST, UIDL, RETR or TOP
+ * of up to three messages, DELE, QUIT. The transport and the fake TLS
+ * layer are fuzz/harness.h's.
  *
- * Input header (4 bytes), then the server's bytes:
+ * Input header (4 bytes), then the TLS-layer script (fuzz/harness.h:
+ * a length byte and that many op bytes), then the server's bytes:
  *   [0] 0x01 use_pipelining  0x02 require_tls  0x04 allow_plaintext_auth
  *       0x08 implicit TLS    0x10/0x20 login: USER/PASS, APOP, AUTH
  *       PLAIN, AUTH SCRAM-SHA-256   0x40 STLS even when not required
  *       0x80 acknowledge sends in pieces
  *   [1] input chunk size (0: everything at once; 255: 1, 2, ... 7 cycling)
+ *       for the script's "normal" reads
  *   [2] low 7 bits: input buffer size 64 + 16 * n (capped at
  *       LM_POP3_BUFSIZE_IN); 0x80: ignore the TLS boundary (below)
  *   [3] 0x01 TOP instead of RETR  0x02 DELE after each message
@@ -39,7 +43,11 @@
  *    CAPA lines have no LF or NUL; UIDL values are 1..70 bytes in
  *    0x21..0x7E;
  *  - the trace never shows the password in clear or base64;
- *  - after EOF the engine never asks for more input.
+ *  - after EOF the engine never asks for more input;
+ *  - the transport's: nothing written between the +OK to STLS and
+ *    tls_done (commands refused meanwhile), a failed handshake ends in
+ *    an error with nothing written, final state in bounded steps after
+ *    every kind of cut, including inside a RETR body (fuzz/harness.h).
  */
 #include <string.h>
 
@@ -47,9 +55,8 @@
 #include "libmail/sasl.h"
 #include "libmail/core.h"
 #include "libmail/error.h"
-#include "fuzz.h"
+#include "harness.h"
 
-#define ITER_MAX 4096
 #define MSG_MAX 3
 
 typedef struct {
@@ -69,30 +76,9 @@ typedef struct {
 	size_t body_start[MSG_MAX + 2];
 	size_t body_bytes;
 	int in_body;
+	int no_gate;
+	fz_io io;
 } client;
-
-static const char NONCE[] = "fyko+d2lbbFgONRv9qkxdawL";
-
-static int
-rng(void *ud, unsigned char *buf, size_t n)
-{
-	size_t i;
-	(void)ud;
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)NONCE[i % (sizeof NONCE - 1)];
-	return 0;
-}
-
-static const unsigned char *
-find(const void *hay, size_t n, const char *s)
-{
-	const unsigned char *p = hay;
-	size_t k = strlen(s), i;
-	for (i = 0; i + k <= n; i++)
-		if (memcmp(p + i, s, k) == 0)
-			return p + i;
-	return NULL;
-}
 
 /* Secrets as they would appear: clear, and base64 of the PLAIN message
  * "\0user\0pencil" (python3 base64). */
@@ -110,7 +96,7 @@ trace(char dir, const char *line, size_t len, void *ud)
 	if (dir == 'S')
 		return;
 	for (i = 0; secrets[i] != NULL; i++)
-		FZ_CHECK(find(line, len, secrets[i]) == NULL,
+		FZ_CHECK(fz_find(line, len, secrets[i]) == NULL,
 		         "trace shows no credential");
 }
 
@@ -133,7 +119,7 @@ check_out(const client *k)
 	if (!tls_gate(k))
 		return;
 	for (i = 0; i < 5; i++)
-		FZ_CHECK(find(p, n, cmds[i]) == NULL,
+		FZ_CHECK(fz_find(p, n, cmds[i]) == NULL,
 		         "no credentials before TLS with require_tls");
 }
 
@@ -219,8 +205,6 @@ after_uidl(client *k)
 static void
 on_event(client *k, const lm_pop3_event *ev)
 {
-	int r;
-
 	if (getenv("FZ_VERBOSE"))
 		fprintf(stderr, "event %s cmd %s ok %d msg %lu\n",
 		        lm_pop3_event_name(ev->type), lm_pop3_cmd_name(ev->cmd),
@@ -247,12 +231,7 @@ on_event(client *k, const lm_pop3_event *ev)
 	case LM_POP3_EV_CAPA_LINE:
 		break;
 	case LM_POP3_EV_TLS_READY:
-		r = lm_pop3_tls_done(&k->c);
-		FZ_CHECK(r == 0, "tls_done after TLS_READY");
-		FZ_CHECK(lm_pop3_tls_active(&k->c) == 1, "TLS active after tls_done");
-		FZ_CHECK(!lm_pop3_has_capa(&k->c, "STLS") && !lm_pop3_has_capa(&k->c, "SASL") &&
-		         !lm_pop3_pipelining(&k->c), "capabilities forgotten after TLS");
-		(void)lm_pop3_capa(&k->c);
+		fz_tls_ready(&k->io);
 		break;
 	case LM_POP3_EV_AUTH_DONE:
 		FZ_CHECK(!tls_gate(k), "no login exchange before TLS");
@@ -301,7 +280,7 @@ on_event(client *k, const lm_pop3_event *ev)
 		size_t s;
 		FZ_CHECK(ev->msg >= 1 && ev->msg <= MSG_MAX, "DATA_END msg");
 		s = k->body_start[ev->msg];
-		FZ_CHECK(find(k->in + s, *k->off - s, "\n.\r\n") != NULL,
+		FZ_CHECK(fz_find(k->in + s, *k->off - s, "\n.\r\n") != NULL,
 		         "DATA_END only after a fed \".\" line");
 		k->in_body = 0;
 		k->body_bytes = 0;
@@ -397,22 +376,71 @@ on_event(client *k, const lm_pop3_event *ev)
 	check_out(k);
 }
 
-static int
-too_many_iterations(const uint8_t *p, size_t n)
-{
-	size_t i, j;
-	unsigned long v;
+FZ_GLUE(lm_pop3, client, c, lm_pop3_event)
 
-	for (i = 0; i + 2 < n; i++) {
-		if (p[i] != 'i' || p[i + 1] != '=')
-			continue;
-		for (j = i + 2, v = 0; j < n && p[j] >= '0' && p[j] <= '9'; j++) {
-			v = v * 10 + (unsigned long)(p[j] - '0');
-			if (v > ITER_MAX)
-				return 1;
-		}
-	}
+static void
+fz_on_event(void *k, void *ev)
+{
+	on_event(k, ev);
+}
+
+static void
+fz_check_out(void *k)
+{
+	check_out(k);
+}
+
+static int
+line_gate(void *ud)
+{
+	client *k = ud;
+	return !k->no_gate && !lm_pop3_tls_active(&k->c) &&
+	       (k->require_tls || (k->f0 & 0x40));
+}
+
+static int
+tls_done(void *ud)
+{
+	client *k = ud;
+	int r = lm_pop3_tls_done(&k->c);
+
+	if (r != 0)
+		return r;
+	FZ_CHECK(!lm_pop3_has_capa(&k->c, "STLS") && !lm_pop3_has_capa(&k->c, "SASL") &&
+	         !lm_pop3_pipelining(&k->c), "capabilities forgotten after TLS");
+	(void)lm_pop3_capa(&k->c);
 	return 0;
+}
+
+/* While the handshake runs, every command is refused. */
+static void
+tls_wait_poke(void *ud)
+{
+	client *k = ud;
+
+	FZ_CHECK(lm_pop3_noop(&k->c) != 0 && lm_pop3_capa(&k->c) != 0 &&
+	         lm_pop3_quit(&k->c) != 0 &&
+	         lm_pop3_user_pass(&k->c, "a", "b") != 0,
+	         "commands refused while waiting for TLS");
+}
+
+static void
+on_error(void *ud, int r)
+{
+	client *k = ud;
+	lm_pop3_event ev;
+	int i;
+
+	FZ_CHECK(lm_pop3_last_error(&k->c) == r, "last_error is the error");
+	for (i = 0; i < 3; i++)
+		FZ_CHECK(lm_pop3_next(&k->c, &ev) == r, "next() error is sticky");
+	FZ_CHECK(lm_pop3_noop(&k->c) == r, "NOOP returns the sticky error");
+	FZ_CHECK(lm_pop3_quit(&k->c) == r, "QUIT returns the sticky error");
+	FZ_CHECK(lm_pop3_capa(&k->c) == r, "CAPA returns the sticky error");
+	FZ_CHECK(lm_pop3_retr(&k->c, 1) == r, "RETR returns the sticky error");
+	FZ_CHECK(lm_pop3_user_pass(&k->c, "a", "b") == r,
+	         "USER returns the sticky error");
+	FZ_CHECK(lm_pop3_tls_done(&k->c) == r, "tls_done returns the sticky error");
 }
 
 int
@@ -421,23 +449,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static client k;
 	lm_pop3_opts o = LM_POP3_OPTS_INIT;
 	lm_pop3_event ev;
-	const uint8_t *in;
-	size_t n, off = 0, chunk, cyc = 0, len, take, steps = 0, max_steps, idle = 0;
-	int r, eof = 0, i;
-	unsigned char *q;
+	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, line_gate, fz_on_event,
+	                     fz_check_out, NULL, NULL, tls_done, tls_wait_poke,
+	                     on_error, 0 };
 
-	if (size < 4)
-		return 0;
 	memset(&k, 0, sizeof k);
+	if (fz_io_init(&k.io, data, size, 4) != 0)
+		return 0;
 	k.f0 = data[0];
 	k.f3 = data[3];
-	if (((k.f0 >> 4) & 3) == 3 && too_many_iterations(data, size))
+	if (((k.f0 >> 4) & 3) == 3 && fz_too_many_iterations(data, size))
 		return 0;
-	in = data + 4;
-	n = size - 4;
-	k.in = in;
-	k.off = &off;
-	chunk = data[1];
+	k.in = k.io.in;
+	k.off = &k.io.off;
+	k.io.chunk = data[1];
+	k.io.halves = (k.f0 & 0x80) != 0;
+	k.no_gate = (data[2] & 0x80) != 0;
 	k.ilen = 64 + 16 * (size_t)(data[2] & 0x7f);
 	if (k.ilen > LM_POP3_BUFSIZE_IN)
 		k.ilen = LM_POP3_BUFSIZE_IN;
@@ -446,12 +473,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.obuf = malloc(k.olen);
 	if (k.ibuf == NULL || k.obuf == NULL)
 		goto out;
+	k.io.ilen = k.ilen;
+	k.io.idle_max = 4096 + 2 * size;
+	engine.ibuf = k.ibuf;
+	engine.obuf = k.obuf;
+	engine.olen = k.olen;
 	k.require_tls = (k.f0 & 0x02) != 0;
 	k.implicit = (k.f0 & 0x08) != 0;
 	k.cr.version = LM_SASL_CREDS_VERSION;
 	k.cr.user = "user";
 	k.cr.password = "pencil";
-	k.cr.rng = rng;
+	k.cr.rng = fz_rng;
 
 	o.use_pipelining = (k.f0 & 0x01) != 0;
 	o.require_tls = k.require_tls;
@@ -461,73 +493,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (k.implicit)
 		FZ_CHECK(lm_pop3_set_tls_active(&k.c) == 0, "implicit TLS");
 
-	max_steps = 256 + 16 * n;
-	for (;;) {
-		FZ_CHECK(++steps <= max_steps, "engine finishes in bounded steps");
-		r = lm_pop3_next(&k.c, &ev);
-		if (r == LM_WANT_WRITE) {
-			const unsigned char *p = lm_pop3_send_buf(&k.c, &len);
-			FZ_CHECK(len > 0 && p != NULL, "WANT_WRITE with bytes to send");
-			check_out(&k);
-			take = len;
-			if ((k.f0 & 0x80) && len > 7)
-				take = len / 2;
-			lm_pop3_send_ack(&k.c, take);
-			idle = 0;
-		} else if (r == LM_WANT_READ) {
-			FZ_CHECK(!eof, "no WANT_READ after EOF");
-			if (off == n) {
-				lm_pop3_recv_eof(&k.c);
-				eof = 1;
-				continue;
-			}
-			q = lm_pop3_recv_buf(&k.c, &len);
-			FZ_CHECK(len > 0, "WANT_READ with room to read");
-			FZ_CHECK(q >= k.ibuf && q + len <= k.ibuf + k.ilen,
-			         "recv_buf inside the input buffer");
-			if (chunk == 255)
-				take = cyc++ % 7 + 1;
-			else
-				take = chunk ? chunk : n - off;
-			if (take > n - off)
-				take = n - off;
-			if (take > len)
-				take = len;
-			if (!(data[2] & 0x80) && !lm_pop3_tls_active(&k.c) &&
-			    (k.require_tls || (k.f0 & 0x40))) {
-				const uint8_t *lf = memchr(in + off, '\n', take);
-				if (lf != NULL)
-					take = (size_t)(lf - (in + off)) + 1;
-			}
-			memcpy(q, in + off, take);
-			lm_pop3_recv_ack(&k.c, take);
-			off += take;
-			idle = 0;
-		} else if (r == LM_EVENT) {
-			FZ_CHECK(++idle < 4096 + 2 * n, "events are bounded");
-			on_event(&k, &ev);
-		} else if (r == LM_DONE) {
-			FZ_CHECK(lm_pop3_next(&k.c, &ev) == LM_DONE, "DONE is final");
-			break;
-		} else if (r == LM_ERR_BAD_STATE) {
-			FZ_CHECK(0, "BAD_STATE from next() although tls_done was called");
-		} else {
-			FZ_CHECK(r < 0, "next() result");
-			if (getenv("FZ_VERBOSE"))
-				fprintf(stderr, "error %d\n", r);
-			/* Sticky. */
-			FZ_CHECK(lm_pop3_last_error(&k.c) == r, "last_error is the error");
-			for (i = 0; i < 3; i++)
-				FZ_CHECK(lm_pop3_next(&k.c, &ev) == r, "next() error is sticky");
-			FZ_CHECK(lm_pop3_noop(&k.c) == r, "NOOP returns the sticky error");
-			FZ_CHECK(lm_pop3_quit(&k.c) == r, "QUIT returns the sticky error");
-			FZ_CHECK(lm_pop3_capa(&k.c) == r, "CAPA returns the sticky error");
-			FZ_CHECK(lm_pop3_retr(&k.c, 1) == r, "RETR returns the sticky error");
-			FZ_CHECK(lm_pop3_user_pass(&k.c, "a", "b") == r,
-			         "USER returns the sticky error");
-			break;
-		}
-	}
+	(void)fz_run(&k.io, &engine, &k, &ev);
 	check_out(&k);
 	lm_pop3_free(&k.c);
 	lm_sasl_free(&k.sasl);

@@ -1,15 +1,18 @@
 /*
  * The SMTP engine driven by server bytes from the input, with a client
  * that reacts to events as a real one would: EHLO after the greeting,
- * STARTTLS when offered (then lm_smtp_tls_done() at once), AUTH with
- * lm_sasl, MAIL/RCPT/DATA, the body, QUIT.
+ * STARTTLS when offered (then lm_smtp_tls_done() once the scripted TLS
+ * layer finished its handshake), AUTH with lm_sasl, MAIL/RCPT/DATA, the
+ * body, QUIT. The transport and the fake TLS layer are fuzz/harness.h's.
  *
- * Input header (4 bytes), then the server's bytes:
+ * Input header (4 bytes), then the TLS-layer script (fuzz/harness.h:
+ * a length byte and that many op bytes), then the server's bytes:
  *   [0] 0x01 use_pipelining  0x02 require_tls  0x04 allow_plaintext_auth
  *       0x08 use_chunking    0x10 try AUTH     0x20 implicit TLS
  *       0x40 STARTTLS even when not required   0x80 acknowledge sends
  *       in pieces
  *   [1] input chunk size (0: everything at once; 255: 1, 2, ... 7 cycling)
+ *       for the script's "normal" reads
  *   [2] low 7 bits: input buffer size 64 + 16 * n (capped at
  *       LM_SMTP_BUFSIZE_IN); 0x80: ignore the TLS boundary (below)
  *   [3] bits 0-1 SASL mechanism (PLAIN, LOGIN, SCRAM-SHA-256, XOAUTH2),
@@ -35,7 +38,15 @@
  *  - event text lies inside the input buffer, has no LF or NUL, codes
  *    are three digits;
  *  - the trace never shows the password or token in clear or base64;
- *  - after EOF the engine never asks for more input.
+ *  - after EOF the engine never asks for more input;
+ *  - the mail is reported accepted (a reply to the end of data) only
+ *    after a whole end-of-data sequence ("\r\n.\r\n", or a BDAT ...
+ *    LAST line) was written: never for a DATA body cut by the
+ *    connection;
+ *  - the transport's: nothing written between the 220 to STARTTLS and
+ *    tls_done (commands refused meanwhile), a failed handshake ends in
+ *    an error with nothing written, final state in bounded steps after
+ *    every kind of cut (fuzz/harness.h).
  */
 #include <string.h>
 
@@ -43,9 +54,7 @@
 #include "libmail/sasl.h"
 #include "libmail/core.h"
 #include "libmail/error.h"
-#include "fuzz.h"
-
-#define ITER_MAX 4096
+#include "harness.h"
 
 typedef struct {
 	lm_smtp_client c;
@@ -62,31 +71,11 @@ typedef struct {
 	size_t body_off;
 	const unsigned char *body;
 	size_t body_len;
-	int quit_sent;
+	int quit_sent, no_gate;
+	fz_io io;
+	unsigned char tail[8];  /* last bytes written                    */
+	unsigned eod_sent, body_replies;
 } client;
-
-static const char NONCE[] = "fyko+d2lbbFgONRv9qkxdawL";
-
-static int
-rng(void *ud, unsigned char *buf, size_t n)
-{
-	size_t i;
-	(void)ud;
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)NONCE[i % (sizeof NONCE - 1)];
-	return 0;
-}
-
-static const unsigned char *
-find(const void *hay, size_t n, const char *s)
-{
-	const unsigned char *p = hay;
-	size_t k = strlen(s), i;
-	for (i = 0; i + k <= n; i++)
-		if (memcmp(p + i, s, k) == 0)
-			return p + i;
-	return NULL;
-}
 
 /* Secrets as they would appear: clear, and base64 at each alignment of
  * the PLAIN, LOGIN and XOAUTH2 messages (computed with python3). */
@@ -108,7 +97,7 @@ trace(char dir, const char *line, size_t len, void *ud)
 	if (dir == 'S')
 		return;
 	for (i = 0; secrets[i] != NULL; i++)
-		FZ_CHECK(find(line, len, secrets[i]) == NULL,
+		FZ_CHECK(fz_find(line, len, secrets[i]) == NULL,
 		         "trace shows no credential");
 }
 
@@ -132,7 +121,7 @@ check_out(const client *k)
 	if (!tls_gate(k))
 		return;
 	for (i = 0; i < 5; i++)
-		FZ_CHECK(find(p, n, cmds[i]) == NULL,
+		FZ_CHECK(fz_find(p, n, cmds[i]) == NULL,
 		         "no mail command or AUTH before TLS with require_tls");
 }
 
@@ -206,8 +195,6 @@ after_ehlo(client *k)
 static void
 on_event(client *k, const lm_smtp_event *ev)
 {
-	int r;
-
 	if (getenv("FZ_VERBOSE"))
 		fprintf(stderr, "event %s cmd %s code %d index %u\n",
 		        lm_smtp_event_name(ev->type), lm_smtp_cmd_name(ev->cmd),
@@ -238,14 +225,7 @@ on_event(client *k, const lm_smtp_event *ev)
 		FZ_CHECK(ev->code == 220, "TLS ready on 220");
 		k->tls_pending = 1;
 		k->starttls_wait = 0;
-		r = lm_smtp_tls_done(&k->c);
-		FZ_CHECK(r == 0, "tls_done after TLS_READY");
-		k->tls_pending = 0;
-		FZ_CHECK(lm_smtp_tls_active(&k->c) == 1, "TLS active after tls_done");
-		FZ_CHECK(!lm_smtp_has_ext(&k->c, "STARTTLS") &&
-		         !lm_smtp_has_ext(&k->c, "AUTH"),
-		         "capabilities forgotten after TLS");
-		(void)lm_smtp_ehlo(&k->c);
+		fz_tls_ready(&k->io);
 		break;
 	case LM_SMTP_EV_AUTH_DONE:
 		FZ_CHECK(!tls_gate(k), "no AUTH exchange before TLS");
@@ -293,6 +273,8 @@ on_event(client *k, const lm_smtp_event *ev)
 			}
 			break;
 		case LM_SMTP_CMD_BODY:
+			FZ_CHECK(++k->body_replies <= k->eod_sent,
+			         "end-of-data reply only after the end of data was written");
 			k->body_active = 0;
 			if (++k->tx_done < k->ntx && ev->code / 100 == 2)
 				start_tx(k);
@@ -347,22 +329,95 @@ pump_body(client *k)
 	}
 }
 
-static int
-too_many_iterations(const uint8_t *p, size_t n)
-{
-	size_t i, j;
-	unsigned long v;
+FZ_GLUE(lm_smtp, client, c, lm_smtp_event)
 
-	for (i = 0; i + 2 < n; i++) {
-		if (p[i] != 'i' || p[i + 1] != '=')
-			continue;
-		for (j = i + 2, v = 0; j < n && p[j] >= '0' && p[j] <= '9'; j++) {
-			v = v * 10 + (unsigned long)(p[j] - '0');
-			if (v > ITER_MAX)
-				return 1;
-		}
+static void
+fz_on_event(void *k, void *ev)
+{
+	on_event(k, ev);
+}
+
+static void
+fz_check_out(void *k)
+{
+	check_out(k);
+}
+
+static void
+fz_before_next(void *k)
+{
+	pump_body(k);
+}
+
+/* Count end-of-data sequences in the bytes written: "\r\n.\r\n" (the
+ * body is dot-stuffed, so only the end forms it) or " LAST\r\n". */
+static void
+on_sent(void *ud, const unsigned char *p, size_t n)
+{
+	client *k = ud;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memmove(k->tail, k->tail + 1, sizeof k->tail - 1);
+		k->tail[sizeof k->tail - 1] = p[i];
+		if (memcmp(k->tail + 3, "\r\n.\r\n", 5) == 0 ||
+		    memcmp(k->tail + 1, " LAST\r\n", 7) == 0)
+			k->eod_sent++;
 	}
+}
+
+static int
+line_gate(void *ud)
+{
+	client *k = ud;
+	return !k->no_gate && !lm_smtp_tls_active(&k->c) &&
+	       (k->require_tls || (k->f0 & 0x40));
+}
+
+static int
+tls_done(void *ud)
+{
+	client *k = ud;
+	int r = lm_smtp_tls_done(&k->c);
+
+	if (r != 0)
+		return r;
+	k->tls_pending = 0;
+	FZ_CHECK(!lm_smtp_has_ext(&k->c, "STARTTLS") &&
+	         !lm_smtp_has_ext(&k->c, "AUTH"),
+	         "capabilities forgotten after TLS");
+	(void)lm_smtp_ehlo(&k->c);
 	return 0;
+}
+
+/* While the handshake runs, every command is refused. */
+static void
+tls_wait_poke(void *ud)
+{
+	client *k = ud;
+
+	FZ_CHECK(lm_smtp_noop(&k->c) != 0 && lm_smtp_ehlo(&k->c) != 0 &&
+	         lm_smtp_quit(&k->c) != 0 &&
+	         lm_smtp_mail_from(&k->c, "a@b.example", NULL) != 0,
+	         "commands refused while waiting for TLS");
+}
+
+static void
+on_error(void *ud, int r)
+{
+	client *k = ud;
+	lm_smtp_event ev;
+	int i;
+
+	FZ_CHECK(lm_smtp_last_error(&k->c) == r, "last_error is the error");
+	for (i = 0; i < 3; i++)
+		FZ_CHECK(lm_smtp_next(&k->c, &ev) == r, "next() error is sticky");
+	FZ_CHECK(lm_smtp_noop(&k->c) == r, "NOOP returns the sticky error");
+	FZ_CHECK(lm_smtp_quit(&k->c) == r, "QUIT returns the sticky error");
+	FZ_CHECK(lm_smtp_ehlo(&k->c) == r, "EHLO returns the sticky error");
+	FZ_CHECK(lm_smtp_mail_from(&k->c, "a@b.example", NULL) == r,
+	         "MAIL returns the sticky error");
+	FZ_CHECK(lm_smtp_tls_done(&k->c) == r, "tls_done returns the sticky error");
 }
 
 static const char body_plain[] =
@@ -378,21 +433,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static client k;
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
 	lm_smtp_event ev;
-	const uint8_t *in;
-	size_t n, off = 0, chunk, cyc = 0, len, take, steps = 0, max_steps, idle = 0;
-	int r, eof = 0, i;
-	unsigned char *q;
+	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, line_gate, fz_on_event,
+	                     fz_check_out, on_sent, fz_before_next, tls_done,
+	                     tls_wait_poke, on_error, 0 };
 
-	if (size < 4)
-		return 0;
 	memset(&k, 0, sizeof k);
+	if (fz_io_init(&k.io, data, size, 4) != 0)
+		return 0;
 	k.f0 = data[0];
 	k.f3 = data[3];
-	if ((k.f0 & 0x10) && (k.f3 & 3) == 2 && too_many_iterations(data, size))
+	if ((k.f0 & 0x10) && (k.f3 & 3) == 2 && fz_too_many_iterations(data, size))
 		return 0;
-	in = data + 4;
-	n = size - 4;
-	chunk = data[1];
+	k.io.chunk = data[1];
+	k.io.halves = (k.f0 & 0x80) != 0;
+	k.no_gate = (data[2] & 0x80) != 0;
 	k.ilen = 64 + 16 * (size_t)(data[2] & 0x7f);
 	if (k.ilen > LM_SMTP_BUFSIZE_IN)
 		k.ilen = LM_SMTP_BUFSIZE_IN;
@@ -401,6 +455,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.obuf = malloc(k.olen);
 	if (k.ibuf == NULL || k.obuf == NULL)
 		goto out;
+	k.io.ilen = k.ilen;
+	engine.ibuf = k.ibuf;
+	engine.obuf = k.obuf;
+	engine.olen = k.olen;
 	k.require_tls = (k.f0 & 0x02) != 0;
 	k.implicit = (k.f0 & 0x20) != 0;
 	k.nrcpt = ((k.f3 >> 2) & 3) + 1;
@@ -411,7 +469,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.cr.user = "user";
 	k.cr.password = "pencil";
 	k.cr.token = "tok3nSECRET";
-	k.cr.rng = rng;
+	k.cr.rng = fz_rng;
 
 	o.helo_domain = "client.example.org";
 	o.use_pipelining = (k.f0 & 0x01) != 0;
@@ -423,73 +481,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (k.implicit)
 		FZ_CHECK(lm_smtp_set_tls_active(&k.c) == 0, "implicit TLS");
 
-	max_steps = 256 + 16 * n;
-	for (;;) {
-		FZ_CHECK(++steps <= max_steps, "engine finishes in bounded steps");
-		pump_body(&k);
-		r = lm_smtp_next(&k.c, &ev);
-		if (r == LM_WANT_WRITE) {
-			const unsigned char *p = lm_smtp_send_buf(&k.c, &len);
-			FZ_CHECK(len > 0 && p != NULL, "WANT_WRITE with bytes to send");
-			check_out(&k);
-			take = len;
-			if ((k.f0 & 0x80) && len > 7)
-				take = len / 2;
-			lm_smtp_send_ack(&k.c, take);
-			idle = 0;
-		} else if (r == LM_WANT_READ) {
-			FZ_CHECK(!eof, "no WANT_READ after EOF");
-			if (off == n) {
-				lm_smtp_recv_eof(&k.c);
-				eof = 1;
-				continue;
-			}
-			q = lm_smtp_recv_buf(&k.c, &len);
-			FZ_CHECK(len > 0, "WANT_READ with room to read");
-			FZ_CHECK(q >= k.ibuf && q + len <= k.ibuf + k.ilen,
-			         "recv_buf inside the input buffer");
-			if (chunk == 255)
-				take = cyc++ % 7 + 1;
-			else
-				take = chunk ? chunk : n - off;
-			if (take > n - off)
-				take = n - off;
-			if (take > len)
-				take = len;
-			if (!(data[2] & 0x80) && !lm_smtp_tls_active(&k.c) &&
-			    (k.require_tls || (k.f0 & 0x40))) {
-				const uint8_t *lf = memchr(in + off, '\n', take);
-				if (lf != NULL)
-					take = (size_t)(lf - (in + off)) + 1;
-			}
-			memcpy(q, in + off, take);
-			lm_smtp_recv_ack(&k.c, take);
-			off += take;
-			idle = 0;
-		} else if (r == LM_EVENT) {
-			FZ_CHECK(++idle < 4096, "events are bounded");
-			on_event(&k, &ev);
-		} else if (r == LM_DONE) {
-			FZ_CHECK(lm_smtp_next(&k.c, &ev) == LM_DONE, "DONE is final");
-			break;
-		} else if (r == LM_ERR_BAD_STATE) {
-			FZ_CHECK(0, "BAD_STATE from next() although tls_done was called");
-		} else {
-			FZ_CHECK(r < 0, "next() result");
-			if (getenv("FZ_VERBOSE"))
-				fprintf(stderr, "error %d\n", r);
-			/* Sticky. */
-			FZ_CHECK(lm_smtp_last_error(&k.c) == r, "last_error is the error");
-			for (i = 0; i < 3; i++)
-				FZ_CHECK(lm_smtp_next(&k.c, &ev) == r, "next() error is sticky");
-			FZ_CHECK(lm_smtp_noop(&k.c) == r, "NOOP returns the sticky error");
-			FZ_CHECK(lm_smtp_quit(&k.c) == r, "QUIT returns the sticky error");
-			FZ_CHECK(lm_smtp_ehlo(&k.c) == r, "EHLO returns the sticky error");
-			FZ_CHECK(lm_smtp_mail_from(&k.c, "a@b.example", NULL) == r,
-			         "MAIL returns the sticky error");
-			break;
-		}
-	}
+	(void)fz_run(&k.io, &engine, &k, &ev);
 	check_out(&k);
 	lm_smtp_free(&k.c);
 	lm_sasl_free(&k.sasl);

@@ -71,7 +71,8 @@ put("sasl", "oauthbearer-error", b"\x05" + b'{"status":"invalid_token","scope":"
 put("sasl", "plain", b"\x06")
 put("sasl", "plain-tiny-buffer", b"\x26")
 
-# ---- smtp_replies: 4 header bytes, then what the server sends
+# ---- smtp_replies: 4 header bytes, the TLS-layer script (fuzz/harness.h:
+# length byte, op bytes), then what the server sends
 def smtp(*lines):
     return b"".join(l.encode() + b"\r\n" for l in lines)
 
@@ -91,53 +92,150 @@ GMAIL_TLS = ["250-smtp.gmail.com at your service, [203.0.113.7]", "250-SIZE 3588
 TX = ["250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>",
       "250 2.0.0 Ok: queued as 4F2B81C0A2C", "221 2.0.0 Bye"]
 
-put("smtp_replies", "plain-one-rcpt", b"\x00\x00\x7f\x00" + smtp(GREET, *POSTFIX, *TX))
-put("smtp_replies", "plain-bytewise", b"\x00\x01\x7f\x00" + smtp(GREET, *POSTFIX, *TX))
-put("smtp_replies", "plain-cycling", b"\x80\xff\x7f\x20" + smtp(GREET, *POSTFIX, *TX))
-put("smtp_replies", "starttls-auth-plain", b"\x16\x00\x7f\x00" + smtp(
+put("smtp_replies", "plain-one-rcpt", b"\x00\x00\x7f\x00\x00" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "plain-bytewise", b"\x00\x01\x7f\x00\x00" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "plain-cycling", b"\x80\xff\x7f\x20\x00" + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "starttls-auth-plain", b"\x16\x00\x7f\x00\x00" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
     "235 2.7.0 Authentication successful", *TX))
-put("smtp_replies", "gmail-starttls-login", b"\x12\x05\x7f\x01" + smtp(
+put("smtp_replies", "gmail-starttls-login", b"\x12\x05\x7f\x01\x00" + smtp(
     "220 smtp.gmail.com ESMTP a1sm123456wrb.0 - gsmtp", *GMAIL, "220 2.0.0 Ready to start TLS",
     *GMAIL_TLS, "334 VXNlcm5hbWU6", "334 UGFzc3dvcmQ6", "235 2.7.0 Accepted", *TX))
-put("smtp_replies", "starttls-xoauth2-refused", b"\x12\x00\x7f\x03" + smtp(
+put("smtp_replies", "starttls-xoauth2-refused", b"\x12\x00\x7f\x03\x00" + smtp(
     "220 smtp.gmail.com ESMTP", *GMAIL, "220 2.0.0 Ready to start TLS", *GMAIL_TLS,
     "334 eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==",
     "535-5.7.8 Username and Password not accepted.", "535 5.7.8 https://support.google.com/mail/?p=BadCredentials",
     "221 2.0.0 closing connection"))
-put("smtp_replies", "starttls-scram", b"\x12\x00\x7f\x02" + smtp(
+put("smtp_replies", "starttls-scram", b"\x12\x00\x7f\x02\x00" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
     "334 " + base64.b64encode(sf256).decode(),
     "235 2.7.0 " + base64.b64encode(sfin256).decode(), *TX))
-put("smtp_replies", "starttls-scram-334-final", b"\x12\x03\x7f\x02" + smtp(
+put("smtp_replies", "starttls-scram-334-final", b"\x12\x03\x7f\x02\x00" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
     "334 " + base64.b64encode(sf256).decode(), "334 " + base64.b64encode(sfin256).decode(),
     "235 2.7.0 Authentication successful", *TX))
-put("smtp_replies", "starttls-injection", b"\x02\x00\xff\x00" + smtp(
+put("smtp_replies", "starttls-injection", b"\x02\x00\xff\x00\x00" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", "250 injected"))
-put("smtp_replies", "require-tls-no-starttls", b"\x12\x00\x7f\x00" + smtp(
+put("smtp_replies", "require-tls-no-starttls", b"\x12\x00\x7f\x00\x00" + smtp(
     GREET, "250-mx.example.org", "250-AUTH PLAIN LOGIN", "250 8BITMIME", "221 Bye"))
-put("smtp_replies", "pipelined-two-rcpt", b"\x01\x00\x7f\x04" + smtp(
+put("smtp_replies", "pipelined-two-rcpt", b"\x01\x00\x7f\x04\x00" + smtp(
     GREET, *POSTFIX, "250 2.1.0 Ok", "250 2.1.5 Ok", "550 5.1.1 <carol@example.org>: Recipient address rejected",
     "354 End data with <CR><LF>.<CR><LF>", "250 2.0.0 Ok: queued", "221 2.0.0 Bye"))
-put("smtp_replies", "pipelined-no-rcpt-354", b"\x81\x00\x7f\x00" + smtp(
+put("smtp_replies", "pipelined-no-rcpt-354", b"\x81\x00\x7f\x00\x00" + smtp(
     GREET, *POSTFIX, "250 2.1.0 Ok", "550 5.1.1 unknown", "354 go ahead",
     "554 5.5.1 No valid recipients", "221 2.0.0 Bye"))
-put("smtp_replies", "chunking-two-tx", b"\x09\x00\x7f\x50" + smtp(
+put("smtp_replies", "chunking-two-tx", b"\x09\x00\x7f\x50\x00" + smtp(
     GREET, *POSTFIX, "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok: queued as A",
     "250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok: queued as B", "221 2.0.0 Bye"))
-put("smtp_replies", "helo-fallback", b"\x00\x00\x7f\x40" + smtp(
+put("smtp_replies", "helo-fallback", b"\x00\x00\x7f\x40\x00" + smtp(
     "220 old.example.org Sendmail 8.6", "500 5.5.1 Command unrecognized: \"EHLO\"",
     "250 old.example.org Hello", *TX))
-put("smtp_replies", "greeting-554", b"\x00\x00\x7f\x00" + smtp("554 5.3.2 No SMTP service here", "221 Bye"))
-put("smtp_replies", "unsolicited-421", b"\x00\x00\x7f\x00" + smtp(
+put("smtp_replies", "greeting-554", b"\x00\x00\x7f\x00\x00" + smtp("554 5.3.2 No SMTP service here", "221 Bye"))
+put("smtp_replies", "unsolicited-421", b"\x00\x00\x7f\x00\x00" + smtp(
     GREET, *POSTFIX, "421 4.4.2 mx.example.org Error: timeout exceeded"))
-put("smtp_replies", "multiline-greeting", b"\x00\x00\x00\x00" + smtp(
+put("smtp_replies", "multiline-greeting", b"\x00\x00\x00\x00\x00" + smtp(
     "220-mx.example.org ESMTP", "220-No UCE", "220 mx.example.org", *POSTFIX, *TX))
-put("smtp_replies", "code-change", b"\x00\x00\x7f\x00" + smtp(GREET, "250-mx.example.org", "251 PIPELINING"))
-put("smtp_replies", "bare-lf", b"\x00\x00\x7f\x00" + GREET.encode() + b"\n250 mx\n250 ok\n")
-put("smtp_replies", "implicit-tls-auth", b"\x34\x00\x7f\x00" + smtp(
+put("smtp_replies", "code-change", b"\x00\x00\x7f\x00\x00" + smtp(GREET, "250-mx.example.org", "251 PIPELINING"))
+put("smtp_replies", "bare-lf", b"\x00\x00\x7f\x00\x00" + GREET.encode() + b"\n250 mx\n250 ok\n")
+put("smtp_replies", "implicit-tls-auth", b"\x34\x00\x7f\x00\x00" + smtp(
     "220 smtps.example.org ESMTP", *POSTFIX_TLS, "235 2.7.0 ok", *TX))
+
+# TLS-layer scripts (fuzz/harness.h): one op per read, write or handshake
+# in the order they happen (positions found with FZ_VERBOSE=1).
+def script(*ops):
+    return bytes([len(ops)]) + bytes(ops)
+
+NORMAL, SHORT, CLOSE, CUT = 0x00, 0x40, 0x80, 0xC0
+STLS_PLAIN = smtp(GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
+                  "235 2.7.0 Authentication successful", *TX)
+# op 15 is the handshake of starttls-auth-plain, op 22 the body write
+put("smtp_replies", "tls-slow-handshake", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 15, SHORT | 7) + STLS_PLAIN)
+put("smtp_replies", "tls-handshake-eof", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 15, CLOSE) + STLS_PLAIN)
+put("smtp_replies", "tls-handshake-alert", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 15, CUT) + STLS_PLAIN)
+put("smtp_replies", "cut-mid-ehlo", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 5, CLOSE) + STLS_PLAIN)
+put("smtp_replies", "cut-mid-ehlo-lax", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 7, CUT | 1) + STLS_PLAIN)
+put("smtp_replies", "cut-mid-body-write", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 22, SHORT | 9, CUT) + STLS_PLAIN)
+put("smtp_replies", "short-writes", b"\x00\x00\x7f\x00" + script(NORMAL, *[SHORT | 3, SHORT, SHORT | 17] * 30) + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "short-reads", b"\x00\x00\x7f\x00" + script(*[SHORT | 2, SHORT | 11, SHORT] * 40) + smtp(GREET, *POSTFIX, *TX))
+# read 1 gets GREET + POSTFIX, then (no pipelining) MAIL, RCPT, DATA each
+# get a read; the fifth read is cut after 354: no "queued" reply may come
+put("smtp_replies", "eof-after-354", b"\x00\x00\x7f\x00" + script(*[SHORT | 63] * 9, NORMAL, CLOSE) + smtp(GREET, *POSTFIX, *TX))
+
+# ---- pop3: 4 header bytes, the TLS-layer script, the server's bytes. The
+# base seeds are files in fuzz/corpus/pop3 (not written here); these add
+# TLS-layer scripts to two of them.
+def pop3_seed(name):
+    with open(os.path.join(HERE, "corpus", "pop3", name), "rb") as fh:
+        b = fh.read()
+    assert b[4] == 0, name
+    return b[:4], b[5:]
+
+H, STLS = pop3_seed("stls-auth-plain")
+# op 8 is the handshake
+put("pop3", "tls-slow-handshake", H + script(*[NORMAL] * 8, SHORT | 6) + STLS)
+put("pop3", "tls-handshake-eof", H + script(*[NORMAL] * 8, CLOSE) + STLS)
+put("pop3", "tls-handshake-alert", H + script(*[NORMAL] * 8, CUT) + STLS)
+put("pop3", "short-reads-writes", H + script(*[SHORT | 4, SHORT, SHORT | 2] * 40) + STLS)
+H, FETCH = pop3_seed("user-pass-fetch")
+body = FETCH.index(b"..dot")
+put("pop3", "eof-mid-retr", H + script() + FETCH[:body])
+put("pop3", "eof-mid-retr-dot", H + script() + FETCH[:body + 13] + b".")
+put("pop3", "cut-mid-retr-lax", b"\x04\x07" + H[2:] + script(*[NORMAL] * 35, CUT | 1) + FETCH)
+put("pop3", "close-mid-retr", b"\x04\x07" + H[2:] + script(*[NORMAL] * 35, CLOSE) + FETCH)
+
+# ---- imap_session: 3 header bytes, the TLS-layer script, the server's bytes
+def imap(*lines):
+    return b"".join((l if isinstance(l, bytes) else l.encode()) + b"\r\n" for l in lines)
+
+MSG1 = b"From: a@example.org\r\nSubject: one\r\n\r\nHello.\r\n"
+MSG2 = b"Subject: two\r\n\r\n" + b"x" * 200 + b"\r\n"
+IMAP_PRE = ["* OK [CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot ready.",
+            "A1 OK Begin TLS negotiation now."]
+IMAP_TLS = ["* CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE AUTH=PLAIN UIDPLUS",
+            "A2 OK Pre-login capabilities listed.",
+            "A3 OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS MOVE] Logged in",
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)", "* 2 EXISTS", "* 0 RECENT",
+            "* OK [UIDVALIDITY 1700000000] UIDs valid", "* OK [UIDNEXT 9] Predicted next UID",
+            "A4 OK [READ-WRITE] Select completed.",
+            b"* 1 FETCH (UID 7 FLAGS (\\Seen) RFC822.SIZE %d BODY[] {%d}\r\n" % (len(MSG1), len(MSG1)) + MSG1 + b")",
+            b"* 2 FETCH (UID 8 FLAGS () RFC822.SIZE %d BODY[] {%d}\r\n" % (len(MSG2), len(MSG2)) + MSG2 + b")",
+            "A5 OK Fetch completed."]
+IMAP_IDLE = ["+ idling", "* 3 EXISTS", "A6 OK Idle completed."]
+IMAP_APPEND = ["+ OK", "A7 OK [APPENDUID 1700000000 9] Append completed."]
+IMAP_BYE = ["* BYE Logging out", "A8 OK Logout completed."]
+FULL = imap(*IMAP_PRE, *IMAP_TLS, *IMAP_IDLE, *IMAP_APPEND, *IMAP_BYE)
+put("imap_session", "starttls-full", b"\x31\x00\x7f\x00" + FULL)
+put("imap_session", "starttls-bytewise", b"\x31\x01\x7f\x00" + FULL)
+put("imap_session", "starttls-cycling-halves", b"\x71\xff\x03\x00" + FULL)
+put("imap_session", "authenticate-plain", b"\x39\x00\x7f\x00" + FULL)
+put("imap_session", "literal-plus-append", b"\x35\x00\x7f\x00" + imap(
+    *IMAP_PRE, *IMAP_TLS[:2], "A3 OK [CAPABILITY IMAP4rev1 IDLE LITERAL+] Logged in", *IMAP_TLS[3:],
+    *IMAP_IDLE, "A7 OK Append completed.", *IMAP_BYE))
+put("imap_session", "implicit-tls", b"\x23\x00\x7f\x00" + imap(
+    "* OK [CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN] ready", *IMAP_TLS[2:], *IMAP_APPEND, *IMAP_BYE).replace(b"A3 ", b"A1 ").replace(
+    b"A4 ", b"A2 ").replace(b"A5 ", b"A3 ").replace(b"A7 ", b"A4 ").replace(b"A8 ", b"A5 "))
+put("imap_session", "starttls-injection", b"\x01\x00\xff\x00" + imap(*IMAP_PRE, "* CAPABILITY IMAP4rev1 AUTH=PLAIN"))
+put("imap_session", "preauth-require-tls", b"\x01\x00\x7f\x00" + imap("* PREAUTH [CAPABILITY IMAP4rev1] hi"))
+# TLS-layer scripts: in starttls-full op 3 is the handshake; the FETCH
+# literals are read by the read after the handshake (chunk 0: all at once)
+put("imap_session", "tls-slow-handshake", b"\x31\x00\x7f" + script(NORMAL, NORMAL, NORMAL, SHORT | 5) + FULL)
+put("imap_session", "tls-handshake-eof", b"\x31\x00\x7f" + script(NORMAL, NORMAL, NORMAL, CLOSE) + FULL)
+put("imap_session", "tls-handshake-alert", b"\x31\x00\x7f" + script(NORMAL, NORMAL, NORMAL, CUT) + FULL)
+cut = FULL.index(b"Hello.")
+put("imap_session", "eof-mid-literal", b"\x31\x00\x7f\x00" + FULL[:cut])
+put("imap_session", "eof-mid-literal2", b"\x31\x00\x7f\x00" + FULL[:FULL.index(b"xxxxx") + 50])
+put("imap_session", "eof-before-plus", b"\x31\x00\x7f\x00" + FULL[:FULL.index(b"+ OK")])
+put("imap_session", "no-instead-of-plus", b"\x31\x00\x7f\x00" + FULL.replace(b"+ OK\r\n", b"A7 NO [OVERQUOTA] full\r\n").replace(
+    b"A7 OK [APPENDUID 1700000000 9] Append completed.\r\n", b""))
+put("imap_session", "short-reads-writes", b"\x31\x00\x7f" + script(*[SHORT | 9, SHORT | 2, SHORT] * 60) + FULL)
+put("imap_session", "cut-mid-fetch-lax", b"\x31\x05\x7f" + script(*[NORMAL] * 40, CUT | 1) + FULL)
+# the seeds of imap_responses (same header bits 0x01..0x20), empty script
+RESP = os.path.join(HERE, "corpus", "imap_responses")
+for f in sorted(os.listdir(RESP)):
+    with open(os.path.join(RESP, f), "rb") as fh:
+        b = fh.read()
+    if len(b) >= 3:
+        put("imap_session", "resp-" + f, bytes([b[0] & 0x3f]) + b[1:3] + b"\x00" + b[3:])
 
 # ---- b64 / qp: byte 0 chunk, byte 1 cap, then data
 for i, s in enumerate([b"TWFu", b"SGVsbG8gV29ybGQ=", b"YQ==", b"", b"TWFu\r\nTWFu",
