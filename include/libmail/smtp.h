@@ -378,7 +378,10 @@ LM_API int lm_smtp_ehlo(lm_smtp_client *c);
  *        then fail with LM_ERR_STARTTLS_FAILED).
  * \return 0; LM_ERR_NO_STARTTLS if the last EHLO did not offer it (or
  *         HELO was used); LM_ERR_BAD_STATE (TLS already active, no EHLO
- *         yet, a reply outstanding, a transaction open); the sticky error.
+ *         yet, a reply outstanding, a transaction open); LM_ERR_PROTOCOL
+ *         (made sticky) if bytes from the server are already waiting
+ *         unparsed: they answer nothing, and would otherwise be taken for
+ *         the reply to STARTTLS; the sticky error.
  */
 LM_API int lm_smtp_starttls(lm_smtp_client *c);
 

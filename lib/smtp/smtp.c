@@ -18,6 +18,7 @@
 
 #include "libmail/smtp.h"
 #include "libmail/core.h"
+#include "../core/caps.h"
 
 /* Session phases (changed only by set_state). */
 enum {
@@ -81,24 +82,6 @@ zeroize(void *p, size_t n)
 	volatile unsigned char *v = p;
 	while (n--)
 		*v++ = 0;
-}
-
-static int
-upper(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') ? ch - 'a' + 'A' : ch;
-}
-
-static int
-ieq(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t i;
-	if (an != bn)
-		return 0;
-	for (i = 0; i < an; i++)
-		if (upper((unsigned char)a[i]) != upper((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 static void trace(lm_smtp_client *c, char dir, const void *p, size_t n);
@@ -518,37 +501,22 @@ caps_clear(lm_smtp_client *c)
 	c->caps_len = 0;
 }
 
-/* Length of the keyword at the start of an EHLO line. */
-static size_t
-kw_len(const char *p, size_t n)
-{
-	size_t i = 0;
-	while (i < n && p[i] != ' ')
-		i++;
-	return i;
-}
-
 /* Record one EHLO capability line (text after "250-"/"250 "). */
 static int
 caps_add(lm_smtp_client *c, const unsigned char *t, size_t n)
 {
 	const char *p = (const char *)t;
 	size_t k, i;
+	int r;
 
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-		n--;
-	if (n == 0)
-		return 0;
-	if (n + 1 > LM_SMTP_CAPS_MAX - c->caps_len)
-		return LM_ERR_LIMIT;
-	memcpy(c->caps + c->caps_len, p, n);
-	c->caps[c->caps_len + n] = '\n';
-	c->caps_len += n + 1;
-	k = kw_len(p, n);
+	r = lm_core__caps_add(c->caps, LM_SMTP_CAPS_MAX, &c->caps_len, t, &n,
+	                      LM_CORE__CAPS_EHLO, &k);
+	if (r || n == 0)
+		return r;
 	for (i = 0; i < sizeof known_ext / sizeof known_ext[0]; i++)
-		if (ieq(p, k, known_ext[i].name, strlen(known_ext[i].name)))
+		if (lm_core__ieq(p, k, known_ext[i].name, strlen(known_ext[i].name)))
 			c->ext |= known_ext[i].bit;
-	if (ieq(p, k, "SIZE", 4)) {
+	if (lm_core__ieq(p, k, "SIZE", 4)) {
 		uint64_t v = 0;
 		for (i = k + 1; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
 			if (v > (UINT64_MAX - 9) / 10)
@@ -564,23 +532,7 @@ caps_add(lm_smtp_client *c, const unsigned char *t, size_t n)
 static int
 caps_find(const lm_smtp_client *c, const char *kw, lm_slice *param)
 {
-	size_t pos = 0, kl = strlen(kw);
-
-	while (pos < c->caps_len) {
-		const char *line = c->caps + pos;
-		const char *nl = memchr(line, '\n', c->caps_len - pos);
-		size_t n = (size_t)(nl - line), k = kw_len(line, n);
-		if (ieq(line, k, kw, kl)) {
-			if (param) {
-				size_t off = k < n ? k + 1 : n;
-				param->p = (const unsigned char *)line + off;
-				param->len = n - off;
-			}
-			return 1;
-		}
-		pos += n + 1;
-	}
-	return 0;
+	return lm_core__caps_find(c->caps, c->caps_len, kw, LM_CORE__CAPS_EHLO, param);
 }
 
 /* see smtp.h */
@@ -1098,6 +1050,10 @@ lm_smtp_starttls(lm_smtp_client *c)
 		return LM_ERR_BAD_STATE;
 	if (!(c->ext & EXT_STARTTLS))
 		return LM_ERR_NO_STARTTLS;
+	/* Bytes already received came before STARTTLS was sent: a reply to
+	 * nothing, which would be taken for the answer to STARTTLS. */
+	if (c->ipos < c->iend)
+		return fail(c, LM_ERR_PROTOCOL);
 	return queue_line(c, LM_SMTP_CMD_STARTTLS, 0, "STARTTLS", 8);
 }
 
@@ -1139,26 +1095,6 @@ lm_smtp_set_tls_active(lm_smtp_client *c)
 	return 0;
 }
 
-/* Is name (len) among the space-separated mechanisms in list? */
-static int
-mech_listed(lm_slice list, const char *name)
-{
-	size_t i = 0, nl = strlen(name);
-	const char *p = (const char *)list.p;
-
-	while (i < list.len) {
-		size_t s;
-		while (i < list.len && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		s = i;
-		while (i < list.len && p[i] != ' ' && p[i] != '\t')
-			i++;
-		if (i > s && ieq(p + s, i - s, name, nl))
-			return 1;
-	}
-	return 0;
-}
-
 /* see smtp.h */
 int
 lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
@@ -1190,7 +1126,7 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 		return LM_ERR_PLAINTEXT;
 	if (!lm_smtp_ext_param(c, "AUTH", &list))
 		return LM_ERR_UNSUPPORTED;
-	if (!mech_listed(list, name))
+	if (!lm_core__caps_listed(list, name))
 		return LM_ERR_NO_MECH;
 
 	nl = strlen(name);

@@ -186,6 +186,11 @@ class Session:
         except (OSError, ssl.SSLError) as e:
             self.event("TLS-FAIL %s" % e)
             raise EOFError
+        if self.sock.version() is None:
+            # ssl skips the handshake on a socket whose peer is already
+            # gone (getpeername fails): that is no TLS session
+            self.event("TLS-FAIL no handshake (peer gone)")
+            raise EOFError
         self.tls = True
         self.event("TLS-OK")
 

@@ -38,6 +38,18 @@ a client that carries on is caught sending):
   escape          refuses the recipient with terminal escape sequences
   nulreply        refuses the recipient with a NUL in the reply text
   drip            good, but every reply is sent one byte per TCP segment
+  capsdiffer      before TLS: CHUNKING, AUTH PLAIN LOGIN; after TLS: only
+                  AUTH SCRAM-SHA-256 (a real SCRAM exchange), no CHUNKING
+  inject-late     "220" to STARTTLS, then 0.3 s later plaintext "250-..."
+                  lines before the handshake
+  endless         the EHLO reply line never ends (no CRLF, 256 MB at most)
+  endless-lines   the EHLO reply never ends (250- lines, 256 MB at most)
+  bignum          the EHLO reply has SIZE with a 10 KB number
+  bigsize         the EHLO reply has SIZE 99999999999999999999999999999
+  extrareply      an unsolicited "250" after the EHLO reply (same write)
+  cont334         MAIL FROM answered with a 334 AUTH continuation
+  mid421          MAIL FROM answered with 421, then close
+  rcpt551         RCPT answered "551 User not local; please try <...>"
   sasl-*          good, but AUTH offers SCRAM-SHA-256 and PLAIN and the
                   exchange is one of saslfake.py's hostile scenarios
 In every scenario the pre-TLS EHLO offers AUTH too, to tempt a client
@@ -126,20 +138,58 @@ class Session:
         except (OSError, ssl.SSLError) as e:
             self.event("TLS-FAIL %s" % e)
             raise EOFError
+        if self.sock.version() is None:
+            # ssl skips the handshake on a socket whose peer is already
+            # gone (getpeername fails): that is no TLS session
+            self.event("TLS-FAIL no handshake (peer gone)")
+            raise EOFError
         self.tls = True
         self.event("TLS-OK")
 
+    def flood(self, head, unit, limit=256 << 20):
+        """head, then unit again and again: until the client closes
+        (logged), stops reading (timeout) or limit bytes went out."""
+        self.send(head)
+        n = len(head)
+        chunk = unit * max(1, 65536 // len(unit))
+        try:
+            while n < limit:
+                self.sock.sendall(chunk)
+                n += len(chunk)
+        except socket.timeout:
+            self.event("FLOOD %d bytes, client stopped reading" % n)
+            raise EOFError
+        except OSError:
+            self.event("FLOOD %d bytes, stopped by the client" % n)
+            raise EOFError
+        self.event("FLOOD %d bytes, limit reached" % n)
+        raise EOFError
+
     def ehlo_reply(self):
         sc = self.args.scenario
+        if sc == "endless":
+            self.flood(b"250-mx.fake.test greets you\r\n250-X-LONG ", b"A")
+        if sc == "endless-lines":
+            self.flood(b"250-mx.fake.test greets you\r\n", b"250-X-FILLER\r\n")
         lines = [b"mx.fake.test greets you", b"PIPELINING", b"8BITMIME",
                  b"ENHANCEDSTATUSCODES", b"SIZE 10240000"]
         if sc == "longline":
             lines.insert(1, b"X-LONG " + b"A" * 102400)
         if sc == "manylines":
             lines[1:1] = [b"X-FILLER-%05d" % i for i in range(20000)]
+        if sc == "bignum":
+            lines[4] = b"SIZE " + b"9" * 10240
+        if sc == "bigsize":
+            lines[4] = b"SIZE 99999999999999999999999999999"
+        if sc == "capsdiffer":
+            lines.append(b"AUTH SCRAM-SHA-256" if self.tls else b"AUTH PLAIN LOGIN")
+            if not self.tls:
+                lines.append(b"CHUNKING")
         if not self.tls and sc != "notls":
             lines.append(b"STARTTLS")
-        if sc.startswith("sasl-"):
+        if sc == "capsdiffer":
+            pass
+        elif sc.startswith("sasl-"):
             lines.append(b"AUTH " + " ".join(saslfake.mechs(sc)).encode())
         elif not (self.tls and sc == "noauth"):
             lines.append(b"AUTH PLAIN LOGIN")
@@ -149,6 +199,8 @@ class Session:
         for i, ln in enumerate(lines):
             sep = b" " if i == len(lines) - 1 else b"-"
             out += b"250" + sep + ln + CRLF
+        if sc == "extrareply" and not self.tls:
+            out += b"250 2.0.0 unsolicited\r\n"
         return out
 
     def data(self):
@@ -219,8 +271,9 @@ class Session:
             self.send(b"250 2.0.0 %d octets received\r\n" % n)
 
     def sasl(self, mech, initial):
+        sc = self.args.scenario
         out, data = saslfake.exchange(
-            self.args.scenario, mech.decode("ascii", "replace"), initial,
+            "sasl-scram-good" if sc == "capsdiffer" else sc, mech.decode("ascii", "replace"), initial,
             lambda t: self.send(b"334 " + t + CRLF), self.line, self.event,
             self.args.password)
         if out == "ok":
@@ -265,13 +318,23 @@ class Session:
                 elif sc == "inject":
                     self.send(b"220 2.0.0 Ready to start TLS\r\n250-injected\r\n")
                     self.start_tls()
+                elif sc == "inject-late":
+                    self.send(b"220 2.0.0 Ready to start TLS\r\n")
+                    time.sleep(0.3)
+                    self.send(b"250-injected\r\n250 AUTH PLAIN\r\n")
+                    self.event("INJECTED")
+                    self.start_tls()
                 else:
                     self.send(b"220 2.0.0 Ready to start TLS\r\n")
                     self.start_tls()
             elif verb == "AUTH":
                 parts = ln.split(b" ")
                 mech = parts[1].upper() if len(parts) > 1 else b""
-                if sc.startswith("sasl-"):
+                if sc == "capsdiffer" and mech != b"SCRAM-SHA-256":
+                    self.event("AUTH-WRONG-MECH")
+                    self.send(b"504 5.5.4 Mechanism not available\r\n")
+                    continue
+                if sc.startswith("sasl-") or sc == "capsdiffer":
                     self.sasl(mech, parts[2] if len(parts) > 2 else None)
                     continue
                 if mech == b"LOGIN":
@@ -289,6 +352,12 @@ class Session:
                     self.send(b"535 5.7.8 Authentication credentials invalid\r\n")
                 else:
                     self.send(b"235 2.7.0 Authentication successful\r\n")
+            elif verb == "MAIL" and sc == "cont334":
+                self.send(b"334 VXNlcm5hbWU6\r\n")
+            elif verb == "MAIL" and sc == "mid421":
+                self.send(b"421 4.3.2 Shutting down for maintenance\r\n")
+                self.event("CLOSE-BY-SERVER")
+                raise EOFError
             elif verb == "MAIL":
                 self.rcpts = 0
                 self.send(b"250 2.1.0 Ok\r\n")
@@ -296,6 +365,8 @@ class Session:
                 self.rcpts += 1
                 if sc == "escape":
                     self.send(b"550 5.1.1 \x1b]0;owned\x07\x1b[2J\x1b[31mUser unknown\x1b[0m\r\n")
+                elif sc == "rcpt551":
+                    self.send(b"551 5.1.6 User not local; please try <bob@evil.test>\r\n")
                 elif sc == "nulreply":
                     self.send(b"550 5.1.1 User\x00 unknown\r\n")
                 elif sc == "rcpt550" and self.rcpts == 2:

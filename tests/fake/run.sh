@@ -68,13 +68,17 @@ if [ ! -x "$MS" ]; then
 	    sasl-scram-good sasl-scram-235data sasl-scram-nonce sasl-scram-iter0 \
 	    sasl-scram-iter4g sasl-scram-iter1e9 sasl-chal-huge sasl-chal-big \
 	    sasl-chal-b64 sasl-scram-badsig sasl-scram-e sasl-scram-nosig \
-	    sasl-scram-235badsig sasl-plain-more; do
+	    sasl-scram-235badsig sasl-plain-more capsdiffer inject-late extrareply \
+	    endless endless-lines bignum bigsize cont334 mid421 rcpt551; do
 		bad "fake-$t" "mail-send not built ($MS)"
 	done
 	exit 1
 fi
 
 # ---- one exchange -----------------------------------------------------------
+# peak RSS of the client (KB) in $P.rss when GNU time is there
+MEASURE=""
+/usr/bin/time -f %M -o /dev/null true 2>/dev/null && MEASURE="/usr/bin/time -f %M -o"
 # fake NAME SCENARIO SCHEME [mail-send args...]: runs the fake with
 # SCENARIO, then mail-send against it; sets RC, and leaves the client's
 # stderr in $W/NAME.err and the fake's records in $W/NAME.{events,data,raw}
@@ -94,7 +98,7 @@ fake() {
 	if [ -z "$port" ]; then
 		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
 	fi
-	timeout 60 "$MS" --url "$scheme://${FAKEHOST:-localhost}:$port" \
+	${MEASURE:+$MEASURE $P.rss} timeout 60 "$MS" --url "$scheme://${FAKEHOST:-localhost}:$port" \
 	    --from alice@example.test --to bob@example.test \
 	    --cafile "$C/ca.crt" --timeout 10 "$@" >"$P.out" 2>"$P.err" </dev/null
 	RC=$?
@@ -110,6 +114,10 @@ fake() {
 	touch "$P.events"
 }
 auth="--user alice@example.test --password-file $PW"
+rss_mb() { # the client's peak RSS in MB (0 when not measured)
+	kb=$(tail -n 1 "$P.rss" 2>/dev/null)
+	case $kb in *[!0-9]*|"") echo 0 ;; *) echo $((kb / 1024)) ;; esac
+}
 early_cmds() { # commands other than EHLO/HELO/STARTTLS/QUIT sent before TLS
 	awk '/^TLS-OK/ { exit } /^CMD / && $2 !~ /^(EHLO|HELO|STARTTLS|QUIT|RSET|NOOP)$/ { print $2 }' "$P.events" |
 	    tr '\n' ' '
@@ -388,5 +396,95 @@ for sc in scram-nonce scram-iter0 scram-iter4g scram-iter1e9 chal-huge chal-big 
 		esac
 	fi
 done
+
+# ---- audit gaps (tests/fake/README): STARTTLS, parsers, referrals --------------
+t=fake-capsdiffer
+# before TLS: AUTH PLAIN LOGIN and CHUNKING; after: only AUTH SCRAM-SHA-256
+# and no CHUNKING. Nothing learned before TLS may be used after it.
+fake capsdiffer capsdiffer smtp $auth --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0 with the post-TLS capabilities')"
+elif grep -q '^AUTH-WRONG-MECH' "$P.events"; then bad $t "used a mechanism offered only before TLS"
+elif ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "no SCRAM exchange"
+elif sent_any BDAT || ! sent_any DATA; then bad $t "CHUNKING offered only before TLS, yet BDAT used"
+else ok $t; fi
+
+t=fake-inject-late
+# plaintext after the 220 to STARTTLS, in a later read than the 220
+fake inject-late inject-late smtp $auth --text "$W/text.txt"
+if [ "$RC" != 3 ]; then bad $t "$(why 'plaintext before the handshake: expected exit 3')"
+elif ! grep -q '^INJECTED' "$P.events"; then bad $t "the fake did not inject"
+elif grep -q '^TLS-OK' "$P.events"; then bad $t "handshake completed over the injected bytes"
+elif sent_any AUTH MAIL RCPT DATA; then bad $t "client sent commands"
+else ok $t; fi
+
+t=fake-extrareply
+# an unsolicited 250 right after the EHLO reply, in the same write: it
+# answers nothing, and must not be taken for the reply to the STARTTLS
+# queued next (lm_smtp_starttls fails); STARTTLS is not even sent
+fake extrareply extrareply smtp $auth --text "$W/text.txt"
+if [ "$RC" != 4 ]; then bad $t "$(why 'reply for a command not sent: expected exit 4')"
+elif grep -q '^TLS-OK' "$P.events"; then bad $t "TLS started"
+elif sent_any STARTTLS AUTH MAIL RCPT DATA; then bad $t "client sent $(grep '^CMD' "$P.events" | tr '\n' ' ')"
+else ok $t; fi
+
+for sc in endless endless-lines; do
+	t=fake-$sc
+	# an EHLO reply that never ends: an error at the line (2048) or line
+	# count (256) limit, fast, in bounded memory, not when the fake gives up
+	t0=$(date +%s)
+	fake "$sc" "$sc" smtp $auth --text "$W/text.txt"
+	el=$(($(date +%s) - t0))
+	if [ "$RC" != 4 ]; then bad $t "$(why 'endless reply: expected exit 4')"
+	elif ! grep -q '^FLOOD .* stopped by the client' "$P.events"; then bad $t "client did not stop the flood: $(grep '^FLOOD' "$P.events")"
+	elif [ "$el" -gt 10 ]; then bad $t "took $el s"
+	elif [ "$(rss_mb)" -gt 100 ]; then bad $t "peak RSS $(rss_mb) MB"
+	elif sent_any STARTTLS AUTH MAIL; then bad $t "carried on"
+	else ok $t; fi
+done
+
+t=fake-bignum
+fake bignum bignum smtp $auth --text "$W/text.txt"
+if [ "$RC" != 4 ]; then bad $t "$(why 'SIZE with a 10 KB number (line past 2048): expected exit 4')"
+elif sent_any STARTTLS AUTH MAIL; then bad $t "carried on"
+else ok $t; fi
+
+t=fake-bigsize
+# SIZE 99999999999999999999999999999 overflows 64 bits: no limit, and the
+# 300-byte message goes
+fake bigsize bigsize smtp $auth --text "$W/text.txt"
+if [ "$RC" != 0 ]; then bad $t "$(why 'SIZE past 2^64: expected exit 0')"
+elif ! python3 "$here/check_data.py" "$P.data" >"$P.chk"; then bad $t "payload: $(cat "$P.chk")"
+else ok $t; fi
+
+t=fake-cont334
+# a continuation nobody asked for: 334 to MAIL FROM is a refusal (not 2xx);
+# no AUTH data, no DATA
+fake cont334 cont334 smtp $auth --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why '334 to MAIL: expected exit 1')"
+elif sent_any DATA BDAT; then bad $t "sent the message"
+elif grep '^CMD ' "$P.events" | grep -qvE '^CMD (EHLO|STARTTLS|AUTH|MAIL|RCPT|RSET|QUIT)$'; then
+	bad $t "answered the continuation: $(grep '^CMD' "$P.events" | tr '\n' ' ')"
+elif ! grep -q '334' "$P.err"; then bad $t "stderr does not show the reply"
+else ok $t; fi
+
+t=fake-mid421
+# the server closes (421) in the middle of the transaction: refused, the
+# message is not reported sent
+fake mid421 mid421 smtp $auth --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why '421 to MAIL: expected exit 1')"
+elif ! grep -q '421' "$P.err"; then bad $t "stderr does not show the 421"
+elif sent_any RCPT DATA BDAT; then bad $t "carried on after 421"
+elif [ -s "$P.out" ]; then bad $t "stdout: $(head -c 80 "$P.out")"
+else ok $t; fi
+
+t=fake-rcpt551
+# "551 User not local; please try <bob@evil.test>": a refusal, never
+# followed (no RCPT to the other address, no DATA)
+fake rcpt551 rcpt551 smtp $auth --text "$W/text.txt"
+if [ "$RC" != 1 ]; then bad $t "$(why '551 to the only RCPT: expected exit 1')"
+elif grep -q 'evil' "$P.raw"; then bad $t "client used the forwarding address"
+elif sent_any DATA BDAT; then bad $t "sent the message"
+elif [ "$(grep -c '^CMD RCPT$' "$P.events")" != 1 ]; then bad $t "RCPT tried again"
+else ok $t; fi
 
 [ "$nfail" -eq 0 ]

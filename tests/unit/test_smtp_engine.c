@@ -253,6 +253,35 @@ t_starttls_injection_later_read(void)
 	h_free(h);
 }
 
+/* A reply that arrived before STARTTLS was even queued (in the same
+ * read as the EHLO reply) answers nothing: it must not be taken for the
+ * 220 to STARTTLS. */
+static void
+t_starttls_reply_before_sent(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	h_t *h = h_new(&o);
+	lm_smtp_event ev;
+	int r;
+	srv(h, "220 mx.example.com ESMTP\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	sent(h);
+	srv(h, "250-mx.example.com\r\n250 STARTTLS\r\n220 Go ahead\r\n");
+	do {
+		r = nxt(h, &ev);
+		LM_CHECK_EQ(r, LM_EVENT);
+	} while (r == LM_EVENT && ev.type != LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(ev.code, 250);
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_last_error(&h->c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(h->nout, 0);
+	LM_CHECK_EQ(lm_smtp_tls_active(&h->c), 0);
+	h_free(h);
+}
+
 static void
 t_caps_forgotten_after_tls(void)
 {
@@ -1651,6 +1680,7 @@ main(int argc, char **argv)
 		LM_TEST(t_nothing_before_greeting),
 		LM_TEST(t_starttls_injection_same_read),
 		LM_TEST(t_starttls_injection_later_read),
+		LM_TEST(t_starttls_reply_before_sent),
 		LM_TEST(t_caps_forgotten_after_tls),
 		LM_TEST(t_no_starttls_offered),
 		LM_TEST(t_addr_refused),
