@@ -23,6 +23,7 @@
 
 #include "libmail/pop3.h"
 #include "libmail/core.h"
+#include "../core/caps.h"
 
 /* Session phases. */
 enum {
@@ -52,24 +53,6 @@ enum { PEND_NONE = 0, PEND_REPLY };
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 /* ------------------------------------------------------------------ */
-
-static int
-upper(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') ? ch - 'a' + 'A' : ch;
-}
-
-static int
-ieq(const char *a, size_t an, const char *b, size_t bn)
-{
-	size_t i;
-	if (an != bn)
-		return 0;
-	for (i = 0; i < an; i++)
-		if (upper((unsigned char)a[i]) != upper((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
 
 static int
 fail(lm_pop3_client *c, int err)
@@ -408,59 +391,26 @@ caps_clear(lm_pop3_client *c)
 	c->caps_len = 0;
 }
 
-static size_t
-kw_len(const char *p, size_t n)
-{
-	size_t i = 0;
-	while (i < n && p[i] != ' ' && p[i] != '\t')
-		i++;
-	return i;
-}
-
 /* Record one CAPA line. */
 static int
 caps_add(lm_pop3_client *c, const unsigned char *t, size_t n)
 {
-	const char *p = (const char *)t;
+	size_t k;
+	int r;
 
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-		n--;
-	if (n == 0)
-		return 0;
-	if (n + 1 > LM_POP3_CAPS_MAX - c->caps_len)
-		return LM_ERR_LIMIT;
-	memcpy(c->caps + c->caps_len, p, n);
-	c->caps[c->caps_len + n] = '\n';
-	c->caps_len += n + 1;
-	if (ieq(p, kw_len(p, n), "PIPELINING", 10))
+	r = lm_core__caps_add(c->caps, LM_POP3_CAPS_MAX, &c->caps_len, t, &n,
+	                      LM_CORE__CAPS_CAPA, &k);
+	if (r == 0 && lm_core__ieq((const char *)t, k, "PIPELINING", 10))
 		c->pipe_cap = 1;
-	return 0;
+	return r;
 }
 
 static int
 caps_find(const lm_pop3_client *c, const char *kw, lm_slice *param)
 {
-	size_t pos = 0, kl = strlen(kw);
-
 	if (!c->have_caps)
 		return 0;
-	while (pos < c->caps_len) {
-		const char *line = c->caps + pos;
-		const char *nl = memchr(line, '\n', c->caps_len - pos);
-		size_t n = (size_t)(nl - line), k = kw_len(line, n);
-		if (ieq(line, k, kw, kl)) {
-			if (param) {
-				size_t off = k;
-				while (off < n && (line[off] == ' ' || line[off] == '\t'))
-					off++;
-				param->p = (const unsigned char *)line + off;
-				param->len = n - off;
-			}
-			return 1;
-		}
-		pos += n + 1;
-	}
-	return 0;
+	return lm_core__caps_find(c->caps, c->caps_len, kw, LM_CORE__CAPS_CAPA, param);
 }
 
 /* see pop3.h */
@@ -1195,25 +1145,6 @@ lm_pop3_set_tls_active(lm_pop3_client *c)
 	return 0;
 }
 
-static int
-mech_listed(lm_slice list, const char *name)
-{
-	size_t i = 0, nl = strlen(name);
-	const char *p = (const char *)list.p;
-
-	while (i < list.len) {
-		size_t s;
-		while (i < list.len && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		s = i;
-		while (i < list.len && p[i] != ' ' && p[i] != '\t')
-			i++;
-		if (i > s && ieq(p + s, i - s, name, nl))
-			return 1;
-	}
-	return 0;
-}
-
 /* see pop3.h */
 int
 lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
@@ -1241,7 +1172,7 @@ lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
 		return LM_ERR_PLAINTEXT;
 	if (!caps_find(c, "SASL", &list))
 		return LM_ERR_UNSUPPORTED;
-	if (!mech_listed(list, name))
+	if (!lm_core__caps_listed(list, name))
 		return LM_ERR_NO_MECH;
 
 	nl = strlen(name);
