@@ -90,15 +90,8 @@ static const char *const secrets[] = {
 static void
 trace(char dir, const char *line, size_t len, void *ud)
 {
-	size_t i;
 	(void)ud;
-	FZ_CHECK(dir == 'C' || dir == 'S' || dir == '*', "trace direction");
-	FZ_CHECK(memchr(line, '\n', len) == NULL, "trace line has no LF");
-	if (dir == 'S')
-		return;
-	for (i = 0; secrets[i] != NULL; i++)
-		FZ_CHECK(fz_find(line, len, secrets[i]) == NULL,
-		         "trace shows no credential");
+	fz_check_trace(dir, line, len, secrets);
 }
 
 static int

@@ -96,6 +96,22 @@ fz_find(const void *hay, size_t n, const char *s)
 	return fz_memmem(hay, n, s, strlen(s));
 }
 
+/* An lm_trace_fn's checks: a known direction, no LF in a line, and none
+ * of the secrets (NULL-terminated list) in what the client sends. */
+static inline void
+fz_check_trace(char dir, const char *line, size_t len, const char *const *secrets)
+{
+	size_t i;
+
+	FZ_CHECK(dir == 'C' || dir == 'S' || dir == '*', "trace direction");
+	FZ_CHECK(memchr(line, '\n', len) == NULL, "trace line has no LF");
+	if (dir == 'S')
+		return;
+	for (i = 0; secrets[i] != NULL; i++)
+		FZ_CHECK(fz_find(line, len, secrets[i]) == NULL,
+		         "trace shows no credential");
+}
+
 /* 1 when the input holds a SCRAM iteration count "i=N" above
  * FZ_ITER_MAX (such inputs only burn time in PBKDF2). */
 static inline int
