@@ -387,7 +387,10 @@ LM_API int lm_pop3_capa(lm_pop3_client *c);
  *        LM_ERR_STARTTLS_FAILED).
  * \return 0; LM_ERR_NO_STARTTLS if the last CAPA did not offer STLS (or
  *         no CAPA was done); LM_ERR_BAD_STATE (TLS already active, not in
- *         the AUTHORIZATION state, queue rule); the sticky error.
+ *         the AUTHORIZATION state, queue rule); LM_ERR_PROTOCOL (made
+ *         sticky) if bytes from the server are already waiting unparsed:
+ *         they answer nothing, and would otherwise be taken for the reply
+ *         to STLS; the sticky error.
  */
 LM_API int lm_pop3_stls(lm_pop3_client *c);
 

@@ -1106,6 +1106,10 @@ lm_pop3_stls(lm_pop3_client *c)
 		return LM_ERR_BAD_STATE;
 	if (!caps_find(c, "STLS", NULL))
 		return LM_ERR_NO_STARTTLS;
+	/* Bytes already received came before STLS was sent: a reply to
+	 * nothing, which would be taken for the answer to STLS. */
+	if (c->ipos < c->iend)
+		return fail(c, LM_ERR_PROTOCOL);
 	return queue_line(c, LM_POP3_CMD_STLS, 0, "STLS", 4, -1);
 }
 

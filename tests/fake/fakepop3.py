@@ -32,6 +32,19 @@ Scenarios:
   longline      the CAPA reply carries a 100 KB line
   hugebody      RETR of message 1 carries a 100 KB line inside the body
   dupuid        UIDL lists the same uid for two different messages
+  capsdiffer    before TLS: USER, SASL PLAIN; after TLS: only SASL
+                SCRAM-SHA-256 (a real SCRAM exchange), no USER
+  noauth-after  after TLS, CAPA offers neither USER nor SASL
+  stlserr       STLS offered, answered -ERR
+  inject-late   "+OK" to STLS, then 0.3 s later plaintext "+OK injected"
+  endless       the CAPA reply line never ends (no CRLF, 256 MB at most)
+  endless-list  the UIDL listing never ends (64 MB at most)
+  endless-body  the RETR of message 1 never ends (64 MB at most)
+  bignum        STAT answers a 10 KB message count
+  bigsize       LIST gives message 1 a size of 99999999999999999999999
+  nul           UIDL gives message 1 a UID with a NUL byte
+  extrareply    an unsolicited "+OK" after the CAPA listing (same write)
+  cont          STAT answered with a "+ " continuation request
   sasl-*        good, but CAPA offers SASL SCRAM-SHA-256 PLAIN and the
                 AUTH exchange is one of saslfake.py's hostile scenarios
 With --implicit the connection starts with TLS (pop3s).
@@ -43,6 +56,7 @@ import os
 import socket
 import ssl
 import sys
+import time
 
 import saslfake
 
@@ -126,8 +140,39 @@ class Session:
         self.tls = True
         self.event("TLS-OK")
 
+    def flood(self, head, unit, limit=256 << 20):
+        """head, then unit again and again: until the client closes
+        (logged), stops reading (timeout) or limit bytes went out."""
+        self.send(head)
+        n = len(head)
+        chunk = unit * max(1, 65536 // len(unit))
+        try:
+            while n < limit:
+                self.sock.sendall(chunk)
+                n += len(chunk)
+        except socket.timeout:
+            self.event("FLOOD %d bytes, client stopped reading" % n)
+            raise EOFError
+        except OSError:
+            self.event("FLOOD %d bytes, stopped by the client" % n)
+            raise EOFError
+        self.event("FLOOD %d bytes, limit reached" % n)
+        raise EOFError
+
     def capa(self):
         sc = self.args.scenario
+        if sc == "endless":
+            self.flood(b"+OK Capability list follows\r\nX-LONG ", b"A")
+        if sc == "capsdiffer" or (sc == "noauth-after" and self.tls):
+            lines = [b"+OK Capability list follows", b"TOP", b"UIDL",
+                     b"RESP-CODES", b"PIPELINING"]
+            if sc == "capsdiffer":
+                lines.append(b"SASL SCRAM-SHA-256" if self.tls else b"USER")
+                if not self.tls:
+                    lines.append(b"SASL PLAIN")
+            if not self.tls:
+                lines.insert(1, b"STLS")
+            return CRLF.join(lines) + CRLF + b"." + CRLF
         lines = [b"+OK Capability list follows", b"TOP", b"UIDL",
                  b"RESP-CODES", b"PIPELINING", b"USER", b"SASL PLAIN"]
         if sc.startswith("sasl-"):
@@ -136,7 +181,10 @@ class Session:
             lines.insert(1, b"STLS")
         if sc == "longline":
             lines.insert(1, b"X-LONG " + b"A" * 102400)
-        return CRLF.join(lines) + CRLF + b"." + CRLF
+        out = CRLF.join(lines) + CRLF + b"." + CRLF
+        if sc == "extrareply" and not self.tls:
+            out += b"+OK unsolicited\r\n"
+        return out
 
     def live(self):
         return [i for i in range(len(self.msgs)) if i not in self.deleted]
@@ -194,6 +242,14 @@ class Session:
             elif verb == "STLS":
                 if self.tls or sc in ("nostls", "plain"):
                     self.send(b"-ERR STLS not available\r\n")
+                elif sc == "stlserr":
+                    self.send(b"-ERR [SYS/TEMP] TLS not available right now\r\n")
+                elif sc == "inject-late":
+                    self.send(b"+OK Begin TLS negotiation\r\n")
+                    time.sleep(0.3)
+                    self.send(b"+OK injected\r\n")
+                    self.event("INJECTED")
+                    self.start_tls()
                 elif sc == "inject":
                     self.send(b"+OK Begin TLS negotiation\r\n+OK injected\r\n")
                     # anything the client sends now (in plaintext) is a bug
@@ -207,6 +263,22 @@ class Session:
                 else:
                     self.send(b"+OK Begin TLS negotiation\r\n")
                     self.start_tls()
+            elif sc == "capsdiffer" and (
+                    verb in ("USER", "PASS", "APOP") or (verb == "AUTH" and (
+                        ln.split(b" ") + [b""])[1].upper() != b"SCRAM-SHA-256")):
+                self.event("AUTH-WRONG-MECH")
+                self.send(b"-ERR not offered\r\n")
+            elif verb == "AUTH" and sc == "capsdiffer":
+                parts = ln.split(b" ")
+                out, _ = saslfake.exchange(
+                    "sasl-scram-good", "SCRAM-SHA-256",
+                    parts[2] if len(parts) > 2 else None,
+                    lambda t: self.send(b"+ " + t + CRLF), self.line,
+                    self.event, self.args.password)
+                if out == "ok":
+                    self.auth_ok()
+                else:
+                    self.send(b"-ERR [AUTH] authentication failed\r\n")
             elif verb == "USER":
                 self.user = ln[5:]
                 self.send(b"+OK\r\n")
@@ -239,6 +311,12 @@ class Session:
                 self.auth_ok()
             elif not self.authed and verb != "QUIT":
                 self.send(b"-ERR not logged in\r\n")
+            elif verb == "STAT" and sc == "cont":
+                self.send(b"+ \r\n")
+            elif verb == "STAT" and sc == "bignum":
+                self.send(b"+OK " + b"9" * 10240 + b" 1000\r\n")
+            elif verb == "UIDL" and sc == "endless-list" and len(ln.split()) == 1:
+                self.flood(b"+OK\r\n", b"1 uid-endless-0001\r\n", 64 << 20)
             elif verb == "STAT":
                 live = self.live()
                 self.send(b"+OK %d %d\r\n" % (
@@ -256,8 +334,12 @@ class Session:
                     continue
                 out = [b"+OK"]
                 for i in self.live():
-                    if verb == "LIST":
+                    if verb == "LIST" and sc == "bigsize" and i == 0:
+                        out.append(b"1 99999999999999999999999")
+                    elif verb == "LIST":
                         out.append(b"%d %d" % (i + 1, len(self.msgs[i])))
+                    elif sc == "nul" and i == 0:
+                        out.append(b"1 uid-0001\x00-nul")
                     else:
                         out.append(b"%d %s" % (i + 1, self.uidof(i)))
                 out.append(b".")
@@ -268,6 +350,9 @@ class Session:
                     self.send(b"-ERR no such message\r\n")
                     continue
                 self.nretr += 1
+                if sc == "endless-body" and i == 0:
+                    self.flood(b"+OK\r\nSubject: endless\r\n\r\n",
+                               b"x" * 70 + CRLF, 64 << 20)
                 body = self.stuffed(self.msgs[i])
                 if sc == "hugebody" and i == 0:
                     body = b"Subject: x\r\n\r\n" + b"B" * 102400 + CRLF

@@ -40,7 +40,9 @@ pop3-dupuid pop3-big pop3-locked pop3-two-accounts pop3-apop
 pop3-sasl-scram-good pop3-sasl-scram-nonce pop3-sasl-scram-iter0
 pop3-sasl-scram-iter4g pop3-sasl-scram-iter1e9 pop3-sasl-chal-huge
 pop3-sasl-chal-big pop3-sasl-chal-b64 pop3-sasl-scram-badsig pop3-sasl-scram-e
-pop3-sasl-scram-nosig pop3-sasl-plain-more"
+pop3-sasl-scram-nosig pop3-sasl-plain-more pop3-capsdiffer pop3-noauth-after
+pop3-stlserr pop3-inject-late pop3-extrareply pop3-endless pop3-endless-list
+pop3-endless-body pop3-bignum pop3-bigsize pop3-nul pop3-cont"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -60,6 +62,13 @@ chmod 600 "$PW"
 # the client's stdout/stderr in $P.out/$P.err and the fake's records in
 # $P.events
 CUT=""
+# peak RSS of the client (KB) in $P.rss when GNU time is there
+MEASURE=""
+/usr/bin/time -f %M -o /dev/null true 2>/dev/null && MEASURE="/usr/bin/time -f %M -o"
+rss_mb() { # the client's peak RSS in MB (0 when not measured)
+	kb=$(tail -n 1 "$P.rss" 2>/dev/null)
+	case $kb in *[!0-9]*|"") echo 0 ;; *) echo $((kb / 1024)) ;; esac
+}
 fake() {
 	name=$1 scen=$2 scheme=$3 box=$4; shift 4
 	P=$W/$name
@@ -75,7 +84,7 @@ fake() {
 	if [ -z "$port" ]; then
 		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
 	fi
-	timeout 60 "$PF" --url "$scheme://bob@localhost:$port" \
+	${MEASURE:+$MEASURE $P.rss} timeout 60 "$PF" --url "$scheme://bob@localhost:$port" \
 	    --password-file "$PW" --cafile "$C/ca.crt" --timeout 10 "$@" \
 	    >"$P.out" 2>"$P.err" </dev/null
 	RC=$?
@@ -407,6 +416,89 @@ for sc in scram-nonce scram-iter0 scram-iter4g scram-iter1e9 chal-huge chal-big 
 			else ok $t; fi ;;
 		esac
 	fi
+done
+
+# ---- audit gaps (tests/fake/README): STARTTLS, parsers ---------------------------
+newbox audit 3
+t=fake-pop3-capsdiffer
+# before TLS: USER and SASL PLAIN; after: only SASL SCRAM-SHA-256
+M=$W/md-capsdiffer
+fake pop3-capsdiffer capsdiffer pop3 "$W/audit.box" --maildir "$M"
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0 with the post-TLS capabilities')"
+elif grep -q '^AUTH-WRONG-MECH' "$P.events"; then bad $t "used a login offered only before TLS"
+elif ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "no SCRAM exchange"
+elif [ "$(cat "$P.out")" != "fetched 3 deleted 0" ]; then bad $t "stdout: $(cat "$P.out")"
+else ok $t; fi
+
+t=fake-pop3-noauth-after
+# USER and SASL offered only before TLS: no login at all (refused), no
+# credentials anywhere
+fake pop3-noauth-after noauth-after pop3 "$W/audit.box" --maildir "$W/md-noauth-after"
+if [ "$RC" != 1 ]; then bad $t "$(why 'no login method after TLS: expected exit 1')"
+elif sent_any USER PASS AUTH APOP STAT RETR; then bad $t "client sent $(grep '^CMD' "$P.events" | tr '\n' ' ')"
+elif ! grep -q 'neither SASL nor USER' "$P.err"; then bad $t "stderr: $(tail -n 1 "$P.err")"
+else ok $t; fi
+
+t=fake-pop3-stlserr
+fake pop3-stlserr stlserr pop3 "$W/audit.box" --maildir "$W/md-stlserr"
+if [ "$RC" != 3 ]; then bad $t "$(why 'STLS refused: expected exit 3')"
+elif sent_any USER PASS AUTH APOP; then bad $t "credentials sent without TLS"
+else ok $t; fi
+
+t=fake-pop3-inject-late
+fake pop3-inject-late inject-late pop3 "$W/audit.box" --maildir "$W/md-inject-late"
+if [ "$RC" != 3 ]; then bad $t "$(why 'plaintext after +OK to STLS, later read: expected exit 3')"
+elif ! grep -q '^INJECTED' "$P.events"; then bad $t "the fake did not inject"
+elif grep -q '^TLS-OK' "$P.events"; then bad $t "handshake completed over the injected bytes"
+elif sent_any USER PASS AUTH APOP; then bad $t "credentials sent"
+else ok $t; fi
+
+t=fake-pop3-extrareply
+# "+OK unsolicited" in the read of the CAPA listing answers nothing and
+# must not be taken for the +OK to STLS (lm_pop3_stls fails: STLS not sent)
+fake pop3-extrareply extrareply pop3 "$W/audit.box" --maildir "$W/md-extrareply"
+if [ "$RC" != 4 ]; then bad $t "$(why 'reply for a command not sent: expected exit 4')"
+elif sent_any STLS USER PASS AUTH APOP; then bad $t "client sent $(grep '^CMD' "$P.events" | tr '\n' ' ')"
+else ok $t; fi
+
+t=fake-pop3-endless
+t0=$(date +%s)
+fake pop3-endless endless pop3 "$W/audit.box" --maildir "$W/md-endless"
+el=$(($(date +%s) - t0))
+if [ "$RC" != 4 ]; then bad $t "$(why 'endless CAPA line: expected exit 4')"
+elif ! grep -q '^FLOOD .* stopped by the client' "$P.events"; then bad $t "client did not stop the flood: $(grep '^FLOOD' "$P.events")"
+elif [ "$el" -gt 10 ]; then bad $t "took $el s"
+elif [ "$(rss_mb)" -gt 100 ]; then bad $t "peak RSS $(rss_mb) MB"
+elif sent_any STLS USER PASS AUTH; then bad $t "carried on"
+else ok $t; fi
+
+# An endless UIDL listing or RETR body streams in bounded memory; the
+# session reads a response to its end even once a callback has failed
+# (lib/net), so it ends only when the server stops: here after the
+# fake's 64 MB, with exit 5, nothing saved, no DELE.
+for sc in endless-list endless-body; do
+	t=fake-pop3-$sc
+	cp "$W/audit.box.orig" "$W/audit.box"; M=$W/md-$sc
+	fake "pop3-$sc" "$sc" pop3 "$W/audit.box" --maildir "$M" --delete
+	if [ "$RC" != 5 ]; then bad $t "$(why 'endless response, then close: expected exit 5')"
+	elif ! grep -q '^FLOOD' "$P.events"; then bad $t "the fake did not flood"
+	elif [ "$(rss_mb)" -gt 100 ]; then bad $t "peak RSS $(rss_mb) MB"
+	elif sent_any DELE; then bad $t "DELE sent"
+	elif [ "$(nfiles "$M" 2>/dev/null || echo 0)" != 0 ] || [ -n "$(ls "$M/tmp" 2>/dev/null)" ]; then bad $t "file left in the Maildir"
+	elif [ -s "$P.out" ] && [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "reported: $(cat "$P.out")"
+	else ok $t; fi
+done
+
+# numbers: a 10 KB count (past the line limit), a size past 2^64, a NUL in
+# a UID, a "+ " continuation to STAT: exit 4, nothing fetched or deleted
+for sc in bignum bigsize nul cont; do
+	t=fake-pop3-$sc
+	cp "$W/audit.box.orig" "$W/audit.box"; M=$W/md-$sc
+	fake "pop3-$sc" "$sc" pop3 "$W/audit.box" --maildir "$M" --delete
+	if [ "$RC" != 4 ]; then bad $t "$(why 'malformed reply: expected exit 4')"
+	elif sent_any RETR DELE; then bad $t "carried on: $(grep '^CMD' "$P.events" | tr '\n' ' ')"
+	elif [ -d "$M/new" ] && [ "$(nfiles "$M")" != 0 ]; then bad $t "messages saved"
+	else ok $t; fi
 done
 
 [ "$nfail" -eq 0 ]

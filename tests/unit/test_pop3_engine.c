@@ -206,6 +206,36 @@ t_stls_injection_later_read(void)
 	LM_CHECK_EQ(lm_pop3_next(&e.c, &ev), LM_ERR_PROTOCOL);
 }
 
+/* A reply that arrived before STLS was even queued (in the same read as
+ * the CAPA listing) answers nothing: it must not be taken for the +OK to
+ * STLS. */
+static void
+t_stls_reply_before_sent(void)
+{
+	eng e;
+	lm_pop3_event ev;
+	static const char in[] = "+OK\r\nSTLS\r\n.\r\n+OK Begin TLS\r\n";
+	size_t used = 0;
+	int r;
+	eng_init(&e, 0, 0, 0);
+	feeds(&e, "+OK ready\r\n");
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	e.nout = 0;
+	LM_CHECK_EQ(lm_pop3_feed(&e.c, in, sizeof in - 1, &used), 0);
+	LM_CHECK_EQ(used, sizeof in - 1);
+	do {
+		r = lm_pop3_next(&e.c, &ev);
+		LM_CHECK_EQ(r, LM_EVENT);
+	} while (r == LM_EVENT && ev.type != LM_POP3_EV_REPLY);
+	LM_CHECK_EQ(ev.cmd, LM_POP3_CMD_CAPA);
+	LM_CHECK_EQ(lm_pop3_stls(&e.c), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(e.n_tls, 0);
+	LM_CHECK_EQ(e.nout, 0);
+	LM_CHECK_EQ(lm_pop3_last_error(&e.c), LM_ERR_PROTOCOL);
+}
+
 static void
 t_caps_reset_after_tls(void)
 {
@@ -780,6 +810,7 @@ main(int argc, char **argv)
 	static const lm_test tests[] = {
 		LM_TEST(t_stls_injection_same_read),
 		LM_TEST(t_stls_injection_later_read),
+		LM_TEST(t_stls_reply_before_sent),
 		LM_TEST(t_caps_reset_after_tls),
 		LM_TEST(t_dot_unstuffing_every_chunking),
 		LM_TEST(t_body_without_final_dot),
