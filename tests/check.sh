@@ -17,6 +17,9 @@
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
 #   fake-pop3    tests/fake/pop3_run.sh: pop3-fetch against a hostile fake
 #                POP3 server (cuts in RETR/DELE/QUIT, injection, traversal)
+#   fake-tls     tests/fake/tls_run.sh: the three examples against a fake that
+#                is hostile at the TLS level (bad certificates, TLS 1.0/1.1,
+#                plaintext on an implicit-TLS port, replies cut under TLS)
 #   *-asan       build, unit, fake and interop again with SANITIZE=1
 #                (address, undefined); LM_CHECK_ASAN=0 skips them
 #   interop      private Postfix + Dovecot (tests/servers), tests/interop/run.sh
@@ -163,6 +166,7 @@ mkdir -p "$W/fake"
 run_suite fake sh tests/fake/run.sh "$W/fake"
 run_suite fake-pop3 sh tests/fake/pop3_run.sh "$W/fake-pop3"
 run_suite fake-imap sh tests/fake/run-imap.sh "$W/fake-imap"
+run_suite fake-tls sh tests/fake/tls_run.sh "$W/fake-tls"
 phase fake
 
 # ---- without libidn2 (the firmware configuration, make IDN=0) -----------------------
@@ -180,6 +184,9 @@ if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
 	    LM_FAKE_PREFIX=fake-asan sh tests/fake/pop3_run.sh "$W/fake-pop3-asan"
 	run_suite fake-imap-asan env LM_IMAPCLIENT="$W/asan/bin/imap-client" \
 	    LM_FAKE_PREFIX=fake-imap-asan sh tests/fake/run-imap.sh "$W/fake-imap-asan"
+	run_suite fake-tls-asan env LM_MAILSEND="$W/asan/bin/mail-send" \
+	    LM_POP3FETCH="$W/asan/bin/pop3-fetch" LM_IMAPCLIENT="$W/asan/bin/imap-client" \
+	    LM_FAKE_PREFIX=fake-tls-asan sh tests/fake/tls_run.sh "$W/fake-tls-asan"
 	phase fake-asan
 fi
 
