@@ -385,6 +385,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k->ilen = sizeof ib;
 	k->ibuf = ib;
 	k->io.ilen = k->ilen;
+	k->io.idle_max = 4096 + k->ilen;   /* one event per "* OK\r\n" at most */
 	k->require_tls = (k->f0 & 0x01) != 0;
 	k->implicit = (k->f0 & 0x02) != 0;
 	k->cr = (lm_sasl_creds)LM_SASL_CREDS_INIT;

@@ -77,6 +77,7 @@ typedef struct {
 	size_t body_bytes;
 	int in_body;
 	int no_gate;
+	size_t ml_done;         /* multi-line responses completed        */
 	fz_io io;
 } client;
 
@@ -195,6 +196,16 @@ after_uidl(client *k)
 		quit(k);
 }
 
+/* The end of a multi-line response: a line ".\r\n" (or ".\n", which
+ * pop3.h accepts for CAPA/LIST/UIDL listings; bodies need ".\r\n", as
+ * the DATA_END check below says). */
+static int
+dot_line(const uint8_t *line, size_t len)
+{
+	return (len == 2 && line[0] == '.' && line[1] == '\r') ||
+	       (len == 1 && line[0] == '.');
+}
+
 static void
 on_event(client *k, const lm_pop3_event *ev)
 {
@@ -212,6 +223,14 @@ on_event(client *k, const lm_pop3_event *ev)
 	FZ_CHECK(ev->type == LM_POP3_EV_DATA || ev->data.len == 0, "data only in DATA");
 	FZ_CHECK(!k->in_body || ev->type == LM_POP3_EV_DATA ||
 	         ev->type == LM_POP3_EV_DATA_END, "a body ends with DATA_END");
+	/* Each multi-line response that completes needs its own fed "."
+	 * line: one cut by EOF never completes. */
+	if (ev->type == LM_POP3_EV_DATA_END ||
+	    (ev->type == LM_POP3_EV_REPLY && ev->ok &&
+	     (ev->cmd == LM_POP3_CMD_CAPA || ev->cmd == LM_POP3_CMD_LIST ||
+	      ev->cmd == LM_POP3_CMD_UIDL)))
+		FZ_CHECK(++k->ml_done <= fz_fed_lines(&k->io, dot_line),
+		         "a multi-line response completes only after its \".\" line");
 
 	switch (ev->type) {
 	case LM_POP3_EV_GREETING:

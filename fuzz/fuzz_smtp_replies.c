@@ -75,6 +75,7 @@ typedef struct {
 	fz_io io;
 	unsigned char tail[8];  /* last bytes written                    */
 	unsigned eod_sent, body_replies;
+	size_t finals;          /* final replies reported                */
 } client;
 
 /* Secrets as they would appear: clear, and base64 at each alignment of
@@ -185,6 +186,13 @@ after_ehlo(client *k)
 	start_tx(k);
 }
 
+/* A reply line that ends its reply: no "-" after the code. */
+static int
+last_line(const uint8_t *line, size_t len)
+{
+	return len < 4 || line[3] != '-';
+}
+
 static void
 on_event(client *k, const lm_smtp_event *ev)
 {
@@ -205,6 +213,14 @@ on_event(client *k, const lm_smtp_event *ev)
 	    ev->type == LM_SMTP_EV_REPLY_LINE || ev->type == LM_SMTP_EV_AUTH_DONE ||
 	    ev->type == LM_SMTP_EV_TLS_READY)
 		FZ_CHECK(ev->code >= 100 && ev->code <= 599, "three-digit code");
+
+	/* Every final reply needs its own fed last line ("NNN " or "NNN"):
+	 * a multi-line reply cut by EOF never completes. */
+	if (ev->type == LM_SMTP_EV_GREETING || ev->type == LM_SMTP_EV_REPLY ||
+	    ev->type == LM_SMTP_EV_AUTH_DONE || ev->type == LM_SMTP_EV_TLS_READY ||
+	    (ev->type == LM_SMTP_EV_DATA_READY && ev->code != 0))
+		FZ_CHECK(++k->finals <= fz_fed_lines(&k->io, last_line),
+		         "a final reply only after its last line was fed");
 
 	switch (ev->type) {
 	case LM_SMTP_EV_GREETING:

@@ -147,6 +147,7 @@ typedef struct {
 	size_t max_steps, steps, eof_steps, idle, idle_max;
 	int eof, tls_wait, tls_failed, hs_rounds;
 	size_t written;         /* bytes acknowledged to the engine    */
+	size_t ln_scan, ln_start, ln_count;  /* fz_fed_lines()          */
 } fz_io;
 
 /* Engine glue and client logic; k is the harness's client, ev its
@@ -226,6 +227,23 @@ fz_op(fz_io *io, const char *what)
 	if (io->opos < io->nops)
 		io->opos++;
 	return op;
+}
+
+/* Complete lines (ended by LF) fed so far for which ok(line, length
+ * without the LF) holds, counted incrementally: one predicate per input.
+ * A harness compares it with the events that need such a line, e.g. a
+ * multi-line reply's end, so that a reply cut by EOF never completes. */
+static inline size_t
+fz_fed_lines(fz_io *io, int (*ok)(const uint8_t *line, size_t len))
+{
+	for (; io->ln_scan < io->off; io->ln_scan++) {
+		if (io->in[io->ln_scan] != '\n')
+			continue;
+		if (ok(io->in + io->ln_start, io->ln_scan - io->ln_start))
+			io->ln_count++;
+		io->ln_start = io->ln_scan + 1;
+	}
+	return io->ln_count;
 }
 
 /* The STARTTLS reply arrived (call from the TLS_READY event): nothing may
