@@ -142,18 +142,41 @@ on_status(const lm_imap_event *ev, void *ud)
 	return 0;
 }
 
+/* search: the UIDs of the one SEARCH response, printed only once the
+ * command completed OK. */
+typedef struct {
+	uint64_t *v;
+	size_t n, cap;
+	int seen;               /* a SEARCH response arrived */
+} uidlist;
+
 static int
 on_search(const lm_imap_event *ev, void *ud)
 {
+	uidlist *u = ud;
 	lm_slice l;
 	uint64_t n;
 
-	(void)ud;
 	if (ev->type != LM_IMAP_EV_SEARCH)
 		return 0;
+	/* One SEARCH response per command (RFC 3501 7.2.5): more is a
+	 * server that could go on forever. One response is bounded by the
+	 * line limit. */
+	if (u->seen)
+		return LM_ERR_PROTOCOL;
+	u->seen = 1;
 	l = ev->search.nums;
-	while (lm_imap_num_next(&l, &n))
-		printf("%llu\n", (unsigned long long)n);
+	while (lm_imap_num_next(&l, &n)) {
+		if (u->n == u->cap) {
+			size_t nc = u->cap ? 2 * u->cap : 64;
+			uint64_t *nv = realloc(u->v, nc * sizeof *nv);
+			if (nv == NULL)
+				return LM_ERR_NOMEM;
+			u->v = nv;
+			u->cap = nc;
+		}
+		u->v[u->n++] = n;
+	}
 	return 0;
 }
 
@@ -731,8 +754,13 @@ main(int argc, char **argv)
 			lm_imap_sb_init(&sb, prog, sizeof prog);
 			for (i = 0; i < nwords; i++)
 				lm_imap_sb_word(&sb, words[i]);
+			uidlist u = { NULL, 0, 0, 0 };
+			size_t k;
 			r = lm_imap_search(x.c, 1, nwords ? &sb : NULL, 0, &h);
-			r = run(&x, "UID SEARCH", r, h, on_search, NULL);
+			r = run(&x, "UID SEARCH", r, h, on_search, &u);
+			for (k = 0; r == 0 && k < u.n; k++)
+				printf("%llu\n", (unsigned long long)u.v[k]);
+			free(u.v);
 		}
 	} else if (strcmp(cmd, "fetch") == 0) {
 		r = cmd_fetch(&x, mb, args[0], out_file);

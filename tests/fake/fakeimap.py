@@ -49,6 +49,32 @@ that a client that carries on is caught doing so):
   nilbody       UID FETCH BODY[] answered with NIL instead of the message
   wronghost     certificate valid but for wrong.example
   unknownca     certificate for localhost from an unrelated CA
+  capsdiffer    before TLS: AUTH=PLAIN; after TLS: only AUTH=SCRAM-SHA-256
+                (a real SCRAM exchange); LOGIN and PLAIN refused after TLS
+  starttls-untagged  * OK [ALERT], * CAPABILITY (AUTH=PLAIN), * LIST and
+                * EXISTS before the tagged OK to STARTTLS; after TLS only
+                AUTH=SCRAM-SHA-256 (as capsdiffer)
+  starttls-futuretag  STARTTLS answered with an OK for the next tag, one
+                not sent yet
+  inject-late   the OK to STARTTLS, then 0.3 s later a plaintext untagged
+                response before the handshake
+  endless       the greeting line never ends (no CRLF, 256 MB at most)
+  endless-untagged  UID SEARCH answered with "* SEARCH 1 3" lines forever
+                (256 MB at most)
+  literal4g, literal2p64, literalneg  UID FETCH BODY[] with a literal of
+                {4294967296}, {18446744073709551616} or {-1}; then 1000
+                bytes and close
+  nest          UID FETCH answered with a BODYSTRUCTURE of 100,000 nested
+                parentheses on one line (200 KB)
+  nest1k        the same with 1,000 parentheses (a 2 KB line: past the
+                depth limit, not the size limits)
+  bignum        SELECT answered with a 10 KB message count in EXISTS
+  bigdate       ENVELOPE with a 10 KB date string
+  nul           UID SEARCH answered with a NUL byte in the SEARCH response
+  cont          SELECT answered with a "+ " continuation request first
+  referral      AUTHENTICATE refused: NO [REFERRAL imap://...] to a second
+                port this fake listens on (REFERRAL-FOLLOWED if the client
+                connects there)
   sasl-*        good, but AUTH=SCRAM-SHA-256 AUTH=PLAIN (no LOGIN tried by
                 a good client) and AUTHENTICATE is one of saslfake.py's
                 hostile scenarios
@@ -166,6 +192,25 @@ class Session:
             ln = self.line()
         return whole + ln, lits
 
+    def flood(self, head, unit, limit=256 << 20):
+        """head, then unit again and again: until the client closes
+        (logged), stops reading (timeout) or limit bytes went out."""
+        self.send(head)
+        n = len(head)
+        chunk = unit * max(1, 65536 // len(unit))
+        try:
+            while n < limit:
+                self.sock.sendall(chunk)
+                n += len(chunk)
+        except socket.timeout:
+            self.event("FLOOD %d bytes, client stopped reading" % n)
+            raise EOFError
+        except OSError:
+            self.event("FLOOD %d bytes, stopped by the client" % n)
+            raise EOFError
+        self.event("FLOOD %d bytes, limit reached" % n)
+        raise EOFError
+
     def ctx(self):
         c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         name = {"wronghost": "wronghost", "unknownca": "other-server"}.get(
@@ -212,6 +257,8 @@ class Session:
             return c
         if sc == "loginonly":
             return c + [b"ID", b"LITERAL+"]
+        if sc in ("capsdiffer", "starttls-untagged") and self.tls:
+            return c + [b"SASL-IR", b"AUTH=SCRAM-SHA-256", b"ID"]
         if sc.startswith("sasl-"):
             return c + [b"SASL-IR"] + [b"AUTH=" + m.encode()
                                       for m in saslfake.mechs(sc)] + [b"ID"]
@@ -252,9 +299,26 @@ class Session:
             head = b"* %d FETCH (UID %d" % (n, u)
             if b"FLAGS" in items:
                 head += b" FLAGS (\\Seen)"
-            if b"ENVELOPE" in items:
+            if b"ENVELOPE" in items and self.sc == "bigdate":
+                head += b' ENVELOPE ("' + b"Mon, 2 Feb 2026 " + b"1" * 10240 + \
+                    env[env.index(b'" "'):]
+            elif b"ENVELOPE" in items:
                 head += b" ENVELOPE " + env
+            if self.sc == "nest":
+                head += b" BODYSTRUCTURE " + b"(" * 100000 + b")" * 100000
+            if self.sc == "nest1k":
+                # a 2 KB line: only the depth is wrong
+                head += b" BODYSTRUCTURE " + b"(" * 1000 + b")" * 1000
             if b"BODY" in items and b"[" in items:
+                lit = {"literal4g": b"4294967296",
+                       "literal2p64": b"18446744073709551616",
+                       "literalneg": b"-1"}.get(self.sc)
+                if lit is not None:
+                    self.send(head + b" BODY[] {" + lit + b"}\r\n" +
+                              (msg * 20)[:1000])
+                    time.sleep(0.2)
+                    self.event("CLOSE-BY-SERVER")
+                    raise EOFError
                 if self.sc == "hugeliteral":
                     self.send(head + b" BODY[] {184467440737095516160}\r\n"
                               + msg)
@@ -277,6 +341,10 @@ class Session:
         self.ok(tag, b"Fetch completed")
 
     def select(self, tag, verb):
+        if self.sc == "cont":
+            self.send(b"+ nobody asked\r\n")
+        if self.sc == "bignum":
+            self.send(b"* " + b"9" * 10240 + b" EXISTS\r\n")
         if self.sc == "escape":
             self.send(tag + b" NO \x1b]0;owned\x07\x1b[2J\x1b[31mNo such mailbox\x1b[0m\r\n")
             return
@@ -303,6 +371,25 @@ class Session:
     def authenticate(self, tag, rest):
         parts = rest.split(b" ")
         mech = parts[0].upper()
+        if self.sc == "referral":
+            self.send(tag + b" NO [REFERRAL imap://alice@127.0.0.1:%d/INBOX] "
+                      b"Try the other server\r\n" % self.args.port2)
+            return
+        if self.sc in ("capsdiffer", "starttls-untagged"):
+            if mech != b"SCRAM-SHA-256":
+                self.event("AUTH-WRONG-MECH")
+                self.send(tag + b" NO Unsupported authentication mechanism\r\n")
+                return
+            out, _ = saslfake.exchange(
+                "sasl-scram-good", "SCRAM-SHA-256",
+                parts[1] if len(parts) > 1 else None,
+                lambda t: self.send(b"+ " + t + CRLF), self.line,
+                self.event, self.args.password)
+            if out == "ok":
+                self.finish_auth(tag)
+            else:
+                self.send(tag + b" NO [AUTHENTICATIONFAILED] failed\r\n")
+            return
         if self.sc.startswith("sasl-"):
             out, _ = saslfake.exchange(
                 self.sc, mech.decode("ascii", "replace"),
@@ -353,6 +440,8 @@ class Session:
             self.send(b"* BYE Too many connections from your address\r\n")
             self.event("CLOSE-BY-SERVER")
             return
+        if sc == "endless":
+            self.flood(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ", b"A")
         if sc == "preauth":
             self.authed = True
             self.send(b"* PREAUTH [CAPABILITY " + b" ".join(self.caps()) +
@@ -394,6 +483,26 @@ class Session:
             elif verb == "STARTTLS":
                 if sc == "starttls-no":
                     self.send(tag + b" NO TLS not available right now\r\n")
+                elif sc == "starttls-untagged":
+                    self.send(b"* OK [ALERT] Plaintext alert before TLS\r\n"
+                              b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"
+                              b"* LIST () \"/\" INBOX\r\n"
+                              b"* 5 EXISTS\r\n" +
+                              tag + b" OK Begin TLS negotiation now\r\n")
+                    self.start_tls()
+                elif sc == "starttls-futuretag":
+                    m = len(tag.rstrip(b"0123456789"))
+                    nxt = tag[:m] + (b"%d" % (int(tag[m:]) + 1) if m < len(tag)
+                                     else b"1")
+                    self.event("FUTURE-TAG " + nxt.decode("ascii", "replace"))
+                    self.send(nxt + b" OK Begin TLS negotiation now\r\n")
+                    self.start_tls()
+                elif sc == "inject-late":
+                    self.send(tag + b" OK Begin TLS negotiation now\r\n")
+                    time.sleep(0.3)
+                    self.send(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\n")
+                    self.event("INJECTED")
+                    self.start_tls()
                 elif sc == "inject":
                     self.send(tag + b" OK Begin TLS negotiation now\r\n"
                               b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] injected\r\n")
@@ -401,6 +510,10 @@ class Session:
                 else:
                     self.send(tag + b" OK Begin TLS negotiation now\r\n")
                     self.start_tls()
+            elif verb == "LOGIN" and sc in ("capsdiffer", "starttls-untagged"):
+                self.event("LOGIN-SEEN")
+                self.event("AUTH-WRONG-MECH")
+                self.send(tag + b" NO LOGIN not allowed\r\n")
             elif verb == "LOGIN":
                 self.event("LOGIN-SEEN")
                 if b"fake-Pa55word" in ln:
@@ -421,6 +534,11 @@ class Session:
                 self.select(tag, verb)
             elif verb in ("UID FETCH", "FETCH"):
                 self.fetch(tag, rest, uid)
+            elif verb in ("UID SEARCH", "SEARCH") and sc == "endless-untagged":
+                self.flood(b"", b"* SEARCH 1 3\r\n")
+            elif verb in ("UID SEARCH", "SEARCH") and sc == "nul":
+                self.send(b"* SEARCH 1\x00 3\r\n")
+                self.ok(tag, b"Search completed")
             elif verb in ("UID SEARCH", "SEARCH"):
                 self.send(b"* SEARCH 1 3\r\n")
                 self.ok(tag, b"Search completed")
@@ -471,6 +589,12 @@ def main():
     ls.bind(("127.0.0.1", args.port))
     ls.listen(1)
     ls.settimeout(args.timeout)
+    # the referral target: a second port, watched until the end
+    ls2 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls2.bind(("127.0.0.1", 0))
+    ls2.listen(1)
+    ls2.setblocking(False)
+    args.port2 = ls2.getsockname()[1]
     with open(args.log + ".ready.tmp", "w") as f:
         f.write("%d\n" % ls.getsockname()[1])
     os.rename(args.log + ".ready.tmp", args.log + ".ready")
@@ -491,6 +615,11 @@ def main():
         s.event("SERVER-ERROR %r" % e)
     try:
         s.sock.close()
+    except OSError:
+        pass
+    try:
+        ls2.accept()
+        s.event("REFERRAL-FOLLOWED")
     except OSError:
         pass
     s.event("END")

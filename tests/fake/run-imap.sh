@@ -42,7 +42,9 @@ literalclose-out literalclose-stdout nilbody authno garbage silent longline esca
 wronghost unknownca wronghost-imaps unknownca-imaps plaintext-control \
 sasl-scram-good sasl-scram-nonce sasl-scram-iter0 sasl-scram-iter4g sasl-scram-iter1e9 \
 sasl-chal-huge sasl-chal-big sasl-chal-b64 sasl-scram-badsig sasl-scram-e \
-sasl-scram-nosig sasl-plain-more"
+sasl-scram-nosig sasl-plain-more capsdiffer starttls-untagged starttls-futuretag \
+inject-late endless endless-untagged literal4g literal2p64 literalneg nest nest1k-headers \
+nest1k-fetch bignum bigdate nul cont referral"
 
 if [ ! -x "$IC" ]; then
 	for t in $ALL; do bad "$t" "imap-client not built ($IC)"; done
@@ -83,6 +85,13 @@ done
 if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- one exchange -----------------------------------------------------------
+# peak RSS of the client (KB) in $P.rss when GNU time is there
+MEASURE=""
+/usr/bin/time -f %M -o /dev/null true 2>/dev/null && MEASURE="/usr/bin/time -f %M -o"
+rss_mb() { # the client's peak RSS in MB (0 when not measured)
+	kb=$(tail -n 1 "$P.rss" 2>/dev/null)
+	case $kb in *[!0-9]*|"") echo 0 ;; *) echo $((kb / 1024)) ;; esac
+}
 # fake NAME SCENARIO SCHEME [imap-client args...]: runs the fake with
 # SCENARIO, then imap-client against it; sets RC, leaves the client's
 # stdout/stderr in $W/NAME.out/.err and the fake's records in $W/NAME.*
@@ -101,7 +110,7 @@ fake() {
 	if [ -z "$port" ]; then
 		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
 	fi
-	timeout 60 "$IC" --url "$scheme://${FAKEHOST:-localhost}:$port/INBOX" \
+	${MEASURE:+$MEASURE $P.rss} timeout 60 "$IC" --url "$scheme://${FAKEHOST:-localhost}:$port/INBOX" \
 	    --cafile "$C/ca.crt" --timeout 10 "$@" >"$P.out" 2>"$P.err" </dev/null
 	RC=$?
 	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$P.err"; then
@@ -447,5 +456,142 @@ for sc in scram-nonce scram-iter0 scram-iter4g scram-iter1e9 chal-huge chal-big 
 		esac
 	fi
 done
+
+# ---- audit gaps (tests/fake/README): STARTTLS, parsers, referrals --------------
+t=capsdiffer
+# before TLS: AUTH=PLAIN; after: only AUTH=SCRAM-SHA-256 (LOGIN refused)
+fake capsdiffer capsdiffer imap $auth search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0 with the post-TLS capabilities')"
+elif grep -q '^AUTH-WRONG-MECH' "$P.events"; then bad $t "used a login offered only before TLS"
+elif ! grep -q '^SASL-PROOF-OK' "$P.events"; then bad $t "no SCRAM exchange"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
+
+t=starttls-untagged
+# * OK [ALERT], * CAPABILITY IMAP4rev1 AUTH=PLAIN, * LIST, * 5 EXISTS in
+# plaintext before the tagged OK to STARTTLS: none of it survives TLS
+# (CAPABILITY asked again; the plaintext AUTH=PLAIN is not used)
+fake starttls-untagged starttls-untagged imap $auth search ALL
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0 (plaintext untagged data forgotten)')"
+elif ! awk '/^TLS-OK/ { f = 1 } f && /^CMD CAPABILITY$/ { c = 1 } END { exit !c }' "$P.events"; then
+	bad $t "CAPABILITY not asked again after TLS"
+elif grep -q '^AUTH-WRONG-MECH' "$P.events"; then bad $t "used the capabilities sent in plaintext"
+elif [ "$(cat "$P.out")" != "$(printf '1\n3')" ]; then bad $t "stdout: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
+
+t=starttls-futuretag
+# STARTTLS answered with the OK of the next tag, not sent yet
+fake starttls-futuretag starttls-futuretag imap $auth search ALL
+if [ "$RC" != 4 ]; then bad $t "$(why 'OK for a tag not yet sent: expected exit 4')"
+elif ! grep -q '^FUTURE-TAG' "$P.events"; then bad $t "the fake did not answer STARTTLS"
+elif grep -q '^TLS-OK' "$P.events"; then bad $t "TLS started on the forged OK"
+elif [ -n "$(after_starttls)" ]; then bad $t "client sent after the forged OK: $(after_starttls)"
+else ok $t; fi
+
+t=inject-late
+fake inject-late inject-late imap $auth search ALL
+if [ "$RC" != 3 ]; then bad $t "$(why 'plaintext after the OK to STARTTLS, later read: expected exit 3')"
+elif ! grep -q '^INJECTED' "$P.events"; then bad $t "the fake did not inject"
+elif grep -q '^TLS-OK' "$P.events"; then bad $t "handshake completed over the injected bytes"
+elif [ -n "$(after_starttls)" ]; then bad $t "client sent after the injection: $(after_starttls)"
+else ok $t; fi
+
+t=endless
+t0=$(date +%s)
+fake endless endless imap $auth search ALL
+el=$(($(date +%s) - t0))
+if [ "$RC" != 4 ]; then bad $t "$(why 'endless greeting line: expected exit 4')"
+elif ! grep -q '^FLOOD .* stopped by the client' "$P.events"; then bad $t "client did not stop the flood: $(grep '^FLOOD' "$P.events")"
+elif [ "$el" -gt 10 ]; then bad $t "took $el s"
+elif [ "$(rss_mb)" -gt 100 ]; then bad $t "peak RSS $(rss_mb) MB"
+elif grep -q '^CMD' "$P.events"; then bad $t "carried on"
+else ok $t; fi
+
+t=endless-untagged
+# "* SEARCH 1 3" forever: a second SEARCH response for one command is a
+# protocol error (imap-client), nothing printed, the flood stopped
+t0=$(date +%s)
+fake endless-untagged endless-untagged imap $auth search ALL
+el=$(($(date +%s) - t0))
+if [ "$RC" != 4 ]; then bad $t "$(why 'endless SEARCH responses: expected exit 4')"
+elif ! grep -q '^FLOOD .* stopped by the client' "$P.events"; then bad $t "client did not stop the flood: $(grep '^FLOOD' "$P.events")"
+elif [ "$el" -gt 10 ]; then bad $t "took $el s"
+elif [ "$(rss_mb)" -gt 100 ]; then bad $t "peak RSS $(rss_mb) MB"
+elif [ -s "$P.out" ]; then bad $t "printed $(wc -c < "$P.out") bytes of results"
+else ok $t; fi
+
+# literal sizes: 2^32 is a legal size under LM_IMAP_LITERAL_MAX (2^40): the
+# body streams until the server closes (exit 5); 2^64 and -1 are refused
+# at once (exit 4); never a file left behind
+for sc in literal4g:5 literal2p64:4 literalneg:4; do
+	t=${sc%:*} want=${sc#*:}
+	rm -f "$W/$t.eml"*
+	fake "$t" "$t" imap $auth fetch 3 --out "$W/$t.eml"
+	if [ "$RC" != "$want" ]; then bad $t "$(why "literal size: expected exit $want")"
+	elif ! grep -q '^CLOSE-BY-SERVER' "$P.events"; then bad $t "the fake never sent the literal"
+	elif ls "$W/$t.eml"* >/dev/null 2>&1; then bad $t "file left behind: $(ls "$W/$t.eml"*)"
+	elif [ -s "$P.out" ]; then bad $t "printed something"
+	else ok $t; fi
+done
+
+t=nest
+# 100,000 nested parentheses need 200 KB: past the response size limit
+fake nest nest imap $auth headers 3
+if [ "$RC" != 4 ]; then bad $t "$(why '100,000 nested parentheses: expected exit 4')"
+elif [ -s "$P.out" ]; then bad $t "printed: $(head -c 80 "$P.out")"
+else ok $t; fi
+
+# 1,000 nested parentheses (2 KB) in a BODYSTRUCTURE nobody asked for: the
+# depth limit is checked when an item is read; headers reads only the
+# ENVELOPE (exit 0, right output); fetch gets the whole FETCH response
+# dropped (LM_IMAP_LENIENT_RESYNC): no message, exit 1, no file
+t=nest1k-headers
+fake nest1k-headers nest1k imap $auth headers 3
+if [ "$RC" != 0 ]; then bad $t "$(why 'deep item not asked for: expected exit 0')"
+elif ! grep -q 'alice@example.test' "$P.out"; then bad $t "no sender: $(tr '\n' '|' < "$P.out")"
+else ok $t; fi
+t=nest1k-fetch
+rm -f "$W/nest1k.eml"*
+fake nest1k-fetch nest1k imap $auth fetch 3 --out "$W/nest1k.eml"
+if [ "$RC" != 1 ]; then bad $t "$(why 'FETCH response past the depth limit: expected exit 1')"
+elif ls "$W/nest1k.eml"* >/dev/null 2>&1; then bad $t "file written"
+else ok $t; fi
+
+t=bignum
+# a 10 KB number in "* n EXISTS" cannot be parsed: the untagged response is
+# skipped (LM_IMAP_LENIENT_RESYNC); the rest of the session is exact
+fake bignum bignum imap $auth headers 3
+if [ "$RC" != 0 ]; then bad $t "$(why '10 KB EXISTS number: expected exit 0')"
+elif ! grep -q 'alice@example.test' "$P.out" || ! grep -q '10:00:00' "$P.out"; then bad $t "stdout: $(tr '\n' '|' < "$P.out" | cut -c1-200)"
+else ok $t; fi
+
+t=bigdate
+# a 10 KB ENVELOPE date cannot be parsed: shown as the server sent it
+fake bigdate bigdate imap $auth headers 3
+if [ "$RC" != 0 ]; then bad $t "$(why '10 KB date: expected exit 0')"
+elif ! grep -q 'alice@example.test' "$P.out"; then bad $t "no sender"
+elif ! grep -q '^Date: Mon, 2 Feb 2026 1111111111' "$P.out"; then bad $t "date line: $(grep '^Date' "$P.out" | cut -c1-80)"
+else ok $t; fi
+
+for sc in nul cont; do
+	t=$sc
+	# NUL in a SEARCH response; a "+ " continuation to EXAMINE
+	fake "$sc" "$sc" imap $auth search ALL
+	if [ "$RC" != 4 ]; then bad $t "$(why 'expected exit 4')"
+	elif [ -s "$P.out" ]; then bad $t "printed: $(head -c 80 "$P.out")"
+	elif [ "$sc" = cont ] && sent_any UID\ SEARCH SEARCH; then bad $t "carried on after the continuation"
+	elif [ "$(tr -d '\000' < "$P.err" | wc -c)" != "$(wc -c < "$P.err")" ]; then bad $t "NUL reached stderr"
+	else ok $t; fi
+done
+
+t=referral
+# NO [REFERRAL imap://alice@127.0.0.1:P2/INBOX] to AUTHENTICATE: refused,
+# never followed (the fake listens on P2 too)
+fake referral referral imap $auth search ALL
+if [ "$RC" != 1 ]; then bad $t "$(why 'login referral: expected exit 1')"
+elif grep -q '^REFERRAL-FOLLOWED' "$P.events"; then bad $t "client connected to the referred server"
+elif [ "$(grep -c '^CMD AUTHENTICATE$' "$P.events")" != 1 ] || sent_any LOGIN; then bad $t "tried to log in again"
+elif sent_any SELECT EXAMINE; then bad $t "carried on"
+else ok $t; fi
 
 [ "$nfail" -eq 0 ]
