@@ -10,6 +10,7 @@
 #include "libmail/net.h"
 #include "libmail/core.h"
 #include "net_internal.h"
+#include "pump.h"
 #include "session.h"
 
 enum { S_NEW = 0, S_READY, S_BROKEN };
@@ -28,6 +29,8 @@ struct lm_imap_session {
 	lm_conn *conn;
 	lm_imap_client imap;
 	int imap_inited;
+	lm_net__pump pump;         /* drives imap over conn */
+	lm_imap_event ev;          /* the pump's event */
 	lm_sasl sasl;
 	int state;
 	int closed;                /* EV_CLOSED seen */
@@ -44,8 +47,6 @@ struct lm_imap_session {
 	lm_imap_result greeting;
 	lm_imap_reply last;
 	const char *phase;         /* what we wait for, for messages */
-	long long read_deadline;   /* 0: normal per-read timeout */
-	int read_timed_out;        /* the read deadline passed */
 	char err[700];
 	unsigned char ibuf[LM_IMAP_BUFSIZE_IN];
 	unsigned char obuf[LM_IMAP_BUFSIZE_OUT];
@@ -100,8 +101,11 @@ reply_str(const lm_imap_reply *r, char *buf, size_t cap)
 
 /* Bookkeeping for one event; then the caller's callback. */
 static int
-handle_event(lm_imap_session *s, const lm_imap_event *ev)
+handle_event(void *ud, void *evp)
 {
+	lm_imap_session *s = ud;
+	const lm_imap_event *ev = evp;
+
 	switch (ev->type) {
 	case LM_IMAP_EV_GREETING:
 		s->greeted = 1;
@@ -145,27 +149,34 @@ handle_event(lm_imap_session *s, const lm_imap_event *ev)
 		int r = s->fn(ev, s->fn_ud);
 		if (r < 0) {
 			s->fn_err = r;
+			if (s->err[0] == '\0')
+				set_err(s, "stopped by the event callback (%s)",
+				        lm_strerror(r));
 			return r;
 		}
 	}
 	return 0;
 }
 
-/* Map a sticky engine error and describe it. */
+/* Map a sticky engine error, or the engine's end (LM_DONE: the server
+ * closed after BYE or LOGOUT), and describe it; also the pump's fail
+ * callback (ud: the session). */
 static int
-engine_err(lm_imap_session *s, int r)
+engine_err(void *ud, int r)
 {
+	lm_imap_session *s = ud;
 	const char *ph = s->phase ? s->phase : "session";
 
 	s->state = S_BROKEN;
-	if (r == LM_ERR_EOF) {
+	if (r == LM_ERR_EOF || r == LM_DONE) {
 		if (s->bye) {
 			set_err(s, "server closed the connection: BYE %s",
 			        s->bye_text);
 			return LM_ERR_REFUSED;
 		}
-		set_err(s, "%s closed the connection unexpectedly (%s)",
-		        s->url.host, ph);
+		set_err(s, "%s closed the connection%s (%s)", s->url.host,
+		        r == LM_DONE ? "" : " unexpectedly", ph);
+		return LM_ERR_EOF;
 	} else if (r == LM_ERR_SASL) {
 		set_err(s, "server failed SASL verification (forged or invalid "
 		        "authentication exchange)");
@@ -180,91 +191,7 @@ engine_err(lm_imap_session *s, int r)
 	return r;
 }
 
-/*
- * One step: write pending output, or read input, or take one event.
- * Returns 1 after an event, 0 after I/O, 2 when the read deadline
- * passed (idle), <0 on failure (the session is then broken).
- */
-static int
-pump_one(lm_imap_session *s)
-{
-	lm_imap_event ev;
-	int r = lm_imap_next(&s->imap, &ev);
-
-	if (r == LM_EVENT) {
-		r = handle_event(s, &ev);
-		if (r < 0) {
-			s->state = S_BROKEN;
-			if (s->err[0] == '\0')
-				set_err(s, "stopped by the event callback (%s)",
-				        lm_strerror(r));
-			return r;
-		}
-		return 1;
-	}
-	if (r == LM_WANT_WRITE) {
-		size_t n;
-		const unsigned char *p = lm_imap_send_buf(&s->imap, &n);
-		r = lm_conn_write(s->conn, p, n);
-		if (r < 0) {
-			lm_net__session_io_err(s->conn, s->url.host, s->phase,
-			                       s->err, sizeof s->err);
-			s->state = S_BROKEN;
-			return r;
-		}
-		lm_imap_send_ack(&s->imap, n);
-		return 0;
-	}
-	if (r == LM_WANT_READ) {
-		size_t cap, got;
-		unsigned keep = s->conn->timeout_ms;
-		unsigned char *q = lm_imap_recv_buf(&s->imap, &cap);
-		if (cap == 0) {
-			s->state = S_BROKEN;
-			set_err(s, "IMAP input buffer full");
-			return LM_ERR_LIMIT;
-		}
-		if (s->read_deadline != 0) {
-			long long left = s->read_deadline - lm_net__now_ms();
-			if (left <= 0)
-				return 2;
-			s->conn->timeout_ms = left > 0x7fffffffLL ?
-			                      0x7fffffffU : (unsigned)left;
-		}
-		r = lm_conn_read(s->conn, q, cap, &got);
-		s->conn->timeout_ms = keep;
-		if (r == LM_ERR_TIMEOUT && s->read_deadline != 0 &&
-		    lm_net__now_ms() >= s->read_deadline)
-			return 2;
-		if (r == LM_ERR_EOF) {
-			lm_imap_recv_eof(&s->imap);
-			return 0;
-		}
-		if (r < 0) {
-			lm_net__session_io_err(s->conn, s->url.host, s->phase,
-			                       s->err, sizeof s->err);
-			s->state = S_BROKEN;
-			return r;
-		}
-		lm_imap_recv_ack(&s->imap, got);
-		return 0;
-	}
-	s->state = S_BROKEN;
-	if (r == LM_DONE) {
-		/* the server closed after BYE (or LOGOUT) */
-		if (s->bye) {
-			set_err(s, "server closed the connection: BYE %s",
-			        s->bye_text);
-			return LM_ERR_REFUSED;
-		}
-		set_err(s, "%s closed the connection (%s)", s->url.host,
-		        s->phase ? s->phase : "session");
-		return LM_ERR_EOF;
-	}
-	if (r == 0)
-		r = LM_ERR_PROTOCOL;
-	return engine_err(s, r);
-}
+LM_NET__PUMP_OPS(imap, "IMAP", handle_event, engine_err, S_BROKEN);
 
 /* Pump until command h completed (or the greeting arrived, h == 0). */
 static int
@@ -276,7 +203,7 @@ wait_cmd(lm_imap_session *s, lm_imap_handle h)
 		int r;
 		if (h == 0 ? s->greeted : s->wait_done)
 			break;
-		r = pump_one(s);
+		r = lm_net__pump_step(&s->pump);
 		if (r < 0) {
 			s->wait_h = 0;
 			return r;
@@ -625,6 +552,9 @@ session_connect(lm_imap_session *s)
 		return r;
 	}
 	s->imap_inited = 1;
+	lm_net__pump_init(&s->pump, &imap_pump_ops, s, &s->state, &s->imap,
+	                  &s->ev, s->conn, s->url.host, &s->phase, s->err,
+	                  sizeof s->err);
 	if (s->url.implicit_tls)
 		lm_imap_set_tls_active(&s->imap);
 
@@ -773,16 +703,16 @@ idle_period(lm_imap_session *s, unsigned long ms)
 	char b[700];
 	int r, idle = lm_imap_has_cap(&s->imap, "IDLE");
 
-	s->read_deadline = lm_net__now_ms() + (long long)ms;
+	s->pump.read_deadline = lm_net__now_ms() + (long long)ms;
 	if (!idle) {
 		/* NOOP polls: wait between them with the read deadline */
-		while (lm_net__now_ms() < s->read_deadline) {
-			long long end = s->read_deadline;
+		while (lm_net__now_ms() < s->pump.read_deadline) {
+			long long end = s->pump.read_deadline;
 			long long next = lm_net__now_ms() + (long long)NOOP_POLL_MS;
 			r = lm_imap_noop(&s->imap, &h);
 			if (r < 0)
 				return queue_err(s, "NOOP", r);
-			s->read_deadline = 0;
+			s->pump.read_deadline = 0;
 			r = wait_cmd(s, h);
 			if (r < 0)
 				return r;
@@ -793,37 +723,37 @@ idle_period(lm_imap_session *s, unsigned long ms)
 			}
 			/* nothing outstanding: a read can only bring untagged
 			 * data; wait until the next poll or the end */
-			s->read_deadline = next < end ? next : end;
+			s->pump.read_deadline = next < end ? next : end;
 			for (;;) {
-				r = pump_one(s);
+				r = lm_net__pump_step(&s->pump);
 				if (r < 0)
 					return r;
-				if (r == 2)
+				if (r == LM_NET__PUMP_DEADLINE)
 					break;
 			}
-			s->read_deadline = end;
+			s->pump.read_deadline = end;
 		}
-		s->read_deadline = 0;
+		s->pump.read_deadline = 0;
 		return 0;
 	}
 	r = lm_imap_idle(&s->imap, &h);
 	if (r < 0) {
-		s->read_deadline = 0;
+		s->pump.read_deadline = 0;
 		return queue_err(s, "IDLE", r);
 	}
 	s->wait_h = h;
 	s->wait_done = 0;
 	s->idle_started = 0;
 	for (;;) {
-		r = pump_one(s);
+		r = lm_net__pump_step(&s->pump);
 		if (r < 0) {
-			s->read_deadline = 0;
+			s->pump.read_deadline = 0;
 			s->wait_h = 0;
 			return r;
 		}
 		if (s->wait_done) {
 			/* IDLE refused (or ended by the server) */
-			s->read_deadline = 0;
+			s->pump.read_deadline = 0;
 			s->wait_h = 0;
 			if (s->last.status != LM_IMAP_OK) {
 				set_err(s, "IDLE refused: %s",
@@ -832,10 +762,10 @@ idle_period(lm_imap_session *s, unsigned long ms)
 			}
 			return 0;
 		}
-		if (r == 2)
+		if (r == LM_NET__PUMP_DEADLINE)
 			break;
 	}
-	s->read_deadline = 0;
+	s->pump.read_deadline = 0;
 	r = lm_imap_idle_done(&s->imap);
 	if (r < 0) {
 		s->wait_h = 0;

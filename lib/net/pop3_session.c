@@ -9,6 +9,7 @@
 
 #include "libmail/net.h"
 #include "net_internal.h"
+#include "pump.h"
 #include "session.h"
 
 enum { S_NEW = 0, S_READY, S_BROKEN, S_QUIT };
@@ -25,6 +26,8 @@ struct lm_pop3_session {
 	lm_conn *conn;
 	lm_pop3_client pop;
 	int pop_inited;
+	lm_net__pump pump;              /* drives pop over conn */
+	lm_pop3_event ev;               /* the pump's event */
 	lm_sasl sasl;
 	int state;
 	unsigned done[LM_P3S__NCMD];    /* final events seen, per command */
@@ -91,28 +94,31 @@ reply_str(const lm_pop3_reply *r, char *buf, size_t cap)
 	return buf;
 }
 
-static void
-handle_event(lm_pop3_session *s, const lm_pop3_event *ev)
+/* The pump's event callback (ud: the session, evp: its event). */
+static int
+handle_event(void *ud, void *evp)
 {
+	lm_pop3_session *s = ud;
+	const lm_pop3_event *ev = evp;
 	lm_pop3_cmd cmd = ev->cmd;
 
 	switch (ev->type) {
 	case LM_POP3_EV_CLOSED:
 		s->closed = 1;
-		return;
+		return 0;
 	case LM_POP3_EV_CAPA_LINE:
-		return;
+		return 0;
 	case LM_POP3_EV_STAT:
 		s->stat_count = ev->msg;
 		s->stat_size = ev->size;
-		return;
+		return 0;
 	case LM_POP3_EV_LIST_ITEM:
 		if (s->list_fn != NULL && s->cb_err == 0) {
 			int r = s->list_fn(s->cb_ud, ev->msg, ev->size);
 			if (r < 0)
 				s->cb_err = r;
 		}
-		return;
+		return 0;
 	case LM_POP3_EV_UIDL_ITEM:
 		if (s->uidl_fn != NULL && s->cb_err == 0) {
 			int r = s->uidl_fn(s->cb_ud, ev->msg,
@@ -120,17 +126,17 @@ handle_event(lm_pop3_session *s, const lm_pop3_event *ev)
 			if (r < 0)
 				s->cb_err = r;
 		}
-		return;
+		return 0;
 	case LM_POP3_EV_DATA:
 		if (s->data_fn != NULL && s->cb_err == 0 && ev->data.len > 0) {
 			int r = s->data_fn(s->cb_ud, ev->data.p, ev->data.len);
 			if (r < 0)
 				s->cb_err = r;
 		}
-		return;
+		return 0;
 	case LM_POP3_EV_DATA_END:
 		s->data_end = 1;
-		return;
+		return 0;
 	case LM_POP3_EV_GREETING:
 		cmd = LM_POP3_CMD_GREETING;
 		if (ev->apop.len > 0 && ev->apop.len < sizeof s->apop_ts) {
@@ -146,7 +152,7 @@ handle_event(lm_pop3_session *s, const lm_pop3_event *ev)
 		copy_reply(&s->last, ev, cmd);
 		s->logins++;
 		s->login_ok = ev->ok ? 1 : 0;
-		return;
+		return 0;
 	case LM_POP3_EV_REPLY:
 		if (cmd == LM_POP3_CMD_QUIT && ev->ok && ev->committed)
 			s->committed = 1;
@@ -157,13 +163,19 @@ handle_event(lm_pop3_session *s, const lm_pop3_event *ev)
 		s->last.ok = 1;
 	if ((unsigned)cmd < LM_P3S__NCMD)
 		s->done[cmd]++;
+	return 0;
 }
 
-/* Map a sticky engine error and describe it. */
+/* Map a sticky engine error (or the engine's end, LM_DONE: an EOF) and
+ * describe it; also the pump's fail callback (ud: the session). */
 static int
-engine_err(lm_pop3_session *s, int r)
+engine_err(void *ud, int r)
 {
+	lm_pop3_session *s = ud;
+
 	s->state = S_BROKEN;
+	if (r == LM_DONE)
+		r = LM_ERR_EOF;
 	if (r == LM_ERR_EOF) {
 		set_err(s, "%s closed the connection unexpectedly (%s)",
 		        s->url.host, s->phase ? s->phase : "session");
@@ -177,76 +189,13 @@ engine_err(lm_pop3_session *s, int r)
 	return r;
 }
 
-/*
- * One step: write pending output, or read input, or take one event.
- * Returns 1 after an event, 0 after I/O, <0 on failure (the session is
- * then broken).
- */
-static int
-pump_one(lm_pop3_session *s)
-{
-	lm_pop3_event ev;
-	int r = lm_pop3_next(&s->pop, &ev);
-
-	if (r == LM_EVENT) {
-		handle_event(s, &ev);
-		return 1;
-	}
-	if (r == LM_WANT_WRITE) {
-		size_t n;
-		const unsigned char *p = lm_pop3_send_buf(&s->pop, &n);
-		r = lm_conn_write(s->conn, p, n);
-		if (r < 0) {
-			lm_net__session_io_err(s->conn, s->url.host, s->phase,
-			                       s->err, sizeof s->err);
-			s->state = S_BROKEN;
-			return r;
-		}
-		lm_pop3_send_ack(&s->pop, n);
-		return 0;
-	}
-	if (r == LM_WANT_READ) {
-		size_t cap, got;
-		unsigned char *q = lm_pop3_recv_buf(&s->pop, &cap);
-		if (cap == 0) {
-			s->state = S_BROKEN;
-			set_err(s, "POP3 input buffer full");
-			return LM_ERR_LIMIT;
-		}
-		r = lm_conn_read(s->conn, q, cap, &got);
-		if (r == LM_ERR_EOF) {
-			lm_pop3_recv_eof(&s->pop);
-			return 0;
-		}
-		if (r < 0) {
-			lm_net__session_io_err(s->conn, s->url.host, s->phase,
-			                       s->err, sizeof s->err);
-			s->state = S_BROKEN;
-			return r;
-		}
-		lm_pop3_recv_ack(&s->pop, got);
-		return 0;
-	}
-	if (r == LM_DONE) {
-		s->state = S_BROKEN;
-		return engine_err(s, LM_ERR_EOF);
-	}
-	s->state = S_BROKEN;
-	if (r >= 0)
-		r = LM_ERR_PROTOCOL;
-	return engine_err(s, r);
-}
+LM_NET__PUMP_OPS(pop3, "POP3", handle_event, engine_err, S_BROKEN);
 
 /* Pump until done[cmd] reaches target. */
 static int
 wait_for(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned target)
 {
-	while (s->done[cmd] < target) {
-		int r = pump_one(s);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return lm_net__pump_until(&s->pump, &s->done[cmd], target);
 }
 
 static void
@@ -316,14 +265,11 @@ do_tls(lm_pop3_session *s)
 static int
 wait_login(lm_pop3_session *s, const char *what)
 {
-	unsigned target = s->logins + 1;
 	char b[700];
+	int r = lm_net__pump_until(&s->pump, &s->logins, s->logins + 1);
 
-	while (s->logins < target) {
-		int r = pump_one(s);
-		if (r < 0)
-			return r;
-	}
+	if (r < 0)
+		return r;
 	if (s->login_ok)
 		return 0;
 	set_err(s, "login (%s) refused: %s", what,
@@ -513,6 +459,9 @@ session_connect(lm_pop3_session *s)
 		return r;
 	}
 	s->pop_inited = 1;
+	lm_net__pump_init(&s->pump, &pop3_pump_ops, s, &s->state, &s->pop,
+	                  &s->ev, s->conn, s->url.host, &s->phase, s->err,
+	                  sizeof s->err);
 	if (s->url.implicit_tls)
 		lm_pop3_set_tls_active(&s->pop);
 

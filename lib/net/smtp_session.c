@@ -8,6 +8,7 @@
 
 #include "libmail/net.h"
 #include "net_internal.h"
+#include "pump.h"
 #include "session.h"
 
 enum { S_NEW = 0, S_READY, S_BROKEN };
@@ -21,6 +22,8 @@ struct lm_smtp_session {
 	lm_conn *conn;
 	lm_smtp_client smtp;
 	int smtp_inited;
+	lm_net__pump pump;               /* drives smtp over conn */
+	lm_smtp_event ev;                /* the pump's event */
 	lm_sasl sasl;
 	int state;
 	unsigned done[LM_SESS__NCMD];    /* final events seen, per command */
@@ -125,17 +128,20 @@ reply_str(const lm_smtp_reply *r, char *buf, size_t cap)
 	return buf;
 }
 
-static void
-handle_event(lm_smtp_session *s, const lm_smtp_event *ev)
+/* The pump's event callback (ud: the session, evp: its event). */
+static int
+handle_event(void *ud, void *evp)
 {
+	lm_smtp_session *s = ud;
+	const lm_smtp_event *ev = evp;
 	lm_smtp_cmd cmd = ev->cmd;
 
 	switch (ev->type) {
 	case LM_SMTP_EV_REPLY_LINE:
-		return;
+		return 0;
 	case LM_SMTP_EV_CLOSED:
 		s->closed = 1;
-		return;
+		return 0;
 	case LM_SMTP_EV_GREETING:
 		cmd = LM_SMTP_CMD_GREETING;
 		break;
@@ -176,13 +182,19 @@ handle_event(lm_smtp_session *s, const lm_smtp_event *ev)
 	}
 	if ((unsigned)cmd < LM_SESS__NCMD)
 		s->done[cmd]++;
+	return 0;
 }
 
-/* Map a sticky engine error and describe it. */
+/* Map a sticky engine error (or the engine's end, LM_DONE: an EOF) and
+ * describe it; also the pump's fail callback (ud: the session). */
 static int
-engine_err(lm_smtp_session *s, int r)
+engine_err(void *ud, int r)
 {
+	lm_smtp_session *s = ud;
+
 	s->state = S_BROKEN;
+	if (r == LM_DONE)
+		r = LM_ERR_EOF;
 	if (r == LM_ERR_EOF) {
 		if (s->got_421) {
 			char b[600];
@@ -202,76 +214,13 @@ engine_err(lm_smtp_session *s, int r)
 	return r;
 }
 
-/*
- * One step: write pending output, or read input, or take one event.
- * Returns 1 after an event, 0 after I/O, <0 on failure (the session is
- * then broken).
- */
-static int
-pump_one(lm_smtp_session *s)
-{
-	lm_smtp_event ev;
-	int r = lm_smtp_next(&s->smtp, &ev);
-
-	if (r == LM_EVENT) {
-		handle_event(s, &ev);
-		return 1;
-	}
-	if (r == LM_WANT_WRITE) {
-		size_t n;
-		const unsigned char *p = lm_smtp_send_buf(&s->smtp, &n);
-		r = lm_conn_write(s->conn, p, n);
-		if (r < 0) {
-			lm_net__session_io_err(s->conn, s->url.host, s->phase,
-			                       s->err, sizeof s->err);
-			s->state = S_BROKEN;
-			return r;
-		}
-		lm_smtp_send_ack(&s->smtp, n);
-		return 0;
-	}
-	if (r == LM_WANT_READ) {
-		size_t cap, got;
-		unsigned char *q = lm_smtp_recv_buf(&s->smtp, &cap);
-		if (cap == 0) {
-			s->state = S_BROKEN;
-			set_err(s, "SMTP input buffer full");
-			return LM_ERR_LIMIT;
-		}
-		r = lm_conn_read(s->conn, q, cap, &got);
-		if (r == LM_ERR_EOF) {
-			lm_smtp_recv_eof(&s->smtp);
-			return 0;
-		}
-		if (r < 0) {
-			lm_net__session_io_err(s->conn, s->url.host, s->phase,
-			                       s->err, sizeof s->err);
-			s->state = S_BROKEN;
-			return r;
-		}
-		lm_smtp_recv_ack(&s->smtp, got);
-		return 0;
-	}
-	if (r == LM_DONE) {
-		s->state = S_BROKEN;
-		return engine_err(s, LM_ERR_EOF);
-	}
-	s->state = S_BROKEN;
-	if (r == 0)
-		r = LM_ERR_PROTOCOL;
-	return engine_err(s, r);
-}
+LM_NET__PUMP_OPS(smtp, "SMTP", handle_event, engine_err, S_BROKEN);
 
 /* Pump until done[cmd] reaches target. */
 static int
 wait_for(lm_smtp_session *s, lm_smtp_cmd cmd, unsigned target)
 {
-	while (s->done[cmd] < target) {
-		int r = pump_one(s);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return lm_net__pump_until(&s->pump, &s->done[cmd], target);
 }
 
 /* Flush all pending output. */
@@ -284,7 +233,7 @@ flush_out(lm_smtp_session *s)
 		if (n == 0)
 			return 0;
 		{
-			int r = pump_one(s);
+			int r = lm_net__pump_step(&s->pump);
 			if (r < 0)
 				return r;
 		}
@@ -481,6 +430,9 @@ session_connect(lm_smtp_session *s)
 		return r;
 	}
 	s->smtp_inited = 1;
+	lm_net__pump_init(&s->pump, &smtp_pump_ops, s, &s->state, &s->smtp,
+	                  &s->ev, s->conn, s->url.host, &s->phase, s->err,
+	                  sizeof s->err);
 	if (s->url.implicit_tls)
 		lm_smtp_set_tls_active(&s->smtp);
 
@@ -571,7 +523,7 @@ queue_cmd(lm_smtp_session *s, int which, const char *addr,
 			/* make progress: one write, read or event */
 			unsigned before = s->done[LM_SMTP_CMD_MAIL] +
 			                  s->done[LM_SMTP_CMD_RCPT];
-			int p = pump_one(s);
+			int p = lm_net__pump_step(&s->pump);
 			if (p < 0)
 				return p;
 			*outstanding -= (int)(s->done[LM_SMTP_CMD_MAIL] +
@@ -630,7 +582,7 @@ send_body(lm_smtp_session *s, const lm_smtp_message *m)
 				return engine_err(s, r);
 			off += used;
 			if (off < got) {
-				r = pump_one(s);
+				r = lm_net__pump_step(&s->pump);
 				if (r < 0)
 					return r;
 			}
