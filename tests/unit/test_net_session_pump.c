@@ -1,0 +1,360 @@
+/*
+ * The pump shared by the blocking sessions (lib/net/pump.c), driven with
+ * a scripted fake engine over a real loopback connection: what it writes
+ * and acknowledges, what it reads and feeds (data, EOF), the full input
+ * buffer, events and their failure, the engine's end and errors (and
+ * the LM_ERR_PROTOCOL for a status no engine gives), the session marked
+ * broken after every failure, a read timeout's error text, and the read
+ * deadline (returned without reading once passed, the connection's own
+ * timeout kept).
+ */
+/* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
+#define _DEFAULT_SOURCE 1
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "libmail/net.h"
+#include "net/net_internal.h"
+#include "net/pump.h"
+#include "test.h"
+
+/* ---- a scripted engine ------------------------------------------------ */
+
+typedef struct {
+	int next_r;                /* what next() returns */
+	const char *out;           /* pending output (WANT_WRITE) */
+	size_t out_acked;
+	unsigned char in[16];
+	size_t in_cap;             /* what recv_buf offers */
+	size_t in_len;
+	int eof;
+	int next_calls;
+} fake_eng;
+
+typedef struct {
+	int state;
+	const char *phase;
+	char err[200];
+	unsigned events;
+	int event_r;               /* what the event callback returns */
+	void *event_ev;
+	int fail_r;                /* last r given to fail */
+	int fail_calls;
+} fake_sess;
+
+enum { ST_OK = 1, ST_BROKEN = 7 };
+
+static int
+f_next(void *e, void *ev)
+{
+	fake_eng *f = e;
+	(void)ev;
+	f->next_calls++;
+	return f->next_r;
+}
+
+static const unsigned char *
+f_send_buf(const void *e, size_t *n)
+{
+	const fake_eng *f = e;
+	*n = strlen(f->out);
+	return (const unsigned char *)f->out;
+}
+
+static void
+f_send_ack(void *e, size_t n)
+{
+	((fake_eng *)e)->out_acked += n;
+}
+
+static unsigned char *
+f_recv_buf(void *e, size_t *n)
+{
+	fake_eng *f = e;
+	*n = f->in_cap;
+	return f->in + f->in_len;
+}
+
+static void
+f_recv_ack(void *e, size_t n)
+{
+	((fake_eng *)e)->in_len += n;
+}
+
+static void
+f_recv_eof(void *e)
+{
+	((fake_eng *)e)->eof = 1;
+}
+
+static int
+s_event(void *ud, void *ev)
+{
+	fake_sess *s = ud;
+	s->events++;
+	s->event_ev = ev;
+	if (s->event_r < 0)
+		strcpy(s->err, "stopped");
+	return s->event_r;
+}
+
+static int
+s_fail(void *ud, int r)
+{
+	fake_sess *s = ud;
+	s->fail_calls++;
+	s->fail_r = r;
+	strcpy(s->err, "engine");
+	return r == LM_DONE ? LM_ERR_EOF : r;
+}
+
+static const lm_net__pump_ops ops = {
+	"TEST", f_next, f_send_buf, f_send_ack, f_recv_buf, f_recv_ack,
+	f_recv_eof, s_event, s_fail, ST_BROKEN
+};
+
+/* ---- a loopback connection -------------------------------------------- */
+
+typedef struct {
+	lm_conn *conn;
+	int peer;                  /* the server's end */
+	lm_net__pump p;
+	fake_eng eng;
+	fake_sess sess;
+	int ev;
+} rig;
+
+static int
+rig_open(rig *g, unsigned timeout_ms)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+	lm_conn_opts o = LM_CONN_OPTS_INIT;
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(g, 0, sizeof *g);
+	g->peer = -1;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    listen(ls, 1) != 0 || getsockname(ls, (struct sockaddr *)&a, &al) != 0)
+		return -1;
+	o.timeout_ms = timeout_ms;
+	if (lm_conn_open(&g->conn, "127.0.0.1", ntohs(a.sin_port), &o) != 0) {
+		close(ls);
+		return -1;
+	}
+	g->peer = accept(ls, NULL, NULL);
+	close(ls);
+	if (g->peer < 0)
+		return -1;
+	g->sess.state = ST_OK;
+	g->sess.phase = "greeting";
+	g->eng.in_cap = sizeof g->eng.in;
+	lm_net__pump_init(&g->p, &ops, &g->sess, &g->sess.state, &g->eng, &g->ev,
+	                  g->conn, "127.0.0.1", &g->sess.phase, g->sess.err,
+	                  sizeof g->sess.err);
+	return 0;
+}
+
+static void
+rig_close(rig *g)
+{
+	if (g->peer >= 0)
+		close(g->peer);
+	lm_conn_close(g->conn);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void
+t_write(void)
+{
+	rig g;
+	char buf[32];
+	ssize_t n;
+
+	LM_CHECK(rig_open(&g, 2000) == 0);
+	g.eng.next_r = LM_WANT_WRITE;
+	g.eng.out = "EHLO x\r\n";
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), 0);
+	LM_CHECK_EQ(g.eng.out_acked, 8);
+	n = read(g.peer, buf, sizeof buf);
+	LM_CHECK_EQ(n, 8);
+	LM_CHECK_MEM(buf, "EHLO x\r\n", 8);
+	LM_CHECK_EQ(g.sess.state, ST_OK);
+	rig_close(&g);
+}
+
+static void
+t_read_and_eof(void)
+{
+	rig g;
+
+	LM_CHECK(rig_open(&g, 2000) == 0);
+	g.eng.next_r = LM_WANT_READ;
+	LM_CHECK_EQ(write(g.peer, "+OK hi\r\n", 8), 8);
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), 0);
+	LM_CHECK_EQ(g.eng.in_len, 8);
+	LM_CHECK_MEM(g.eng.in, "+OK hi\r\n", 8);
+	LM_CHECK_EQ(g.eng.eof, 0);
+	/* The peer closes: the engine is told, the step itself succeeds. */
+	close(g.peer);
+	g.peer = -1;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), 0);
+	LM_CHECK_EQ(g.eng.eof, 1);
+	LM_CHECK_EQ(g.sess.state, ST_OK);
+	rig_close(&g);
+}
+
+static void
+t_input_full(void)
+{
+	rig g;
+
+	LM_CHECK(rig_open(&g, 2000) == 0);
+	g.eng.next_r = LM_WANT_READ;
+	g.eng.in_cap = 0;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_LIMIT);
+	LM_CHECK(strcmp(g.sess.err, "TEST input buffer full") == 0);
+	LM_CHECK_EQ(g.sess.state, ST_BROKEN);
+	rig_close(&g);
+}
+
+static void
+t_events(void)
+{
+	rig g;
+
+	LM_CHECK(rig_open(&g, 2000) == 0);
+	g.eng.next_r = LM_EVENT;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), 1);
+	LM_CHECK_EQ(g.sess.events, 1);
+	LM_CHECK(g.sess.event_ev == &g.ev);
+	LM_CHECK_EQ(g.sess.state, ST_OK);
+	/* A positive callback result is still "one event". */
+	g.sess.event_r = 5;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), 1);
+	g.sess.event_r = LM_ERR_CALLBACK;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_CALLBACK);
+	LM_CHECK_EQ(g.sess.state, ST_BROKEN);
+	LM_CHECK(strcmp(g.sess.err, "stopped") == 0);
+	LM_CHECK_EQ(g.sess.fail_calls, 0);
+	rig_close(&g);
+}
+
+static void
+t_engine_end_and_errors(void)
+{
+	rig g;
+
+	LM_CHECK(rig_open(&g, 2000) == 0);
+	g.eng.next_r = LM_DONE;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_EOF);
+	LM_CHECK_EQ(g.sess.fail_r, LM_DONE);
+	LM_CHECK_EQ(g.sess.state, ST_BROKEN);
+	g.sess.state = ST_OK;
+	g.eng.next_r = LM_ERR_SASL;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_SASL);
+	LM_CHECK_EQ(g.sess.fail_r, LM_ERR_SASL);
+	LM_CHECK_EQ(g.sess.state, ST_BROKEN);
+	/* 0 and unknown statuses are the engine breaking its contract. */
+	g.eng.next_r = 0;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(g.sess.fail_r, LM_ERR_PROTOCOL);
+	g.eng.next_r = 9;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(g.sess.fail_calls, 4);
+	rig_close(&g);
+}
+
+static void
+t_read_timeout_text(void)
+{
+	rig g;
+	const char *want = "connection to 127.0.0.1 (greeting): ";
+
+	LM_CHECK(rig_open(&g, 100) == 0);
+	g.eng.next_r = LM_WANT_READ;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_TIMEOUT);
+	LM_CHECK(strncmp(g.sess.err, want, strlen(want)) == 0);
+	LM_CHECK(strlen(g.sess.err) > strlen(want));
+	LM_CHECK_EQ(g.sess.state, ST_BROKEN);
+	/* No phase: "session". */
+	g.sess.phase = NULL;
+	g.sess.state = ST_OK;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_TIMEOUT);
+	want = "connection to 127.0.0.1 (session): ";
+	LM_CHECK(strncmp(g.sess.err, want, strlen(want)) == 0);
+	rig_close(&g);
+}
+
+static void
+t_read_deadline(void)
+{
+	rig g;
+	long long t0;
+
+	LM_CHECK(rig_open(&g, 5000) == 0);
+	g.eng.next_r = LM_WANT_READ;
+	/* Passed already: no read at all, even with data waiting. */
+	LM_CHECK_EQ(write(g.peer, "x", 1), 1);
+	g.p.read_deadline = lm_net__now_ms() - 1;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_NET__PUMP_DEADLINE);
+	LM_CHECK_EQ(g.eng.in_len, 0);
+	/* Ahead: data before it is read normally. */
+	g.p.read_deadline = lm_net__now_ms() + 2000;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), 0);
+	LM_CHECK_EQ(g.eng.in_len, 1);
+	/* Nothing comes: the deadline (150 ms), not the 5 s timeout, ends
+	 * the wait, and is not a failure. */
+	t0 = lm_net__now_ms();
+	g.p.read_deadline = t0 + 150;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_NET__PUMP_DEADLINE);
+	LM_CHECK(lm_net__now_ms() - t0 >= 140);
+	LM_CHECK(lm_net__now_ms() - t0 < 4000);
+	LM_CHECK_EQ(g.sess.state, ST_OK);
+	/* The connection's own timeout is back for later reads. */
+	LM_CHECK_EQ(g.conn->timeout_ms, 5000);
+	rig_close(&g);
+}
+
+/* Counts events up to a target; stops at the first failure. */
+static void
+t_until(void)
+{
+	rig g;
+
+	LM_CHECK(rig_open(&g, 2000) == 0);
+	g.eng.next_r = LM_EVENT;
+	LM_CHECK_EQ(lm_net__pump_until(&g.p, &g.sess.events, 3), 0);
+	LM_CHECK_EQ(g.sess.events, 3);
+	LM_CHECK_EQ(g.eng.next_calls, 3);
+	/* Already there: no step. */
+	LM_CHECK_EQ(lm_net__pump_until(&g.p, &g.sess.events, 2), 0);
+	LM_CHECK_EQ(g.eng.next_calls, 3);
+	g.eng.next_r = LM_DONE;
+	LM_CHECK_EQ(lm_net__pump_until(&g.p, &g.sess.events, 10), LM_ERR_EOF);
+	LM_CHECK_EQ(g.eng.next_calls, 4);
+	rig_close(&g);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const lm_test tests[] = {
+		LM_TEST(t_write),
+		LM_TEST(t_read_and_eof),
+		LM_TEST(t_input_full),
+		LM_TEST(t_events),
+		LM_TEST(t_engine_end_and_errors),
+		LM_TEST(t_read_timeout_text),
+		LM_TEST(t_read_deadline),
+		LM_TEST(t_until),
+	};
+	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
