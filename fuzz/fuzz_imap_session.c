@@ -69,24 +69,13 @@ typedef struct {
 	fz_io io;
 } client;
 
+FZ_GLUE(lm_imap, client, c, lm_imap_event)
+
 static client K;
 
 /* The password, and the AUTHENTICATE PLAIN message "\0alice\0s3cr3t-pw"
  * in base64 (python3 base64). */
 static const char *const secrets[] = { "s3cr3t", "AGFsaWNlAHMzY3IzdC1wdw", NULL };
-
-static void
-trace_fn(char dir, const char *line, size_t len, void *ud)
-{
-	(void)ud;
-	fz_check_trace(dir, line, len, secrets);
-}
-
-static int
-tls_gate(const client *k)
-{
-	return k->require_tls && !k->implicit && !lm_imap_tls_active(&k->c);
-}
 
 /* Bytes fed since the engine last had its buffer empty: where a server
  * reply to a command queued now can start at the earliest. */
@@ -119,7 +108,7 @@ app_read(void *ud, unsigned char *buf, size_t cap, size_t *got)
 	size_t n = k->app_left < cap ? k->app_left : cap, i;
 
 	FZ_CHECK(k->app_left > 0, "APPEND body not read past its size");
-	FZ_CHECK(!tls_gate(k), "no message bytes before TLS");
+	FZ_CHECK(!fzg_tls_gate(k), "no message bytes before TLS");
 	if (k->app_sync)
 		FZ_CHECK(plus_fed(k), "synchronising literal sent only after \"+\"");
 	for (i = 0; i < n; i++)
@@ -146,7 +135,7 @@ check_out(void *ud)
 	size_t n;
 	const unsigned char *p = lm_imap_send_buf(&k->c, &n);
 
-	if (!tls_gate(k))
+	if (!fzg_tls_gate(k))
 		return;
 	FZ_CHECK(fz_find(p, n, "LOGIN") == NULL && fz_find(p, n, "AUTHENTICATE") == NULL &&
 	         fz_find(p, n, "APPEND") == NULL,
@@ -180,7 +169,7 @@ react(client *k)
 			} else {
 				r = lm_imap_login(c, "alice", PASS, NULL);
 			}
-			if (tls_gate(k))
+			if (fzg_tls_gate(k))
 				FZ_CHECK(r != 0, "login refused before TLS with require_tls");
 			check_out(k);
 			if (r == 0)
@@ -290,7 +279,7 @@ on_event(void *ud, void *evp)
 		    ev->status == LM_IMAP_OK && getenv("FZ_STRICT"))
 			FZ_CHECK(k->app_left == 0, "APPEND OK only after the whole body");
 		if (ev->cmd == LM_IMAP_CMD_AUTHENTICATE || ev->cmd == LM_IMAP_CMD_LOGIN)
-			FZ_CHECK(!tls_gate(k), "no login exchange before TLS");
+			FZ_CHECK(!fzg_tls_gate(k), "no login exchange before TLS");
 		if (ev->cmd == LM_IMAP_CMD_AUTHENTICATE && ev->status == LM_IMAP_OK)
 			FZ_CHECK(lm_sasl_finish(&k->sasl) == 0, "AUTHENTICATE OK only when satisfied");
 		break;
@@ -301,8 +290,6 @@ on_event(void *ud, void *evp)
 	}
 	react(k);
 }
-
-FZ_GLUE(lm_imap, client, c, lm_imap_event)
 
 static int
 line_gate(void *ud)
@@ -402,7 +389,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.require_tls = k->require_tls;
 	o.allow_plaintext_auth = !k->require_tls;
 	o.use_literal_plus = (k->f0 & 0x04) != 0;
-	o.trace = trace_fn;
+	o.trace = fz_trace;
+	o.trace_ud = (void *)secrets;
 	FZ_CHECK(lm_imap_init(&k->c, &o, k->ibuf, k->ilen, k->obuf, sizeof k->obuf) == 0, "init");
 	if (k->implicit)
 		FZ_CHECK(lm_imap_set_tls_active(&k->c) == 0, "implicit TLS");

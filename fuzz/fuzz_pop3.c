@@ -81,24 +81,13 @@ typedef struct {
 	fz_io io;
 } client;
 
+FZ_GLUE(lm_pop3, client, c, lm_pop3_event)
+
 /* Secrets as they would appear: clear, and base64 of the PLAIN message
  * "\0user\0pencil" (python3 base64). */
 static const char *const secrets[] = {
 	"pencil", "AHVzZXIAcGVuY2ls", NULL
 };
-
-static void
-trace(char dir, const char *line, size_t len, void *ud)
-{
-	(void)ud;
-	fz_check_trace(dir, line, len, secrets);
-}
-
-static int
-tls_gate(const client *k)
-{
-	return k->require_tls && !k->implicit && !lm_pop3_tls_active(&k->c);
-}
 
 /* Pending output must hold no credentials before TLS. */
 static void
@@ -110,7 +99,7 @@ check_out(const client *k)
 
 	FZ_CHECK(n == 0 || (p >= k->obuf && p + n <= k->obuf + k->olen),
 	         "send_buf inside the output buffer");
-	if (!tls_gate(k))
+	if (!fzg_tls_gate(k))
 		return;
 	for (i = 0; i < 5; i++)
 		FZ_CHECK(fz_find(p, n, cmds[i]) == NULL,
@@ -155,7 +144,7 @@ login(client *k)
 		                      LM_SASL_SCRAM_SHA_256, &k->cr) == 0, "sasl init");
 		r = lm_pop3_auth(&k->c, &k->sasl);
 	}
-	if (tls_gate(k))
+	if (fzg_tls_gate(k))
 		FZ_CHECK(r != 0, "login refused before TLS with require_tls");
 	check_out(k);
 	if (r != 0)
@@ -246,7 +235,7 @@ on_event(client *k, const lm_pop3_event *ev)
 		fz_tls_ready(&k->io);
 		break;
 	case LM_POP3_EV_AUTH_DONE:
-		FZ_CHECK(!tls_gate(k), "no login exchange before TLS");
+		FZ_CHECK(!fzg_tls_gate(k), "no login exchange before TLS");
 		if (!ev->ok) {
 			quit(k);
 			break;
@@ -388,8 +377,6 @@ on_event(client *k, const lm_pop3_event *ev)
 	check_out(k);
 }
 
-FZ_GLUE(lm_pop3, client, c, lm_pop3_event)
-
 static void
 fz_on_event(void *k, void *ev)
 {
@@ -500,7 +487,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.use_pipelining = (k.f0 & 0x01) != 0;
 	o.require_tls = k.require_tls;
 	o.allow_plaintext_auth = (k.f0 & 0x04) != 0;
-	o.trace = trace;
+	o.trace = fz_trace;
+	o.trace_ud = (void *)secrets;
 	FZ_CHECK(lm_pop3_init(&k.c, &o, k.ibuf, k.ilen, k.obuf, k.olen) == 0, "init");
 	if (k.implicit)
 		FZ_CHECK(lm_pop3_set_tls_active(&k.c) == 0, "implicit TLS");

@@ -78,6 +78,8 @@ typedef struct {
 	size_t finals;          /* final replies reported                */
 } client;
 
+FZ_GLUE(lm_smtp, client, c, lm_smtp_event)
+
 /* Secrets as they would appear: clear, and base64 at each alignment of
  * the PLAIN, LOGIN and XOAUTH2 messages (computed with python3). */
 static const char *const secrets[] = {
@@ -87,19 +89,6 @@ static const char *const secrets[] = {
 	"dXNlcj11c2VyAWF1dGg9QmVhcmVyIHRvazNuU0VDUkVUAQE=", /* XOAUTH2 */
 	NULL
 };
-
-static void
-trace(char dir, const char *line, size_t len, void *ud)
-{
-	(void)ud;
-	fz_check_trace(dir, line, len, secrets);
-}
-
-static int
-tls_gate(const client *k)
-{
-	return k->require_tls && !k->implicit && !lm_smtp_tls_active(&k->c);
-}
 
 /* Pending output must hold no mail or AUTH command before TLS. */
 static void
@@ -112,7 +101,7 @@ check_out(const client *k)
 
 	FZ_CHECK(n == 0 || (p >= k->obuf && p + n <= k->obuf + k->olen),
 	         "send_buf inside the output buffer");
-	if (!tls_gate(k))
+	if (!fzg_tls_gate(k))
 		return;
 	for (i = 0; i < 5; i++)
 		FZ_CHECK(fz_find(p, n, cmds[i]) == NULL,
@@ -137,7 +126,7 @@ start_tx(client *k)
 	unsigned i;
 	int r = lm_smtp_mail_from(&k->c, "alice@example.org", NULL);
 
-	if (tls_gate(k))
+	if (fzg_tls_gate(k))
 		FZ_CHECK(r != 0, "MAIL refused before TLS with require_tls");
 	check_out(k);
 	if (r != 0) {
@@ -176,7 +165,7 @@ after_ehlo(client *k)
 		k->auth_tried = 1;
 		FZ_CHECK(lm_sasl_init(&k->sasl, m[k->f3 & 3], &k->cr) == 0, "sasl init");
 		r = lm_smtp_auth(&k->c, &k->sasl);
-		if (tls_gate(k))
+		if (fzg_tls_gate(k))
 			FZ_CHECK(r == LM_ERR_PLAINTEXT || r < 0,
 			         "AUTH refused before TLS with require_tls");
 		check_out(k);
@@ -237,7 +226,7 @@ on_event(client *k, const lm_smtp_event *ev)
 		fz_tls_ready(&k->io);
 		break;
 	case LM_SMTP_EV_AUTH_DONE:
-		FZ_CHECK(!tls_gate(k), "no AUTH exchange before TLS");
+		FZ_CHECK(!fzg_tls_gate(k), "no AUTH exchange before TLS");
 		if (ev->code == 235) {
 			FZ_CHECK(lm_sasl_finish(&k->sasl) == 0,
 			         "AUTH_DONE 235 only when the mechanism is satisfied");
@@ -248,7 +237,7 @@ on_event(client *k, const lm_smtp_event *ev)
 		}
 		break;
 	case LM_SMTP_EV_DATA_READY:
-		FZ_CHECK(!tls_gate(k), "no DATA before TLS");
+		FZ_CHECK(!fzg_tls_gate(k), "no DATA before TLS");
 		k->body_active = 1;
 		k->body_off = 0;
 		break;
@@ -337,8 +326,6 @@ pump_body(client *k)
 		(void)r;
 	}
 }
-
-FZ_GLUE(lm_smtp, client, c, lm_smtp_event)
 
 static void
 fz_on_event(void *k, void *ev)
@@ -485,7 +472,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.require_tls = k.require_tls;
 	o.allow_plaintext_auth = (k.f0 & 0x04) != 0;
 	o.use_chunking = (k.f0 & 0x08) != 0;
-	o.trace = trace;
+	o.trace = fz_trace;
+	o.trace_ud = (void *)secrets;
 	FZ_CHECK(lm_smtp_init(&k.c, &o, k.ibuf, k.ilen, k.obuf, k.olen) == 0, "init");
 	if (k.implicit)
 		FZ_CHECK(lm_smtp_set_tls_active(&k.c) == 0, "implicit TLS");

@@ -112,6 +112,14 @@ fz_check_trace(char dir, const char *line, size_t len, const char *const *secret
 		         "trace shows no credential");
 }
 
+/* An lm_trace_fn for the engines' options: trace_ud is the secrets list
+ * for fz_check_trace(). */
+static inline void
+fz_trace(char dir, const char *line, size_t len, void *ud)
+{
+	fz_check_trace(dir, line, len, (const char *const *)ud);
+}
+
 /* 1 when the input holds a SCRAM iteration count "i=N" above
  * FZ_ITER_MAX (such inputs only burn time in PBKDF2). */
 static inline int
@@ -175,7 +183,8 @@ typedef struct {
 } fz_engine;
 
 /* Typed glue for an engine whose functions are PREFIX_next(), ...;
- * TYPE is the harness's client struct holding the context as MEMBER. */
+ * TYPE is the harness's client struct holding the context as MEMBER and
+ * the flags require_tls and implicit. */
 #define FZ_GLUE(PREFIX, TYPE, MEMBER, EVTYPE)                                   \
 	static int fzg_next(void *k, void *ev)                                  \
 	{ return PREFIX##_next(&((TYPE *)k)->MEMBER, (EVTYPE *)ev); }             \
@@ -190,7 +199,11 @@ typedef struct {
 	static void fzg_send_ack(void *k, size_t len)                           \
 	{ PREFIX##_send_ack(&((TYPE *)k)->MEMBER, len); }                         \
 	static int fzg_tls_active(void *k)                                      \
-	{ return PREFIX##_tls_active(&((TYPE *)k)->MEMBER); }
+	{ return PREFIX##_tls_active(&((TYPE *)k)->MEMBER); }                     \
+	/* TLS required (not implicit) and not active yet: no credentials */  \
+	static int fzg_tls_gate(const TYPE *k)                                  \
+	{ return k->require_tls && !k->implicit &&                              \
+	         !PREFIX##_tls_active(&k->MEMBER); }
 #define FZ_GLUE_INIT fzg_next, fzg_recv_buf, fzg_recv_ack, fzg_recv_eof, \
 	fzg_send_buf, fzg_send_ack, fzg_tls_active
 
