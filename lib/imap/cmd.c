@@ -50,7 +50,7 @@ compact_out(lm_imap_client *c)
 		c->wipe_end = c->wipe_end > d ? c->wipe_end - d : 0;
 }
 
-static void
+static inline void
 ob_raw(struct ob *b, const void *s, size_t n)
 {
 	if (b->err)
@@ -63,7 +63,7 @@ ob_raw(struct ob *b, const void *s, size_t n)
 	b->len += n;
 }
 
-static void
+static inline void
 ob_s(struct ob *b, const char *s)
 {
 	ob_raw(b, s, strlen(s));
@@ -73,13 +73,12 @@ static void
 ob_num(struct ob *b, uint64_t v)
 {
 	char d[24];
-	int n = 0;
+	int n = (int)sizeof d;
 	do {
-		d[n++] = (char)('0' + v % 10);
+		d[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (n)
-		ob_raw(b, &d[--n], 1);
+	ob_raw(b, d + n, sizeof d - (size_t)n);
 }
 
 static int
@@ -325,7 +324,11 @@ gate(lm_imap_client *c, unsigned states, int exclusive)
 static void
 ob_start(struct ob *b, lm_imap_client *c, const char *verb, int uid)
 {
-	memset(b, 0, sizeof *b);
+	/* every member but hpos[] (written before nh counts it) */
+	b->len = 0;
+	b->err = 0;
+	b->nh = 0;
+	b->redact = 0;
 	b->c = c;
 	if (c->ostart == c->oend && c->nholds == 0)
 		c->ostart = c->oend = 0;

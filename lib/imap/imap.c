@@ -1139,20 +1139,28 @@ search_nums(lm_imap_event *ev, const unsigned char *p, size_t n, size_t i)
 /* FETCH items                                                         */
 /* ------------------------------------------------------------------ */
 
+#define ITEM(s, it) { s, sizeof s - 1, it }
 static const struct {
 	const char *name;
+	size_t len;
 	lm_imap_item item;
 } item_table[] = {
-	{ "FLAGS", LM_IMAP_ITEM_FLAGS }, { "UID", LM_IMAP_ITEM_UID },
-	{ "INTERNALDATE", LM_IMAP_ITEM_INTERNALDATE },
-	{ "RFC822.SIZE", LM_IMAP_ITEM_RFC822_SIZE },
-	{ "ENVELOPE", LM_IMAP_ITEM_ENVELOPE },
-	{ "BODYSTRUCTURE", LM_IMAP_ITEM_BODYSTRUCTURE },
-	{ "BODY", LM_IMAP_ITEM_BODY }, { "RFC822", LM_IMAP_ITEM_RFC822 },
-	{ "RFC822.HEADER", LM_IMAP_ITEM_RFC822_HEADER },
-	{ "RFC822.TEXT", LM_IMAP_ITEM_RFC822_TEXT },
-	{ "MODSEQ", LM_IMAP_ITEM_MODSEQ }, { "EMAILID", LM_IMAP_ITEM_EMAILID },
-	{ "THREADID", LM_IMAP_ITEM_THREADID }, { "SAVEDATE", LM_IMAP_ITEM_SAVEDATE }
+	ITEM("FLAGS", LM_IMAP_ITEM_FLAGS), ITEM("UID", LM_IMAP_ITEM_UID),
+	ITEM("INTERNALDATE", LM_IMAP_ITEM_INTERNALDATE),
+	ITEM("RFC822.SIZE", LM_IMAP_ITEM_RFC822_SIZE),
+	ITEM("ENVELOPE", LM_IMAP_ITEM_ENVELOPE),
+	ITEM("BODYSTRUCTURE", LM_IMAP_ITEM_BODYSTRUCTURE),
+	ITEM("BODY", LM_IMAP_ITEM_BODY), ITEM("RFC822", LM_IMAP_ITEM_RFC822),
+	ITEM("RFC822.HEADER", LM_IMAP_ITEM_RFC822_HEADER),
+	ITEM("RFC822.TEXT", LM_IMAP_ITEM_RFC822_TEXT),
+	ITEM("MODSEQ", LM_IMAP_ITEM_MODSEQ), ITEM("EMAILID", LM_IMAP_ITEM_EMAILID),
+	ITEM("THREADID", LM_IMAP_ITEM_THREADID), ITEM("SAVEDATE", LM_IMAP_ITEM_SAVEDATE)
+};
+#undef ITEM
+
+/* The bytes that end a FETCH item name. */
+static const unsigned char item_name_end[256] = {
+	[' '] = 1, ['('] = 1, [')'] = 1, ['['] = 1, ['"'] = 1, ['{'] = 1
 };
 
 /* Fill ev for one body-section value at the end of a FETCH unit or
@@ -1209,12 +1217,12 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 		return LM_ERR_PROTOCOL;
 	/* item name, with [section] and <origin> */
 	ns = i;
-	while (i < n && p[i] != ' ' && p[i] != '(' && p[i] != ')' && p[i] != '[' &&
-	       p[i] != '"' && p[i] != '{')
+	while (i < n && !item_name_end[p[i]])
 		i++;
 	ne = i;
 	for (k = 0; k < sizeof item_table / sizeof item_table[0]; k++)
-		if (lm_imap__ieq(p + ns, ne - ns, item_table[k].name)) {
+		if (item_table[k].len == ne - ns &&
+		    lm_imap__ieq(p + ns, ne - ns, item_table[k].name)) {
 			item = item_table[k].item;
 			break;
 		}

@@ -200,24 +200,133 @@ skip_quoted(const unsigned char *p, size_t n, size_t i, int *esc)
 	return 0;
 }
 
-/* Byte classes for list_span: 0 ordinary. */
+/* A quoted string at p[i] == '"' closed within the next 16 bytes and
+ * without a backslash (most of them): the offset after its closing
+ * quote; else 0, and skip_quoted() decides (it also finds the malformed
+ * ones). */
+static LM_IMAP__INLINE size_t
+quoted_short(const unsigned char *p, size_t n, size_t i)
+{
+#ifdef LM_IMAP__SSE2
+	const unsigned char *b;
+	unsigned sh = 0, bits;
+	__m128i v, m;
+
+	if (n - i > 16) {
+		b = p + i + 1;
+	} else if (n >= 16 && n - i > 1) {
+		/* the last 16 bytes of the slice, those before i + 1 shifted out */
+		b = p + n - 16;
+		sh = (unsigned)(i + 1 - (n - 16));
+	} else {
+		return 0;
+	}
+	v = _mm_loadu_si128((const __m128i *)(const void *)b);
+	m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+	                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+	bits = (unsigned)_mm_movemask_epi8(m) >> sh;
+	STEP();
+	if (bits != 0) {
+		size_t j = i + 1 + (size_t)__builtin_ctz(bits);
+		if (p[j] == '"')
+			return j + 1;
+	}
+#else
+	(void)p;
+	(void)n;
+	(void)i;
+#endif
+	return 0;
+}
+
+/* Byte classes for the scalar span scanner: 0 ordinary. */
 static const unsigned char span_class[256] = {
 	['('] = 1, [')'] = 2, ['"'] = 3, ['{'] = 4, ['~'] = 5, ['\r'] = 6,
 	['\n'] = 6
 };
 
-size_t
-lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
+/* Levels whose lists span_tab() records (deeper ones are scanned again
+ * when read, which LM_IMAP_DEPTH_MAX bounds). */
+#define TAB_LEVELS 32
+
+/*
+ * State of one span scan: the nesting depth, and either the deepest
+ * level seen (b NULL) or b's table of nested lists being recorded: for
+ * the lists at depth 2 to TAB_LEVELS, the first LM_IMAP__BODY_LISTS of
+ * them in order of their "(", where each ends and how deep it is.
+ */
+struct span_st {
+	unsigned depth, maxd, nl;
+	int rec;
+	lm_imap_body *b;
+	unsigned m[TAB_LEVELS + 1];     /* deepest level seen in the open list */
+	int idx[TAB_LEVELS + 1];        /* its table entry, or -1 */
+};
+
+/* A "(" at offset pos. */
+static LM_IMAP__INLINE void
+span_open(struct span_st *st, size_t pos)
 {
-	size_t i = 0;
-	unsigned depth = 0, maxd = 0;
+	unsigned depth = ++st->depth;
+
+	if (st->b == NULL) {
+		if (depth > st->maxd)
+			st->maxd = depth;
+		return;
+	}
+	if (depth <= TAB_LEVELS) {
+		st->m[depth] = depth;
+		st->idx[depth] = -1;
+		if (depth >= 2 && st->rec && st->nl < LM_IMAP__BODY_LISTS) {
+			st->idx[depth] = (int)st->nl;
+			st->b->lstart[st->nl++] = (uint32_t)pos;
+		}
+	} else if (depth > st->m[TAB_LEVELS]) {
+		st->m[TAB_LEVELS] = depth;
+	}
+}
+
+/* A ")" ending at offset end (after it): 1 when it closes the span. */
+static LM_IMAP__INLINE int
+span_close(struct span_st *st, size_t end)
+{
+	unsigned depth = st->depth;
+
+	if (st->b != NULL && depth <= TAB_LEVELS) {
+		unsigned d = st->m[depth] - depth + 1;
+		if (st->idx[depth] >= 0) {
+			st->b->lend[st->idx[depth]] = (uint32_t)end;
+			st->b->ldepth[st->idx[depth]] = (uint16_t)(d > 0xfffe ? 0xffff : d);
+		}
+		if (depth > 1 && st->m[depth] > st->m[depth - 1])
+			st->m[depth - 1] = st->m[depth];
+	}
+	st->depth = depth - 1;
+	return depth == 1;
+}
+
+/*
+ * The byte-by-byte scanner: from *ip (outside any quoted string), token
+ * by token (a quoted string or a literal is skipped whole), until the
+ * span closes (1, *ip after its ")"), or *ip >= lim (0: go on from *ip),
+ * or the input is malformed or ends first (-1).
+ */
+static LM_IMAP__INLINE int
+span_bytes(const unsigned char *p, size_t n, size_t *ip, size_t lim,
+           struct span_st *st)
+{
+	size_t i = *ip;
 	int esc;
 
-	*maxdepth = 0;
-	if (n == 0 || p[0] != '(')
-		return 0;
 	while (i < n) {
-		unsigned k = span_class[p[i]];
+		unsigned k;
+		if (i >= lim) {
+			*ip = i;
+			return 0;
+		}
+		k = span_class[p[i]];
 		STEP();
 		if (k == 0) {
 			i++;
@@ -225,23 +334,20 @@ lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
 		}
 		switch (k) {
 		case 1:
-			depth++;
-			if (depth > maxd)
-				maxd = depth;
+			span_open(st, i);
 			i++;
 			break;
 		case 2:
-			depth--;
 			i++;
-			if (depth == 0) {
-				*maxdepth = maxd;
-				return i;
+			if (span_close(st, i)) {
+				*ip = i;
+				return 1;
 			}
 			break;
 		case 3:
 			i = skip_quoted(p, n, i, &esc);
 			if (i == 0)
-				return 0;
+				return -1;
 			break;
 		case 5:
 			if (!(i + 1 < n && p[i + 1] == '{')) {
@@ -252,20 +358,247 @@ lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
 		case 4: {
 			size_t e = skip_literal(p, n, i);
 			if (e == 0)
-				return 0;
+				return -1;
 			i = e;
 			break;
 		}
 		default:
-			return 0;
+			return -1;
 		}
 	}
-	return 0;
+	return -1;
 }
 
-/* Levels whose lists span_tab() records (deeper ones are scanned again
- * when read, which LM_IMAP_DEPTH_MAX bounds). */
-#define TAB_LEVELS 32
+#if defined(LM_IMAP__SSE2) && !LM_SMALL && !defined(LM_NO_SIMD)
+#define LM_IMAP__SPAN_SIMD 1
+
+/* Bit k of each mask: p[k] is '"', '(', ')', or (rare) one of '\\',
+ * '{', CR, LF: a backslash matters inside quoted strings only, the
+ * others need the byte-by-byte scanner. */
+struct span_masks {
+	uint64_t q, o, c, rare;
+};
+
+struct span_consts {
+	__m128i dq, op, cl, bs, lb, cr, lf;
+};
+
+static LM_IMAP__INLINE void
+span_consts_init(struct span_consts *k)
+{
+	k->dq = _mm_set1_epi8('"');
+	k->op = _mm_set1_epi8('(');
+	k->cl = _mm_set1_epi8(')');
+	k->bs = _mm_set1_epi8('\\');
+	k->lb = _mm_set1_epi8('{');
+	k->cr = _mm_set1_epi8('\r');
+	k->lf = _mm_set1_epi8('\n');
+}
+
+/* The masks of 16 bytes, shifted to bit sh. */
+#define SPAN_BLOCK(p, sh)                                                   \
+	do {                                                                \
+		__m128i v_ = _mm_loadu_si128((const __m128i *)(const void *)(p)); \
+		__m128i r_ = _mm_or_si128(                                  \
+		    _mm_or_si128(_mm_cmpeq_epi8(v_, k->bs), _mm_cmpeq_epi8(v_, k->lb)), \
+		    _mm_or_si128(_mm_cmpeq_epi8(v_, k->cr), _mm_cmpeq_epi8(v_, k->lf))); \
+		q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, k->dq)) << (sh); \
+		o |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, k->op)) << (sh); \
+		c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, k->cl)) << (sh); \
+		rare |= (uint64_t)(unsigned)_mm_movemask_epi8(r_) << (sh);  \
+	} while (0)
+
+static LM_IMAP__INLINE void
+span_masks64(const unsigned char *p, const struct span_consts *k, struct span_masks *m)
+{
+	uint64_t q = 0, o = 0, c = 0, rare = 0;
+
+	SPAN_BLOCK(p, 0);
+	SPAN_BLOCK(p + 16, 16);
+	SPAN_BLOCK(p + 32, 32);
+	SPAN_BLOCK(p + 48, 48);
+	m->q = q;
+	m->o = o;
+	m->c = c;
+	m->rare = rare;
+}
+
+/* The backslashes among the rare bytes of the 64 at p. */
+static uint64_t
+span_backslashes(const unsigned char *p, const struct span_consts *k)
+{
+	uint64_t b = 0;
+	int j;
+
+	for (j = 0; j < 4; j++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * j));
+		b |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k->bs)) << (16 * j);
+	}
+	return b;
+}
+
+/* Bit k set when an odd number of bits 0..k of x are set: the bytes
+ * from an opening quote up to (not including) its closing quote. */
+static LM_IMAP__INLINE uint64_t
+prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+#endif
+
+/*
+ * Find the end of the balanced "(...)" at p[0] (the work of
+ * lm_imap__list_span() and span_tab()). With SSE2, 64 bytes at a time:
+ * masks of the quotes and parentheses, the bytes inside quoted strings
+ * from a prefix XOR of the quotes, then only the parentheses outside
+ * strings are looked at one by one. A block with a backslash inside a
+ * string, a "{" (literal) or CR/LF goes to the byte-by-byte scanner,
+ * which gives the same answers everywhere (tests/unit/test_imap_span.c
+ * compares the two on random input).
+ */
+static LM_IMAP__INLINE size_t
+span_run(const unsigned char *p, size_t n, struct span_st *st, int simd)
+{
+	size_t i = 0;
+	int r;
+
+	if (n == 0 || p[0] != '(')
+		return 0;
+#ifdef LM_IMAP__SPAN_SIMD
+	if (simd) {
+		size_t qstart = 0;
+		uint64_t carry = 0;
+		struct span_consts kc;
+		const struct span_consts *kp = &kc;
+		span_consts_init(&kc);
+		while (i < n) {
+			struct span_masks m;
+			uint64_t in, pm;
+			size_t left = n - i, lim;
+			const unsigned char *blk;
+			unsigned sh = 0;
+			unsigned char buf[64];
+			STEP();
+			if (left >= 64) {
+				blk = p + i;
+				lim = i + 64;
+			} else if (n >= 64) {
+				/* the last 64 bytes; those already seen shifted out */
+				blk = p + n - 64;
+				sh = (unsigned)(64 - left);
+				lim = n;
+			} else {
+				memset(buf, ' ', sizeof buf);
+				memcpy(buf, p + i, left);
+				blk = buf;
+				lim = n;
+			}
+			span_masks64(blk, kp, &m);
+			if (sh != 0) {
+				m.q >>= sh;
+				m.o >>= sh;
+				m.c >>= sh;
+				m.rare >>= sh;
+			}
+			in = prefix_xor(m.q) ^ carry;
+			if (m.rare != 0) {
+				/* outside strings a backslash is an ordinary byte
+				 * (\\Seen); inside, and any "{", CR, LF: byte by byte */
+				uint64_t b = span_backslashes(blk, kp) >> sh;
+				if (m.rare != b || (b & in) != 0)
+					goto bytes;
+			}
+			pm = (m.o | m.c) & ~in;
+			if (st->b == NULL) {
+				/* depth and deepest level in registers */
+				unsigned depth = st->depth, maxd = st->maxd;
+				while (pm != 0) {
+					unsigned k = (unsigned)__builtin_ctzll(pm);
+					STEP();
+					pm &= pm - 1;
+					if ((m.o >> k) & 1) {
+						if (++depth > maxd)
+							maxd = depth;
+					} else if (--depth == 0) {
+						st->maxd = maxd;
+						return i + k + 1;
+					}
+				}
+				st->depth = depth;
+				st->maxd = maxd;
+			} else {
+				while (pm != 0) {
+					unsigned k = (unsigned)__builtin_ctzll(pm);
+					STEP();
+					pm &= pm - 1;
+					if ((m.o >> k) & 1) {
+						span_open(st, i + k);
+					} else if (span_close(st, i + k + 1)) {
+						return i + k + 1;
+					}
+				}
+			}
+			if (lim == n)
+				return 0;          /* not closed */
+			if (in >> 63) {
+				if (m.q != 0)
+					qstart = i + 63 - (unsigned)__builtin_clzll(m.q);
+				carry = ~(uint64_t)0;
+			} else {
+				carry = 0;
+			}
+			i = lim;
+			continue;
+		bytes:
+			/* from the quote that opened a string still open */
+			if (carry)
+				i = qstart;
+			r = span_bytes(p, n, &i, lim, st);
+			if (r != 0)
+				return r > 0 ? i : 0;
+			carry = 0;
+		}
+		return 0;
+	}
+#else
+	(void)simd;
+#endif
+	r = span_bytes(p, n, &i, n, st);
+	return r > 0 ? i : 0;
+}
+
+#ifdef LM_IMAP__SPAN_SIMD
+#define SPAN_SIMD 1
+#else
+#define SPAN_SIMD 0
+#endif
+
+/* lm_imap__list_span() on the given path (simd 0: byte by byte). */
+static size_t
+list_span_path(const unsigned char *p, size_t n, unsigned *maxdepth, int simd)
+{
+	struct span_st st;
+	size_t e;
+
+	st.depth = st.maxd = st.nl = 0;
+	st.rec = 0;
+	st.b = NULL;
+	e = span_run(p, n, &st, simd);
+	*maxdepth = e ? st.maxd : 0;
+	return e;
+}
+
+size_t
+lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
+{
+	return list_span_path(p, n, maxdepth, SPAN_SIMD);
+}
 
 /*
  * lm_imap__list_span() that also records in b's private table where the
@@ -275,88 +608,35 @@ lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
  * list or a child costs O(1) (tab_find()). Same result as list_span.
  */
 static size_t
-span_tab(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body *b)
+span_tab_path(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body *b,
+              int simd)
 {
-	size_t i = 0;
-	unsigned depth = 0, nl = 0;
-	unsigned m[TAB_LEVELS + 1];     /* deepest level seen in the open list */
-	int idx[TAB_LEVELS + 1];        /* its table entry, or -1 */
-	int rec = n < UINT32_MAX;
-	int esc;
+	struct span_st st;
+	size_t e;
 
 	*maxdepth = 0;
 	b->lbase = p;
 	b->nl = 0;
-	if (n == 0 || p[0] != '(')
+	st.depth = st.maxd = st.nl = 0;
+	st.rec = n < UINT32_MAX;
+	st.b = b;
+	e = span_run(p, n, &st, simd);
+	if (e == 0)
 		return 0;
-	while (i < n) {
-		unsigned k = span_class[p[i]];
-		STEP();
-		if (k == 0) {
-			i++;
-			continue;
-		}
-		switch (k) {
-		case 1:
-			depth++;
-			if (depth <= TAB_LEVELS) {
-				m[depth] = depth;
-				idx[depth] = -1;
-				if (depth >= 2 && rec && nl < LM_IMAP__BODY_LISTS) {
-					idx[depth] = (int)nl;
-					b->lstart[nl++] = (uint32_t)i;
-				}
-			} else if (depth > m[TAB_LEVELS]) {
-				m[TAB_LEVELS] = depth;
-			}
-			i++;
-			break;
-		case 2:
-			i++;
-			if (depth <= TAB_LEVELS) {
-				unsigned d = m[depth] - depth + 1;
-				if (idx[depth] >= 0) {
-					b->lend[idx[depth]] = (uint32_t)i;
-					b->ldepth[idx[depth]] = (uint16_t)(d > 0xfffe ? 0xffff : d);
-				}
-				if (depth > 1 && m[depth] > m[depth - 1])
-					m[depth - 1] = m[depth];
-			}
-			depth--;
-			if (depth == 0) {
-				*maxdepth = m[1];
-				b->nl = nl;
-				return i;
-			}
-			break;
-		case 3:
-			i = skip_quoted(p, n, i, &esc);
-			if (i == 0)
-				return 0;
-			break;
-		case 5:
-			if (!(i + 1 < n && p[i + 1] == '{')) {
-				i++;
-				break;
-			}
-			/* fall through */
-		case 4: {
-			size_t e = skip_literal(p, n, i);
-			if (e == 0)
-				return 0;
-			i = e;
-			break;
-		}
-		default:
-			return 0;
-		}
-	}
-	return 0;
+	*maxdepth = st.m[1];
+	b->nl = st.nl;
+	return e;
+}
+
+static size_t
+span_tab(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body *b)
+{
+	return span_tab_path(p, n, maxdepth, b, SPAN_SIMD);
 }
 
 /* The list starting at q (with avail bytes left in the reader) from b's
  * table: 1 and its length and depth, or 0 when not recorded. */
-static int
+static LM_IMAP__INLINE int
 tab_find(const lm_imap_body *b, const unsigned char *q, size_t avail,
          size_t *len, unsigned *depth)
 {
@@ -533,6 +813,83 @@ lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
 	return read_tab(r, t, NULL);
 }
 
+/*
+ * read_tab() with the tokens that fill ENVELOPE and BODYSTRUCTURE
+ * values read inline: a quoted string, NIL, a short number. Anything
+ * else (and anything unusual about these) goes through read_tab(), so
+ * the results are the same.
+ */
+static LM_IMAP__INLINE lm_imap_tok_type
+read_fast(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
+{
+	const unsigned char *p = r->p;
+	size_t n = r->len, i = r->pos;
+
+	if (i < n && p[i] == ' ')
+		i++;
+	if (i < n) {
+		unsigned char ch = p[i];
+		if (ch == '"') {
+			int esc = 0;
+			size_t e = quoted_short(p, n, i);
+			if (e == 0)
+				e = skip_quoted(p, n, i, &esc);
+			if (e != 0) {
+				t->s.p = p + i + 1;
+				t->s.len = e - i - 2;
+				t->esc = esc;
+				t->num = 0;
+				t->depth = 0;
+				r->pos = e;
+				return t->type = LM_IMAP_TOK_STRING;
+			}
+		} else if ((ch | 0x20) == 'n') {
+			STEP();
+			if (n - i >= 3 && (p[i + 1] | 0x20) == 'i' && (p[i + 2] | 0x20) == 'l' &&
+			    (n - i == 3 || word_end(p[i + 3]))) {
+				t->s.p = p + i;
+				t->s.len = 0;
+				t->esc = 0;
+				t->num = 0;
+				t->depth = 0;
+				r->pos = i + 3;
+				return t->type = LM_IMAP_TOK_NIL;
+			}
+		} else if (ch == '(' && tab != NULL) {
+			size_t e;
+			unsigned d;
+			if (tab_find(tab, p + i, n - i, &e, &d)) {
+				t->s.p = p + i;
+				t->s.len = e;
+				t->esc = 0;
+				t->num = 0;
+				t->depth = d;
+				r->pos = i + e;
+				return t->type = LM_IMAP_TOK_OPEN;
+			}
+		} else if (ch >= '0' && ch <= '9') {
+			/* up to 19 digits cannot overflow 64 bits */
+			size_t j = i, lim = n - i > 19 ? i + 19 : n;
+			uint64_t v = 0;
+			while (j < lim && p[j] >= '0' && p[j] <= '9') {
+				STEP();
+				v = v * 10 + (unsigned)(p[j] - '0');
+				j++;
+			}
+			if (j == n || (j < lim && word_end(p[j]))) {
+				t->s.p = p + i;
+				t->s.len = j - i;
+				t->esc = 0;
+				t->num = v;
+				t->depth = 0;
+				r->pos = j;
+				return t->type = LM_IMAP_TOK_NUMBER;
+			}
+		}
+	}
+	return read_tab(r, t, tab);
+}
+
 /* see imap.h */
 int
 lm_imap_tok_copy(const lm_imap_tok *t, char *buf, size_t cap, size_t *len)
@@ -634,11 +991,11 @@ is_string(const lm_imap_tok *t)
 int
 lm_imap_param_next(lm_imap_reader *r, lm_imap_tok *k, lm_imap_tok *v)
 {
-	if (lm_imap_read(r, k) == LM_IMAP_TOK_END)
+	if (read_fast(r, k, NULL) == LM_IMAP_TOK_END)
 		return 0;
 	if (!is_string(k))
 		return 0;
-	lm_imap_read(r, v);
+	read_fast(r, v, NULL);
 	if (!is_string(v) && v->type != LM_IMAP_TOK_OPEN)
 		return 0;
 	return 1;
@@ -685,7 +1042,7 @@ lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
 	/* each field is written whole by lm_imap_read(); on an error the
 	 * fields not reached are zeroed (as a memset up front would) */
 	for (i = 0; i < 10; i++) {
-		lm_imap_read(&in, f[i]);
+		read_fast(&in, f[i], NULL);
 		if (i >= 2 && i <= 7) {
 			if (!addr_list_ok(f[i]))
 				break;
@@ -727,19 +1084,21 @@ address_fast(lm_imap_reader *r, lm_imap_address *a)
 
 	while (i < r->len && (r->p[i] == ' ' || r->p[i] == '\t'))
 		i++;
-	if (i >= r->len || r->p[i] != '(')
+	/* a name is never a list: leave "((" to the scanning path */
+	if (i + 1 >= r->len || r->p[i] != '(' || r->p[i + 1] == '(')
 		return 0;
 	in.p = r->p + i + 1;
 	in.len = r->len - i - 1;
 	in.pos = 0;
 	in.depth = 0;
-	lm_imap_read(&in, &a->name);
-	lm_imap_read(&in, &a->adl);
-	lm_imap_read(&in, &a->mailbox);
-	lm_imap_read(&in, &a->host);
-	if (!plain_field(&a->name) || !plain_field(&a->adl) ||
-	    !plain_field(&a->mailbox) || !plain_field(&a->host) ||
-	    lm_imap_read(&in, &t) != LM_IMAP_TOK_CLOSE)
+	read_fast(&in, &a->name, NULL);
+	if (!plain_field(&a->name))
+		return 0;
+	read_fast(&in, &a->adl, NULL);
+	read_fast(&in, &a->mailbox, NULL);
+	read_fast(&in, &a->host, NULL);
+	if (!plain_field(&a->adl) || !plain_field(&a->mailbox) ||
+	    !plain_field(&a->host) || read_fast(&in, &t, NULL) != LM_IMAP_TOK_CLOSE)
 		return 0;
 	r->pos = i + 1 + in.pos;
 	return 1;
@@ -794,6 +1153,16 @@ lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a)
 /* BODYSTRUCTURE                                                       */
 /* ------------------------------------------------------------------ */
 
+/* lm_imap_tok_eq(t, s) for an upper-case s of length n, inline. */
+static LM_IMAP__INLINE int
+tok_is(const lm_imap_tok *t, const char *s, size_t n)
+{
+	if (t->esc)
+		return lm_imap_tok_eq(t, s);
+	return (t->type == LM_IMAP_TOK_STRING || t->type == LM_IMAP_TOK_ATOM) &&
+	       t->s.len == n && lm_imap__ieq(t->s.p, n, s);
+}
+
 static int
 read_ext(lm_imap_reader *in, lm_imap_body *b, int multipart)
 {
@@ -801,18 +1170,18 @@ read_ext(lm_imap_reader *in, lm_imap_body *b, int multipart)
 	size_t save;
 
 	/* multipart: params first; single part: md5 first */
-	if (read_tab(in, &t, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &t, b) == LM_IMAP_TOK_END)
 		return 0;
 	b->has_ext = 1;
 	if (multipart)
 		b->params = t;
 	else
 		b->md5 = t;
-	if (read_tab(in, &b->disposition, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &b->disposition, b) == LM_IMAP_TOK_END)
 		return 0;
-	if (read_tab(in, &b->language, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &b->language, b) == LM_IMAP_TOK_END)
 		return 0;
-	if (read_tab(in, &b->location, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &b->location, b) == LM_IMAP_TOK_END)
 		return 0;
 	save = in->pos;
 	while (save < in->len && in->p[save] == ' ')
@@ -893,13 +1262,13 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 	if (list->depth > LM_IMAP_DEPTH_MAX)
 		return LM_ERR_LIMIT;
 	lm_imap_reader_enter(&in, list);
-	if (read_tab(&in, &t, b) == LM_IMAP_TOK_OPEN) {
+	if (read_fast(&in, &t, b) == LM_IMAP_TOK_OPEN) {
 		/* multipart: body* then subtype */
 		const unsigned char *first = t.s.p, *last = t.s.p + t.s.len;
 		b->multipart = 1;
 		for (;;) {
 			size_t save = in.pos;
-			read_tab(&in, &t, b);
+			read_fast(&in, &t, b);
 			if (t.type != LM_IMAP_TOK_OPEN) {
 				(void)save;
 				break;
@@ -920,30 +1289,29 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 	b->type = t;
 	if (!is_string(&b->type))
 		return LM_ERR_DECODE;
-	read_tab(&in, &b->subtype, b);
-	read_tab(&in, &b->params, b);
-	read_tab(&in, &b->id, b);
-	read_tab(&in, &b->description, b);
-	read_tab(&in, &b->encoding, b);
+	read_fast(&in, &b->subtype, b);
+	read_fast(&in, &b->params, b);
+	read_fast(&in, &b->id, b);
+	read_fast(&in, &b->description, b);
+	read_fast(&in, &b->encoding, b);
 	if (!is_string(&b->subtype) || !is_string(&b->id) ||
 	    !is_string(&b->description) || !is_string(&b->encoding) ||
 	    (b->params.type != LM_IMAP_TOK_OPEN && !is_string(&b->params)))
 		return LM_ERR_DECODE;
-	read_tab(&in, &t, b);
+	read_fast(&in, &t, b);
 	if (t.type == LM_IMAP_TOK_NUMBER)
 		b->size = t.num;
 	else if (t.type != LM_IMAP_TOK_NIL)  /* LM_IMAP_LENIENT_NIL_STRING */
 		return LM_ERR_DECODE;
-	if (lm_imap_tok_eq(&b->type, "MESSAGE") &&
-	    (lm_imap_tok_eq(&b->subtype, "RFC822") ||
-	     lm_imap_tok_eq(&b->subtype, "GLOBAL"))) {
+	if (tok_is(&b->type, "MESSAGE", 7) &&
+	    (tok_is(&b->subtype, "RFC822", 6) || tok_is(&b->subtype, "GLOBAL", 6))) {
 		lm_imap_reader save = in;
-		read_tab(&in, &b->envelope, b);
+		read_fast(&in, &b->envelope, b);
 		if (b->envelope.type == LM_IMAP_TOK_OPEN) {
-			read_tab(&in, &b->body, b);
+			read_fast(&in, &b->body, b);
 			if (b->body.type != LM_IMAP_TOK_OPEN)
 				return LM_ERR_DECODE;
-			read_tab(&in, &t, b);
+			read_fast(&in, &t, b);
 			if (t.type != LM_IMAP_TOK_NUMBER)
 				return LM_ERR_DECODE;
 			b->lines = t.num;
@@ -953,9 +1321,9 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 			memset(&b->envelope, 0, sizeof b->envelope);
 			in = save;
 		}
-	} else if (lm_imap_tok_eq(&b->type, "TEXT")) {
+	} else if (tok_is(&b->type, "TEXT", 4)) {
 		lm_imap_reader save = in;
-		read_tab(&in, &t, b);
+		read_fast(&in, &t, b);
 		if (t.type == LM_IMAP_TOK_NUMBER)
 			b->lines = t.num;
 		else
@@ -1035,14 +1403,14 @@ have_child:
 			}
 			for (hi = lo; hi < b->nl && b->lstart[hi] < end; hi++)
 				k++;
-			if (k > 0 && child != b) {
-				memmove(child->lstart, b->lstart + lo, k * sizeof b->lstart[0]);
-				memmove(child->lend, b->lend + lo, k * sizeof b->lend[0]);
-				memmove(child->ldepth, b->ldepth + lo, k * sizeof b->ldepth[0]);
-			} else if (k > 0) {
-				memmove(child->lstart, child->lstart + lo, k * sizeof b->lstart[0]);
-				memmove(child->lend, child->lend + lo, k * sizeof b->lend[0]);
-				memmove(child->ldepth, child->ldepth + lo, k * sizeof b->ldepth[0]);
+			if (child != b || lo > 0) {
+				/* forward copies: right also when child is b */
+				unsigned j;
+				for (j = 0; j < k; j++) {
+					child->lstart[j] = b->lstart[lo + j];
+					child->lend[j] = b->lend[lo + j];
+					child->ldepth[j] = b->ldepth[lo + j];
+				}
 			}
 		}
 		child->lbase = base;
