@@ -32,7 +32,8 @@
 #   plaintext-V       (smtps, pop3s, imaps only) an implicit-TLS URL pointed
 #                     at a plaintext greeting; the client must have sent a
 #                     TLS ClientHello (first byte 0x16) and nothing else
-#   each asserts: exit 3; the server never completed a handshake; no
+#   each asserts: exit 3; the server never completed a handshake (and,
+#   but for plaintext, saw one fail); no
 #   command but the pre-TLS ones (SMTP EHLO/STARTTLS/QUIT, POP3
 #   CAPA/STLS/QUIT, IMAP CAPABILITY/STARTTLS/LOGOUT) reached the server,
 #   so no AUTH/USER/PASS/LOGIN/AUTHENTICATE/MAIL/RCPT/DATA/RETR/FETCH;
@@ -50,12 +51,17 @@
 #   cutnotify-V       the same, with a proper TLS close_notify first
 #   each asserts exit 5 (the connection ended early: LM_ERR_EOF,
 #   class "network" in lm_net_err_class(); the error class contract of
-#   examples/cli.h), that the fake did cut, and that nothing looks done:
+#   examples/cli.h), that the fake did cut (cutnotify: after sending
+#   close_notify), that stderr says the server "closed the connection",
+#   and that nothing looks done:
 #   SMTP: no MAIL/RCPT/DATA sent, nothing on stdout; POP3: nothing in
 #   new/, cur/ or tmp/, the state file does not hold the cut message's
 #   UIDL, stdout says "fetched 0"; IMAP: no FILE and no FILE.tmp.* left.
 #   cut-V-rerun / cutnotify-V-rerun (POP3): the same Maildir against a
 #   good fake then fetches both messages, byte for byte.
+# (A plaintext server behind a STARTTLS URL is the notls / nostls tests
+# of the other fake suites.) The smtp, pop3 and imap clients run side by
+# side; results are printed per client once all are done.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
