@@ -152,7 +152,7 @@ fake() {
 	esac
 	impl=""
 	case $scheme in *s) impl=--implicit ;; esac
-	"$PY" "$FAKE" --proto $proto --port 0 --scenario "$scen" --certs "$C" \
+	"$PY" "$FAKE" --proto "$proto" --port 0 --scenario "$scen" --certs "$C" \
 	    --log "$P" --timeout 20 $impl 2>"$P.fake-err" &
 	FAKEPID=$!
 	i=0
@@ -221,10 +221,7 @@ maildir_is() { # MD FILE...: new/ and cur/ hold exactly these messages, once eac
 	n=$(find "$md/new" "$md/cur" -type f | wc -l | tr -d ' ')
 	[ "$n" = $# ] || { echo "$n files in the Maildir, expected $#"; return 1; }
 	for f in "$@"; do
-		k=0
-		for g in $(find "$md/new" "$md/cur" -type f); do
-			cmp -s "$f" "$g" && k=$((k + 1))
-		done
+		k=$(find "$md/new" "$md/cur" -type f -exec cmp -s "$f" {} \; -print | wc -l | tr -d ' ')
 		[ "$k" = 1 ] || { echo "$(basename "$f") is in the Maildir $k times"; return 1; }
 	done
 }
@@ -250,19 +247,19 @@ variant() { # VARIANT: every test of one client
 	fake good "$var"
 	tlsok=$(grep -n '^TLS-OK' "$P.events" | head -n 1 | cut -d: -f1)
 	authln=$(grep -n '^AUTH-LINE' "$P.events" | head -n 1 | cut -d: -f1)
-	if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
-	elif [ -z "$tlsok" ]; then bad $t "no TLS handshake completed"
-	elif ! grep -q '^TLS-OK TLSv1.2' "$P.events"; then bad $t "not TLS 1.2: $(grep '^TLS-OK' "$P.events")"
-	elif [ -z "$authln" ] || [ "$authln" -lt "$tlsok" ]; then bad $t "no credentials, or credentials before TLS"
+	if [ "$RC" != 0 ]; then bad "$t" "$(why 'expected exit 0')"
+	elif [ -z "$tlsok" ]; then bad "$t" "no TLS handshake completed"
+	elif ! grep -q '^TLS-OK TLSv1.2' "$P.events"; then bad "$t" "not TLS 1.2: $(grep '^TLS-OK' "$P.events")"
+	elif [ -z "$authln" ] || [ "$authln" -lt "$tlsok" ]; then bad "$t" "no credentials, or credentials before TLS"
 	elif [ "$proto" = smtp ] && ! grep -q 'this goes over TLS' "$P.data" 2>/dev/null; then
-		bad $t "the message did not arrive (no DATA)"
+		bad "$t" "the message did not arrive (no DATA)"
 	elif [ "$proto" = pop3 ] && [ "$(cat "$P.out")" != "fetched 2 deleted 0" ]; then
-		bad $t "stdout: $(cat "$P.out")"
+		bad "$t" "stdout: $(cat "$P.out")"
 	elif [ "$proto" = pop3 ] && ! maildir_is "$MD" "$W/pop3-msg1.eml" "$W/pop3-msg2.eml" >"$P.chk"; then
-		bad $t "$(cat "$P.chk")"
+		bad "$t" "$(cat "$P.chk")"
 	elif [ "$proto" = imap ] && ! cmp -s "$OUT" "$W/imap-msg3.eml"; then
-		bad $t "the --out file is not the message"
-	else ok $t; fi
+		bad "$t" "the --out file is not the message"
+	else ok "$t"; fi
 
 	# -- 1..8: the client must stop with exit 3 and give nothing away --
 	for scen in $SECURITY; do
@@ -271,19 +268,19 @@ variant() { # VARIANT: every test of one client
 		MD=$W/md-$t; rm -rf "$MD"
 		fake "$scen" "$var"
 		fc=$(forbidden_cmds)
-		if [ "$RC" != 3 ]; then bad $t "$(why 'expected exit 3 (security)')"
-		elif grep -q '^TLS-OK' "$P.events"; then bad $t "the handshake completed"
-		elif [ -n "$fc" ]; then bad $t "sent without working TLS: $fc"
-		elif grep -q '^AUTH-LINE' "$P.events" || leaked; then bad $t "credentials reached the server"
-		elif [ "$scheme" = smtp ] && ! grep -q '^CMD STARTTLS$' "$P.events"; then bad $t "no STARTTLS (TLS never tried)"
-		elif [ "$scheme" = pop3 ] && ! grep -q '^CMD STLS$' "$P.events"; then bad $t "no STLS (TLS never tried)"
-		elif [ "$scheme" = imap ] && ! grep -q '^CMD STARTTLS$' "$P.events"; then bad $t "no STARTTLS (TLS never tried)"
-		elif [ "$scen" != plaintext ] && ! grep -q '^TLS-FAIL' "$P.events"; then bad $t "the fake saw no failed handshake: $(tr '\n' ' ' < "$P.events")"
+		if [ "$RC" != 3 ]; then bad "$t" "$(why 'expected exit 3 (security)')"
+		elif grep -q '^TLS-OK' "$P.events"; then bad "$t" "the handshake completed"
+		elif [ -n "$fc" ]; then bad "$t" "sent without working TLS: $fc"
+		elif grep -q '^AUTH-LINE' "$P.events" || leaked; then bad "$t" "credentials reached the server"
+		elif [ "$scheme" = smtp ] && ! grep -q '^CMD STARTTLS$' "$P.events"; then bad "$t" "no STARTTLS (TLS never tried)"
+		elif [ "$scheme" = pop3 ] && ! grep -q '^CMD STLS$' "$P.events"; then bad "$t" "no STLS (TLS never tried)"
+		elif [ "$scheme" = imap ] && ! grep -q '^CMD STARTTLS$' "$P.events"; then bad "$t" "no STARTTLS (TLS never tried)"
+		elif [ "$scen" != plaintext ] && ! grep -q '^TLS-FAIL' "$P.events"; then bad "$t" "the fake saw no failed handshake: $(tr '\n' ' ' < "$P.events")"
 		elif [ "$scen" = plaintext ] && [ "$(head -c 1 "$P.raw" | od -An -tx1 | tr -d ' ')" != 16 ]; then
-			bad $t "the client did not start with a TLS handshake record"
-		elif [ -n "$(saved_files)" ]; then bad $t "left files: $(saved_files | tr '\n' ' ')"
-		elif ! grep -qE "$(reason "$scen")" "$P.err"; then bad $t "$(why "stderr does not say /$(reason "$scen")/")"
-		else ok $t; fi
+			bad "$t" "the client did not start with a TLS handshake record"
+		elif [ -n "$(saved_files)" ]; then bad "$t" "left files: $(saved_files | tr '\n' ' ')"
+		elif ! grep -qE "$(reason "$scen")" "$P.err"; then bad "$t" "$(why "stderr does not say /$(reason "$scen")/")"
+		else ok "$t"; fi
 	done
 
 	# -- 9, 10: a reply cut under TLS must never count as complete --
@@ -291,24 +288,24 @@ variant() { # VARIANT: every test of one client
 		t=$scen-$var
 		MD=$W/md-$t; rm -rf "$MD"
 		fake "$scen" "$var"
-		if ! grep -q '^CUT ' "$P.events"; then bad $t "$(why "the fake never cut: $(tr '\n' ' ' < "$P.events")")"
-		elif [ "$scen" = cutnotify ] && ! grep -q '^CUT .* close_notify' "$P.events"; then bad $t "no close_notify sent"
-		elif [ "$RC" != 5 ]; then bad $t "$(why 'connection ended in a reply: expected exit 5 (network)')"
-		elif ! grep -q 'closed the connection' "$P.err"; then bad $t "$(why 'stderr does not say the connection was closed')"
-		elif [ "$proto" = smtp ] && grep -qE '^CMD (AUTH|MAIL|RCPT|DATA)$' "$P.events"; then bad $t "went on after the cut EHLO reply"
-		elif [ "$proto" = smtp ] && [ -s "$P.out" ]; then bad $t "stdout: $(head -c 200 "$P.out")"
-		elif [ -n "$(saved_files)" ]; then bad $t "left files: $(saved_files | tr '\n' ' ')"
-		elif [ "$proto" = pop3 ] && grep -q 'uid-tls-0001' "$MD/.pop3-state" 2>/dev/null; then bad $t "the state file records the cut message"
-		elif [ "$proto" = pop3 ] && [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "stdout: $(cat "$P.out")"
-		else ok $t; fi
+		if ! grep -q '^CUT ' "$P.events"; then bad "$t" "$(why "the fake never cut: $(tr '\n' ' ' < "$P.events")")"
+		elif [ "$scen" = cutnotify ] && ! grep -q '^CUT .* close_notify' "$P.events"; then bad "$t" "no close_notify sent"
+		elif [ "$RC" != 5 ]; then bad "$t" "$(why 'connection ended in a reply: expected exit 5 (network)')"
+		elif ! grep -q 'closed the connection' "$P.err"; then bad "$t" "$(why 'stderr does not say the connection was closed')"
+		elif [ "$proto" = smtp ] && grep -qE '^CMD (AUTH|MAIL|RCPT|DATA)$' "$P.events"; then bad "$t" "went on after the cut EHLO reply"
+		elif [ "$proto" = smtp ] && [ -s "$P.out" ]; then bad "$t" "stdout: $(head -c 200 "$P.out")"
+		elif [ -n "$(saved_files)" ]; then bad "$t" "left files: $(saved_files | tr '\n' ' ')"
+		elif [ "$proto" = pop3 ] && grep -q 'uid-tls-0001' "$MD/.pop3-state" 2>/dev/null; then bad "$t" "the state file records the cut message"
+		elif [ "$proto" = pop3 ] && [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad "$t" "stdout: $(cat "$P.out")"
+		else ok "$t"; fi
 		if [ "$proto" = pop3 ]; then
 			t=$scen-$var-rerun
 			fake good "$var" "$t"
-			if [ "$RC" != 0 ]; then bad $t "$(why 'rerun against a good server: expected exit 0')"
-			elif [ "$(cat "$P.out")" != "fetched 2 deleted 0" ]; then bad $t "stdout: $(cat "$P.out")"
+			if [ "$RC" != 0 ]; then bad "$t" "$(why 'rerun against a good server: expected exit 0')"
+			elif [ "$(cat "$P.out")" != "fetched 2 deleted 0" ]; then bad "$t" "stdout: $(cat "$P.out")"
 			elif ! maildir_is "$MD" "$W/pop3-msg1.eml" "$W/pop3-msg2.eml" >"$P.chk"; then
-				bad $t "$(cat "$P.chk")"
-			else ok $t; fi
+				bad "$t" "$(cat "$P.chk")"
+			else ok "$t"; fi
 		fi
 	done
 }
@@ -316,7 +313,7 @@ variant() { # VARIANT: every test of one client
 # The three protocols run side by side, each its two variants in turn:
 # a test waits mostly on process start-up and handshakes, not on the CPU.
 JOBS=""
-trap 'for j in $JOBS; do kill "$j" 2>/dev/null; done; exit 1' INT TERM HUP
+trap '[ -n "$JOBS" ] && kill $JOBS 2>/dev/null; exit 1' INT TERM HUP
 for grp in "smtps smtp-starttls" "pop3s pop3-stls" "imaps imap-starttls"; do
 	(
 		FAKEPID=""
