@@ -195,10 +195,9 @@ class Session:
             lines.append(b"AUTH PLAIN LOGIN")
         if self.tls and sc.startswith("bdat"):
             lines.append(b"CHUNKING")
-        out = b""
-        for i, ln in enumerate(lines):
-            sep = b" " if i == len(lines) - 1 else b"-"
-            out += b"250" + sep + ln + CRLF
+        # joined once: += over 20000 lines was quadratic (seconds)
+        out = b"".join(b"250" + (b" " if i == len(lines) - 1 else b"-") +
+                       ln + CRLF for i, ln in enumerate(lines))
         if sc == "extrareply" and not self.tls:
             out += b"250 2.0.0 unsolicited\r\n"
         return out
