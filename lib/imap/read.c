@@ -34,9 +34,10 @@ lm_imap__ieq(const unsigned char *p, size_t n, const char *s)
 {
 	size_t i;
 	for (i = 0; i < n; i++) {
-		if (s[i] == '\0')
+		unsigned char a = p[i], b = (unsigned char)s[i];
+		if (b == '\0')
 			return 0;
-		if (lm_imap__upper(p[i]) != lm_imap__upper((unsigned char)s[i]))
+		if (a != b && lm_imap__upper(a) != lm_imap__upper(b))
 			return 0;
 	}
 	return s[n] == '\0';
@@ -640,19 +641,21 @@ static LM_IMAP__INLINE int
 tab_find(const lm_imap_body *b, const unsigned char *q, size_t avail,
          size_t *len, unsigned *depth)
 {
-	size_t off, lo = 0, hi;
+	size_t off, lo = 0;
+	unsigned cnt;
 
 	if (b == NULL || b->nl == 0 || q < b->lbase)
 		return 0;
 	off = (size_t)(q - b->lbase);
-	hi = b->nl;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (b->lstart[mid] < off)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* lower bound of off in lstart[], without branches on the data */
+	cnt = b->nl;
+	while (cnt > 1) {
+		unsigned half = cnt / 2;
+		lo += (b->lstart[lo + half - 1] < off) ? half : 0;
+		cnt -= half;
 	}
+	if (b->lstart[lo] < off)
+		lo++;
 	if (lo >= b->nl || b->lstart[lo] != off || b->ldepth[lo] == 0xffff)
 		return 0;
 	if ((size_t)(b->lend[lo] - b->lstart[lo]) > avail)
@@ -691,11 +694,16 @@ lm_imap_reader_enter(lm_imap_reader *r, const lm_imap_tok *list)
 	r->len = list->s.len - 2;
 }
 
-static int
+/* The bytes that end an atom or a number. */
+static const unsigned char word_end_tab[256] = {
+	[' '] = 1, ['('] = 1, [')'] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
+	['\0'] = 1, ['\t'] = 1
+};
+
+static LM_IMAP__INLINE int
 word_end(unsigned char ch)
 {
-	return ch == ' ' || ch == '(' || ch == ')' || ch == '"' || ch == '\r' ||
-	       ch == '\n' || ch == '\0' || ch == '\t';
+	return word_end_tab[ch];
 }
 
 /* lm_imap_read(), taking the ends of lists from tab when recorded
@@ -806,12 +814,6 @@ bad:
 	return t->type = LM_IMAP_TOK_ERROR;
 }
 
-/* see imap.h */
-lm_imap_tok_type
-lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
-{
-	return read_tab(r, t, NULL);
-}
 
 /*
  * read_tab() with the tokens that fill ENVELOPE and BODYSTRUCTURE
@@ -827,7 +829,15 @@ read_fast(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
 
 	if (i < n && p[i] == ' ')
 		i++;
-	if (i < n) {
+	if (i >= n) {
+		t->s.p = NULL;
+		t->s.len = 0;
+		t->esc = 0;
+		t->num = 0;
+		t->depth = 0;
+		r->pos = n;
+		return t->type = LM_IMAP_TOK_END;
+	} else {
 		unsigned char ch = p[i];
 		if (ch == '"') {
 			int esc = 0;
@@ -855,6 +865,14 @@ read_fast(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
 				r->pos = i + 3;
 				return t->type = LM_IMAP_TOK_NIL;
 			}
+		} else if (ch == ')') {
+			t->s.p = p + i;
+			t->s.len = 1;
+			t->esc = 0;
+			t->num = 0;
+			t->depth = 0;
+			r->pos = i + 1;
+			return t->type = LM_IMAP_TOK_CLOSE;
 		} else if (ch == '(' && tab != NULL) {
 			size_t e;
 			unsigned d;
@@ -888,6 +906,13 @@ read_fast(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
 		}
 	}
 	return read_tab(r, t, tab);
+}
+
+/* see imap.h */
+lm_imap_tok_type
+lm_imap_read(lm_imap_reader *r, lm_imap_tok *t)
+{
+	return read_fast(r, t, NULL);
 }
 
 /* see imap.h */
