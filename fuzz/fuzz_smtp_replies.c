@@ -71,7 +71,7 @@ typedef struct {
 	size_t body_off;
 	const unsigned char *body;
 	size_t body_len;
-	int quit_sent, no_gate;
+	int quit_sent, no_gate, params;
 	fz_io io;
 	unsigned char tail[8];  /* last bytes written                    */
 	unsigned eod_sent, body_replies;
@@ -117,14 +117,48 @@ quit(client *k)
 
 static const char *const rcpts[4] = {
 	"bob@example.org", "carol@example.org", "dave@example.net",
-	"erin@xn--bcher-kva.example"
+	("erin@b\xc3\xbc" "cher.example")    /* sent as A-labels or UTF-8 */
 };
+
+/* Every other transaction asks for what the server offers: SIZE,
+ * 8BITMIME, SMTPUTF8, DSN (RET, ENVID, NOTIFY, ORCPT), REQUIRETLS. */
+static int
+rcpt(client *k, unsigned i)
+{
+	lm_smtp_rcpt_params rp = LM_SMTP_RCPT_PARAMS_INIT;
+
+	if (!k->params || !lm_smtp_has_ext(&k->c, "DSN"))
+		return lm_smtp_rcpt_to(&k->c, rcpts[i], NULL);
+	rp.notify = i ? LM_SMTP_NOTIFY_FAILURE | LM_SMTP_NOTIFY_DELAY : LM_SMTP_NOTIFY_NEVER;
+	rp.orcpt = "bob+tag=x@example.org";
+	return lm_smtp_rcpt_to(&k->c, rcpts[i], &rp);
+}
+
+static int
+mail(client *k)
+{
+	lm_smtp_mail_params mp = LM_SMTP_MAIL_PARAMS_INIT;
+
+	k->params = ((k->tx_done + k->nrcpt) & 1) != 0;
+	if (!k->params)
+		return lm_smtp_mail_from(&k->c, "alice@example.org", NULL);
+	if (lm_smtp_has_ext(&k->c, "SIZE"))
+		mp.size = k->body_len;
+	mp.body8bit = lm_smtp_has_ext(&k->c, "8BITMIME");
+	mp.smtputf8 = lm_smtp_has_ext(&k->c, "SMTPUTF8");
+	if (lm_smtp_has_ext(&k->c, "DSN")) {
+		mp.ret = LM_SMTP_RET_HDRS;
+		mp.envid = "QQ314159+x=y";
+	}
+	mp.requiretls = lm_smtp_has_ext(&k->c, "REQUIRETLS") && lm_smtp_tls_active(&k->c);
+	return lm_smtp_mail_from(&k->c, "alice@example.org", &mp);
+}
 
 static void
 start_tx(client *k)
 {
 	unsigned i;
-	int r = lm_smtp_mail_from(&k->c, "alice@example.org", NULL);
+	int r = mail(k);
 
 	if (fzg_tls_gate(k))
 		FZ_CHECK(r != 0, "MAIL refused before TLS with require_tls");
@@ -137,7 +171,7 @@ start_tx(client *k)
 	if (!k->pipelined_tx)
 		return;
 	for (i = 0; i < k->nrcpt; i++)
-		if (lm_smtp_rcpt_to(&k->c, rcpts[i], NULL) != 0)
+		if (rcpt(k, i) != 0)
 			break;
 	if (k->f3 & 0x80)
 		(void)lm_smtp_noop(&k->c);
@@ -255,14 +289,14 @@ on_event(client *k, const lm_smtp_event *ev)
 		case LM_SMTP_CMD_MAIL:
 			if (k->pipelined_tx)
 				break;
-			if (ev->code / 100 != 2 || lm_smtp_rcpt_to(&k->c, rcpts[0], NULL) != 0)
+			if (ev->code / 100 != 2 || rcpt(k, 0) != 0)
 				quit(k);
 			break;
 		case LM_SMTP_CMD_RCPT:
 			if (k->pipelined_tx)
 				break;
 			if (ev->index + 1 < k->nrcpt &&
-			    lm_smtp_rcpt_to(&k->c, rcpts[ev->index + 1], NULL) == 0)
+			    rcpt(k, ev->index + 1) == 0)
 				break;
 			if (lm_smtp_data(&k->c) != 0) {
 				if (k->f3 & 0x80)
@@ -340,9 +374,15 @@ fz_check_out(void *k)
 }
 
 static void
-fz_before_next(void *k)
+fz_before_next(void *ud)
 {
+	client *k = ud;
+	unsigned t;
+
 	pump_body(k);
+	t = lm_smtp_timeout_hint(&k->c);
+	FZ_CHECK(t == 0 || t == 120 || t == 180 || t == 300 || t == 600,
+	         "timeout hint from RFC 5321 4.5.3.2");
 }
 
 /* Count end-of-data sequences in the bytes written: "\r\n.\r\n" (the

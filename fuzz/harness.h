@@ -24,7 +24,8 @@
  *   kind 0 normal   read: the header's chunking; write: accepted whole
  *                   (or in halves when the harness asks); handshake:
  *                   succeeds at once
- *   kind 1 short    read: at most arg + 1 bytes; write: only arg bytes
+ *   kind 1 short    read: at most arg + 1 bytes (with arg & 0x20 through
+ *                   the engine's copying feed()); write: only arg bytes
  *                   accepted (0: would block); handshake: succeeds after
  *                   (arg & 7) + 1 rounds in which the engine is polled
  *   kind 2 close    close_notify: read: clean EOF now (the rest of the
@@ -168,6 +169,9 @@ typedef struct {
 	const unsigned char *(*send_buf)(void *k, size_t *len);
 	void (*send_ack)(void *k, size_t len);
 	int (*tls_active)(void *k);
+	int (*feed)(void *k, const void *p, size_t n, size_t *used);
+	int (*reset)(void *k);
+	int (*last_error)(void *k);
 	/* the client's part */
 	unsigned char *ibuf, *obuf;
 	size_t olen;
@@ -200,12 +204,19 @@ typedef struct {
 	{ PREFIX##_send_ack(&((TYPE *)k)->MEMBER, len); }                         \
 	static int fzg_tls_active(void *k)                                      \
 	{ return PREFIX##_tls_active(&((TYPE *)k)->MEMBER); }                     \
+	static int fzg_feed(void *k, const void *p, size_t n, size_t *used)      \
+	{ return PREFIX##_feed(&((TYPE *)k)->MEMBER, p, n, used); }               \
+	static int fzg_reset(void *k)                                           \
+	{ return PREFIX##_reset(&((TYPE *)k)->MEMBER); }                          \
+	static int fzg_last_error(void *k)                                      \
+	{ return PREFIX##_last_error(&((TYPE *)k)->MEMBER); }                     \
 	/* TLS required (not implicit) and not active yet: no credentials */  \
 	static int fzg_tls_gate(const TYPE *k)                                  \
 	{ return k->require_tls && !k->implicit &&                              \
 	         !PREFIX##_tls_active(&k->MEMBER); }
 #define FZ_GLUE_INIT fzg_next, fzg_recv_buf, fzg_recv_ack, fzg_recv_eof, \
-	fzg_send_buf, fzg_send_ack, fzg_tls_active
+	fzg_send_buf, fzg_send_ack, fzg_tls_active, fzg_feed, fzg_reset,         \
+	fzg_last_error
 
 /* Split an input after a header of hdr bytes. Returns 0, or -1 when the
  * input is too short to be one. */
@@ -343,6 +354,14 @@ fz_read(fz_io *io, const fz_engine *e, void *k)
 		if (lf != NULL)
 			take = (size_t)(lf - (io->in + io->off)) + 1;
 	}
+	if (op >> 6 == 1 && (op & 0x20)) {
+		size_t used = 0;
+		int r = e->feed(k, io->in + io->off, take, &used);
+		FZ_CHECK(r == 0 ? used > 0 && used <= take : r == e->last_error(k),
+		         "feed() takes bytes or returns the sticky error");
+		io->off += used;
+		return 0;
+	}
 	memcpy(q, io->in + io->off, take);
 	e->recv_ack(k, take);
 	io->off += take;
@@ -398,7 +417,7 @@ fz_handshake(fz_io *io, const fz_engine *e, void *k)
 /* Drive the engine to a final state: LM_DONE, its error (< 0), or
  * FZ_ABANDONED when the scripted connection broke. */
 static inline int
-fz_run(fz_io *io, const fz_engine *e, void *k, void *ev)
+fz_drive(fz_io *io, const fz_engine *e, void *k, void *ev)
 {
 	int r;
 
@@ -440,6 +459,20 @@ fz_run(fz_io *io, const fz_engine *e, void *k, void *ev)
 			return r;
 		}
 	}
+}
+
+/* fz_drive(), then reset() must start over from any final state: no
+ * error, no TLS, nothing to send, waiting for a greeting. */
+static inline int
+fz_run(fz_io *io, const fz_engine *e, void *k, void *ev)
+{
+	int r = fz_drive(io, e, k, ev);
+
+	FZ_CHECK(e->reset(k) == 0, "reset");
+	FZ_CHECK(e->last_error(k) == 0 && !e->tls_active(k) && !fz_pending_out(e, k),
+	         "reset forgets error, TLS and output");
+	FZ_CHECK(e->next(k, ev) == LM_WANT_READ, "after reset the engine waits for a greeting");
+	return r;
 }
 
 #endif

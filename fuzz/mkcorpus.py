@@ -157,6 +157,7 @@ put("smtp_replies", "cut-mid-ehlo-lax", b"\x16\x00\x7f\x00" + script(*[NORMAL] *
 put("smtp_replies", "cut-mid-body-write", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 22, SHORT | 9, CUT) + STLS_PLAIN)
 put("smtp_replies", "short-writes", b"\x00\x00\x7f\x00" + script(NORMAL, *[SHORT | 3, SHORT, SHORT | 17] * 30) + smtp(GREET, *POSTFIX, *TX))
 put("smtp_replies", "short-reads", b"\x00\x00\x7f\x00" + script(*[SHORT | 2, SHORT | 11, SHORT] * 40) + smtp(GREET, *POSTFIX, *TX))
+put("smtp_replies", "feed-reads", b"\x00\x00\x7f\x00" + script(*[SHORT | 0x20 | 5, SHORT | 0x20 | 30] * 40) + smtp(GREET, *POSTFIX, *TX))
 # read 1 gets GREET + POSTFIX, then (no pipelining) MAIL, RCPT, DATA each
 # get a read; the fifth read is cut after 354: no "queued" reply may come
 put("smtp_replies", "eof-after-354", b"\x00\x00\x7f\x00" + script(*[SHORT | 63] * 9, NORMAL, CLOSE) + smtp(GREET, *POSTFIX, *TX))
@@ -176,6 +177,7 @@ put("pop3", "tls-slow-handshake", H + script(*[NORMAL] * 8, SHORT | 6) + STLS)
 put("pop3", "tls-handshake-eof", H + script(*[NORMAL] * 8, CLOSE) + STLS)
 put("pop3", "tls-handshake-alert", H + script(*[NORMAL] * 8, CUT) + STLS)
 put("pop3", "short-reads-writes", H + script(*[SHORT | 4, SHORT, SHORT | 2] * 40) + STLS)
+put("pop3", "feed-reads", H + script(*[SHORT | 0x20 | 7, SHORT | 0x20] * 50) + STLS)
 H, FETCH = pop3_seed("user-pass-fetch")
 body = FETCH.index(b"..dot")
 put("pop3", "eof-mid-retr", H + script() + FETCH[:body])
@@ -228,6 +230,7 @@ put("imap_session", "eof-before-plus", b"\x31\x00\x7f\x00" + FULL[:FULL.index(b"
 put("imap_session", "no-instead-of-plus", b"\x31\x00\x7f\x00" + FULL.replace(b"+ OK\r\n", b"A7 NO [OVERQUOTA] full\r\n").replace(
     b"A7 OK [APPENDUID 1700000000 9] Append completed.\r\n", b""))
 put("imap_session", "short-reads-writes", b"\x31\x00\x7f" + script(*[SHORT | 9, SHORT | 2, SHORT] * 60) + FULL)
+put("imap_session", "feed-reads", b"\x31\x00\x7f" + script(*[SHORT | 0x20 | 31, SHORT | 0x20 | 3] * 60) + FULL)
 put("imap_session", "cut-mid-fetch-lax", b"\x31\x05\x7f" + script(*[NORMAL] * 40, CUT | 1) + FULL)
 # the seeds of imap_responses (same header bits 0x01..0x20), empty script
 RESP = os.path.join(HERE, "corpus", "imap_responses")
