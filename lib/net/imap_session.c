@@ -165,29 +165,24 @@ static int
 engine_err(void *ud, int r)
 {
 	lm_imap_session *s = ud;
-	const char *ph = s->phase ? s->phase : "session";
 
 	s->state = S_BROKEN;
-	if (r == LM_ERR_EOF || r == LM_DONE) {
-		if (s->bye) {
-			set_err(s, "server closed the connection: BYE %s",
-			        s->bye_text);
-			return LM_ERR_REFUSED;
-		}
-		set_err(s, "%s closed the connection%s (%s)", s->url.host,
-		        r == LM_DONE ? "" : " unexpectedly", ph);
+	if ((r == LM_ERR_EOF || r == LM_DONE) && s->bye) {
+		set_err(s, "server closed the connection: BYE %s", s->bye_text);
+		return LM_ERR_REFUSED;
+	}
+	if (r == LM_DONE) {
+		set_err(s, "%s closed the connection (%s)", s->url.host,
+		        s->phase ? s->phase : "session");
 		return LM_ERR_EOF;
-	} else if (r == LM_ERR_SASL) {
-		set_err(s, "server failed SASL verification (forged or invalid "
-		        "authentication exchange)");
-	} else if (r == LM_ERR_NO_STARTTLS) {
+	}
+	if (r == LM_ERR_NO_STARTTLS)
 		set_err(s, "server %s greeted with PREAUTH on a connection "
 		        "without TLS (use imaps://, or, only if you accept an "
 		        "unprotected connection, plaintext)", s->url.host);
-	} else {
-		set_err(s, "%s broke the IMAP protocol (%s): %s", s->url.host,
-		        ph, lm_strerror(r));
-	}
+	else
+		lm_net__session_engine_err(s->err, sizeof s->err, s->url.host,
+		                           s->phase, "IMAP", r);
 	return r;
 }
 
@@ -329,14 +324,10 @@ lm_imap_session_new(lm_imap_session **out, const lm_imap_session_opts *o)
 	if (o == NULL || o->version != LM_IMAP_SESSION_OPTS_VERSION ||
 	    o->url == NULL)
 		return LM_ERR_BAD_PARAM;
-	r = lm_url_parse(&url, o->url);
-	if (r < 0)
-		return r;
-	if (url.scheme != LM_URL_IMAP && url.scheme != LM_URL_IMAPS)
-		return LM_ERR_URL;
-	s = lm_net__alloc(o->alloc, sizeof *s);
+	s = lm_net__session_alloc(sizeof *s, o->alloc, o->url, LM_URL_IMAP,
+	                          LM_URL_IMAPS, &url, &r);
 	if (s == NULL)
-		return LM_ERR_NOMEM;
+		return r;
 	if (o->alloc != NULL)
 		s->alloc = *o->alloc;
 	s->o = *o;
@@ -429,14 +420,8 @@ do_auth(lm_imap_session *s)
 	lm_imap_handle h;
 	int r, only_one = 0;
 
-	cr.user = s->o.user != NULL ? s->o.user :
-	          (s->url.user[0] != '\0' ? s->url.user : NULL);
-	cr.password = s->o.password;
-	cr.token = s->o.token;
-	cr.host = s->url.host;
-	cr.port = s->url.port;
-	cr.rng = lm_net__session_rng;
-	if (cr.user == NULL && cr.token == NULL)
+	if (!lm_net__session_creds(&cr, s->o.user, s->o.password, s->o.token,
+	                           &s->url))
 		return 0; /* no credentials: no login */
 	if (lm_imap_get_state(&s->imap) != LM_IMAP_STATE_NOT_AUTH)
 		return 0; /* PREAUTH */
@@ -447,17 +432,15 @@ do_auth(lm_imap_session *s)
 	allowed = s->o.auth_mech ? s->o.auth_mech :
 	          (s->o.auth_allowed ? s->o.auth_allowed : LM_SASL_DEFAULT_ALLOWED);
 	only_one = s->o.auth_mech != 0;
-	if (s->o.auth_mech == 0 && s->url.auth[0] != '\0' &&
-	    strcmp(s->url.auth, "*") != 0) {
-		lm_sasl_mech um = lm_sasl_mech_from_name(s->url.auth,
-		                                          strlen(s->url.auth));
-		if (um == LM_SASL_NONE) {
-			set_err(s, "unknown mechanism ;AUTH=%s in the URL",
-			        s->url.auth);
-			return LM_ERR_URL;
+	if (s->o.auth_mech == 0) {
+		unsigned um;
+		r = lm_net__session_url_mech(&s->url, &um, s->err, sizeof s->err);
+		if (r < 0)
+			return r;
+		if (um != 0) {
+			allowed = um;
+			only_one = 1;
 		}
-		allowed = (unsigned)um;
-		only_one = 1;
 	}
 	r = lm_imap_sasl_mechs(&s->imap, mechs, sizeof mechs);
 	if (r < 0)

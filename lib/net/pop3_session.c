@@ -176,16 +176,8 @@ engine_err(void *ud, int r)
 	s->state = S_BROKEN;
 	if (r == LM_DONE)
 		r = LM_ERR_EOF;
-	if (r == LM_ERR_EOF) {
-		set_err(s, "%s closed the connection unexpectedly (%s)",
-		        s->url.host, s->phase ? s->phase : "session");
-	} else if (r == LM_ERR_SASL) {
-		set_err(s, "server failed SASL verification (forged or invalid "
-		        "authentication exchange)");
-	} else {
-		set_err(s, "%s broke the POP3 protocol (%s): %s", s->url.host,
-		        s->phase ? s->phase : "session", lm_strerror(r));
-	}
+	lm_net__session_engine_err(s->err, sizeof s->err, s->url.host, s->phase,
+	                           "POP3", r);
 	return r;
 }
 
@@ -221,14 +213,10 @@ lm_pop3_session_new(lm_pop3_session **out, const lm_pop3_session_opts *o)
 	if (o == NULL || o->version != LM_POP3_SESSION_OPTS_VERSION ||
 	    o->url == NULL || (unsigned)o->login > (unsigned)LM_POP3_LOGIN_APOP)
 		return LM_ERR_BAD_PARAM;
-	r = lm_url_parse(&url, o->url);
-	if (r < 0)
-		return r;
-	if (url.scheme != LM_URL_POP3 && url.scheme != LM_URL_POP3S)
-		return LM_ERR_URL;
-	s = lm_net__alloc(o->alloc, sizeof *s);
+	s = lm_net__session_alloc(sizeof *s, o->alloc, o->url, LM_URL_POP3,
+	                          LM_URL_POP3S, &url, &r);
 	if (s == NULL)
-		return LM_ERR_NOMEM;
+		return r;
 	if (o->alloc != NULL)
 		s->alloc = *o->alloc;
 	s->o = *o;
@@ -340,14 +328,8 @@ do_login(lm_pop3_session *s)
 	char list[LM_POP3_CAPS_MAX];
 	int have_sasl, have_user, r;
 
-	cr.user = s->o.user != NULL ? s->o.user :
-	          (s->url.user[0] != '\0' ? s->url.user : NULL);
-	cr.password = s->o.password;
-	cr.token = s->o.token;
-	cr.host = s->url.host;
-	cr.port = s->url.port;
-	cr.rng = lm_net__session_rng;
-	if (cr.user == NULL && cr.token == NULL)
+	if (!lm_net__session_creds(&cr, s->o.user, s->o.password, s->o.token,
+	                           &s->url))
 		return 0; /* no credentials: no login */
 	if (!lm_conn_is_tls(s->conn) && !s->o.plaintext) {
 		set_err(s, "refusing to send credentials without TLS");
@@ -360,14 +342,10 @@ do_login(lm_pop3_session *s)
 		    strcmp(s->url.auth, "+apop") == 0) {
 			how = LM_POP3_LOGIN_APOP;
 		} else {
-			lm_sasl_mech um = lm_sasl_mech_from_name(
-			    s->url.auth, strlen(s->url.auth));
-			if (um == LM_SASL_NONE) {
-				set_err(s, "unknown mechanism ;AUTH=%s in the URL",
-				        s->url.auth);
-				return LM_ERR_URL;
-			}
-			s->o.auth_mech = (unsigned)um;
+			r = lm_net__session_url_mech(&s->url, &s->o.auth_mech,
+			                             s->err, sizeof s->err);
+			if (r < 0)
+				return r;
 		}
 	}
 	if (s->o.auth_mech != 0 && how == LM_POP3_LOGIN_AUTO)

@@ -2,6 +2,7 @@
  * libmail - plumbing shared by the blocking sessions: see session.h.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "libmail/net.h"
 #include "net_internal.h"
@@ -65,6 +66,80 @@ lm_net__session_rng(void *ud, unsigned char *buf, size_t n)
 {
 	(void)ud;
 	return lm_net__random(buf, n);
+}
+
+/* see session.h */
+void *
+lm_net__session_alloc(size_t size, const lm_allocator *alloc, const char *url,
+                      lm_url_scheme a, lm_url_scheme b, lm_url *parsed, int *err)
+{
+	void *s;
+	int r = lm_url_parse(parsed, url);
+
+	if (r < 0) {
+		*err = r;
+		return NULL;
+	}
+	if (parsed->scheme != a && parsed->scheme != b) {
+		*err = LM_ERR_URL;
+		return NULL;
+	}
+	s = lm_net__alloc(alloc, size);
+	if (s == NULL)
+		*err = LM_ERR_NOMEM;
+	return s;
+}
+
+/* see session.h */
+int
+lm_net__session_creds(lm_sasl_creds *cr, const char *user, const char *password,
+                      const char *token, const lm_url *url)
+{
+	cr->user = user != NULL ? user : (url->user[0] != '\0' ? url->user : NULL);
+	cr->password = password;
+	cr->token = token;
+	cr->host = url->host;
+	cr->port = url->port;
+	cr->rng = lm_net__session_rng;
+	return cr->user != NULL || cr->token != NULL;
+}
+
+/* see session.h */
+int
+lm_net__session_url_mech(const lm_url *url, unsigned *mech, char *err,
+                         size_t cap)
+{
+	lm_sasl_mech um;
+
+	*mech = 0;
+	if (url->auth[0] == '\0' || strcmp(url->auth, "*") == 0)
+		return 0;
+	um = lm_sasl_mech_from_name(url->auth, strlen(url->auth));
+	if (um == LM_SASL_NONE) {
+		snprintf(err, cap, "unknown mechanism ;AUTH=%s in the URL",
+		         url->auth);
+		return LM_ERR_URL;
+	}
+	*mech = (unsigned)um;
+	return 0;
+}
+
+/* see session.h */
+void
+lm_net__session_engine_err(char *err, size_t cap, const char *host,
+                           const char *phase, const char *proto, int r)
+{
+	if (phase == NULL)
+		phase = "session";
+	if (r == LM_ERR_EOF)
+		snprintf(err, cap, "%s closed the connection unexpectedly (%s)",
+		         host, phase);
+	else if (r == LM_ERR_SASL)
+		snprintf(err, cap, "server failed SASL verification (forged or "
+		         "invalid authentication exchange)");
+	else
+		snprintf(err, cap, "%s broke the %s protocol (%s): %s", host,
+		         proto, phase, lm_strerror(r));
 }
 
 /* see session.h */

@@ -37,6 +37,44 @@ void lm_net__session_io_err(lm_conn *c, const char *host, const char *phase,
 /* lm_sasl_creds.rng for the sessions: lm_net__random(). */
 int lm_net__session_rng(void *ud, unsigned char *buf, size_t n);
 
+/*
+ * The start of lm_X_session_new(): parse url, which must have scheme a
+ * or b, into *parsed and allocate a zeroed session of size bytes with
+ * alloc (NULL: malloc). Returns the session, or NULL with *err set to
+ * lm_url_parse()'s error, LM_ERR_URL (another scheme) or LM_ERR_NOMEM.
+ */
+void *lm_net__session_alloc(size_t size, const lm_allocator *alloc,
+                            const char *url, lm_url_scheme a, lm_url_scheme b,
+                            lm_url *parsed, int *err);
+
+/*
+ * The credentials of a login from the session's options and URL: the
+ * user (the option, else the URL's, else NULL), password, token, the
+ * URL's host and port, lm_net__session_rng. Returns 1 when there is
+ * something to log in with (a user or a token), else 0.
+ */
+int lm_net__session_creds(lm_sasl_creds *cr, const char *user,
+                          const char *password, const char *token,
+                          const lm_url *url);
+
+/*
+ * The SASL mechanism a URL's ";AUTH=" names (RFC 5092 for IMAP, RFC
+ * 2384 for POP, smtp URLs alike): *mech = 0 when there is none or it is
+ * "*"; else the lm_sasl_mech. Returns 0, or LM_ERR_URL for an unknown name (err:
+ * "unknown mechanism ;AUTH=NAME in the URL").
+ */
+int lm_net__session_url_mech(const lm_url *url, unsigned *mech, char *err,
+                             size_t cap);
+
+/*
+ * err = the text for a sticky engine error r of protocol proto ("SMTP"):
+ * LM_ERR_EOF "H closed the connection unexpectedly (PHASE)", LM_ERR_SASL
+ * the failed server verification, else "H broke the PROTO protocol
+ * (PHASE): <lm_strerror(r)>"; PHASE "session" when NULL.
+ */
+void lm_net__session_engine_err(char *err, size_t cap, const char *host,
+                                const char *phase, const char *proto, int r);
+
 /* Copy a slice as a NUL-terminated string (cut to cap - 1 bytes),
  * control bytes (terminal escapes from the server) as '?'. */
 void lm_net__copy_clean(char *dst, size_t cap, lm_slice v);

@@ -195,22 +195,14 @@ engine_err(void *ud, int r)
 	s->state = S_BROKEN;
 	if (r == LM_DONE)
 		r = LM_ERR_EOF;
-	if (r == LM_ERR_EOF) {
-		if (s->got_421) {
-			char b[600];
-			set_err(s, "server closed the connection: %s",
-			        reply_str(&s->last, b, sizeof b));
-			return LM_ERR_REFUSED;
-		}
-		set_err(s, "%s closed the connection unexpectedly (%s)",
-		        s->url.host, s->phase ? s->phase : "session");
-	} else if (r == LM_ERR_SASL) {
-		set_err(s, "server failed SASL verification (forged or invalid "
-		        "authentication exchange)");
-	} else {
-		set_err(s, "%s broke the SMTP protocol (%s): %s", s->url.host,
-		        s->phase ? s->phase : "session", lm_strerror(r));
+	if (r == LM_ERR_EOF && s->got_421) {
+		char b[600];
+		set_err(s, "server closed the connection: %s",
+		        reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
 	}
+	lm_net__session_engine_err(s->err, sizeof s->err, s->url.host, s->phase,
+	                           "SMTP", r);
 	return r;
 }
 
@@ -263,14 +255,10 @@ lm_smtp_session_new(lm_smtp_session **out, const lm_smtp_session_opts *o)
 	if (o == NULL || o->version != LM_SMTP_SESSION_OPTS_VERSION ||
 	    o->url == NULL)
 		return LM_ERR_BAD_PARAM;
-	r = lm_url_parse(&url, o->url);
-	if (r < 0)
-		return r;
-	if (url.scheme != LM_URL_SMTP && url.scheme != LM_URL_SMTPS)
-		return LM_ERR_URL;
-	s = lm_net__alloc(o->alloc, sizeof *s);
+	s = lm_net__session_alloc(sizeof *s, o->alloc, o->url, LM_URL_SMTP,
+	                          LM_URL_SMTPS, &url, &r);
 	if (s == NULL)
-		return LM_ERR_NOMEM;
+		return r;
 	if (o->alloc != NULL)
 		s->alloc = *o->alloc;
 	s->o = *o;
@@ -318,14 +306,8 @@ do_auth(lm_smtp_session *s)
 	unsigned target;
 	int r;
 
-	cr.user = s->o.user != NULL ? s->o.user :
-	          (s->url.user[0] != '\0' ? s->url.user : NULL);
-	cr.password = s->o.password;
-	cr.token = s->o.token;
-	cr.host = s->url.host;
-	cr.port = s->url.port;
-	cr.rng = lm_net__session_rng;
-	if (cr.user == NULL && cr.token == NULL)
+	if (!lm_net__session_creds(&cr, s->o.user, s->o.password, s->o.token,
+	                           &s->url))
 		return 0; /* no credentials: no AUTH */
 	if (!lm_conn_is_tls(s->conn) && !s->o.plaintext) {
 		set_err(s, "refusing to send credentials without TLS");
@@ -341,17 +323,14 @@ do_auth(lm_smtp_session *s)
 	list[offered.len] = '\0';
 	allowed = s->o.auth_mech ? s->o.auth_mech :
 	          (s->o.auth_allowed ? s->o.auth_allowed : LM_SASL_DEFAULT_ALLOWED);
-	if (s->o.auth_mech == 0 && s->url.auth[0] != '\0' &&
-	    strcmp(s->url.auth, "*") != 0) {
+	if (s->o.auth_mech == 0) {
 		/* smtp://user;AUTH=MECH@host names the only mechanism */
-		lm_sasl_mech um = lm_sasl_mech_from_name(s->url.auth,
-		                                          strlen(s->url.auth));
-		if (um == LM_SASL_NONE) {
-			set_err(s, "unknown mechanism ;AUTH=%s in the URL",
-			        s->url.auth);
-			return LM_ERR_URL;
-		}
-		allowed = (unsigned)um;
+		unsigned um;
+		r = lm_net__session_url_mech(&s->url, &um, s->err, sizeof s->err);
+		if (r < 0)
+			return r;
+		if (um != 0)
+			allowed = um;
 	}
 	mech = lm_sasl_choose(list, strlen(list), allowed, &cr);
 	if (mech == LM_SASL_NONE) {
