@@ -32,7 +32,9 @@ Scenarios:
   notyet      a certificate from the test CA valid from 2045 on
   tls10       the good certificate, but only TLS 1.0 is spoken
   tls11       the good certificate, but only TLS 1.1 is spoken
-  plaintext   with --implicit: no TLS at all, a plaintext greeting
+  plaintext   with --implicit: no TLS at all, a plaintext greeting; if
+              what the client sends first is a TLS record (0x16), the
+              event is "TLS-RECORD-IN-PLAINTEXT" and nothing is parsed
   cut         good until the middle of a multi-line reply, then the TCP
               connection is closed WITHOUT a TLS close_notify: SMTP after
               two "250-" lines of the EHLO reply under TLS, POP3 after the
@@ -116,6 +118,18 @@ class Session:
             raise EOFError
         self.raw.write(chunk)
         self.raw.flush()
+        first = self.raw.tell() == len(chunk)
+        if self.sc == "plaintext" and first and chunk[:1] == b"\x16":
+            # a TLS record (ClientHello) on the plaintext port: keep it
+            # out of the command parser (its random bytes may hold a CRLF)
+            self.event("TLS-RECORD-IN-PLAINTEXT")
+            try:
+                while self.sock.recv(65536):
+                    pass
+            except OSError:
+                pass
+            self.event("EOF")
+            raise EOFError
         self.buf += chunk
 
     def line(self):
