@@ -40,6 +40,8 @@ struct lm_net__tls {
 	int ip_len;                  /* 4 or 16 for an IP literal host, else 0 */
 	unsigned char ip[16];
 	int ip_mismatch;
+	int self_signed;             /* the leaf is its own issuer */
+	char names[160];             /* the leaf's DNS names, for errors */
 };
 
 static const char lm_tls__pers[] = "libmail-net-tls";
@@ -90,13 +92,48 @@ bio_recv(void *ctx, unsigned char *buf, size_t len)
  * keeps every SAN entry of the leaf in subject_alt_names with its
  * context-specific tag, whatever its type.
  */
+/* The leaf's dNSName subjectAltNames as "a, b, ..." (printable ASCII,
+ * cut with "..." when they do not fit), for the name-mismatch error. */
+static void
+leaf_names(struct lm_net__tls *t, const mbedtls_x509_crt *crt)
+{
+	const mbedtls_x509_sequence *s;
+	size_t n = 0, i, cap = sizeof t->names;
+
+	t->names[0] = '\0';
+	for (s = &crt->subject_alt_names; s != NULL; s = s->next) {
+		if (s->buf.p == NULL ||
+		    s->buf.tag != (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2))
+			continue;
+		if (n + 2 + s->buf.len + 6 > cap) {
+			memcpy(t->names + n, n ? ", ..." : "...", n ? 6 : 4);
+			return;
+		}
+		if (n > 0) {
+			memcpy(t->names + n, ", ", 2);
+			n += 2;
+		}
+		for (i = 0; i < s->buf.len; i++) {
+			unsigned char ch = s->buf.p[i];
+			t->names[n++] = (ch > 0x20 && ch < 0x7f) ? (char)ch : '?';
+		}
+		t->names[n] = '\0';
+	}
+}
+
 static int
 verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	struct lm_net__tls *t = ctx;
 	const mbedtls_x509_sequence *s;
 
-	if (depth != 0 || t->ip_len == 0)
+	if (depth != 0)
+		return 0;
+	leaf_names(t, crt);
+	t->self_signed = crt->issuer_raw.len == crt->subject_raw.len &&
+	    memcmp(crt->issuer_raw.p, crt->subject_raw.p,
+	           crt->subject_raw.len) == 0;
+	if (t->ip_len == 0)
 		return 0;
 	for (s = &crt->subject_alt_names; s != NULL; s = s->next) {
 		if (s->buf.p == NULL)
@@ -174,6 +211,26 @@ map_err(lm_conn *c, const char *what, int ret)
 	}
 	set_mbed_err(c, what, ret);
 	return LM_ERR_TLS;
+}
+
+/* What a failed handshake means, for the two failures users meet most. */
+static const char *
+handshake_what(int ret)
+{
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+	if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+		return "TLS handshake: the server offers no TLS version "
+		       "accepted here (1.2 or newer required)";
+#endif
+#if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+	if (ret == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+		return "TLS handshake: the server offers no TLS version "
+		       "accepted here (1.2 or newer required)";
+#endif
+	if (ret == MBEDTLS_ERR_SSL_INVALID_RECORD)
+		return "TLS handshake: the server does not speak TLS "
+		       "(plaintext on this port?)";
+	return "TLS handshake";
 }
 
 int
@@ -275,14 +332,21 @@ lm_net__tls_start(lm_conn *c, const char *host)
 		if (t->ip_mismatch)
 			lm_net__set_err(c, "certificate for %s: no matching "
 			                "iPAddress subjectAltName (%s)", host, info);
+		else if (flags == MBEDTLS_X509_BADCERT_CN_MISMATCH)
+			lm_net__set_err(c, "certificate for %s: issued for %s, "
+			                "not for %s", host,
+			                t->names[0] ? t->names : "other names",
+			                host);
 		else
-			lm_net__set_err(c, "certificate for %s: %s", host, info);
+			lm_net__set_err(c, "certificate for %s: %s%s", host, info,
+			                (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) &&
+			                t->self_signed ? " (self-signed)" : "");
 		c->io_err = 0;
 		r = LM_ERR_CERT;
 		goto fail;
 	}
 	if (ret != 0) {
-		r = map_err(c, "TLS handshake", ret);
+		r = map_err(c, handshake_what(ret), ret);
 		goto fail;
 	}
 	if (flags != 0) {

@@ -225,16 +225,17 @@ maildir_is() { # MD FILE...: new/ and cur/ hold exactly these messages, once eac
 		[ "$k" = 1 ] || { echo "$(basename "$f") is in the Maildir $k times"; return 1; }
 	done
 }
-# the words stderr must hold for a scenario: mbedTLS's own texts
-# (x509_crt_verify_info, ssl error strings) behind libmail's prefix
+# the words stderr must hold for a scenario: libmail's explanation and,
+# where it adds one, mbedTLS's own text (x509_crt_verify_info, ssl errors)
 reason() {
 	case $1 in
-	selfsigned|unknownca) echo 'certificate for localhost: .*not correctly signed by the trusted CA' ;;
-	wronghost) echo 'certificate for localhost: .*Common Name \(CN\) does not match' ;;
+	selfsigned) echo 'certificate for localhost: .*not correctly signed by the trusted CA \(self-signed\)' ;;
+	unknownca) echo 'certificate for localhost: .*not correctly signed by the trusted CA$' ;;
+	wronghost) echo 'certificate for localhost: issued for wrong\.example, not for localhost' ;;
 	expired) echo 'certificate for localhost: .*validity has expired' ;;
 	notyet) echo 'certificate for localhost: .*validity starts in the future' ;;
-	tls10|tls11) echo 'TLS handshake: .*Handshake protocol not within min/max boundaries' ;;
-	plaintext) echo 'TLS handshake: .*invalid SSL record' ;;
+	tls10|tls11) echo 'TLS handshake: the server offers no TLS version accepted here \(1\.2 or newer required\): .*Handshake protocol not within min/max boundaries' ;;
+	plaintext) echo 'TLS handshake: the server does not speak TLS \(plaintext on this port\?\): .*invalid SSL record' ;;
 	esac
 }
 

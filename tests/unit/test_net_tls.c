@@ -311,7 +311,9 @@ t_tls_wrong_host(void)
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
 	if (c != NULL) {
 		LM_CHECK_EQ(lm_conn_start_tls(c, "wrong.test"), LM_ERR_CERT);
-		LM_CHECK(strstr(lm_conn_last_error_text(c), "CN") != NULL);
+		/* the names the certificate has (openssl put them there) */
+		LM_CHECK(strstr(lm_conn_last_error_text(c), "issued for "
+		                "localhost, mail.test, not for wrong.test") != NULL);
 		LM_CHECK_EQ(lm_conn_is_tls(c), 0);
 		/* no I/O after a failed handshake */
 		LM_CHECK_EQ(lm_conn_write(c, "x", 1), LM_ERR_BAD_STATE);
