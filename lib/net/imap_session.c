@@ -470,17 +470,10 @@ do_auth(lm_imap_session *s)
 		}
 		return do_login_cmd(s, cr.user);
 	}
-	if (lm_sasl_mech_is_plaintext(mech) && !lm_conn_is_tls(s->conn) &&
-	    !s->o.plaintext) {
-		set_err(s, "refusing %s without TLS", lm_sasl_mech_name(mech));
-		return LM_ERR_PLAINTEXT;
-	}
-	r = lm_sasl_init(&s->sasl, mech, &cr);
-	if (r < 0) {
-		set_err(s, "%s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
-		lm_sasl_free(&s->sasl);
+	r = lm_net__session_sasl_init(&s->sasl, mech, &cr, s->conn, s->o.plaintext,
+	                              s->err, sizeof s->err);
+	if (r < 0)
 		return r;
-	}
 	r = lm_imap_authenticate(&s->imap, &s->sasl, &h);
 	if (r < 0) {
 		lm_sasl_free(&s->sasl);

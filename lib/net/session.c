@@ -125,6 +125,27 @@ lm_net__session_url_mech(const lm_url *url, unsigned *mech, char *err,
 }
 
 /* see session.h */
+int
+lm_net__session_sasl_init(lm_sasl *sasl, lm_sasl_mech mech,
+                          const lm_sasl_creds *cr, lm_conn *conn, int plaintext,
+                          char *err, size_t cap)
+{
+	int r;
+
+	if (lm_sasl_mech_is_plaintext(mech) && !lm_conn_is_tls(conn) &&
+	    !plaintext) {
+		snprintf(err, cap, "refusing %s without TLS", lm_sasl_mech_name(mech));
+		return LM_ERR_PLAINTEXT;
+	}
+	r = lm_sasl_init(sasl, mech, cr);
+	if (r < 0) {
+		snprintf(err, cap, "%s: %s", lm_sasl_mech_name(mech), lm_strerror(r));
+		lm_sasl_free(sasl);
+	}
+	return r;
+}
+
+/* see session.h */
 void
 lm_net__session_engine_err(char *err, size_t cap, const char *host,
                            const char *phase, const char *proto, int r)

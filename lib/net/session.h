@@ -67,6 +67,16 @@ int lm_net__session_url_mech(const lm_url *url, unsigned *mech, char *err,
                              size_t cap);
 
 /*
+ * Start the SASL client for mech: a mechanism that sends the password
+ * in the clear is refused without TLS unless plaintext is set
+ * (LM_ERR_PLAINTEXT, "refusing MECH without TLS"); then lm_sasl_init()
+ * (on failure "MECH: <error>", sasl freed). Returns 0 or the error.
+ */
+int lm_net__session_sasl_init(lm_sasl *sasl, lm_sasl_mech mech,
+                              const lm_sasl_creds *cr, lm_conn *conn,
+                              int plaintext, char *err, size_t cap);
+
+/*
  * err = the text for a sticky engine error r of protocol proto ("SMTP"):
  * LM_ERR_EOF "H closed the connection unexpectedly (PHASE)", LM_ERR_SASL
  * the failed server verification, else "H broke the PROTO protocol
