@@ -1,0 +1,193 @@
+/*
+ * The plumbing shared by the blocking sessions (lib/net/session.c) that
+ * the three sessions used to write each for itself: allocating a session
+ * for a URL of the right scheme, the login credentials from options and
+ * URL, the ;AUTH= mechanism of a URL (RFC 5092 / RFC 2384 style), the
+ * start of the SASL client (no cleartext mechanism without TLS), and the
+ * texts for an engine's EOF, failed SASL verification and protocol
+ * error. Expected texts are the ones session.h documents.
+ */
+/* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
+#define _DEFAULT_SOURCE 1
+#include <string.h>
+
+#include "libmail/net.h"
+#include "net/net_internal.h"
+#include "net/session.h"
+#include "test.h"
+
+static int allocs;
+
+static void *
+count_alloc(size_t n, void *ud)
+{
+	(void)ud;
+	allocs++;
+	return malloc(n);
+}
+
+static void
+count_free(void *p, size_t n, void *ud)
+{
+	(void)n;
+	(void)ud;
+	allocs--;
+	free(p);
+}
+
+static void
+t_alloc(void)
+{
+	lm_allocator a = { count_alloc, count_free, NULL };
+	lm_url u;
+	unsigned char *s;
+	size_t i;
+	int err = 0, zero = 1;
+
+	s = lm_net__session_alloc(64, &a, "smtps://mail.example.org", LM_URL_SMTP,
+	                          LM_URL_SMTPS, &u, &err);
+	LM_CHECK(s != NULL);
+	LM_CHECK_EQ(allocs, 1);
+	LM_CHECK_EQ(u.scheme, LM_URL_SMTPS);
+	LM_CHECK(strcmp(u.host, "mail.example.org") == 0);
+	for (i = 0; i < 64; i++)
+		zero &= s[i] == 0;
+	LM_CHECK(zero);
+	lm_net__free(&a, s, 64);
+	LM_CHECK_EQ(allocs, 0);
+	/* Another protocol's URL: nothing allocated. */
+	s = lm_net__session_alloc(64, &a, "imap://mail.example.org", LM_URL_SMTP,
+	                          LM_URL_SMTPS, &u, &err);
+	LM_CHECK(s == NULL);
+	LM_CHECK_EQ(err, LM_ERR_URL);
+	LM_CHECK_EQ(allocs, 0);
+	/* A password in the URL is refused by the parser, whose error comes
+	 * back as it is. */
+	err = 0;
+	s = lm_net__session_alloc(64, &a, "smtp://u:pw@mail.example.org",
+	                          LM_URL_SMTP, LM_URL_SMTPS, &u, &err);
+	LM_CHECK(s == NULL);
+	LM_CHECK(err < 0);
+	LM_CHECK(err != LM_ERR_NOMEM);
+	LM_CHECK_EQ(allocs, 0);
+}
+
+static void
+t_creds(void)
+{
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_url u;
+
+	LM_CHECK_EQ(lm_url_parse(&u, "pop3://bob@pop.example.org:1995"), 0);
+	/* The option's user wins over the URL's. */
+	LM_CHECK_EQ(lm_net__session_creds(&cr, "alice", "pw", NULL, &u), 1);
+	LM_CHECK(strcmp(cr.user, "alice") == 0);
+	LM_CHECK(strcmp(cr.password, "pw") == 0);
+	LM_CHECK(cr.token == NULL);
+	LM_CHECK(strcmp(cr.host, "pop.example.org") == 0);
+	LM_CHECK_EQ(cr.port, 1995);
+	LM_CHECK(cr.rng == lm_net__session_rng);
+	/* No option: the URL's user. */
+	LM_CHECK_EQ(lm_net__session_creds(&cr, NULL, "pw", NULL, &u), 1);
+	LM_CHECK(strcmp(cr.user, "bob") == 0);
+	/* Neither a user nor a token: nothing to log in with. */
+	LM_CHECK_EQ(lm_url_parse(&u, "pop3://pop.example.org"), 0);
+	LM_CHECK_EQ(lm_net__session_creds(&cr, NULL, "pw", NULL, &u), 0);
+	LM_CHECK(cr.user == NULL);
+	/* A token alone is enough (OAUTHBEARER needs no user). */
+	LM_CHECK_EQ(lm_net__session_creds(&cr, NULL, NULL, "tok", &u), 1);
+	LM_CHECK(strcmp(cr.token, "tok") == 0);
+}
+
+static void
+t_url_mech(void)
+{
+	lm_url u;
+	unsigned m = 99;
+	char err[100] = "";
+
+	LM_CHECK_EQ(lm_url_parse(&u, "imap://alice;AUTH=plain@imap.example.org"), 0);
+	LM_CHECK_EQ(lm_net__session_url_mech(&u, &m, err, sizeof err), 0);
+	LM_CHECK_EQ(m, LM_SASL_PLAIN);
+	LM_CHECK_EQ(lm_url_parse(&u, "imap://alice;AUTH=*@imap.example.org"), 0);
+	LM_CHECK_EQ(lm_net__session_url_mech(&u, &m, err, sizeof err), 0);
+	LM_CHECK_EQ(m, 0);
+	LM_CHECK_EQ(lm_url_parse(&u, "imap://alice@imap.example.org"), 0);
+	m = 99;
+	LM_CHECK_EQ(lm_net__session_url_mech(&u, &m, err, sizeof err), 0);
+	LM_CHECK_EQ(m, 0);
+	LM_CHECK_EQ(lm_url_parse(&u, "smtp://alice;AUTH=NOSUCH@smtp.example.org"), 0);
+	LM_CHECK_EQ(lm_net__session_url_mech(&u, &m, err, sizeof err), LM_ERR_URL);
+	LM_CHECK_EQ(m, 0);
+	LM_CHECK(strcmp(err, "unknown mechanism ;AUTH=NOSUCH in the URL") == 0);
+}
+
+static void
+t_sasl_init(void)
+{
+	lm_sasl sasl;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	char err[100] = "";
+
+	cr.user = "alice";
+	cr.password = "pw";
+	/* No connection (NULL) is a connection without TLS: PLAIN is
+	 * refused unless plaintext is allowed. */
+	memset(&sasl, 0, sizeof sasl);
+	LM_CHECK_EQ(lm_net__session_sasl_init(&sasl, LM_SASL_PLAIN, &cr, NULL, 0,
+	                                      err, sizeof err), LM_ERR_PLAINTEXT);
+	LM_CHECK(strcmp(err, "refusing PLAIN without TLS") == 0);
+	LM_CHECK_EQ(lm_sasl_get_mech(&sasl), LM_SASL_NONE);
+	LM_CHECK_EQ(lm_net__session_sasl_init(&sasl, LM_SASL_PLAIN, &cr, NULL, 1,
+	                                      err, sizeof err), 0);
+	LM_CHECK_EQ(lm_sasl_get_mech(&sasl), LM_SASL_PLAIN);
+	lm_sasl_free(&sasl);
+	/* PLAIN without its password fails in lm_sasl_init(): "PLAIN: ...". */
+	cr.password = NULL;
+	memset(&sasl, 0, sizeof sasl);
+	LM_CHECK(lm_net__session_sasl_init(&sasl, LM_SASL_PLAIN, &cr, NULL, 1,
+	                                   err, sizeof err) < 0);
+	LM_CHECK(strncmp(err, "PLAIN: ", 7) == 0);
+	LM_CHECK_EQ(lm_sasl_get_mech(&sasl), LM_SASL_NONE);
+}
+
+static void
+t_engine_err(void)
+{
+	const char *want = "mx.example.org broke the IMAP protocol (greeting): ";
+	char err[200];
+
+	lm_net__session_engine_err(err, sizeof err, "mx.example.org", "DATA",
+	                           "SMTP", LM_ERR_EOF);
+	LM_CHECK(strcmp(err, "mx.example.org closed the connection unexpectedly "
+	                     "(DATA)") == 0);
+	lm_net__session_engine_err(err, sizeof err, "mx.example.org", NULL,
+	                           "POP3", LM_ERR_EOF);
+	LM_CHECK(strcmp(err, "mx.example.org closed the connection unexpectedly "
+	                     "(session)") == 0);
+	lm_net__session_engine_err(err, sizeof err, "mx.example.org", "AUTH",
+	                           "IMAP", LM_ERR_SASL);
+	LM_CHECK(strcmp(err, "server failed SASL verification (forged or invalid "
+	                     "authentication exchange)") == 0);
+	lm_net__session_engine_err(err, sizeof err, "mx.example.org", "greeting",
+	                           "IMAP", LM_ERR_LINE_TOO_LONG);
+	LM_CHECK(strncmp(err, want, strlen(want)) == 0);
+	LM_CHECK(strcmp(err + strlen(want), lm_strerror(LM_ERR_LINE_TOO_LONG)) == 0);
+	/* Cut to the buffer, NUL-terminated. */
+	lm_net__session_engine_err(err, 10, "mx.example.org", "DATA", "SMTP",
+	                           LM_ERR_EOF);
+	LM_CHECK(strcmp(err, "mx.exampl") == 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const lm_test tests[] = {
+		LM_TEST(t_alloc),
+		LM_TEST(t_creds),
+		LM_TEST(t_url_mech),
+		LM_TEST(t_sasl_init),
+		LM_TEST(t_engine_err),
+	};
+	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
+}
