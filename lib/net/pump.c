@@ -15,17 +15,10 @@ lm_net__pump_init(lm_net__pump *p, const lm_net__pump_ops *ops, void *sess,
                   const char *host, const char *const *phase, char *err,
                   size_t errcap)
 {
-	p->ops = ops;
-	p->sess = sess;
-	p->state = state;
-	p->eng = eng;
-	p->ev = ev;
-	p->conn = conn;
-	p->host = host;
-	p->phase = phase;
-	p->err = err;
-	p->errcap = errcap;
-	p->read_deadline = 0;
+	lm_net__pump v = { ops, sess, state, eng, ev, conn, host, phase, err,
+	                   errcap, 0 };
+
+	*p = v;
 }
 
 static int
