@@ -72,6 +72,8 @@ that a client that carries on is caught doing so):
   bigdate       ENVELOPE with a 10 KB date string
   nul           UID SEARCH answered with a NUL byte in the SEARCH response
   cont          SELECT answered with a "+ " continuation request first
+  byemid        UID FETCH BODY[] answered with an untagged FETCH FLAGS,
+                then "* BYE" and close: no body, no tagged reply
   referral      AUTHENTICATE refused: NO [REFERRAL imap://...] to a second
                 port this fake listens on (REFERRAL-FOLLOWED if the client
                 connects there)
@@ -309,6 +311,11 @@ class Session:
             if self.sc == "nest1k":
                 # a 2 KB line: only the depth is wrong
                 head += b" BODYSTRUCTURE " + b"(" * 1000 + b")" * 1000
+            if b"BODY" in items and b"[" in items and self.sc == "byemid":
+                self.send(b"* %d FETCH (FLAGS (\\Seen))\r\n"
+                          b"* BYE Shutting down in the middle of your FETCH\r\n" % n)
+                self.event("CLOSE-BY-SERVER")
+                raise EOFError
             if b"BODY" in items and b"[" in items:
                 lit = {"literal4g": b"4294967296",
                        "literal2p64": b"18446744073709551616",

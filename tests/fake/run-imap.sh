@@ -44,7 +44,7 @@ sasl-scram-good sasl-scram-nonce sasl-scram-iter0 sasl-scram-iter4g sasl-scram-i
 sasl-chal-huge sasl-chal-big sasl-chal-b64 sasl-scram-badsig sasl-scram-e \
 sasl-scram-nosig sasl-plain-more capsdiffer starttls-untagged starttls-futuretag \
 inject-late endless endless-untagged literal4g literal2p64 literalneg nest nest1k-headers \
-nest1k-fetch bignum bigdate nul cont referral"
+nest1k-fetch bignum bigdate nul cont referral byemid"
 
 if [ ! -x "$IC" ]; then
 	for t in $ALL; do bad "$t" "imap-client not built ($IC)"; done
@@ -585,6 +585,17 @@ for sc in nul cont; do
 	elif [ "$(tr -d '\000' < "$P.err" | wc -c)" != "$(wc -c < "$P.err")" ]; then bad $t "NUL reached stderr"
 	else ok $t; fi
 done
+
+t=byemid
+# BYE (and close) in the middle of a FETCH, after some untagged data:
+# refused (exit 1, as bye), the BYE text shown, no file
+rm -f "$W/byemid.eml"*
+fake byemid byemid imap $auth fetch 3 --out "$W/byemid.eml"
+if [ "$RC" != 1 ]; then bad $t "$(why 'BYE mid-command: expected exit 1')"
+elif ! grep -q 'middle of your FETCH' "$P.err"; then bad $t "stderr: $(tail -n 1 "$P.err")"
+elif ls "$W/byemid.eml"* >/dev/null 2>&1; then bad $t "file left behind"
+elif [ -s "$P.out" ]; then bad $t "printed something"
+else ok $t; fi
 
 t=referral
 # NO [REFERRAL imap://alice@127.0.0.1:P2/INBOX] to AUTHENTICATE: refused,
