@@ -65,7 +65,7 @@ if [ ! -x "$MS" ]; then
 	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text \
 	    noauth auth535 garbage data554 silent bdat-smuggle bdatclose \
 	    ip-literal ip-literal-wronghost smtps-to-plaintext manylines escape escape-trace nulreply drip \
-	    sasl-scram-good sasl-scram-235data sasl-scram-nonce sasl-scram-iter0 \
+	    sasl-selftest sasl-scram-good sasl-scram-235data sasl-scram-nonce sasl-scram-iter0 \
 	    sasl-scram-iter4g sasl-scram-iter1e9 sasl-chal-huge sasl-chal-big \
 	    sasl-chal-b64 sasl-scram-badsig sasl-scram-e sasl-scram-nosig \
 	    sasl-scram-235badsig sasl-plain-more capsdiffer inject-late extrareply \
@@ -353,6 +353,11 @@ after_auth() { # commands after the first AUTH, QUIT aside
 leaks() { # at most $1 client lines carry the password (clear or base64)
 	python3 "$here/saslfake.py" leak "$P.raw" fake-Pa55word "$1" > "$P.leak"
 }
+t=fake-sasl-selftest
+# the fakes' SCRAM-SHA-256 against the RFC 7677 example
+if python3 "$here/saslfake.py" selftest > "$W/sasl-selftest.out" 2>&1; then ok $t
+else bad $t "$(cat "$W/sasl-selftest.out")"; fi
+
 t=fake-sasl-scram-good
 fake sasl-scram-good sasl-scram-good smtp $auth --text "$W/text.txt"
 if [ "$RC" != 0 ]; then bad $t "$(why 'correct SCRAM-SHA-256: expected exit 0')"

@@ -31,6 +31,8 @@ caller sends the protocol's success or failure reply. Events logged:
 SASL-MECH m, SASL-CLIENT-FIRST, SASL-PROOF-OK / SASL-PROOF-BAD,
 SASL-CANCEL (the client sent "*"), SASL-AFTER-FINAL line, SASL-MORE line.
 
+  saslfake.py selftest
+      recomputes the RFC 7677 example exchange (proof and signature)
   saslfake.py leak RAWFILE PASSWORD MAX
       counts the client lines in RAWFILE that carry PASSWORD in clear or
       inside base64 (any token of the line); prints the count and exits 1
@@ -72,6 +74,29 @@ def unb64(b):
 
 def _h(k, m):
     return hmac.new(k, m, hashlib.sha256).digest()
+
+
+def proof_and_sig(password, salt, it, am):
+    """RFC 5802 3 with SHA-256: (ClientProof, ServerSignature)."""
+    salted = hashlib.pbkdf2_hmac("sha256", password, salt, it)
+    ckey = _h(salted, b"Client Key")
+    csig = _h(hashlib.sha256(ckey).digest(), am)
+    return (bytes(a ^ b for a, b in zip(ckey, csig)),
+            _h(_h(salted, b"Server Key"), am))
+
+
+def selftest():
+    """The RFC 7677 3 example exchange, recomputed."""
+    bare = b"n=user,r=rOprNGfwEbeRWgbNEkqO"
+    sfirst = (b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+              b"s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+    cfinal = b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
+    proof, sig = proof_and_sig(b"pencil", base64.b64decode(b"W22ZaJ0SNY7soEsUEjb6gQ=="),
+                               4096, bare + b"," + sfirst + b"," + cfinal)
+    ok = (b64(proof) == b"dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=" and
+          b64(sig) == b"6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+    print("ok: RFC 7677 example" if ok else "RFC 7677 example: wrong proof or signature")
+    return 0 if ok else 1
 
 
 def exchange(sc, mech, initial, challenge, readline, event, password):
@@ -162,17 +187,13 @@ def exchange(sc, mech, initial, challenge, readline, event, password):
         return "fail", None
     without_proof, proof = cfinal.rsplit(b",p=", 1)
     am = bare + b"," + sfirst + b"," + without_proof
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), SALT, ITER)
-    ckey = _h(salted, b"Client Key")
-    csig = _h(hashlib.sha256(ckey).digest(), am)
-    want = bytes(a ^ b for a, b in zip(ckey, csig))
+    want, ssig = proof_and_sig(password.encode(), SALT, ITER, am)
     cattrs = dict(a.split(b"=", 1) for a in without_proof.split(b",") if b"=" in a)
     if (unb64(proof) != want or cattrs.get(b"r") != nonce
             or cattrs.get(b"c") != b64(cf[:k + 1])):
         event("SASL-PROOF-BAD")
         return "fail", None
     event("SASL-PROOF-OK")
-    ssig = _h(_h(salted, b"Server Key"), am)
     if sc in ("sasl-scram-badsig", "sasl-scram-235badsig"):
         ssig = bytes([ssig[0] ^ 1]) + ssig[1:]
     final = b64(b"v=" + b64(ssig))
@@ -206,6 +227,8 @@ def leak(raw, password, most):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["selftest"]:
+        sys.exit(selftest())
     if sys.argv[1:2] == ["leak"]:
         with open(sys.argv[2], "rb") as f:
             sys.exit(leak(f.read(), sys.argv[3], int(sys.argv[4])))
