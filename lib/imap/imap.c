@@ -22,6 +22,10 @@
 #include "libmail/core.h"
 #include "internal.h"
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 #define IMAP_OPTS_INIT_V LM_IMAP_OPTS_INIT
 
 /* ------------------------------------------------------------------ */
@@ -123,6 +127,26 @@ word(const unsigned char *p, size_t n, size_t *i)
 	s.len = j - *i;
 	*i = j;
 	return s;
+}
+
+/* memset(ev, 0, sizeof *ev), done at every lm_imap_next() step (up to
+ * seven events per FETCH response): compilers make that memset a
+ * "rep stos", whose start-up cost showed in timings; with SSE2, plain
+ * 16-byte stores instead. */
+static void
+event_zero(lm_imap_event *ev)
+{
+#if defined(__SSE2__) && defined(__GNUC__)
+	unsigned char *p = (unsigned char *)ev;
+	const __m128i z = _mm_setzero_si128();
+	size_t i;
+	for (i = 0; i + 16 <= sizeof *ev; i += 16)
+		_mm_storeu_si128((__m128i *)(void *)(p + i), z);
+	for (; i < sizeof *ev; i++)
+		p[i] = 0;
+#else
+	event_zero(ev);
+#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -1139,24 +1163,55 @@ search_nums(lm_imap_event *ev, const unsigned char *p, size_t n, size_t i)
 /* FETCH items                                                         */
 /* ------------------------------------------------------------------ */
 
-#define ITEM(s, it) { s, sizeof s - 1, it }
-static const struct {
-	const char *name;
-	size_t len;
-	lm_imap_item item;
-} item_table[] = {
-	ITEM("FLAGS", LM_IMAP_ITEM_FLAGS), ITEM("UID", LM_IMAP_ITEM_UID),
-	ITEM("INTERNALDATE", LM_IMAP_ITEM_INTERNALDATE),
-	ITEM("RFC822.SIZE", LM_IMAP_ITEM_RFC822_SIZE),
-	ITEM("ENVELOPE", LM_IMAP_ITEM_ENVELOPE),
-	ITEM("BODYSTRUCTURE", LM_IMAP_ITEM_BODYSTRUCTURE),
-	ITEM("BODY", LM_IMAP_ITEM_BODY), ITEM("RFC822", LM_IMAP_ITEM_RFC822),
-	ITEM("RFC822.HEADER", LM_IMAP_ITEM_RFC822_HEADER),
-	ITEM("RFC822.TEXT", LM_IMAP_ITEM_RFC822_TEXT),
-	ITEM("MODSEQ", LM_IMAP_ITEM_MODSEQ), ITEM("EMAILID", LM_IMAP_ITEM_EMAILID),
-	ITEM("THREADID", LM_IMAP_ITEM_THREADID), ITEM("SAVEDATE", LM_IMAP_ITEM_SAVEDATE)
-};
-#undef ITEM
+/* The item named s[0..n) (case-insensitive), LM_IMAP_ITEM_OTHER for an
+ * unknown name: one comparison, chosen by length and first letter. */
+static lm_imap_item
+item_of(const unsigned char *s, size_t n)
+{
+	const char *name = NULL;
+	lm_imap_item it = LM_IMAP_ITEM_OTHER;
+
+	if (n < 3)
+		return LM_IMAP_ITEM_OTHER;
+	switch (n) {
+	case 3: name = "UID"; it = LM_IMAP_ITEM_UID; break;
+	case 4: name = "BODY"; it = LM_IMAP_ITEM_BODY; break;
+	case 5: name = "FLAGS"; it = LM_IMAP_ITEM_FLAGS; break;
+	case 6:
+		if (lm_imap__upper(s[0]) == 'R') {
+			name = "RFC822"; it = LM_IMAP_ITEM_RFC822;
+		} else {
+			name = "MODSEQ"; it = LM_IMAP_ITEM_MODSEQ;
+		}
+		break;
+	case 7: name = "EMAILID"; it = LM_IMAP_ITEM_EMAILID; break;
+	case 8:
+		switch (lm_imap__upper(s[0])) {
+		case 'E': name = "ENVELOPE"; it = LM_IMAP_ITEM_ENVELOPE; break;
+		case 'T': name = "THREADID"; it = LM_IMAP_ITEM_THREADID; break;
+		default: name = "SAVEDATE"; it = LM_IMAP_ITEM_SAVEDATE; break;
+		}
+		break;
+	case 11:
+		if (lm_imap__upper(s[7]) == 'S') {
+			name = "RFC822.SIZE"; it = LM_IMAP_ITEM_RFC822_SIZE;
+		} else {
+			name = "RFC822.TEXT"; it = LM_IMAP_ITEM_RFC822_TEXT;
+		}
+		break;
+	case 12: name = "INTERNALDATE"; it = LM_IMAP_ITEM_INTERNALDATE; break;
+	case 13:
+		if (lm_imap__upper(s[0]) == 'B') {
+			name = "BODYSTRUCTURE"; it = LM_IMAP_ITEM_BODYSTRUCTURE;
+		} else {
+			name = "RFC822.HEADER"; it = LM_IMAP_ITEM_RFC822_HEADER;
+		}
+		break;
+	default:
+		return LM_IMAP_ITEM_OTHER;
+	}
+	return lm_imap__ieq(s, n, name) ? it : LM_IMAP_ITEM_OTHER;
+}
 
 /* The bytes that end a FETCH item name. */
 static const unsigned char item_name_end[256] = {
@@ -1195,7 +1250,7 @@ static int
 fetch_item(lm_imap_client *c, lm_imap_event *ev)
 {
 	const unsigned char *p = c->ibuf;
-	size_t n = c->unit_lend, i = c->ipos, ns, ne, k;
+	size_t n = c->unit_lend, i = c->ipos, ns, ne;
 	lm_imap_item item = LM_IMAP_ITEM_OTHER;
 	int section = 0;
 
@@ -1220,12 +1275,7 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 	while (i < n && !item_name_end[p[i]])
 		i++;
 	ne = i;
-	for (k = 0; k < sizeof item_table / sizeof item_table[0]; k++)
-		if (item_table[k].len == ne - ns &&
-		    lm_imap__ieq(p + ns, ne - ns, item_table[k].name)) {
-			item = item_table[k].item;
-			break;
-		}
+	item = item_of(p + ns, ne - ns);
 	if (i < n && p[i] == '[') {
 		size_t ss = i + 1;
 		unsigned d = 0;
@@ -1992,7 +2042,7 @@ response(lm_imap_client *c, lm_imap_event *ev)
 			if (c->err)
 				return c->err;
 			/* LM_IMAP_LENIENT_RESYNC: report raw and go on */
-			memset(ev, 0, sizeof *ev);
+			event_zero(ev);
 			ev->type = LM_IMAP_EV_UNKNOWN;
 			ev->text.p = p;
 			ev->text.len = n;
@@ -2123,7 +2173,7 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 	if (c->tls_wait)
 		return LM_ERR_BAD_STATE;
 	for (;;) {
-		memset(ev, 0, sizeof *ev);
+		event_zero(ev);
 		if (c->app_state == LM_IMAP__APP_BODY) {
 			r = pump_append(c);
 			if (r < 0)
@@ -2237,7 +2287,7 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 			/* LM_IMAP_LENIENT_RESYNC inside FETCH */
 			fetch_damage(c);
 			if (c->mode == LM_IMAP__M_LINE) {
-				memset(ev, 0, sizeof *ev);
+				event_zero(ev);
 				fetch_common(c, ev);
 				ev->type = LM_IMAP_EV_FETCH_END;
 				ev->fetch.damaged = 1;
@@ -2267,7 +2317,7 @@ need_more:
 		if (c->bye || c->state == LM_IMAP_STATE_LOGOUT) {
 			c->closed_sent = 1;
 			set_state(c, LM_IMAP_STATE_CLOSED);
-			memset(ev, 0, sizeof *ev);
+			event_zero(ev);
 			ev->type = LM_IMAP_EV_CLOSED;
 			return LM_EVENT;
 		}
