@@ -1042,6 +1042,58 @@ addr_list_ok(const lm_imap_tok *t)
 	       (t->type == LM_IMAP_TOK_STRING && t->s.len == 0);
 }
 
+/*
+ * The address list "((f f f f)(f f f f)...)" at p[0] == '(' read field by
+ * field when every field is a quoted string without escapes or NIL,
+ * separated by single spaces (what servers send): its length and depth,
+ * which are then what lm_imap__list_span() gives, without a separate
+ * scan to find its end. 0 for anything else (the caller scans).
+ */
+static LM_IMAP__INLINE size_t
+addr_list_span(const unsigned char *p, size_t n, unsigned *depth)
+{
+	size_t i = 1;
+	unsigned any = 0;
+
+	for (;;) {
+		int f;
+		if (i >= n)
+			return 0;
+		if (p[i] == ')') {
+			*depth = any ? 2 : 1;
+			return i + 1;
+		}
+		if (p[i] != '(')
+			return 0;
+		i++;
+		for (f = 0; f < 4; f++) {
+			STEP();
+			if (f > 0) {
+				if (i >= n || p[i] != ' ')
+					return 0;
+				i++;
+			}
+			if (i >= n)
+				return 0;
+			if (p[i] == '"') {
+				size_t e = quoted_short(p, n, i);
+				if (e == 0)
+					return 0;
+				i = e;
+			} else if (n - i >= 3 && (p[i] | 0x20) == 'n' && (p[i + 1] | 0x20) == 'i' &&
+			           (p[i + 2] | 0x20) == 'l') {
+				i += 3;          /* what follows is checked next */
+			} else {
+				return 0;
+			}
+		}
+		if (i >= n || p[i] != ')')
+			return 0;
+		i++;
+		any = 1;
+	}
+}
+
 /* see imap.h */
 int
 lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
@@ -1071,6 +1123,24 @@ lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
 	/* each field is written whole by lm_imap_read(); on an error the
 	 * fields not reached are zeroed (as a memset up front would) */
 	for (i = 0; i < 10; i++) {
+		if (i >= 2 && i <= 7) {
+			size_t j = in.pos, e;
+			unsigned d;
+			if (j < in.len && in.p[j] == ' ')
+				j++;
+			if (j < in.len && in.p[j] == '(' &&
+			    (e = addr_list_span(in.p + j, in.len - j, &d)) != 0) {
+				/* what read_fast() gives, without a second scan */
+				f[i]->type = LM_IMAP_TOK_OPEN;
+				f[i]->s.p = in.p + j;
+				f[i]->s.len = e;
+				f[i]->esc = 0;
+				f[i]->num = 0;
+				f[i]->depth = d;
+				in.pos = j + e;
+				continue;
+			}
+		}
 		read_fast(&in, f[i], NULL);
 		if (i >= 2 && i <= 7) {
 			if (!addr_list_ok(f[i]))

@@ -250,12 +250,66 @@ t_quoted(void)
 #endif
 }
 
+/* addr_list_span() agrees with the scanner whenever it answers, on
+ * address lists made of the usual fields and of odd ones. */
+static void
+t_address_lists(void)
+{
+	static const char *const fields[] = {
+		"NIL", "nil", "\"Bob\"", "\"\"", "\"a b c d e f g h i j k l m n\"",
+		"\"x\\\"y\"", "NILX", "{3}\r\nabc", "\"a)\"", "\"(\"", "\"0123456789abcdefghij\"",
+		"(x)"
+	};
+	char buf[1024];
+	unsigned long k, answered = 0;
+
+	for (k = 0; k < 100000; k++) {
+		size_t w = 0, e1, e2;
+		unsigned d1 = 0, d2 = 0, na = rnd(4), a, f;
+		buf[w++] = '(';
+		for (a = 0; a < na; a++) {
+			if (rnd(8) == 0)
+				buf[w++] = ' ';
+			buf[w++] = '(';
+			for (f = 0; f < 4; f++) {
+				const char *x = fields[rnd(rnd(3) ? 4 : sizeof fields / sizeof fields[0])];
+				if (f > 0)
+					buf[w++] = ' ';
+				if (rnd(16) == 0)
+					buf[w++] = ' ';
+				memcpy(buf + w, x, strlen(x));
+				w += strlen(x);
+			}
+			buf[w++] = ')';
+		}
+		buf[w++] = ')';
+		if (rnd(2)) {
+			memcpy(buf + w, " NIL \"x\")", 9);
+			w += 9;
+		}
+		e2 = addr_list_span((const unsigned char *)buf, w, &d2);
+		if (e2 != 0) {
+			answered++;
+			e1 = list_span_path((const unsigned char *)buf, w, &d1, 0);
+			LM_CHECK_EQ(e1, e2);
+			LM_CHECK_EQ(d1, d2);
+			if (e1 != e2 || d1 != d2) {
+				fprintf(stderr, "input: %.*s\n", (int)w, buf);
+				return;
+			}
+		}
+	}
+#ifdef LM_IMAP__SSE2
+	LM_CHECK(answered > 20000);
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
 	static const lm_test tests[] = {
 		LM_TEST(t_known), LM_TEST(t_block_edges), LM_TEST(t_random_spans),
-		LM_TEST(t_random_tokens), LM_TEST(t_quoted)
+		LM_TEST(t_random_tokens), LM_TEST(t_quoted), LM_TEST(t_address_lists)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
