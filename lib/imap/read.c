@@ -301,8 +301,11 @@ span_close(struct span_st *st, size_t end)
 			st->b->lend[st->idx[depth]] = (uint32_t)end;
 			st->b->ldepth[st->idx[depth]] = (uint16_t)(d > 0xfffe ? 0xffff : d);
 		}
-		if (depth > 1 && st->m[depth] > st->m[depth - 1])
-			st->m[depth - 1] = st->m[depth];
+		{
+			/* m[0] is a spare: no branch at depth 1 */
+			unsigned a = st->m[depth], b = st->m[depth - 1];
+			st->m[depth - 1] = a > b ? a : b;
+		}
 	}
 	st->depth = depth - 1;
 	return depth == 1;
@@ -625,6 +628,7 @@ span_tab_path(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body
 	st.depth = st.maxd = st.nl = 0;
 	st.rec = n < UINT32_MAX;
 	st.b = b;
+	st.m[0] = 0;
 	e = span_run(p, n, &st, simd);
 	if (e == 0)
 		return 0;
@@ -831,8 +835,7 @@ read_fast(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
 	const unsigned char *p = r->p;
 	size_t n = r->len, i = r->pos;
 
-	if (i < n && p[i] == ' ')
-		i++;
+	i += (size_t)(i < n && p[i] == ' ');
 	if (i >= n) {
 		t->s.p = NULL;
 		t->s.len = 0;
@@ -1042,9 +1045,28 @@ addr_list_ok(const lm_imap_tok *t)
 	       (t->type == LM_IMAP_TOK_STRING && t->s.len == 0);
 }
 
+/* A field at p[i] that is a quoted string or NIL: the offset after it,
+ * else 0. What follows it is the caller's to check. */
+static LM_IMAP__INLINE size_t
+plain_end(const unsigned char *p, size_t n, size_t i)
+{
+	STEP();
+	if (i >= n)
+		return 0;
+	if (p[i] == '"') {
+		size_t e = quoted_short(p, n, i);
+		int esc;
+		return e != 0 ? e : skip_quoted(p, n, i, &esc);
+	}
+	if (n - i >= 3 && (p[i] | 0x20) == 'n' && (p[i + 1] | 0x20) == 'i' &&
+	    (p[i + 2] | 0x20) == 'l')
+		return i + 3;
+	return 0;
+}
+
 /*
  * The address list "((f f f f)(f f f f)...)" at p[0] == '(' read field by
- * field when every field is a quoted string without escapes or NIL,
+ * field when every field is a quoted string or NIL,
  * separated by single spaces (what servers send): its length and depth,
  * which are then what lm_imap__list_span() gives, without a separate
  * scan to find its end. 0 for anything else (the caller scans).
@@ -1067,25 +1089,13 @@ addr_list_span(const unsigned char *p, size_t n, unsigned *depth)
 			return 0;
 		i++;
 		for (f = 0; f < 4; f++) {
-			STEP();
 			if (f > 0) {
 				if (i >= n || p[i] != ' ')
 					return 0;
 				i++;
 			}
-			if (i >= n)
+			if ((i = plain_end(p, n, i)) == 0)
 				return 0;
-			if (p[i] == '"') {
-				size_t e = quoted_short(p, n, i);
-				if (e == 0)
-					return 0;
-				i = e;
-			} else if (n - i >= 3 && (p[i] | 0x20) == 'n' && (p[i + 1] | 0x20) == 'i' &&
-			           (p[i + 2] | 0x20) == 'l') {
-				i += 3;          /* what follows is checked next */
-			} else {
-				return 0;
-			}
 		}
 		if (i >= n || p[i] != ')')
 			return 0;
