@@ -1715,8 +1715,13 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 			if (ev->code.code == LM_IMAP_CODE_COPYUID) {
 				size_t l1 = ev->code.set1.len, l2 = ev->code.set2.len;
 				if (l1 + l2 + 2 <= sizeof c->mv_cu) {
-					memcpy(c->mv_cu, ev->code.set1.p, l1);
-					memcpy(c->mv_cu + l1 + 1, ev->code.set2.p, l2);
+					/* a malformed COPYUID ("[COPYUID :102]",
+					 * found by fuzz_imap_responses) leaves the
+					 * sets empty, with NULL pointers */
+					if (l1 > 0)
+						memcpy(c->mv_cu, ev->code.set1.p, l1);
+					if (l2 > 0)
+						memcpy(c->mv_cu + l1 + 1, ev->code.set2.p, l2);
 					c->mv_cu1 = l1;
 					c->mv_cu2 = l2;
 					c->mv_cu_num = ev->code.num;
