@@ -376,22 +376,22 @@ span_bytes(const unsigned char *p, size_t n, size_t *ip, size_t lim,
 #if defined(LM_IMAP__SSE2) && !LM_SMALL && !defined(LM_NO_SIMD)
 #define LM_IMAP__SPAN_SIMD 1
 
-/* Bit k of each mask: p[k] is '"', '(', ')', or (rare) one of '\\',
+/* Bit k of each mask: p[k] is '"', '(' or ')', or (rare) one of '\\',
  * '{', CR, LF: a backslash matters inside quoted strings only, the
  * others need the byte-by-byte scanner. */
 struct span_masks {
-	uint64_t q, o, c, rare;
+	uint64_t q, par, rare;
 };
 
 struct span_consts {
-	__m128i dq, op, cl, bs, lb, cr, lf;
+	__m128i dq, one, cl, bs, lb, cr, lf;
 };
 
 static LM_IMAP__INLINE void
 span_consts_init(struct span_consts *k)
 {
 	k->dq = _mm_set1_epi8('"');
-	k->op = _mm_set1_epi8('(');
+	k->one = _mm_set1_epi8(1);
 	k->cl = _mm_set1_epi8(')');
 	k->bs = _mm_set1_epi8('\\');
 	k->lb = _mm_set1_epi8('{');
@@ -407,23 +407,23 @@ span_consts_init(struct span_consts *k)
 		    _mm_or_si128(_mm_cmpeq_epi8(v_, k->bs), _mm_cmpeq_epi8(v_, k->lb)), \
 		    _mm_or_si128(_mm_cmpeq_epi8(v_, k->cr), _mm_cmpeq_epi8(v_, k->lf))); \
 		q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, k->dq)) << (sh); \
-		o |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, k->op)) << (sh); \
-		c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, k->cl)) << (sh); \
+		/* "(" is 0x28, ")" 0x29: one compare finds both */           \
+		par |= (uint64_t)(unsigned)_mm_movemask_epi8(                  \
+		    _mm_cmpeq_epi8(_mm_or_si128(v_, k->one), k->cl)) << (sh);  \
 		rare |= (uint64_t)(unsigned)_mm_movemask_epi8(r_) << (sh);  \
 	} while (0)
 
 static LM_IMAP__INLINE void
 span_masks64(const unsigned char *p, const struct span_consts *k, struct span_masks *m)
 {
-	uint64_t q = 0, o = 0, c = 0, rare = 0;
+	uint64_t q = 0, par = 0, rare = 0;
 
 	SPAN_BLOCK(p, 0);
 	SPAN_BLOCK(p + 16, 16);
 	SPAN_BLOCK(p + 32, 32);
 	SPAN_BLOCK(p + 48, 48);
 	m->q = q;
-	m->o = o;
-	m->c = c;
+	m->par = par;
 	m->rare = rare;
 }
 
@@ -506,8 +506,7 @@ span_run(const unsigned char *p, size_t n, struct span_st *st, int simd)
 			span_masks64(blk, kp, &m);
 			if (sh != 0) {
 				m.q >>= sh;
-				m.o >>= sh;
-				m.c >>= sh;
+				m.par >>= sh;
 				m.rare >>= sh;
 			}
 			in = prefix_xor(m.q) ^ carry;
@@ -518,7 +517,7 @@ span_run(const unsigned char *p, size_t n, struct span_st *st, int simd)
 				if (m.rare != b || (b & in) != 0)
 					goto bytes;
 			}
-			pm = (m.o | m.c) & ~in;
+			pm = m.par & ~in;
 			if (st->b == NULL) {
 				/* depth and deepest level in registers */
 				unsigned depth = st->depth, maxd = st->maxd;
@@ -528,7 +527,7 @@ span_run(const unsigned char *p, size_t n, struct span_st *st, int simd)
 					unsigned k = (unsigned)__builtin_ctzll(pm);
 					STEP();
 					pm &= pm - 1;
-					depth += 2u * (unsigned)((m.o >> k) & 1) - 1u;
+					depth += 2u * (unsigned)(p[i + k] == '(') - 1u;
 					maxd = depth > maxd ? depth : maxd;
 					if (depth == 0) {
 						st->maxd = maxd;
@@ -542,7 +541,7 @@ span_run(const unsigned char *p, size_t n, struct span_st *st, int simd)
 					unsigned k = (unsigned)__builtin_ctzll(pm);
 					STEP();
 					pm &= pm - 1;
-					if ((m.o >> k) & 1) {
+					if (p[i + k] == '(') {
 						span_open(st, i + k);
 					} else if (span_close(st, i + k + 1)) {
 						return i + k + 1;
