@@ -33,7 +33,8 @@
  *    return the same code;
  *  - slices of events lie inside the input buffer or the context;
  *  - FETCH_DATA pieces of one section are contiguous, never exceed the
- *    announced total, are bytes that were fed, and only the last one
+ *    announced total, are bytes that were fed (as a literal or a quoted
+ *    string), and only the last one
  *    (offset + length == total) completes the section; FETCH_END only
  *    between FETCH_BEGIN and it, and never while a section is open (a
  *    literal cut by EOF never ends its FETCH);
@@ -98,6 +99,31 @@ plus_fed(const client *k)
 	for (i = k->app_from; i < k->io.off; i++)
 		if (k->io.in[i] == '+' && (i == 0 || k->io.in[i - 1] == '\n'))
 			return 1;
+	return 0;
+}
+
+/* d was fed as it is (a literal) or as the content of a quoted string
+ * (a backslash before a byte removed). */
+static int
+was_fed(const client *k, lm_slice d)
+{
+	const uint8_t *in = k->io.in;
+	size_t n = k->io.off, i, j, m;
+
+	if (fz_memmem(in, n, d.p, d.len) != NULL)
+		return 1;
+	for (i = 0; i + d.len <= n; i++) {
+		for (j = i, m = 0; m < d.len && j < n; m++) {
+			if (in[j] == '\\' && j + 1 < n && in[j + 1] == d.p[m])
+				j += 2;
+			else if (in[j] == d.p[m])
+				j++;
+			else
+				break;
+		}
+		if (m == d.len)
+			return 1;
+	}
 	return 0;
 }
 
@@ -252,8 +278,7 @@ on_event(void *ud, void *evp)
 		FZ_CHECK(ev->fetch.offset == k->data_off, "FETCH_DATA contiguous");
 		FZ_CHECK(ev->fetch.offset + ev->fetch.data.len <= ev->fetch.total,
 		         "FETCH_DATA within its total");
-		FZ_CHECK(ev->fetch.data.len == 0 ||
-		         fz_memmem(k->io.in, k->io.off, ev->fetch.data.p, ev->fetch.data.len) != NULL,
+		FZ_CHECK(ev->fetch.data.len == 0 || was_fed(k, ev->fetch.data),
 		         "FETCH_DATA holds bytes that were fed");
 		k->data_off += ev->fetch.data.len;
 		FZ_CHECK(ev->fetch.last == (k->data_off == ev->fetch.total),
