@@ -1481,22 +1481,26 @@ int
 lm_imap_fetch(lm_imap_client *c, int uid, const char *set,
               const lm_imap_fetch_opts *f, lm_imap_handle *h)
 {
+#define FI(bit, s, cap) { bit, " " s, sizeof s, cap }
+	/* each name with its leading space and length */
 	static const struct {
 		unsigned bit;
 		const char *name;
+		size_t len;
 		unsigned long cap;
 	} t[] = {
-		{ LM_IMAP_F_UID, "UID", 0 }, { LM_IMAP_F_FLAGS, "FLAGS", 0 },
-		{ LM_IMAP_F_INTERNALDATE, "INTERNALDATE", 0 },
-		{ LM_IMAP_F_RFC822_SIZE, "RFC822.SIZE", 0 },
-		{ LM_IMAP_F_ENVELOPE, "ENVELOPE", 0 },
-		{ LM_IMAP_F_BODYSTRUCTURE, "BODYSTRUCTURE", 0 },
-		{ LM_IMAP_F_BODY, "BODY", 0 },
-		{ LM_IMAP_F_MODSEQ, "MODSEQ", LM_IMAP__CAP_CONDSTORE },
-		{ LM_IMAP_F_EMAILID, "EMAILID", LM_IMAP__CAP_OBJECTID },
-		{ LM_IMAP_F_THREADID, "THREADID", LM_IMAP__CAP_OBJECTID },
-		{ LM_IMAP_F_SAVEDATE, "SAVEDATE", LM_IMAP__CAP_SAVEDATE }
+		FI(LM_IMAP_F_UID, "UID", 0), FI(LM_IMAP_F_FLAGS, "FLAGS", 0),
+		FI(LM_IMAP_F_INTERNALDATE, "INTERNALDATE", 0),
+		FI(LM_IMAP_F_RFC822_SIZE, "RFC822.SIZE", 0),
+		FI(LM_IMAP_F_ENVELOPE, "ENVELOPE", 0),
+		FI(LM_IMAP_F_BODYSTRUCTURE, "BODYSTRUCTURE", 0),
+		FI(LM_IMAP_F_BODY, "BODY", 0),
+		FI(LM_IMAP_F_MODSEQ, "MODSEQ", LM_IMAP__CAP_CONDSTORE),
+		FI(LM_IMAP_F_EMAILID, "EMAILID", LM_IMAP__CAP_OBJECTID),
+		FI(LM_IMAP_F_THREADID, "THREADID", LM_IMAP__CAP_OBJECTID),
+		FI(LM_IMAP_F_SAVEDATE, "SAVEDATE", LM_IMAP__CAP_SAVEDATE)
 	};
+#undef FI
 	struct ob b;
 	size_t i;
 	int first = 1, r = gate(c, S_SEL, 0);
@@ -1518,9 +1522,10 @@ lm_imap_fetch(lm_imap_client *c, int uid, const char *set,
 		if (f->items & t[i].bit) {
 			if (t[i].cap && !(c->capbits & t[i].cap))
 				return LM_ERR_UNSUPPORTED;
-			if (!first)
-				ob_s(&b, " ");
-			ob_s(&b, t[i].name);
+			if (first)
+				ob_raw(&b, t[i].name + 1, t[i].len - 1);
+			else
+				ob_raw(&b, t[i].name, t[i].len);
 			first = 0;
 		}
 	for (i = 0; i < f->nsections; i++) {

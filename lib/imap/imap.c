@@ -1320,8 +1320,6 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 	}
 	if (i - ns > sizeof c->fname)
 		return lm_imap__fail(c, LM_ERR_LIMIT);
-	memcpy(c->fname, p + ns, i - ns);
-	c->fname_len = i - ns;
 	ev->fetch.name.p = p + ns;
 	ev->fetch.name.len = i - ns;
 	ev->fetch.item = item;
@@ -1329,6 +1327,10 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 	if (item == LM_IMAP_ITEM_BODY_SECTION || item == LM_IMAP_ITEM_BINARY ||
 	    item == LM_IMAP_ITEM_RFC822 || item == LM_IMAP_ITEM_RFC822_HEADER ||
 	    item == LM_IMAP_ITEM_RFC822_TEXT) {
+		/* the name outlives the input for the data events
+		 * (fetch_section_fields()): other items need no copy */
+		memcpy(c->fname, p + ns, i - ns);
+		c->fname_len = i - ns;
 		c->f_item = item;
 		if (i == n && c->unit_lit) {
 			/* the value is the streamed literal after this unit */

@@ -1219,6 +1219,12 @@ lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a)
 	lm_imap_tok t;
 	lm_imap_reader in;
 
+	if (r->pos >= r->len) {
+		/* the end, as lm_imap_read() gives it below */
+		memset(a, 0, sizeof *a);
+		r->pos = r->len;
+		return 0;
+	}
 	/* every member is written by the fast path (no memset: it showed
 	 * in profiles) */
 	a->group_start = a->group_end = 0;
