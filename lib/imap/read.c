@@ -377,14 +377,15 @@ span_bytes(const unsigned char *p, size_t n, size_t *ip, size_t lim,
 #define LM_IMAP__SPAN_SIMD 1
 
 /* Bit k of each mask: p[k] is '"', '(' or ')', or (rare) one of '\\',
- * '{', CR, LF: a backslash matters inside quoted strings only, the
- * others need the byte-by-byte scanner. */
+ * '{', or a control byte up to CR (LF, CR; TAB and others are sent along
+ * although the scanner takes them as ordinary): a backslash matters
+ * inside quoted strings only, the others need the byte-by-byte scanner. */
 struct span_masks {
 	uint64_t q, par, rare;
 };
 
 struct span_consts {
-	__m128i dq, one, cl, bs, lb, cr, lf;
+	__m128i dq, one, cl, bs, lb, cr;
 };
 
 static LM_IMAP__INLINE void
@@ -396,16 +397,17 @@ span_consts_init(struct span_consts *k)
 	k->bs = _mm_set1_epi8('\\');
 	k->lb = _mm_set1_epi8('{');
 	k->cr = _mm_set1_epi8('\r');
-	k->lf = _mm_set1_epi8('\n');
 }
 
 /* The masks of 16 bytes, shifted to bit sh. */
 #define SPAN_BLOCK(p, sh)                                                   \
 	do {                                                                \
 		__m128i v_ = _mm_loadu_si128((const __m128i *)(const void *)(p)); \
+		/* CR and LF among the bytes <= 0x0d (TAB, NUL... too: the  \
+		 * byte-by-byte scanner gives the same answer for those)  */ \
 		__m128i r_ = _mm_or_si128(                                  \
 		    _mm_or_si128(_mm_cmpeq_epi8(v_, k->bs), _mm_cmpeq_epi8(v_, k->lb)), \
-		    _mm_or_si128(_mm_cmpeq_epi8(v_, k->cr), _mm_cmpeq_epi8(v_, k->lf))); \
+		    _mm_cmpeq_epi8(_mm_min_epu8(v_, k->cr), v_));          \
 		q |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v_, k->dq)) << (sh); \
 		/* "(" is 0x28, ")" 0x29: one compare finds both */           \
 		par |= (uint64_t)(unsigned)_mm_movemask_epi8(                  \
