@@ -644,17 +644,16 @@ span_tab(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body *b)
 	return span_tab_path(p, n, maxdepth, b, SPAN_SIMD);
 }
 
-/* The list starting at q (with avail bytes left in the reader) from b's
- * table: 1 and its length and depth, or 0 when not recorded. */
+/* The entry of b's table for the list starting at q (with avail bytes
+ * left in the reader), or -1 when not recorded. */
 static LM_IMAP__INLINE int
-tab_find(const lm_imap_body *b, const unsigned char *q, size_t avail,
-         size_t *len, unsigned *depth)
+tab_index(const lm_imap_body *b, const unsigned char *q, size_t avail)
 {
 	size_t off, lo = 0;
 	unsigned cnt;
 
 	if (b == NULL || b->nl == 0 || q < b->lbase)
-		return 0;
+		return -1;
 	off = (size_t)(q - b->lbase);
 	/* lower bound of off in lstart[], without branches on the data */
 	cnt = b->nl;
@@ -666,11 +665,24 @@ tab_find(const lm_imap_body *b, const unsigned char *q, size_t avail,
 	if (b->lstart[lo] < off)
 		lo++;
 	if (lo >= b->nl || b->lstart[lo] != off || b->ldepth[lo] == 0xffff)
-		return 0;
+		return -1;
 	if ((size_t)(b->lend[lo] - b->lstart[lo]) > avail)
+		return -1;
+	return (int)lo;
+}
+
+/* The list starting at q (with avail bytes left in the reader) from b's
+ * table: 1 and its length and depth, or 0 when not recorded. */
+static LM_IMAP__INLINE int
+tab_find(const lm_imap_body *b, const unsigned char *q, size_t avail,
+         size_t *len, unsigned *depth)
+{
+	int x = tab_index(b, q, avail);
+
+	if (x < 0)
 		return 0;
-	*len = b->lend[lo] - b->lstart[lo];
-	*depth = b->ldepth[lo];
+	*len = b->lend[x] - b->lstart[x];
+	*depth = b->ldepth[x];
 	return 1;
 }
 
@@ -1453,6 +1465,7 @@ int
 lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *child)
 {
 	lm_imap_tok t;
+	unsigned after = 0;           /* first table entry after the child's */
 
 	if (b == NULL || it == NULL || child == NULL || !b->multipart)
 		return LM_ERR_BAD_PARAM;
@@ -1465,20 +1478,23 @@ lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *chil
 		/* a child past b's table: the scan that finds its end also
 		 * gives it a table of its own, so that its subtree is not
 		 * rescanned level by level */
-		size_t i = it->pos, len, e;
+		size_t i = it->pos, e;
 		unsigned d;
+		int x;
 		while (i < it->len && (it->p[i] == ' ' || it->p[i] == '\t'))
 			i++;
 		if (i < it->len && it->p[i] == '(' &&
-		    tab_find(b, it->p + i, it->len - i, &len, &d)) {
-			/* what read_tab() gives, without a second lookup */
+		    (x = tab_index(b, it->p + i, it->len - i)) >= 0) {
+			/* what read_tab() gives, without a second lookup; the
+			 * lists inside the child follow its entry */
 			t.type = LM_IMAP_TOK_OPEN;
 			t.s.p = it->p + i;
-			t.s.len = len;
+			t.s.len = b->lend[x] - b->lstart[x];
 			t.esc = 0;
 			t.num = 0;
-			t.depth = d;
-			it->pos = i + len;
+			t.depth = b->ldepth[x];
+			it->pos = i + t.s.len;
+			after = (unsigned)x + 1;
 			goto have_child;
 		}
 		if (i < it->len && it->p[i] == '(') {
@@ -1510,12 +1526,16 @@ have_child:
 		int r;
 		if (hi > 0 && t.s.p >= base) {
 			size_t off = (size_t)(t.s.p - base), end = off + t.s.len;
-			while (lo < hi) {
-				unsigned mid = (lo + hi) / 2;
-				if (b->lstart[mid] <= off)
-					lo = mid + 1;
-				else
-					hi = mid;
+			if (after != 0) {
+				lo = after;
+			} else {
+				while (lo < hi) {
+					unsigned mid = (lo + hi) / 2;
+					if (b->lstart[mid] <= off)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
 			}
 			for (hi = lo; hi < b->nl && b->lstart[hi] < end; hi++)
 				k++;
