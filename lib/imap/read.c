@@ -30,20 +30,6 @@ static unsigned long lm_imap__steps;
 /* ------------------------------------------------------------------ */
 
 int
-lm_imap__ieq(const unsigned char *p, size_t n, const char *s)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		unsigned char a = p[i], b = (unsigned char)s[i];
-		if (b == '\0')
-			return 0;
-		if (a != b && lm_imap__upper(a) != lm_imap__upper(b))
-			return 0;
-	}
-	return s[n] == '\0';
-}
-
-int
 lm_imap__atom_char(unsigned char ch)
 {
 	if (ch <= 0x20 || ch >= 0x7f)
