@@ -450,7 +450,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lm_pop3_event ev;
 	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, line_gate, fz_on_event,
 	                     fz_check_out, NULL, NULL, tls_done, tls_wait_poke,
-	                     on_error, 0 };
+	                     on_error };
 
 	memset(&k, 0, sizeof k);
 	if (fz_io_init(&k.io, data, size, 4) != 0)

@@ -52,8 +52,7 @@
  *    are refused;
  *  - LM_ERR_BAD_STATE from next() only while the handshake is pending;
  *  - a failed handshake that closes the connection ends the engine in
- *    an error with nothing written (engine.known_tls_eof_hang lets a
- *    harness accept an open bug there unless FZ_STRICT is set);
+ *    an error with nothing written;
  *  - after an error engine.on_error() checks stickiness.
  */
 #ifndef LIBMAIL_FUZZ_HARNESS_H
@@ -183,7 +182,6 @@ typedef struct {
 	int (*tls_done)(void *k);       /* handshake ok: tls_done + checks */
 	void (*tls_wait_poke)(void *k); /* commands refused while waiting */
 	void (*on_error)(void *k, int r); /* sticky checks               */
-	int known_tls_eof_hang;         /* open bug: BAD_STATE after EOF  */
 } fz_engine;
 
 /* Typed glue for an engine whose functions are PREFIX_next(), ...;
@@ -382,8 +380,6 @@ fz_handshake(fz_io *io, const fz_engine *e, void *k)
 	if (io->tls_failed) {
 		/* EOF given after a failed handshake and the engine still
 		 * waits: it never reaches a final state. */
-		if (e->known_tls_eof_hang && !getenv("FZ_STRICT"))
-			return FZ_ABANDONED;
 		FZ_CHECK(0, "the engine ends in an error after a failed handshake");
 	}
 	if (io->hs_rounds < 0) {

@@ -1579,6 +1579,18 @@ cancel:
 /* tagged responses                                                    */
 /* ------------------------------------------------------------------ */
 
+/* Are bytes of command tag still held for a "+"? */
+static int
+holds_tag(const lm_imap_client *c, lm_imap_handle tag)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nholds; i++)
+		if (c->hold_tag[i] == tag)
+			return 1;
+	return 0;
+}
+
 /* Drop the held remainder of a command refused before its "+". */
 static void
 drop_holds(lm_imap_client *c, lm_imap_handle tag)
@@ -1646,6 +1658,14 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	ev->type = LM_IMAP_EV_DONE;
 	ev->cmd = (lm_imap_cmd)cmd;
 	ev->handle = (lm_imap_handle)tag;
+	/* An OK for a command whose literal the server never asked for
+	 * (bytes still held for its "+", or an APPEND body not yet sent)
+	 * would report work as done that never reached the server. NO and
+	 * BAD before the "+" are a refusal and drop the held rest. */
+	if (ev->status == LM_IMAP_OK &&
+	    (holds_tag(c, (lm_imap_handle)tag) ||
+	     (c->app_tag == tag && c->app_state != LM_IMAP__APP_NONE)))
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
 	if (c->nholds)
 		drop_holds(c, (lm_imap_handle)tag);
 	if (c->app_tag == tag) {
@@ -2177,8 +2197,10 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 		return c->err;
 	if (c->closed_sent)
 		return LM_DONE;
+	/* The handshake failed and the connection is gone (recv_eof): that
+	 * is final, not a wait for tls_done(). */
 	if (c->tls_wait)
-		return LM_ERR_BAD_STATE;
+		return c->eof ? lm_imap__fail(c, LM_ERR_EOF) : LM_ERR_BAD_STATE;
 	for (;;) {
 		event_zero(ev);
 		if (c->app_state == LM_IMAP__APP_BODY) {

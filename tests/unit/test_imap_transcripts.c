@@ -511,6 +511,13 @@ pump(run *r, size_t target, int only_write)
 				 * still reach the engine (plaintext injection) */
 				if (feed_some(r))
 					continue;
+				/* the connection may end during the handshake */
+				if (r->eof_flag && !r->eof_given &&
+				    r->fed >= r->eof_at && r->released >= r->eof_at) {
+					lm_imap_recv_eof(&r->c);
+					r->eof_given = 1;
+					continue;
+				}
 				return;
 			}
 			snprintf(b, sizeof b, "ERROR %s", lm_errname(rc));
