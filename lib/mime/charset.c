@@ -11,7 +11,7 @@
 #include "charset_tables.h"
 
 /* How a converter works. */
-enum { CV_UTF8 = 1, CV_ASCII, CV_TABLE, CV_ICONV };
+enum { CV_UTF8 = 1, CV_ASCII, CV_TABLE, CV_ICONV, CV_UTF7 };
 
 static const unsigned short *const tables[LM_CS__FIRST_ICONV] = {
 	NULL, NULL, NULL,
@@ -169,7 +169,7 @@ lm_mime_charset_supported(int id)
 
 	if (id <= 0 || id >= LM_CS__COUNT || canon[id][0] == 0)
 		return 0;
-	if (id < LM_CS__FIRST_ICONV)
+	if (id < LM_CS__FIRST_ICONV || id == LM_CS__UTF7)
 		return 1;
 	h = lm_mime__iconv_open(id);
 	if (h == NULL)
@@ -242,6 +242,8 @@ lm_mime_conv_init_id(lm_mime_conv *c, int id)
 	} else if (id < LM_CS__FIRST_ICONV) {
 		c->conv = CV_TABLE;
 		c->table = tables[id];
+	} else if (id == LM_CS__UTF7) {
+		c->conv = CV_UTF7;
 	} else {
 		c->ic = lm_mime__iconv_open(id);
 		if (c->ic != NULL) {
@@ -272,6 +274,116 @@ put_fffd(lm_mime_conv *c)
 	c->obuf[c->olen++] = 0xBF;
 	c->obuf[c->olen++] = 0xBD;
 	c->defects |= LM_MIME_DEF_INVALID_BYTES;
+}
+
+/* An iconv charset met a byte it cannot take: U+FFFD, and the decoder
+ * starts again from its initial state, so what follows converts the same
+ * whatever the chunking (a stateful decoder such as UTF-7 or ISO-2022-JP
+ * would otherwise carry half a character past the bad byte). */
+static void
+bad_byte(lm_mime_conv *c)
+{
+	put_fffd(c);
+	lm_mime__iconv_reset(c->ic);
+}
+
+/*
+ * UTF-7 (RFC 2152), built in: a stateful decoder through iconv gave
+ * different text for the same invalid input cut differently. The state
+ * lives in pend[] (npend stays 0): [0] mode (U7_DIRECT, U7_PLUS just
+ * after "+", U7_B64), [1] bits held, [2..4] those bits, [5..6] a high
+ * surrogate waiting for its low half. At most 7 bytes of obuf a byte.
+ */
+enum { U7_DIRECT = 0, U7_PLUS, U7_B64 };
+
+static int
+b64_value(unsigned char b)
+{
+	if (b >= 'A' && b <= 'Z')
+		return b - 'A';
+	if (b >= 'a' && b <= 'z')
+		return b - 'a' + 26;
+	if (b >= '0' && b <= '9')
+		return b - '0' + 52;
+	if (b == '+')
+		return 62;
+	if (b == '/')
+		return 63;
+	return -1;
+}
+
+static void
+utf7_unit(lm_mime_conv *c, unsigned long u)
+{
+	unsigned long hs = (unsigned long)c->pend[5] << 8 | c->pend[6];
+
+	c->pend[5] = c->pend[6] = 0;
+	if (hs != 0) {
+		if (u >= 0xDC00 && u <= 0xDFFF) {
+			c->olen += lm_mime__utf8_put(c->obuf + c->olen,
+			    0x10000 + ((hs - 0xD800) << 10) + (u - 0xDC00));
+			return;
+		}
+		put_fffd(c);    /* a high surrogate alone */
+	}
+	if (u >= 0xD800 && u <= 0xDBFF) {
+		c->pend[5] = (unsigned char)(u >> 8);
+		c->pend[6] = (unsigned char)u;
+	} else if (u >= 0xDC00 && u <= 0xDFFF) {
+		put_fffd(c);    /* a low surrogate alone */
+	} else {
+		c->olen += lm_mime__utf8_put(c->obuf + c->olen, u);
+	}
+}
+
+/* The end of a base64 run: a pending high surrogate is lost text. */
+static void
+utf7_end_b64(lm_mime_conv *c)
+{
+	if (c->pend[5] != 0 || c->pend[6] != 0)
+		put_fffd(c);
+	memset(c->pend, 0, 7);
+}
+
+static void
+utf7_byte(lm_mime_conv *c, unsigned char b)
+{
+	if (c->pend[0] == U7_PLUS) {
+		if (b == '-') {             /* "+-" is "+" */
+			c->pend[0] = U7_DIRECT;
+			c->obuf[c->olen++] = '+';
+			return;
+		}
+		c->pend[0] = U7_B64;
+	}
+	if (c->pend[0] == U7_B64) {
+		int v = b64_value(b);
+		if (v >= 0) {
+			unsigned long acc = (unsigned long)c->pend[2] << 16 |
+			                    (unsigned long)c->pend[3] << 8 | c->pend[4];
+			unsigned nbits = c->pend[1] + 6u;
+			acc = acc << 6 | (unsigned long)v;
+			if (nbits >= 16) {
+				nbits -= 16;
+				utf7_unit(c, (acc >> nbits) & 0xFFFF);
+				acc &= (1ul << nbits) - 1;
+			}
+			c->pend[1] = (unsigned char)nbits;
+			c->pend[2] = (unsigned char)(acc >> 16);
+			c->pend[3] = (unsigned char)(acc >> 8);
+			c->pend[4] = (unsigned char)acc;
+			return;
+		}
+		utf7_end_b64(c);            /* any other byte ends the run */
+		if (b == '-')
+			return;             /* ... and "-" is absorbed */
+	}
+	if (b == '+')
+		c->pend[0] = U7_PLUS;
+	else if (b < 0x80)
+		c->obuf[c->olen++] = b;
+	else
+		put_fffd(c);
 }
 
 /*
@@ -355,7 +467,7 @@ iconv_pending(lm_mime_conv *c, const unsigned char *in, size_t n, size_t *u)
 			/* Drop the first byte of what remains as U+FFFD. */
 			memmove(c->pend, c->pend + used + 1, c->npend - used - 1);
 			c->npend -= used + 1;
-			put_fffd(c);
+			bad_byte(c);
 			continue;
 		}
 		if (used > 0) {
@@ -418,14 +530,18 @@ lm_mime_conv_update(lm_mime_conv *c, const void *inp, size_t n, char *out,
 					u = n;
 				} else {
 					u++;
-					put_fffd(c);
+					bad_byte(c);
 				}
 			} else if (r == 2) {
 				u++;
-				put_fffd(c);
+				bad_byte(c);
 			} else if (uu == 0 && ww == 0) {
 				break; /* cannot happen: obuf holds any character */
 			}
+			continue;
+		}
+		if (c->conv == CV_UTF7) {
+			utf7_byte(c, in[u++]);
 			continue;
 		}
 		/* Fast path: ASCII straight through. */
@@ -478,6 +594,8 @@ lm_mime_conv_final(lm_mime_conv *c, char *out, size_t cap, size_t *written)
 	*written = 0;
 	if (c->conv == 0)
 		return LM_ERR_BAD_STATE;
+	if (c->conv == CV_UTF7)
+		utf7_end_b64(c);
 	for (;;) {
 		flush(c, out, cap, &w);
 		if (c->olen > c->opos) {
@@ -498,7 +616,7 @@ lm_mime_conv_final(lm_mime_conv *c, char *out, size_t cap, size_t *written)
 			if (r == 2 && c->npend > 0) {
 				memmove(c->pend, c->pend + 1, c->npend - 1);
 				c->npend--;
-				put_fffd(c);
+				bad_byte(c);
 			} else if (r == 1 || (uu == 0 && ww == 0)) {
 				c->npend = 0;
 				put_fffd(c);

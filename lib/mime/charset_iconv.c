@@ -1,6 +1,6 @@
 /*
  * libmail - the multi-byte charsets (GB2312/GBK/GB18030, Big5, Shift_JIS,
- * EUC-JP, ISO-2022-JP, EUC-KR, UTF-16, UTF-7) through the host's iconv
+ * EUC-JP, ISO-2022-JP, EUC-KR, UTF-16) through the host's iconv
  * (glibc). This is the only file that includes <iconv.h>.
  *
  * Host only: iconv_open() allocates (the handle lives until

@@ -119,6 +119,41 @@ check_vec(const cs_vec *v, int all_splits)
 	}
 }
 
+/* UTF-7 (RFC 2152, built in): the RFC's examples and more, expected
+ * text from Python's codec; the invalid ones (a lone high surrogate, an
+ * 8-bit byte) worked by hand: U+FFFD each. */
+static const cs_vec cs_utf7[] = {
+	{ "UTF-7", "A+ImIDkQ.", 9,
+	  "A\xe2\x89\xa2\xce\x91.", 7 },
+	{ "UTF-7", "Hi Mom -+Jjo--!", 15,
+	  "Hi Mom -\xe2\x98\xba-!", 13 },
+	{ "UTF-7", "+ZeVnLIqe-", 10,
+	  "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 9 },
+	{ "UTF-7", "1 +- 1 = 2", 10,
+	  "1 + 1 = 2", 9 },
+	{ "UTF-7", "+2D3cAQ-", 8,
+	  "\xf0\x9f\x90\x81", 4 },
+	{ "UTF-7", "caf+AOk", 7,
+	  "caf\xc3\xa9", 5 },
+	{ "UTF-7", "+2D0-x", 6,
+	  "\xef\xbf\xbdx", 4 },
+	{ "UTF-7", "a\xe9" "b", 3,
+	  "a\xef\xbf\xbd" "b", 5 },
+	{ "UTF-7", "+AGEAYgBj- +AGEAYgBj.+AGE", 25,
+	  "abc abc.a", 9 },
+};
+
+static void
+t_utf7(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof cs_utf7 / sizeof cs_utf7[0]; i++) {
+		LM_CHECK(vec_supported(&cs_utf7[i]));
+		check_vec(&cs_utf7[i], 1);
+	}
+}
+
 static void
 t_single_byte_tables(void)
 {
@@ -280,6 +315,7 @@ main(int argc, char **argv)
 	static const lm_test tests[] = {
 		LM_TEST(t_single_byte_tables),
 		LM_TEST(t_multibyte),
+		LM_TEST(t_utf7),
 		LM_TEST(t_utf8_replacement),
 		LM_TEST(t_hand_points),
 		LM_TEST(t_names),
