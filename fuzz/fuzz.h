@@ -32,4 +32,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * those are open). make fuzz-smoke sets it; make fuzz-replay does not. */
 #define FZ_SKIP_KNOWN() (getenv("FZ_SKIP_KNOWN") != NULL)
 
+/* SCRAM iteration counts the harnesses accept. */
+#define FZ_ITER_MAX 4096
+
+/* 1 when the input holds a SCRAM iteration count "i=N" above
+ * FZ_ITER_MAX (such inputs only burn time in PBKDF2: skip them). */
+static inline int
+fz_too_many_iterations(const uint8_t *p, size_t n)
+{
+	size_t i, j;
+	unsigned long v;
+
+	for (i = 0; i + 2 < n; i++) {
+		if (p[i] != 'i' || p[i + 1] != '=')
+			continue;
+		for (j = i + 2, v = 0; j < n && p[j] >= '0' && p[j] <= '9'; j++) {
+			v = v * 10 + (unsigned long)(p[j] - '0');
+			if (v > FZ_ITER_MAX)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 #endif

@@ -33,7 +33,6 @@
 #define MAX_STEPS 16
 /* PBKDF2 rounds allowed in an input (the library accepts up to
  * LM_SASL_SCRAM_MAX_ITER, which would make each run take seconds). */
-#define ITER_MAX 4096
 
 static const char NONCE[] = "fyko+d2lbbFgONRv9qkxdawL";
 
@@ -64,25 +63,6 @@ find(const unsigned char *p, size_t n, const char *s)
 		if (memcmp(p + i, s, k) == 0)
 			return p + i;
 	return NULL;
-}
-
-/* Skip inputs whose iteration count would make PBKDF2 slow. */
-static int
-too_many_iterations(const uint8_t *p, size_t n)
-{
-	size_t i, j;
-	unsigned long v;
-
-	for (i = 0; i + 2 < n; i++) {
-		if (p[i] != 'i' || p[i + 1] != '=')
-			continue;
-		for (j = i + 2, v = 0; j < n && p[j] >= '0' && p[j] <= '9'; j++) {
-			v = v * 10 + (unsigned long)(p[j] - '0');
-			if (v > ITER_MAX)
-				return 1;
-		}
-	}
-	return 0;
 }
 
 /* Independent SCRAM (RFC 5802 3) from the recorded exchange: checks the
@@ -120,7 +100,7 @@ scram_check(mbedtls_md_type_t t, const char *authzid_hdr)
 	FZ_CHECK(e + 3 <= sf + sflen && memcmp(e, ",i=", 3) == 0, "i= follows s=");
 	for (p = e + 3; p < sf + sflen && *p >= '0' && *p <= '9'; p++)
 		iter = iter * 10 + (unsigned long)(*p - '0');
-	FZ_CHECK(iter >= 1 && iter <= ITER_MAX, "accepted iteration count");
+	FZ_CHECK(iter >= 1 && iter <= FZ_ITER_MAX, "accepted iteration count");
 	/* client-final-without-proof = client-final up to ",p=" */
 	proof = find(cfin, cfinlen, ",p=");
 	FZ_CHECK(proof != NULL, "client-final has p=");
@@ -192,7 +172,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opt = data[0];
 	mech = mechs[opt & 7];
 	scram = mech == LM_SASL_SCRAM_SHA_1 || mech == LM_SASL_SCRAM_SHA_256;
-	if (scram && too_many_iterations(data, size))
+	if (scram && fz_too_many_iterations(data, size))
 		return 0;
 	tiny = (opt & 0x20) != 0;
 	cr.user = "user";

@@ -64,8 +64,6 @@
 #include "libmail/error.h"
 #include "fuzz.h"
 
-#define FZ_ITER_MAX 4096
-
 /* Deterministic "random" bytes for SASL client nonces (RFC 5802 5). */
 static const char FZ_NONCE[] = "fyko+d2lbbFgONRv9qkxdawL";
 
@@ -118,26 +116,6 @@ static inline void
 fz_trace(char dir, const char *line, size_t len, void *ud)
 {
 	fz_check_trace(dir, line, len, (const char *const *)ud);
-}
-
-/* 1 when the input holds a SCRAM iteration count "i=N" above
- * FZ_ITER_MAX (such inputs only burn time in PBKDF2). */
-static inline int
-fz_too_many_iterations(const uint8_t *p, size_t n)
-{
-	size_t i, j;
-	unsigned long v;
-
-	for (i = 0; i + 2 < n; i++) {
-		if (p[i] != 'i' || p[i + 1] != '=')
-			continue;
-		for (j = i + 2, v = 0; j < n && p[j] >= '0' && p[j] <= '9'; j++) {
-			v = v * 10 + (unsigned long)(p[j] - '0');
-			if (v > FZ_ITER_MAX)
-				return 1;
-		}
-	}
-	return 0;
 }
 
 /* fz_run() results besides LM_DONE and the engine's errors. */
