@@ -63,6 +63,7 @@ import ssl
 import sys
 import time
 
+import fakeio
 import saslfake
 
 CRLF = b"\r\n"
@@ -146,24 +147,7 @@ class Session:
         self.tls = True
         self.event("TLS-OK")
 
-    def flood(self, head, unit, limit=256 << 20):
-        """head, then unit again and again: until the client closes
-        (logged), stops reading (timeout) or limit bytes went out."""
-        self.send(head)
-        n = len(head)
-        chunk = unit * max(1, 65536 // len(unit))
-        try:
-            while n < limit:
-                self.sock.sendall(chunk)
-                n += len(chunk)
-        except socket.timeout:
-            self.event("FLOOD %d bytes, client stopped reading" % n)
-            raise EOFError
-        except OSError:
-            self.event("FLOOD %d bytes, stopped by the client" % n)
-            raise EOFError
-        self.event("FLOOD %d bytes, limit reached" % n)
-        raise EOFError
+    flood = fakeio.flood   # head, then unit until the client gives up
 
     def ehlo_reply(self):
         sc = self.args.scenario
