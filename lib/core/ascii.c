@@ -1,18 +1,12 @@
 /*
  * libmail - ASCII case-insensitive comparison for protocol keywords
- * (capabilities, SASL mechanism names); see caps.h.
+ * (capabilities, SASL mechanism names); see ascii.h.
  */
 #include <stddef.h>
 
-#include "caps.h"
+#include "ascii.h"
 
-static int
-upper(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') ? ch - 'a' + 'A' : ch;
-}
-
-/* see caps.h */
+/* see ascii.h */
 int
 lm_core__ieq(const char *a, size_t an, const char *b, size_t bn)
 {
@@ -20,7 +14,7 @@ lm_core__ieq(const char *a, size_t an, const char *b, size_t bn)
 	if (an != bn)
 		return 0;
 	for (i = 0; i < an; i++)
-		if (upper((unsigned char)a[i]) != upper((unsigned char)b[i]))
+		if (lm_core__upper((unsigned char)a[i]) != lm_core__upper((unsigned char)b[i]))
 			return 0;
 	return 1;
 }

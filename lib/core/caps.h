@@ -17,12 +17,10 @@
 #include <stddef.h>
 
 #include "libmail/common.h"
+#include "ascii.h"
 
 #define LM_CORE__CAPS_EHLO 0
 #define LM_CORE__CAPS_CAPA 1
-
-/** 1 if a[0..an) and b[0..bn) are equal ignoring ASCII case, else 0. */
-int lm_core__ieq(const char *a, size_t an, const char *b, size_t bn);
 
 /**
  * Store the capability line t[0..*n) at store[*len..cap) as "line\n",

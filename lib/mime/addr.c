@@ -440,7 +440,7 @@ addr_spec(lm_mime_addr_iter *it, size_t a, size_t b, lm_mime_addr *m,
 			size_t i;
 			int xn = 0;
 			for (i = 0; i + 4 <= m->domain.len; i++)
-				if (lm_mime__ieq((const char *)m->domain.p + i, 4, "xn--"))
+				if (lm_core__ieqz((const char *)m->domain.p + i, 4, "xn--"))
 					xn = 1;
 			if (xn) {
 				size_t got = 0;

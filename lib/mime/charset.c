@@ -101,26 +101,6 @@ static const struct {
 	{ "unicode11utf7", LM_CS__UTF7 },
 };
 
-/* see codec_internal.h */
-int
-lm_mime__ieq(const char *a, size_t n, const char *b)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		if (y == 0)
-			return 0;
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x + 32);
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y + 32);
-		if (x != y)
-			return 0;
-	}
-	return b[n] == 0;
-}
-
 /* see mime.h */
 int
 lm_mime_charset_id(const char *name, size_t n)

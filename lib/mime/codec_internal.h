@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "libmail/mime.h"
+#include "../core/ascii.h"
 
 /* Build with iconv for the multi-byte charsets (make ICONV=0 drops it). */
 #ifndef LM_HAVE_ICONV
@@ -63,9 +64,6 @@ void lm_mime__iconv_close(void *h);
 /* Append the UTF-8 form of cp (< 0x110000, no surrogate) to out;
  * returns the length (1..4). */
 size_t lm_mime__utf8_put(unsigned char *out, unsigned long cp);
-
-/* ASCII case-insensitive comparison of a[0..n) with NUL-terminated b. */
-int lm_mime__ieq(const char *a, size_t n, const char *b);
 
 /* A growing output buffer that remembers overflow. */
 typedef struct {

@@ -103,7 +103,7 @@ name_index(const dtok *t, const char *const *full, int count)
 		int three = t->n == 3 && (t->s[0] | 0x20) == full[k][0] &&
 		            (t->s[1] | 0x20) == full[k][1] &&
 		            (t->s[2] | 0x20) == full[k][2];
-		if (three || (t->n == fl && lm_mime__ieq((const char *)t->s, fl, full[k])))
+		if (three || (t->n == fl && lm_core__ieqz((const char *)t->s, fl, full[k])))
 			return k;
 	}
 	return -1;
@@ -250,7 +250,7 @@ lm_mime_date_parse(const char *in, size_t n, long long *t, int *tz_min,
 		def |= LM_MIME_DEF_DATE_OBS;
 		tz = LM_MIME_TZ_UNKNOWN; /* military and unknown names */
 		for (k = 0; k < sizeof zones / sizeof zones[0]; k++)
-			if (lm_mime__ieq((const char *)a.s, a.n, zones[k].name))
+			if (lm_core__ieqz((const char *)a.s, a.n, zones[k].name))
 				tz = zones[k].off;
 		NEXT();
 	} else {

@@ -366,7 +366,7 @@ lm_mime_param_get(const char *params, size_t n, const char *name, char *out,
 	memset(&plain, 0, sizeof plain);
 	memset(&ext, 0, sizeof ext);
 	while (next_param(p, n, &pos, &pr, &def)) {
-		if (pr.nlen != nl || !lm_mime__ieq((const char *)pr.name, nl, name))
+		if (pr.nlen != nl || !lm_core__ieqz((const char *)pr.name, nl, name))
 			continue;
 		if (pr.bad_section) {
 			def |= LM_MIME_DEF_PARAM_2231;

@@ -10,6 +10,7 @@
 
 #include "libmail/core.h"
 #include "libmail/sasl.h"
+#include "../core/ascii.h"
 #include "hash.h"
 #include "sasl_int.h"
 
@@ -122,25 +123,6 @@ has_ctl(const char *s, int no_space)
 			return 1;
 	}
 	return 0;
-}
-
-static int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-static int
-eq_nocase(const char *a, size_t n, const char *b)
-{
-	size_t i;
-
-	if (strlen(b) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 static int
@@ -363,7 +345,7 @@ lm_sasl_mech_from_name(const char *name, size_t len)
 	if (name == NULL)
 		return LM_SASL_NONE;
 	for (i = 0; i < N_MECHS; i++)
-		if (eq_nocase(name, len, mech_names[i].name))
+		if (lm_core__ieqz(name, len, mech_names[i].name))
 			return mech_names[i].mech;
 	return LM_SASL_NONE;
 }
@@ -489,15 +471,7 @@ cram_msg(const lm_sasl *s, const unsigned char *in, size_t inlen, wr *w)
 static int
 asks_user(const unsigned char *in, size_t inlen)
 {
-	static const char u[] = "user";
-	size_t i;
-
-	if (inlen < 4)
-		return 0;
-	for (i = 0; i < 4; i++)
-		if (lower(in[i]) != u[i])
-			return 0;
-	return 1;
+	return inlen >= 4 && lm_core__ieqz(in, 4, "user");
 }
 
 /* ------------------------------------------------------------------ */
@@ -958,7 +932,7 @@ offered_has(const char *p, size_t n, const char *name)
 		while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' &&
 		       p[i] != '\n')
 			i++;
-		if (i > start && eq_nocase(p + start, i - start, name))
+		if (i > start && lm_core__ieqz(p + start, i - start, name))
 			return 1;
 	}
 	return 0;
