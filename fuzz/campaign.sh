@@ -12,6 +12,9 @@
 #     WORK     working corpora, logs and artifacts (reused across runs)
 #     SECONDS  time per target (LM_CAMPAIGN_x2="a b" doubles it for a, b)
 #     NAME     targets to run (default: every fuzz_* binary in DIR)
+#   LM_CAMPAIGN_TIMEOUT  seconds one input may take (default 10); raise it
+#                        when the fuzzers may be paused (SIGSTOP while a
+#                        benchmark runs): libFuzzer's clock is wall time
 set -u
 dir=${1:?usage: campaign.sh DIR WORK SECONDS [NAME...]}
 work=${2:?usage: campaign.sh DIR WORK SECONDS [NAME...]}
@@ -38,7 +41,7 @@ for name in "$@"; do
 	log=$work/$name.$(date -u +%Y%m%dT%H%M%S).log
 	start=$(date +%s)
 	nice -n "${LM_CAMPAIGN_NICE:-10}" "$bin" $dict -max_total_time="$t" \
-	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -timeout="${LM_CAMPAIGN_TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$work/art/$name-" "$c" >"$log" 2>&1
 	rc=$?
 	end=$(date +%s)
