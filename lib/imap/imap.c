@@ -145,7 +145,7 @@ event_zero(lm_imap_event *ev)
 	for (; i < sizeof *ev; i++)
 		p[i] = 0;
 #else
-	event_zero(ev);
+	memset(ev, 0, sizeof *ev);
 #endif
 }
 
