@@ -7,7 +7,8 @@
 #   build-clang  the same with clang (both are -Werror)
 #   unit         every tests/unit/test_*.c program (counted one by one)
 #   *-noidn      build and unit tests again in the firmware configuration
-#                (IDN=0 ICONV=0 SMALL=1: no libidn2, no iconv, no tables)
+#                (IDN=0 ICONV=0 SMALL=1: no libidn2, no iconv, no tables;
+#                no SSE2/AVX2 code either, as on ARM)
 #   fuzz-smoke   make fuzz-smoke: every fuzz/fuzz_*.c harness under
 #                libFuzzer + ASan/UBSan for LM_FUZZ_TIME (3) seconds on a
 #                copy of its seeds (about 90 s in all)
@@ -170,7 +171,10 @@ run_suite fake-tls sh tests/fake/tls_run.sh "$W/fake-tls"
 phase fake
 
 # ---- without libidn2 (the firmware configuration, make IDN=0) -----------------------
-build noidn gcc IDN=0 ICONV=0 SMALL=1
+# Also without any x86 vector code (-U__SSE2__, LM_NO_SIMD), as on the ARM
+# and RISC-V parts firmware runs on: the portable paths are tested here,
+# not only compiled (an SSE2-less event_zero() once recursed forever).
+build noidn gcc IDN=0 ICONV=0 SMALL=1 CFLAGS="-U__SSE2__ -DLM_NO_SIMD"
 unit unit-noidn "$W/noidn"
 
 # ---- the same under AddressSanitizer and UBSan (LM_CHECK_ASAN=0: skip) ----------
