@@ -26,6 +26,11 @@
  *   4. with --delete, DELE is sent only for messages recorded in a state
  *      file that has reached the disk (step 3), and deletions happen only
  *      when the server answers +OK to QUIT.
+ * A message that cannot be written (disk full, quota, file size limit)
+ * is unlinked and the run stops with exit status 2; the session reads
+ * the rest of that message only up to LM_POP3_DRAIN_MAX bytes (net.h),
+ * so a huge or endless one ends the run at once: the connection is then
+ * closed without QUIT and no deletion of this run is committed.
  * A rerun treats as known every UIDL of the state file and every UIDL
  * found in the names of DIR/new and DIR/cur, so a message saved by a run
  * that died before step 3 is not fetched twice (and, with --delete, is
@@ -231,7 +236,8 @@ on_list(void *ud, unsigned long msg, uint64_t size)
 {
 	listing *l = ud;
 
-	if (msg == 0 || msg > l->n) {
+	/* RFC 1939 5: one scan listing per message */
+	if (msg == 0 || msg > l->n || l->m[msg - 1].have_size) {
 		l->bad = 1;
 		return LM_ERR_PROTOCOL;
 	}
@@ -245,7 +251,9 @@ on_uidl(void *ud, unsigned long msg, const char *uid, size_t len)
 {
 	listing *l = ud;
 
-	if (msg == 0 || msg > l->n || !valid_uid(uid, len)) {
+	/* RFC 1939 7: one unique-id listing per message */
+	if (msg == 0 || msg > l->n || l->m[msg - 1].have_uid ||
+	    !valid_uid(uid, len)) {
 		l->bad = 1;
 		return LM_ERR_PROTOCOL;
 	}
@@ -678,6 +686,11 @@ main(int argc, char **argv)
 	int r, rc = 0, ai;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* past a file size limit, write() fails with EFBIG (reported, exit
+	 * 2) instead of the signal killing us */
+#ifdef SIGXFSZ
+	signal(SIGXFSZ, SIG_IGN);
+#endif
 	memset(&md, 0, sizeof md);
 	md.fd = -1;
 	md.lockfd = -1;

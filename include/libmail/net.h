@@ -429,6 +429,27 @@ LM_API int lm_alert_send(const lm_alert *a);
 /** Bytes kept of a POP3 reply's text (longer text is cut). */
 #define LM_POP3_REPLY_TEXT_MAX 512
 
+/**
+ * Most bytes a session reads of a LIST, UIDL, RETR or TOP response
+ * after the caller's callback failed (counted on the connection, from
+ * the failure on). POP3 has no way to cancel a response in progress:
+ * the only ways out are to read it to its final "." (the session stays
+ * usable) or to close the connection. Within this bound the session
+ * reads on; past it the connection is closed at once, without QUIT, so
+ * a server that never ends a response cannot keep an aborted call busy.
+ *
+ * 1 MiB: reading it takes about as long as opening a new session would
+ * (under a second at 10 Mbit/s, the time of a TLS handshake and a login
+ * over a distant link), so beyond it draining costs more than
+ * reconnecting; and most mail is far smaller (text messages are a few
+ * KB, a listing line about 20 bytes), so an ordinary aborted message or
+ * listing leaves the session usable. Override with -D when building the
+ * library.
+ */
+#ifndef LM_POP3_DRAIN_MAX
+#define LM_POP3_DRAIN_MAX (1024ul * 1024ul)
+#endif
+
 /** A POP3 status line, copied out of the engine (plain value type). */
 typedef struct {
 	lm_pop3_cmd cmd;          /**< the command it answers; NONE if none  */
@@ -491,7 +512,8 @@ typedef struct lm_pop3_session lm_pop3_session;
 
 /** LIST callback: one message number and its size in octets (as the
  *  server counts them: with CRLF line ends, before dot-stuffing).
- *  Return 0 to go on, a negative code to stop (see lm_pop3_session_list). */
+ *  Return 0 to go on, a negative code to stop (see lm_pop3_session_list:
+ *  stopping may cost the session). */
 typedef int (*lm_pop3_list_fn)(void *ud, unsigned long msg, uint64_t size);
 
 /** UIDL callback: one message number and its unique-id: uid[0..len) is
@@ -553,8 +575,14 @@ LM_API int lm_pop3_session_stat(lm_pop3_session *s, unsigned long *count,
 /**
  * \brief LIST (msg 0: every message, one call of fn each; else that one).
  *
- * A negative return of fn stops the calls; the rest of the listing is
- * still read (the session stays usable) and that code is returned.
+ * A negative return of fn stops the calls and that code is returned.
+ * The rest of the listing is read and dropped, up to LM_POP3_DRAIN_MAX
+ * bytes: if it ends within them the session stays usable. Past them the
+ * connection is closed without QUIT (the server commits no DELE mark:
+ * nothing is deleted, the safe outcome), fn's code is still returned,
+ * lm_pop3_session_error() says so, and every later call on the session
+ * (lm_pop3_session_quit() too) returns LM_ERR_BAD_STATE: reconnect with
+ * a new session.
  * \return 0; LM_ERR_REFUSED (-ERR, e.g. no such message); fn's code;
  *         the codes of lm_pop3_session_stat().
  */
@@ -575,9 +603,12 @@ LM_API int lm_pop3_session_uidl(lm_pop3_session *s, unsigned long msg,
  *
  * Returns 0 only once the terminating "." arrived: a connection that
  * ends before it is LM_ERR_EOF (or LM_ERR_PROTOCOL), never a short
- * message reported as whole. If fn fails, the rest of the message is
- * read and dropped (the session stays usable) and fn's code is
- * returned: the caller MUST then treat the message as not received.
+ * message reported as whole. If fn fails, fn's code is returned and the
+ * caller MUST treat the message as not received. The rest of the
+ * message is read and dropped up to LM_POP3_DRAIN_MAX bytes (a message
+ * that ends within them leaves the session usable); past them the
+ * connection is closed without QUIT and the session is unusable, as
+ * for lm_pop3_session_list(): no DELE mark is committed.
  * \return 0; LM_ERR_REFUSED (-ERR); fn's code; the codes of
  *         lm_pop3_session_stat().
  */

@@ -46,6 +46,8 @@ struct lm_pop3_session {
 	lm_pop3_data_fn data_fn;
 	void *cb_ud;
 	int cb_err;                     /* first negative callback result */
+	unsigned long long drain_from;  /* pump.rx when the callback failed */
+	int aborted;                    /* closed past LM_POP3_DRAIN_MAX */
 	unsigned long stat_count;
 	uint64_t stat_size;
 	const char *phase;
@@ -94,6 +96,35 @@ reply_str(const lm_pop3_reply *r, char *buf, size_t cap)
 	return buf;
 }
 
+/* A callback's result r: the first failure stops the callbacks of this
+ * response; the rest of it is then read only up to LM_POP3_DRAIN_MAX
+ * bytes (see draining()). */
+static void
+callback_done(lm_pop3_session *s, int r)
+{
+	if (r < 0) {
+		s->cb_err = r;
+		s->drain_from = s->pump.rx;
+	}
+}
+
+/* An event of a response whose callback failed: 0 while the bytes read
+ * since the failure stay within LM_POP3_DRAIN_MAX, else the callback's
+ * code, which stops the pump (the session is then broken, and run_cmd()
+ * closes the connection: POP3 cannot cancel a response in progress). */
+static int
+draining(lm_pop3_session *s)
+{
+	if (s->pump.rx - s->drain_from <= LM_POP3_DRAIN_MAX)
+		return 0;
+	s->aborted = 1;
+	set_err(s, "%s: the caller's callback failed (%s); more than %lu bytes "
+	        "of the response followed, so the connection was closed "
+	        "without QUIT (no deletion committed)", s->phase,
+	        lm_strerror(s->cb_err), (unsigned long)LM_POP3_DRAIN_MAX);
+	return s->cb_err;
+}
+
 /* The pump's event callback (ud: the session, evp: its event). */
 static int
 handle_event(void *ud, void *evp)
@@ -113,26 +144,25 @@ handle_event(void *ud, void *evp)
 		s->stat_size = ev->size;
 		return 0;
 	case LM_POP3_EV_LIST_ITEM:
-		if (s->list_fn != NULL && s->cb_err == 0) {
-			int r = s->list_fn(s->cb_ud, ev->msg, ev->size);
-			if (r < 0)
-				s->cb_err = r;
-		}
+		if (s->cb_err < 0)
+			return draining(s);
+		if (s->list_fn != NULL)
+			callback_done(s, s->list_fn(s->cb_ud, ev->msg, ev->size));
 		return 0;
 	case LM_POP3_EV_UIDL_ITEM:
-		if (s->uidl_fn != NULL && s->cb_err == 0) {
-			int r = s->uidl_fn(s->cb_ud, ev->msg,
-			                   (const char *)ev->uid.p, ev->uid.len);
-			if (r < 0)
-				s->cb_err = r;
-		}
+		if (s->cb_err < 0)
+			return draining(s);
+		if (s->uidl_fn != NULL)
+			callback_done(s, s->uidl_fn(s->cb_ud, ev->msg,
+			                            (const char *)ev->uid.p,
+			                            ev->uid.len));
 		return 0;
 	case LM_POP3_EV_DATA:
-		if (s->data_fn != NULL && s->cb_err == 0 && ev->data.len > 0) {
-			int r = s->data_fn(s->cb_ud, ev->data.p, ev->data.len);
-			if (r < 0)
-				s->cb_err = r;
-		}
+		if (s->cb_err < 0)
+			return draining(s);
+		if (s->data_fn != NULL && ev->data.len > 0)
+			callback_done(s, s->data_fn(s->cb_ud, ev->data.p,
+			                            ev->data.len));
 		return 0;
 	case LM_POP3_EV_DATA_END:
 		s->data_end = 1;
@@ -505,6 +535,19 @@ lm_pop3_session_connect(lm_pop3_session *s)
 	return 0;
 }
 
+/* A command on a session that is not ready: say why. */
+static int
+not_ready(lm_pop3_session *s)
+{
+	if (s->aborted)
+		set_err(s, "session closed: a response was abandoned after its "
+		        "callback failed (reconnect; nothing marked with DELE "
+		        "was deleted)");
+	else
+		set_err(s, "session not connected");
+	return LM_ERR_BAD_STATE;
+}
+
 /* Queue one command with its callbacks, wait for its final reply. */
 static int
 run_cmd(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
@@ -514,10 +557,8 @@ run_cmd(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
 	unsigned target;
 	int r;
 
-	if (s->state != S_READY) {
-		set_err(s, "session not connected");
-		return LM_ERR_BAD_STATE;
-	}
+	if (s->state != S_READY)
+		return not_ready(s);
 	s->err[0] = '\0';
 	s->cb_err = 0;
 	s->data_end = 0;
@@ -542,8 +583,14 @@ run_cmd(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
 		return engine_err(s, r);
 	}
 	r = wait_for(s, cmd, target);
-	if (r < 0)
+	if (r < 0) {
+		if (s->aborted) {
+			/* no QUIT is possible inside a response: just close */
+			lm_conn_close(s->conn);
+			s->conn = NULL;
+		}
 		return r;
+	}
 	if (s->last.ok != 1) {
 		set_err(s, "%s refused: %s", phase,
 		        reply_str(&s->last, b, sizeof b));
@@ -694,10 +741,8 @@ lm_pop3_session_quit(lm_pop3_session *s)
 
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (s->state != S_READY) {
-		set_err(s, "session not connected");
-		return LM_ERR_BAD_STATE;
-	}
+	if (s->state != S_READY)
+		return not_ready(s);
 	s->err[0] = '\0';
 	s->state = S_QUIT;
 	s->committed = 0;

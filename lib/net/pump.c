@@ -16,7 +16,7 @@ lm_net__pump_init(lm_net__pump *p, const lm_net__pump_ops *ops, void *sess,
                   size_t errcap)
 {
 	lm_net__pump v = { ops, sess, state, eng, ev, conn, host, phase, err,
-	                   errcap, 0 };
+	                   errcap, 0, 0 };
 
 	*p = v;
 }
@@ -71,6 +71,7 @@ pump_read(lm_net__pump *p)
 	}
 	if (r < 0)
 		return io_failed(p, r);
+	p->rx += got;
 	p->ops->recv_ack(p->eng, got);
 	return 0;
 }

@@ -76,12 +76,15 @@ typedef struct {
 	 * lm_net__now_ms() time past which lm_net__pump_step() returns
 	 * LM_NET__PUMP_DEADLINE instead of reading (IMAP IDLE). */
 	long long read_deadline;
+	/* bytes received over conn so far (after TLS): lets a session bound
+	 * how much it reads of a response it no longer wants */
+	unsigned long long rx;
 } lm_net__pump;
 
 /* lm_net__pump_step(): the read deadline passed. */
 #define LM_NET__PUMP_DEADLINE 2
 
-/* Fill p (read_deadline 0); every pointer must outlive the pump. */
+/* Fill p (read_deadline 0, rx 0); every pointer must outlive the pump. */
 void lm_net__pump_init(lm_net__pump *p, const lm_net__pump_ops *ops, void *sess,
                        int *state, void *eng, void *ev, lm_conn *conn,
                        const char *host, const char *const *phase, char *err,

@@ -42,7 +42,8 @@ pop3-sasl-scram-iter4g pop3-sasl-scram-iter1e9 pop3-sasl-chal-huge
 pop3-sasl-chal-big pop3-sasl-chal-b64 pop3-sasl-scram-badsig pop3-sasl-scram-e
 pop3-sasl-scram-nosig pop3-sasl-plain-more pop3-capsdiffer pop3-noauth-after
 pop3-stlserr pop3-inject-late pop3-extrareply pop3-endless pop3-endless-list
-pop3-endless-body pop3-bignum pop3-bigsize pop3-nul pop3-cont"
+pop3-endless-body pop3-endless-body-efbig pop3-efbig-usable pop3-bignum
+pop3-bigsize pop3-nul pop3-cont"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -57,6 +58,16 @@ PW=$W/password
 printf '%s' 'pop-Pa55word' > "$PW"
 chmod 600 "$PW"
 
+# FSIZE=N: pop3-fetch runs with a file size limit of N bytes (its
+# writes past it fail with EFBIG: a disk that cannot take the message)
+FSIZE=""
+LIMIT=$W/fsize.py
+cat > "$LIMIT" <<'EOF_PY'
+import os, resource, sys
+n = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
+os.execvp(sys.argv[2], sys.argv[2:])
+EOF_PY
 # fake NAME SCENARIO SCHEME BOXFILE [pop3-fetch args...]: run the fake
 # with SCENARIO on BOXFILE, then pop3-fetch against it; sets RC, leaves
 # the client's stdout/stderr in $P.out/$P.err and the fake's records in
@@ -86,7 +97,7 @@ fake() {
 	if [ -z "$port" ]; then
 		RC=-1; kill "$FAKEPID" 2>/dev/null; FAKEPID=""; return
 	fi
-	${MEASURE:+$MEASURE $P.rss} timeout 60 "$PF" --url "$scheme://bob@localhost:$port" \
+	${MEASURE:+$MEASURE $P.rss} timeout 60 ${FSIZE:+python3 "$LIMIT" "$FSIZE"} "$PF" --url "$scheme://bob@localhost:$port" \
 	    --password-file "$PW" --cafile "$C/ca.crt" --timeout 10 "$@" \
 	    >"$P.out" 2>"$P.err" </dev/null
 	RC=$?
@@ -474,22 +485,58 @@ elif [ "$(rss_mb)" -gt 32 ]; then bad $t "peak RSS $(rss_mb) MB"
 elif sent_any STLS USER PASS AUTH; then bad $t "carried on"
 else ok $t; fi
 
-# An endless UIDL listing or RETR body streams in bounded memory; the
-# session reads a response to its end even once a callback has failed
-# (lib/net), so it ends only when the server stops: here after the
-# fake's 64 MB, with exit 5, nothing saved, no DELE.
-for sc in endless-list endless-body; do
+# An endless RETR body that pop3-fetch can store streams in bounded
+# memory until the server stops: here after the fake's 64 MB, with exit
+# 5, nothing saved, no DELE.
+# An endless UIDL listing repeats message 1, which pop3-fetch refuses
+# (RFC 1939: one listing per message); an endless body meets a file
+# size limit (EFBIG). Either way the callback fails, the session reads
+# at most LM_POP3_DRAIN_MAX (1 MiB) more and closes: the run ends at
+# once (the flood stopped by the client), with exit 4 (the server broke
+# the protocol) or 2 (local error), nothing saved, no DELE, no QUIT.
+for sc in endless-list endless-body endless-body-efbig; do
 	t=fake-pop3-$sc
 	cp "$W/audit.box.orig" "$W/audit.box"; M=$W/md-$sc
-	fake "pop3-$sc" "$sc" pop3 "$W/audit.box" --maildir "$M" --delete
-	if [ "$RC" != 5 ]; then bad $t "$(why 'endless response, then close: expected exit 5')"
+	want=5; fast=""
+	case $sc in
+	endless-list) want=4; fast=1 ;;
+	endless-body-efbig) want=2; fast=1; FSIZE=262144 ;;
+	esac
+	t0=$(date +%s)
+	fake "pop3-$sc" "${sc%-efbig}" pop3 "$W/audit.box" --maildir "$M" --delete
+	el=$(($(date +%s) - t0)); FSIZE=""
+	if [ "$RC" != "$want" ]; then bad $t "$(why "endless response: expected exit $want")"
 	elif ! grep -q '^FLOOD' "$P.events"; then bad $t "the fake did not flood"
+	elif [ -n "$fast" ] && ! grep -q '^FLOOD .* stopped by the client' "$P.events"; then bad $t "client did not stop the flood: $(grep '^FLOOD' "$P.events")"
+	elif [ -n "$fast" ] && [ "$el" -gt 10 ]; then bad $t "took $el s"
+	elif [ -n "$fast" ] && sent_any QUIT; then bad $t "QUIT sent inside a response"
 	elif [ "$(rss_mb)" -gt 32 ]; then bad $t "peak RSS $(rss_mb) MB"
 	elif sent_any DELE; then bad $t "DELE sent"
 	elif [ "$(nfiles "$M" 2>/dev/null || echo 0)" != 0 ] || [ -n "$(ls "$M/tmp" 2>/dev/null)" ]; then bad $t "file left in the Maildir"
+	elif [ "$sc" = endless-body-efbig ] && ! grep -q 'File too large' "$P.err"; then bad $t "$(why 'the write error was not reported')"
 	elif [ -s "$P.out" ] && [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "reported: $(cat "$P.out")"
 	else ok $t; fi
 done
+
+# An ordinary message that cannot be written (the last one, ~1 MB, past
+# a 256 KB file size limit): its rest is read (within the 1 MiB drain),
+# so the session stays usable: QUIT goes out and is answered +OK (with
+# --delete, pop3-fetch deletes nothing after a local error); the run
+# ends with exit 2, the two messages before it saved.
+t=fake-pop3-efbig-usable
+newbox efbig 3 --big-last; M=$W/md-efbig
+FSIZE=262144
+fake pop3-efbig-usable good pop3 "$W/efbig.box" --maildir "$M" --delete
+FSIZE=""
+if [ "$RC" != 2 ]; then bad $t "$(why 'write failed: expected exit 2')"
+elif ! grep -q 'File too large' "$P.err"; then bad $t "$(why 'the write error was not reported')"
+elif grep -q 'session closed' "$P.err"; then bad $t "$(why 'the session was closed')"
+elif [ "$(cat "$P.out")" != "fetched 2 deleted 0" ]; then bad $t "stdout: $(cat "$P.out")"
+elif ! sent_any QUIT || ! grep -q '^COMMIT 0 deleted' "$P.events"; then bad $t "no QUIT after the aborted message: $(grep -E '^(CMD|COMMIT)' "$P.events" | tr '\n' ' ')"
+elif [ -n "$(ls "$M/tmp")" ]; then bad $t "partial file left in tmp/"
+elif [ "$(nfiles "$M")" != 2 ]; then bad $t "$(nfiles "$M") messages saved, expected 2"
+elif ! check efbig "$M" "" --none-deleted; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
 
 # numbers: a 10 KB count (past the line limit), a size past 2^64, a NUL in
 # a UID, a "+ " continuation to STAT: exit 4, nothing fetched or deleted

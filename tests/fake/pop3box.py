@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Mailboxes for fakepop3.py and checks of what pop3-fetch left behind.
 
-  pop3box.py make BOX N [--uids plain|traversal] [--big]
+  pop3box.py make BOX N [--uids plain|traversal] [--big | --big-last]
       write a JSON mailbox of N messages (each unique, ending in CRLF,
       with lines that start with dots, 8-bit bytes, an empty line, a
       line of a lone dot); --uids traversal gives UIDLs such as
-      "../../evil" and "a/b"; --big makes message 1 about 1 MB
+      "../../evil" and "a/b"; --big makes message 1 about 1 MB,
+      --big-last the last one
   pop3box.py check ORIG NOW MAILDIR [--all] [--none-deleted]
       ORIG: the mailbox before the runs, NOW: the fake's mailbox after
       them. Checks that every file in MAILDIR/new and MAILDIR/cur is one
@@ -32,7 +33,7 @@ def make(path, n, uids, big):
                 b"\r\nline one of message %d\r\n.starts with a dot\r\n"
                 b"..two dots\r\n.\r\n\r\n8-bit: \xc3\xa4\xff\x80\r\n"
                 b"end\r\n" % (i + 1, i + 1, i + 1))
-        if big and i == 0:
+        if i == big:
             body += (b"x" * 76 + b"\r\n") * (1024 * 1024 // 78)
         if uids == "traversal" and i < len(trav):
             uid = trav[i]
@@ -91,7 +92,9 @@ def main():
         uids = "plain"
         if "--uids" in a:
             uids = a[a.index("--uids") + 1]
-        make(a[1], int(a[2]), uids, "--big" in a)
+        n = int(a[2])
+        big = 0 if "--big" in a else n - 1 if "--big-last" in a else -1
+        make(a[1], n, uids, big)
         return 0
     if a[:1] == ["check"]:
         r = check(a[1], a[2], a[3], "--all" in a, "--none-deleted" in a)

@@ -31,6 +31,13 @@
 #define SRV_CUT      0x08  /* RETR 2: half a body, then close */
 #define SRV_DELE_ERR 0x10  /* DELE: -ERR [SYS/TEMP] */
 #define SRV_NOUSER   0x20  /* CAPA without USER */
+#define SRV_FLOOD    0x40  /* LIST and RETR 3 never end (256 MB at most) */
+
+/* RETR 4 and RETR 5: bodies just under and just over the drain bound
+ * (net.h) counted from a callback failure at the first chunk: that
+ * chunk, with the status line, is at most one read (16 KB). */
+#define BODY_UNDER (LM_POP3_DRAIN_MAX - 1024)
+#define BODY_OVER  (LM_POP3_DRAIN_MAX + 32 * 1024)
 
 static char logpath[128];
 static pid_t srv_pid;
@@ -53,6 +60,48 @@ put(int fd, const char *s)
 		s += k;
 		n -= (size_t)k;
 	}
+}
+
+/* head, then unit again and again until a write fails (the client
+ * closed) or 256 MB went out; returns the bytes written. */
+static unsigned long long
+flood(int fd, const char *head, const char *unit)
+{
+	char chunk[65536];
+	size_t ul = strlen(unit), n = 0;
+	unsigned long long sent = strlen(head);
+
+	put(fd, head);
+	while (n + ul <= sizeof chunk) {
+		memcpy(chunk + n, unit, ul);
+		n += ul;
+	}
+	while (sent < (256ull << 20)) {
+		ssize_t k = write(fd, chunk, n);
+		if (k <= 0)
+			break;
+		sent += (unsigned long long)k;
+	}
+	return sent;
+}
+
+/* "+OK", a body of n bytes in 100-byte lines, "." */
+static void
+sized_body(int fd, size_t n)
+{
+	char line[101];
+
+	memset(line, 'y', 98);
+	memcpy(line + 98, "\r\n", 3);
+	put(fd, "+OK\r\n");
+	for (; n >= 100; n -= 100)
+		put(fd, line);
+	if (n >= 2) {
+		line[n - 2] = '\0';
+		put(fd, line);
+		put(fd, "\r\n");
+	}
+	put(fd, ".\r\n");
 }
 
 static void
@@ -107,6 +156,18 @@ serve(int fd, unsigned flags)
 				put(fd, "+OK logged in\r\n");
 		} else if (strcmp(line, "STAT") == 0) {
 			put(fd, "+OK 2 80\r\n");
+		} else if (strcmp(line, "LIST") == 0 && (flags & SRV_FLOOD)) {
+			fprintf(log, "FLOOD %llu\n",
+			        flood(fd, "+OK\r\n", "1 50\r\n"));
+			goto done;
+		} else if (strcmp(line, "RETR 3") == 0 && (flags & SRV_FLOOD)) {
+			fprintf(log, "FLOOD %llu\n", flood(fd, "+OK\r\nSubject: "
+			        "endless\r\n\r\n", "0123456789abcdef\r\n"));
+			goto done;
+		} else if (strcmp(line, "RETR 4") == 0) {
+			sized_body(fd, BODY_UNDER);
+		} else if (strcmp(line, "RETR 5") == 0) {
+			sized_body(fd, BODY_OVER);
 		} else if (strcmp(line, "LIST") == 0) {
 			put(fd, "+OK 2 messages\r\n1 50\r\n2 30\r\n.\r\n");
 		} else if (strcmp(line, "UIDL") == 0) {
@@ -344,16 +405,81 @@ t_pop3_callback_fails_session_survives(void)
 	LM_CHECK_EQ(k.calls, 1);   /* not called again after failing */
 	/* the rest of the message was read: the next command works */
 	LM_CHECK_EQ(lm_pop3_session_noop(s), 0);
+	/* also when the rest just fits LM_POP3_DRAIN_MAX */
+	LM_CHECK_EQ(lm_pop3_session_retr(s, 4, on_data, &k), LM_ERR_CALLBACK);
+	LM_CHECK_EQ(lm_pop3_session_rset(s), 0);
 	memset(&k, 0, sizeof k);
 	LM_CHECK_EQ(lm_pop3_session_retr(s, 2, on_data, &k), 0);
 	LM_CHECK_EQ(k.len, strlen("Subject: two\r\n\r\nx\r\n"));
 	LM_CHECK_EQ(lm_pop3_session_dele(s, 2), 0);
-	/* free without QUIT: the server must not see QUIT (nothing deleted) */
+	/* 32 KB more than the bound: abandoned, the connection closed */
+	k.fail = 1;
+	k.calls = 0;
+	LM_CHECK_EQ(lm_pop3_session_retr(s, 5, on_data, &k), LM_ERR_CALLBACK);
+	LM_CHECK_EQ(k.calls, 1);
+	LM_CHECK_EQ(lm_pop3_session_noop(s), LM_ERR_BAD_STATE);
 	lm_pop3_session_free(s);
 	finish();
+	LM_CHECK(logged("RSET"));
 	LM_CHECK(logged("DELE 2"));
+	LM_CHECK(strstr(srv_log(), "RETR 5") != NULL &&
+	         strstr(strstr(srv_log(), "RETR 5"), "NOOP") == NULL);
+	/* no QUIT at any point: the server commits no deletion */
 	LM_CHECK(!logged("QUIT"));
 	LM_CHECK(logged("CLOSED"));
+}
+
+/* The bytes the server flooded before the client closed, or 0. */
+static unsigned long long
+flooded(void)
+{
+	const char *f = strstr(srv_log(), "FLOOD ");
+
+	return f != NULL ? strtoull(f + 6, NULL, 10) : 0;
+}
+
+/* A callback fails inside a response that never ends: the call returns
+ * the callback's code once LM_POP3_DRAIN_MAX more bytes were read, the
+ * connection is closed without QUIT, and the session refuses commands. */
+static void
+t_pop3_callback_fails_endless(void)
+{
+	lm_pop3_session *s;
+	items li;
+	sink k;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	k.fail = 1;
+	s = open_session(start(SRV_FLOOD), 1, 0, &rc);
+	LM_CHECK_EQ(rc, 0);
+	LM_CHECK_EQ(lm_pop3_session_retr(s, 3, on_data, &k), LM_ERR_CALLBACK);
+	LM_CHECK_EQ(k.calls, 1);
+	LM_CHECK(strstr(lm_pop3_session_error(s), "closed") != NULL);
+	LM_CHECK_EQ(lm_pop3_session_noop(s), LM_ERR_BAD_STATE);
+	LM_CHECK(strstr(lm_pop3_session_error(s), "closed") != NULL);
+	LM_CHECK_EQ(lm_pop3_session_quit(s), LM_ERR_BAD_STATE);
+	finish();   /* before free: the connection is closed already */
+	lm_pop3_session_free(s);
+	/* the server's write failed well before its 256 MB: the client
+	 * closed (allowing for the loopback socket buffers) */
+	LM_CHECK(flooded() > LM_POP3_DRAIN_MAX);
+	LM_CHECK(flooded() < (32ull << 20));
+	LM_CHECK(!logged("NOOP"));
+	LM_CHECK(!logged("QUIT"));
+
+	/* the same for a listing: on_list fails at its 9th item */
+	memset(&li, 0, sizeof li);
+	s = open_session(start(SRV_FLOOD), 1, 0, &rc);
+	LM_CHECK_EQ(rc, 0);
+	LM_CHECK_EQ(lm_pop3_session_list(s, 0, on_list, &li), LM_ERR_LIMIT);
+	LM_CHECK_EQ(li.n, 8);
+	LM_CHECK_EQ(lm_pop3_session_stat(s, NULL, NULL), LM_ERR_BAD_STATE);
+	finish();
+	lm_pop3_session_free(s);
+	LM_CHECK(flooded() > LM_POP3_DRAIN_MAX);
+	LM_CHECK(flooded() < (32ull << 20));
+	LM_CHECK(!logged("STAT"));
 }
 
 static void
@@ -485,6 +611,7 @@ main(int argc, char **argv)
 	static const lm_test tests[] = {
 		LM_TEST(t_pop3_list_retr_dele_quit),
 		LM_TEST(t_pop3_callback_fails_session_survives),
+		LM_TEST(t_pop3_callback_fails_endless),
 		LM_TEST(t_pop3_cut_in_retr),
 		LM_TEST(t_pop3_dele_refused_keeps_code),
 		LM_TEST(t_pop3_login_refusals),
