@@ -819,8 +819,9 @@ main(int argc, char **argv)
 		if (r == LM_ERR_NOMEM)
 			fprintf(stderr, "%s: out of memory\n", prog);
 		else if (l.bad)
-			fprintf(stderr, "%s: the server listed a message number or "
-			        "UIDL that is not valid\n", prog);
+			fprintf(stderr, "%s: the server listed a message number "
+			        "that is out of range or listed twice, or a UIDL "
+			        "that is not valid\n", prog);
 		else
 			fprintf(stderr, "%s: %s\n", prog, lm_pop3_session_error(s));
 		rc = l.bad ? 4 : cli_exit_code(r);

@@ -61,13 +61,7 @@ chmod 600 "$PW"
 # FSIZE=N: pop3-fetch runs with a file size limit of N bytes (its
 # writes past it fail with EFBIG: a disk that cannot take the message)
 FSIZE=""
-LIMIT=$W/fsize.py
-cat > "$LIMIT" <<'EOF_PY'
-import os, resource, sys
-n = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
-os.execvp(sys.argv[2], sys.argv[2:])
-EOF_PY
+LIMIT=$here/fsize.py
 # fake NAME SCENARIO SCHEME BOXFILE [pop3-fetch args...]: run the fake
 # with SCENARIO on BOXFILE, then pop3-fetch against it; sets RC, leaves
 # the client's stdout/stderr in $P.out/$P.err and the fake's records in

@@ -34,7 +34,7 @@ bad() { echo "FAIL $PFX-${1#interop-}: $2"; nfail=$((nfail + 1)); }
 ALL="interop-pop3-stls-fetch interop-pop3-server-files interop-pop3-rerun
 interop-pop3-list interop-pop3s-delete interop-pop3-auth-user
 interop-pop3-auth-plain interop-pop3-wrong-password interop-pop3-unknown-ca
-interop-pop3-kill9"
+interop-pop3-kill9 interop-pop3-abort-usable interop-pop3-abort-closed"
 if [ ! -x "$PF" ] || [ ! -x "$MS" ]; then
 	for t in $ALL; do bad "$t" "pop3-fetch or mail-send not built ($PF, $MS)"; done
 	exit 1
@@ -48,9 +48,11 @@ POP3=pop3://localhost:$LM_POP3_PORT
 POP3S=pop3s://localhost:$LM_POP3S_PORT
 
 # pf NAME URL [args]: pop3-fetch as bob; RC, $W/NAME.out, $W/NAME.err
+# (FSIZE=N: with a file size limit of N bytes, tests/fake/fsize.py)
+FSIZE=""
 pf() {
 	n=$1 url=$2; shift 2
-	timeout 120 "$PF" --url "$url" --user "$LM_BOB" --cafile "$LM_CAFILE" \
+	timeout 120 ${FSIZE:+python3 "$root/tests/fake/fsize.py" "$FSIZE"} "$PF" --url "$url" --user "$LM_BOB" --cafile "$LM_CAFILE" \
 	    --timeout 20 "$@" >"$W/$n.out" 2>"$W/$n.err" </dev/null
 	RC=$?
 	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$W/$n.err"; then
@@ -201,6 +203,53 @@ elif ! r=$($OR compare "$W/s3.json" "$M"); then bad $t "$r (after $runs runs, $k
 else
 	ok $t
 	echo "  ($N messages, $runs runs, $kills killed with SIGKILL)"
+fi
+
+# ---- a message that cannot be written (file size limit, 256 KB) --------------------------------
+# put NAME SIZE: a message of about SIZE bytes straight into bob's Maildir
+put() {
+	python3 - "$LM_BOB_MAILDIR" "$1" "$2" <<'PY'
+import os, sys, time
+md, name, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+body = (b"From: alice@example.test\nTo: bob@example.test\nSubject: %s\n"
+        b"Message-ID: <%s.%d@example.test>\n\n" % (name.encode(), name.encode(), os.getpid())
+        + (b"x" * 75 + b"\n") * (size // 76))
+with open(os.path.join(md, "cur", "%d.%s.%d:2," % (time.time(), name, os.getpid())), "wb") as f:
+    f.write(body)
+PY
+	chown -R "$owner" "$LM_BOB_MAILDIR"
+}
+# 600 KB: the rest after the failed write fits LM_POP3_DRAIN_MAX (1 MiB),
+# so the session goes on to QUIT (+OK: nothing deleted, --delete or not)
+t=interop-pop3-abort-usable; M=$W/md-abort
+put abort-small 2000; put abort-600k 600000
+FSIZE=262144; pf $t "$POP3" $pw --maildir "$M" --delete; FSIZE=""
+if [ "$RC" != 2 ]; then bad $t "$(why 'write failed: expected exit 2')"
+elif ! grep -q 'File too large' "$W/$t.err"; then bad $t "$(why 'the write error was not reported')"
+elif grep -q 'session closed' "$W/$t.err"; then bad $t "$(why 'the session was closed')"
+elif ! grep -qE '^fetched [01] deleted 0$' "$W/$t.out"; then bad $t "stdout: $(cat "$W/$t.out")"
+elif [ -n "$(ls "$M/tmp")" ]; then bad $t "partial file left in tmp/"
+elif [ "$(count)" != 2 ]; then bad $t "$(count) messages on the server, expected 2"
+else ok $t; fi
+# 4 MB: past the bound the connection is closed without QUIT, at once;
+# a run without the limit then fetches and deletes everything
+t=interop-pop3-abort-closed
+pf $t-clean "$POP3" $pw --maildir "$M" --delete
+put abort-4m 4000000
+t0=$(date +%s)
+FSIZE=262144; pf $t "$POP3S" $pw --maildir "$M" --delete; FSIZE=""
+el=$(($(date +%s) - t0))
+if [ "$RC" != 2 ]; then bad $t "$(why 'write failed: expected exit 2')"
+elif ! grep -q 'session closed' "$W/$t.err"; then bad $t "$(why 'expected the session closed')"
+elif [ "$el" -gt 10 ]; then bad $t "took $el s"
+elif [ -n "$(ls "$M/tmp")" ] || grep -rlq abort-4m "$M/new"; then bad $t "the 4 MB message was kept"
+elif [ "$(count)" != 1 ]; then bad $t "$(count) messages on the server, expected 1"
+else
+	pf $t-after "$POP3" $pw --maildir "$M" --delete
+	if [ "$RC" != 0 ] || [ "$(cat "$W/$t-after.out")" != "fetched 1 deleted 1" ]; then
+		bad $t "$(why 'the run without a limit failed') $(cat "$W/$t-after.out")"
+	elif [ "$(count)" != 0 ]; then bad $t "server not empty afterwards"
+	else ok $t; fi
 fi
 
 [ "$nfail" -eq 0 ]
