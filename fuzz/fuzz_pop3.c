@@ -36,9 +36,10 @@
  *    functions refuse;
  *  - an error is sticky: next(), lm_pop3_last_error() and commands all
  *    return the same code afterwards;
- *  - DATA_END is reported only when a line "." (CRLF before and after:
- *    "\n.\r\n") was fed since the RETR/TOP was queued, never for a body
- *    cut by EOF; a body never yields more bytes than were fed for it;
+ *  - DATA_END is reported only when a line "." ("\n.\r\n", or "\n.\n"
+ *    under LM_POP3_LENIENT_BARE_LF) was fed since the RETR/TOP was
+ *    queued, never for a body cut by EOF; a body never yields more bytes
+ *    than were fed for it;
  *  - slices lie inside the input buffer or the context; status text and
  *    CAPA lines have no LF or NUL; UIDL values are 1..70 bytes in
  *    0x21..0x7E;
@@ -185,9 +186,9 @@ after_uidl(client *k)
 		quit(k);
 }
 
-/* The end of a multi-line response: a line ".\r\n" (or ".\n", which
- * pop3.h accepts for CAPA/LIST/UIDL listings; bodies need ".\r\n", as
- * the DATA_END check below says). */
+/* The end of a multi-line response: a line ".\r\n" or ".\n"
+ * (LM_POP3_LENIENT_BARE_LF; for a body only after an LF-ended +OK,
+ * which the DATA_END check below does not model). */
 static int
 dot_line(const uint8_t *line, size_t len)
 {
@@ -281,7 +282,8 @@ on_event(client *k, const lm_pop3_event *ev)
 		size_t s;
 		FZ_CHECK(ev->msg >= 1 && ev->msg <= MSG_MAX, "DATA_END msg");
 		s = k->body_start[ev->msg];
-		FZ_CHECK(fz_find(k->in + s, *k->off - s, "\n.\r\n") != NULL,
+		FZ_CHECK(fz_find(k->in + s, *k->off - s, "\n.\r\n") != NULL ||
+		         fz_find(k->in + s, *k->off - s, "\n.\n") != NULL,
 		         "DATA_END only after a fed \".\" line");
 		k->in_body = 0;
 		k->body_bytes = 0;

@@ -184,6 +184,11 @@ put("pop3", "eof-mid-retr", H + script() + FETCH[:body])
 put("pop3", "eof-mid-retr-dot", H + script() + FETCH[:body + 13] + b".")
 put("pop3", "cut-mid-retr-lax", b"\x04\x07" + H[2:] + script(*[NORMAL] * 35, CUT | 1) + FETCH)
 put("pop3", "close-mid-retr", b"\x04\x07" + H[2:] + script(*[NORMAL] * 35, CLOSE) + FETCH)
+# LM_POP3_LENIENT_BARE_LF: the same session with every line ended by LF
+# alone; and with CRLF status lines but bare-LF bodies whose "." lines
+# end in LF (they must not end those bodies)
+put("pop3", "bare-lf-fetch", H + script() + FETCH.replace(b"\r\n", b"\n"))
+put("pop3", "bare-lf-bodies", H + script() + FETCH.replace(b"..dot\r\nx.y\r\n.\r\n", b"..dot\nx.y\n.\nz\r\n.\r\n"))
 
 # ---- imap_session: 3 header bytes, the TLS-layer script, the server's bytes
 def imap(*lines):

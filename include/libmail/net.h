@@ -523,8 +523,10 @@ typedef int (*lm_pop3_list_fn)(void *ud, unsigned long msg, uint64_t size);
 typedef int (*lm_pop3_uidl_fn)(void *ud, unsigned long msg, const char *uid,
                                size_t len);
 
-/** RETR/TOP callback: the next chunk of the message, dot-unstuffed, CRLF
- *  line ends as the server sent them; valid only during the call. The
+/** RETR/TOP callback: the next chunk of the message, dot-unstuffed, line
+ *  ends as the server sent them (CRLF; LF alone from a server that ends
+ *  its lines so, LM_POP3_LENIENT_BARE_LF in pop3.h: never rewritten);
+ *  valid only during the call. The
  *  chunks of one message are delivered in order; a message is complete
  *  only when lm_pop3_session_retr() returns 0. */
 typedef int (*lm_pop3_data_fn)(void *ud, const unsigned char *p, size_t n);

@@ -37,18 +37,29 @@
  *    code from then on (lm_pop3_last_error()).
  *
  * Multi-line replies. A multi-line reply (CAPA, LIST and UIDL without
- * argument, RETR, TOP) ends only at a line holding a lone "." (".\r\n";
- * in CAPA/LIST/UIDL listings a lone "." ended by a bare LF is accepted
- * too). A line that starts with "." has that dot removed (RFC 1939 3).
- * RETR and TOP bodies stream as LM_POP3_EV_DATA chunks (bytes passed
- * as they are, NUL included; only ".\r\n" at a line start ends a body,
- * so a server that ends lines with a bare LF never ends one: LM_ERR_EOF
- * at the close, never a short message): dot-unstuffing
- * works across arbitrary chunk boundaries, a body line longer than the
- * input buffer is passed through in pieces, and the engine never holds
- * more than its input buffer: memory does not grow with message size.
- * EOF before the final "." is LM_ERR_EOF (sticky), and
- * LM_POP3_EV_DATA_END is never reported for such a body.
+ * argument, RETR, TOP) ends only at a line holding a lone "." (".\r\n",
+ * or ".\n" as LM_POP3_LENIENT_BARE_LF below allows). A line that starts
+ * with "." has that dot removed (RFC 1939 3). RETR and TOP bodies stream
+ * as LM_POP3_EV_DATA chunks (bytes passed as they are, NUL included):
+ * dot-unstuffing works across arbitrary chunk boundaries, a body line
+ * longer than the input buffer is passed through in pieces, and the
+ * engine never holds more than its input buffer: memory does not grow
+ * with message size. EOF before the final "." is LM_ERR_EOF (sticky),
+ * and LM_POP3_EV_DATA_END is never reported for such a body.
+ *
+ * Named leniencies for real servers (each one accepted silently):
+ *  - LM_POP3_LENIENT_BARE_LF: a line may end with LF alone instead of
+ *    CRLF (RFC 1939 3 asks for CRLF). Status lines and CAPA/LIST/UIDL
+ *    listing lines end at any LF (a CR just before it is dropped), and
+ *    ".\n" ends a listing. In a RETR/TOP body every LF ends a line for
+ *    dot-unstuffing ("..x\n" gives ".x\n"); ".\n" ends the body when
+ *    the response's +OK line itself ended with LF alone (a server that
+ *    ends its lines so), while after "+OK ...\r\n" only ".\r\n" does:
+ *    a conforming server that relays a stored message with a bare-LF
+ *    "." line without stuffing it must not end that message early (it
+ *    would look complete and short). A lone CR never ends a line. Body
+ *    bytes are delivered as received: bare LFs are not rewritten to
+ *    CRLF.
  *
  * Queueing rule (documented choice): without PIPELINING (not offered in
  * the last CAPA reply, or opts.use_pipelining == 0) a command may be
@@ -164,8 +175,9 @@ typedef enum {
 	 *  lm_pop3_has_capa()). */
 	LM_POP3_EV_CAPA_LINE,
 	/** A chunk of a RETR/TOP body (ev.cmd, ev.msg): ev.data, already
-	 *  dot-unstuffed, line ends kept as sent (CRLF). Chunks split lines
-	 *  anywhere. */
+	 *  dot-unstuffed, line ends kept as sent (CRLF, or LF alone from a
+	 *  server that sends so: LM_POP3_LENIENT_BARE_LF). Chunks split
+	 *  lines anywhere. */
 	LM_POP3_EV_DATA,
 	/** The terminating "." of a RETR/TOP body arrived: the message is
 	 *  complete (ev.cmd, ev.msg). The LM_POP3_EV_REPLY follows. */
@@ -245,6 +257,7 @@ typedef struct {
 	/* reply being parsed */
 	int LM_PRIVATE(ml);           /* inside a multi-line reply: kind     */
 	int LM_PRIVATE(bstate);       /* body dot-unstuffing state           */
+	int LM_PRIVATE(body_lf);      /* the body's +OK ended in LF alone    */
 	int LM_PRIVATE(st_ok);        /* saved status of the multi-line reply */
 	size_t LM_PRIVATE(st_code_len), LM_PRIVATE(st_text_len);
 	unsigned char LM_PRIVATE(st_code)[64];

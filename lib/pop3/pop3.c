@@ -8,7 +8,10 @@
  * engine hands out the bytes in its input buffer as DATA slices and
  * removes stuffed dots with a four-state machine (at line start, in a
  * line, after a leading ".", after ".\r"), so no line length applies
- * and the state survives any chunk boundary.
+ * and the state survives any chunk boundary. Lines end at LF (CR LF or,
+ * LM_POP3_LENIENT_BARE_LF, LF alone; a lone CR is content); the body
+ * ends at ".\r\n", or at ".\n" when its +OK line ended in LF alone
+ * (body_lf).
  *
  * The status line of a multi-line reply (and of STAT, LIST n, UIDL n)
  * is copied into the context (st_*), because the final REPLY event
@@ -682,8 +685,11 @@ login_ok(lm_pop3_client *c)
 
 /* A status line answering the head command. Returns LM_EVENT, 0 to keep
  * going, or an error. */
+/* One status line p[0..n), without its terminator; lf: it ended in LF
+ * alone. */
 static int
-status_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event *ev)
+status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
+            lm_pop3_event *ev)
 {
 	int head = head_cmd(c), ok, r;
 	lm_slice text, code;
@@ -862,6 +868,11 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event *
 		save_status(c, ok, &code, &text);
 		c->ml = ML_BODY;
 		c->bstate = BS_BOL;
+		/* LM_POP3_LENIENT_BARE_LF: a server that ends this +OK line
+		 * with LF alone may end the body with ".\n" too; after a CRLF
+		 * +OK only ".\r\n" does, so an unstuffed bare-LF "." line in
+		 * a stored message cannot cut it short */
+		c->body_lf = lf;
 		return 0;
 	case LM_POP3_CMD_QUIT:
 		ev->committed = ok && head_arg(c) != 0;
@@ -925,6 +936,33 @@ listing_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event 
 	}
 }
 
+/* A DATA or DATA_END event of the body being read (data: n bytes at p). */
+static int
+body_event(lm_pop3_client *c, lm_pop3_event *ev, lm_pop3_event_type t,
+           const unsigned char *p, size_t n)
+{
+	ev_clear(ev);
+	ev->type = t;
+	ev->cmd = (lm_pop3_cmd)head_cmd(c);
+	ev->msg = head_arg(c);
+	ev->ok = 1;
+	if (n > 0) {
+		ev->data.p = p;
+		ev->data.len = n;
+	}
+	return LM_EVENT;
+}
+
+/* The final "." line of a body was consumed: DATA_END, REPLY next. */
+static int
+body_end(lm_pop3_client *c, lm_pop3_event *ev)
+{
+	c->ml = ML_NONE;
+	c->bstate = BS_BOL;
+	c->pend_ev = PEND_REPLY;
+	return body_event(c, ev, LM_POP3_EV_DATA_END, NULL, 0);
+}
+
 /* RETR/TOP body: one step over the buffered bytes. Returns LM_EVENT,
  * 0 when the buffer is used up. */
 static int
@@ -951,29 +989,23 @@ body_step(lm_pop3_client *c, lm_pop3_event *ev)
 				c->bstate = BS_DOTCR;
 				continue;
 			}
+			if (b[c->ipos] == '\n' && c->body_lf) {
+				/* ".\n" (LM_POP3_LENIENT_BARE_LF): the end */
+				c->ipos++;
+				return body_end(c, ev);
+			}
 			c->bstate = BS_MID;
 			break;
 		case BS_DOTCR:
-			c->bstate = BS_MID;
-			ev_clear(ev);
-			ev->cmd = (lm_pop3_cmd)head_cmd(c);
-			ev->msg = head_arg(c);
-			ev->ok = 1;
 			if (b[c->ipos] == '\n') {
 				/* ".\r\n": the end of the reply */
 				c->ipos++;
-				c->ml = ML_NONE;
-				c->bstate = BS_BOL;
-				c->pend_ev = PEND_REPLY;
-				ev->type = LM_POP3_EV_DATA_END;
-				return LM_EVENT;
+				return body_end(c, ev);
 			}
 			/* ".\r" then something else: the dot was stuffing,
 			 * the CR is content */
-			ev->type = LM_POP3_EV_DATA;
-			ev->data.p = cr;
-			ev->data.len = 1;
-			return LM_EVENT;
+			c->bstate = BS_MID;
+			return body_event(c, ev, LM_POP3_EV_DATA, cr, 1);
 		default:
 			break;
 		}
@@ -994,14 +1026,7 @@ body_step(lm_pop3_client *c, lm_pop3_event *ev)
 			}
 		}
 		c->ipos = pos;
-		ev_clear(ev);
-		ev->type = LM_POP3_EV_DATA;
-		ev->cmd = (lm_pop3_cmd)head_cmd(c);
-		ev->msg = head_arg(c);
-		ev->ok = 1;
-		ev->data.p = b + s;
-		ev->data.len = pos - s;
-		return LM_EVENT;
+		return body_event(c, ev, LM_POP3_EV_DATA, b + s, pos - s);
 	}
 	c->ipos = c->iend = 0;   /* all consumed: the whole buffer is free */
 	return 0;
@@ -1057,7 +1082,7 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 			if (c->ml == ML_LIST)
 				r = listing_line(c, line, ll, ev);
 			else
-				r = status_line(c, line, ll, ev);
+				r = status_line(c, line, ll, cons == ll + 1, ev);
 			if (r != 0)
 				return r;
 			continue;

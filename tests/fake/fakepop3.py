@@ -45,6 +45,8 @@ Scenarios:
   nul           UIDL gives message 1 a UID with a NUL byte
   extrareply    an unsolicited "+OK" after the CAPA listing (same write)
   cont          STAT answered with a "+ " continuation request
+  barelf        good, but every line the server sends ends with LF alone
+                (status lines, listings, dot-stuffed bodies, ".\n")
   sasl-*        good, but CAPA offers SASL SCRAM-SHA-256 PLAIN and the
                 AUTH exchange is one of saslfake.py's hostile scenarios
 With --implicit the connection starts with TLS (pop3s).
@@ -87,6 +89,8 @@ class Session:
         self.ev.flush()
 
     def send(self, data):
+        if self.args.scenario == "barelf":
+            data = data.replace(CRLF, b"\n")
         try:
             self.sock.sendall(data)
         except OSError as e:

@@ -43,7 +43,7 @@ pop3-sasl-chal-big pop3-sasl-chal-b64 pop3-sasl-scram-badsig pop3-sasl-scram-e
 pop3-sasl-scram-nosig pop3-sasl-plain-more pop3-capsdiffer pop3-noauth-after
 pop3-stlserr pop3-inject-late pop3-extrareply pop3-endless pop3-endless-list
 pop3-endless-body pop3-endless-body-efbig pop3-efbig-usable pop3-bignum
-pop3-bigsize pop3-nul pop3-cont"
+pop3-bigsize pop3-nul pop3-cont pop3-barelf"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -117,8 +117,8 @@ newbox() { # NAME N [make args]: fresh mailbox $W/NAME.box (+ .orig copy)
 	b=$W/$1.box; n=$2; shift 2
 	$BOX make "$b" "$n" "$@" && cp "$b" "$b.orig"
 }
-check() { # BOXNAME MAILDIR [--all] [--none-deleted]
-	$BOX check "$W/$1.box.orig" "$W/$1.box" "$2" ${3:-} ${4:-} > "$W/check.out" 2>&1
+check() { # BOXNAME MAILDIR [--all] [--none-deleted] [--lf]
+	$BOX check "$W/$1.box.orig" "$W/$1.box" "$2" ${3:-} ${4:-} ${5:-} > "$W/check.out" 2>&1
 }
 nfiles() { find "$1/new" "$1/cur" -type f | wc -l | tr -d ' '; }
 
@@ -543,5 +543,19 @@ for sc in bignum bigsize nul cont; do
 	elif [ -d "$M/new" ] && [ "$(nfiles "$M")" != 0 ]; then bad $t "messages saved"
 	else ok $t; fi
 done
+
+# LM_POP3_LENIENT_BARE_LF: a server that ends every line with LF alone
+# (bodies dot-stuffed per LF line, ".\n" at the end): everything is
+# fetched whole (the lines that start with dots unstuffed), saved as
+# received (LF line ends), and deleted on QUIT.
+t=fake-pop3-barelf
+newbox barelf 4; M=$W/md-barelf
+fake pop3-barelf barelf pop3 "$W/barelf.box" --maildir "$M" --delete
+if [ "$RC" != 0 ]; then bad $t "$(why 'bare-LF server: expected exit 0')"
+elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
+elif [ "$(cat "$P.out")" != "fetched 4 deleted 4" ]; then bad $t "stdout: $(cat "$P.out")"
+elif ! grep -q '^COMMIT 4 deleted' "$P.events"; then bad $t "no commit"
+elif ! check barelf "$M" --all "" --lf; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
 
 [ "$nfail" -eq 0 ]

@@ -7,13 +7,15 @@
       line of a lone dot); --uids traversal gives UIDLs such as
       "../../evil" and "a/b"; --big makes message 1 about 1 MB,
       --big-last the last one
-  pop3box.py check ORIG NOW MAILDIR [--all] [--none-deleted]
+  pop3box.py check ORIG NOW MAILDIR [--all] [--none-deleted] [--lf]
       ORIG: the mailbox before the runs, NOW: the fake's mailbox after
       them. Checks that every file in MAILDIR/new and MAILDIR/cur is one
       of ORIG's messages, byte for byte, and appears once; that every
       message missing from NOW (deleted on the server) is in the Maildir;
       with --all that every ORIG message is in the Maildir; with
-      --none-deleted that NOW still holds every ORIG message.
+      --none-deleted that NOW still holds every ORIG message; with --lf
+      the files must hold the messages with LF line ends (as a server
+      that ends its lines with LF alone sends them).
       Prints "ok: ..." or the first problem (exit 1).
   pop3box.py list BOX
       the expected --list output: "NUMBER SIZE UIDL" lines.
@@ -59,9 +61,12 @@ def maildir_files(md):
     return out
 
 
-def check(orig_p, now_p, md, want_all, none_deleted):
+def check(orig_p, now_p, md, want_all, none_deleted, lf=False):
     orig = load(orig_p)
     now = load(now_p)
+    if lf:
+        orig = [(u, d.replace(b"\r\n", b"\n")) for u, d in orig]
+        now = [(u, d.replace(b"\r\n", b"\n")) for u, d in now]
     files = maildir_files(md)
     bodies = {}
     for name, data in files:
@@ -97,7 +102,8 @@ def main():
         make(a[1], n, uids, big)
         return 0
     if a[:1] == ["check"]:
-        r = check(a[1], a[2], a[3], "--all" in a, "--none-deleted" in a)
+        r = check(a[1], a[2], a[3], "--all" in a, "--none-deleted" in a,
+                  "--lf" in a)
         print(r)
         return 0 if r.startswith("ok:") else 1
     if a[:1] == ["list"]:
