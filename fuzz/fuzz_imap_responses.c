@@ -24,7 +24,9 @@
  *  - FETCH_ITEM/DATA/END only between FETCH_BEGIN and FETCH_END;
  *  - with require_tls and no TLS, LOGIN/AUTHENTICATE bytes never leave;
  *  - the trace never shows the password;
- *  - encoder round trip: an encoded string read back is the original.
+ *  - encoder round trip: an encoded string read back is the original;
+ *  - ENVELOPE and BODYSTRUCTURE read through the event's table
+ *    (lm_imap_fetch_envelope/_body) == read from the value slice.
  */
 #define _GNU_SOURCE 1
 #include <string.h>
@@ -33,6 +35,7 @@
 #include "libmail/sasl.h"
 #include "libmail/core.h"
 #include "fuzz.h"
+#include "imap_same.h"
 
 #define ITER_MAX 20000
 
@@ -93,8 +96,11 @@ walk_values(const lm_imap_event *ev)
 	if (ev->type != LM_IMAP_EV_FETCH_ITEM)
 		return;
 	if (ev->fetch.item == LM_IMAP_ITEM_ENVELOPE) {
-		lm_imap_envelope e;
-		if (lm_imap_envelope_parse(ev->fetch.value, &e) == 0) {
+		lm_imap_envelope e, e2;
+		int rv = lm_imap_envelope_parse(ev->fetch.value, &e);
+		FZ_CHECK(same_env(&e, rv, &e2, lm_imap_fetch_envelope(ev, &e2)),
+		         "ENVELOPE: the event's table reads as the slice");
+		if (rv == 0) {
 			lm_imap_reader r;
 			lm_imap_address a;
 			char b[64];
@@ -104,10 +110,14 @@ walk_values(const lm_imap_event *ev)
 		}
 	} else if (ev->fetch.item == LM_IMAP_ITEM_BODYSTRUCTURE ||
 	           ev->fetch.item == LM_IMAP_ITEM_BODY) {
-		lm_imap_body b, ch;
+		lm_imap_body b, ch, b2;
 		static const char *const parts[] = { "1", "2", "1.1", "2.1.3", "" };
 		size_t i;
-		if (lm_imap_body_parse(ev->fetch.value, &b) == 0 && b.multipart) {
+		unsigned long bodies = 0;
+		int rv = lm_imap_body_parse(ev->fetch.value, &b);
+		FZ_CHECK(same_tree(&b, rv, &b2, lm_imap_fetch_body(ev, &b2), 0, &bodies),
+		         "BODYSTRUCTURE: the event's table reads as the slice");
+		if (rv == 0 && b.multipart) {
 			lm_imap_reader it;
 			int k = 0;
 			memset(&it, 0, sizeof it);

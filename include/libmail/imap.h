@@ -46,7 +46,8 @@
  * Structured items are not copied or allocated: ENVELOPE, BODYSTRUCTURE,
  * NAMESPACE, ID, QUOTA, LIST extended data and response code arguments
  * are given as raw slices into the input buffer, and the zero-copy
- * reader (lm_imap_reader, lm_imap_envelope_parse, lm_imap_body_parse,
+ * reader (lm_imap_reader, lm_imap_fetch_envelope, lm_imap_fetch_body,
+ * lm_imap_envelope_parse, lm_imap_body_parse,
  * lm_imap_address_next, ...) walks them without recursion and without
  * allocation. Nesting is bounded by LM_IMAP_DEPTH_MAX (checked when the
  * response is parsed: deeper is LM_ERR_LIMIT for that response, see
@@ -370,8 +371,8 @@ typedef enum {
 	LM_IMAP_ITEM_UID,           /**< num                                  */
 	LM_IMAP_ITEM_INTERNALDATE,  /**< value: the date string unquoted      */
 	LM_IMAP_ITEM_RFC822_SIZE,   /**< num                                  */
-	LM_IMAP_ITEM_ENVELOPE,      /**< value: "(...)": lm_imap_envelope_parse */
-	LM_IMAP_ITEM_BODYSTRUCTURE, /**< value: "(...)": lm_imap_body_parse   */
+	LM_IMAP_ITEM_ENVELOPE,      /**< value: "(...)": lm_imap_fetch_envelope */
+	LM_IMAP_ITEM_BODYSTRUCTURE, /**< value: "(...)": lm_imap_fetch_body   */
 	LM_IMAP_ITEM_BODY,          /**< BODY without section: as BODYSTRUCTURE */
 	LM_IMAP_ITEM_BODY_SECTION,  /**< BODY[section]<origin>: FETCH_DATA    */
 	LM_IMAP_ITEM_BINARY,        /**< BINARY[section]<origin>: FETCH_DATA  */
@@ -427,6 +428,29 @@ typedef struct {
 /* ------------------------------------------------------------------ */
 /* Events                                                              */
 /* ------------------------------------------------------------------ */
+
+/* Size of the private tables of nested list ends (lm_imap__lists). */
+#define LM_IMAP__LISTS 32
+
+/*
+ * Private (lm_imap_event, lm_imap_body): where the lists nested in a
+ * "(...)" value end, recorded by the one scan that finds the value's
+ * end: for the first LM_IMAP__LISTS lists below the top level, in order
+ * of their "(", offsets from base of their "(" and after their ")", and
+ * their nesting depth. Lists not recorded are scanned again when read.
+ */
+typedef struct {
+	uint32_t LM_PRIVATE(start), LM_PRIVATE(end);
+	uint16_t LM_PRIVATE(depth);
+	uint16_t LM_PRIVATE(inner);   /* entries inside it (they follow it) */
+} lm_imap__list;
+
+typedef struct {
+	const unsigned char *LM_PRIVATE(base);
+	unsigned LM_PRIVATE(n);
+	unsigned LM_PRIVATE(vdepth);  /* depth of the value itself */
+	lm_imap__list LM_PRIVATE(e)[LM_IMAP__LISTS];
+} lm_imap__lists;
 
 /**
  * One event. Slices point into the input buffer or into the context
@@ -516,6 +540,11 @@ typedef struct {
 		int nil;          /**< FETCH_DATA: value was NIL              */
 		int damaged;      /**< FETCH_END: items were skipped           */
 	} fetch;
+
+	/* private: FETCH_ITEM of ENVELOPE, BODYSTRUCTURE or BODY: the list
+	 * ends inside fetch.value, recorded while the engine scanned it, for
+	 * lm_imap_fetch_envelope() and lm_imap_fetch_body() */
+	lm_imap__lists LM_PRIVATE(tab);
 } lm_imap_event;
 
 /** ESEARCH return data bits (ev.esearch.have) and RETURN options for
@@ -1191,6 +1220,21 @@ typedef struct {
  *  \return 0, LM_ERR_DECODE when malformed. */
 LM_API int lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env);
 
+/**
+ * \brief lm_imap_envelope_parse() of an ENVELOPE item straight from its
+ *        event, faster: the engine recorded where the address lists end
+ *        while it read the value, so they are not scanned again.
+ * \param ev a LM_IMAP_EV_FETCH_ITEM event of item LM_IMAP_ITEM_ENVELOPE
+ *        as lm_imap_next() filled it (or a copy of it).
+ * \param env filled as lm_imap_envelope_parse(ev->fetch.value, env)
+ *        would; its tokens point into the input buffer, valid as long as
+ *        ev->fetch.value (until the next call into the engine). env does
+ *        not point into ev.
+ * \return 0; LM_ERR_BAD_PARAM (NULL, not such an event; env untouched);
+ *         LM_ERR_DECODE when malformed (as lm_imap_envelope_parse()).
+ */
+LM_API int lm_imap_fetch_envelope(const lm_imap_event *ev, lm_imap_envelope *env);
+
 /** One address. A group start has mailbox = group name and host NIL;
  *  a group end has both NIL (group_end set). */
 typedef struct {
@@ -1202,9 +1246,6 @@ typedef struct {
  *         (lm_imap_reader_enter(&r, &env.from)).
  *  \return 1, 0 at the end, LM_ERR_DECODE when malformed. */
 LM_API int lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a);
-
-/* Size of the private table of nested list ends kept in lm_imap_body. */
-#define LM_IMAP__BODY_LISTS 32
 
 /** One body part of a BODYSTRUCTURE / BODY (RFC 3501 7.4.2, RFC 9051). */
 typedef struct {
@@ -1225,20 +1266,32 @@ typedef struct {
 	lm_imap_tok location;
 	lm_slice more_ext;        /**< further extension data, raw         */
 	/* private: where the lists nested in this body end, recorded by the
-	 * one scan of lm_imap_body_parse() (offsets from lbase, in order of
-	 * their "("), so that reading a member list or a child is O(1)
-	 * instead of a rescan; lists past the table are scanned again */
-	const unsigned char *LM_PRIVATE(lbase);
-	unsigned LM_PRIVATE(nl);
-	uint32_t LM_PRIVATE(lstart)[LM_IMAP__BODY_LISTS];
-	uint32_t LM_PRIVATE(lend)[LM_IMAP__BODY_LISTS];
-	uint16_t LM_PRIVATE(ldepth)[LM_IMAP__BODY_LISTS];
+	 * one scan of lm_imap_body_parse() (or by the engine's scan, given
+	 * by lm_imap_fetch_body()), so that reading a member list or a
+	 * child is O(1) instead of a rescan */
+	lm_imap__lists LM_PRIVATE(tab);
 } lm_imap_body;
 
 /** \brief Parse one body "(...)" (without descending into children).
  *  \return 0, LM_ERR_DECODE when malformed, LM_ERR_LIMIT deeper than
  *          LM_IMAP_DEPTH_MAX. */
 LM_API int lm_imap_body_parse(lm_slice value, lm_imap_body *b);
+/**
+ * \brief lm_imap_body_parse() of a BODYSTRUCTURE or BODY item straight
+ *        from its event, faster: the engine recorded where the nested
+ *        lists end while it read the value, so it is not scanned again
+ *        (children are then walked with lm_imap_body_child() as usual).
+ * \param ev a LM_IMAP_EV_FETCH_ITEM event of item
+ *        LM_IMAP_ITEM_BODYSTRUCTURE or LM_IMAP_ITEM_BODY as
+ *        lm_imap_next() filled it (or a copy of it).
+ * \param b filled as lm_imap_body_parse(ev->fetch.value, b) would; its
+ *        tokens point into the input buffer, valid as long as
+ *        ev->fetch.value (until the next call into the engine). b keeps
+ *        its own copy of the table: it does not point into ev.
+ * \return 0; LM_ERR_BAD_PARAM (NULL, not such an event; b untouched);
+ *         LM_ERR_DECODE, LM_ERR_LIMIT as lm_imap_body_parse().
+ */
+LM_API int lm_imap_fetch_body(const lm_imap_event *ev, lm_imap_body *b);
 /** \brief Walk children of a multipart: *it starts zeroed (memset) and
  *         is advanced. \return 1 and *child, 0 at the end, or
  *         LM_ERR_DECODE / LM_ERR_LIMIT. */

@@ -129,7 +129,8 @@ word(const unsigned char *p, size_t n, size_t *i)
 	return s;
 }
 
-/* memset(ev, 0, sizeof *ev), done at every lm_imap_next() step (up to
+/* memset(ev, 0, sizeof *ev) but for the list table (hundreds of bytes
+ * that lm_imap__list_tab() writes), done at every lm_imap_next() step (up to
  * seven events per FETCH response): compilers make that memset a
  * "rep stos", whose start-up cost showed in timings; with SSE2, plain
  * 16-byte stores instead. */
@@ -140,13 +141,16 @@ event_zero(lm_imap_event *ev)
 	unsigned char *p = (unsigned char *)ev;
 	const __m128i z = _mm_setzero_si128();
 	size_t i;
-	for (i = 0; i + 16 <= sizeof *ev; i += 16)
+	for (i = 0; i + 16 <= offsetof(lm_imap_event, tab); i += 16)
 		_mm_storeu_si128((__m128i *)(void *)(p + i), z);
-	for (; i < sizeof *ev; i++)
+	for (; i < offsetof(lm_imap_event, tab); i++)
 		p[i] = 0;
 #else
-	memset(ev, 0, sizeof *ev);
+	memset(ev, 0, offsetof(lm_imap_event, tab));
 #endif
+	/* the table (only its base and count matter) */
+	ev->tab.base = NULL;
+	ev->tab.n = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1393,7 +1397,29 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 		s.p = p + i;
 		s.len = n - i;
 		lm_imap_reader_init(&r, s);
-		lm_imap_read(&r, &t);
+		if (i < n && p[i] == '(' && (item == LM_IMAP_ITEM_ENVELOPE ||
+		    item == LM_IMAP_ITEM_BODYSTRUCTURE || item == LM_IMAP_ITEM_BODY)) {
+			/* what lm_imap_read() gives, with the ends of the lists
+			 * inside recorded for lm_imap_fetch_envelope() (address
+			 * lists, depth 2) and lm_imap_fetch_body() (all levels)
+			 * in the same scan */
+			unsigned d;
+			size_t e = lm_imap__list_tab(p + i, n - i, &d, &ev->tab,
+			    item == LM_IMAP_ITEM_ENVELOPE ? 2 : LM_IMAP__TAB_LEVELS);
+			if (e == 0) {
+				ev->tab.base = NULL;
+				return LM_ERR_PROTOCOL;
+			}
+			t.type = LM_IMAP_TOK_OPEN;
+			t.s.p = p + i;
+			t.s.len = e;
+			t.esc = 0;
+			t.num = 0;
+			t.depth = d;
+			r.pos = e;
+		} else {
+			lm_imap_read(&r, &t);
+		}
 		if (t.type == LM_IMAP_TOK_ERROR || t.type == LM_IMAP_TOK_END ||
 		    t.type == LM_IMAP_TOK_CLOSE)
 			return LM_ERR_PROTOCOL;

@@ -42,6 +42,15 @@ int lm_imap__atom_char(unsigned char ch);
  *  unbalanced or malformed; *maxdepth gets the deepest nesting seen. */
 size_t lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth);
 
+/** Deepest level whose lists lm_imap__list_tab() records. */
+#define LM_IMAP__TAB_LEVELS 32
+
+/** lm_imap__list_span() that also records in *t where the lists nested
+ *  in p at depths 2 to lev (at most LM_IMAP__TAB_LEVELS) end: the first
+ *  LM_IMAP__LISTS of them (see lm_imap__lists). Same result. */
+size_t lm_imap__list_tab(const unsigned char *p, size_t n, unsigned *maxdepth,
+                         lm_imap__lists *t, unsigned lev);
+
 /** Parse a literal header "{n}", "{n+}" or "~{n}" ending exactly at
  *  p[n-1] == '}'. Returns the start offset of the header (position of
  *  '{' or '~') and sets *size, or returns (size_t)-1 when p does not end

@@ -236,18 +236,18 @@ static const unsigned char span_class[256] = {
 
 /* Levels whose lists span_tab() records (deeper ones are scanned again
  * when read, which LM_IMAP_DEPTH_MAX bounds). */
-#define TAB_LEVELS 32
+#define TAB_LEVELS LM_IMAP__TAB_LEVELS
 
 /*
  * State of one span scan: the nesting depth, and either the deepest
- * level seen (b NULL) or b's table of nested lists being recorded: for
- * the lists at depth 2 to TAB_LEVELS, the first LM_IMAP__BODY_LISTS of
- * them in order of their "(", where each ends and how deep it is.
+ * level seen (t NULL) or the table of nested lists t being recorded: for
+ * the lists at depth 2 to lev (<= TAB_LEVELS), the first LM_IMAP__LISTS
+ * of them in order of their "(", where each ends and how deep it is.
  */
 struct span_st {
-	unsigned depth, maxd, nl;
+	unsigned depth, maxd, nl, lev;
 	int rec;
-	lm_imap_body *b;
+	lm_imap__lists *t;
 	unsigned m[TAB_LEVELS + 1];     /* deepest level seen in the open list */
 	int idx[TAB_LEVELS + 1];        /* its table entry, or -1 */
 };
@@ -258,20 +258,20 @@ span_open(struct span_st *st, size_t pos)
 {
 	unsigned depth = ++st->depth;
 
-	if (st->b == NULL) {
+	if (st->t == NULL) {
 		if (depth > st->maxd)
 			st->maxd = depth;
 		return;
 	}
-	if (depth <= TAB_LEVELS) {
+	if (depth <= st->lev) {
 		st->m[depth] = depth;
 		st->idx[depth] = -1;
-		if (depth >= 2 && st->rec && st->nl < LM_IMAP__BODY_LISTS) {
+		if (depth >= 2 && st->rec && st->nl < LM_IMAP__LISTS) {
 			st->idx[depth] = (int)st->nl;
-			st->b->lstart[st->nl++] = (uint32_t)pos;
+			st->t->e[st->nl++].start = (uint32_t)pos;
 		}
-	} else if (depth > st->m[TAB_LEVELS]) {
-		st->m[TAB_LEVELS] = depth;
+	} else if (depth > st->m[st->lev]) {
+		st->m[st->lev] = depth;
 	}
 }
 
@@ -281,11 +281,13 @@ span_close(struct span_st *st, size_t end)
 {
 	unsigned depth = st->depth;
 
-	if (st->b != NULL && depth <= TAB_LEVELS) {
+	if (st->t != NULL && depth <= st->lev) {
 		unsigned d = st->m[depth] - depth + 1;
 		if (st->idx[depth] >= 0) {
-			st->b->lend[st->idx[depth]] = (uint32_t)end;
-			st->b->ldepth[st->idx[depth]] = (uint16_t)(d > 0xfffe ? 0xffff : d);
+			lm_imap__list *l = &st->t->e[st->idx[depth]];
+			l->end = (uint32_t)end;
+			l->depth = (uint16_t)(d > 0xfffe ? 0xffff : d);
+			l->inner = (uint16_t)(st->nl - (unsigned)st->idx[depth] - 1);
 		}
 		{
 			/* m[0] is a spare: no branch at depth 1 */
@@ -506,7 +508,7 @@ span_run(const unsigned char *p, size_t n, struct span_st *st, int simd)
 					goto bytes;
 			}
 			pm = m.par & ~in;
-			if (st->b == NULL) {
+			if (st->t == NULL) {
 				/* depth and deepest level in registers */
 				unsigned depth = st->depth, maxd = st->maxd;
 				while (pm != 0) {
@@ -525,16 +527,50 @@ span_run(const unsigned char *p, size_t n, struct span_st *st, int simd)
 				st->depth = depth;
 				st->maxd = maxd;
 			} else {
+				/* span_open() and span_close() with the counters
+				 * in registers (stores to the table could alias
+				 * them in st) */
+				unsigned depth = st->depth, nl = st->nl, lev = st->lev;
+				unsigned cap = st->rec ? LM_IMAP__LISTS : 0;
+				lm_imap__lists *t = st->t;
 				while (pm != 0) {
 					unsigned k = (unsigned)__builtin_ctzll(pm);
+					size_t pos = i + k;
 					STEP();
 					pm &= pm - 1;
-					if (p[i + k] == '(') {
-						span_open(st, i + k);
-					} else if (span_close(st, i + k + 1)) {
-						return i + k + 1;
+					if (p[pos] == '(') {
+						depth++;
+						if (depth <= lev) {
+							st->m[depth] = depth;
+							st->idx[depth] = -1;
+							if (depth >= 2 && nl < cap) {
+								st->idx[depth] = (int)nl;
+								t->e[nl++].start = (uint32_t)pos;
+							}
+						} else if (depth > st->m[lev]) {
+							st->m[lev] = depth;
+						}
+						continue;
+					}
+					if (depth <= lev) {
+						unsigned a = st->m[depth], b = st->m[depth - 1];
+						int x = st->idx[depth];
+						if (x >= 0) {
+							unsigned d = a - depth + 1;
+							t->e[x].end = (uint32_t)(pos + 1);
+							t->e[x].depth = (uint16_t)(d > 0xfffe ? 0xffff : d);
+							t->e[x].inner = (uint16_t)(nl - (unsigned)x - 1);
+						}
+						st->m[depth - 1] = a > b ? a : b;
+					}
+					if (--depth == 0) {
+						st->depth = 0;
+						st->nl = nl;
+						return pos + 1;
 					}
 				}
+				st->depth = depth;
+				st->nl = nl;
 			}
 			if (lim == n)
 				return 0;          /* not closed */
@@ -581,9 +617,9 @@ list_span_path(const unsigned char *p, size_t n, unsigned *maxdepth, int simd)
 	struct span_st st;
 	size_t e;
 
-	st.depth = st.maxd = st.nl = 0;
+	st.depth = st.maxd = st.nl = st.lev = 0;
 	st.rec = 0;
-	st.b = NULL;
+	st.t = NULL;
 	e = span_run(p, n, &st, simd);
 	*maxdepth = e ? st.maxd : 0;
 	return e;
@@ -596,79 +632,103 @@ lm_imap__list_span(const unsigned char *p, size_t n, unsigned *maxdepth)
 }
 
 /*
- * lm_imap__list_span() that also records in b's private table where the
- * lists nested in p (depth 2 to TAB_LEVELS, the first
- * LM_IMAP__BODY_LISTS of them in order of their "(") end, and how deep
- * each is: the one scan that a body needs, after which reading a member
- * list or a child costs O(1) (tab_find()). Same result as list_span.
+ * lm_imap__list_span() that also records in the table t where the lists
+ * nested in p (depth 2 to lev, the first LM_IMAP__LISTS of them in order
+ * of their "(") end, and how deep each is: the one scan that a value
+ * needs, after which reading a member list or a child costs O(1)
+ * (tab_find()). Same result as list_span.
  */
 static size_t
-span_tab_path(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body *b,
-              int simd)
+span_tab_path(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap__lists *t,
+              unsigned lev, int simd)
 {
 	struct span_st st;
 	size_t e;
 
 	*maxdepth = 0;
-	b->lbase = p;
-	b->nl = 0;
+	t->base = p;
+	t->n = 0;
 	st.depth = st.maxd = st.nl = 0;
+	st.lev = lev < 1 ? 1 : lev > TAB_LEVELS ? TAB_LEVELS : lev;
 	st.rec = n < UINT32_MAX;
-	st.b = b;
+	st.t = t;
 	st.m[0] = 0;
 	e = span_run(p, n, &st, simd);
 	if (e == 0)
 		return 0;
-	*maxdepth = st.m[1];
-	b->nl = st.nl;
+	*maxdepth = t->vdepth = st.m[1];
+	t->n = st.nl;
 	return e;
 }
 
-static size_t
-span_tab(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap_body *b)
+size_t
+lm_imap__list_tab(const unsigned char *p, size_t n, unsigned *maxdepth,
+                  lm_imap__lists *t, unsigned lev)
 {
-	return span_tab_path(p, n, maxdepth, b, SPAN_SIMD);
+	return span_tab_path(p, n, maxdepth, t, lev, SPAN_SIMD);
+}
+
+static size_t
+span_tab(const unsigned char *p, size_t n, unsigned *maxdepth, lm_imap__lists *t)
+{
+	return span_tab_path(p, n, maxdepth, t, TAB_LEVELS, SPAN_SIMD);
 }
 
 /* The entry of b's table for the list starting at q (with avail bytes
- * left in the reader), or -1 when not recorded. */
+ * left in the reader), or -1 when not recorded. hint: the entry
+ * expected (lists are mostly read in order: see struct tab_cur), tried
+ * before a binary search. */
 static LM_IMAP__INLINE int
-tab_index(const lm_imap_body *b, const unsigned char *q, size_t avail)
+tab_index(const lm_imap__lists *b, unsigned hint, const unsigned char *q, size_t avail)
 {
 	size_t off, lo = 0;
 	unsigned cnt;
 
-	if (b == NULL || b->nl == 0 || q < b->lbase)
+	if (b == NULL || b->n == 0 || q < b->base)
 		return -1;
-	off = (size_t)(q - b->lbase);
-	/* lower bound of off in lstart[], without branches on the data */
-	cnt = b->nl;
-	while (cnt > 1) {
-		unsigned half = cnt / 2;
-		lo += (b->lstart[lo + half - 1] < off) ? half : 0;
-		cnt -= half;
+	off = (size_t)(q - b->base);
+	if (hint < b->n && b->e[hint].start == off) {
+		lo = hint;
+	} else {
+		/* lower bound of off in e[].start, without branches on the
+		 * data */
+		cnt = b->n;
+		while (cnt > 1) {
+			unsigned half = cnt / 2;
+			lo += (b->e[lo + half - 1].start < off) ? half : 0;
+			cnt -= half;
+		}
+		if (b->e[lo].start < off)
+			lo++;
+		if (lo >= b->n || b->e[lo].start != off)
+			return -1;
 	}
-	if (b->lstart[lo] < off)
-		lo++;
-	if (lo >= b->nl || b->lstart[lo] != off || b->ldepth[lo] == 0xffff)
-		return -1;
-	if ((size_t)(b->lend[lo] - b->lstart[lo]) > avail)
+	if (b->e[lo].depth == 0xffff || (size_t)(b->e[lo].end - b->e[lo].start) > avail)
 		return -1;
 	return (int)lo;
 }
 
-/* The list starting at q (with avail bytes left in the reader) from b's
- * table: 1 and its length and depth, or 0 when not recorded. */
+/* A table and the entry of the next list a reader walking one level
+ * meets in order: the one after the lists inside the last one read. */
+struct tab_cur {
+	const lm_imap__lists *t;
+	unsigned next;
+};
+
+/* The list starting at q (with avail bytes left in the reader) from c's
+ * table: 1 and its length and depth (c then past it), or 0 when not
+ * recorded. */
 static LM_IMAP__INLINE int
-tab_find(const lm_imap_body *b, const unsigned char *q, size_t avail,
+tab_find(struct tab_cur *c, const unsigned char *q, size_t avail,
          size_t *len, unsigned *depth)
 {
-	int x = tab_index(b, q, avail);
+	int x;
 
-	if (x < 0)
+	if (c == NULL || (x = tab_index(c->t, c->next, q, avail)) < 0)
 		return 0;
-	*len = b->lend[x] - b->lstart[x];
-	*depth = b->ldepth[x];
+	*len = c->t->e[x].end - c->t->e[x].start;
+	*depth = c->t->e[x].depth;
+	c->next = (unsigned)x + 1 + c->t->e[x].inner;
 	return 1;
 }
 
@@ -716,7 +776,7 @@ word_end(unsigned char ch)
 /* lm_imap_read(), taking the ends of lists from tab when recorded
  * there (tab NULL: always scan). */
 static lm_imap_tok_type
-read_tab(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
+read_tab(lm_imap_reader *r, lm_imap_tok *t, struct tab_cur *tab)
 {
 	const unsigned char *p = r->p;
 	size_t n = r->len, i = r->pos;
@@ -829,7 +889,7 @@ bad:
  * the results are the same.
  */
 static LM_IMAP__INLINE lm_imap_tok_type
-read_fast(lm_imap_reader *r, lm_imap_tok *t, const lm_imap_body *tab)
+read_fast(lm_imap_reader *r, lm_imap_tok *t, struct tab_cur *tab)
 {
 	const unsigned char *p = r->p;
 	size_t n = r->len, i = r->pos;
@@ -1103,16 +1163,20 @@ addr_list_span(const unsigned char *p, size_t n, unsigned *depth)
 	}
 }
 
-/* see imap.h */
-int
-lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
+/* lm_imap_envelope_parse(), with the address lists' ends taken from tab
+ * when given (the engine's record of value), else found by
+ * addr_list_span() or a scan. */
+static int
+envelope_read(lm_slice value, lm_imap_envelope *env, const lm_imap__lists *tab)
 {
 	lm_imap_reader in;
 	lm_imap_tok t, *f[10];
 	int i;
+	struct tab_cur cur;
 
-	if (env == NULL)
-		return LM_ERR_BAD_PARAM;
+	cur.t = tab;
+	cur.next = 0;
+
 	/* enter the list without scanning it first: every member is read
 	 * (and checked) below, and nothing may follow the tenth */
 	while (value.p != NULL && value.len > 0 && value.p[value.len - 1] == ' ')
@@ -1138,7 +1202,8 @@ lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
 			if (j < in.len && in.p[j] == ' ')
 				j++;
 			if (j < in.len && in.p[j] == '(' &&
-			    (e = addr_list_span(in.p + j, in.len - j, &d)) != 0) {
+			    (tab != NULL ? tab_find(&cur, in.p + j, in.len - j, &e, &d) :
+			     (e = addr_list_span(in.p + j, in.len - j, &d)) != 0)) {
 				/* what read_fast() gives, without a second scan */
 				f[i]->type = LM_IMAP_TOK_OPEN;
 				f[i]->s.p = in.p + j;
@@ -1168,6 +1233,35 @@ lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
 	if (lm_imap_read(&in, &t) != LM_IMAP_TOK_END)
 		return LM_ERR_DECODE;
 	return 0;
+}
+
+/* see imap.h */
+int
+lm_imap_envelope_parse(lm_slice value, lm_imap_envelope *env)
+{
+	if (env == NULL)
+		return LM_ERR_BAD_PARAM;
+	return envelope_read(value, env, NULL);
+}
+
+/* The engine's table of ev's value when it recorded one for this very
+ * value (a caller may have changed the slice), else NULL. */
+static const lm_imap__lists *
+event_tab(const lm_imap_event *ev)
+{
+	if (ev->tab.base != NULL && ev->tab.base == ev->fetch.value.p)
+		return &ev->tab;
+	return NULL;
+}
+
+/* see imap.h */
+int
+lm_imap_fetch_envelope(const lm_imap_event *ev, lm_imap_envelope *env)
+{
+	if (ev == NULL || env == NULL || ev->type != LM_IMAP_EV_FETCH_ITEM ||
+	    ev->fetch.item != LM_IMAP_ITEM_ENVELOPE)
+		return LM_ERR_BAD_PARAM;
+	return envelope_read(ev->fetch.value, env, event_tab(ev));
 }
 
 /* An ATOM holding "{" is where the list scanner (which takes "{" for a
@@ -1278,24 +1372,24 @@ tok_is(const lm_imap_tok *t, const char *s, size_t n)
 }
 
 static int
-read_ext(lm_imap_reader *in, lm_imap_body *b, int multipart)
+read_ext(lm_imap_reader *in, lm_imap_body *b, int multipart, struct tab_cur *cur)
 {
 	lm_imap_tok t;
 	size_t save;
 
 	/* multipart: params first; single part: md5 first */
-	if (read_fast(in, &t, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &t, cur) == LM_IMAP_TOK_END)
 		return 0;
 	b->has_ext = 1;
 	if (multipart)
 		b->params = t;
 	else
 		b->md5 = t;
-	if (read_fast(in, &b->disposition, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &b->disposition, cur) == LM_IMAP_TOK_END)
 		return 0;
-	if (read_fast(in, &b->language, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &b->language, cur) == LM_IMAP_TOK_END)
 		return 0;
-	if (read_fast(in, &b->location, b) == LM_IMAP_TOK_END)
+	if (read_fast(in, &b->location, cur) == LM_IMAP_TOK_END)
 		return 0;
 	save = in->pos;
 	while (save < in->len && in->p[save] == ' ')
@@ -1351,7 +1445,7 @@ lm_imap_body_parse(lm_slice value, lm_imap_body *b)
 	while (i < value.len && (value.p[i] == ' ' || value.p[i] == '\t'))
 		i++;
 	if (i >= value.len || value.p[i] != '(' ||
-	    (e = span_tab(value.p + i, value.len - i, &d, b)) == 0) {
+	    (e = span_tab(value.p + i, value.len - i, &d, &b->tab)) == 0) {
 		memset(b, 0, sizeof *b);
 		return LM_ERR_DECODE;
 	}
@@ -1364,6 +1458,34 @@ lm_imap_body_parse(lm_slice value, lm_imap_body *b)
 	return body_parse_tok(&t, b);
 }
 
+/* see imap.h */
+int
+lm_imap_fetch_body(const lm_imap_event *ev, lm_imap_body *b)
+{
+	const lm_imap__lists *tab;
+	lm_slice v;
+	lm_imap_tok t;
+
+	if (ev == NULL || b == NULL || ev->type != LM_IMAP_EV_FETCH_ITEM ||
+	    (ev->fetch.item != LM_IMAP_ITEM_BODYSTRUCTURE &&
+	     ev->fetch.item != LM_IMAP_ITEM_BODY))
+		return LM_ERR_BAD_PARAM;
+	v = ev->fetch.value;
+	tab = event_tab(ev);
+	if (tab == NULL || v.len < 2 || v.p[0] != '(' || v.p[v.len - 1] != ')')
+		return lm_imap_body_parse(v, b);
+	/* the engine found the value's end and depth in the same scan */
+	memcpy(b->tab.e, tab->e, tab->n * sizeof tab->e[0]);
+	b->tab.base = tab->base;
+	b->tab.n = tab->n;
+	t.type = LM_IMAP_TOK_OPEN;
+	t.s = v;
+	t.esc = 0;
+	t.num = 0;
+	t.depth = tab->vdepth;
+	return body_parse_tok(&t, b);
+}
+
 /* Parse a body from its already-read OPEN token (no second scan); b's
  * private table of list ends is already set (it is kept). */
 static int
@@ -1371,18 +1493,22 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 {
 	lm_imap_reader in;
 	lm_imap_tok t;
+	struct tab_cur c0, *cur = &c0;
 
+	/* b's table starts with the first list inside b */
+	c0.t = &b->tab;
+	c0.next = 0;
 	body_zero(b);
 	if (list->depth > LM_IMAP_DEPTH_MAX)
 		return LM_ERR_LIMIT;
 	lm_imap_reader_enter(&in, list);
-	if (read_fast(&in, &t, b) == LM_IMAP_TOK_OPEN) {
+	if (read_fast(&in, &t, cur) == LM_IMAP_TOK_OPEN) {
 		/* multipart: body* then subtype */
 		const unsigned char *first = t.s.p, *last = t.s.p + t.s.len;
 		b->multipart = 1;
 		for (;;) {
 			size_t save = in.pos;
-			read_fast(&in, &t, b);
+			read_fast(&in, &t, cur);
 			if (t.type != LM_IMAP_TOK_OPEN) {
 				(void)save;
 				break;
@@ -1398,21 +1524,21 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 		if (!is_string(&t))
 			return LM_ERR_DECODE;
 		b->subtype = t;
-		return read_ext(&in, b, 1);
+		return read_ext(&in, b, 1, cur);
 	}
 	b->type = t;
 	if (!is_string(&b->type))
 		return LM_ERR_DECODE;
-	read_fast(&in, &b->subtype, b);
-	read_fast(&in, &b->params, b);
-	read_fast(&in, &b->id, b);
-	read_fast(&in, &b->description, b);
-	read_fast(&in, &b->encoding, b);
+	read_fast(&in, &b->subtype, cur);
+	read_fast(&in, &b->params, cur);
+	read_fast(&in, &b->id, cur);
+	read_fast(&in, &b->description, cur);
+	read_fast(&in, &b->encoding, cur);
 	if (!is_string(&b->subtype) || !is_string(&b->id) ||
 	    !is_string(&b->description) || !is_string(&b->encoding) ||
 	    (b->params.type != LM_IMAP_TOK_OPEN && !is_string(&b->params)))
 		return LM_ERR_DECODE;
-	read_fast(&in, &t, b);
+	read_fast(&in, &t, cur);
 	if (t.type == LM_IMAP_TOK_NUMBER)
 		b->size = t.num;
 	else if (t.type != LM_IMAP_TOK_NIL)  /* LM_IMAP_LENIENT_NIL_STRING */
@@ -1420,12 +1546,12 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 	if (tok_is(&b->type, "MESSAGE", 7) &&
 	    (tok_is(&b->subtype, "RFC822", 6) || tok_is(&b->subtype, "GLOBAL", 6))) {
 		lm_imap_reader save = in;
-		read_fast(&in, &b->envelope, b);
+		read_fast(&in, &b->envelope, cur);
 		if (b->envelope.type == LM_IMAP_TOK_OPEN) {
-			read_fast(&in, &b->body, b);
+			read_fast(&in, &b->body, cur);
 			if (b->body.type != LM_IMAP_TOK_OPEN)
 				return LM_ERR_DECODE;
-			read_fast(&in, &t, b);
+			read_fast(&in, &t, cur);
 			if (t.type != LM_IMAP_TOK_NUMBER)
 				return LM_ERR_DECODE;
 			b->lines = t.num;
@@ -1437,13 +1563,13 @@ body_parse_tok(const lm_imap_tok *list, lm_imap_body *b)
 		}
 	} else if (tok_is(&b->type, "TEXT", 4)) {
 		lm_imap_reader save = in;
-		read_fast(&in, &t, b);
+		read_fast(&in, &t, cur);
 		if (t.type == LM_IMAP_TOK_NUMBER)
 			b->lines = t.num;
 		else
 			in = save;
 	}
-	return read_ext(&in, b, 0);
+	return read_ext(&in, b, 0, cur);
 }
 
 /* see imap.h */
@@ -1451,95 +1577,60 @@ int
 lm_imap_body_child(const lm_imap_body *b, lm_imap_reader *it, lm_imap_body *child)
 {
 	lm_imap_tok t;
-	unsigned after = 0;           /* first table entry after the child's */
+	size_t i, e;
+	unsigned d;
+	int x, r;
 
 	if (b == NULL || it == NULL || child == NULL || !b->multipart)
 		return LM_ERR_BAD_PARAM;
 	if (it->p == NULL) {
+		/* it->depth: the table entry expected for the next child (the
+		 * first list inside b is its first child) */
 		lm_imap_reader_init(it, b->parts.s);
 		if (it->p == NULL)
 			return 0;
 	}
-	{
+	i = it->pos;
+	while (i < it->len && (it->p[i] == ' ' || it->p[i] == '\t'))
+		i++;
+	if (i >= it->len || it->p[i] != '(') {
+		/* what lm_imap_read() gives: anything but a list ends the
+		 * walk */
+		it->pos = i;
+		return 0;
+	}
+	t.type = LM_IMAP_TOK_OPEN;
+	t.s.p = it->p + i;
+	t.esc = 0;
+	t.num = 0;
+	x = tab_index(&b->tab, it->depth, t.s.p, it->len - i);
+	if (x >= 0) {
+		/* the child keeps the part of b's table inside it: the
+		 * entries after its own */
+		const lm_imap__list *l = &b->tab.e[x];
+		t.s.len = l->end - l->start;
+		t.depth = l->depth;
+		it->pos = i + t.s.len;
+		it->depth = (unsigned)x + 1 + l->inner;
+		memmove(child->tab.e, l + 1, l->inner * sizeof *l);
+		child->tab.n = l->inner;
+		child->tab.base = b->tab.base;
+	} else {
 		/* a child past b's table: the scan that finds its end also
 		 * gives it a table of its own, so that its subtree is not
 		 * rescanned level by level */
-		size_t i = it->pos, e;
-		unsigned d;
-		int x;
-		while (i < it->len && (it->p[i] == ' ' || it->p[i] == '\t'))
-			i++;
-		if (i < it->len && it->p[i] == '(' &&
-		    (x = tab_index(b, it->p + i, it->len - i)) >= 0) {
-			/* what read_tab() gives, without a second lookup; the
-			 * lists inside the child follow its entry */
-			t.type = LM_IMAP_TOK_OPEN;
-			t.s.p = it->p + i;
-			t.s.len = b->lend[x] - b->lstart[x];
-			t.esc = 0;
-			t.num = 0;
-			t.depth = b->ldepth[x];
-			it->pos = i + t.s.len;
-			after = (unsigned)x + 1;
-			goto have_child;
+		e = span_tab(t.s.p, it->len - i, &d, &child->tab);
+		if (e == 0) {
+			it->pos = it->len;
+			child->tab.n = 0;
+			return 0;
 		}
-		if (i < it->len && it->p[i] == '(') {
-			int r;
-			t.s.p = it->p + i;
-			e = span_tab(t.s.p, it->len - i, &d, child);
-			if (e == 0) {
-				it->pos = it->len;
-				child->nl = 0;
-				return 0;
-			}
-			it->pos = i + e;
-			t.type = LM_IMAP_TOK_OPEN;
-			t.s.len = e;
-			t.esc = 0;
-			t.num = 0;
-			t.depth = d;
-			r = body_parse_tok(&t, child);
-			return r < 0 ? r : 1;
-		}
+		it->pos = i + e;
+		t.s.len = e;
+		t.depth = d;
 	}
-	if (read_tab(it, &t, b) != LM_IMAP_TOK_OPEN)
-		return 0;
-have_child:
-	{
-		/* the child keeps the part of b's table inside it */
-		const unsigned char *base = b->lbase;
-		unsigned lo = 0, hi = b->nl, k = 0;
-		int r;
-		if (hi > 0 && t.s.p >= base) {
-			size_t off = (size_t)(t.s.p - base), end = off + t.s.len;
-			if (after != 0) {
-				lo = after;
-			} else {
-				while (lo < hi) {
-					unsigned mid = (lo + hi) / 2;
-					if (b->lstart[mid] <= off)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-			}
-			for (hi = lo; hi < b->nl && b->lstart[hi] < end; hi++)
-				k++;
-			if (child != b || lo > 0) {
-				/* forward copies: right also when child is b */
-				unsigned j;
-				for (j = 0; j < k; j++) {
-					child->lstart[j] = b->lstart[lo + j];
-					child->lend[j] = b->lend[lo + j];
-					child->ldepth[j] = b->ldepth[lo + j];
-				}
-			}
-		}
-		child->lbase = base;
-		child->nl = k;
-		r = body_parse_tok(&t, child);
-		return r < 0 ? r : 1;
-	}
+	r = body_parse_tok(&t, child);
+	return r < 0 ? r : 1;
 }
 
 /* see imap.h */

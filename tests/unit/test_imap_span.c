@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "test.h"
+#include "../../fuzz/imap_same.h"
 
 static unsigned long rng = 12345;
 
@@ -145,7 +146,7 @@ t_random_spans(void)
 	for (k = 0; k < 200000; k++) {
 		size_t n = random_value(buf, sizeof buf), e1, e2;
 		unsigned d1, d2, i;
-		lm_imap_body b1, b2;
+		lm_imap__lists b1, b2;
 		e1 = list_span_path((const unsigned char *)buf, n, &d1, 0);
 		e2 = list_span_path((const unsigned char *)buf, n, &d2, 1);
 		LM_CHECK_EQ(e1, e2);
@@ -155,17 +156,18 @@ t_random_spans(void)
 			return;
 		}
 		valid += e1 != 0;
-		e1 = span_tab_path((const unsigned char *)buf, n, &d1, &b1, 0);
-		e2 = span_tab_path((const unsigned char *)buf, n, &d2, &b2, 1);
+		e1 = span_tab_path((const unsigned char *)buf, n, &d1, &b1, TAB_LEVELS, 0);
+		e2 = span_tab_path((const unsigned char *)buf, n, &d2, &b2, TAB_LEVELS, 1);
 		LM_CHECK_EQ(e1, e2);
 		LM_CHECK_EQ(d1, d2);
-		LM_CHECK_EQ(b1.nl, b2.nl);
-		if (e1 == 0 || b1.nl != b2.nl)
+		LM_CHECK_EQ(b1.n, b2.n);
+		if (e1 == 0 || b1.n != b2.n)
 			continue;
-		for (i = 0; i < b1.nl; i++) {
-			LM_CHECK_EQ(b1.lstart[i], b2.lstart[i]);
-			LM_CHECK_EQ(b1.lend[i], b2.lend[i]);
-			LM_CHECK_EQ(b1.ldepth[i], b2.ldepth[i]);
+		for (i = 0; i < b1.n; i++) {
+			LM_CHECK_EQ(b1.e[i].start, b2.e[i].start);
+			LM_CHECK_EQ(b1.e[i].end, b2.e[i].end);
+			LM_CHECK_EQ(b1.e[i].depth, b2.e[i].depth);
+			LM_CHECK_EQ(b1.e[i].inner, b2.e[i].inner);
 		}
 	}
 	/* the generator must give both kinds */
@@ -173,12 +175,6 @@ t_random_spans(void)
 	LM_CHECK(valid < 180000);
 }
 
-static int
-same_tok(const lm_imap_tok *a, const lm_imap_tok *b)
-{
-	return a->type == b->type && a->s.p == b->s.p && a->s.len == b->s.len &&
-	       a->esc == b->esc && a->num == b->num && a->depth == b->depth;
-}
 
 /* read_fast() and read_tab() token by token over random values, with
  * and without a table of list ends. */
@@ -192,14 +188,18 @@ t_random_tokens(void)
 		size_t n = random_value(buf, sizeof buf);
 		lm_imap_reader r1, r2;
 		lm_imap_tok t1, t2, top;
-		lm_imap_body tab;
+		lm_imap__lists tab;
 		unsigned d;
 		int steps = 0;
-		const lm_imap_body *tp = NULL;
+		struct tab_cur c1, c2, *tp1 = NULL, *tp2 = NULL;
 		lm_slice s;
 
-		if (rnd(2) && span_tab((const unsigned char *)buf, n, &d, &tab) != 0)
-			tp = &tab;
+		if (rnd(2) && span_tab((const unsigned char *)buf, n, &d, &tab) != 0) {
+			c1.t = c2.t = &tab;
+			c1.next = c2.next = 0;
+			tp1 = &c1;
+			tp2 = &c2;
+		}
 		s.p = (const unsigned char *)buf;
 		s.len = n;
 		lm_imap_reader_init(&r1, s);
@@ -209,8 +209,9 @@ t_random_tokens(void)
 			lm_imap_reader_init(&r1, s);
 		r2 = r1;
 		do {
-			read_tab(&r1, &t1, tp);
-			read_fast(&r2, &t2, tp);
+			read_tab(&r1, &t1, tp1);
+			read_fast(&r2, &t2, tp2);
+			LM_CHECK(tp1 == NULL || c1.next == c2.next);
 			LM_CHECK(same_tok(&t1, &t2));
 			LM_CHECK_EQ(r1.pos, r2.pos);
 			if (!same_tok(&t1, &t2) || r1.pos != r2.pos) {
@@ -304,12 +305,429 @@ t_address_lists(void)
 #endif
 }
 
+
+/* ---- the engine's table (lm_imap_fetch_*) against the slice readers ---- */
+
+/* Random ENVELOPE and BODYSTRUCTURE values: the usual fields and the odd
+ * ones (escapes, literals, NIL for lists and strings, atoms, empty lists,
+ * doubled spaces), parts nested up to 40 deep, up to 40 lists. */
+static char gbuf[16384];
+static size_t gw;
+static int gbad;
+
+static void
+gput(const char *s)
+{
+	size_t n = strlen(s);
+	if (gw + n >= sizeof gbuf - 64) {
+		gbad = 1;
+		return;
+	}
+	memcpy(gbuf + gw, s, n);
+	gw += n;
+}
+
+static void
+gsp(void)
+{
+	gput(rnd(20) == 0 ? "  " : " ");
+}
+
+static void
+gstr(void)
+{
+	static const char *const v[] = {
+		"\"text\"", "NIL", "\"a\\\"b\\\\c\"", "{3}\r\nab)", "PLAIN", "\"\"",
+		"\"a long string 0123456789abcdef (with parens)\"", "nil", "12",
+		"{0}\r\n", "\"x\""
+	};
+	gput(v[rnd(4) ? rnd(3) : rnd(sizeof v / sizeof v[0])]);
+}
+
+static void
+gparams(void)
+{
+	unsigned k, n;
+	switch (rnd(6)) {
+	case 0: gput("NIL"); return;
+	case 1: gput("()"); return;
+	case 2: gput("\"\""); return;
+	default: break;
+	}
+	n = 1 + rnd(3);
+	gput("(");
+	for (k = 0; k < n; k++) {
+		if (k)
+			gsp();
+		gstr();
+		gsp();
+		gstr();
+	}
+	gput(")");
+}
+
+static void genv(void);
+
+static void
+gext(void)
+{
+	if (rnd(3) == 0)
+		return;
+	gsp();
+	gstr();                         /* md5 / multipart params below */
+	if (rnd(4) == 0)
+		return;
+	gsp();
+	if (rnd(2)) {
+		gput("(");
+		gstr();
+		gsp();
+		gparams();
+		gput(")");
+	} else {
+		gput("NIL");
+	}
+	if (rnd(3) == 0)
+		return;
+	gsp();
+	if (rnd(2))
+		gput("(\"en\" \"de\")");
+	else
+		gstr();
+	if (rnd(2)) {
+		gsp();
+		gstr();
+		if (rnd(4) == 0)
+			gput(" (\"x\" (1 2)) 3");
+	}
+}
+
+static void
+gbody(unsigned depth, unsigned maxd)
+{
+	if (depth < maxd && (maxd > 10 ? rnd(20) != 0 : rnd(3) == 0)) {
+		unsigned k, n = 1 + rnd(maxd > 10 ? 1 : 3);
+		gput("(");
+		for (k = 0; k < n; k++)
+			gbody(depth + 1, maxd);
+		gsp();
+		gstr();
+		if (rnd(2)) {
+			gsp();
+			gparams();
+			gext();
+		}
+		gput(")");
+		return;
+	}
+	gput("(");
+	if (rnd(12) == 0 && depth < maxd) {
+		gput("\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 200 ");
+		if (rnd(4)) {
+			genv();
+			gsp();
+			gbody(depth + 1, maxd);
+			gput(" 10");
+		}
+		gext();
+		gput(")");
+		return;
+	}
+	gput(rnd(2) ? "\"TEXT\"" : "\"application\"");
+	gsp();
+	gstr();
+	gsp();
+	gparams();
+	gsp();
+	gstr();
+	gsp();
+	gstr();
+	gsp();
+	gstr();
+	gsp();
+	gput(rnd(8) ? "1200" : "NIL");
+	if (rnd(2)) {
+		gsp();
+		gput("30");
+	}
+	gext();
+	gput(")");
+}
+
+static void
+gaddr_list(void)
+{
+	unsigned k, n;
+	switch (rnd(5)) {
+	case 0: gput("NIL"); return;
+	case 1: if (rnd(3) == 0) { gput("\"\""); return; } break;
+	default: break;
+	}
+	n = rnd(4) ? 1 + rnd(3) : rnd(40);
+	gput("(");
+	for (k = 0; k < n; k++) {
+		if (rnd(10) == 0)
+			gput(" ");
+		gput("(");
+		gstr();
+		gsp();
+		gstr();
+		gsp();
+		if (rnd(6) == 0) {
+			gput("\"group\" NIL");          /* group start */
+		} else {
+			gstr();
+			gsp();
+			gstr();
+		}
+		gput(")");
+	}
+	gput(")");
+}
+
+static void
+genv(void)
+{
+	unsigned k;
+	gput("(");
+	gstr();
+	gsp();
+	gstr();
+	for (k = 0; k < 6; k++) {
+		gsp();
+		gaddr_list();
+	}
+	gsp();
+	gstr();
+	gsp();
+	gstr();
+	if (rnd(30) == 0)
+		gput(" \"extra\"");
+	gput(")");
+}
+
+static unsigned long tree_bodies;
+
+/* Feed in[0..n) cut at split, and check every ENVELOPE, BODYSTRUCTURE
+ * and BODY item read from the event against the readers on its slice.
+ * Returns the number of such items. */
+static unsigned long fetch_with_table, fetch_overflow, fetch_deep;
+
+static unsigned
+check_stream(const char *in, size_t n, size_t split)
+{
+	static unsigned char ib[LM_IMAP_BUFSIZE_IN], ob[LM_IMAP_BUFSIZE_OUT];
+	static const char pre[] = "* PREAUTH ready\r\n";
+	lm_imap_client c;
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	lm_imap_event ev;
+	size_t off = 0, used;
+	unsigned items = 0, guard = 0;
+	int r, fed_pre = 0;
+
+	lm_imap_init(&c, &o, ib, sizeof ib, ob, sizeof ob);
+	lm_imap_set_tls_active(&c);
+	while (++guard < 100000) {
+		r = lm_imap_next(&c, &ev);
+		if (r == LM_EVENT) {
+			if (ev.type != LM_IMAP_EV_FETCH_ITEM)
+				continue;
+			if (ev.fetch.item == LM_IMAP_ITEM_ENVELOPE) {
+				lm_imap_envelope e1, e2;
+				int r1 = lm_imap_fetch_envelope(&ev, &e1);
+				int r2 = lm_imap_envelope_parse(ev.fetch.value, &e2);
+				LM_CHECK(same_env(&e1, r1, &e2, r2));
+				items++;
+				fetch_with_table += ev.tab.base != NULL;
+			} else if (ev.fetch.item == LM_IMAP_ITEM_BODYSTRUCTURE ||
+			           ev.fetch.item == LM_IMAP_ITEM_BODY) {
+				lm_imap_body b1, b2;
+				int r1 = lm_imap_fetch_body(&ev, &b1);
+				int r2 = lm_imap_body_parse(ev.fetch.value, &b2);
+				if (!same_tree(&b1, r1, &b2, r2, 0, &tree_bodies)) {
+					LM_CHECK(!"same body");
+					fprintf(stderr, "value: %.*s\n", (int)ev.fetch.value.len,
+					        (const char *)ev.fetch.value.p);
+				}
+				items++;
+				fetch_with_table += ev.tab.base != NULL;
+				fetch_overflow += ev.tab.n == LM_IMAP__LISTS;
+				fetch_deep += ev.tab.vdepth > TAB_LEVELS;
+			}
+			continue;
+		}
+		if (r == LM_WANT_WRITE) {
+			size_t k;
+			lm_imap_send_buf(&c, &k);
+			lm_imap_send_ack(&c, k);
+			continue;
+		}
+		if (r != LM_WANT_READ)
+			break;
+		if (!fed_pre) {
+			lm_imap_feed(&c, pre, sizeof pre - 1, &used);
+			fed_pre = 1;
+			continue;
+		}
+		if (off >= n)
+			break;
+		lm_imap_feed(&c, in + off, (off < split ? split : n) - off, &used);
+		off += used;
+	}
+	return items;
+}
+
+/* Build "* k FETCH (... ENVELOPE v BODYSTRUCTURE v ...)" responses. */
+static size_t
+fetch_stream(char *out, size_t cap, unsigned maxd)
+{
+	size_t w = 0;
+	unsigned k;
+	for (k = 1; k <= 3; k++) {
+		gw = 0;
+		gbad = 0;
+		genv();
+		if (gbad)
+			return 0;
+		w += (size_t)snprintf(out + w, cap - w, "* %u FETCH (UID %u ENVELOPE %.*s ",
+		                      k, k, (int)gw, gbuf);
+		gw = 0;
+		gbody(0, maxd);
+		if (gbad || w + gw + 64 >= cap)
+			return 0;
+		w += (size_t)snprintf(out + w, cap - w, "%s %.*s)\r\n",
+		                      rnd(4) ? "BODYSTRUCTURE" : "BODY", (int)gw, gbuf);
+	}
+	return w;
+}
+
+static void
+t_fetch_table_random(void)
+{
+	static char in[3 * 16384 + 256];
+	unsigned long k, items = 0;
+
+	fetch_with_table = fetch_overflow = fetch_deep = 0;
+	tree_bodies = 0;
+	for (k = 0; k < 6000; k++) {
+		size_t n = fetch_stream(in, sizeof in, rnd(10) == 0 ? 45 : 4);
+		if (n == 0)
+			continue;
+		items += check_stream(in, n, rnd((unsigned)n));
+	}
+	/* what the generator must have reached */
+	LM_CHECK(items > 20000);
+	LM_CHECK(fetch_with_table > 20000);
+	LM_CHECK(fetch_overflow > 50);
+	LM_CHECK(fetch_deep > 20);
+	LM_CHECK(tree_bodies > 40000);
+}
+
+/* Hand-made values, each cut at every byte across two feeds. */
+static void
+t_fetch_table_splits(void)
+{
+	static const char *const v[] = {
+		/* the usual */
+		"* 1 FETCH (ENVELOPE (\"Tue, 1 Nov\" \"Hi\" ((\"Bob\" NIL \"bob\" \"ex.com\")) "
+		"((\"Bob\" NIL \"bob\" \"ex.com\")) NIL ((NIL NIL \"team\" NIL)(\"A\" NIL \"a\" \"b\")"
+		"(NIL NIL NIL NIL)) NIL NIL NIL \"<1@x>\") BODYSTRUCTURE ((\"text\" \"plain\" "
+		"(\"charset\" \"utf-8\") NIL NIL \"7bit\" 10 1 NIL NIL NIL NIL)(\"application\" "
+		"\"pdf\" (\"name\" \"a.pdf\") NIL NIL \"base64\" 70 NIL (\"attachment\" "
+		"(\"filename\" \"a.pdf\")) NIL NIL) \"mixed\" (\"boundary\" \"b1\") NIL NIL NIL))\r\n",
+		/* literals, escapes, "" for an address list, NIL parameters */
+		"* 2 FETCH (ENVELOPE ({5}\r\nd)a(e \"s\\\"x\" ((\"B\\\\\" NIL {3}\r\n(b) \"h\")) \"\" "
+		"NIL NIL NIL NIL NIL NIL) BODY (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 3 1))\r\n",
+		/* message/rfc822 with its own envelope and body */
+		"* 3 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 100 "
+		"(NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) ((\"text\" \"plain\" NIL NIL NIL "
+		"\"7bit\" 5 1)(\"text\" \"html\" NIL NIL NIL \"7bit\" 5 1) \"alternative\") 12 "
+		"NIL (\"inline\" NIL) (\"en\" \"de\") \"loc\" (\"x\" (1 2))))\r\n",
+		/* malformed: the readers must fail alike */
+		"* 4 FETCH (ENVELOPE (\"d\" \"s\" ((\"a\" NIL \"b\")) NIL NIL NIL NIL NIL NIL NIL) "
+		"BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" x) \"mixed\"))\r\n"
+	};
+	size_t i, split;
+	tree_bodies = 0;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		size_t n = strlen(v[i]);
+		unsigned want = check_stream(v[i], n, n);
+		LM_CHECK(want >= 1);
+		for (split = 0; split <= n; split++)
+			LM_CHECK_EQ(check_stream(v[i], n, split), want);
+	}
+	LM_CHECK(tree_bodies > 1000);
+}
+
+/* The table's limits: more lists than it holds, lists deeper than it
+ * records; the engine's table is full or shallow, the results the same. */
+static void
+t_fetch_table_limits(void)
+{
+	static char in[8192];
+	size_t w = 0;
+	unsigned k;
+
+	fetch_overflow = fetch_deep = 0;
+	/* 20 parts with parameters: 40 lists */
+	w += (size_t)sprintf(in + w, "* 1 FETCH (BODYSTRUCTURE (");
+	for (k = 0; k < 20; k++)
+		w += (size_t)sprintf(in + w, "(\"text\" \"plain\" (\"n\" \"%u\") NIL NIL \"7bit\" %u 1)",
+		                     k, k);
+	w += (size_t)sprintf(in + w, " \"mixed\"))\r\n");
+	/* 50 multiparts nested */
+	w += (size_t)sprintf(in + w, "* 2 FETCH (BODYSTRUCTURE ");
+	for (k = 0; k < 50; k++)
+		w += (size_t)sprintf(in + w, "(");
+	w += (size_t)sprintf(in + w, "(\"text\" \"plain\" (\"a\" \"b\") NIL NIL \"7bit\" 1 1)");
+	for (k = 0; k < 50; k++)
+		w += (size_t)sprintf(in + w, " \"mixed\")");
+	w += (size_t)sprintf(in + w, ")\r\n");
+	LM_CHECK_EQ(check_stream(in, w, w), 2);
+	LM_CHECK_EQ(fetch_overflow, 1);
+	LM_CHECK_EQ(fetch_deep, 1);
+}
+
+/* The API's edges: wrong events, a slice changed by the caller. */
+static void
+t_fetch_table_params(void)
+{
+	lm_imap_event ev;
+	lm_imap_body b;
+	lm_imap_envelope e;
+
+	memset(&ev, 0, sizeof ev);
+	LM_CHECK_EQ(lm_imap_fetch_body(NULL, &b), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_fetch_body(&ev, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_fetch_body(&ev, &b), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_fetch_envelope(&ev, &e), LM_ERR_BAD_PARAM);
+	ev.type = LM_IMAP_EV_FETCH_ITEM;
+	ev.fetch.item = LM_IMAP_ITEM_ENVELOPE;
+	LM_CHECK_EQ(lm_imap_fetch_body(&ev, &b), LM_ERR_BAD_PARAM);
+	/* no table (a zeroed event, or one whose value was replaced): the
+	 * slice is read */
+	ev.fetch.value.p = (const unsigned char *)"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
+	ev.fetch.value.len = strlen((const char *)ev.fetch.value.p);
+	LM_CHECK_EQ(lm_imap_fetch_envelope(&ev, &e), 0);
+	LM_CHECK_EQ(e.from.type, LM_IMAP_TOK_NIL);
+	ev.fetch.item = LM_IMAP_ITEM_BODYSTRUCTURE;
+	ev.fetch.value.p = (const unsigned char *)"(\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)";
+	ev.fetch.value.len = strlen((const char *)ev.fetch.value.p);
+	ev.tab.base = (const unsigned char *)"elsewhere";
+	ev.tab.n = 0;
+	LM_CHECK_EQ(lm_imap_fetch_body(&ev, &b), 0);
+	LM_CHECK_EQ(b.lines, 1);
+	LM_CHECK(lm_imap_tok_eq(&b.subtype, "PLAIN"));
+}
+
 int
 main(int argc, char **argv)
 {
 	static const lm_test tests[] = {
 		LM_TEST(t_known), LM_TEST(t_block_edges), LM_TEST(t_random_spans),
-		LM_TEST(t_random_tokens), LM_TEST(t_quoted), LM_TEST(t_address_lists)
+		LM_TEST(t_random_tokens), LM_TEST(t_quoted), LM_TEST(t_address_lists),
+		LM_TEST(t_fetch_table_random), LM_TEST(t_fetch_table_splits),
+		LM_TEST(t_fetch_table_limits), LM_TEST(t_fetch_table_params)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
