@@ -27,10 +27,13 @@
  *      file that has reached the disk (step 3), and deletions happen only
  *      when the server answers +OK to QUIT.
  * A message that cannot be written (disk full, quota, file size limit)
- * is unlinked and the run stops with exit status 2; the session reads
- * the rest of that message only up to LM_POP3_DRAIN_MAX bytes (net.h),
- * so a huge or endless one ends the run at once: the connection is then
- * closed without QUIT and no deletion of this run is committed.
+ * is unlinked and the run stops with exit status 2. A message that runs
+ * past twice its LIST size plus 1 MiB (SIZE_SLACK: LIST sizes are exact,
+ * RFC 1939 5, but some servers only estimate them) is a server fault:
+ * unlinked too, exit status 4. Either way the session reads the rest of
+ * that message only up to LM_POP3_DRAIN_MAX bytes (net.h), so a huge or
+ * endless one ends the run at once: the connection is then closed
+ * without QUIT and no deletion of this run is committed.
  * A rerun treats as known every UIDL of the state file and every UIDL
  * found in the names of DIR/new and DIR/cur, so a message saved by a run
  * that died before step 3 is not fetched twice (and, with --delete, is
@@ -63,6 +66,8 @@
 #define UID_MAX 70
 #define STATE_BATCH 200
 #define MAX_MSGS 10000000ul
+/* a message may run to 2 * its LIST size + SIZE_SLACK bytes */
+#define SIZE_SLACK (1024ul * 1024ul)
 
 static const char usage_text[] =
 "usage: pop3-fetch --url pop3[s]://[user@]host[:port] [--user NAME]\n"
@@ -275,6 +280,9 @@ typedef struct {
 	int lockfd;          /* STATE.lock, locked with fcntl, or -1 */
 	int fd;              /* file being written, or -1 */
 	int werr;            /* errno of a failed write */
+	uint64_t got;        /* bytes of the message written so far */
+	uint64_t cap;        /* most bytes expected (from LIST), 0: none */
+	int over;            /* the message ran past cap */
 } maildir;
 
 static char *
@@ -554,6 +562,11 @@ on_data(void *ud, const unsigned char *p, size_t n)
 {
 	maildir *md = ud;
 
+	md->got += n;
+	if (md->cap != 0 && md->got > md->cap) {
+		md->over = 1;
+		return LM_ERR_PROTOCOL;
+	}
 	if (write_all(md->fd, p, n) < 0) {
 		md->werr = errno;
 		return LM_ERR_CALLBACK;
@@ -567,7 +580,8 @@ on_data(void *ud, const unsigned char *p, size_t n)
  * LM_ERR_CALLBACK (local failure, described).
  */
 static int
-fetch_one(lm_pop3_session *s, maildir *md, unsigned long msg, const char *uid)
+fetch_one(lm_pop3_session *s, maildir *md, unsigned long msg, const char *uid,
+          const msginfo *mi)
 {
 	char name[512], hex[2 * UID_MAX + 1];
 	char *tp, *np, *newdir;
@@ -601,6 +615,11 @@ fetch_one(lm_pop3_session *s, maildir *md, unsigned long msg, const char *uid)
 		goto out;
 	}
 	md->werr = 0;
+	md->got = 0;
+	md->over = 0;
+	md->cap = 0;
+	if (mi->have_size && mi->size <= (UINT64_MAX - SIZE_SLACK) / 2)
+		md->cap = 2 * mi->size + SIZE_SLACK;
 	r = lm_pop3_session_retr(s, msg, on_data, md);
 	if (r == 0 && fsync(md->fd) != 0) {
 		md->werr = errno;
@@ -617,6 +636,11 @@ fetch_one(lm_pop3_session *s, maildir *md, unsigned long msg, const char *uid)
 		if (r == LM_ERR_CALLBACK)
 			fprintf(stderr, "%s: writing %s: %s\n", prog, tp,
 			        strerror(md->werr));
+		if (md->over)
+			fprintf(stderr, "%s: message %lu: the server sent more than "
+			        "%llu bytes for a message it listed as %llu\n", prog,
+			        msg, (unsigned long long)md->cap,
+			        (unsigned long long)mi->size);
 		goto out;
 	}
 	if (rename(tp, np) != 0) {
@@ -908,7 +932,7 @@ main(int argc, char **argv)
 		if (!l.m[i].have_uid || l.m[i].dup ||
 		    uidset_has(&md.known, l.m[i].uid))
 			continue;
-		r = fetch_one(s, &md, i + 1, l.m[i].uid);
+		r = fetch_one(s, &md, i + 1, l.m[i].uid, &l.m[i]);
 		if (r == LM_ERR_REFUSED) {
 			fprintf(stderr, "%s: message %lu: %s\n", prog, i + 1,
 			        lm_pop3_session_error(s));
