@@ -49,6 +49,20 @@ typedef struct {
 	size_t len;
 } lm_slice;
 
+/*
+ * The input and output buffers an engine borrows from its caller, with
+ * their fill marks: input bytes [ipos, iend) of ibuf[0..ilen) are
+ * waiting to be parsed, output bytes [ostart, oend) of obuf[0..olen)
+ * to be sent. Private: embedded in lm_smtp_client, lm_pop3_client and
+ * lm_imap_client (so that sizeof works); only the library touches it.
+ */
+typedef struct {
+	unsigned char *LM_PRIVATE(ibuf);
+	size_t LM_PRIVATE(ilen), LM_PRIVATE(ipos), LM_PRIVATE(iend);
+	unsigned char *LM_PRIVATE(obuf);
+	size_t LM_PRIVATE(olen), LM_PRIVATE(ostart), LM_PRIVATE(oend);
+} lm_core__io;
+
 /**
  * Optional allocator hook, passed per object (never global).
  * alloc(n, ud) returns NULL on failure; free(p, n, ud) receives the

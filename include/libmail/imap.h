@@ -622,10 +622,7 @@ typedef struct {
 /** The engine context. Allocate it anywhere; members are private. */
 typedef struct {
 	lm_imap_opts LM_PRIVATE(opts);
-	unsigned char *LM_PRIVATE(ibuf);
-	size_t LM_PRIVATE(ilen), LM_PRIVATE(ipos), LM_PRIVATE(iend);
-	unsigned char *LM_PRIVATE(obuf);
-	size_t LM_PRIVATE(olen), LM_PRIVATE(ostart), LM_PRIVATE(oend);
+	lm_core__io LM_PRIVATE(io);   /* the borrowed buffers            */
 	/* synchronising literals: bytes from holds[0] on wait for "+" */
 	unsigned LM_PRIVATE(nholds);
 	size_t LM_PRIVATE(holds)[LM_IMAP__HOLDS_MAX];

@@ -243,10 +243,7 @@ typedef struct {
 /** The engine context. Allocate it anywhere; members are private. */
 typedef struct {
 	lm_pop3_opts LM_PRIVATE(opts);
-	unsigned char *LM_PRIVATE(ibuf);
-	size_t LM_PRIVATE(ilen), LM_PRIVATE(ipos), LM_PRIVATE(iend);
-	unsigned char *LM_PRIVATE(obuf);
-	size_t LM_PRIVATE(olen), LM_PRIVATE(ostart), LM_PRIVATE(oend);
+	lm_core__io LM_PRIVATE(io);   /* the borrowed buffers            */
 	int LM_PRIVATE(err);          /* sticky error                        */
 	int LM_PRIVATE(phase);        /* session state                       */
 	int LM_PRIVATE(eof);

@@ -11,6 +11,7 @@
 
 #include "libmail/core.h"
 #include "internal.h"
+#include "../core/io.h"
 
 #define S_NA  (1u << LM_IMAP_STATE_NOT_AUTH)
 #define S_A   (1u << LM_IMAP_STATE_AUTH)
@@ -35,13 +36,12 @@ struct ob {
 static void
 compact_out(lm_imap_client *c)
 {
-	size_t d = c->ostart;
+	size_t d;
 	unsigned i;
+
+	lm_core__io_out_room(&c->io, &d);
 	if (d == 0)
 		return;
-	memmove(c->obuf, c->obuf + d, c->oend - d);
-	c->oend -= d;
-	c->ostart = 0;
 	for (i = 0; i < c->nholds; i++) {
 		c->holds[i] -= d;
 		c->hold_cend[i] -= d;
@@ -330,12 +330,12 @@ ob_start(struct ob *b, lm_imap_client *c, const char *verb, int uid)
 	b->nh = 0;
 	b->redact = 0;
 	b->c = c;
-	if (c->ostart == c->oend && c->nholds == 0)
-		c->ostart = c->oend = 0;
+	if (c->io.ostart == c->io.oend && c->nholds == 0)
+		c->io.ostart = c->io.oend = 0;
 	else
 		compact_out(c);
-	b->p = c->obuf + c->oend;
-	b->cap = c->olen - c->oend;
+	b->p = c->io.obuf + c->io.oend;
+	b->cap = c->io.olen - c->io.oend;
 	ob_s(b, "A");
 	ob_num(b, c->next_tag);
 	ob_s(b, " ");
@@ -357,8 +357,8 @@ ob_commit(struct ob *b, int cmd, unsigned flags, lm_imap_handle *h)
 	if (c->nholds + b->nh > LM_IMAP__HOLDS_MAX)
 		return LM_ERR_LIMIT;
 	for (i = 0; i < b->nh; i++) {
-		c->holds[c->nholds] = c->oend + b->hpos[i];
-		c->hold_cend[c->nholds] = c->oend + b->len;
+		c->holds[c->nholds] = c->io.oend + b->hpos[i];
+		c->hold_cend[c->nholds] = c->io.oend + b->len;
 		c->hold_tag[c->nholds] = c->next_tag;
 		c->nholds++;
 	}
@@ -375,7 +375,7 @@ ob_commit(struct ob *b, int cmd, unsigned flags, lm_imap_handle *h)
 	}
 	else
 		lm_imap__trace(c, 'C', b->p, b->len);
-	c->oend += b->len;
+	c->io.oend += b->len;
 	c->q[c->q_count].tag = c->next_tag;
 	c->q[c->q_count].cmd = (unsigned char)cmd;
 	c->q[c->q_count].flags = (unsigned char)flags;
@@ -403,14 +403,14 @@ lm_imap__simple(lm_imap_client *c, int cmd, const char *verb, lm_imap_handle *h)
 int
 lm_imap__queue_done(lm_imap_client *c)
 {
-	if (c->ostart == c->oend && c->nholds == 0)
-		c->ostart = c->oend = 0;
+	if (c->io.ostart == c->io.oend && c->nholds == 0)
+		c->io.ostart = c->io.oend = 0;
 	else
 		compact_out(c);
-	if (c->olen - c->oend < 6)
+	if (c->io.olen - c->io.oend < 6)
 		return lm_imap__fail(c, LM_ERR_BUFFER_TOO_SMALL);
-	memcpy(c->obuf + c->oend, "DONE\r\n", 6);
-	c->oend += 6;
+	memcpy(c->io.obuf + c->io.oend, "DONE\r\n", 6);
+	c->io.oend += 6;
 	lm_imap__trace(c, 'C', "DONE", 4);
 	c->idle = 3;
 	c->idle_done_wanted = 0;
@@ -586,7 +586,7 @@ lm_imap_login(lm_imap_client *c, const char *user, const char *pass,
 	r = ob_commit(&b, LM_IMAP_CMD_LOGIN, 0, h);
 	if (r == 0) {
 		c->wipe_out = 1;
-		c->wipe_end = c->oend;
+		c->wipe_end = c->io.oend;
 	} else {
 		lm_zeroize(b.p, b.len < b.cap ? b.len : b.cap);
 	}
@@ -667,7 +667,7 @@ lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h)
 		return r;
 	}
 	c->wipe_out = 1;
-	c->wipe_end = c->oend;
+	c->wipe_end = c->io.oend;
 	c->sasl = s;
 	c->auth_tag = t;
 	if (h)

@@ -21,6 +21,7 @@
 
 #include "libmail/core.h"
 #include "internal.h"
+#include "../core/io.h"
 
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
@@ -31,14 +32,6 @@
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-static void
-zeroize(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-	while (n--)
-		*v++ = 0;
-}
 
 /* see internal.h */
 int
@@ -175,10 +168,7 @@ lm_imap_init(lm_imap_client *c, const lm_imap_opts *o, void *ibuf, size_t ilen,
 	if (o->version != LM_IMAP_OPTS_VERSION)
 		return LM_ERR_BAD_PARAM;
 	c->opts = *o;
-	c->ibuf = ibuf;
-	c->ilen = ilen;
-	c->obuf = obuf;
-	c->olen = olen;
+	lm_core__io_init(&c->io, ibuf, ilen, obuf, olen);
 	c->next_tag = 1;
 	return 0;
 }
@@ -188,70 +178,61 @@ int
 lm_imap_reset(lm_imap_client *c)
 {
 	lm_imap_opts o;
-	void *ib, *ob;
-	size_t il, ol;
+	lm_core__io io;
 
-	if (c == NULL || c->ibuf == NULL)
+	if (c == NULL || c->io.ibuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	o = c->opts;
-	ib = c->ibuf;
-	ob = c->obuf;
-	il = c->ilen;
-	ol = c->olen;
-	if (c->wipe_out)
-		zeroize(c->obuf, c->olen);
-	zeroize(c, sizeof *c);
-	return lm_imap_init(c, &o, ib, il, ob, ol);
+	io = c->io;
+	lm_core__io_free(&c->io, c->wipe_out, c, sizeof *c);
+	return lm_imap_init(c, &o, io.ibuf, io.ilen, io.obuf, io.olen);
 }
 
 /* see imap.h */
 void
 lm_imap_free(lm_imap_client *c)
 {
-	if (c == NULL)
-		return;
-	if (c->wipe_out && c->obuf)
-		zeroize(c->obuf, c->olen);
-	zeroize(c, sizeof *c);
+	if (c != NULL)
+		lm_core__io_free(&c->io, c->wipe_out, c, sizeof *c);
+}
+
+/* The unparsed input moved d bytes to the front: so do the parser's
+ * offsets into it. */
+static void
+input_moved(lm_imap_client *c, size_t d)
+{
+	c->scan = c->scan > d ? c->scan - d : 0;
+	c->lit_skip_to = c->lit_skip_to > d ? c->lit_skip_to - d : 0;
+	c->unit_end = c->unit_end > d ? c->unit_end - d : 0;
+	c->unit_lend = c->unit_lend > d ? c->unit_lend - d : 0;
 }
 
 /* see imap.h */
 unsigned char *
 lm_imap_recv_buf(lm_imap_client *c, size_t *len)
 {
-	if (c == NULL || c->ibuf == NULL) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (c->ipos > 0) {
-		size_t d = c->ipos;
-		memmove(c->ibuf, c->ibuf + d, c->iend - d);
-		c->iend -= d;
-		c->ipos = 0;
-		c->scan = c->scan > d ? c->scan - d : 0;
-		c->lit_skip_to = c->lit_skip_to > d ? c->lit_skip_to - d : 0;
-		c->unit_end = c->unit_end > d ? c->unit_end - d : 0;
-		c->unit_lend = c->unit_lend > d ? c->unit_lend - d : 0;
-	}
-	if (len)
-		*len = c->ilen - c->iend;
-	return c->ibuf + c->iend;
+	size_t d;
+	unsigned char *p = lm_core__io_recv_buf(c ? &c->io : NULL, len, &d);
+
+	if (d > 0)
+		input_moved(c, d);
+	return p;
+}
+
+/* RFC 9051 / CVE-2021-22947: nothing may arrive in plaintext between the
+ * OK to STARTTLS and the TLS handshake. */
+static int
+tls_waiting(const lm_imap_client *c)
+{
+	return c != NULL && c->tls_wait;
 }
 
 /* see imap.h */
 void
 lm_imap_recv_ack(lm_imap_client *c, size_t len)
 {
-	if (c == NULL || len == 0)
-		return;
-	if (len > c->ilen - c->iend)
-		len = c->ilen - c->iend;
-	c->iend += len;
-	/* RFC 9051 / CVE-2021-22947: nothing may arrive in plaintext
-	 * between the OK to STARTTLS and the TLS handshake. */
-	if (c->tls_wait)
-		lm_imap__fail(c, LM_ERR_PROTOCOL);
+	if (c != NULL)
+		lm_core__io_recv_ack(&c->io, len, tls_waiting(c), &c->err);
 }
 
 /* see imap.h */
@@ -266,73 +247,39 @@ lm_imap_recv_eof(lm_imap_client *c)
 int
 lm_imap_feed(lm_imap_client *c, const void *p, size_t n, size_t *used)
 {
-	unsigned char *dst;
-	size_t room;
+	size_t d;
+	int r = lm_core__io_feed(c ? &c->io : NULL, p, n, used, tls_waiting(c),
+	                         c ? &c->err : NULL, &d);
 
-	if (used)
-		*used = 0;
-	if (c == NULL || used == NULL || (p == NULL && n > 0))
-		return LM_ERR_BAD_PARAM;
-	if (c->err)
-		return c->err;
-	dst = lm_imap_recv_buf(c, &room);
-	if (n > room)
-		n = room;
-	if (n > 0) {
-		memcpy(dst, p, n);
-		lm_imap_recv_ack(c, n);
-	}
-	*used = n;
-	return c->err;
+	if (d > 0)
+		input_moved(c, d);
+	return r;
 }
 
 /* see internal.h */
 size_t
 lm_imap__send_end(const lm_imap_client *c)
 {
-	if (c->nholds > 0 && c->holds[0] < c->oend)
+	if (c->nholds > 0 && c->holds[0] < c->io.oend)
 		return c->holds[0];
-	return c->oend;
+	return c->io.oend;
 }
 
 /* see imap.h */
 const unsigned char *
 lm_imap_send_buf(const lm_imap_client *c, size_t *len)
 {
-	if (c == NULL || c->obuf == NULL) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (len) {
-		size_t e = lm_imap__send_end(c);
-		*len = e > c->ostart ? e - c->ostart : 0;
-	}
-	return c->obuf + c->ostart;
+	return lm_core__io_send_buf(c ? &c->io : NULL, c ? lm_imap__send_end(c) : 0, len);
 }
 
 /* see imap.h */
 void
 lm_imap_send_ack(lm_imap_client *c, size_t len)
 {
-	size_t e;
-
-	if (c == NULL)
-		return;
-	e = lm_imap__send_end(c);
-	if (len > e - c->ostart)
-		len = e - c->ostart;
-	c->ostart += len;
-	if (c->wipe_out && c->ostart >= c->wipe_end) {
-		/* a LOGIN line or SASL response went out: no copy stays */
-		zeroize(c->obuf, c->wipe_end);
-		c->wipe_out = 0;
-		c->wipe_end = 0;
-	}
-	if (c->ostart == c->oend) {
-		c->ostart = c->oend = 0;
+	/* a LOGIN line or SASL response went out: no copy stays */
+	if (c != NULL && lm_core__io_send_ack(&c->io, len, lm_imap__send_end(c), &c->wipe_out,
+	                                      &c->wipe_end))
 		c->nholds = 0;
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -496,7 +443,7 @@ lm_imap_set_tls_active(lm_imap_client *c)
 {
 	if (c == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (c->state != LM_IMAP_STATE_GREETING || c->iend > 0)
+	if (c->state != LM_IMAP_STATE_GREETING || c->io.iend > 0)
 		return LM_ERR_BAD_STATE;
 	c->tls = 1;
 	return 0;
@@ -654,11 +601,11 @@ body_literal(const unsigned char *p, size_t start, size_t h)
 static int
 frag(lm_imap_client *c)
 {
-	unsigned char *p = c->ibuf;
+	unsigned char *p = c->io.ibuf;
 	size_t i;
 
-	if (c->scan < c->ipos)
-		c->scan = c->ipos;
+	if (c->scan < c->io.ipos)
+		c->scan = c->io.ipos;
 	for (;;) {
 		const unsigned char *lf;
 		size_t e, n, h;
@@ -666,20 +613,20 @@ frag(lm_imap_client *c)
 		int ovf;
 
 		if (c->lit_skip_to) {
-			if (c->iend < c->lit_skip_to)
+			if (c->io.iend < c->lit_skip_to)
 				return 0;
 			c->scan = c->lit_skip_to;
 			c->lit_skip_to = 0;
 		}
 		i = c->scan;
-		lf = i < c->iend ? memchr(p + i, '\n', c->iend - i) : NULL;
+		lf = i < c->io.iend ? memchr(p + i, '\n', c->io.iend - i) : NULL;
 		if (lf == NULL) {
-			if (i < c->iend && memchr(p + i, '\0', c->iend - i) != NULL)
+			if (i < c->io.iend && memchr(p + i, '\0', c->io.iend - i) != NULL)
 				return lm_imap__fail(c, LM_ERR_PROTOCOL);
-			c->scan = c->iend;
-			if (c->iend - c->ipos >= c->ilen) {
-				if (c->mode == LM_IMAP__M_LINE && c->iend - c->ipos > 9 &&
-				    lm_imap__ieq(p + c->ipos, 9, "* SEARCH "))
+			c->scan = c->io.iend;
+			if (c->io.iend - c->io.ipos >= c->io.ilen) {
+				if (c->mode == LM_IMAP__M_LINE && c->io.iend - c->io.ipos > 9 &&
+				    lm_imap__ieq(p + c->io.ipos, 9, "* SEARCH "))
 					return 2;
 				return lm_imap__fail(c, LM_ERR_LINE_TOO_LONG);
 			}
@@ -690,9 +637,9 @@ frag(lm_imap_client *c)
 		if (memchr(p + i, '\0', e - i) != NULL)
 			return lm_imap__fail(c, LM_ERR_PROTOCOL);
 		n = e;
-		if (n > c->ipos && p[n - 1] == '\r')
+		if (n > c->io.ipos && p[n - 1] == '\r')
 			n--;
-		h = lm_imap__lit_header(p + c->ipos, n - c->ipos, &size, &ovf);
+		h = lm_imap__lit_header(p + c->io.ipos, n - c->io.ipos, &size, &ovf);
 		if (h == (size_t)-1) {
 			c->unit_end = e + 1;
 			c->unit_lend = n;
@@ -700,14 +647,14 @@ frag(lm_imap_client *c)
 			c->scan = e + 1;
 			return 1;
 		}
-		h += c->ipos;
+		h += c->io.ipos;
 		if (ovf || size > LM_IMAP_LITERAL_MAX)
 			return lm_imap__fail(c, LM_ERR_LIMIT);
 		if (c->mode == LM_IMAP__M_FETCH || c->mode == LM_IMAP__M_SKIP)
 			c->unit_fetch = 1;
 		else
-			c->unit_fetch = unit_is_fetch(p + c->ipos, n - c->ipos);
-		if (c->unit_fetch && body_literal(p, c->ipos, h)) {
+			c->unit_fetch = unit_is_fetch(p + c->io.ipos, n - c->io.ipos);
+		if (c->unit_fetch && body_literal(p, c->io.ipos, h)) {
 			c->unit_end = e + 1;
 			c->unit_lend = h;
 			c->unit_lit = 1;
@@ -716,7 +663,7 @@ frag(lm_imap_client *c)
 			return 1;
 		}
 		if (size > LM_IMAP_LITERAL_HOLD_MAX ||
-		    (e + 1 - c->ipos) + size + 2 > c->ilen)
+		    (e + 1 - c->io.ipos) + size + 2 > c->io.ilen)
 			return lm_imap__fail(c, LM_ERR_LIMIT);
 		c->lit_skip_to = e + 1 + (size_t)size;
 	}
@@ -726,8 +673,8 @@ frag(lm_imap_client *c)
 static void
 unit_done(lm_imap_client *c)
 {
-	c->ipos = c->unit_end;
-	c->scan = c->ipos;
+	c->io.ipos = c->unit_end;
+	c->scan = c->io.ipos;
 	c->unit_end = 0;
 	c->unit_lend = 0;
 	c->lit_skip_to = 0;
@@ -1253,8 +1200,8 @@ fetch_section_fields(lm_imap_client *c, lm_imap_event *ev)
 static int
 fetch_item(lm_imap_client *c, lm_imap_event *ev)
 {
-	const unsigned char *p = c->ibuf;
-	size_t n = c->unit_lend, i = c->ipos, ns, ne;
+	const unsigned char *p = c->io.ibuf;
+	size_t n = c->unit_lend, i = c->io.ipos, ns, ne;
 	lm_imap_item item = LM_IMAP_ITEM_OTHER;
 	int section = 0;
 
@@ -1268,7 +1215,7 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 		ev->type = LM_IMAP_EV_FETCH_END;
 		ev->fetch.damaged = c->f_damaged;
 		c->mode = LM_IMAP__M_LINE;
-		lm_imap__trace(c, 'S', p + c->ipos, n - c->ipos);
+		lm_imap__trace(c, 'S', p + c->io.ipos, n - c->io.ipos);
 		unit_done(c);
 		return LM_EVENT;
 	}
@@ -1338,9 +1285,9 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 		c->f_item = item;
 		if (i == n && c->unit_lit) {
 			/* the value is the streamed literal after this unit */
-			lm_imap__trace(c, 'S', p + c->ipos, n - c->ipos);
-			c->ipos = c->unit_end;
-			c->scan = c->ipos;
+			lm_imap__trace(c, 'S', p + c->io.ipos, n - c->io.ipos);
+			c->io.ipos = c->unit_end;
+			c->scan = c->io.ipos;
 			c->unit_end = c->unit_lend = 0;
 			c->lit_left = c->lit_total;
 			c->mode = LM_IMAP__M_STREAM;
@@ -1348,7 +1295,7 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 				return 0;        /* data events follow */
 			fetch_section_fields(c, ev);
 			ev->type = LM_IMAP_EV_FETCH_DATA;
-			ev->fetch.data.p = p + c->ipos;
+			ev->fetch.data.p = p + c->io.ipos;
 			ev->fetch.last = 1;
 			c->mode = LM_IMAP__M_FETCH;
 			return LM_EVENT;
@@ -1383,8 +1330,8 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 			ev->fetch.data = t.s;
 			ev->fetch.total = t.s.len;
 			ev->fetch.last = 1;
-			lm_imap__trace(c, 'S', p + c->ipos, i + r.pos - c->ipos);
-			c->ipos = i + r.pos;
+			lm_imap__trace(c, 'S', p + c->io.ipos, i + r.pos - c->io.ipos);
+			c->io.ipos = i + r.pos;
 			return LM_EVENT;
 		}
 	}
@@ -1479,8 +1426,8 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 				ev->fetch.num = t.num;
 			break;
 		}
-		lm_imap__trace(c, 'S', p + c->ipos, i + r.pos - c->ipos);
-		c->ipos = i + r.pos;
+		lm_imap__trace(c, 'S', p + c->io.ipos, i + r.pos - c->io.ipos);
+		c->io.ipos = i + r.pos;
 		return LM_EVENT;
 	}
 }
@@ -1492,8 +1439,8 @@ fetch_damage(lm_imap_client *c)
 	c->f_damaged = 1;
 	if (c->unit_lit) {
 		c->lit_left = c->lit_total;
-		c->ipos = c->unit_end;
-		c->scan = c->ipos;
+		c->io.ipos = c->unit_end;
+		c->scan = c->io.ipos;
 		c->unit_end = c->unit_lend = 0;
 		c->mode = LM_IMAP__M_SKIPLIT;
 	} else {
@@ -1514,8 +1461,8 @@ continuation(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_
 	size_t i = 1;
 	if (i < n && p[i] == ' ')
 		i++;                       /* LM_IMAP_LENIENT_CONT_TEXT */
-	if (c->nholds > 0 && c->holds[0] >= c->ostart && c->holds[0] <= c->oend &&
-	    c->ostart == c->holds[0]) {
+	if (c->nholds > 0 && c->holds[0] >= c->io.ostart && c->holds[0] <= c->io.oend &&
+	    c->io.ostart == c->holds[0]) {
 		/* a synchronising literal may go now */
 		memmove(&c->holds[0], &c->holds[1], (c->nholds - 1) * sizeof c->holds[0]);
 		memmove(&c->hold_cend[0], &c->hold_cend[1],
@@ -1525,7 +1472,7 @@ continuation(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_
 		c->nholds--;
 		return 0;
 	}
-	if (c->app_state == LM_IMAP__APP_WAIT && c->ostart == c->oend) {
+	if (c->app_state == LM_IMAP__APP_WAIT && c->io.ostart == c->io.oend) {
 		c->app_state = LM_IMAP__APP_BODY;
 		return 0;
 	}
@@ -1569,31 +1516,31 @@ auth_continue(lm_imap_client *c, const unsigned char *p, size_t n)
 	                 sizeof c->sasl_raw - chlen, &rl);
 	if (r < 0)
 		goto cancel;
-	room = c->olen - c->oend;
+	room = c->io.olen - c->io.oend;
 	if (lm_b64_encoded_len(rl) + 2 > room) {
 		r = LM_ERR_BUFFER_TOO_SMALL;
 		goto cancel;
 	}
-	if (lm_b64_encode(c->sasl_raw + chlen, rl, (char *)c->obuf + c->oend,
+	if (lm_b64_encode(c->sasl_raw + chlen, rl, (char *)c->io.obuf + c->io.oend,
 	                  room, &bl) != 0) {
 		r = LM_ERR_BUFFER_TOO_SMALL;
 		goto cancel;
 	}
-	zeroize(c->sasl_raw, sizeof c->sasl_raw);
-	c->oend += bl;
-	c->obuf[c->oend++] = '\r';
-	c->obuf[c->oend++] = '\n';
+	lm_zeroize(c->sasl_raw, sizeof c->sasl_raw);
+	c->io.oend += bl;
+	c->io.obuf[c->io.oend++] = '\r';
+	c->io.obuf[c->io.oend++] = '\n';
 	c->wipe_out = 1;
-	c->wipe_end = c->oend;
+	c->wipe_end = c->io.oend;
 	lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', "", 0, 0);
 	return 0;
 cancel:
 	/* send the cancel "*" (RFC 9051 6.2.2), then fail for good */
-	zeroize(c->sasl_raw, sizeof c->sasl_raw);
+	lm_zeroize(c->sasl_raw, sizeof c->sasl_raw);
 	c->sasl = NULL;
-	if (c->olen - c->oend >= 3) {
-		memcpy(c->obuf + c->oend, "*\r\n", 3);
-		c->oend += 3;
+	if (c->io.olen - c->io.oend >= 3) {
+		memcpy(c->io.obuf + c->io.oend, "*\r\n", 3);
+		c->io.oend += 3;
 		lm_imap__trace(c, 'C', "*", 1);
 		c->pend_err = r;
 		return 0;
@@ -1626,8 +1573,8 @@ drop_holds(lm_imap_client *c, lm_imap_handle tag)
 		if (c->hold_tag[i] == tag) {
 			size_t from = c->holds[i], to = c->hold_cend[i], d = to - from;
 			unsigned j;
-			memmove(c->obuf + from, c->obuf + to, c->oend - to);
-			c->oend -= d;
+			memmove(c->io.obuf + from, c->io.obuf + to, c->io.oend - to);
+			c->io.oend -= d;
 			for (j = i + 1; j < c->nholds; j++) {
 				c->holds[j - 1] = c->holds[j] - d;
 				c->hold_cend[j - 1] = c->hold_cend[j] - d;
@@ -1703,7 +1650,7 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	case LM_IMAP_CMD_STARTTLS:
 		c->tls_tag = 0;
 		if (ev->status == LM_IMAP_OK) {
-			if (c->iend > c->unit_end)
+			if (c->io.iend > c->unit_end)
 				return lm_imap__fail(c, LM_ERR_PROTOCOL);
 			c->tls_wait = 1;
 			ev->type = LM_IMAP_EV_TLS_READY;
@@ -1857,7 +1804,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 			ev->fetch.seq = c->f_seq;
 			c->mode = LM_IMAP__M_FETCH;
 			lm_imap__trace(c, 'S', p, i);
-			c->ipos = (size_t)(p - c->ibuf) + i;
+			c->io.ipos = (size_t)(p - c->io.ibuf) + i;
 			return LM_EVENT + 1;     /* unit continues */
 		} else {
 			ev->type = LM_IMAP_EV_UNKNOWN;
@@ -2072,8 +2019,8 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 static int
 response(lm_imap_client *c, lm_imap_event *ev)
 {
-	const unsigned char *p = c->ibuf + c->ipos;
-	size_t n = c->unit_lend - c->ipos;
+	const unsigned char *p = c->io.ibuf + c->io.ipos;
+	size_t n = c->unit_lend - c->io.ipos;
 	int r;
 
 	if (n > 0 && p[0] == '+') {
@@ -2127,8 +2074,8 @@ response(lm_imap_client *c, lm_imap_event *ev)
 static int
 search_piece(lm_imap_client *c, lm_imap_event *ev, int first)
 {
-	const unsigned char *p = c->ibuf;
-	size_t s = c->ipos, e = c->iend;
+	const unsigned char *p = c->io.ibuf;
+	size_t s = c->io.ipos, e = c->io.iend;
 
 	if (first)
 		s += 9;                                 /* "* SEARCH " */
@@ -2153,8 +2100,8 @@ search_piece(lm_imap_client *c, lm_imap_event *ev, int first)
 	ev->search.nums.p = p + s;
 	ev->search.nums.len = e - 1 - s;
 	ev->search.more = 1;
-	c->ipos = e;
-	c->scan = c->ipos;
+	c->io.ipos = e;
+	c->scan = c->io.ipos;
 	c->mode = LM_IMAP__M_SEARCH;
 	return LM_EVENT;
 }
@@ -2169,39 +2116,34 @@ pump_append(lm_imap_client *c)
 	while (c->app_state == LM_IMAP__APP_BODY) {
 		size_t room, want, got = 0;
 		int r;
-		if (c->ostart > 0 && c->ostart == c->oend) {
-			c->ostart = c->oend = 0;
+		if (c->io.ostart > 0 && c->io.ostart == c->io.oend) {
+			c->io.ostart = c->io.oend = 0;
 		}
 		if (c->app_left == 0) {
-			if (c->olen - c->oend < 2)
+			if (c->io.olen - c->io.oend < 2)
 				return 0;
-			c->obuf[c->oend++] = '\r';
-			c->obuf[c->oend++] = '\n';
+			c->io.obuf[c->io.oend++] = '\r';
+			c->io.obuf[c->io.oend++] = '\n';
 			c->app_state = LM_IMAP__APP_NONE;
 			lm_imap__trace(c, 'C', "", 0);
 			return 0;
 		}
-		if (c->ostart > 0) {
-			memmove(c->obuf, c->obuf + c->ostart, c->oend - c->ostart);
-			c->oend -= c->ostart;
-			c->ostart = 0;
-		}
-		room = c->olen - c->oend;
+		room = lm_core__io_out_room(&c->io, NULL);
 		if (room == 0)
 			return 0;
 		want = room;
 		if ((uint64_t)want > c->app_left)
 			want = (size_t)c->app_left;
-		r = c->app_rd(c->app_ud, c->obuf + c->oend, want, &got);
+		r = c->app_rd(c->app_ud, c->io.obuf + c->io.oend, want, &got);
 		if (r < 0)
 			return lm_imap__fail(c, r);
 		if (got > want)
 			got = want;
 		if (got == 0)
 			return lm_imap__fail(c, LM_ERR_CALLBACK);  /* ended early */
-		c->oend += got;
+		c->io.oend += got;
 		c->app_left -= got;
-		if (c->oend - c->ostart >= c->olen / 2 && c->app_left > 0)
+		if (c->io.oend - c->io.ostart >= c->io.olen / 2 && c->app_left > 0)
 			return 0;
 	}
 	return 0;
@@ -2234,14 +2176,14 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 			if (r < 0)
 				return r;
 		}
-		if (lm_imap__send_end(c) > c->ostart)
+		if (lm_imap__send_end(c) > c->io.ostart)
 			return LM_WANT_WRITE;
 		if (c->pend_err)
 			return lm_imap__fail(c, c->pend_err);
 		switch (c->mode) {
 		case LM_IMAP__M_STREAM:
 		case LM_IMAP__M_SKIPLIT: {
-			size_t avail = c->iend - c->ipos, k = avail;
+			size_t avail = c->io.iend - c->io.ipos, k = avail;
 			if (c->lit_left == 0) {
 				c->mode = c->mode == LM_IMAP__M_STREAM ? LM_IMAP__M_FETCH :
 				          LM_IMAP__M_SKIP;
@@ -2252,19 +2194,19 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 			if ((uint64_t)k > c->lit_left)
 				k = (size_t)c->lit_left;
 			if (c->mode == LM_IMAP__M_SKIPLIT) {
-				c->ipos += k;
+				c->io.ipos += k;
 				c->lit_left -= k;
 				continue;
 			}
 			fetch_common(c, ev);
 			fetch_section_fields(c, ev);
 			ev->type = LM_IMAP_EV_FETCH_DATA;
-			ev->fetch.data.p = c->ibuf + c->ipos;
+			ev->fetch.data.p = c->io.ibuf + c->io.ipos;
 			ev->fetch.data.len = k;
 			ev->fetch.offset = c->lit_total - c->lit_left;
 			ev->fetch.total = c->lit_total;
-			c->ipos += k;
-			c->scan = c->ipos;
+			c->io.ipos += k;
+			c->scan = c->io.ipos;
 			c->lit_left -= k;
 			ev->fetch.last = c->lit_left == 0;
 			if (c->opts.trace && ev->fetch.last) {
@@ -2289,29 +2231,29 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 			return LM_EVENT;
 		}
 		case LM_IMAP__M_SEARCH: {
-			const unsigned char *lf = c->ipos < c->iend ?
-				memchr(c->ibuf + c->ipos, '\n', c->iend - c->ipos) : NULL;
+			const unsigned char *lf = c->io.ipos < c->io.iend ?
+				memchr(c->io.ibuf + c->io.ipos, '\n', c->io.iend - c->io.ipos) : NULL;
 			if (lf == NULL) {
-				if (c->iend - c->ipos >= c->ilen)
+				if (c->io.iend - c->io.ipos >= c->io.ilen)
 					return search_piece(c, ev, 0);
 				goto need_more;
 			}
 			{
-				size_t e = (size_t)(lf - c->ibuf), n = e;
+				size_t e = (size_t)(lf - c->io.ibuf), n = e;
 				size_t k;
-				if (n > c->ipos && c->ibuf[n - 1] == '\r')
+				if (n > c->io.ipos && c->io.ibuf[n - 1] == '\r')
 					n--;
-				for (k = c->ipos; k < n; k++)
-					if (!is_digit(c->ibuf[k]) && c->ibuf[k] != ' ' &&
-					    c->ibuf[k] != '(' && c->ibuf[k] != ')' &&
-					    lm_imap__upper(c->ibuf[k]) < 'A')
+				for (k = c->io.ipos; k < n; k++)
+					if (!is_digit(c->io.ibuf[k]) && c->io.ibuf[k] != ' ' &&
+					    c->io.ibuf[k] != '(' && c->io.ibuf[k] != ')' &&
+					    lm_imap__upper(c->io.ibuf[k]) < 'A')
 						return lm_imap__fail(c, LM_ERR_PROTOCOL);
 				ev->type = LM_IMAP_EV_SEARCH;
 				ev->handle = c->s_handle;
 				ev->cmd = c->s_handle ? LM_IMAP_CMD_SEARCH : LM_IMAP_CMD_NONE;
-				search_nums(ev, c->ibuf, n, c->ipos);
-				c->ipos = e + 1;
-				c->scan = c->ipos;
+				search_nums(ev, c->io.ibuf, n, c->io.ipos);
+				c->io.ipos = e + 1;
+				c->scan = c->io.ipos;
 				c->mode = LM_IMAP__M_LINE;
 				c->s_handle = 0;
 				return LM_EVENT;

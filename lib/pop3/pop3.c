@@ -27,6 +27,7 @@
 #include "libmail/pop3.h"
 #include "libmail/core.h"
 #include "../core/caps.h"
+#include "../core/io.h"
 
 /* Session phases. */
 enum {
@@ -83,14 +84,7 @@ pipelining(const lm_pop3_client *c)
 static size_t
 out_room(lm_pop3_client *c)
 {
-	if (c->ostart == c->oend) {
-		c->ostart = c->oend = 0;
-	} else if (c->ostart > 0) {
-		memmove(c->obuf, c->obuf + c->ostart, c->oend - c->ostart);
-		c->oend -= c->ostart;
-		c->ostart = 0;
-	}
-	return c->olen - c->oend;
+	return lm_core__io_out_room(&c->io, NULL);
 }
 
 static int
@@ -147,10 +141,10 @@ queue_line(lm_pop3_client *c, int cmd, unsigned long arg, const char *line,
 		return LM_ERR_LIMIT;
 	if (out_room(c) < n + 2)
 		return LM_ERR_BUFFER_TOO_SMALL;
-	memcpy(c->obuf + c->oend, line, n);
-	c->obuf[c->oend + n] = '\r';
-	c->obuf[c->oend + n + 1] = '\n';
-	c->oend += n + 2;
+	memcpy(c->io.obuf + c->io.oend, line, n);
+	c->io.obuf[c->io.oend + n] = '\r';
+	c->io.obuf[c->io.oend + n + 1] = '\n';
+	c->io.oend += n + 2;
 	q_push(c, cmd, arg);
 	if (tkeep < 0) {
 		trace(c, 'C', line, n);
@@ -242,10 +236,7 @@ lm_pop3_init(lm_pop3_client *c, const lm_pop3_opts *o, void *ibuf, size_t ilen,
 		return LM_ERR_BAD_PARAM;
 	memset(c, 0, sizeof *c);
 	c->opts = *o;
-	c->ibuf = ibuf;
-	c->ilen = ilen;
-	c->obuf = obuf;
-	c->olen = olen;
+	lm_core__io_init(&c->io, ibuf, ilen, obuf, olen);
 	c->phase = PH_GREET;
 	q_push(c, LM_POP3_CMD_GREETING, 0);
 	return 0;
@@ -256,65 +247,45 @@ int
 lm_pop3_reset(lm_pop3_client *c)
 {
 	lm_pop3_opts o;
-	void *ib, *ob;
-	size_t il, ol;
+	lm_core__io io;
 
-	if (c == NULL || c->ibuf == NULL || c->obuf == NULL)
+	if (c == NULL || c->io.ibuf == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	o = c->opts;
-	ib = c->ibuf;
-	ob = c->obuf;
-	il = c->ilen;
-	ol = c->olen;
-	if (c->wipe_out)
-		lm_zeroize(ob, ol);
-	lm_zeroize(c, sizeof *c);
-	return lm_pop3_init(c, &o, ib, il, ob, ol);
+	io = c->io;
+	lm_core__io_free(&c->io, c->wipe_out, c, sizeof *c);
+	return lm_pop3_init(c, &o, io.ibuf, io.ilen, io.obuf, io.olen);
 }
 
 /* see pop3.h */
 void
 lm_pop3_free(lm_pop3_client *c)
 {
-	if (c == NULL)
-		return;
-	if (c->wipe_out && c->obuf)
-		lm_zeroize(c->obuf, c->olen);
-	lm_zeroize(c, sizeof *c);
+	if (c != NULL)
+		lm_core__io_free(&c->io, c->wipe_out, c, sizeof *c);
 }
 
 /* see pop3.h */
 unsigned char *
 lm_pop3_recv_buf(lm_pop3_client *c, size_t *len)
 {
-	if (c == NULL || c->ibuf == NULL) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (c->ipos > 0) {
-		memmove(c->ibuf, c->ibuf + c->ipos, c->iend - c->ipos);
-		c->iend -= c->ipos;
-		c->ipos = 0;
-	}
-	if (len)
-		*len = c->ilen - c->iend;
-	return c->ibuf + c->iend;
+	return lm_core__io_recv_buf(c ? &c->io : NULL, len, NULL);
+}
+
+/* RFC 2595 4 / CVE-2021-22947: nothing may arrive in plaintext between
+ * the +OK to STLS and the TLS handshake. */
+static int
+tls_waiting(const lm_pop3_client *c)
+{
+	return c != NULL && c->phase == PH_TLS_WAIT;
 }
 
 /* see pop3.h */
 void
 lm_pop3_recv_ack(lm_pop3_client *c, size_t len)
 {
-	if (c == NULL || c->ibuf == NULL || len == 0)
-		return;
-	if (len > c->ilen - c->iend)
-		len = c->ilen - c->iend;
-	c->iend += len;
-	/* RFC 2595 4 / CVE-2021-22947: nothing may arrive in plaintext
-	 * between the +OK to STLS and the TLS handshake. */
-	if (c->phase == PH_TLS_WAIT)
-		fail(c, LM_ERR_PROTOCOL);
+	if (c != NULL)
+		lm_core__io_recv_ack(&c->io, len, tls_waiting(c), &c->err);
 }
 
 /* see pop3.h */
@@ -329,57 +300,24 @@ lm_pop3_recv_eof(lm_pop3_client *c)
 int
 lm_pop3_feed(lm_pop3_client *c, const void *p, size_t n, size_t *used)
 {
-	unsigned char *dst;
-	size_t room;
-
-	if (used)
-		*used = 0;
-	if (c == NULL || used == NULL || c->ibuf == NULL || (p == NULL && n > 0))
-		return LM_ERR_BAD_PARAM;
-	if (c->err)
-		return c->err;
-	dst = lm_pop3_recv_buf(c, &room);
-	if (n > room)
-		n = room;
-	if (n > 0) {
-		memcpy(dst, p, n);
-		lm_pop3_recv_ack(c, n);
-	}
-	*used = n;
-	return c->err;
+	return lm_core__io_feed(c ? &c->io : NULL, p, n, used, tls_waiting(c),
+	                        c ? &c->err : NULL, NULL);
 }
 
 /* see pop3.h */
 const unsigned char *
 lm_pop3_send_buf(const lm_pop3_client *c, size_t *len)
 {
-	if (c == NULL || c->obuf == NULL) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (len)
-		*len = c->oend - c->ostart;
-	return c->obuf + c->ostart;
+	return lm_core__io_send_buf(c ? &c->io : NULL, SIZE_MAX, len);
 }
 
 /* see pop3.h */
 void
 lm_pop3_send_ack(lm_pop3_client *c, size_t len)
 {
-	if (c == NULL || c->obuf == NULL)
-		return;
-	if (len > c->oend - c->ostart)
-		len = c->oend - c->ostart;
-	c->ostart += len;
-	if (c->ostart == c->oend) {
-		if (c->wipe_out) {
-			/* a PASS, APOP or AUTH line went out: no copy stays */
-			lm_zeroize(c->obuf, c->oend);
-			c->wipe_out = 0;
-		}
-		c->ostart = c->oend = 0;
-	}
+	/* a PASS, APOP or AUTH line went out: no copy stays */
+	if (c != NULL)
+		lm_core__io_send_ack(&c->io, len, SIZE_MAX, &c->wipe_out, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -599,9 +537,9 @@ static void
 auth_cancel(lm_pop3_client *c, int err)
 {
 	out_room(c);
-	if (c->olen - c->oend >= 3) {
-		memcpy(c->obuf + c->oend, "*\r\n", 3);
-		c->oend += 3;
+	if (c->io.olen - c->io.oend >= 3) {
+		memcpy(c->io.obuf + c->io.oend, "*\r\n", 3);
+		c->io.oend += 3;
 		trace(c, 'C', "*", 1);
 	}
 	c->sasl = NULL;
@@ -621,8 +559,8 @@ auth_challenge(lm_pop3_client *c, const unsigned char *t, size_t tn)
 	 * whole output buffer is scratch: the decoded challenge goes to
 	 * its upper half, the encoded response to the front. */
 	out_room(c);
-	half = c->olen / 2;
-	r = lm_b64_decode((const char *)t, tn, c->obuf + half, c->olen - half, &dl);
+	half = c->io.olen / 2;
+	r = lm_b64_decode((const char *)t, tn, c->io.obuf + half, c->io.olen - half, &dl);
 	if (r < 0) {
 		auth_cancel(c, r == LM_ERR_BUFFER_TOO_SMALL ? LM_ERR_SASL : LM_ERR_PROTOCOL);
 		return;
@@ -637,26 +575,26 @@ auth_challenge(lm_pop3_client *c, const unsigned char *t, size_t tn)
 		}
 		rl = c->ir_len;
 	} else {
-		r = lm_sasl_step(c->sasl, c->obuf + half, dl, c->sasl_raw,
+		r = lm_sasl_step(c->sasl, c->io.obuf + half, dl, c->sasl_raw,
 		                 sizeof c->sasl_raw, &rl);
-		lm_zeroize(c->obuf + half, dl);
+		lm_zeroize(c->io.obuf + half, dl);
 		if (r < 0) {
 			auth_cancel(c, r);
 			return;
 		}
 	}
-	r = lm_b64_encode(c->sasl_raw, rl, (char *)c->obuf, c->olen - 2, &el);
+	r = lm_b64_encode(c->sasl_raw, rl, (char *)c->io.obuf, c->io.olen - 2, &el);
 	lm_zeroize(c->sasl_raw, rl);
 	if (r < 0) {
 		auth_cancel(c, LM_ERR_BUFFER_TOO_SMALL);
 		return;
 	}
-	c->obuf[el] = '\r';
-	c->obuf[el + 1] = '\n';
-	c->ostart = 0;
-	c->oend = el + 2;
+	c->io.obuf[el] = '\r';
+	c->io.obuf[el + 1] = '\n';
+	c->io.ostart = 0;
+	c->io.oend = el + 2;
 	c->wipe_out = 1;
-	lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', c->obuf, el, 0);
+	lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', c->io.obuf, el, 0);
 }
 
 /* +OK to USER: send PASS with the kept password. */
@@ -785,7 +723,7 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 	case LM_POP3_CMD_STLS:
 		q_pop(c);
 		if (ok) {
-			if (c->ipos < c->iend)
+			if (c->io.ipos < c->io.iend)
 				return fail(c, LM_ERR_PROTOCOL);
 			caps_clear(c);
 			c->phase = PH_TLS_WAIT;
@@ -969,37 +907,37 @@ static int
 body_step(lm_pop3_client *c, lm_pop3_event *ev)
 {
 	static const unsigned char cr[1] = { '\r' };
-	const unsigned char *b = c->ibuf;
+	const unsigned char *b = c->io.ibuf;
 
-	while (c->ipos < c->iend) {
+	while (c->io.ipos < c->io.iend) {
 		size_t s, pos;
 
 		switch (c->bstate) {
 		case BS_BOL:
-			if (b[c->ipos] == '.') {
-				c->ipos++;
+			if (b[c->io.ipos] == '.') {
+				c->io.ipos++;
 				c->bstate = BS_DOT;   /* stripped; may be the end */
 				continue;
 			}
 			c->bstate = BS_MID;
 			break;
 		case BS_DOT:
-			if (b[c->ipos] == '\r') {
-				c->ipos++;
+			if (b[c->io.ipos] == '\r') {
+				c->io.ipos++;
 				c->bstate = BS_DOTCR;
 				continue;
 			}
-			if (b[c->ipos] == '\n' && c->body_lf) {
+			if (b[c->io.ipos] == '\n' && c->body_lf) {
 				/* ".\n" (LM_POP3_LENIENT_BARE_LF): the end */
-				c->ipos++;
+				c->io.ipos++;
 				return body_end(c, ev);
 			}
 			c->bstate = BS_MID;
 			break;
 		case BS_DOTCR:
-			if (b[c->ipos] == '\n') {
+			if (b[c->io.ipos] == '\n') {
 				/* ".\r\n": the end of the reply */
-				c->ipos++;
+				c->io.ipos++;
 				return body_end(c, ev);
 			}
 			/* ".\r" then something else: the dot was stuffing,
@@ -1011,24 +949,24 @@ body_step(lm_pop3_client *c, lm_pop3_event *ev)
 		}
 		/* BS_MID: hand out whole lines up to one that starts with
 		 * a dot (which needs the BOL handling), or everything. */
-		s = pos = c->ipos;
+		s = pos = c->io.ipos;
 		for (;;) {
-			const unsigned char *nl = memchr(b + pos, '\n', c->iend - pos);
+			const unsigned char *nl = memchr(b + pos, '\n', c->io.iend - pos);
 			if (nl == NULL) {
-				pos = c->iend;
+				pos = c->io.iend;
 				c->bstate = BS_MID;
 				break;
 			}
 			pos = (size_t)(nl - b) + 1;
-			if (pos == c->iend || b[pos] == '.') {
+			if (pos == c->io.iend || b[pos] == '.') {
 				c->bstate = BS_BOL;
 				break;
 			}
 		}
-		c->ipos = pos;
+		c->io.ipos = pos;
 		return body_event(c, ev, LM_POP3_EV_DATA, b + s, pos - s);
 	}
-	c->ipos = c->iend = 0;   /* all consumed: the whole buffer is free */
+	c->io.ipos = c->io.iend = 0;   /* all consumed: the whole buffer is free */
 	return 0;
 }
 
@@ -1040,7 +978,7 @@ body_step(lm_pop3_client *c, lm_pop3_event *ev)
 int
 lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 {
-	if (c == NULL || ev == NULL || c->ibuf == NULL)
+	if (c == NULL || ev == NULL || c->io.ibuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	for (;;) {
 		size_t avail, max, ll = 0, cons = 0;
@@ -1048,7 +986,7 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 
 		if (c->err)
 			return c->err;
-		if (c->ostart < c->oend)
+		if (c->io.ostart < c->io.oend)
 			return LM_WANT_WRITE;
 		if (c->auth_fail)
 			return fail(c, c->auth_fail);
@@ -1070,14 +1008,14 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 			return fail(c, LM_ERR_EOF);   /* never DATA_END */
 		}
 
-		avail = c->iend - c->ipos;
-		max = c->ilen < LM_POP3_LINE_MAX ? c->ilen : LM_POP3_LINE_MAX;
-		r = lm_line_next(c->ibuf + c->ipos, avail, max, &ll, &cons);
+		avail = c->io.iend - c->io.ipos;
+		max = c->io.ilen < LM_POP3_LINE_MAX ? c->io.ilen : LM_POP3_LINE_MAX;
+		r = lm_line_next(c->io.ibuf + c->io.ipos, avail, max, &ll, &cons);
 		if (r < 0)
 			return fail(c, r);
 		if (r == 1) {
-			const unsigned char *line = c->ibuf + c->ipos;
-			c->ipos += cons;
+			const unsigned char *line = c->io.ibuf + c->io.ipos;
+			c->io.ipos += cons;
 			trace(c, 'S', line, ll);
 			if (c->ml == ML_LIST)
 				r = listing_line(c, line, ll, ev);
@@ -1109,7 +1047,7 @@ int
 lm_pop3_capa(lm_pop3_client *c)
 {
 	int r;
-	if (c == NULL || c->obuf == NULL)
+	if (c == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, LM_POP3_CMD_CAPA);
 	if (r)
@@ -1122,7 +1060,7 @@ int
 lm_pop3_stls(lm_pop3_client *c)
 {
 	int r;
-	if (c == NULL || c->obuf == NULL)
+	if (c == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, LM_POP3_CMD_STLS);
 	if (r)
@@ -1133,7 +1071,7 @@ lm_pop3_stls(lm_pop3_client *c)
 		return LM_ERR_NO_STARTTLS;
 	/* Bytes already received came before STLS was sent: a reply to
 	 * nothing, which would be taken for the answer to STLS. */
-	if (c->ipos < c->iend)
+	if (c->io.ipos < c->io.iend)
 		return fail(c, LM_ERR_PROTOCOL);
 	return queue_line(c, LM_POP3_CMD_STLS, 0, "STLS", 4, -1);
 }
@@ -1148,7 +1086,7 @@ lm_pop3_tls_done(lm_pop3_client *c)
 		return c->err;
 	if (c->phase != PH_TLS_WAIT)
 		return LM_ERR_BAD_STATE;
-	c->ipos = c->iend = 0;
+	c->io.ipos = c->io.iend = 0;
 	c->tls = 1;
 	caps_clear(c);   /* RFC 2595 4: forget what was learned before */
 	c->phase = PH_AUTH;
@@ -1168,7 +1106,7 @@ lm_pop3_set_tls_active(lm_pop3_client *c)
 {
 	if (c == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (c->phase != PH_GREET || c->iend > 0 || c->err)
+	if (c->phase != PH_GREET || c->io.iend > 0 || c->err)
 		return LM_ERR_BAD_STATE;
 	c->tls = 1;
 	return 0;
@@ -1183,7 +1121,7 @@ lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
 	size_t nl, rl = 0, el, room, need;
 	int r, mech, initial, ir_on_line = 0;
 
-	if (c == NULL || s == NULL || c->obuf == NULL)
+	if (c == NULL || s == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, LM_POP3_CMD_AUTH);
 	if (r)
@@ -1223,37 +1161,37 @@ lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
 				lm_zeroize(c->sasl_raw, rl);
 				return LM_ERR_BUFFER_TOO_SMALL;
 			}
-		} else if (lm_b64_encoded_len(rl) + 2 > c->olen) {
+		} else if (lm_b64_encoded_len(rl) + 2 > c->io.olen) {
 			lm_zeroize(c->sasl_raw, rl);
 			return LM_ERR_BUFFER_TOO_SMALL;
 		}
 	}
-	memcpy(c->obuf + c->oend, "AUTH ", 5);
-	memcpy(c->obuf + c->oend + 5, name, nl);
+	memcpy(c->io.obuf + c->io.oend, "AUTH ", 5);
+	memcpy(c->io.obuf + c->io.oend + 5, name, nl);
 	el = 5 + nl;
 	if (ir_on_line) {
 		size_t bl = 0;
-		c->obuf[c->oend + el++] = ' ';
+		c->io.obuf[c->io.oend + el++] = ' ';
 		if (rl == 0) {
-			c->obuf[c->oend + el++] = '=';
+			c->io.obuf[c->io.oend + el++] = '=';
 		} else {
-			lm_b64_encode(c->sasl_raw, rl, (char *)c->obuf + c->oend + el,
-			              c->olen - c->oend - el, &bl);
+			lm_b64_encode(c->sasl_raw, rl, (char *)c->io.obuf + c->io.oend + el,
+			              c->io.olen - c->io.oend - el, &bl);
 			el += bl;
 		}
 		lm_zeroize(c->sasl_raw, rl);
 		lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C',
-		                       c->obuf + c->oend, el, 5 + nl + 1);
+		                       c->io.obuf + c->io.oend, el, 5 + nl + 1);
 	} else {
-		trace(c, 'C', c->obuf + c->oend, el);
+		trace(c, 'C', c->io.obuf + c->io.oend, el);
 		if (initial) {
 			c->ir_pending = 1;
 			c->ir_len = rl;   /* kept in sasl_raw */
 		}
 	}
-	c->obuf[c->oend + el] = '\r';
-	c->obuf[c->oend + el + 1] = '\n';
-	c->oend += el + 2;
+	c->io.obuf[c->io.oend + el] = '\r';
+	c->io.obuf[c->io.oend + el + 1] = '\n';
+	c->io.oend += el + 2;
 	q_push(c, LM_POP3_CMD_AUTH, 0);
 	c->wipe_out = 1;
 	c->sasl = s;
@@ -1298,7 +1236,7 @@ lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pass)
 	size_t ul, pl = 0;
 	int r;
 
-	if (c == NULL || user == NULL || pass == NULL || c->obuf == NULL)
+	if (c == NULL || user == NULL || pass == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, LM_POP3_CMD_USER);
 	if (r)
@@ -1329,7 +1267,7 @@ lm_pop3_apop(lm_pop3_client *c, const char *user, const char *pass)
 	size_t ul;
 	int r;
 
-	if (c == NULL || user == NULL || pass == NULL || c->obuf == NULL)
+	if (c == NULL || user == NULL || pass == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, LM_POP3_CMD_APOP);
 	if (r)
@@ -1365,7 +1303,7 @@ simple_cmd(lm_pop3_client *c, int cmd, const char *verb, int nargs,
 	size_t n;
 	int r;
 
-	if (c == NULL || c->obuf == NULL)
+	if (c == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, cmd);
 	if (r)
@@ -1453,7 +1391,7 @@ lm_pop3_quit(lm_pop3_client *c)
 {
 	int r;
 
-	if (c == NULL || c->obuf == NULL)
+	if (c == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, LM_POP3_CMD_QUIT);
 	if (r)
@@ -1473,7 +1411,7 @@ lm_pop3_utf8(lm_pop3_client *c)
 {
 	int r;
 
-	if (c == NULL || c->obuf == NULL)
+	if (c == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	r = gate(c, LM_POP3_CMD_UTF8);
 	if (r)

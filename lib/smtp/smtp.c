@@ -19,6 +19,7 @@
 #include "libmail/smtp.h"
 #include "libmail/core.h"
 #include "../core/caps.h"
+#include "../core/io.h"
 
 /* Session phases (changed only by set_state). */
 enum {
@@ -75,14 +76,6 @@ static const struct {
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 /* ------------------------------------------------------------------ */
-
-static void
-zeroize(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-	while (n--)
-		*v++ = 0;
-}
 
 static void trace(lm_smtp_client *c, char dir, const void *p, size_t n);
 
@@ -149,14 +142,7 @@ pipelining(const lm_smtp_client *c)
 static size_t
 out_room(lm_smtp_client *c)
 {
-	if (c->ostart == c->oend) {
-		c->ostart = c->oend = 0;
-	} else if (c->ostart > 0) {
-		memmove(c->obuf, c->obuf + c->ostart, c->oend - c->ostart);
-		c->oend -= c->ostart;
-		c->ostart = 0;
-	}
-	return c->olen - c->oend;
+	return lm_core__io_out_room(&c->io, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -203,10 +189,10 @@ queue_line(lm_smtp_client *c, int cmd, unsigned idx, const char *line, size_t n)
 		return LM_ERR_LIMIT;
 	if (out_room(c) < n + 2)
 		return LM_ERR_BUFFER_TOO_SMALL;
-	memcpy(c->obuf + c->oend, line, n);
-	c->obuf[c->oend + n] = '\r';
-	c->obuf[c->oend + n + 1] = '\n';
-	c->oend += n + 2;
+	memcpy(c->io.obuf + c->io.oend, line, n);
+	c->io.obuf[c->io.oend + n] = '\r';
+	c->io.obuf[c->io.oend + n + 1] = '\n';
+	c->io.oend += n + 2;
 	q_push(c, cmd, idx);
 	trace(c, 'C', line, n);
 	return 0;
@@ -349,10 +335,7 @@ lm_smtp_init(lm_smtp_client *c, const lm_smtp_opts *o, void *ibuf, size_t ilen,
 	memset(c, 0, sizeof *c);
 	c->opts = *o;
 	c->opts.helo_domain = d;
-	c->ibuf = ibuf;
-	c->ilen = ilen;
-	c->obuf = obuf;
-	c->olen = olen;
+	lm_core__io_init(&c->io, ibuf, ilen, obuf, olen);
 	c->q_last = LM_SMTP_CMD_NONE;
 	c->at_bol = 1;
 	set_state(c, PH_GREET, TX_NONE);
@@ -365,63 +348,45 @@ int
 lm_smtp_reset(lm_smtp_client *c)
 {
 	lm_smtp_opts o;
-	void *ib, *ob;
-	size_t il, ol;
+	lm_core__io io;
 
-	if (c == NULL || c->ibuf == NULL || c->obuf == NULL)
+	if (c == NULL || c->io.ibuf == NULL || c->io.obuf == NULL)
 		return LM_ERR_BAD_PARAM;
 	o = c->opts;
-	ib = c->ibuf;
-	ob = c->obuf;
-	il = c->ilen;
-	ol = c->olen;
-	zeroize(c, sizeof *c);
-	return lm_smtp_init(c, &o, ib, il, ob, ol);
+	io = c->io;
+	lm_zeroize(c, sizeof *c);
+	return lm_smtp_init(c, &o, io.ibuf, io.ilen, io.obuf, io.olen);
 }
 
 /* see smtp.h */
 void
 lm_smtp_free(lm_smtp_client *c)
 {
-	if (c == NULL)
-		return;
-	if (c->wipe_out && c->obuf)
-		zeroize(c->obuf, c->olen);
-	zeroize(c, sizeof *c);
+	if (c != NULL)
+		lm_core__io_free(&c->io, c->wipe_out, c, sizeof *c);
 }
 
 /* see smtp.h */
 unsigned char *
 lm_smtp_recv_buf(lm_smtp_client *c, size_t *len)
 {
-	if (c == NULL || c->ibuf == NULL) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (c->ipos > 0) {
-		memmove(c->ibuf, c->ibuf + c->ipos, c->iend - c->ipos);
-		c->iend -= c->ipos;
-		c->ipos = 0;
-	}
-	if (len)
-		*len = c->ilen - c->iend;
-	return c->ibuf + c->iend;
+	return lm_core__io_recv_buf(c ? &c->io : NULL, len, NULL);
+}
+
+/* RFC 3207 / CVE-2021-22947: nothing may arrive in plaintext between the
+ * 220 to STARTTLS and the TLS handshake. */
+static int
+tls_waiting(const lm_smtp_client *c)
+{
+	return c != NULL && c->phase == PH_TLS_WAIT;
 }
 
 /* see smtp.h */
 void
 lm_smtp_recv_ack(lm_smtp_client *c, size_t len)
 {
-	if (c == NULL || len == 0)
-		return;
-	if (len > c->ilen - c->iend)
-		len = c->ilen - c->iend;
-	c->iend += len;
-	/* RFC 3207 / CVE-2021-22947: nothing may arrive in plaintext
-	 * between the 220 to STARTTLS and the TLS handshake. */
-	if (c->phase == PH_TLS_WAIT)
-		fail(c, LM_ERR_PROTOCOL);
+	if (c != NULL)
+		lm_core__io_recv_ack(&c->io, len, tls_waiting(c), &c->err);
 }
 
 /* see smtp.h */
@@ -436,57 +401,24 @@ lm_smtp_recv_eof(lm_smtp_client *c)
 int
 lm_smtp_feed(lm_smtp_client *c, const void *p, size_t n, size_t *used)
 {
-	unsigned char *dst;
-	size_t room;
-
-	if (used)
-		*used = 0;
-	if (c == NULL || used == NULL || (p == NULL && n > 0))
-		return LM_ERR_BAD_PARAM;
-	if (c->err)
-		return c->err;
-	dst = lm_smtp_recv_buf(c, &room);
-	if (n > room)
-		n = room;
-	if (n > 0) {
-		memcpy(dst, p, n);
-		lm_smtp_recv_ack(c, n);
-	}
-	*used = n;
-	return c->err;
+	return lm_core__io_feed(c ? &c->io : NULL, p, n, used, tls_waiting(c),
+	                        c ? &c->err : NULL, NULL);
 }
 
 /* see smtp.h */
 const unsigned char *
 lm_smtp_send_buf(const lm_smtp_client *c, size_t *len)
 {
-	if (c == NULL || c->obuf == NULL) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (len)
-		*len = c->oend - c->ostart;
-	return c->obuf + c->ostart;
+	return lm_core__io_send_buf(c ? &c->io : NULL, SIZE_MAX, len);
 }
 
 /* see smtp.h */
 void
 lm_smtp_send_ack(lm_smtp_client *c, size_t len)
 {
-	if (c == NULL)
-		return;
-	if (len > c->oend - c->ostart)
-		len = c->oend - c->ostart;
-	c->ostart += len;
-	if (c->ostart == c->oend) {
-		if (c->wipe_out) {
-			/* an AUTH line or response went out: no copy stays */
-			zeroize(c->obuf, c->oend);
-			c->wipe_out = 0;
-		}
-		c->ostart = c->oend = 0;
-	}
+	/* an AUTH line or response went out: no copy stays */
+	if (c != NULL)
+		lm_core__io_send_ack(&c->io, len, SIZE_MAX, &c->wipe_out, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -610,14 +542,14 @@ static void
 auth_cancel(lm_smtp_client *c, int err)
 {
 	out_room(c);
-	if (c->olen - c->oend >= 3) {
-		memcpy(c->obuf + c->oend, "*\r\n", 3);
-		c->oend += 3;
+	if (c->io.olen - c->io.oend >= 3) {
+		memcpy(c->io.obuf + c->io.oend, "*\r\n", 3);
+		c->io.oend += 3;
 		trace_s(c, 'C', "*");
 	}
 	c->sasl = NULL;
 	c->auth_fail = err;
-	zeroize(c->sasl_raw, sizeof c->sasl_raw);
+	lm_zeroize(c->sasl_raw, sizeof c->sasl_raw);
 }
 
 /* AUTH: answer a 334 challenge. */
@@ -631,29 +563,29 @@ auth_challenge(lm_smtp_client *c, const lm_slice *text)
 	 * whole output buffer is scratch: the decoded challenge goes to
 	 * its upper half, the encoded response to the front. */
 	out_room(c);
-	half = c->olen / 2;
-	r = lm_b64_decode((const char *)text->p, text->len, c->obuf + half,
-	                  c->olen - half, &dl);
+	half = c->io.olen / 2;
+	r = lm_b64_decode((const char *)text->p, text->len, c->io.obuf + half,
+	                  c->io.olen - half, &dl);
 	if (r < 0) {
 		auth_cancel(c, r == LM_ERR_BUFFER_TOO_SMALL ? LM_ERR_SASL : LM_ERR_PROTOCOL);
 		return;
 	}
-	r = lm_sasl_step(c->sasl, c->obuf + half, dl, c->sasl_raw,
+	r = lm_sasl_step(c->sasl, c->io.obuf + half, dl, c->sasl_raw,
 	                 sizeof c->sasl_raw, &rl);
 	if (r < 0) {
 		auth_cancel(c, r);
 		return;
 	}
-	r = lm_b64_encode(c->sasl_raw, rl, (char *)c->obuf, c->olen - 2, &el);
-	zeroize(c->sasl_raw, rl);
+	r = lm_b64_encode(c->sasl_raw, rl, (char *)c->io.obuf, c->io.olen - 2, &el);
+	lm_zeroize(c->sasl_raw, rl);
 	if (r < 0) {
 		auth_cancel(c, LM_ERR_BUFFER_TOO_SMALL);
 		return;
 	}
-	c->obuf[el] = '\r';
-	c->obuf[el + 1] = '\n';
-	c->ostart = 0;
-	c->oend = el + 2;
+	c->io.obuf[el] = '\r';
+	c->io.obuf[el + 1] = '\n';
+	c->io.ostart = 0;
+	c->io.oend = el + 2;
 	c->wipe_out = 1;
 	trace_s(c, 'C', "<redacted>");
 }
@@ -677,7 +609,7 @@ auth_success_data(lm_smtp_client *c, lm_sasl *s, const lm_slice *text)
 		return;
 	t = *s;
 	if (lm_sasl_finish(&t) == 0) {
-		zeroize(&t, sizeof t);
+		lm_zeroize(&t, sizeof t);
 		return;
 	}
 	t = *s;
@@ -686,9 +618,9 @@ auth_success_data(lm_smtp_client *c, lm_sasl *s, const lm_slice *text)
 	    lm_sasl_step(&t, c->sasl_raw, dl, out, sizeof out, &rl) == 0 &&
 	    rl == 0 && lm_sasl_finish(&t) == 0)
 		*s = t;
-	zeroize(&t, sizeof t);
-	zeroize(out, sizeof out);
-	zeroize(c->sasl_raw, sizeof c->sasl_raw);
+	lm_zeroize(&t, sizeof t);
+	lm_zeroize(out, sizeof out);
+	lm_zeroize(c->sasl_raw, sizeof c->sasl_raw);
 }
 
 /* The transaction failed at MAIL: end it once nothing of it is pending. */
@@ -759,7 +691,7 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 		break;
 	case LM_SMTP_CMD_STARTTLS:
 		if (code == 220) {
-			if (c->ipos < c->iend)
+			if (c->io.ipos < c->io.iend)
 				return fail(c, LM_ERR_PROTOCOL);
 			set_state(c, PH_TLS_WAIT, -1);
 			ev->type = LM_SMTP_EV_TLS_READY;
@@ -891,7 +823,7 @@ handle_line(lm_smtp_client *c, const unsigned char *p, size_t n, lm_smtp_event *
 static int
 bdat_can_frame(const lm_smtp_client *c)
 {
-	if (!c->bdat || c->bdat_failed || c->ostart != c->oend)
+	if (!c->bdat || c->bdat_failed || c->io.ostart != c->io.oend)
 		return 0;
 	if (c->tx != TX_BODY && c->tx != TX_END_WAIT)
 		return 0;
@@ -911,8 +843,8 @@ bdat_frame(lm_smtp_client *c)
 
 	if (last && (c->pend_cr || !c->at_bol)) {
 		/* reserve guarantees room */
-		c->obuf[BDAT_HDR + c->bd_len] = '\r';
-		c->obuf[BDAT_HDR + c->bd_len + 1] = '\n';
+		c->io.obuf[BDAT_HDR + c->bd_len] = '\r';
+		c->io.obuf[BDAT_HDR + c->bd_len + 1] = '\n';
 		c->bd_len += 2;
 		c->pend_cr = 0;
 		c->at_bol = 1;
@@ -927,9 +859,9 @@ bdat_frame(lm_smtp_client *c)
 		sb_puts(&b, " LAST");
 	trace(c, 'C', h, b.len);
 	sb_puts(&b, "\r\n");
-	memcpy(c->obuf + BDAT_HDR - b.len, h, b.len);
-	c->ostart = BDAT_HDR - b.len;
-	c->oend = BDAT_HDR + c->bd_len;
+	memcpy(c->io.obuf + BDAT_HDR - b.len, h, b.len);
+	c->io.ostart = BDAT_HDR - b.len;
+	c->io.oend = BDAT_HDR + c->bd_len;
 	c->bd_len = 0;
 	if (last) {
 		c->bdat_last = 2;
@@ -955,7 +887,7 @@ lm_smtp_next(lm_smtp_client *c, lm_smtp_event *ev)
 
 		if (c->err)
 			return c->err;
-		if (c->ostart < c->oend)
+		if (c->io.ostart < c->io.oend)
 			return LM_WANT_WRITE;
 		if (c->auth_fail)
 			return fail(c, c->auth_fail);
@@ -968,7 +900,7 @@ lm_smtp_next(lm_smtp_client *c, lm_smtp_event *ev)
 			memset(ev, 0, sizeof *ev);
 			ev->type = LM_SMTP_EV_DATA_READY;
 			ev->cmd = LM_SMTP_CMD_BDAT;
-			ev->text.p = c->ibuf;
+			ev->text.p = c->io.ibuf;
 			return LM_EVENT;
 		}
 		/* The handshake failed and the connection is gone (recv_eof):
@@ -978,14 +910,14 @@ lm_smtp_next(lm_smtp_client *c, lm_smtp_event *ev)
 		if (c->phase == PH_CLOSED)
 			return LM_DONE;
 
-		avail = c->iend - c->ipos;
-		max = c->ilen < LM_SMTP_LINE_MAX ? c->ilen : LM_SMTP_LINE_MAX;
-		r = lm_line_next(c->ibuf + c->ipos, avail, max, &ll, &cons);
+		avail = c->io.iend - c->io.ipos;
+		max = c->io.ilen < LM_SMTP_LINE_MAX ? c->io.ilen : LM_SMTP_LINE_MAX;
+		r = lm_line_next(c->io.ibuf + c->io.ipos, avail, max, &ll, &cons);
 		if (r < 0)
 			return fail(c, r);
 		if (r == 1) {
-			const unsigned char *line = c->ibuf + c->ipos;
-			c->ipos += cons;
+			const unsigned char *line = c->io.ibuf + c->io.ipos;
+			c->io.ipos += cons;
 			r = handle_line(c, line, ll, ev);
 			if (r != 0)
 				return r;
@@ -999,7 +931,7 @@ lm_smtp_next(lm_smtp_client *c, lm_smtp_event *ev)
 			c->q_count = 0;
 			memset(ev, 0, sizeof *ev);
 			ev->type = LM_SMTP_EV_CLOSED;
-			ev->text.p = c->ibuf;
+			ev->text.p = c->io.ibuf;
 			return LM_EVENT;
 		}
 		return fail(c, LM_ERR_EOF);
@@ -1052,7 +984,7 @@ lm_smtp_starttls(lm_smtp_client *c)
 		return LM_ERR_NO_STARTTLS;
 	/* Bytes already received came before STARTTLS was sent: a reply to
 	 * nothing, which would be taken for the answer to STARTTLS. */
-	if (c->ipos < c->iend)
+	if (c->io.ipos < c->io.iend)
 		return fail(c, LM_ERR_PROTOCOL);
 	return queue_line(c, LM_SMTP_CMD_STARTTLS, 0, "STARTTLS", 8);
 }
@@ -1070,7 +1002,7 @@ lm_smtp_tls_done(lm_smtp_client *c)
 	caps_clear(c);
 	c->tls = 1;
 	c->authed = 0;
-	c->ipos = c->iend = 0;
+	c->io.ipos = c->io.iend = 0;
 	set_state(c, PH_CONNECTED, TX_NONE);
 	trace_s(c, '*', "TLS established; capabilities forgotten");
 	return 0;
@@ -1139,28 +1071,28 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 		if (r < 0)
 			return r;
 		if (lm_b64_encoded_len(rl) + 5 + nl + 1 + 2 > room) {
-			zeroize(c->sasl_raw, rl);
+			lm_zeroize(c->sasl_raw, rl);
 			return LM_ERR_BUFFER_TOO_SMALL;
 		}
 	}
-	memcpy(c->obuf + c->oend, "AUTH ", 5);
-	memcpy(c->obuf + c->oend + 5, name, nl);
+	memcpy(c->io.obuf + c->io.oend, "AUTH ", 5);
+	memcpy(c->io.obuf + c->io.oend + 5, name, nl);
 	el = 5 + nl;
 	if (initial) {
 		size_t bl = 0;
-		c->obuf[c->oend + el++] = ' ';
+		c->io.obuf[c->io.oend + el++] = ' ';
 		if (rl == 0) {
-			c->obuf[c->oend + el++] = '=';
+			c->io.obuf[c->io.oend + el++] = '=';
 		} else {
-			lm_b64_encode(c->sasl_raw, rl, (char *)c->obuf + c->oend + el,
-			              c->olen - c->oend - el, &bl);
+			lm_b64_encode(c->sasl_raw, rl, (char *)c->io.obuf + c->io.oend + el,
+			              c->io.olen - c->io.oend - el, &bl);
 			el += bl;
 		}
-		zeroize(c->sasl_raw, rl);
+		lm_zeroize(c->sasl_raw, rl);
 	}
-	c->obuf[c->oend + el] = '\r';
-	c->obuf[c->oend + el + 1] = '\n';
-	c->oend += el + 2;
+	c->io.obuf[c->io.oend + el] = '\r';
+	c->io.obuf[c->io.oend + el + 1] = '\n';
+	c->io.oend += el + 2;
 	q_push(c, LM_SMTP_CMD_AUTH, 0);
 	c->wipe_out = 1;
 	c->sasl = s;
@@ -1468,17 +1400,17 @@ lm_smtp_body_write(lm_smtp_client *c, const void *p, size_t n, size_t *used)
 	if (c->bdat) {
 		if (c->bdat_failed)
 			return LM_ERR_REFUSED;
-		if (c->ostart != c->oend)
+		if (c->io.ostart != c->io.oend)
 			return 0;   /* a framed chunk is still being sent */
-		o = c->obuf + BDAT_HDR;
+		o = c->io.obuf + BDAT_HDR;
 		w = c->bd_len;
-		cap = c->olen - BDAT_HDR - BODY_RESERVE;
+		cap = c->io.olen - BDAT_HDR - BODY_RESERVE;
 		stuff = 0;
 	} else {
 		out_room(c);
-		o = c->obuf;
-		w = c->oend;
-		cap = c->olen - BODY_RESERVE;
+		o = c->io.obuf;
+		w = c->io.oend;
+		cap = c->io.olen - BODY_RESERVE;
 		stuff = 1;
 	}
 	while (i < n) {
@@ -1525,7 +1457,7 @@ lm_smtp_body_write(lm_smtp_client *c, const void *p, size_t n, size_t *used)
 	if (c->bdat)
 		c->bd_len = w;
 	else
-		c->oend = w;
+		c->io.oend = w;
 	*used = i;
 	return 0;
 }
@@ -1550,13 +1482,13 @@ lm_smtp_body_end(lm_smtp_client *c)
 	out_room(c);
 	/* body_write kept BODY_RESERVE bytes free */
 	if (c->pend_cr || !c->at_bol) {
-		c->obuf[c->oend++] = '\r';
-		c->obuf[c->oend++] = '\n';
+		c->io.obuf[c->io.oend++] = '\r';
+		c->io.obuf[c->io.oend++] = '\n';
 	}
 	c->pend_cr = 0;
 	c->at_bol = 1;
-	memcpy(c->obuf + c->oend, ".\r\n", 3);
-	c->oend += 3;
+	memcpy(c->io.obuf + c->io.oend, ".\r\n", 3);
+	c->io.oend += 3;
 	q_push(c, LM_SMTP_CMD_BODY, 0);
 	trace_s(c, 'C', ".");
 	set_state(c, -1, TX_END_WAIT);
@@ -1633,7 +1565,7 @@ lm_smtp_timeout_hint(const lm_smtp_client *c)
 {
 	if (c == NULL)
 		return 0;
-	if (c->ostart < c->oend && c->tx == TX_BODY)
+	if (c->io.ostart < c->io.oend && c->tx == TX_BODY)
 		return 180;
 	if (c->q_count > 0) {
 		switch (c->q_cmd[c->q_head]) {
@@ -1647,7 +1579,7 @@ lm_smtp_timeout_hint(const lm_smtp_client *c)
 			return 300;
 		}
 	}
-	return c->ostart < c->oend ? 300 : 0;
+	return c->io.ostart < c->io.oend ? 300 : 0;
 }
 
 /* see smtp.h */
