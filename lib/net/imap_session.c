@@ -13,7 +13,7 @@
 #include "pump.h"
 #include "session.h"
 
-enum { S_NEW = 0, S_READY, S_BROKEN };
+enum { S_NEW = LM_NET__S_NEW, S_READY = LM_NET__S_READY, S_BROKEN = LM_NET__S_BROKEN };
 
 /* IDLE is renewed this often (RFC 2177: servers may log out an idle
  * client after 30 minutes). */
@@ -504,7 +504,7 @@ do_auth(lm_imap_session *s)
 }
 
 static int
-session_connect(lm_imap_session *s)
+connect_steps(lm_imap_session *s)
 {
 	lm_imap_opts eo = LM_IMAP_OPTS_INIT;
 	char b[700];
@@ -553,9 +553,8 @@ session_connect(lm_imap_session *s)
 		lm_imap_handle h;
 		r = lm_imap_starttls(&s->imap, &h);
 		if (r == LM_ERR_NO_STARTTLS) {
-			set_err(s, "server %s does not offer STARTTLS (use imaps:// "
-			        "or, only if you accept an unprotected connection, "
-			        "plaintext)", s->url.host);
+			lm_net__session_no_tls(s->err, sizeof s->err, s->url.host,
+			                       "STARTTLS", "imaps");
 			return r;
 		}
 		if (r < 0)
@@ -597,27 +596,25 @@ session_connect(lm_imap_session *s)
 	return 0;
 }
 
+/* lm_net__session_connect()'s connect: the steps, then no phase. */
+static int
+session_connect(void *sv)
+{
+	lm_imap_session *s = sv;
+	int r = connect_steps(s);
+
+	s->phase = NULL;
+	return r;
+}
+
 /* see net.h */
 int
 lm_imap_session_connect(lm_imap_session *s)
 {
-	int r;
-
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (s->state != S_NEW || s->conn != NULL) {
-		set_err(s, "session already connected");
-		return LM_ERR_BAD_STATE;
-	}
-	s->err[0] = '\0';
-	r = session_connect(s);
-	s->phase = NULL;
-	if (r < 0) {
-		s->state = S_BROKEN;
-		return r;
-	}
-	s->state = S_READY;
-	return 0;
+	return lm_net__session_connect(s, session_connect, &s->state, s->conn, s->err,
+	                               sizeof s->err);
 }
 
 /* see net.h */
@@ -816,8 +813,6 @@ lm_imap_session_error(const lm_imap_session *s)
 void
 lm_imap_session_free(lm_imap_session *s)
 {
-	lm_allocator a;
-
 	if (s == NULL)
 		return;
 	if (s->conn != NULL && s->imap_inited && s->state == S_READY) {
@@ -826,17 +821,12 @@ lm_imap_session_free(lm_imap_session *s)
 		if (lm_imap_logout(&s->imap, &h) == 0) {
 			/* the work is done: do not let a slow server hold us
 			 * long for the goodbye */
-			if (s->conn->timeout_ms > 5000)
-				s->conn->timeout_ms = 5000;
+			lm_net__session_goodbye(s->conn);
 			s->phase = "LOGOUT";
 			(void)wait_cmd(s, h);
 		}
 	}
 	if (s->imap_inited)
 		lm_imap_free(&s->imap);
-	lm_sasl_free(&s->sasl);
-	lm_conn_close(s->conn);
-	a = s->alloc;
-	lm_zeroize(s, sizeof *s);
-	lm_net__free(&a, s, sizeof *s);
+	lm_net__session_release(s, sizeof *s, &s->alloc, &s->sasl, s->conn);
 }

@@ -12,7 +12,7 @@
 #include "pump.h"
 #include "session.h"
 
-enum { S_NEW = 0, S_READY, S_BROKEN, S_QUIT };
+enum { S_NEW = LM_NET__S_NEW, S_READY = LM_NET__S_READY, S_BROKEN = LM_NET__S_BROKEN, S_QUIT };
 
 #define LM_P3S__NCMD (LM_POP3_CMD_UTF8 + 1)
 /* Bytes of one RETR chunk handed to the caller at most: the engine's
@@ -434,9 +434,11 @@ do_login(lm_pop3_session *s)
 	return r;
 }
 
+/* lm_net__session_connect()'s connect. */
 static int
-session_connect(lm_pop3_session *s)
+session_connect(void *sv)
 {
+	lm_pop3_session *s = sv;
 	lm_pop3_opts eo = LM_POP3_OPTS_INIT;
 	char b[700];
 	int r;
@@ -482,9 +484,8 @@ session_connect(lm_pop3_session *s)
 	if (!s->url.implicit_tls && !s->o.plaintext) {
 		r = lm_pop3_stls(&s->pop);
 		if (r == LM_ERR_NO_STARTTLS) {
-			set_err(s, "server %s does not offer STLS (use pop3s:// "
-			        "or, only if you accept an unprotected connection, "
-			        "plaintext)", s->url.host);
+			lm_net__session_no_tls(s->err, sizeof s->err, s->url.host,
+			                       "STLS", "pop3s");
 			return r;
 		}
 		if (r < 0) {
@@ -517,22 +518,10 @@ session_connect(lm_pop3_session *s)
 int
 lm_pop3_session_connect(lm_pop3_session *s)
 {
-	int r;
-
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (s->state != S_NEW || s->conn != NULL) {
-		set_err(s, "session already connected");
-		return LM_ERR_BAD_STATE;
-	}
-	s->err[0] = '\0';
-	r = session_connect(s);
-	if (r < 0) {
-		s->state = S_BROKEN;
-		return r;
-	}
-	s->state = S_READY;
-	return 0;
+	return lm_net__session_connect(s, session_connect, &s->state, s->conn, s->err,
+	                               sizeof s->err);
 }
 
 /* A command on a session that is not ready: say why. */
@@ -808,15 +797,10 @@ lm_pop3_session_footprint(void)
 void
 lm_pop3_session_free(lm_pop3_session *s)
 {
-	lm_allocator a;
-
 	if (s == NULL)
 		return;
 	/* no QUIT here: closing without it commits no deletion */
 	if (s->pop_inited)
 		lm_pop3_free(&s->pop);
-	lm_sasl_free(&s->sasl);
-	lm_conn_close(s->conn);
-	a = s->alloc;
-	lm_net__free(&a, s, sizeof *s);
+	lm_net__session_release(s, sizeof *s, &s->alloc, &s->sasl, s->conn);
 }

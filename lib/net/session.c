@@ -179,3 +179,49 @@ lm_net__copy_clean(char *dst, size_t cap, lm_slice v)
 	}
 	dst[n] = '\0';
 }
+
+/* see session.h */
+int
+lm_net__session_connect(void *s, int (*connect)(void *s), int *state,
+                        const lm_conn *conn, char *err, size_t cap)
+{
+	int r;
+
+	if (*state != LM_NET__S_NEW || conn != NULL) {
+		snprintf(err, cap, "session already connected");
+		return LM_ERR_BAD_STATE;
+	}
+	err[0] = '\0';
+	r = connect(s);
+	*state = r < 0 ? LM_NET__S_BROKEN : LM_NET__S_READY;
+	return r < 0 ? r : 0;
+}
+
+/* see session.h */
+void
+lm_net__session_no_tls(char *err, size_t cap, const char *host, const char *verb,
+                       const char *scheme)
+{
+	snprintf(err, cap, "server %s does not offer %s (use %s:// or, only if you "
+	         "accept an unprotected connection, plaintext)", host, verb, scheme);
+}
+
+/* see session.h */
+void
+lm_net__session_goodbye(lm_conn *c)
+{
+	if (c->timeout_ms > 5000)
+		c->timeout_ms = 5000;
+}
+
+/* see session.h */
+void
+lm_net__session_release(void *s, size_t size, const lm_allocator *alloc,
+                        lm_sasl *sasl, lm_conn *conn)
+{
+	lm_allocator a = *alloc;
+
+	lm_sasl_free(sasl);
+	lm_conn_close(conn);
+	lm_net__free(&a, s, size);
+}

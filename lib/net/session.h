@@ -89,4 +89,39 @@ void lm_net__session_engine_err(char *err, size_t cap, const char *host,
  * control bytes (terminal escapes from the server) as '?'. */
 void lm_net__copy_clean(char *dst, size_t cap, lm_slice v);
 
+/* The states the sessions share (a session may add its own after
+ * these): connect not called yet, connected and ready, unusable. */
+#define LM_NET__S_NEW    0
+#define LM_NET__S_READY  1
+#define LM_NET__S_BROKEN 2
+
+/*
+ * lm_X_session_connect() around the session's own connect(s): a
+ * session connected before (*state not LM_NET__S_NEW, or conn set) is
+ * refused with LM_ERR_BAD_STATE ("session already connected"); else err
+ * is cleared, connect(s) runs and *state becomes LM_NET__S_READY, or
+ * LM_NET__S_BROKEN when it failed. Returns 0 or connect's error.
+ */
+int lm_net__session_connect(void *s, int (*connect)(void *s), int *state,
+                            const lm_conn *conn, char *err, size_t cap);
+
+/* err = "server H does not offer VERB (use SCHEME:// or, only if you
+ * accept an unprotected connection, plaintext)": STARTTLS (STLS) is
+ * required and missing. */
+void lm_net__session_no_tls(char *err, size_t cap, const char *host, const char *verb,
+                            const char *scheme);
+
+/* Before the goodbye (QUIT, LOGOUT) of lm_X_session_free(): the work is
+ * done, so a slow server holds the caller 5 seconds at most. */
+void lm_net__session_goodbye(lm_conn *c);
+
+/*
+ * The end of lm_X_session_free(), once its engine is freed: free the
+ * SASL state, close the connection (NULL: none), then zeroize and free
+ * the session s of size bytes allocated with *alloc (which may lie
+ * inside s: it is copied first).
+ */
+void lm_net__session_release(void *s, size_t size, const lm_allocator *alloc,
+                             lm_sasl *sasl, lm_conn *conn);
+
 #endif

@@ -11,7 +11,7 @@
 #include "pump.h"
 #include "session.h"
 
-enum { S_NEW = 0, S_READY, S_BROKEN };
+enum { S_NEW = LM_NET__S_NEW, S_READY = LM_NET__S_READY, S_BROKEN = LM_NET__S_BROKEN };
 
 #define LM_SESS__NCMD (LM_SMTP_CMD_QUIT + 1)
 
@@ -375,9 +375,11 @@ do_auth(lm_smtp_session *s)
 	return 0;
 }
 
+/* lm_net__session_connect()'s connect. */
 static int
-session_connect(lm_smtp_session *s)
+session_connect(void *sv)
 {
+	lm_smtp_session *s = sv;
 	lm_smtp_opts eo = LM_SMTP_OPTS_INIT;
 	char b[600];
 	int r;
@@ -424,9 +426,8 @@ session_connect(lm_smtp_session *s)
 	if (!s->url.implicit_tls && !s->o.plaintext) {
 		r = lm_smtp_starttls(&s->smtp);
 		if (r == LM_ERR_NO_STARTTLS) {
-			set_err(s, "server %s does not offer STARTTLS (use smtps:// "
-			        "or, only if you accept an unprotected connection, "
-			        "plaintext)", s->url.host);
+			lm_net__session_no_tls(s->err, sizeof s->err, s->url.host,
+			                       "STARTTLS", "smtps");
 			return r;
 		}
 		if (r < 0) {
@@ -459,22 +460,10 @@ session_connect(lm_smtp_session *s)
 int
 lm_smtp_session_connect(lm_smtp_session *s)
 {
-	int r;
-
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (s->state != S_NEW || s->conn != NULL) {
-		set_err(s, "session already connected");
-		return LM_ERR_BAD_STATE;
-	}
-	s->err[0] = '\0';
-	r = session_connect(s);
-	if (r < 0) {
-		s->state = S_BROKEN;
-		return r;
-	}
-	s->state = S_READY;
-	return 0;
+	return lm_net__session_connect(s, session_connect, &s->state, s->conn, s->err,
+	                               sizeof s->err);
 }
 
 /* Queue one command, making room (flush, wait for replies) as needed. */
@@ -763,22 +752,16 @@ lm_smtp_session_error(const lm_smtp_session *s)
 void
 lm_smtp_session_free(lm_smtp_session *s)
 {
-	lm_allocator a;
-
 	if (s == NULL)
 		return;
 	if (s->conn != NULL && s->smtp_inited && s->state == S_READY &&
 	    lm_smtp_quit(&s->smtp) == 0) {
 		/* the message is already delivered: do not let a slow
 		 * server hold us long for the goodbye */
-		if (s->conn->timeout_ms > 5000)
-			s->conn->timeout_ms = 5000;
+		lm_net__session_goodbye(s->conn);
 		(void)wait_for(s, LM_SMTP_CMD_QUIT, s->done[LM_SMTP_CMD_QUIT] + 1);
 	}
 	if (s->smtp_inited)
 		lm_smtp_free(&s->smtp);
-	lm_sasl_free(&s->sasl);
-	lm_conn_close(s->conn);
-	a = s->alloc;
-	lm_net__free(&a, s, sizeof *s);
+	lm_net__session_release(s, sizeof *s, &s->alloc, &s->sasl, s->conn);
 }

@@ -3,9 +3,11 @@
  * the three sessions used to write each for itself: allocating a session
  * for a URL of the right scheme, the login credentials from options and
  * URL, the ;AUTH= mechanism of a URL (RFC 5092 / RFC 2384 style), the
- * start of the SASL client (no cleartext mechanism without TLS), and the
+ * start of the SASL client (no cleartext mechanism without TLS), the
  * texts for an engine's EOF, failed SASL verification and protocol
- * error. Expected texts are the ones session.h documents.
+ * error, the connect guard and its states, the text for a missing
+ * STARTTLS, the goodbye timeout, and releasing a session. Expected
+ * texts are the ones session.h documents.
  */
 /* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
 #define _DEFAULT_SOURCE 1
@@ -179,6 +181,90 @@ t_engine_err(void)
 	LM_CHECK(strcmp(err, "mx.exampl") == 0);
 }
 
+static int connects, connect_result;
+
+static int
+fake_connect(void *s)
+{
+	connects++;
+	LM_CHECK(strcmp((const char *)s, "sess") == 0);
+	return connect_result;
+}
+
+static void
+t_connect(void)
+{
+	char sess[] = "sess";
+	char err[64];
+	int state = LM_NET__S_NEW;
+
+	strcpy(err, "old text");
+	connect_result = 0;
+	LM_CHECK_EQ(lm_net__session_connect(sess, fake_connect, &state, NULL, err,
+	                                    sizeof err), 0);
+	LM_CHECK_EQ(connects, 1);
+	LM_CHECK_EQ(state, LM_NET__S_READY);
+	LM_CHECK_EQ(err[0], '\0');
+	/* once is enough: the second call does not connect again */
+	LM_CHECK_EQ(lm_net__session_connect(sess, fake_connect, &state, NULL, err,
+	                                    sizeof err), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(connects, 1);
+	LM_CHECK(strcmp(err, "session already connected") == 0);
+	LM_CHECK_EQ(state, LM_NET__S_READY);
+	/* a failed connect leaves it broken, with the connect's own text */
+	state = LM_NET__S_NEW;
+	connect_result = LM_ERR_TLS;
+	LM_CHECK_EQ(lm_net__session_connect(sess, fake_connect, &state, NULL, err,
+	                                    sizeof err), LM_ERR_TLS);
+	LM_CHECK_EQ(connects, 2);
+	LM_CHECK_EQ(state, LM_NET__S_BROKEN);
+	LM_CHECK_EQ(lm_net__session_connect(sess, fake_connect, &state, NULL, err,
+	                                    sizeof err), LM_ERR_BAD_STATE);
+	/* a connection already open (a session state of NEW notwithstanding) */
+	state = LM_NET__S_NEW;
+	LM_CHECK_EQ(lm_net__session_connect(sess, fake_connect, &state,
+	                                    (const lm_conn *)sess, err, sizeof err),
+	            LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(connects, 2);
+	LM_CHECK_EQ(state, LM_NET__S_NEW);
+}
+
+static void
+t_no_tls_and_goodbye(void)
+{
+	char err[200];
+	lm_conn c;
+
+	lm_net__session_no_tls(err, sizeof err, "mx.example.org", "STLS", "pop3s");
+	LM_CHECK(strcmp(err, "server mx.example.org does not offer STLS (use pop3s:// "
+	                     "or, only if you accept an unprotected connection, "
+	                     "plaintext)") == 0);
+	memset(&c, 0, sizeof c);
+	c.timeout_ms = 30000;
+	lm_net__session_goodbye(&c);
+	LM_CHECK_EQ(c.timeout_ms, 5000);
+	c.timeout_ms = 1000;
+	lm_net__session_goodbye(&c);
+	LM_CHECK_EQ(c.timeout_ms, 1000);
+}
+
+static void
+t_release(void)
+{
+	struct sess { int x; lm_allocator alloc; lm_sasl sasl; } *s;
+	lm_allocator a = { count_alloc, count_free, NULL };
+
+	s = lm_net__alloc(&a, sizeof *s);
+	LM_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	LM_CHECK_EQ(allocs, 1);
+	s->alloc = a;   /* the allocator inside the session it frees */
+	s->x = 7;
+	lm_net__session_release(s, sizeof *s, &s->alloc, &s->sasl, NULL);
+	LM_CHECK_EQ(allocs, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,6 +274,9 @@ main(int argc, char **argv)
 		LM_TEST(t_url_mech),
 		LM_TEST(t_sasl_init),
 		LM_TEST(t_engine_err),
+		LM_TEST(t_connect),
+		LM_TEST(t_no_tls_and_goodbye),
+		LM_TEST(t_release),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
