@@ -591,7 +591,30 @@ typedef enum {
 	LM_IMAP_STATE_CLOSED
 } lm_imap_state;
 
-/** What the engine knows about the selected mailbox. */
+/**
+ * What the engine knows about the selected mailbox.
+ *
+ * highestmodseq (RFC 7162): every HIGHESTMODSEQ response code sets it
+ * (untagged OK or tagged completion), even below MODSEQ values seen;
+ * NOMODSEQ clears it. MODSEQ items of FETCH responses raise it only as
+ * RFC 7162 section 6 allows: when a tagged response (of any command,
+ * OK, NO or BAD) arrives, to the highest MODSEQ of the FETCH responses
+ * read since the previous tagged response, if that is higher, and only
+ *  - when no HIGHESTMODSEQ code came in that period (a server that
+ *    delays an expunge or a change with a smaller mod-sequence says so
+ *    with the code);
+ *  - for FETCH responses that began while no FETCH command was
+ *    outstanding: unsolicited ones and those of STORE (a FETCH (MODSEQ)
+ *    of some messages says nothing about changes to the others);
+ *  - when no response of that period was skipped under
+ *    LM_IMAP_LENIENT_RESYNC (a damaged FETCH, an untagged response that
+ *    could not be parsed): a change may have been missed;
+ *  - when a value is known already (not 0, no NOMODSEQ) and the MODSEQ
+ *    is a mod-sequence (1 to 2^63 - 1).
+ * So a MODSEQ seen in the middle of a command, or during IDLE, shows
+ * only after that command's tagged response (for IDLE: after DONE and
+ * its completion); a NOOP collects pending changes and completes them.
+ */
 typedef struct {
 	int selected;             /**< 1 while a mailbox is selected          */
 	int read_only;            /**< EXAMINE, or [READ-ONLY]                */
@@ -600,7 +623,7 @@ typedef struct {
 	uint32_t uidvalidity;     /**< 0 if not sent                          */
 	uint32_t uidnext;         /**< 0 if not sent                          */
 	uint32_t unseen;          /**< [UNSEEN n] (IMAP4rev1), 0 if not sent  */
-	uint64_t highestmodseq;   /**< 0 if not sent or NOMODSEQ               */
+	uint64_t highestmodseq;   /**< 0 if not sent or NOMODSEQ; see above    */
 	int nomodseq;             /**< [NOMODSEQ] received                     */
 	uint32_t expunged;        /**< EXPUNGE responses since selection       */
 	uint32_t vanished;        /**< UIDs reported by VANISHED since         */
@@ -660,6 +683,12 @@ typedef struct {
 	/* selected mailbox */
 	lm_imap_mailbox LM_PRIVATE(mbx);
 	lm_imap_handle LM_PRIVATE(sel_tag);   /* SELECT/EXAMINE outstanding */
+	/* RFC 7162 section 6: highest MODSEQ of the FETCH responses that
+	 * count since the last tagged response; that of the FETCH being
+	 * read; set when a HIGHESTMODSEQ code came or a response was
+	 * skipped meanwhile (no raise at the next tagged response) */
+	uint64_t LM_PRIVATE(ms_max), LM_PRIVATE(ms_fetch);
+	int LM_PRIVATE(ms_hold);
 	size_t LM_PRIVATE(flags_len), LM_PRIVATE(pflags_len),
 	       LM_PRIVATE(mname_len);
 	unsigned char LM_PRIVATE(flags)[LM_IMAP_FLAGS_MAX];

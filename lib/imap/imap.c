@@ -681,6 +681,57 @@ unit_done(lm_imap_client *c)
 }
 
 /* ------------------------------------------------------------------ */
+/* HIGHESTMODSEQ from MODSEQ items (RFC 7162 section 6; imap.h tells
+ * the rules at lm_imap_mailbox)                                         */
+/* ------------------------------------------------------------------ */
+
+/* Largest mod-sequence (RFC 7162 section 7: unsigned 63-bit). */
+#define MODSEQ_MAX 0x7fffffffffffffffull
+
+/* A MODSEQ item of the FETCH response being read: it may raise
+ * HIGHESTMODSEQ later if it is a mod-sequence and the response began
+ * while no FETCH command was outstanding (attribute() named the oldest
+ * FETCH or STORE in f_cmd: only for STORE is the queue looked at; no
+ * command can complete in the middle of a response). */
+static void
+modseq_item(lm_imap_client *c, uint64_t v)
+{
+	if (v <= MODSEQ_MAX &&
+	    (c->f_cmd == LM_IMAP_CMD_NONE ||
+	     (c->f_cmd == LM_IMAP_CMD_STORE && q_oldest(c, B(LM_IMAP_CMD_FETCH)) < 0)))
+		c->ms_fetch = v;
+}
+
+/* A FETCH response ended: its MODSEQ (modseq_item()) is a candidate,
+ * unless the response was damaged, which may have hidden a change.
+ * Called where FETCH_END events are made, only when there is something
+ * to do, so that FETCH responses without MODSEQ pay one test. */
+static void
+modseq_fetch_end(lm_imap_client *c, int damaged)
+{
+	if (damaged)
+		c->ms_hold = 1;
+	else if (c->ms_fetch > c->ms_max)
+		c->ms_max = c->ms_fetch;
+	c->ms_fetch = 0;
+}
+
+/* A tagged response arrived (its code already applied): raise
+ * HIGHESTMODSEQ from the MODSEQ values since the previous one, when
+ * nothing held it, and start a new period. */
+static void
+modseq_tagged(lm_imap_client *c)
+{
+	if (c->ms_max != 0) {
+		if (!c->ms_hold && c->mbx.selected && !c->mbx.nomodseq &&
+		    c->mbx.highestmodseq != 0 && c->ms_max > c->mbx.highestmodseq)
+			c->mbx.highestmodseq = c->ms_max;
+		c->ms_max = 0;
+	}
+	c->ms_hold = 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* response codes and status responses                                 */
 /* ------------------------------------------------------------------ */
 
@@ -815,10 +866,16 @@ parse_resp_text(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p,
 		break;
 	case LM_IMAP_CODE_HIGHESTMODSEQ:
 		c->mbx.highestmodseq = ev->code.num;
+		c->ms_hold = 1;        /* the code wins over MODSEQ values */
 		break;
 	case LM_IMAP_CODE_NOMODSEQ:
 		c->mbx.nomodseq = 1;
 		c->mbx.highestmodseq = 0;
+		break;
+	case LM_IMAP_CODE_CLOSED:
+		/* QRESYNC: what came before was about the old mailbox */
+		c->ms_max = 0;
+		c->ms_hold = 0;
 		break;
 	case LM_IMAP_CODE_READ_ONLY:
 		c->mbx.read_only = 1;
@@ -1214,6 +1271,8 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 			return LM_ERR_PROTOCOL;
 		ev->type = LM_IMAP_EV_FETCH_END;
 		ev->fetch.damaged = c->f_damaged;
+		if ((c->ms_fetch | (uint64_t)c->f_damaged) != 0)
+			modseq_fetch_end(c, c->f_damaged);
 		c->mode = LM_IMAP__M_LINE;
 		lm_imap__trace(c, 'S', p + c->io.ipos, n - c->io.ipos);
 		unit_done(c);
@@ -1400,8 +1459,11 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 				lm_imap_read(&in, &v);
 				ev->fetch.value = v.s;
 				ev->fetch.num = v.num;
-				if (item == LM_IMAP_ITEM_MODSEQ && v.type != LM_IMAP_TOK_NUMBER)
-					return LM_ERR_PROTOCOL;
+				if (item == LM_IMAP_ITEM_MODSEQ) {
+					if (v.type != LM_IMAP_TOK_NUMBER)
+						return LM_ERR_PROTOCOL;
+					modseq_item(c, v.num);
+				}
 			} else if (t.type != LM_IMAP_TOK_NIL) {
 				return LM_ERR_PROTOCOL;
 			}
@@ -1625,6 +1687,7 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	else
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);
 	parse_resp_text(c, ev, p, n, i);
+	modseq_tagged(c);
 	cmd = c->q[qi].cmd;
 	flags = c->q[qi].flags;
 	lm_imap__q_remove(c, (unsigned)qi);
@@ -2042,6 +2105,7 @@ response(lm_imap_client *c, lm_imap_event *ev)
 			if (c->err)
 				return c->err;
 			/* LM_IMAP_LENIENT_RESYNC: report raw and go on */
+			c->ms_hold = 1;        /* a change may be in it */
 			event_zero(ev);
 			ev->type = LM_IMAP_EV_UNKNOWN;
 			ev->text.p = p;
@@ -2288,6 +2352,7 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 				fetch_common(c, ev);
 				ev->type = LM_IMAP_EV_FETCH_END;
 				ev->fetch.damaged = 1;
+				modseq_fetch_end(c, 1);
 				return LM_EVENT;
 			}
 			continue;
@@ -2302,6 +2367,7 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 			fetch_common(c, ev);
 			ev->type = LM_IMAP_EV_FETCH_END;
 			ev->fetch.damaged = 1;
+			modseq_fetch_end(c, 1);
 			return LM_EVENT;
 		}
 		r = response(c, ev);
