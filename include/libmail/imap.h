@@ -94,7 +94,13 @@
  *    an item of kind LM_IMAP_ITEM_OTHER with its raw text when its end
  *    is known, else the rest of the response is skipped and
  *    LM_IMAP_EV_FETCH_END has ev.fetch.damaged = 1. Framing errors
- *    (literal sizes) and tagged responses are never resynchronised.
+ *    (literal sizes) and tagged responses are never resynchronised, nor
+ *    are EXISTS, EXPUNGE and VANISHED responses that cannot be read (a
+ *    number past 32 bits, EXPUNGE 0, a malformed UID set): they change
+ *    the message numbering and the selected-mailbox state, which could
+ *    not be trusted after them, so they are LM_ERR_PROTOCOL (sticky).
+ *    A skipped response also stops MODSEQ values from raising
+ *    lm_imap_selected()->highestmodseq at the next tagged response.
  */
 #ifndef LIBMAIL_IMAP_H
 #define LIBMAIL_IMAP_H

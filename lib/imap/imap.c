@@ -1117,29 +1117,34 @@ parse_esearch(lm_imap_event *ev, lm_imap_reader *r)
 	}
 }
 
-/* Count the UIDs of a set "1,3:5" (for the VANISHED bookkeeping). */
-static uint32_t
-set_count(lm_slice s)
+/* Count the UIDs of a set "1,3:5" (for the VANISHED bookkeeping) into
+ * *count (at most 2^32 - 1). Returns 1, or 0 when s is not a set of
+ * UIDs (RFC 3501 uid-set: nz-number 1..2^32-1, ':' ranges, ','). */
+static int
+set_count(lm_slice s, uint32_t *count)
 {
 	size_t i = 0;
 	uint64_t total = 0;
-	while (i < s.len) {
+	for (;;) {
 		uint64_t a, b;
-		if (!parse_num(s.p, s.len, &i, &a))
-			break;
+		if (!parse_num(s.p, s.len, &i, &a) || a == 0 || a > 0xffffffffu)
+			return 0;
 		b = a;
 		if (i < s.len && s.p[i] == ':') {
 			i++;
-			if (!parse_num(s.p, s.len, &i, &b))
-				break;
+			if (!parse_num(s.p, s.len, &i, &b) || b == 0 ||
+			    b > 0xffffffffu)
+				return 0;
 		}
 		total += (a > b ? a - b : b - a) + 1;
-		if (i < s.len && s.p[i] == ',')
-			i++;
-		else
+		if (i == s.len)
 			break;
+		if (s.p[i] != ',')
+			return 0;
+		i++;
 	}
-	return total > 0xffffffffu ? 0xffffffffu : (uint32_t)total;
+	*count = total > 0xffffffffu ? 0xffffffffu : (uint32_t)total;
+	return 1;
 }
 
 /* SEARCH numbers p[i..n): split a trailing "(MODSEQ n)". */
@@ -1828,12 +1833,26 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	if (n < 3 || p[1] != ' ')
 		return LM_ERR_PROTOCOL;
 	if (is_digit(p[i])) {
-		if (!parse_num(p, n, &i, &num) || i >= n || p[i] != ' ')
+		if (!parse_num(p, n, &i, &num)) {
+			num = UINT64_MAX;        /* past 64 bits */
+			while (i < n && is_digit(p[i]))
+				i++;
+		}
+		if (i >= n || p[i] != ' ')
 			return LM_ERR_PROTOCOL;
 		i++;
 		kw = word(p, n, &i);
-		if (num > 0xffffffffu)
-			return LM_ERR_PROTOCOL;
+		if (num - 1 >= 0xffffffffu) {
+			/* 0 or past 32 bits. EXISTS and EXPUNGE set the
+			 * message numbering: one that cannot be read leaves
+			 * every later sequence number in doubt, so no resync
+			 * (see imap.h) */
+			if (lm_imap__ieq(kw.p, kw.len, "EXPUNGE") ||
+			    (num != 0 && lm_imap__ieq(kw.p, kw.len, "EXISTS")))
+				return lm_imap__fail(c, LM_ERR_PROTOCOL);
+			if (num != 0)
+				return LM_ERR_PROTOCOL;
+		}
 		ev->num = (uint32_t)num;
 		if (lm_imap__ieq(kw.p, kw.len, "EXISTS")) {
 			ev->type = LM_IMAP_EV_EXISTS;
@@ -1844,8 +1863,6 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 			c->mbx.recent = (uint32_t)num;
 			attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
 		} else if (lm_imap__ieq(kw.p, kw.len, "EXPUNGE")) {
-			if (num == 0)
-				return LM_ERR_PROTOCOL;
 			ev->type = LM_IMAP_EV_EXPUNGE;
 			if (c->mbx.exists > 0)
 				c->mbx.exists--;
@@ -1994,18 +2011,19 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	if (lm_imap__ieq(kw.p, kw.len, "VANISHED")) {
 		lm_imap_tok t;
 		lm_imap_reader save = r;
+		uint32_t k;
 		ev->type = LM_IMAP_EV_VANISHED;
 		if (lm_imap_read(&r, &t) == LM_IMAP_TOK_OPEN) {
 			ev->vanished.earlier = 1;
 		} else {
 			r = save;
 		}
-		if (lm_imap_read(&r, &t) != LM_IMAP_TOK_ATOM &&
-		    t.type != LM_IMAP_TOK_NUMBER)
-			return LM_ERR_PROTOCOL;
+		/* expunged messages (see EXPUNGE): no resync */
+		if ((lm_imap_read(&r, &t) != LM_IMAP_TOK_ATOM &&
+		     t.type != LM_IMAP_TOK_NUMBER) || !set_count(t.s, &k))
+			return lm_imap__fail(c, LM_ERR_PROTOCOL);
 		ev->vanished.uids = t.s;
 		if (!ev->vanished.earlier) {
-			uint32_t k = set_count(t.s);
 			c->mbx.exists = c->mbx.exists > k ? c->mbx.exists - k : 0;
 			c->mbx.vanished += k;
 		}
@@ -2113,8 +2131,9 @@ response(lm_imap_client *c, lm_imap_event *ev)
 			{
 				size_t i = 2;
 				if (n > 2 && is_digit(p[2])) {
-					uint64_t v;
-					(void)parse_num(p, n, &i, &v);
+					/* any length: the value names the response */
+					while (i < n && is_digit(p[i]))
+						i++;
 					skip_sp(p, n, &i);
 				}
 				ev->value = word(p, n, &i);
