@@ -281,7 +281,9 @@ LM_API int lm_smtp_init(lm_smtp_client *c, const lm_smtp_opts *o,
 /** \brief Start over for a new connection with the same options and
  *         buffers (as after lm_smtp_init()): state, capabilities, pending
  *         replies, sticky error, TLS state and buffered bytes are
- *         dropped (call lm_smtp_set_tls_active() again for implicit TLS).
+ *         dropped (call lm_smtp_set_tls_active() again for implicit TLS);
+ *         an AUTH line or response not sent yet is zeroized in the
+ *         output buffer, as by lm_smtp_free().
  *  \return 0, or LM_ERR_BAD_PARAM if c was never initialized. */
 LM_API int lm_smtp_reset(lm_smtp_client *c);
 

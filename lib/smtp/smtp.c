@@ -354,7 +354,7 @@ lm_smtp_reset(lm_smtp_client *c)
 		return LM_ERR_BAD_PARAM;
 	o = c->opts;
 	io = c->io;
-	lm_zeroize(c, sizeof *c);
+	lm_core__io_free(&c->io, c->wipe_out, c, sizeof *c);
 	return lm_smtp_init(c, &o, io.ibuf, io.ilen, io.obuf, io.olen);
 }
 

@@ -941,22 +941,65 @@ t_auth_plaintext_refused(void)
 	lm_sasl_free(&s);
 }
 
-static void
-t_auth_trace_redacted(void)
+/* 1 if the whole output buffer is zero. */
+static int
+out_zero(const h_t *h)
+{
+	size_t k;
+	for (k = 0; k < h->ol; k++)
+		if (h->ob[k] != 0)
+			return 0;
+	return 1;
+}
+
+/* A session whose EHLO reply ends with line (no TLS needed), and s for
+ * alice with mechanism mech. */
+static h_t *
+h_auth(lm_sasl *s, lm_sasl_mech mech, const char *line)
 {
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
 	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
-	lm_smtp_event ev;
-	lm_sasl s;
 	h_t *h;
 
 	o.require_tls = 0;
 	o.allow_plaintext_auth = 1;
 	cr.user = "alice";
 	cr.password = "hunter2";
-	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+	LM_CHECK_EQ(lm_sasl_init(s, mech, &cr), 0);
 	h = h_new(&o);
-	h_ready(h, "250-AUTH PLAIN\r\n");
+	h_ready(h, line);
+	return h;
+}
+
+/* lm_smtp_reset() with an AUTH line still unsent: the credentials do not
+ * stay in the caller's output buffer (as lm_smtp_free() and POP3's and
+ * IMAP's reset already did). */
+static void
+t_reset_wipes_unsent_auth(void)
+{
+	lm_sasl s;
+	h_t *h = h_auth(&s, LM_SASL_PLAIN, "250-AUTH PLAIN\r\n");
+	size_t n = 99;
+
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	lm_smtp_send_buf(&h->c, &n);
+	LM_CHECK(n > 0);   /* queued, not sent */
+	LM_CHECK(!out_zero(h));
+	LM_CHECK_EQ(lm_smtp_reset(&h->c), 0);
+	LM_CHECK(out_zero(h));
+	lm_smtp_send_buf(&h->c, &n);
+	LM_CHECK_EQ(n, 0);   /* nothing left to send */
+	h_free(h);
+	lm_sasl_free(&s);
+}
+
+static void
+t_auth_trace_redacted(void)
+{
+	lm_smtp_event ev;
+	lm_sasl s;
+	h_t *h = h_auth(&s, LM_SASL_PLAIN, "250-AUTH PLAIN\r\n");
+
 	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
 	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
 	{
@@ -965,15 +1008,8 @@ t_auth_trace_redacted(void)
 		LM_CHECK_STRN(x, strlen(x), "AUTH PLAIN AGFsaWNlAGh1bnRlcjI=\r\n");
 	}
 	LM_CHECK(strstr(h->trace, "C: AUTH PLAIN <redacted>\n") != NULL);
-	{
-		/* the sent credentials do not stay in the output buffer */
-		size_t k;
-		int clean = 1;
-		for (k = 0; k < h->ol; k++)
-			if (h->ob[k] != 0)
-				clean = 0;
-		LM_CHECK(clean);
-	}
+	/* the sent credentials do not stay in the output buffer */
+	LM_CHECK(out_zero(h));
 	LM_CHECK(strstr(h->trace, "AGFsaWNlAGh1bnRlcjI=") == NULL);
 	srv(h, "235 ok\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
@@ -983,9 +1019,7 @@ t_auth_trace_redacted(void)
 	h_free(h);
 	lm_sasl_free(&s);
 
-	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
-	h = h_new(&o);
-	h_ready(h, "250-AUTH LOGIN\r\n");
+	h = h_auth(&s, LM_SASL_LOGIN, "250-AUTH LOGIN\r\n");
 	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
 	srv(h, "334 VXNlcm5hbWU6\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
@@ -1011,19 +1045,11 @@ t_auth_trace_redacted(void)
 static void
 t_auth_bad_base64(void)
 {
-	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
-	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
 	lm_smtp_event ev;
 	lm_sasl s;
 	h_t *h;
 
-	o.require_tls = 0;
-	o.allow_plaintext_auth = 1;
-	cr.user = "alice";
-	cr.password = "hunter2";
-	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
-	h = h_new(&o);
-	h_ready(h, "250-AUTH LOGIN\r\n");
+	h = h_auth(&s, LM_SASL_LOGIN, "250-AUTH LOGIN\r\n");
 	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
 	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
 	sent(h);
@@ -1037,9 +1063,7 @@ t_auth_bad_base64(void)
 	lm_sasl_free(&s);
 
 	/* a multi-line 334 is not a challenge */
-	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
-	h = h_new(&o);
-	h_ready(h, "250-AUTH LOGIN\r\n");
+	h = h_auth(&s, LM_SASL_LOGIN, "250-AUTH LOGIN\r\n");
 	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
 	srv(h, "334-VXNlcm5hbWU6\r\n334 VXNlcm5hbWU6\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
@@ -1699,6 +1723,7 @@ main(int argc, char **argv)
 		LM_TEST(t_421_during_body),
 		LM_TEST(t_auth_plaintext_refused),
 		LM_TEST(t_auth_trace_redacted),
+		LM_TEST(t_reset_wipes_unsent_auth),
 		LM_TEST(t_auth_bad_base64),
 		LM_TEST(t_auth_scram_success_data),
 		LM_TEST(t_dot_stuffing_variants),
