@@ -1274,6 +1274,61 @@ plain_field(const lm_imap_tok *t)
 	       (t->type != LM_IMAP_TOK_ATOM || memchr(t->s.p, '{', t->s.len) == NULL);
 }
 
+/* A quoted string or NIL at p[i] followed by a byte that ends it, written
+ * to *t as read_fast() reads it: the offset after it, else 0 (*t then
+ * undefined). */
+static LM_IMAP__INLINE size_t
+field_fast(const unsigned char *p, size_t n, size_t i, lm_imap_tok *t)
+{
+	size_t e;
+	int esc = 0;
+
+	if (i >= n)
+		return 0;
+	if (p[i] == '"') {
+		e = quoted_short(p, n, i);
+		if (e == 0 && (e = skip_quoted(p, n, i, &esc)) == 0)
+			return 0;
+		t->type = LM_IMAP_TOK_STRING;
+		t->s.p = p + i + 1;
+		t->s.len = e - i - 2;
+	} else if (n - i >= 4 && (p[i] | 0x20) == 'n' && (p[i + 1] | 0x20) == 'i' &&
+	           (p[i + 2] | 0x20) == 'l' && word_end(p[i + 3])) {
+		e = i + 3;
+		t->type = LM_IMAP_TOK_NIL;
+		t->s.p = p + i;
+		t->s.len = 0;
+	} else {
+		return 0;
+	}
+	t->esc = esc;
+	t->num = 0;
+	t->depth = 0;
+	return e;
+}
+
+/* The address as servers send it, "(f f f f)" with each field a quoted
+ * string or NIL and single spaces, read straight from r's bytes: 1 (r
+ * after it), else 0 (r unchanged, *a undefined). The same tokens as
+ * address_fast() gives (tests/unit/test_imap_span.c compares). */
+static LM_IMAP__INLINE int
+address_plain(lm_imap_reader *r, lm_imap_address *a)
+{
+	const unsigned char *p = r->p;
+	size_t n = r->len, i = r->pos;
+
+	i += (size_t)(i < n && p[i] == ' ');
+	if (i >= n || p[i] != '(')
+		return 0;
+	if ((i = field_fast(p, n, i + 1, &a->name)) == 0 || p[i] != ' ' ||
+	    (i = field_fast(p, n, i + 1, &a->adl)) == 0 || p[i] != ' ' ||
+	    (i = field_fast(p, n, i + 1, &a->mailbox)) == 0 || p[i] != ' ' ||
+	    (i = field_fast(p, n, i + 1, &a->host)) == 0 || p[i] != ')')
+		return 0;
+	r->pos = i + 1;
+	return 1;
+}
+
 /* The common address "(name adl mailbox host)" read in place, without
  * scanning it first to find its end: 1 when it is four plain fields and
  * ")", r then after it; 0 (r unchanged) for anything else. */
@@ -1313,16 +1368,19 @@ lm_imap_address_next(lm_imap_reader *r, lm_imap_address *a)
 	lm_imap_tok t;
 	lm_imap_reader in;
 
+	static const lm_imap_address zero;
+
 	if (r->pos >= r->len) {
-		/* the end, as lm_imap_read() gives it below */
-		memset(a, 0, sizeof *a);
+		/* the end, as lm_imap_read() gives it below (a copy, not a
+		 * memset: that is a "rep stos", slow to start) */
+		*a = zero;
 		r->pos = r->len;
 		return 0;
 	}
-	/* every member is written by the fast path (no memset: it showed
+	/* every member is written by the fast paths (no memset: it showed
 	 * in profiles) */
 	a->group_start = a->group_end = 0;
-	if (address_fast(r, a)) {
+	if (address_plain(r, a) || address_fast(r, a)) {
 		if (a->host.type == LM_IMAP_TOK_NIL) {
 			if (a->mailbox.type == LM_IMAP_TOK_NIL)
 				a->group_end = 1;

@@ -251,8 +251,9 @@ t_quoted(void)
 #endif
 }
 
-/* addr_list_span() agrees with the scanner whenever it answers, on
- * address lists made of the usual fields and of odd ones. */
+/* addr_list_span() agrees with the scanner whenever it answers, and
+ * address_plain() with address_fast(), on address lists made of the
+ * usual fields and of odd ones. */
 static void
 t_address_lists(void)
 {
@@ -262,7 +263,7 @@ t_address_lists(void)
 		"(x)"
 	};
 	char buf[1024];
-	unsigned long k, answered = 0;
+	unsigned long k, answered = 0, plain = 0;
 
 	for (k = 0; k < 100000; k++) {
 		size_t w = 0, e1, e2;
@@ -288,6 +289,31 @@ t_address_lists(void)
 			memcpy(buf + w, " NIL \"x\")", 9);
 			w += 9;
 		}
+		{
+			/* address_plain() against address_fast() on each address */
+			lm_imap_reader r1, r2;
+			lm_imap_address a1, a2;
+			r1.p = (const unsigned char *)buf + 1;
+			r1.len = w - 2;
+			r1.pos = 0;
+			r1.depth = 0;
+			r2 = r1;
+			while (r1.pos < r1.len) {
+				if (!address_plain(&r1, &a1)) {
+					if (!address_fast(&r1, &a1))
+						break;
+					r2 = r1;
+					continue;
+				}
+				plain++;
+				LM_CHECK(address_fast(&r2, &a2));
+				LM_CHECK(same_tok(&a1.name, &a2.name) && same_tok(&a1.adl, &a2.adl) &&
+				         same_tok(&a1.mailbox, &a2.mailbox) &&
+				         same_tok(&a1.host, &a2.host));
+				LM_CHECK_EQ(r1.pos, r2.pos);
+				r2 = r1;
+			}
+		}
 		e2 = addr_list_span((const unsigned char *)buf, w, &d2);
 		if (e2 != 0) {
 			answered++;
@@ -303,6 +329,7 @@ t_address_lists(void)
 #ifdef LM_IMAP__SSE2
 	LM_CHECK(answered > 20000);
 #endif
+	LM_CHECK(plain > 50000);
 }
 
 
