@@ -1197,14 +1197,16 @@ typedef enum {
 /** One token. s points into the reader's slice. */
 typedef struct {
 	lm_imap_tok_type type;
+	int esc;                  /**< quoted string holding \" or \\        */
 	lm_slice s;               /**< ATOM/NUMBER: the text; STRING: the
 	                               content (quoted: still escaped when
 	                               esc is 1); OPEN: the whole "(...)";
 	                               NIL and END: empty                    */
-	int esc;                  /**< quoted string holding \" or \\        */
 	uint64_t num;             /**< NUMBER value                          */
 	unsigned depth;           /**< OPEN: deepest nesting inside, 1 for a
 	                               flat list                             */
+	/* (in this order: 40 bytes, not 48 with padding after type and esc;
+	 * readers write and copy many of them) */
 } lm_imap_tok;
 
 /** A reader over a slice. Plain struct: copy it to save a position. */

@@ -1320,10 +1320,10 @@ address_plain(lm_imap_reader *r, lm_imap_address *a)
 	i += (size_t)(i < n && p[i] == ' ');
 	if (i >= n || p[i] != '(')
 		return 0;
-	if ((i = field_fast(p, n, i + 1, &a->name)) == 0 || p[i] != ' ' ||
-	    (i = field_fast(p, n, i + 1, &a->adl)) == 0 || p[i] != ' ' ||
-	    (i = field_fast(p, n, i + 1, &a->mailbox)) == 0 || p[i] != ' ' ||
-	    (i = field_fast(p, n, i + 1, &a->host)) == 0 || p[i] != ')')
+	if ((i = field_fast(p, n, i + 1, &a->name)) == 0 || i >= n || p[i] != ' ' ||
+	    (i = field_fast(p, n, i + 1, &a->adl)) == 0 || i >= n || p[i] != ' ' ||
+	    (i = field_fast(p, n, i + 1, &a->mailbox)) == 0 || i >= n || p[i] != ' ' ||
+	    (i = field_fast(p, n, i + 1, &a->host)) == 0 || i >= n || p[i] != ')')
 		return 0;
 	r->pos = i + 1;
 	return 1;

@@ -747,6 +747,25 @@ t_fetch_table_params(void)
 	LM_CHECK(lm_imap_tok_eq(&b.subtype, "PLAIN"));
 }
 
+
+/* address_plain() stops at the end of the reader's bytes: a quoted
+ * string last in a slice that ends at a guard page. */
+static void
+t_address_edge(void)
+{
+	static const char s[] = "(\"n\" NIL \"m\" \"h\"";
+	unsigned char *g = lm_test_guarded(s, sizeof s - 1);
+	lm_imap_reader r;
+	lm_imap_address a;
+	lm_slice v;
+
+	v.p = g;
+	v.len = sizeof s - 1;
+	lm_imap_reader_init(&r, v);
+	LM_CHECK_EQ(lm_imap_address_next(&r, &a), LM_ERR_DECODE);
+	lm_test_unguard(g, sizeof s - 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -754,7 +773,8 @@ main(int argc, char **argv)
 		LM_TEST(t_known), LM_TEST(t_block_edges), LM_TEST(t_random_spans),
 		LM_TEST(t_random_tokens), LM_TEST(t_quoted), LM_TEST(t_address_lists),
 		LM_TEST(t_fetch_table_random), LM_TEST(t_fetch_table_splits),
-		LM_TEST(t_fetch_table_limits), LM_TEST(t_fetch_table_params)
+		LM_TEST(t_fetch_table_limits), LM_TEST(t_fetch_table_params),
+		LM_TEST(t_address_edge)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
