@@ -807,6 +807,19 @@ LM_API const lm_imap_mailbox *lm_imap_selected(const lm_imap_client *c);
 /** \brief Number of commands still waiting for their completion. */
 LM_API unsigned lm_imap_pending(const lm_imap_client *c);
 
+/**
+ * \brief The command handle h names while it waits for its completion
+ *        (for messages such as "UID FETCH refused: ...").
+ * \param uid may be NULL; gets 1 for the UID form (UID FETCH, UID STORE,
+ *        UID COPY, UID MOVE, UID SEARCH, UID EXPUNGE), else 0.
+ * \return the command; LM_IMAP_CMD_MOVE for the handle lm_imap_move()
+ *         returned, during the whole COPY/STORE/EXPUNGE fallback chain;
+ *         LM_IMAP_CMD_NONE (and *uid 0) when h is not outstanding
+ *         (completed, never queued, 0) or c is NULL.
+ */
+LM_API lm_imap_cmd lm_imap_handle_cmd(const lm_imap_client *c, lm_imap_handle h,
+                                      int *uid);
+
 /* ------------------------------------------------------------------ */
 /* Capabilities and TLS                                                */
 /* ------------------------------------------------------------------ */

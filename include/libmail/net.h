@@ -847,7 +847,10 @@ LM_API int lm_imap_session_idle(lm_imap_session *s, unsigned long ms,
 LM_API const lm_imap_reply *lm_imap_session_reply(const lm_imap_session *s);
 
 /** \brief One line describing the last failure (never NULL, "" if none),
- *         e.g. "SELECT refused: NO Mailbox doesn't exist: Foo" or the
+ *         e.g. "SELECT refused: NO Mailbox doesn't exist: Foo",
+ *         "UID FETCH refused: BAD ...", "mail.example.test broke the
+ *         IMAP protocol (UID FETCH): ..." (a failure while waiting names
+ *         the IMAP command, as lm_imap_handle_cmd() tells it) or the
  *         certificate problem. Valid until the next call on s. */
 LM_API const char *lm_imap_session_error(const lm_imap_session *s);
 

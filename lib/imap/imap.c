@@ -503,6 +503,29 @@ lm_imap_pending(const lm_imap_client *c)
 	return c ? c->q_count : 0;
 }
 
+/* see imap.h */
+lm_imap_cmd
+lm_imap_handle_cmd(const lm_imap_client *c, lm_imap_handle h, int *uid)
+{
+	lm_imap_cmd cmd = LM_IMAP_CMD_NONE;
+	int u = 0, i;
+
+	if (c != NULL && h != 0) {
+		if (h == c->mv_tag) {
+			/* the MOVE fallback chain: its later steps have tags
+			 * of their own, the caller knows the first one */
+			cmd = LM_IMAP_CMD_MOVE;
+			u = c->mv_uid != 0;
+		} else if ((i = lm_imap__q_find(c, h)) >= 0) {
+			cmd = (lm_imap_cmd)c->q[i].cmd;
+			u = (c->q[i].flags & LM_IMAP__QF_UID) != 0;
+		}
+	}
+	if (uid != NULL)
+		*uid = u;
+	return cmd;
+}
+
 /* ------------------------------------------------------------------ */
 /* queue                                                               */
 /* ------------------------------------------------------------------ */

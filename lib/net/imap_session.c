@@ -47,6 +47,7 @@ struct lm_imap_session {
 	lm_imap_result greeting;
 	lm_imap_reply last;
 	const char *phase;         /* what we wait for, for messages */
+	char cmd_label[24];        /* "UID FETCH": the phase of a wait */
 	char err[700];
 	unsigned char ibuf[LM_IMAP_BUFSIZE_IN];
 	unsigned char obuf[LM_IMAP_BUFSIZE_OUT];
@@ -633,12 +634,31 @@ lm_imap_session_mailbox(const lm_imap_session *s)
 	return s != NULL ? s->mailbox : "";
 }
 
+/* The IMAP command handle h names ("SELECT", "UID FETCH", "UID MOVE"
+ * for a whole MOVE fallback chain), for messages; "command" when h is
+ * not outstanding. */
+static const char *
+cmd_label(lm_imap_session *s, lm_imap_handle h)
+{
+	int uid;
+	lm_imap_cmd cmd = lm_imap_handle_cmd(&s->imap, h, &uid);
+
+	if (cmd == LM_IMAP_CMD_NONE)
+		return "command";
+	if (cmd == LM_IMAP_CMD_UID_EXPUNGE)   /* named UID_EXPUNGE */
+		return "UID EXPUNGE";
+	snprintf(s->cmd_label, sizeof s->cmd_label, "%s%s", uid ? "UID " : "",
+	         lm_imap_cmd_name(cmd));
+	return s->cmd_label;
+}
+
 /* see net.h */
 int
 lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
                      lm_imap_event_fn fn, void *ud)
 {
 	char b[700];
+	const char *what;
 	int r;
 
 	if (s == NULL || h == 0)
@@ -652,7 +672,8 @@ lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
 	s->fn = fn;
 	s->fn_ud = ud;
 	s->fn_err = 0;
-	s->phase = "command";
+	what = cmd_label(s, h);
+	s->phase = what;
 	r = wait_cmd(s, h);
 	s->fn = NULL;
 	s->fn_ud = NULL;
@@ -660,9 +681,7 @@ lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
 	if (r < 0)
 		return r;
 	if (s->last.status != LM_IMAP_OK) {
-		const char *nm = lm_imap_cmd_name(s->last.cmd);
-		set_err(s, "%s refused: %s", nm ? nm : "command",
-		        reply_str(&s->last, b, sizeof b));
+		set_err(s, "%s refused: %s", what, reply_str(&s->last, b, sizeof b));
 		return LM_ERR_REFUSED;
 	}
 	return 0;

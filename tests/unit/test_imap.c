@@ -374,6 +374,56 @@ t_commands(void)
 	LM_CHECK_EQ(lm_imap_getquotaroot(&c, "INBOX", NULL), LM_ERR_UNSUPPORTED);
 }
 
+/* lm_imap_handle_cmd(): the command of an outstanding handle, with its
+ * UID form; the MOVE fallback chain (COPY, STORE, UID EXPUNGE under new
+ * tags) stays MOVE under the handle lm_imap_move() gave until its end. */
+static void
+t_handle_cmd(void)
+{
+	lm_imap_client c;
+	lm_imap_fetch_opts f = LM_IMAP_FETCH_OPTS_INIT;
+	lm_imap_handle hs = 0, hf = 0, hn = 0, hx = 0, hm = 0;
+	int uid = -1;
+	static const char done4[] =
+	    "A1 OK [READ-WRITE] selected\r\nA2 OK f\r\nA3 OK f\r\nA4 OK x\r\n"
+	    "A5 OK [COPYUID 9 4 7] copied\r\n";
+	static const char done2[] = "A6 OK stored\r\nA7 OK expunged\r\n";
+
+	start(&c, ibuf, sizeof ibuf,
+	      "* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] hi\r\n");
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, 0, &uid), LM_IMAP_CMD_NONE);
+	LM_CHECK_EQ(uid, 0);
+	LM_CHECK_EQ(lm_imap_handle_cmd(NULL, 1, &uid), LM_IMAP_CMD_NONE);
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, &hs), 0);
+	f.items = LM_IMAP_F_FLAGS;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 1, "1", &f, &hf), 0);
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "2", &f, &hn), 0);
+	LM_CHECK_EQ(lm_imap_uid_expunge(&c, "3", &hx), 0);
+	LM_CHECK_EQ(lm_imap_move(&c, 1, "4", "Trash", &hm), 0);
+	uid = -1;
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hs, &uid), LM_IMAP_CMD_SELECT);
+	LM_CHECK_EQ(uid, 0);
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hf, &uid), LM_IMAP_CMD_FETCH);
+	LM_CHECK_EQ(uid, 1);
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hn, &uid), LM_IMAP_CMD_FETCH);
+	LM_CHECK_EQ(uid, 0);
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hx, &uid), LM_IMAP_CMD_UID_EXPUNGE);
+	LM_CHECK_EQ(uid, 1);
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hm, NULL), LM_IMAP_CMD_MOVE);
+	LM_CHECK_EQ(drive(&c, done4, sizeof done4 - 1, NULL), LM_WANT_READ);
+	/* completed: no longer outstanding */
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hs, &uid), LM_IMAP_CMD_NONE);
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hf, &uid), LM_IMAP_CMD_NONE);
+	LM_CHECK_EQ(uid, 0);
+	/* COPY done, the STORE and UID EXPUNGE steps are outstanding */
+	uid = -1;
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hm, &uid), LM_IMAP_CMD_MOVE);
+	LM_CHECK_EQ(uid, 1);
+	LM_CHECK_EQ(drive(&c, done2, sizeof done2 - 1, NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hm, &uid), LM_IMAP_CMD_NONE);
+	LM_CHECK_EQ(lm_imap_pending(&c), 0);
+}
+
 struct src { size_t left; };
 
 static void
@@ -447,7 +497,7 @@ main(int argc, char **argv)
 		LM_TEST(t_encoder), LM_TEST(t_reader), LM_TEST(t_envelope_groups),
 		LM_TEST(t_body_find), LM_TEST(t_deep_nesting),
 		LM_TEST(t_starttls_same_packet), LM_TEST(t_literal_hold),
-		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_stream_500mb)
+		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

@@ -130,6 +130,30 @@ serve(int fd, unsigned flags)
 			len -= n + 2;
 			snprintf(out, sizeof out, "%s OK [APPENDUID 9 42] stored\r\n", tag);
 			put(fd, out);
+		} else if (strcmp(verb, "EXAMINE") == 0 &&
+		           strcmp(rest, "Broken") == 0) {
+			/* a message count past 32 bits: a protocol violation */
+			put(fd, "* 4294967296 EXISTS\r\n");
+			snprintf(out, sizeof out, "%s OK done\r\n", tag);
+			put(fd, out);
+		} else if (strcmp(verb, "UID") == 0 && strncmp(rest, "FETCH ", 6) == 0) {
+			snprintf(out, sizeof out, "%s BAD [CLIENTBUG] no such "
+			         "message\r\n", tag);
+			put(fd, out);
+		} else if (strcmp(verb, "UID") == 0 &&
+		           strncmp(rest, "EXPUNGE ", 8) == 0) {
+			snprintf(out, sizeof out, "%s NO [EXPUNGEISSUED] later\r\n",
+			         tag);
+			put(fd, out);
+		} else if (strcmp(verb, "UID") == 0 && strncmp(rest, "COPY ", 5) == 0) {
+			snprintf(out, sizeof out, "%s NO [TRYCREATE] no Trash\r\n",
+			         tag);
+			put(fd, out);
+		} else if (strcmp(verb, "UID") == 0 && strncmp(rest, "STORE ", 6) == 0) {
+			goto done;              /* the connection drops */
+		} else if (strcmp(verb, "FETCH") == 0) {
+			snprintf(out, sizeof out, "%s NO nothing\r\n", tag);
+			put(fd, out);
 		} else if (strcmp(verb, "UID") == 0) {
 			put(fd, "* SEARCH 1 2 3\r\n");
 			snprintf(out, sizeof out, "%s OK searched\r\n", tag);
@@ -232,6 +256,30 @@ open_session(unsigned port, const char *user, int *rc)
 	return s;
 }
 
+/* A scripted server (flags as start()) and a session logged in as bob;
+ * the engine, or NULL (checks failed). */
+static lm_imap_client *
+connect_bob(unsigned flags, lm_imap_session **s)
+{
+	unsigned port = start(flags);
+	lm_imap_client *c;
+	int rc = -1;
+
+	LM_CHECK(port != 0);
+	*s = open_session(port, "bob", &rc);
+	LM_CHECK_EQ(rc, 0);
+	c = lm_imap_session_client(*s);
+	LM_CHECK(c != NULL);
+	return c;
+}
+
+/* lm_imap_session_error(s) is exactly want */
+#define CHECK_ERR(s, want)                                                \
+	do {                                                              \
+		const char *e_ = lm_imap_session_error(s);                \
+		LM_CHECK_STRN(e_, strlen(e_), want);                      \
+	} while (0)
+
 /* ---- tests ------------------------------------------------------------- */
 
 static void
@@ -279,18 +327,11 @@ t_imap_session_url(void)
 static void
 t_imap_session_no_then_ok(void)
 {
-	unsigned port = start(0);
 	lm_imap_session *s;
-	lm_imap_client *c;
+	lm_imap_client *c = connect_bob(0, &s);
 	lm_imap_handle h = 0;
 	const lm_imap_reply *rep;
-	int rc;
 
-	LM_CHECK(port != 0);
-	s = open_session(port, "bob", &rc);
-	LM_CHECK_EQ(rc, 0);
-	c = lm_imap_session_client(s);
-	LM_CHECK(c != NULL);
 	if (c == NULL)
 		goto out;
 	LM_CHECK_EQ(lm_imap_select(c, "Missing", NULL, &h), 0);
@@ -300,7 +341,7 @@ t_imap_session_no_then_ok(void)
 	LM_CHECK_EQ(rep->code, LM_IMAP_CODE_NONEXISTENT);
 	LM_CHECK_EQ(rep->cmd, LM_IMAP_CMD_SELECT);
 	LM_CHECK(strcmp(rep->text, "Mailbox doesn't exist: Missing") == 0);
-	LM_CHECK(strstr(lm_imap_session_error(s), "doesn't exist") != NULL);
+	CHECK_ERR(s, "SELECT refused: NO [NONEXISTENT] Mailbox doesn't exist: Missing");
 	LM_CHECK_EQ(lm_net_err_class(LM_ERR_REFUSED), LM_NET_CLASS_REFUSED);
 	/* still usable */
 	LM_CHECK_EQ(lm_imap_select(c, "INBOX", NULL, &h), 0);
@@ -313,6 +354,60 @@ out:
 	LM_CHECK(logged("AUTHENTICATE"));
 	LM_CHECK(logged("SELECT Missing"));
 	LM_CHECK(logged("LOGOUT "));
+}
+
+/* Errors name the IMAP command as sent ("UID FETCH", the whole MOVE
+ * fallback chain as "UID MOVE"), for refusals and for failures while
+ * waiting (a protocol violation, the connection lost). */
+static void
+t_imap_session_cmd_names(void)
+{
+	lm_imap_session *s;
+	lm_imap_client *c = connect_bob(0, &s);
+	lm_imap_fetch_opts fo = LM_IMAP_FETCH_OPTS_INIT;
+	lm_imap_handle h = 0;
+	char want[256];
+
+	/* SELECT refused: t_imap_session_no_then_ok */
+	if (c == NULL)
+		goto out;
+	LM_CHECK_EQ(lm_imap_select(c, "INBOX", NULL, &h), 0);
+	LM_CHECK_EQ(lm_imap_session_wait(s, h, NULL, NULL), 0);
+	fo.items = LM_IMAP_F_FLAGS;
+	LM_CHECK_EQ(lm_imap_fetch(c, 1, "99", &fo, &h), 0);
+	LM_CHECK_EQ(lm_imap_session_wait(s, h, NULL, NULL), LM_ERR_REFUSED);
+	CHECK_ERR(s, "UID FETCH refused: BAD [CLIENTBUG] no such message");
+	LM_CHECK_EQ(lm_imap_fetch(c, 0, "1", &fo, &h), 0);
+	LM_CHECK_EQ(lm_imap_session_wait(s, h, NULL, NULL), LM_ERR_REFUSED);
+	CHECK_ERR(s, "FETCH refused: NO nothing");
+	LM_CHECK_EQ(lm_imap_uid_expunge(c, "5", &h), 0);
+	LM_CHECK_EQ(lm_imap_session_wait(s, h, NULL, NULL), LM_ERR_REFUSED);
+	CHECK_ERR(s, "UID EXPUNGE refused: NO [EXPUNGEISSUED] later");
+	/* no MOVE capability: the COPY step is refused */
+	LM_CHECK_EQ(lm_imap_move(c, 1, "5", "Trash", &h), 0);
+	LM_CHECK_EQ(lm_imap_session_wait(s, h, NULL, NULL), LM_ERR_REFUSED);
+	CHECK_ERR(s, "UID MOVE refused: NO [TRYCREATE] no Trash");
+	/* the server drops the connection instead of answering */
+	LM_CHECK_EQ(lm_imap_store(c, 1, "5", LM_IMAP_STORE_ADD, 0, "\\Seen", 0,
+	                          &h), 0);
+	LM_CHECK_EQ(lm_imap_session_wait(s, h, NULL, NULL), LM_ERR_EOF);
+	CHECK_ERR(s, "127.0.0.1 closed the connection unexpectedly (UID STORE)");
+out:
+	lm_imap_session_free(s);
+	finish();
+	LM_CHECK(logged("UID STORE 5 +FLAGS (\\Seen)"));
+
+	/* a protocol violation while waiting for EXAMINE */
+	c = connect_bob(0, &s);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_imap_examine(c, "Broken", NULL, &h), 0);
+		LM_CHECK_EQ(lm_imap_session_wait(s, h, NULL, NULL), LM_ERR_PROTOCOL);
+		snprintf(want, sizeof want, "127.0.0.1 broke the IMAP protocol "
+		         "(EXAMINE): %s", lm_strerror(LM_ERR_PROTOCOL));
+		CHECK_ERR(s, want);
+	}
+	lm_imap_session_free(s);
+	finish();
 }
 
 typedef struct {
@@ -495,6 +590,7 @@ main(int argc, char **argv)
 	static const lm_test tests[] = {
 		LM_TEST(t_imap_session_url),
 		LM_TEST(t_imap_session_no_then_ok),
+		LM_TEST(t_imap_session_cmd_names),
 		LM_TEST(t_imap_session_append_uid),
 		LM_TEST(t_imap_session_callback_abort),
 		LM_TEST(t_imap_session_bye),
