@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,7 +363,63 @@ on_move(const lm_imap_event *ev, void *ud)
 typedef struct {
 	lm_imap_session *s;
 	lm_imap_client *c;
+	/* the response the waited-for command reads ("FETCH", "LIST" ...;
+	 * NULL: none), for FETCH of which UID (0: any); whether one of
+	 * those could not be read (LM_IMAP_LENIENT_RESYNC skipped it) */
+	const char *dep;
+	uint32_t dep_uid;
+	int skipped;
+	lm_imap_event_fn fn;
+	void *ud;
 } ctx;
+
+/* Under LM_IMAP_LENIENT_RESYNC a response that cannot be read is skipped:
+ * a FETCH as FETCH_END with ev.fetch.damaged, any other (or a FETCH
+ * unreadable from its start) as an UNKNOWN event named like it. Note
+ * those of the kind the command reads, then hand the event on. */
+static int
+on_guard(const lm_imap_event *ev, void *ud)
+{
+	ctx *x = ud;
+	size_t n = strlen(x->dep);
+
+	if (ev->type == LM_IMAP_EV_FETCH_END && ev->fetch.damaged &&
+	    strcmp(x->dep, "FETCH") == 0 &&
+	    (ev->fetch.uid == 0 || x->dep_uid == 0 || ev->fetch.uid == x->dep_uid))
+		x->skipped = 1;
+	else if (ev->type == LM_IMAP_EV_UNKNOWN && ev->value.len == n &&
+	         strncasecmp((const char *)ev->value.p, x->dep, n) == 0)
+		x->skipped = 1;
+	return x->fn != NULL ? x->fn(ev, x->ud) : 0;
+}
+
+/* The command completed, but a response it reads could not be read:
+ * the server broke the protocol, and what the command shows or saves
+ * would be wrong (exit 4). */
+static int
+skipped_err(const ctx *x, const char *what, const char *consequence)
+{
+	fprintf(stderr, "imap-client: %s: a %s response from the server could "
+	        "not be read (protocol violation); %s\n", what, x->dep,
+	        consequence);
+	return LM_ERR_PROTOCOL;
+}
+
+static int run(ctx *x, const char *what, int r, lm_imap_handle h,
+               lm_imap_event_fn fn, void *ud);
+
+/* run(), noting skipped responses of kind dep (for FETCH: of UID uid) */
+static int
+run_dep(ctx *x, const char *what, int r, lm_imap_handle h,
+        lm_imap_event_fn fn, void *ud, const char *dep, uint32_t uid)
+{
+	x->dep = dep;
+	x->dep_uid = uid;
+	x->skipped = 0;
+	x->fn = fn;
+	x->ud = ud;
+	return run(x, what, r, h, on_guard, x);
+}
 
 /* Queue result r (handle h), then wait with fn. */
 static int
@@ -457,8 +514,11 @@ cmd_fetch(ctx *x, const char *mb, const char *uid, const char *out_file)
 	fo.sections = &sec;
 	fo.nsections = 1;
 	r = lm_imap_fetch(x->c, 1, uid, &fo, &h);
-	r = run(x, "UID FETCH", r, h, on_fetch, &st);
-	if (r == 0 && !st.got) {
+	r = run_dep(x, "UID FETCH", r, h, on_fetch, &st, "FETCH", st.uid);
+	if (r == 0 && !st.got && x->skipped) {
+		r = skipped_err(x, "UID FETCH", out_file ? "nothing saved" :
+		                "no message");
+	} else if (r == 0 && !st.got) {
 		fprintf(stderr, "imap-client: no message with UID %s in %s\n",
 		        uid, mb);
 		r = LM_ERR_REFUSED;
@@ -513,8 +573,10 @@ cmd_headers(ctx *x, const char *mb, const char *uid)
 		return r;
 	fo.items = LM_IMAP_F_UID | LM_IMAP_F_ENVELOPE;
 	r = lm_imap_fetch(x->c, 1, uid, &fo, &h);
-	r = run(x, "UID FETCH", r, h, on_headers, &st);
-	if (r == 0 && !st.got) {
+	r = run_dep(x, "UID FETCH", r, h, on_headers, &st, "FETCH", st.uid);
+	if (r == 0 && !st.got && x->skipped) {
+		r = skipped_err(x, "UID FETCH", "no headers");
+	} else if (r == 0 && !st.got) {
 		fprintf(stderr, "imap-client: no message with UID %s in %s\n",
 		        uid, mb);
 		r = LM_ERR_REFUSED;
@@ -736,7 +798,9 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "list") == 0) {
 		lm_imap_handle h = 0;
 		r = lm_imap_list(x.c, "", "*", NULL, &h);
-		r = run(&x, "LIST", r, h, on_list, NULL);
+		r = run_dep(&x, "LIST", r, h, on_list, NULL, "LIST", 0);
+		if (r == 0 && x.skipped)
+			r = skipped_err(&x, "LIST", "the list is incomplete");
 	} else if (strcmp(cmd, "status") == 0) {
 		lm_imap_handle h = 0;
 		unsigned items = LM_IMAP_ST_MESSAGES | LM_IMAP_ST_UIDNEXT |
@@ -744,7 +808,9 @@ main(int argc, char **argv)
 		if (lm_imap_has_cap(x.c, "CONDSTORE"))
 			items |= LM_IMAP_ST_HIGHESTMODSEQ;
 		r = lm_imap_status(x.c, args[0], items, &h);
-		r = run(&x, "STATUS", r, h, on_status, NULL);
+		r = run_dep(&x, "STATUS", r, h, on_status, NULL, "STATUS", 0);
+		if (r == 0 && x.skipped)
+			r = skipped_err(&x, "STATUS", "the values are incomplete");
 	} else if (strcmp(cmd, "search") == 0) {
 		unsigned char prog[8192];
 		lm_imap_sb sb;
@@ -757,7 +823,9 @@ main(int argc, char **argv)
 			uidlist u = { NULL, 0, 0, 0 };
 			size_t k;
 			r = lm_imap_search(x.c, 1, nwords ? &sb : NULL, 0, &h);
-			r = run(&x, "UID SEARCH", r, h, on_search, &u);
+			r = run_dep(&x, "UID SEARCH", r, h, on_search, &u, "SEARCH", 0);
+			if (r == 0 && x.skipped)
+				r = skipped_err(&x, "UID SEARCH", "no UIDs printed");
 			for (k = 0; r == 0 && k < u.n; k++)
 				printf("%llu\n", (unsigned long long)u.v[k]);
 			free(u.v);
@@ -800,9 +868,12 @@ main(int argc, char **argv)
 		if (r == 0) {
 			r = lm_imap_store(x.c, 1, args[0], LM_IMAP_STORE_ADD, 0,
 			                  "\\Deleted", 0, &h);
-			r = run(&x, "UID STORE", r, h, on_store, &st);
+			r = run_dep(&x, "UID STORE", r, h, on_store, &st, "FETCH",
+			            st.uid);
 		}
-		if (r == 0 && !st.got) {
+		if (r == 0 && !st.got && x.skipped) {
+			r = skipped_err(&x, "UID STORE", "not expunging");
+		} else if (r == 0 && !st.got) {
 			fprintf(stderr, "imap-client: no message with UID %s in %s\n",
 			        args[0], mb);
 			r = LM_ERR_REFUSED;

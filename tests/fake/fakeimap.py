@@ -70,6 +70,11 @@ that a client that carries on is caught doing so):
                 depth limit, not the size limits)
   bignum        SELECT answered with a 10 KB message count in EXISTS
   bigdate       ENVELOPE with a 10 KB date string
+  badlist       LIST answered with a "* LIST" line that cannot be read
+                among good ones
+  noisylist     LIST answered with a vendor response ("* X-NOISE ...")
+                among good ones (the control for badlist)
+  badstatus     STATUS answered with "* STATUS INBOX (MESSAGES x)"
   nul           UID SEARCH answered with a NUL byte in the SEARCH response
   cont          SELECT answered with a "+ " continuation request first
   byemid        UID FETCH BODY[] answered with an untagged FETCH FLAGS,
@@ -538,14 +543,21 @@ class Session:
                     self.send(b"* LIST () \"/\" {4000000000}\r\nINBOX")
                     self.event("CLOSE-BY-SERVER")
                     raise EOFError
+                if sc == "badlist":
+                    self.send(b"* LIST (\\HasNoChildren) garbage\r\n")
+                if sc == "noisylist":
+                    self.send(b"* X-NOISE (\\HasNoChildren) garbage\r\n")
                 self.send(b"* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
                           b"* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"
                           b"* LIST (\\HasNoChildren) \"/\" \"T&AOQ-st\"\r\n")
                 self.ok(tag, b"List completed")
             elif verb == "STATUS":
                 mb = rest.split(b" ", 1)[0]
-                self.send(b"* STATUS " + mb +
-                          b" (MESSAGES 2 UIDNEXT 4 UIDVALIDITY 7 UNSEEN 1)\r\n")
+                if sc == "badstatus":
+                    self.send(b"* STATUS " + mb + b" (MESSAGES x)\r\n")
+                else:
+                    self.send(b"* STATUS " + mb +
+                              b" (MESSAGES 2 UIDNEXT 4 UIDVALIDITY 7 UNSEEN 1)\r\n")
                 self.ok(tag, b"Status completed")
             elif verb == "APPEND":
                 data = lits[-1] if lits else b""

@@ -35,7 +35,7 @@ ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
 ALL="usage control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
-create-utf8 append headers idle idle-noop login-only untagged-search untagged-fetch drip \
+badlist noisylist badstatus create-utf8 append headers idle idle-noop login-only untagged-search untagged-fetch drip \
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
 literalclose-out literalclose-stdout nilbody authno garbage silent longline escape \
@@ -44,7 +44,7 @@ sasl-scram-good sasl-scram-nonce sasl-scram-iter0 sasl-scram-iter4g sasl-scram-i
 sasl-chal-huge sasl-chal-big sasl-chal-b64 sasl-scram-badsig sasl-scram-e \
 sasl-scram-nosig sasl-plain-more capsdiffer starttls-untagged starttls-futuretag \
 inject-late endless endless-untagged literal4g literal2p64 literalneg nest nest1k-headers \
-nest1k-fetch bignum bigdate nul cont referral byemid"
+nest1k-fetch nest1k-fetch-stdout bignum bigdate nul cont referral byemid"
 
 if [ ! -x "$IC" ]; then
 	for t in $ALL; do bad "$t" "imap-client not built ($IC)"; done
@@ -197,6 +197,27 @@ if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif ! grep -q "^$(printf 'T\303\244st')\( \|\$\)" "$P.out"; then bad $t "no UTF-8 Täst line: $(tr '\n' '|' < "$P.out")"
 elif ! grep '^Sent' "$P.out" | grep -q '\\Sent'; then bad $t "Sent without its \\Sent attribute"
 elif ! grep -q '^INBOX' "$P.out"; then bad $t "no INBOX"
+else ok $t; fi
+
+# a LIST or STATUS response that cannot be read is skipped by the engine
+# (LM_IMAP_LENIENT_RESYNC); the command read that kind of response, so
+# its result is incomplete: exit 4, said so; a vendor response is no
+# such thing (noisylist: exit 0, the whole list)
+t=badlist
+fake badlist badlist imap $auth list
+if [ "$RC" != 4 ]; then bad $t "$(why 'unreadable LIST response: expected exit 4')"
+elif [ "$(cat "$P.err")" != 'imap-client: LIST: a LIST response from the server could not be read (protocol violation); the list is incomplete' ]; then bad $t "stderr: $(head -c 300 "$P.err")"
+else ok $t; fi
+t=noisylist
+fake noisylist noisylist imap $auth list
+if [ "$RC" != 0 ]; then bad $t "$(why 'vendor response in LIST: expected exit 0')"
+elif [ "$(grep -c . "$P.out")" != 3 ]; then bad $t "stdout: $(tr '\n' '|' < "$P.out")"
+else ok $t; fi
+t=badstatus
+fake badstatus badstatus imap $auth status INBOX
+if [ "$RC" != 4 ]; then bad $t "$(why 'unreadable STATUS response: expected exit 4')"
+elif [ "$(cat "$P.err")" != 'imap-client: STATUS: a STATUS response from the server could not be read (protocol violation); the values are incomplete' ]; then bad $t "stderr: $(head -c 300 "$P.err")"
+elif [ -s "$P.out" ]; then bad $t "printed: $(head -c 80 "$P.out")"
 else ok $t; fi
 
 t=create-utf8
@@ -544,19 +565,30 @@ elif [ -s "$P.out" ]; then bad $t "printed: $(head -c 80 "$P.out")"
 else ok $t; fi
 
 # 1,000 nested parentheses (2 KB) in a BODYSTRUCTURE nobody asked for: the
-# depth limit is checked when an item is read; headers reads only the
-# ENVELOPE (exit 0, right output); fetch gets the whole FETCH response
-# dropped (LM_IMAP_LENIENT_RESYNC): no message, exit 1, no file
+# depth limit is checked when an item is read; headers reads the ENVELOPE
+# before it (exit 0, right output); for fetch the rest of the FETCH
+# response, the message, is skipped (LM_IMAP_LENIENT_RESYNC: FETCH_END
+# damaged): the response the command depended on is broken, so exit 4
+# with that said (not "no message", a refusal), and nothing saved
 t=nest1k-headers
 fake nest1k-headers nest1k imap $auth headers 3
 if [ "$RC" != 0 ]; then bad $t "$(why 'deep item not asked for: expected exit 0')"
 elif ! grep -q 'alice@example.test' "$P.out"; then bad $t "no sender: $(tr '\n' '|' < "$P.out")"
 else ok $t; fi
+nest1k_msg='imap-client: UID FETCH: a FETCH response from the server could not be read (protocol violation);'
 t=nest1k-fetch
 rm -f "$W/nest1k.eml"*
 fake nest1k-fetch nest1k imap $auth fetch 3 --out "$W/nest1k.eml"
-if [ "$RC" != 1 ]; then bad $t "$(why 'FETCH response past the depth limit: expected exit 1')"
+if [ "$RC" != 4 ]; then bad $t "$(why 'FETCH response past the depth limit: expected exit 4')"
+elif [ "$(cat "$P.err")" != "$nest1k_msg nothing saved" ]; then bad $t "stderr: $(head -c 300 "$P.err")"
 elif ls "$W/nest1k.eml"* >/dev/null 2>&1; then bad $t "file written"
+elif [ -s "$P.out" ]; then bad $t "printed: $(head -c 80 "$P.out")"
+else ok $t; fi
+t=nest1k-fetch-stdout
+fake nest1k-fetch-stdout nest1k imap $auth fetch 3
+if [ "$RC" != 4 ]; then bad $t "$(why 'FETCH response past the depth limit: expected exit 4')"
+elif [ "$(cat "$P.err")" != "$nest1k_msg no message" ]; then bad $t "stderr: $(head -c 300 "$P.err")"
+elif [ -s "$P.out" ]; then bad $t "printed: $(head -c 80 "$P.out")"
 else ok $t; fi
 
 t=bignum
