@@ -463,7 +463,7 @@ test_sync(void)
 	char mb[512], known[128], buf[1024], want[512], got[512], num[32];
 	static collect co, co2;
 	uint32_t uid[4], uidvalidity, uidnext;
-	uint64_t h0, h1;
+	uint64_t h0, h1, hstore = 0;
 	const msginfo *mi;
 	size_t i;
 	int r;
@@ -556,6 +556,10 @@ test_sync(void)
 		                  old2->modseq, &h);
 		if (run(s, t, "UID STORE UNCHANGEDSINCE", r, h, NULL, NULL) < 0)
 			goto out;
+		/* RFC 7162 section 6: the MODSEQ of this STORE's FETCH
+		 * response raised the client's HIGHESTMODSEQ at the tagged
+		 * OK (checked against the server's below) */
+		hstore = lm_imap_selected(c)->highestmodseq;
 		ora(buf, sizeof buf, "flags", mb, num, NULL);
 		if (strstr(buf, "\\Answered") == NULL) {
 			fail(t, "conditional STORE on an unchanged message not applied "
@@ -587,6 +591,14 @@ test_sync(void)
 			fail(t, "STATUS: HIGHESTMODSEQ %llu (SELECT had %llu), UIDNEXT "
 			     "%lu", (unsigned long long)h1, (unsigned long long)h0,
 			     (unsigned long)uidnext);
+			goto out;
+		}
+		/* our STORE was the last change: the value the engine kept
+		 * from MODSEQ items is the server's, neither behind nor past */
+		if (hstore != h1) {
+			fail(t, "HIGHESTMODSEQ after our STORE %llu, the server's "
+			     "%llu (SELECT had %llu)", (unsigned long long)hstore,
+			     (unsigned long long)h1, (unsigned long long)h0);
 			goto out;
 		}
 	}
