@@ -711,6 +711,14 @@ unit_done(lm_imap_client *c)
 /* Largest mod-sequence (RFC 7162 section 7: unsigned 63-bit). */
 #define MODSEQ_MAX 0x7fffffffffffffffull
 
+/* Out of line and laid out apart: bookkeeping rarely needed, kept off
+ * lm_imap_next()'s hot loop. */
+#if defined(__GNUC__)
+#define COLD __attribute__((noinline, cold))
+#else
+#define COLD
+#endif
+
 /* A MODSEQ item of the FETCH response being read: it may raise
  * HIGHESTMODSEQ later if it is a mod-sequence and the response began
  * while no FETCH command was outstanding (attribute() named the oldest
@@ -729,7 +737,7 @@ modseq_item(lm_imap_client *c, uint64_t v)
  * unless the response was damaged, which may have hidden a change.
  * Called where FETCH_END events are made, only when there is something
  * to do, so that FETCH responses without MODSEQ pay one test. */
-static void
+static COLD void
 modseq_fetch_end(lm_imap_client *c, int damaged)
 {
 	if (damaged)
@@ -739,19 +747,26 @@ modseq_fetch_end(lm_imap_client *c, int damaged)
 	c->ms_fetch = 0;
 }
 
-/* A tagged response arrived (its code already applied): raise
- * HIGHESTMODSEQ from the MODSEQ values since the previous one, when
- * nothing held it, and start a new period. */
+/* A tagged response arrived (its code already applied) after MODSEQ
+ * values or a hold (modseq_tagged()): raise HIGHESTMODSEQ from the
+ * values when nothing held it, and start a new period. */
+static COLD void
+modseq_period_end(lm_imap_client *c)
+{
+	if (!c->ms_hold && c->mbx.selected && !c->mbx.nomodseq &&
+	    c->mbx.highestmodseq != 0 && c->ms_max > c->mbx.highestmodseq)
+		c->mbx.highestmodseq = c->ms_max;
+	c->ms_max = 0;
+	c->ms_hold = 0;
+}
+
+/* A tagged response arrived: one test when nothing happened since the
+ * previous one (out of line otherwise, to keep lm_imap_next() small). */
 static void
 modseq_tagged(lm_imap_client *c)
 {
-	if (c->ms_max != 0) {
-		if (!c->ms_hold && c->mbx.selected && !c->mbx.nomodseq &&
-		    c->mbx.highestmodseq != 0 && c->ms_max > c->mbx.highestmodseq)
-			c->mbx.highestmodseq = c->ms_max;
-		c->ms_max = 0;
-	}
-	c->ms_hold = 0;
+	if ((c->ms_max | (uint64_t)c->ms_hold) != 0)
+		modseq_period_end(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1843,6 +1858,37 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 /* one response                                                        */
 /* ------------------------------------------------------------------ */
 
+/* "* n WORD" with n 0 or past 32 bits (num; UINT64_MAX past 64 bits,
+ * with i at its first digit, else i after WORD). EXISTS and EXPUNGE set
+ * the message numbering: one that cannot be read leaves every later
+ * sequence number in doubt, so no resync (see imap.h); others are
+ * skipped (LM_ERR_PROTOCOL, not sticky), 0 is fine for them (0: go on). */
+static COLD int
+bad_number(lm_imap_client *c, const unsigned char *p, size_t n, size_t i,
+           uint64_t num)
+{
+	lm_slice kw;
+
+	if (num == UINT64_MAX) {
+		while (i < n && is_digit(p[i]))
+			i++;
+		if (i >= n || p[i] != ' ')
+			return LM_ERR_PROTOCOL;
+		i++;
+		kw = word(p, n, &i);
+	} else {
+		size_t j = i;          /* back over WORD */
+		while (j > 0 && p[j - 1] != ' ')
+			j--;
+		kw.p = p + j;
+		kw.len = i - j;
+	}
+	if (lm_imap__ieq(kw.p, kw.len, "EXPUNGE") ||
+	    (num != 0 && lm_imap__ieq(kw.p, kw.len, "EXISTS")))
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	return num != 0 ? LM_ERR_PROTOCOL : 0;
+}
+
 static int
 untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 {
@@ -1856,26 +1902,14 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	if (n < 3 || p[1] != ' ')
 		return LM_ERR_PROTOCOL;
 	if (is_digit(p[i])) {
-		if (!parse_num(p, n, &i, &num)) {
-			num = UINT64_MAX;        /* past 64 bits */
-			while (i < n && is_digit(p[i]))
-				i++;
-		}
+		if (!parse_num(p, n, &i, &num))
+			return bad_number(c, p, n, i, UINT64_MAX);
 		if (i >= n || p[i] != ' ')
 			return LM_ERR_PROTOCOL;
 		i++;
 		kw = word(p, n, &i);
-		if (num - 1 >= 0xffffffffu) {
-			/* 0 or past 32 bits. EXISTS and EXPUNGE set the
-			 * message numbering: one that cannot be read leaves
-			 * every later sequence number in doubt, so no resync
-			 * (see imap.h) */
-			if (lm_imap__ieq(kw.p, kw.len, "EXPUNGE") ||
-			    (num != 0 && lm_imap__ieq(kw.p, kw.len, "EXISTS")))
-				return lm_imap__fail(c, LM_ERR_PROTOCOL);
-			if (num != 0)
-				return LM_ERR_PROTOCOL;
-		}
+		if (num - 1 >= 0xffffffffu && (rc = bad_number(c, p, n, i, num)) != 0)
+			return rc;
 		ev->num = (uint32_t)num;
 		if (lm_imap__ieq(kw.p, kw.len, "EXISTS")) {
 			ev->type = LM_IMAP_EV_EXISTS;
