@@ -609,9 +609,9 @@ typedef enum {
  *  - when no HIGHESTMODSEQ code came in that period (a server that
  *    delays an expunge or a change with a smaller mod-sequence says so
  *    with the code);
- *  - for FETCH responses that began while no FETCH command was
- *    outstanding: unsolicited ones and those of STORE (a FETCH (MODSEQ)
- *    of some messages says nothing about changes to the others);
+ *  - for FETCH responses read while no FETCH command was outstanding:
+ *    unsolicited ones and those of STORE (a FETCH (MODSEQ) of some
+ *    messages says nothing about changes to the others);
  *  - when no response of that period was skipped under
  *    LM_IMAP_LENIENT_RESYNC (a damaged FETCH, an untagged response that
  *    could not be parsed): a change may have been missed;
