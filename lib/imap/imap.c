@@ -1214,6 +1214,11 @@ search_nums(lm_imap_event *ev, const unsigned char *p, size_t n, size_t i)
 /* FETCH items                                                         */
 /* ------------------------------------------------------------------ */
 
+/* The bytes that end a FETCH item name. */
+static const unsigned char item_name_end[256] = {
+	[' '] = 1, ['('] = 1, [')'] = 1, ['['] = 1, ['"'] = 1, ['{'] = 1
+};
+
 /* The item named s[0..n) (case-insensitive), LM_IMAP_ITEM_OTHER for an
  * unknown name: one comparison, chosen by length and first letter. */
 static lm_imap_item
@@ -1264,10 +1269,51 @@ item_of(const unsigned char *s, size_t n)
 	return lm_imap__ieq(s, n, name) ? it : LM_IMAP_ITEM_OTHER;
 }
 
-/* The bytes that end a FETCH item name. */
-static const unsigned char item_name_end[256] = {
-	[' '] = 1, ['('] = 1, [')'] = 1, ['['] = 1, ['"'] = 1, ['{'] = 1
+
+/* The bytes after which a flag list is left to lm_imap_read(): they may
+ * start a nested list, a string or a literal, or end the line. */
+static const unsigned char flags_stop[256] = {
+	['('] = 1, [')'] = 1, ['"'] = 1, ['{'] = 1, ['~'] = 1, ['\r'] = 1,
+	['\n'] = 1
 };
+
+/* A flat flag list "(\Seen $Label)" at p[0] == '(': its length, as
+ * lm_imap_read() gives it (depth 1); 0 when it holds anything else
+ * (lm_imap_read() then reads it). */
+static size_t
+flags_span(const unsigned char *p, size_t n)
+{
+	size_t j = 1;
+
+	while (j < n && !flags_stop[p[j]])
+		j++;
+	return j < n && p[j] == ')' ? j + 1 : 0;
+}
+
+/* The names of the items almost every FETCH response holds, checked in
+ * place: the offset after the name at p[i] and its kind when it is one
+ * of them and a byte that ends names follows; else 0 (then the bytes up
+ * to such a byte are the name, as they are here). */
+static size_t
+item_usual(const unsigned char *p, size_t n, size_t i, lm_imap_item *item)
+{
+	const char *name;
+	size_t k;
+	lm_imap_item it;
+
+	switch (p[i] | 0x20) {
+	case 'u': name = "UID"; k = 3; it = LM_IMAP_ITEM_UID; break;
+	case 'f': name = "FLAGS"; k = 5; it = LM_IMAP_ITEM_FLAGS; break;
+	case 'r': name = "RFC822.SIZE"; k = 11; it = LM_IMAP_ITEM_RFC822_SIZE; break;
+	case 'e': name = "ENVELOPE"; k = 8; it = LM_IMAP_ITEM_ENVELOPE; break;
+	case 'b': name = "BODYSTRUCTURE"; k = 13; it = LM_IMAP_ITEM_BODYSTRUCTURE; break;
+	default: return 0;
+	}
+	if (n - i <= k || !item_name_end[p[i + k]] || !lm_imap__ieq(p + i, k, name))
+		return 0;
+	*item = it;
+	return i + k;
+}
 
 /* Fill ev for one body-section value at the end of a FETCH unit or
  * inline (quoted string / NIL). */
@@ -1325,10 +1371,13 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 		return LM_ERR_PROTOCOL;
 	/* item name, with [section] and <origin> */
 	ns = i;
-	while (i < n && !item_name_end[p[i]])
-		i++;
+	if ((i = item_usual(p, n, ns, &item)) == 0) {
+		i = ns;
+		while (i < n && !item_name_end[p[i]])
+			i++;
+		item = item_of(p + ns, i - ns);
+	}
 	ne = i;
-	item = item_of(p + ns, ne - ns);
 	if (i < n && p[i] == '[') {
 		size_t ss = i + 1;
 		unsigned d = 0;
@@ -1466,6 +1515,14 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 			t.num = 0;
 			t.depth = d;
 			r.pos = e;
+		} else if (item == LM_IMAP_ITEM_FLAGS && i < n && p[i] == '(' &&
+		           (t.s.len = flags_span(p + i, n - i)) != 0) {
+			t.type = LM_IMAP_TOK_OPEN;
+			t.s.p = p + i;
+			t.esc = 0;
+			t.num = 0;
+			t.depth = 1;
+			r.pos = t.s.len;
 		} else {
 			lm_imap_read(&r, &t);
 		}

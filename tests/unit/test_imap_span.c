@@ -766,6 +766,95 @@ t_address_edge(void)
 	lm_test_unguard(g, sizeof s - 1);
 }
 
+
+/* The engine's item names and flag lists read in place (item_usual(),
+ * flags_span()) against what the names and the token reader say: random
+ * FETCH responses of usual, odd-case, near-miss and other items, flag
+ * lists with nested lists, strings, literals and "~". */
+static void
+t_fetch_items(void)
+{
+	static const char *const items[] = {
+		"UID 5", "uid 7", "UIDX 5", "UI 1", "FLAGS ()", "flags (\\Seen)",
+		"FLAGS (\\Seen $L1 \\Answered)", "FLAGS (a (b) c)", "FLAGS (\"q)\" x)",
+		"FLAGS ({2}\r\n)( x)", "FLAGS (a~b)", "FLAGS (~{1}\r\n) y)", "FLAGSX (a)",
+		"FLAG (a)", "RFC822.SIZE 10", "rfc822.size 11", "RFC822.SIZEX 1",
+		"RFC822.SIZ 2", "ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
+		"envelopex 1", "BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)",
+		"BODYSTRUCTUREX 3", "BODYSTRUCTUR 3", "BODY (\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)",
+		"MODSEQ (12)", "X-GM-LABELS (\\Inbox)", "INTERNALDATE \"x\""
+	};
+	static const char *const kinds[] = {
+		"FLAGS", "UID", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE",
+		"BODY", "MODSEQ"
+	};
+	static unsigned char ib[LM_IMAP_BUFSIZE_IN], ob[LM_IMAP_BUFSIZE_OUT];
+	char in[4096];
+	unsigned long k, seen = 0, flags = 0;
+
+	for (k = 0; k < 3000; k++) {
+		lm_imap_client c;
+		lm_imap_opts o = LM_IMAP_OPTS_INIT;
+		lm_imap_event ev;
+		size_t w = 0, used;
+		unsigned j, m = 1 + rnd(6), chosen[6], seen_now = 0;
+		int r;
+
+		w += (size_t)sprintf(in + w, "* PREAUTH hi\r\n* 1 FETCH (");
+		for (j = 0; j < m; j++) {
+			chosen[j] = rnd(sizeof items / sizeof items[0]);
+			w += (size_t)sprintf(in + w, "%s%s", j ? " " : "", items[chosen[j]]);
+		}
+		w += (size_t)sprintf(in + w, ")\r\n");
+		lm_imap_init(&c, &o, ib, sizeof ib, ob, sizeof ob);
+		lm_imap_set_tls_active(&c);
+		lm_imap_feed(&c, in, w, &used);
+		while ((r = lm_imap_next(&c, &ev)) == LM_EVENT) {
+			lm_imap_item want = LM_IMAP_ITEM_OTHER;
+			size_t q;
+			if (ev.type == LM_IMAP_EV_FETCH_END)
+				LM_CHECK(!ev.fetch.damaged);
+			if (ev.type != LM_IMAP_EV_FETCH_ITEM)
+				continue;
+			seen++;
+			for (q = 0; q < sizeof kinds / sizeof kinds[0]; q++)
+				if (lm_imap__ieq(ev.fetch.name.p, ev.fetch.name.len, kinds[q]))
+					want = q == 0 ? LM_IMAP_ITEM_FLAGS : q == 1 ? LM_IMAP_ITEM_UID :
+					       q == 2 ? LM_IMAP_ITEM_INTERNALDATE :
+					       q == 3 ? LM_IMAP_ITEM_RFC822_SIZE :
+					       q == 4 ? LM_IMAP_ITEM_ENVELOPE :
+					       q == 5 ? LM_IMAP_ITEM_BODYSTRUCTURE :
+					       q == 6 ? LM_IMAP_ITEM_BODY : LM_IMAP_ITEM_MODSEQ;
+			LM_CHECK_EQ(ev.fetch.item, want);
+			/* the name sent in that place, whole */
+			if (seen_now < m) {
+				const char *nm = items[chosen[seen_now]];
+				LM_CHECK(strncmp(nm, (const char *)ev.fetch.name.p,
+				                 ev.fetch.name.len) == 0 &&
+				         nm[ev.fetch.name.len] == ' ');
+			}
+			seen_now++;
+			if (ev.fetch.item == LM_IMAP_ITEM_FLAGS) {
+				/* the list the token reader finds there, without
+				 * its parentheses */
+				lm_imap_reader rd;
+				lm_imap_tok t;
+				lm_slice v;
+				v.p = ev.fetch.value.p - 1;
+				v.len = (size_t)(ib + sizeof ib - v.p);
+				lm_imap_reader_init(&rd, v);
+				LM_CHECK_EQ(lm_imap_read(&rd, &t), LM_IMAP_TOK_OPEN);
+				LM_CHECK(t.s.p == v.p && t.s.len == ev.fetch.value.len + 2);
+				flags++;
+			}
+		}
+		LM_CHECK(r == LM_WANT_READ);
+		LM_CHECK_EQ(seen_now, m);
+	}
+	LM_CHECK(seen > 5000);
+	LM_CHECK(flags > 1000);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -774,7 +863,7 @@ main(int argc, char **argv)
 		LM_TEST(t_random_tokens), LM_TEST(t_quoted), LM_TEST(t_address_lists),
 		LM_TEST(t_fetch_table_random), LM_TEST(t_fetch_table_splits),
 		LM_TEST(t_fetch_table_limits), LM_TEST(t_fetch_table_params),
-		LM_TEST(t_address_edge)
+		LM_TEST(t_address_edge), LM_TEST(t_fetch_items)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
