@@ -119,7 +119,7 @@ ob_str(struct ob *b, const char *s, size_t n, int always_quote)
 		if (ch >= 0x80 ? !u8 : (ch < 0x20 || ch == 0x7f))
 			quoted = 0;
 	}
-	if (atom && lm_imap__ieq((const unsigned char *)s, n, "NIL"))
+	if (atom && lm_core__ieqz((const unsigned char *)s, n, "NIL"))
 		atom = 0;
 	if (atom) {
 		ob_raw(b, s, n);
@@ -191,7 +191,7 @@ ob_mailbox(struct ob *b, const char *name, int allow_empty)
 			b->err = LM_ERR_BAD_PARAM;
 			return;
 		}
-	if (lm_imap__ieq((const unsigned char *)name, n, "INBOX")) {
+	if (lm_core__ieqz((const unsigned char *)name, n, "INBOX")) {
 		ob_s(b, "INBOX");
 		return;
 	}
@@ -1424,11 +1424,11 @@ ob_section(struct ob *b, const lm_imap_section *s)
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}
-	if (has_text && !lm_imap__ieq((const unsigned char *)s->text, strlen(s->text), "HEADER") &&
-	    !lm_imap__ieq((const unsigned char *)s->text, strlen(s->text), "TEXT") &&
-	    !lm_imap__ieq((const unsigned char *)s->text, strlen(s->text), "MIME") &&
-	    !lm_imap__ieq((const unsigned char *)s->text, strlen(s->text), "HEADER.FIELDS") &&
-	    !lm_imap__ieq((const unsigned char *)s->text, strlen(s->text), "HEADER.FIELDS.NOT")) {
+	if (has_text && !lm_core__ieqz((const unsigned char *)s->text, strlen(s->text), "HEADER") &&
+	    !lm_core__ieqz((const unsigned char *)s->text, strlen(s->text), "TEXT") &&
+	    !lm_core__ieqz((const unsigned char *)s->text, strlen(s->text), "MIME") &&
+	    !lm_core__ieqz((const unsigned char *)s->text, strlen(s->text), "HEADER.FIELDS") &&
+	    !lm_core__ieqz((const unsigned char *)s->text, strlen(s->text), "HEADER.FIELDS.NOT")) {
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}

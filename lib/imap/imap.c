@@ -340,11 +340,11 @@ lm_imap__caps_set(lm_imap_client *c, const unsigned char *p, size_t n)
 		memcpy(c->caps + w, p + s, i - s);
 		w += i - s;
 		for (k = 0; k < sizeof cap_table / sizeof cap_table[0]; k++)
-			if (lm_imap__ieq(p + s, i - s, cap_table[k].name))
+			if (lm_core__ieqz(p + s, i - s, cap_table[k].name))
 				c->capbits |= cap_table[k].bit;
-		if (i - s > 5 && lm_imap__ieq(p + s, 5, "AUTH="))
+		if (i - s > 5 && lm_core__ieqz(p + s, 5, "AUTH="))
 			c->capbits |= LM_IMAP__CAP_AUTH;
-		if (i - s >= 9 && lm_imap__ieq(p + s, 9, "QUOTA=RES"))
+		if (i - s >= 9 && lm_core__ieqz(p + s, 9, "QUOTA=RES"))
 			c->capbits |= LM_IMAP__CAP_QUOTA;
 	}
 	c->caps_len = w;
@@ -364,7 +364,7 @@ lm_imap_has_cap(const lm_imap_client *c, const char *cap)
 		size_t s = i;
 		while (i < n && c->caps[i] != ' ')
 			i++;
-		if (lm_imap__ieq((const unsigned char *)c->caps + s, i - s, cap))
+		if (lm_core__ieqz((const unsigned char *)c->caps + s, i - s, cap))
 			return 1;
 		i++;
 	}
@@ -402,7 +402,7 @@ lm_imap_sasl_mechs(const lm_imap_client *c, char *buf, size_t cap)
 		size_t s = i;
 		while (i < n && c->caps[i] != ' ')
 			i++;
-		if (i - s > 5 && lm_imap__ieq((const unsigned char *)c->caps + s, 5, "AUTH=")) {
+		if (i - s > 5 && lm_core__ieqz((const unsigned char *)c->caps + s, 5, "AUTH=")) {
 			size_t l = i - s - 5;
 			if (w + l + 2 > cap)
 				return LM_ERR_BUFFER_TOO_SMALL;
@@ -426,13 +426,13 @@ lm_imap_is_enabled(const lm_imap_client *c, const char *ext)
 	if (c == NULL || ext == NULL)
 		return 0;
 	n = strlen(ext);
-	if (lm_imap__ieq(e, n, "CONDSTORE"))
+	if (lm_core__ieqz(e, n, "CONDSTORE"))
 		return (c->enabled & LM_IMAP__EN_CONDSTORE) != 0;
-	if (lm_imap__ieq(e, n, "QRESYNC"))
+	if (lm_core__ieqz(e, n, "QRESYNC"))
 		return (c->enabled & LM_IMAP__EN_QRESYNC) != 0;
-	if (lm_imap__ieq(e, n, "UTF8=ACCEPT"))
+	if (lm_core__ieqz(e, n, "UTF8=ACCEPT"))
 		return (c->enabled & LM_IMAP__EN_UTF8) != 0;
-	if (lm_imap__ieq(e, n, "IMAP4REV2"))
+	if (lm_core__ieqz(e, n, "IMAP4REV2"))
 		return (c->enabled & LM_IMAP__EN_IMAP4REV2) != 0;
 	return 0;
 }
@@ -593,7 +593,7 @@ unit_is_fetch(const unsigned char *p, size_t n)
 	if (i >= n || p[i] != ' ')
 		return 0;
 	i++;
-	return n - i >= 5 && lm_imap__ieq(p + i, 5, "FETCH");
+	return n - i >= 5 && lm_core__ieqz(p + i, 5, "FETCH");
 }
 
 /* Is the literal whose header starts at h the value of a body section
@@ -611,9 +611,9 @@ body_literal(const unsigned char *p, size_t start, size_t h)
 	e = i;
 	while (i > start && p[i - 1] != ' ' && p[i - 1] != '(')
 		i--;
-	return lm_imap__ieq(p + i, e - i, "RFC822") ||
-	       lm_imap__ieq(p + i, e - i, "RFC822.HEADER") ||
-	       lm_imap__ieq(p + i, e - i, "RFC822.TEXT");
+	return lm_core__ieqz(p + i, e - i, "RFC822") ||
+	       lm_core__ieqz(p + i, e - i, "RFC822.HEADER") ||
+	       lm_core__ieqz(p + i, e - i, "RFC822.TEXT");
 }
 
 /*
@@ -649,7 +649,7 @@ frag(lm_imap_client *c)
 			c->scan = c->io.iend;
 			if (c->io.iend - c->io.ipos >= c->io.ilen) {
 				if (c->mode == LM_IMAP__M_LINE && c->io.iend - c->io.ipos > 9 &&
-				    lm_imap__ieq(p + c->io.ipos, 9, "* SEARCH "))
+				    lm_core__ieqz(p + c->io.ipos, 9, "* SEARCH "))
 					return 2;
 				return lm_imap__fail(c, LM_ERR_LINE_TOO_LONG);
 			}
@@ -845,7 +845,7 @@ parse_resp_text(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p,
 			ev->code.name = name;
 			ev->code.code = LM_IMAP_CODE_OTHER;
 			for (k = 0; k < sizeof code_table / sizeof code_table[0]; k++)
-				if (lm_imap__ieq(name.p, name.len, code_table[k].name)) {
+				if (lm_core__ieqz(name.p, name.len, code_table[k].name)) {
 					ev->code.code = code_table[k].code;
 					break;
 				}
@@ -1003,7 +1003,7 @@ attr_bit(const lm_imap_tok *t)
 	};
 	size_t i;
 	for (i = 0; i < sizeof a / sizeof a[0]; i++)
-		if (lm_imap__ieq(t->s.p, t->s.len, a[i].n))
+		if (lm_core__ieqz(t->s.p, t->s.len, a[i].n))
 			return a[i].b;
 	return 0;
 }
@@ -1196,7 +1196,7 @@ search_nums(lm_imap_event *ev, const unsigned char *p, size_t n, size_t i)
 			size_t j = k + 1;
 			uint64_t v;
 			e = k;
-			if (n - j > 7 && lm_imap__ieq(p + j, 6, "MODSEQ")) {
+			if (n - j > 7 && lm_core__ieqz(p + j, 6, "MODSEQ")) {
 				j += 6;
 				skip_sp(p, n, &j);
 				if (parse_num(p, n, &j, &v))
@@ -1234,7 +1234,7 @@ item_of(const unsigned char *s, size_t n)
 	case 4: name = "BODY"; it = LM_IMAP_ITEM_BODY; break;
 	case 5: name = "FLAGS"; it = LM_IMAP_ITEM_FLAGS; break;
 	case 6:
-		if (lm_imap__upper(s[0]) == 'R') {
+		if (lm_core__upper(s[0]) == 'R') {
 			name = "RFC822"; it = LM_IMAP_ITEM_RFC822;
 		} else {
 			name = "MODSEQ"; it = LM_IMAP_ITEM_MODSEQ;
@@ -1242,14 +1242,14 @@ item_of(const unsigned char *s, size_t n)
 		break;
 	case 7: name = "EMAILID"; it = LM_IMAP_ITEM_EMAILID; break;
 	case 8:
-		switch (lm_imap__upper(s[0])) {
+		switch (lm_core__upper(s[0])) {
 		case 'E': name = "ENVELOPE"; it = LM_IMAP_ITEM_ENVELOPE; break;
 		case 'T': name = "THREADID"; it = LM_IMAP_ITEM_THREADID; break;
 		default: name = "SAVEDATE"; it = LM_IMAP_ITEM_SAVEDATE; break;
 		}
 		break;
 	case 11:
-		if (lm_imap__upper(s[7]) == 'S') {
+		if (lm_core__upper(s[7]) == 'S') {
 			name = "RFC822.SIZE"; it = LM_IMAP_ITEM_RFC822_SIZE;
 		} else {
 			name = "RFC822.TEXT"; it = LM_IMAP_ITEM_RFC822_TEXT;
@@ -1257,7 +1257,7 @@ item_of(const unsigned char *s, size_t n)
 		break;
 	case 12: name = "INTERNALDATE"; it = LM_IMAP_ITEM_INTERNALDATE; break;
 	case 13:
-		if (lm_imap__upper(s[0]) == 'B') {
+		if (lm_core__upper(s[0]) == 'B') {
 			name = "BODYSTRUCTURE"; it = LM_IMAP_ITEM_BODYSTRUCTURE;
 		} else {
 			name = "RFC822.HEADER"; it = LM_IMAP_ITEM_RFC822_HEADER;
@@ -1266,7 +1266,7 @@ item_of(const unsigned char *s, size_t n)
 	default:
 		return LM_IMAP_ITEM_OTHER;
 	}
-	return lm_imap__ieq(s, n, name) ? it : LM_IMAP_ITEM_OTHER;
+	return lm_core__ieqz(s, n, name) ? it : LM_IMAP_ITEM_OTHER;
 }
 
 
@@ -1309,7 +1309,7 @@ item_usual(const unsigned char *p, size_t n, size_t i, lm_imap_item *item)
 	case 'b': name = "BODYSTRUCTURE"; k = 13; it = LM_IMAP_ITEM_BODYSTRUCTURE; break;
 	default: return 0;
 	}
-	if (n - i <= k || !item_name_end[p[i + k]] || !lm_imap__ieq(p + i, k, name))
+	if (n - i <= k || !item_name_end[p[i + k]] || !lm_core__ieqz(p + i, k, name))
 		return 0;
 	*item = it;
 	return i + k;
@@ -1394,12 +1394,12 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 		c->sect_len = i - ss;
 		i++;
 		section = 1;
-		if (item == LM_IMAP_ITEM_BODY || lm_imap__ieq(p + ns, ne - ns, "BODY.PEEK"))
+		if (item == LM_IMAP_ITEM_BODY || lm_core__ieqz(p + ns, ne - ns, "BODY.PEEK"))
 			item = LM_IMAP_ITEM_BODY_SECTION;
-		else if (lm_imap__ieq(p + ns, ne - ns, "BINARY") ||
-		         lm_imap__ieq(p + ns, ne - ns, "BINARY.PEEK"))
+		else if (lm_core__ieqz(p + ns, ne - ns, "BINARY") ||
+		         lm_core__ieqz(p + ns, ne - ns, "BINARY.PEEK"))
 			item = LM_IMAP_ITEM_BINARY;
-		else if (lm_imap__ieq(p + ns, ne - ns, "BINARY.SIZE"))
+		else if (lm_core__ieqz(p + ns, ne - ns, "BINARY.SIZE"))
 			item = LM_IMAP_ITEM_BINARY_SIZE;
 		else
 			item = LM_IMAP_ITEM_OTHER;
@@ -1778,11 +1778,11 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);   /* a tag never sent */
 	i++;
 	st = word(p, n, &i);
-	if (lm_imap__ieq(st.p, st.len, "OK"))
+	if (lm_core__ieqz(st.p, st.len, "OK"))
 		ev->status = LM_IMAP_OK;
-	else if (lm_imap__ieq(st.p, st.len, "NO"))
+	else if (lm_core__ieqz(st.p, st.len, "NO"))
 		ev->status = LM_IMAP_NO;
-	else if (lm_imap__ieq(st.p, st.len, "BAD"))
+	else if (lm_core__ieqz(st.p, st.len, "BAD"))
 		ev->status = LM_IMAP_BAD;
 	else
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);
@@ -1940,8 +1940,8 @@ bad_number(lm_imap_client *c, const unsigned char *p, size_t n, size_t i,
 		kw.p = p + j;
 		kw.len = i - j;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "EXPUNGE") ||
-	    (num != 0 && lm_imap__ieq(kw.p, kw.len, "EXISTS")))
+	if (lm_core__ieqz(kw.p, kw.len, "EXPUNGE") ||
+	    (num != 0 && lm_core__ieqz(kw.p, kw.len, "EXISTS")))
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);
 	return num != 0 ? LM_ERR_PROTOCOL : 0;
 }
@@ -1968,22 +1968,22 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		if (num - 1 >= 0xffffffffu && (rc = bad_number(c, p, n, i, num)) != 0)
 			return rc;
 		ev->num = (uint32_t)num;
-		if (lm_imap__ieq(kw.p, kw.len, "EXISTS")) {
+		if (lm_core__ieqz(kw.p, kw.len, "EXISTS")) {
 			ev->type = LM_IMAP_EV_EXISTS;
 			c->mbx.exists = (uint32_t)num;
 			attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
-		} else if (lm_imap__ieq(kw.p, kw.len, "RECENT")) {
+		} else if (lm_core__ieqz(kw.p, kw.len, "RECENT")) {
 			ev->type = LM_IMAP_EV_RECENT;
 			c->mbx.recent = (uint32_t)num;
 			attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
-		} else if (lm_imap__ieq(kw.p, kw.len, "EXPUNGE")) {
+		} else if (lm_core__ieqz(kw.p, kw.len, "EXPUNGE")) {
 			ev->type = LM_IMAP_EV_EXPUNGE;
 			if (c->mbx.exists > 0)
 				c->mbx.exists--;
 			c->mbx.expunged++;
 			attribute(c, ev, B(LM_IMAP_CMD_EXPUNGE) | B(LM_IMAP_CMD_UID_EXPUNGE) |
 			          B(LM_IMAP_CMD_MOVE) | B(LM_IMAP_CMD_CLOSE));
-		} else if (lm_imap__ieq(kw.p, kw.len, "FETCH")) {
+		} else if (lm_core__ieqz(kw.p, kw.len, "FETCH")) {
 			skip_sp(p, n, &i);
 			if (i >= n || p[i] != '(')
 				return LM_ERR_PROTOCOL;
@@ -2012,15 +2012,15 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	rest.p = p + i;
 	rest.len = n - i;
 	lm_imap_reader_init(&r, rest);
-	if (lm_imap__ieq(kw.p, kw.len, "OK") || lm_imap__ieq(kw.p, kw.len, "NO") ||
-	    lm_imap__ieq(kw.p, kw.len, "BAD") || lm_imap__ieq(kw.p, kw.len, "BYE") ||
-	    lm_imap__ieq(kw.p, kw.len, "PREAUTH")) {
-		switch (lm_imap__upper(kw.p[0])) {
+	if (lm_core__ieqz(kw.p, kw.len, "OK") || lm_core__ieqz(kw.p, kw.len, "NO") ||
+	    lm_core__ieqz(kw.p, kw.len, "BAD") || lm_core__ieqz(kw.p, kw.len, "BYE") ||
+	    lm_core__ieqz(kw.p, kw.len, "PREAUTH")) {
+		switch (lm_core__upper(kw.p[0])) {
 		case 'O': ev->status = LM_IMAP_OK; break;
 		case 'N': ev->status = LM_IMAP_NO; break;
 		case 'P': ev->status = LM_IMAP_PREAUTH; break;
 		default:
-			ev->status = lm_imap__upper(kw.p[1]) == 'A' ? LM_IMAP_BAD : LM_IMAP_BYE;
+			ev->status = lm_core__upper(kw.p[1]) == 'A' ? LM_IMAP_BAD : LM_IMAP_BYE;
 		}
 		parse_resp_text(c, ev, p, n, i);
 		if (c->state == LM_IMAP_STATE_GREETING) {
@@ -2055,7 +2055,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	}
 	if (c->state == LM_IMAP_STATE_GREETING)
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);
-	if (lm_imap__ieq(kw.p, kw.len, "CAPABILITY")) {
+	if (lm_core__ieqz(kw.p, kw.len, "CAPABILITY")) {
 		skip_sp(p, n, &i);
 		while (n > i && p[n - 1] == ' ')
 			n--;
@@ -2067,7 +2067,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		          B(LM_IMAP_CMD_AUTHENTICATE) | B(LM_IMAP_CMD_STARTTLS));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "ENABLED")) {
+	if (lm_core__ieqz(kw.p, kw.len, "ENABLED")) {
 		lm_imap_tok t;
 		ev->type = LM_IMAP_EV_ENABLED;
 		skip_sp(p, n, &i);
@@ -2086,16 +2086,16 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		attribute(c, ev, B(LM_IMAP_CMD_ENABLE));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "LIST") || lm_imap__ieq(kw.p, kw.len, "LSUB")) {
+	if (lm_core__ieqz(kw.p, kw.len, "LIST") || lm_core__ieqz(kw.p, kw.len, "LSUB")) {
 		ev->type = LM_IMAP_EV_LIST;
-		ev->list.lsub = lm_imap__upper(kw.p[1]) == 'S';
+		ev->list.lsub = lm_core__upper(kw.p[1]) == 'S';
 		rc = parse_list(c, ev, &r);
 		if (rc < 0)
 			return rc;
 		attribute(c, ev, B(LM_IMAP_CMD_LIST) | B(LM_IMAP_CMD_LSUB));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "STATUS")) {
+	if (lm_core__ieqz(kw.p, kw.len, "STATUS")) {
 		ev->type = LM_IMAP_EV_STATUS_DATA;
 		rc = parse_status(c, ev, &r);
 		if (rc < 0)
@@ -2103,18 +2103,18 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		attribute(c, ev, B(LM_IMAP_CMD_STATUS) | B(LM_IMAP_CMD_LIST));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "SEARCH") || lm_imap__ieq(kw.p, kw.len, "SORT")) {
+	if (lm_core__ieqz(kw.p, kw.len, "SEARCH") || lm_core__ieqz(kw.p, kw.len, "SORT")) {
 		size_t k;
 		ev->type = LM_IMAP_EV_SEARCH;
 		for (k = i; k < n; k++)
 			if (!is_digit(p[k]) && p[k] != ' ' && p[k] != '(' && p[k] != ')' &&
-			    lm_imap__upper(p[k]) < 'A')
+			    lm_core__upper(p[k]) < 'A')
 				return LM_ERR_PROTOCOL;
 		search_nums(ev, p, n, i);
 		attribute(c, ev, B(LM_IMAP_CMD_SEARCH));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "ESEARCH")) {
+	if (lm_core__ieqz(kw.p, kw.len, "ESEARCH")) {
 		ev->type = LM_IMAP_EV_ESEARCH;
 		rc = parse_esearch(ev, &r);
 		if (rc < 0)
@@ -2122,7 +2122,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		attribute(c, ev, B(LM_IMAP_CMD_SEARCH));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "VANISHED")) {
+	if (lm_core__ieqz(kw.p, kw.len, "VANISHED")) {
 		lm_imap_tok t;
 		lm_imap_reader save = r;
 		uint32_t k;
@@ -2146,7 +2146,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		          B(LM_IMAP_CMD_UID_EXPUNGE) | B(LM_IMAP_CMD_MOVE));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "FLAGS")) {
+	if (lm_core__ieqz(kw.p, kw.len, "FLAGS")) {
 		lm_imap_tok t;
 		if (lm_imap_read(&r, &t) != LM_IMAP_TOK_OPEN)
 			return LM_ERR_PROTOCOL;
@@ -2159,11 +2159,11 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
 		return LM_EVENT;
 	}
-	if (lm_imap__ieq(kw.p, kw.len, "NAMESPACE") || lm_imap__ieq(kw.p, kw.len, "ID") ||
-	    lm_imap__ieq(kw.p, kw.len, "QUOTA") || lm_imap__ieq(kw.p, kw.len, "QUOTAROOT")) {
+	if (lm_core__ieqz(kw.p, kw.len, "NAMESPACE") || lm_core__ieqz(kw.p, kw.len, "ID") ||
+	    lm_core__ieqz(kw.p, kw.len, "QUOTA") || lm_core__ieqz(kw.p, kw.len, "QUOTAROOT")) {
 		lm_imap_tok t;
-		int k = lm_imap__upper(kw.p[0]) == 'N' ? 0 :
-		        lm_imap__upper(kw.p[0]) == 'I' ? 1 : kw.len == 5 ? 2 : 3;
+		int k = lm_core__upper(kw.p[0]) == 'N' ? 0 :
+		        lm_core__upper(kw.p[0]) == 'I' ? 1 : kw.len == 5 ? 2 : 3;
 		if (k >= 2) {
 			lm_imap_read(&r, &t);
 			if (t.type != LM_IMAP_TOK_STRING && t.type != LM_IMAP_TOK_ATOM &&
@@ -2443,7 +2443,7 @@ lm_imap_next(lm_imap_client *c, lm_imap_event *ev)
 				for (k = c->io.ipos; k < n; k++)
 					if (!is_digit(c->io.ibuf[k]) && c->io.ibuf[k] != ' ' &&
 					    c->io.ibuf[k] != '(' && c->io.ibuf[k] != ')' &&
-					    lm_imap__upper(c->io.ibuf[k]) < 'A')
+					    lm_core__upper(c->io.ibuf[k]) < 'A')
 						return lm_imap__fail(c, LM_ERR_PROTOCOL);
 				ev->type = LM_IMAP_EV_SEARCH;
 				ev->handle = c->s_handle;

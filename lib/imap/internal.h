@@ -9,29 +9,7 @@
 #include <stdint.h>
 
 #include "libmail/imap.h"
-
-/** ASCII upper case. */
-static inline int
-lm_imap__upper(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') ? ch - 'a' + 'A' : ch;
-}
-
-/** 1 if p[0..n) equals the NUL-terminated s, ignoring ASCII case
- *  (inline: the engine compares a few names per response). */
-static inline int
-lm_imap__ieq(const unsigned char *p, size_t n, const char *s)
-{
-	size_t i;
-	for (i = 0; i < n; i++) {
-		unsigned char a = p[i], b = (unsigned char)s[i];
-		if (b == '\0')
-			return 0;
-		if (a != b && lm_imap__upper(a) != lm_imap__upper(b))
-			return 0;
-	}
-	return s[n] == '\0';
-}
+#include "../core/ascii.h"
 
 /** 1 for an ATOM-CHAR of RFC 3501 (any CHAR except atom-specials). */
 int lm_imap__atom_char(unsigned char ch);

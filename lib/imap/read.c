@@ -1036,7 +1036,7 @@ lm_imap_tok_eq(const lm_imap_tok *t, const char *s)
 		unsigned char ch = t->s.p[i];
 		if (t->esc && ch == '\\' && i + 1 < t->s.len)
 			ch = t->s.p[++i];
-		if (s[k] == '\0' || lm_imap__upper(ch) != lm_imap__upper((unsigned char)s[k]))
+		if (s[k] == '\0' || lm_core__upper(ch) != lm_core__upper((unsigned char)s[k]))
 			return 0;
 		k++;
 	}
@@ -1426,7 +1426,7 @@ tok_is(const lm_imap_tok *t, const char *s, size_t n)
 	if (t->esc)
 		return lm_imap_tok_eq(t, s);
 	return (t->type == LM_IMAP_TOK_STRING || t->type == LM_IMAP_TOK_ATOM) &&
-	       t->s.len == n && lm_imap__ieq(t->s.p, n, s);
+	       t->s.len == n && lm_core__ieqz(t->s.p, n, s);
 }
 
 static int
@@ -1787,7 +1787,7 @@ lm_imap_encode_string(const char *s, size_t n, int utf8, int nonsync,
 		if (ch >= 0x80 ? !utf8 : (ch < 0x20 || ch == 0x7f))
 			quoted = 0;
 	}
-	if (atom && lm_imap__ieq((const unsigned char *)s, n, "NIL"))
+	if (atom && lm_core__ieqz((const unsigned char *)s, n, "NIL"))
 		atom = 0;
 	if (atom) {
 		if (n + 1 > cap)

@@ -818,7 +818,7 @@ t_fetch_items(void)
 				continue;
 			seen++;
 			for (q = 0; q < sizeof kinds / sizeof kinds[0]; q++)
-				if (lm_imap__ieq(ev.fetch.name.p, ev.fetch.name.len, kinds[q]))
+				if (lm_core__ieqz(ev.fetch.name.p, ev.fetch.name.len, kinds[q]))
 					want = q == 0 ? LM_IMAP_ITEM_FLAGS : q == 1 ? LM_IMAP_ITEM_UID :
 					       q == 2 ? LM_IMAP_ITEM_INTERNALDATE :
 					       q == 3 ? LM_IMAP_ITEM_RFC822_SIZE :
