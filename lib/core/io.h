@@ -186,8 +186,11 @@ lm_core__io_send_ack(lm_core__io *io, size_t len, size_t limit, int *wipe,
 	return 1;
 }
 
-/** Move the unsent output [ostart, oend) to the front. *shift (if not
- *  NULL) gets how far it moved. \return the free space after oend. */
+/** Move the unsent output [ostart, oend) to the front and zeroize the
+ *  bytes it vacates behind the new oend (the output may be credentials
+ *  not sent yet: the wipe once sent covers [0, oend) only, so no copy
+ *  may stay past it). *shift (if not NULL) gets how far it moved.
+ *  \return the free space after oend. */
 LM_CORE__IO_INLINE size_t
 lm_core__io_out_room(lm_core__io *io, size_t *shift)
 {
@@ -197,6 +200,7 @@ lm_core__io_out_room(lm_core__io *io, size_t *shift)
 		memmove(io->obuf, io->obuf + d, io->oend - d);
 		io->oend -= d;
 		io->ostart = 0;
+		lm_zeroize(io->obuf + io->oend, d);
 	}
 	if (shift)
 		*shift = d;

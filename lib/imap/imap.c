@@ -1737,6 +1737,12 @@ drop_holds(lm_imap_client *c, lm_imap_handle tag)
 			unsigned j;
 			memmove(c->io.obuf + from, c->io.obuf + to, c->io.oend - to);
 			c->io.oend -= d;
+			/* the dropped bytes may be a LOGIN password held for
+			 * its "+": no copy stays behind the output, and the
+			 * wipe mark moves with what it covered */
+			lm_zeroize(c->io.obuf + c->io.oend, d);
+			if (c->wipe_out && c->wipe_end > from)
+				c->wipe_end = c->wipe_end >= to ? c->wipe_end - d : from;
 			for (j = i + 1; j < c->nholds; j++) {
 				c->holds[j - 1] = c->holds[j] - d;
 				c->hold_cend[j - 1] = c->hold_cend[j] - d;

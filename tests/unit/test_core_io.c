@@ -222,6 +222,28 @@ t_out_room(void)
 	LM_CHECK_EQ(io.ostart + io.oend, 0);
 }
 
+/* Compaction moves unsent output (perhaps an AUTH line not sent yet) to
+ * the front: the bytes it vacates behind the new end are zeroed, so that
+ * the wipe of [0, oend) once all is sent leaves no copy behind. */
+static void
+t_out_room_no_stale_copy(void)
+{
+	unsigned char ib[8], ob[32];
+	lm_core__io io;
+	int wipe = 1;
+	size_t d;
+
+	lm_core__io_init(&io, ib, sizeof ib, ob, sizeof ob);
+	put_out(&io, "NOOP\r\nAUTH PLAIN c2VjcmV0\r\n");
+	LM_CHECK_EQ(lm_core__io_send_ack(&io, 6, SIZE_MAX, &wipe, NULL), 0);
+	LM_CHECK_EQ(lm_core__io_out_room(&io, &d), 32 - 21);
+	LM_CHECK_EQ(d, 6);
+	LM_CHECK_MEM(ob, "AUTH PLAIN c2VjcmV0\r\n", 21);
+	LM_CHECK(all_zero(ob + 21, 6));   /* the old tail, vacated */
+	LM_CHECK_EQ(lm_core__io_send_ack(&io, 21, SIZE_MAX, &wipe, NULL), 1);
+	LM_CHECK(all_zero(ob, 27));
+}
+
 static void
 t_free(void)
 {
@@ -329,7 +351,7 @@ main(int argc, char **argv)
 		LM_TEST(t_send_limit),
 		LM_TEST(t_wipe_when_all_sent),
 		LM_TEST(t_wipe_at_mark),
-		LM_TEST(t_out_room),
+		LM_TEST(t_out_room), LM_TEST(t_out_room_no_stale_copy),
 		LM_TEST(t_free),
 		LM_TEST(t_null),
 		LM_TEST(t_engines_null_and_freed),

@@ -290,6 +290,68 @@ t_literal_hold(void)
 	LM_CHECK(memmem(obuf, sizeof obuf, "p\xC3\xA4ss", 5) == NULL);
 }
 
+/* LOGIN with its password held for a "+" that never comes: the server's
+ * NO drops the held rest of the command, and no copy of the password
+ * may stay behind the output (the drop moves bytes to the front). */
+static void
+t_literal_hold_refused_wipe(void)
+{
+	lm_imap_client c;
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
+	const unsigned char *p;
+	size_t n, used;
+	lm_imap_event ev;
+	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+	lm_imap_set_tls_active(&c);
+	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "s3cr\xC3\xA9t", NULL), 0);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(&c, &n);
+	LM_CHECK_STRN(p, n, "A1 LOGIN \"al ice\" {7}\r\n");
+	lm_imap_send_ack(&c, n);
+	{
+		const char *no = "A1 NO [AUTHENTICATIONFAILED] no\r\n";
+		lm_imap_feed(&c, no, strlen(no), &used);
+	}
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_DONE);
+	LM_CHECK_EQ(ev.status, LM_IMAP_NO);
+	LM_CHECK(memmem(obuf, sizeof obuf, "s3cr\xC3\xA9t", 7) == NULL);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_READ);   /* nothing left */
+	lm_imap_free(&c);
+}
+
+/* The password held for its "+" moves to the front of the output when a
+ * command queued later needs room: the bytes it leaves behind are no
+ * copy of it once it is sent. */
+static void
+t_literal_hold_compact_wipe(void)
+{
+	lm_imap_client c;
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
+	const unsigned char *p;
+	size_t n, used;
+	lm_imap_event ev;
+	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+	lm_imap_set_tls_active(&c);
+	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "s3cr\xC3\xA9t", NULL), 0);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(&c, &n);
+	LM_CHECK_STRN(p, n, "A1 LOGIN \"al ice\" {7}\r\n");
+	lm_imap_send_ack(&c, n);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);   /* compacts the output */
+	lm_imap_feed(&c, "+ go\r\n", 6, &used);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(&c, &n);
+	LM_CHECK_STRN(p, n, "s3cr\xC3\xA9t\r\nA2 NOOP\r\n");
+	lm_imap_send_ack(&c, n);
+	LM_CHECK(memmem(obuf, sizeof obuf, "s3cr\xC3\xA9t", 7) == NULL);
+	lm_imap_free(&c);
+}
+
 struct tr { char line[4096]; int found_secret, found_redacted; };
 
 static void
@@ -496,7 +558,8 @@ main(int argc, char **argv)
 	static const lm_test tests[] = {
 		LM_TEST(t_encoder), LM_TEST(t_reader), LM_TEST(t_envelope_groups),
 		LM_TEST(t_body_find), LM_TEST(t_deep_nesting),
-		LM_TEST(t_starttls_same_packet), LM_TEST(t_literal_hold),
+		LM_TEST(t_starttls_same_packet), LM_TEST(t_literal_hold), LM_TEST(t_literal_hold_refused_wipe),
+		LM_TEST(t_literal_hold_compact_wipe),
 		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
