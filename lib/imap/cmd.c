@@ -33,21 +33,23 @@ struct ob {
 	size_t redact;           /* trace: keep this many bytes, 0: all  */
 };
 
-static void
-compact_out(lm_imap_client *c)
+/* see internal.h */
+size_t
+lm_imap__compact_out(lm_imap_client *c)
 {
-	size_t d;
+	size_t d, room;
 	unsigned i;
 
-	lm_core__io_out_room(&c->io, &d);
+	room = lm_core__io_out_room(&c->io, &d);
 	if (d == 0)
-		return;
+		return room;
 	for (i = 0; i < c->nholds; i++) {
 		c->holds[i] -= d;
 		c->hold_cend[i] -= d;
 	}
 	if (c->wipe_out)
 		c->wipe_end = c->wipe_end > d ? c->wipe_end - d : 0;
+	return room;
 }
 
 static inline void
@@ -333,7 +335,7 @@ ob_start(struct ob *b, lm_imap_client *c, const char *verb, int uid)
 	if (c->io.ostart == c->io.oend && c->nholds == 0)
 		c->io.ostart = c->io.oend = 0;
 	else
-		compact_out(c);
+		lm_imap__compact_out(c);
 	b->p = c->io.obuf + c->io.oend;
 	b->cap = c->io.olen - c->io.oend;
 	ob_s(b, "A");
@@ -406,7 +408,7 @@ lm_imap__queue_done(lm_imap_client *c)
 	if (c->io.ostart == c->io.oend && c->nholds == 0)
 		c->io.ostart = c->io.oend = 0;
 	else
-		compact_out(c);
+		lm_imap__compact_out(c);
 	if (c->io.olen - c->io.oend < 6)
 		return lm_imap__fail(c, LM_ERR_BUFFER_TOO_SMALL);
 	memcpy(c->io.obuf + c->io.oend, "DONE\r\n", 6);

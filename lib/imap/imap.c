@@ -2331,7 +2331,9 @@ pump_append(lm_imap_client *c)
 			lm_imap__trace(c, 'C', "", 0);
 			return 0;
 		}
-		room = lm_core__io_out_room(&c->io, NULL);
+		/* holds of earlier commands may wait for their "+": they
+		 * move with the bytes */
+		room = lm_imap__compact_out(c);
 		if (room == 0)
 			return 0;
 		want = room;

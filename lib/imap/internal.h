@@ -118,6 +118,10 @@ int lm_imap__simple(lm_imap_client *c, int cmd, const char *verb,
 
 /** Queue "DONE\r\n" (IDLE end). */
 int lm_imap__queue_done(lm_imap_client *c);
+/* Move the unsent output to the front (lm_core__io_out_room()) and the
+ * offsets kept into it with it: the literal holds and the wipe mark.
+ * Returns the free space after oend. */
+size_t lm_imap__compact_out(lm_imap_client *c);
 
 /** Bytes that may be sent now: [ostart, end). */
 size_t lm_imap__send_end(const lm_imap_client *c);
