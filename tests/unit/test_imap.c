@@ -261,31 +261,51 @@ t_starttls_same_packet(void)
 	LM_CHECK_EQ(lm_imap_tls_done(&c, NULL), LM_ERR_PROTOCOL);
 }
 
+/* A LOGIN whose 8-bit password waits as a literal for the server's "+":
+ * the line up to the literal (expected: want) is sent. */
+static void
+login_held(lm_imap_client *c, const char *pass, const char *want)
+{
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
+	const unsigned char *p;
+	size_t n;
+	lm_imap_event ev;
+	LM_CHECK_EQ(lm_imap_init(c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+	lm_imap_set_tls_active(c);
+	LM_CHECK_EQ(drive(c, g, strlen(g), NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_login(c, "al ice", pass, NULL), 0);
+	LM_CHECK_EQ(lm_imap_next(c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(c, &n);
+	LM_CHECK_STRN(p, n, want);
+	lm_imap_send_ack(c, n);
+}
+
+/* The server's "+": the held rest (expected: want) is sent. */
+static void
+go_send(lm_imap_client *c, const char *want)
+{
+	const unsigned char *p;
+	size_t n, used;
+	lm_imap_event ev;
+	lm_imap_feed(c, "+ go\r\n", 6, &used);
+	LM_CHECK_EQ(lm_imap_next(c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(c, &n);
+	LM_CHECK_STRN(p, n, want);
+	lm_imap_send_ack(c, n);
+}
+
 static void
 t_literal_hold(void)
 {
 	lm_imap_client c;
-	lm_imap_opts o = LM_IMAP_OPTS_INIT;
-	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
-	const unsigned char *p;
-	size_t n, used;
+	size_t n;
 	lm_imap_event ev;
-	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
-	lm_imap_set_tls_active(&c);
-	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
-	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "p\xC3\xA4ss", NULL), 0);
-	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
-	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK_STRN(p, n, "A1 LOGIN \"al ice\" {5}\r\n");
-	lm_imap_send_ack(&c, n);
+	login_held(&c, "p\xC3\xA4ss", "A1 LOGIN \"al ice\" {5}\r\n");
 	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_READ);   /* data held */
 	lm_imap_send_buf(&c, &n);
 	LM_CHECK_EQ(n, 0);
-	lm_imap_feed(&c, "+ go\r\n", 6, &used);
-	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
-	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK_STRN(p, n, "p\xC3\xA4ss\r\n");
-	lm_imap_send_ack(&c, n);
+	go_send(&c, "p\xC3\xA4ss\r\n");
 	/* the engine zeroized the sent credentials in its output buffer */
 	LM_CHECK(memmem(obuf, sizeof obuf, "p\xC3\xA4ss", 5) == NULL);
 }
@@ -297,19 +317,9 @@ static void
 t_literal_hold_refused_wipe(void)
 {
 	lm_imap_client c;
-	lm_imap_opts o = LM_IMAP_OPTS_INIT;
-	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
-	const unsigned char *p;
-	size_t n, used;
+	size_t used;
 	lm_imap_event ev;
-	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
-	lm_imap_set_tls_active(&c);
-	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
-	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "s3cr\xC3\xA9t", NULL), 0);
-	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
-	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK_STRN(p, n, "A1 LOGIN \"al ice\" {7}\r\n");
-	lm_imap_send_ack(&c, n);
+	login_held(&c, "s3cr\xC3\xA9t", "A1 LOGIN \"al ice\" {7}\r\n");
 	{
 		const char *no = "A1 NO [AUTHENTICATIONFAILED] no\r\n";
 		lm_imap_feed(&c, no, strlen(no), &used);
@@ -329,25 +339,9 @@ static void
 t_literal_hold_compact_wipe(void)
 {
 	lm_imap_client c;
-	lm_imap_opts o = LM_IMAP_OPTS_INIT;
-	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
-	const unsigned char *p;
-	size_t n, used;
-	lm_imap_event ev;
-	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
-	lm_imap_set_tls_active(&c);
-	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
-	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "s3cr\xC3\xA9t", NULL), 0);
-	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
-	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK_STRN(p, n, "A1 LOGIN \"al ice\" {7}\r\n");
-	lm_imap_send_ack(&c, n);
+	login_held(&c, "s3cr\xC3\xA9t", "A1 LOGIN \"al ice\" {7}\r\n");
 	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);   /* compacts the output */
-	lm_imap_feed(&c, "+ go\r\n", 6, &used);
-	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
-	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK_STRN(p, n, "s3cr\xC3\xA9t\r\nA2 NOOP\r\n");
-	lm_imap_send_ack(&c, n);
+	go_send(&c, "s3cr\xC3\xA9t\r\nA2 NOOP\r\n");
 	LM_CHECK(memmem(obuf, sizeof obuf, "s3cr\xC3\xA9t", 7) == NULL);
 	lm_imap_free(&c);
 }
