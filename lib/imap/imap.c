@@ -1430,9 +1430,11 @@ fetch_item(lm_imap_client *c, lm_imap_event *ev)
 	    item == LM_IMAP_ITEM_RFC822 || item == LM_IMAP_ITEM_RFC822_HEADER ||
 	    item == LM_IMAP_ITEM_RFC822_TEXT) {
 		/* the name outlives the input for the data events
-		 * (fetch_section_fields()): other items need no copy */
-		memcpy(c->fname, p + ns, i - ns);
-		c->fname_len = i - ns;
+		 * (fetch_section_fields()): other items need no copy. The
+		 * name only (checked against sizeof c->fname above), not the
+		 * spaces after it: any number may follow */
+		memcpy(c->fname, ev->fetch.name.p, ev->fetch.name.len);
+		c->fname_len = ev->fetch.name.len;
 		c->f_item = item;
 		if (i == n && c->unit_lit) {
 			/* the value is the streamed literal after this unit */
