@@ -206,7 +206,7 @@ $(BUILD)/fuzz/obj/%.o: %.c
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_OBJS)
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h fuzz/utf8.h fuzz/harness.h fuzz/imap_same.h $(FUZZ_LIB)
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h fuzz/utf8.h fuzz/harness.h fuzz/imap_same.h fuzz/imap_bounds.h $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) -o $@ $(LIBS)
 $(BUILD)/fuzz-replay/obj/%.o: %.c
@@ -215,7 +215,7 @@ $(BUILD)/fuzz-replay/obj/%.o: %.c
 $(FUZZ_RLIB): $(FUZZ_ROBJS)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_ROBJS)
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/driver.c fuzz/fuzz.h fuzz/utf8.h fuzz/harness.h fuzz/imap_same.h $(FUZZ_RLIB)
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/driver.c fuzz/fuzz.h fuzz/utf8.h fuzz/harness.h fuzz/imap_same.h fuzz/imap_bounds.h $(FUZZ_RLIB)
 	@mkdir -p $(dir $@)
 	$(FUZZ_REPLAY_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $< fuzz/driver.c $(FUZZ_RLIB) -o $@ $(LIBS)
 

@@ -36,6 +36,7 @@
 #include "libmail/core.h"
 #include "fuzz.h"
 #include "imap_same.h"
+#include "imap_bounds.h"
 
 #define ITER_MAX 20000
 
@@ -310,6 +311,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (iter = 0; iter < ITER_MAX; iter++) {
 		lm_imap_event ev;
 		r = lm_imap_next(&s->c, &ev);
+		fz_imap_bounds(&s->c);
 		if (r < 0 && r != LM_ERR_BAD_STATE) {
 			err = r;
 			break;

@@ -49,6 +49,7 @@
 #include "libmail/sasl.h"
 #include "libmail/core.h"
 #include "harness.h"
+#include "imap_bounds.h"
 
 static const char PASS[] = "s3cr3t-pw";
 #define APP_SIZE 300u
@@ -366,6 +367,8 @@ before_next(void *ud)
 	client *k = ud;
 	size_t n;
 
+	/* what the previous next() left (imap_bounds.h) */
+	fz_imap_bounds(&k->c);
 	/* react() also when the engine is idle (no event to react to). */
 	(void)lm_imap_send_buf(&k->c, &n);
 	if (n == 0 && !k->io.tls_wait)
