@@ -202,21 +202,23 @@ fuzz-replay: $(FUZZ_RBINS)
 	@sh fuzz/replay.sh $(BUILD)/fuzz-replay
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+# the harnesses' shared headers (invariants, helpers)
+FUZZ_HDRS = $(wildcard fuzz/*.h)
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_OBJS)
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h fuzz/utf8.h fuzz/harness.h fuzz/imap_same.h fuzz/imap_bounds.h $(FUZZ_LIB)
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_HDRS) $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) -o $@ $(LIBS)
 $(BUILD)/fuzz-replay/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_REPLAY_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -c $< -o $@
+	$(FUZZ_REPLAY_CC) $(CPPFLAGS) -DLM_ALLOW_PRIVATE $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 $(FUZZ_RLIB): $(FUZZ_ROBJS)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_ROBJS)
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/driver.c fuzz/fuzz.h fuzz/utf8.h fuzz/harness.h fuzz/imap_same.h fuzz/imap_bounds.h $(FUZZ_RLIB)
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/driver.c $(FUZZ_HDRS) $(FUZZ_RLIB)
 	@mkdir -p $(dir $@)
 	$(FUZZ_REPLAY_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $< fuzz/driver.c $(FUZZ_RLIB) -o $@ $(LIBS)
 
--include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC:.o=.d) $(FUZZ_OBJS:.o=.d) $(FUZZ_ROBJS:.o=.d)
