@@ -11,6 +11,7 @@
 #include "libmail/core.h"
 #include "libmail/error.h"
 #include "fuzz.h"
+#include "codec_bounds.h"
 
 /* Stream in through a decoder in pieces of `chunk` bytes with at most
  * `cap` bytes of output per call. Returns the update/final error (0 ok);
@@ -28,6 +29,7 @@ dec_stream(unsigned flags, const char *in, size_t n, size_t chunk, size_t cap,
 		piece = n - off < chunk ? n - off : chunk;
 		used = wr = 0;
 		r = lm_b64_dec_update(&d, in + off, piece, out + len, cap, &used, &wr);
+		fz_b64_dec_bounds(&d);
 		FZ_CHECK(used <= piece && wr <= cap, "update stays in bounds");
 		len += wr;
 		off += used;
@@ -40,6 +42,7 @@ dec_stream(unsigned flags, const char *in, size_t n, size_t chunk, size_t cap,
 		for (;;) {
 			wr = 0;
 			r = lm_b64_dec_final(&d, out + len, cap, &wr);
+			fz_b64_dec_bounds(&d);
 			FZ_CHECK(wr <= cap, "final stays in bounds");
 			len += wr;
 			if (r != LM_ERR_BUFFER_TOO_SMALL)
@@ -67,6 +70,7 @@ enc_stream(unsigned flags, const unsigned char *in, size_t n, size_t chunk,
 	while (off < n) {
 		piece = n - off < chunk ? n - off : chunk;
 		r = lm_b64_enc_update(&e, in + off, piece, out + len, cap, &used, &wr);
+		fz_b64_enc_bounds(&e);
 		FZ_CHECK(r == 0 && used <= piece && wr <= cap, "encoder update");
 		FZ_CHECK(used > 0 || wr > 0, "encoder makes progress");
 		len += wr;
@@ -75,6 +79,7 @@ enc_stream(unsigned flags, const unsigned char *in, size_t n, size_t chunk,
 	do {
 		wr = 0;
 		r = lm_b64_enc_final(&e, out + len, cap, &wr);
+		fz_b64_enc_bounds(&e);
 		FZ_CHECK(r == 0 || (r == LM_ERR_BUFFER_TOO_SMALL && wr > 0),
 		         "encoder final");
 		len += wr;

@@ -10,6 +10,7 @@
 #include "libmail/core.h"
 #include "libmail/error.h"
 #include "fuzz.h"
+#include "codec_bounds.h"
 
 static size_t
 dec_stream(const char *in, size_t n, size_t chunk, size_t cap,
@@ -24,6 +25,7 @@ dec_stream(const char *in, size_t n, size_t chunk, size_t cap,
 		piece = n - off < chunk ? n - off : chunk;
 		used = wr = 0;
 		r = lm_qp_dec_update(&d, in + off, piece, out + len, cap, &used, &wr);
+		fz_qp_dec_bounds(&d);
 		FZ_CHECK(r == 0 && used <= piece && wr <= cap, "decoder update");
 		FZ_CHECK(used > 0 || wr > 0, "decoder makes progress");
 		len += wr;
@@ -32,6 +34,7 @@ dec_stream(const char *in, size_t n, size_t chunk, size_t cap,
 	do {
 		wr = 0;
 		r = lm_qp_dec_final(&d, out + len, cap, &wr);
+		fz_qp_dec_bounds(&d);
 		FZ_CHECK(r == 0 || (r == LM_ERR_BUFFER_TOO_SMALL && wr > 0),
 		         "decoder final");
 		len += wr;
@@ -53,6 +56,7 @@ enc_stream(unsigned flags, const unsigned char *in, size_t n, size_t chunk,
 		piece = n - off < chunk ? n - off : chunk;
 		used = wr = 0;
 		r = lm_qp_enc_update(&e, in + off, piece, out + len, cap, &used, &wr);
+		fz_qp_enc_bounds(&e);
 		FZ_CHECK(r == 0 && used <= piece && wr <= cap, "encoder update");
 		FZ_CHECK(used > 0 || wr > 0, "encoder makes progress");
 		len += wr;
@@ -61,6 +65,7 @@ enc_stream(unsigned flags, const unsigned char *in, size_t n, size_t chunk,
 	do {
 		wr = 0;
 		r = lm_qp_enc_final(&e, out + len, cap, &wr);
+		fz_qp_enc_bounds(&e);
 		FZ_CHECK(r == 0 || (r == LM_ERR_BUFFER_TOO_SMALL && wr > 0),
 		         "encoder final");
 		len += wr;
