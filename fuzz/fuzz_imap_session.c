@@ -71,7 +71,7 @@ typedef struct {
 	fz_io io;
 } client;
 
-FZ_GLUE(lm_imap, client, c, lm_imap_event)
+FZ_GLUE(lm_imap, client, c, lm_imap_event, fz_imap_bounds)
 
 static client K;
 
@@ -367,8 +367,6 @@ before_next(void *ud)
 	client *k = ud;
 	size_t n;
 
-	/* what the previous next() left (imap_bounds.h) */
-	fz_imap_bounds(&k->c);
 	/* react() also when the engine is idle (no event to react to). */
 	(void)lm_imap_send_buf(&k->c, &n);
 	if (n == 0 && !k->io.tls_wait)

@@ -57,6 +57,7 @@
 #include "libmail/core.h"
 #include "libmail/error.h"
 #include "harness.h"
+#include "pop3_bounds.h"
 
 #define MSG_MAX 3
 
@@ -82,7 +83,7 @@ typedef struct {
 	fz_io io;
 } client;
 
-FZ_GLUE(lm_pop3, client, c, lm_pop3_event)
+FZ_GLUE(lm_pop3, client, c, lm_pop3_event, fz_pop3_bounds)
 
 /* Secrets as they would appear: clear, and base64 of the PLAIN message
  * "\0user\0pencil" (python3 base64). */

@@ -17,7 +17,8 @@
  * the client proof it sent is the one recomputed here; for CRAM-MD5
  * only after the response "user <hex HMAC-MD5(password, challenge)>";
  * for LOGIN only after user and password were sent; errors are sticky;
- * SCRAM and CRAM-MD5 never send the password.
+ * SCRAM and CRAM-MD5 never send the password; the exchange's fill
+ * mark stays in its array (sasl_bounds.h).
  */
 #include <string.h>
 
@@ -28,6 +29,7 @@
 #include "libmail/sasl.h"
 #include "libmail/error.h"
 #include "fuzz.h"
+#include "sasl_bounds.h"
 
 #define RESP_CAP 4096
 #define MAX_STEPS 16
@@ -139,6 +141,17 @@ scram_check(mbedtls_md_type_t t, const char *authzid_hdr)
 	       (steps[2].clen == 2 + olen || steps[2].chal[2 + olen] == ',');
 }
 
+/* lm_sasl_step(), then the exchange's fill mark (sasl_bounds.h). */
+static int
+step(lm_sasl *s, const unsigned char *in, size_t inlen, unsigned char *out,
+     size_t cap, size_t *outlen)
+{
+	int r = lm_sasl_step(s, in, inlen, out, cap, outlen);
+
+	fz_sasl_bounds(s);
+	return r;
+}
+
 static void
 hex(const unsigned char *p, size_t n, char *out)
 {
@@ -186,6 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cr.authzid = "admin=,x";
 	r = lm_sasl_init(&s, mech, &cr);
 	FZ_CHECK(r == 0, "init with valid creds");
+	fz_sasl_bounds(&s);
 	FZ_CHECK(lm_sasl_get_mech(&s) == mech, "get_mech");
 	FZ_CHECK(lm_sasl_finish(&s) != 0, "finish refuses before anything was sent");
 	/* lm_sasl_finish() may have marked the exchange failed; start over. */
@@ -195,21 +209,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = data + 1;
 	end = data + size;
 	if (lm_sasl_has_initial(&s) && !(opt & 0x10)) {
-		r = lm_sasl_step(&s, NULL, 0, steps[0].resp, RESP_CAP, &steps[0].rlen);
+		r = step(&s, NULL, 0, steps[0].resp, RESP_CAP, &steps[0].rlen);
 		FZ_CHECK(r == 0, "initial response");
 		steps[0].chal = NULL;
 		steps[0].clen = 0;
 		nsteps = 1;
 	} else if (lm_sasl_has_initial(&s)) {
 		/* The server did not take an initial response. */
-		r = lm_sasl_step(&s, (const unsigned char *)"", 0, steps[0].resp,
+		r = step(&s, (const unsigned char *)"", 0, steps[0].resp,
 		                 RESP_CAP, &steps[0].rlen);
 		FZ_CHECK(r == 0, "first message after an empty challenge");
 		steps[0].chal = (const unsigned char *)"";
 		steps[0].clen = 0;
 		nsteps = 1;
 	} else {
-		FZ_CHECK(lm_sasl_step(&s, NULL, 0, steps[0].resp, RESP_CAP, &outlen) ==
+		FZ_CHECK(step(&s, NULL, 0, steps[0].resp, RESP_CAP, &outlen) ==
 		         LM_ERR_BAD_STATE, "no initial response for this mechanism");
 	}
 
@@ -220,9 +234,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st->clen = lf ? (size_t)(lf - p) : (size_t)(end - p);
 		p = lf ? lf + 1 : end;
 		cap = tiny ? 1 : RESP_CAP;
-		r = lm_sasl_step(&s, st->chal, st->clen, st->resp, cap, &st->rlen);
+		r = step(&s, st->chal, st->clen, st->resp, cap, &st->rlen);
 		if (r == LM_ERR_BUFFER_TOO_SMALL && tiny)
-			r = lm_sasl_step(&s, st->chal, st->clen, st->resp, RESP_CAP,
+			r = step(&s, st->chal, st->clen, st->resp, RESP_CAP,
 			                 &st->rlen);
 		if (r != 0) {
 			FZ_CHECK(r == LM_ERR_SASL || r == LM_ERR_BAD_STATE,
@@ -230,9 +244,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (r != LM_ERR_SASL)
 				break;
 			failed = 1;
-			FZ_CHECK(lm_sasl_step(&s, st->chal, st->clen, st->resp, RESP_CAP,
+			FZ_CHECK(step(&s, st->chal, st->clen, st->resp, RESP_CAP,
 			                      &outlen) != 0, "a failed step is sticky");
-			FZ_CHECK(lm_sasl_step(&s, (const unsigned char *)"v=", 2, st->resp,
+			FZ_CHECK(step(&s, (const unsigned char *)"v=", 2, st->resp,
 			                      RESP_CAP, &outlen) != 0,
 			         "a failed step is sticky");
 			break;
@@ -253,6 +267,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	fin = lm_sasl_finish(&s);
+	fz_sasl_bounds(&s);
 	if (getenv("FZ_VERBOSE"))
 		fprintf(stderr, "%s: %zu steps, finish %d\n", lm_sasl_mech_name(mech),
 		        nsteps, fin);

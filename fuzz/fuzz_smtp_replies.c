@@ -17,7 +17,8 @@
  *       LM_SMTP_BUFSIZE_IN); 0x80: ignore the TLS boundary (below)
  *   [3] bits 0-1 SASL mechanism (PLAIN, LOGIN, SCRAM-SHA-256, XOAUTH2),
  *       bits 2-3 recipients - 1, 0x10 two transactions, 0x20 output
- *       buffer of the 512-byte minimum, 0x40 a body with dots, bare
+ *       buffer of the 512-byte minimum and a body 12 times as long
+ *       (longer than that buffer), 0x40 a body with dots, bare
  *       CR/LF and no final line end, 0x80 queue NOOP/RSET in between
  *
  * TLS boundary: before TLS, when the client may use STARTTLS, input is
@@ -55,6 +56,7 @@
 #include "libmail/core.h"
 #include "libmail/error.h"
 #include "harness.h"
+#include "smtp_bounds.h"
 
 typedef struct {
 	lm_smtp_client c;
@@ -78,7 +80,7 @@ typedef struct {
 	size_t finals;          /* final replies reported                */
 } client;
 
-FZ_GLUE(lm_smtp, client, c, lm_smtp_event)
+FZ_GLUE(lm_smtp, client, c, lm_smtp_event, fz_smtp_bounds)
 
 /* Secrets as they would appear: clear, and base64 at each alignment of
  * the PLAIN, LOGIN and XOAUTH2 messages (computed with python3). */
@@ -463,6 +465,14 @@ static const char body_evil[] =
 	"Subject: dots\r\n\r\n.\r\n..leading dots\n.\r\rbare CR\r\n.\n\r\n.\r\nQUIT\r\n"
 	"RSET\r\n.";
 
+/* With the 512-byte output buffer ([3] & 0x20) the body is repeated
+ * BODY_REPEAT times, longer than the buffer: body_write() then fills
+ * it up to the reserve body_end() needs, and BDAT frames full chunks
+ * (smtp_bounds.h checks both marks). */
+#define BODY_REPEAT 12
+static unsigned char body_long[BODY_REPEAT * (sizeof body_plain > sizeof body_evil ?
+                                              sizeof body_plain : sizeof body_evil)];
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -501,6 +511,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.ntx = (k.f3 & 0x10) ? 2 : 1;
 	k.body = (const unsigned char *)((k.f3 & 0x40) ? body_evil : body_plain);
 	k.body_len = (k.f3 & 0x40) ? sizeof body_evil - 1 : sizeof body_plain - 1;
+	if (k.f3 & 0x20) {
+		size_t i;
+		for (i = 0; i < BODY_REPEAT; i++)
+			memcpy(body_long + i * k.body_len, k.body, k.body_len);
+		k.body = body_long;
+		k.body_len *= BODY_REPEAT;
+	}
 	k.cr.version = LM_SASL_CREDS_VERSION;
 	k.cr.user = "user";
 	k.cr.password = "pencil";

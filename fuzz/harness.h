@@ -53,7 +53,10 @@
  *  - LM_ERR_BAD_STATE from next() only while the handshake is pending;
  *  - a failed handshake that closes the connection ends the engine in
  *    an error with nothing written;
- *  - after an error engine.on_error() checks stickiness.
+ *  - after an error engine.on_error() checks stickiness;
+ *  - before and after every before_next() and next(), and after
+ *    reset(), engine.bounds() checks the engine's fill marks
+ *    (*_bounds.h).
  */
 #ifndef LIBMAIL_FUZZ_HARNESS_H
 #define LIBMAIL_FUZZ_HARNESS_H
@@ -149,6 +152,8 @@ typedef struct {
 	int (*feed)(void *k, const void *p, size_t n, size_t *used);
 	int (*reset)(void *k);
 	int (*last_error)(void *k);
+	void (*bounds)(void *k);        /* fill marks inside the context's
+	                                   arrays (*_bounds.h)           */
 	/* the client's part */
 	unsigned char *ibuf, *obuf;
 	size_t olen;
@@ -164,8 +169,9 @@ typedef struct {
 
 /* Typed glue for an engine whose functions are PREFIX_next(), ...;
  * TYPE is the harness's client struct holding the context as MEMBER and
- * the flags require_tls and implicit. */
-#define FZ_GLUE(PREFIX, TYPE, MEMBER, EVTYPE)                                   \
+ * the flags require_tls and implicit; BOUNDS checks the context's fill
+ * marks (fz_smtp_bounds(), ...). */
+#define FZ_GLUE(PREFIX, TYPE, MEMBER, EVTYPE, BOUNDS)                           \
 	static int fzg_next(void *k, void *ev)                                  \
 	{ return PREFIX##_next(&((TYPE *)k)->MEMBER, (EVTYPE *)ev); }             \
 	static unsigned char *fzg_recv_buf(void *k, size_t *len)                \
@@ -186,13 +192,15 @@ typedef struct {
 	{ return PREFIX##_reset(&((TYPE *)k)->MEMBER); }                          \
 	static int fzg_last_error(void *k)                                      \
 	{ return PREFIX##_last_error(&((TYPE *)k)->MEMBER); }                     \
+	static void fzg_bounds(void *k)                                         \
+	{ BOUNDS(&((TYPE *)k)->MEMBER); }                                          \
 	/* TLS required (not implicit) and not active yet: no credentials */  \
 	static int fzg_tls_gate(const TYPE *k)                                  \
 	{ return k->require_tls && !k->implicit &&                              \
 	         !PREFIX##_tls_active(&k->MEMBER); }
 #define FZ_GLUE_INIT fzg_next, fzg_recv_buf, fzg_recv_ack, fzg_recv_eof, \
 	fzg_send_buf, fzg_send_ack, fzg_tls_active, fzg_feed, fzg_reset,         \
-	fzg_last_error
+	fzg_last_error, fzg_bounds
 
 /* Split an input after a header of hdr bytes. Returns 0, or -1 when the
  * input is too short to be one. */
@@ -400,9 +408,13 @@ fz_drive(fz_io *io, const fz_engine *e, void *k, void *ev)
 		if (io->eof)
 			FZ_CHECK(++io->eof_steps <= 64 + 16 * io->ilen,
 			         "final state in bounded steps after EOF");
-		if (e->before_next != NULL)
+		e->bounds(k);   /* what the last event, read or write left */
+		if (e->before_next != NULL) {
 			e->before_next(k);
+			e->bounds(k);
+		}
 		r = e->next(k, ev);
+		e->bounds(k);
 		if (r == LM_WANT_WRITE) {
 			if (fz_write(io, e, k) != 0)
 				return FZ_ABANDONED;
@@ -443,6 +455,7 @@ fz_run(fz_io *io, const fz_engine *e, void *k, void *ev)
 	int r = fz_drive(io, e, k, ev);
 
 	FZ_CHECK(e->reset(k) == 0, "reset");
+	e->bounds(k);
 	FZ_CHECK(e->last_error(k) == 0 && !e->tls_active(k) && !fz_pending_out(e, k),
 	         "reset forgets error, TLS and output");
 	FZ_CHECK(e->next(k, ev) == LM_WANT_READ, "after reset the engine waits for a greeting");

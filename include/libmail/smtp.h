@@ -83,6 +83,13 @@ extern "C" {
 /** Smallest output buffer lm_smtp_init() accepts. */
 #define LM_SMTP_BUFSIZE_OUT_MIN 512
 
+/* Private (the engine and the fuzz harnesses' bounds checks): a BDAT
+ * chunk's data waits at obuf + LM_SMTP__BDAT_HDR, the room for its
+ * header "BDAT 18446744073709551615 LAST\r\n"; the body writers keep
+ * LM_SMTP__BODY_RESERVE bytes free at the end for CRLF ".\r\n". */
+#define LM_SMTP__BDAT_HDR 32
+#define LM_SMTP__BODY_RESERVE 5
+
 /** Which command a reply answers. */
 typedef enum {
 	LM_SMTP_CMD_NONE = 0,   /**< unsolicited (only 421 is accepted)    */

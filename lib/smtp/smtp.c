@@ -56,8 +56,8 @@ enum {
 #define EXT_REQUIRETLS  0x200u
 #define EXT_BINARYMIME  0x400u
 
-#define BDAT_HDR 32          /* "BDAT 18446744073709551615 LAST\r\n" */
-#define BODY_RESERVE 5       /* CRLF + ".\r\n" always fit at body_end */
+#define BDAT_HDR LM_SMTP__BDAT_HDR          /* smtp.h */
+#define BODY_RESERVE LM_SMTP__BODY_RESERVE  /* CRLF + ".\r\n" fit at body_end */
 #define CMD_LINE_MAX 1024    /* longest command line built            */
 #define ADDR_MAX 512         /* longest address accepted as input     */
 
