@@ -4,8 +4,9 @@
  * Input: byte 0 picks the mechanism (low 3 bits: SCRAM-SHA-256,
  * SCRAM-SHA-1, CRAM-MD5, LOGIN, XOAUTH2, OAUTHBEARER, PLAIN) and
  * options (0x08 authzid, 0x10 no initial response: an empty challenge
- * comes first, 0x20 start with a tiny response buffer). The rest is the
- * server's decoded challenges, separated by LF.
+ * comes first, 0x20 start with a tiny response buffer, 0x40 the
+ * authzid is the input's first line, up to AZ_MAX bytes, instead). The
+ * rest is the server's decoded challenges, separated by LF.
  *
  * Credentials: user "user", password "pencil"; the SCRAM client nonce
  * is "fyko+d2lbbFgONRv9qkxdawL", so the RFC 5802 section 5 exchange is a
@@ -17,8 +18,11 @@
  * the client proof it sent is the one recomputed here; for CRAM-MD5
  * only after the response "user <hex HMAC-MD5(password, challenge)>";
  * for LOGIN only after user and password were sent; errors are sticky;
- * SCRAM and CRAM-MD5 never send the password; the exchange's fill
- * mark stays in its array (sasl_bounds.h).
+ * SCRAM and CRAM-MD5 never send the password; init takes a SCRAM
+ * authzid (without CR or LF) exactly when it is at most 250 bytes once
+ * escaped (sasl.h), and the client-first message is then the whole gs2
+ * header "n," ["a=" saslname] "," then "n=user,r=" and the nonce; the
+ * exchange's fill mark stays in its array (sasl_bounds.h).
  */
 #include <string.h>
 
@@ -33,6 +37,7 @@
 
 #define RESP_CAP 4096
 #define MAX_STEPS 16
+#define AZ_MAX 300          /* longest authzid taken from the input */
 /* PBKDF2 rounds allowed in an input (the library accepts up to
  * LM_SASL_SCRAM_MAX_ITER, which would make each run take seconds). */
 
@@ -152,6 +157,23 @@ step(lm_sasl *s, const unsigned char *in, size_t inlen, unsigned char *out,
 	return r;
 }
 
+/* saslname (RFC 5802 5.1) of s at out; returns its length. */
+static size_t
+esc(const char *s, char *out)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == ',' || *s == '=') {
+			memcpy(out + n, *s == ',' ? "=2C" : "=3D", 3);
+			n += 3;
+		} else {
+			out[n++] = *s;
+		}
+	}
+	return n;
+}
+
 static void
 hex(const unsigned char *p, size_t n, char *out)
 {
@@ -172,11 +194,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		LM_SASL_LOGIN, LM_SASL_XOAUTH2, LM_SASL_OAUTHBEARER, LM_SASL_PLAIN,
 		LM_SASL_SCRAM_SHA_256
 	};
+	static char az[AZ_MAX + 1], hdr[5 + 3 * AZ_MAX + 1];
 	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
 	lm_sasl s;
 	lm_sasl_mech mech;
 	const uint8_t *p, *end, *lf;
-	size_t nsteps = 0, outlen, cap;
+	size_t nsteps = 0, outlen, cap, al, hl;
 	int r, failed = 0, scram, fin, tiny;
 	unsigned opt;
 
@@ -197,17 +220,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((opt & 0x08) && (scram || mech == LM_SASL_PLAIN ||
 	                     mech == LM_SASL_OAUTHBEARER))
 		cr.authzid = "admin=,x";
+	p = data + 1;
+	end = data + size;
+	if (opt & 0x40) {
+		lf = memchr(p, '\n', (size_t)(end - p));
+		al = lf ? (size_t)(lf - p) : (size_t)(end - p);
+		al = al < AZ_MAX ? al : AZ_MAX;
+		memcpy(az, p, al);
+		az[al] = '\0';
+		cr.authzid = az;
+		p = lf ? lf + 1 : end;
+	}
+	/* the gs2 header SCRAM must send */
+	memcpy(hdr, "n,", 2);
+	hl = 2;
+	if (cr.authzid != NULL && cr.authzid[0] != '\0') {
+		memcpy(hdr + hl, "a=", 2);
+		hl += 2 + esc(cr.authzid, hdr + hl + 2);
+	}
+	hdr[hl++] = ',';
+	hdr[hl] = '\0';
 	r = lm_sasl_init(&s, mech, &cr);
-	FZ_CHECK(r == 0, "init with valid creds");
 	fz_sasl_bounds(&s);
+	if (opt & 0x40) {
+		if (scram && strpbrk(az, "\r\n") == NULL)
+			FZ_CHECK((r == 0) == (hl - 5 <= 250 || az[0] == '\0'),
+			         "SCRAM authzid taken up to 250 bytes escaped");
+		if (r != 0) {
+			FZ_CHECK(r == LM_ERR_BAD_PARAM, "init refuses a bad authzid");
+			return 0;
+		}
+	}
+	FZ_CHECK(r == 0, "init with valid creds");
 	FZ_CHECK(lm_sasl_get_mech(&s) == mech, "get_mech");
 	FZ_CHECK(lm_sasl_finish(&s) != 0, "finish refuses before anything was sent");
 	/* lm_sasl_finish() may have marked the exchange failed; start over. */
 	lm_sasl_free(&s);
 	FZ_CHECK(lm_sasl_init(&s, mech, &cr) == 0, "init again");
 
-	p = data + 1;
-	end = data + size;
 	if (lm_sasl_has_initial(&s) && !(opt & 0x10)) {
 		r = step(&s, NULL, 0, steps[0].resp, RESP_CAP, &steps[0].rlen);
 		FZ_CHECK(r == 0, "initial response");
@@ -226,6 +276,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(step(&s, NULL, 0, steps[0].resp, RESP_CAP, &outlen) ==
 		         LM_ERR_BAD_STATE, "no initial response for this mechanism");
 	}
+	if (scram)
+		FZ_CHECK(steps[0].rlen == hl + 9 + 24 && memcmp(steps[0].resp, hdr, hl) == 0 &&
+		         memcmp(steps[0].resp + hl, "n=user,r=", 9) == 0 &&
+		         memcmp(steps[0].resp + hl + 9, NONCE, 24) == 0,
+		         "client-first message: gs2 header, user, nonce");
 
 	while (p < end && nsteps < MAX_STEPS) {
 		step_rec *st = &steps[nsteps];
@@ -275,13 +330,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(fin != 0, "finish fails after a failed step");
 	if (fin == 0) {
 		if (scram) {
-			char hdr[32];
-			strcpy(hdr, cr.authzid ? "n,a=admin=3D=2Cx," : "n,,");
 			FZ_CHECK(nsteps >= 3, "SCRAM finished after three messages");
-			FZ_CHECK(steps[0].rlen == strlen(hdr) + 9 + 24 &&
-			         memcmp(steps[0].resp + strlen(hdr), "n=user,r=", 9) == 0 &&
-			         memcmp(steps[0].resp + strlen(hdr) + 9, NONCE, 24) == 0,
-			         "client-first message");
 			FZ_CHECK(scram_check(mech == LM_SASL_SCRAM_SHA_1 ? MBEDTLS_MD_SHA1
 			                                                : MBEDTLS_MD_SHA256,
 			                     hdr),

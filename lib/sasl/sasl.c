@@ -31,6 +31,9 @@ enum {
 
 /* Longest escaped SCRAM gs2 header ("n,a=<authzid>,") we build. */
 #define GS2_MAX 256
+/* Longest escaped SCRAM authzid (sasl.h): its header, 5 bytes more,
+ * fits GS2_MAX. */
+#define GS2_AUTHZID_MAX 250
 /* Longest SCRAM salt accepted (decoded). Real servers use 12 to 32. */
 #define SALT_MAX 256
 
@@ -184,7 +187,7 @@ check_creds(lm_sasl_mech mech, const lm_sasl_creds *cr)
 	case LM_SASL_SCRAM_SHA_256:
 		if (!is_set(cr->user) || !is_set(cr->password) || cr->rng == NULL)
 			return LM_ERR_BAD_PARAM;
-		if (az != NULL && esc_len(az) + 4 > GS2_MAX)
+		if (az != NULL && esc_len(az) > GS2_AUTHZID_MAX)
 			return LM_ERR_BAD_PARAM;
 		return 0;
 	case LM_SASL_XOAUTH2:

@@ -210,6 +210,50 @@ t_scram_escaping_authzid(void)
 	lm_sasl_free(&s);
 }
 
+/* A SCRAM authzid is accepted up to 250 bytes once escaped (sasl.h),
+ * and its gs2 header is then whole. 251 and 252 escaped bytes were
+ * accepted, and at 252 the header "n,a=" authzid "," (257 bytes) no
+ * longer fit the 256 bytes built: the "," went missing. */
+static void
+t_scram_authzid_limit(void)
+{
+	static const size_t lens[] = { 250, 251, 252 };
+	char az[260], want[300];
+	lm_sasl s;
+	lm_sasl_creds cr = pw_creds("user", "pencil");
+	unsigned char out[512];
+	size_t i, n = 0;
+
+	cr.rng = fixed_rng;
+	cr.rng_ud = (void *)R5802_CNONCE;
+	cr.authzid = az;
+	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		/* "=" escapes to 3 bytes: 248 bytes + "=" = lens[i] escaped */
+		memset(az, 'x', lens[i] - 3);
+		az[lens[i] - 3] = '=';
+		az[lens[i] - 2] = '\0';
+		if (lens[i] > 250) {
+			LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_SCRAM_SHA_256, &cr),
+			            LM_ERR_BAD_PARAM);
+			continue;
+		}
+		LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_SCRAM_SHA_256, &cr), 0);
+		LM_CHECK_EQ(lm_sasl_step(&s, NULL, 0, out, sizeof out, &n), 0);
+		snprintf(want, sizeof want, "n,a=%.*s=3D,n=user,r=" R5802_CNONCE,
+		         (int)(lens[i] - 3), az);
+		LM_CHECK_STRN(out, n, want);
+		lm_sasl_free(&s);
+	}
+	/* the same without escaping: 250 plain bytes, then 251 */
+	memset(az, 'y', 251);
+	az[250] = '\0';
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_SCRAM_SHA_1, &cr), 0);
+	lm_sasl_free(&s);
+	az[250] = 'y';
+	az[251] = '\0';
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_SCRAM_SHA_1, &cr), LM_ERR_BAD_PARAM);
+}
+
 /* Trailing extensions in server-first are ignored (RFC 5802 7). */
 static void
 t_scram_extension_ignored(void)
@@ -876,6 +920,7 @@ main(int argc, char **argv)
 		LM_TEST(t_scram_sha256_rfc7677),
 		LM_TEST(t_scram_empty_challenge_and_short_buffer),
 		LM_TEST(t_scram_escaping_authzid),
+		LM_TEST(t_scram_authzid_limit),
 		LM_TEST(t_scram_extension_ignored),
 		LM_TEST(t_scram_one_iteration),
 		LM_TEST(t_scram_nonce_from_rng),
