@@ -39,6 +39,7 @@ struct lm_imap_session {
 	/* the command being waited for */
 	lm_imap_handle wait_h;
 	int wait_done;
+	lm_imap_handle tls_h;      /* connect's STARTTLS */
 	int idle_started;
 	lm_imap_event_fn fn;
 	void *fn_ud;
@@ -343,31 +344,33 @@ lm_imap_session_new(lm_imap_session **out, const lm_imap_session_opts *o)
 	return 0;
 }
 
+/* Pump until command h completed; a completion other than OK is
+ * LM_ERR_REFUSED, "WHAT refused: <reply>". */
 static int
-do_tls(lm_imap_session *s)
+wait_ok(lm_imap_session *s, lm_imap_handle h, const char *what)
 {
-	return lm_net__session_tls(s->conn, s->url.host, s->err, sizeof s->err);
+	char b[700];
+	int r = wait_cmd(s, h);
+
+	if (r < 0)
+		return r;
+	if (s->last.status != LM_IMAP_OK) {
+		set_err(s, "%s refused: %s", what, reply_str(&s->last, b, sizeof b));
+		return LM_ERR_REFUSED;
+	}
+	return 0;
 }
 
 static int
 do_capability(lm_imap_session *s)
 {
 	lm_imap_handle h;
-	char b[700];
 	int r = lm_imap_capability(&s->imap, &h);
 
 	if (r < 0)
 		return queue_err(s, "CAPABILITY", r);
 	s->phase = "CAPABILITY";
-	r = wait_cmd(s, h);
-	if (r < 0)
-		return r;
-	if (s->last.status != LM_IMAP_OK) {
-		set_err(s, "CAPABILITY refused: %s",
-		        reply_str(&s->last, b, sizeof b));
-		return LM_ERR_REFUSED;
-	}
-	return 0;
+	return wait_ok(s, h, "CAPABILITY");
 }
 
 static int
@@ -396,12 +399,7 @@ do_login_cmd(lm_imap_session *s, const char *user)
 	s->phase = "LOGIN";
 	r = wait_cmd(s, h);
 	/* the password went through obuf: wipe it once sent */
-	{
-		size_t pending;
-		lm_imap_send_buf(&s->imap, &pending);
-		if (pending == 0)
-			lm_zeroize(s->obuf, sizeof s->obuf);
-	}
+	lm_net__session_wipe_sent(&s->pump, s->obuf, sizeof s->obuf);
 	if (r < 0)
 		return r;
 	if (s->last.status != LM_IMAP_OK) {
@@ -488,12 +486,7 @@ do_auth(lm_imap_session *s)
 	s->phase = "AUTHENTICATE";
 	r = wait_cmd(s, h);
 	lm_sasl_free(&s->sasl);
-	{
-		size_t pending;
-		lm_imap_send_buf(&s->imap, &pending);
-		if (pending == 0)
-			lm_zeroize(s->obuf, sizeof s->obuf);
-	}
+	lm_net__session_wipe_sent(&s->pump, s->obuf, sizeof s->obuf);
 	if (r < 0)
 		return r;
 	if (s->last.status != LM_IMAP_OK) {
@@ -504,11 +497,66 @@ do_auth(lm_imap_session *s)
 	return 0;
 }
 
+/* lm_net__session_start()'s wait (sv: the session): the greeting (1
+ * unless BYE), or the reply to STARTTLS (1 if OK). */
+static int
+start_wait(void *sv, int tls, char *why, size_t cap)
+{
+	lm_imap_session *s = sv;
+	int r = wait_cmd(s, tls ? s->tls_h : 0);
+
+	if (r < 0)
+		return r;
+	reply_str(&s->last, why, cap);
+	return tls ? s->last.status == LM_IMAP_OK : s->greeting != LM_IMAP_BYE;
+}
+
+/* lm_net__session_start()'s caps (sv: the session): only if the
+ * greeting did not list them. */
+static int
+start_caps(void *sv)
+{
+	lm_imap_session *s = sv;
+
+	return lm_imap_caps_known(&s->imap) ? 0 : do_capability(s);
+}
+
+/* lm_net__session_start()'s starttls (sv: the session). */
+static int
+start_tls_cmd(void *sv)
+{
+	lm_imap_session *s = sv;
+	int r = lm_imap_starttls(&s->imap, &s->tls_h);
+
+	if (r < 0 && r != LM_ERR_NO_STARTTLS)
+		return queue_err(s, "STARTTLS", r);
+	return r;
+}
+
+/* lm_net__session_start()'s tls_done (sv: the session): the engine
+ * asks for the capabilities again itself. */
+static int
+start_tls_done(void *sv)
+{
+	lm_imap_session *s = sv;
+	lm_imap_handle h;
+	int r = lm_imap_tls_done(&s->imap, &h);
+
+	if (r < 0)
+		return engine_err(s, r);
+	s->phase = "CAPABILITY";
+	return wait_ok(s, h, "CAPABILITY");
+}
+
+static const lm_net__start_ops start_ops = {
+	"STARTTLS", "imaps", start_wait, start_caps, start_tls_cmd,
+	start_tls_done
+};
+
 static int
 connect_steps(lm_imap_session *s)
 {
 	lm_imap_opts eo = LM_IMAP_OPTS_INIT;
-	char b[700];
 	int r;
 
 	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
@@ -534,67 +582,14 @@ connect_steps(lm_imap_session *s)
 	                  sizeof s->err);
 	if (s->url.implicit_tls)
 		lm_imap_set_tls_active(&s->imap);
-
-	s->phase = "greeting";
-	r = wait_cmd(s, 0);
+	r = lm_net__session_start(&s->pump, &start_ops, &s->url, s->o.plaintext);
 	if (r < 0)
 		return r;
-	if (s->greeting == LM_IMAP_BYE) {
-		set_err(s, "server refused the session: %s",
-		        reply_str(&s->last, b, sizeof b));
-		return LM_ERR_REFUSED;
-	}
-	if (!lm_imap_caps_known(&s->imap)) {
-		r = do_capability(s);
-		if (r < 0)
-			return r;
-	}
-
-	if (!s->url.implicit_tls && !s->o.plaintext) {
-		lm_imap_handle h;
-		r = lm_imap_starttls(&s->imap, &h);
-		if (r == LM_ERR_NO_STARTTLS) {
-			lm_net__session_no_tls(s->err, sizeof s->err, s->url.host,
-			                       "STARTTLS", "imaps");
-			return r;
-		}
-		if (r < 0)
-			return queue_err(s, "STARTTLS", r);
-		s->phase = "STARTTLS";
-		r = wait_cmd(s, h);
-		if (r < 0)
-			return r;
-		if (s->last.status != LM_IMAP_OK) {
-			set_err(s, "server refused STARTTLS: %s",
-			        reply_str(&s->last, b, sizeof b));
-			return LM_ERR_STARTTLS_FAILED;
-		}
-		r = do_tls(s);
-		if (r < 0)
-			return r;
-		r = lm_imap_tls_done(&s->imap, &h);
-		if (r < 0)
-			return engine_err(s, r);
-		s->phase = "CAPABILITY";
-		r = wait_cmd(s, h);
-		if (r < 0)
-			return r;
-		if (s->last.status != LM_IMAP_OK) {
-			set_err(s, "CAPABILITY refused: %s",
-			        reply_str(&s->last, b, sizeof b));
-			return LM_ERR_REFUSED;
-		}
-	}
 	r = do_auth(s);
 	if (r < 0)
 		return r;
 	/* some servers give the new capabilities only when asked */
-	if (!lm_imap_caps_known(&s->imap)) {
-		r = do_capability(s);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return start_caps(s);
 }
 
 /* lm_net__session_connect()'s connect: the steps, then no phase. */
@@ -657,7 +652,6 @@ int
 lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
                      lm_imap_event_fn fn, void *ud)
 {
-	char b[700];
 	const char *what;
 	int r;
 
@@ -674,17 +668,11 @@ lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
 	s->fn_err = 0;
 	what = cmd_label(s, h);
 	s->phase = what;
-	r = wait_cmd(s, h);
+	r = wait_ok(s, h, what);
 	s->fn = NULL;
 	s->fn_ud = NULL;
 	s->phase = NULL;
-	if (r < 0)
-		return r;
-	if (s->last.status != LM_IMAP_OK) {
-		set_err(s, "%s refused: %s", what, reply_str(&s->last, b, sizeof b));
-		return LM_ERR_REFUSED;
-	}
-	return 0;
+	return r;
 }
 
 /* One IDLE period of at most ms (or NOOP polls without IDLE). */
@@ -705,14 +693,9 @@ idle_period(lm_imap_session *s, unsigned long ms)
 			if (r < 0)
 				return queue_err(s, "NOOP", r);
 			s->pump.read_deadline = 0;
-			r = wait_cmd(s, h);
+			r = wait_ok(s, h, "NOOP");
 			if (r < 0)
 				return r;
-			if (s->last.status != LM_IMAP_OK) {
-				set_err(s, "NOOP refused: %s",
-				        reply_str(&s->last, b, sizeof b));
-				return LM_ERR_REFUSED;
-			}
 			/* nothing outstanding: a read can only bring untagged
 			 * data; wait until the next poll or the end */
 			s->pump.read_deadline = next < end ? next : end;
@@ -763,14 +746,7 @@ idle_period(lm_imap_session *s, unsigned long ms)
 		s->wait_h = 0;
 		return queue_err(s, "DONE", r);
 	}
-	r = wait_cmd(s, h);
-	if (r < 0)
-		return r;
-	if (s->last.status != LM_IMAP_OK) {
-		set_err(s, "IDLE refused: %s", reply_str(&s->last, b, sizeof b));
-		return LM_ERR_REFUSED;
-	}
-	return 0;
+	return wait_ok(s, h, "IDLE");
 }
 
 /* see net.h */

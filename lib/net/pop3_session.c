@@ -256,9 +256,11 @@ lm_pop3_session_new(lm_pop3_session **out, const lm_pop3_session_opts *o)
 	return 0;
 }
 
+/* Also lm_net__session_start()'s caps (sv: the session). */
 static int
-do_capa(lm_pop3_session *s)
+do_capa(void *sv)
 {
+	lm_pop3_session *s = sv;
 	unsigned target = s->done[LM_POP3_CMD_CAPA] + 1;
 	int r = lm_pop3_capa(&s->pop);
 
@@ -271,12 +273,6 @@ do_capa(lm_pop3_session *s)
 	/* -ERR: an RFC 1939-only server; it then has no capabilities */
 	s->capa_failed = s->last.ok == 0;
 	return 0;
-}
-
-static int
-do_tls(lm_pop3_session *s)
-{
-	return lm_net__session_tls(s->conn, s->url.host, s->err, sizeof s->err);
 }
 
 /* Wait for the outcome of a login command; map a refusal. */
@@ -434,13 +430,53 @@ do_login(lm_pop3_session *s)
 	return r;
 }
 
+/* lm_net__session_start()'s wait (sv: the session): the greeting, or
+ * the reply to STLS; 1 if it is +OK. */
+static int
+start_wait(void *sv, int tls, char *why, size_t cap)
+{
+	lm_pop3_session *s = sv;
+	int r = wait_for(s, tls ? LM_POP3_CMD_STLS : LM_POP3_CMD_GREETING, 1);
+
+	if (r < 0)
+		return r;
+	reply_str(&s->last, why, cap);
+	return s->last.ok == 1;
+}
+
+/* lm_net__session_start()'s starttls (sv: the session). */
+static int
+start_tls_cmd(void *sv)
+{
+	lm_pop3_session *s = sv;
+	int r = lm_pop3_stls(&s->pop);
+
+	if (r < 0 && r != LM_ERR_NO_STARTTLS)
+		set_err(s, "STLS: %s", lm_strerror(r));
+	return r;
+}
+
+/* lm_net__session_start()'s tls_done (sv: the session). */
+static int
+start_tls_done(void *sv)
+{
+	lm_pop3_session *s = sv;
+	int r = lm_pop3_tls_done(&s->pop);
+
+	return r < 0 ? engine_err(s, r) : do_capa(s);
+}
+
+static const lm_net__start_ops start_ops = {
+	"STLS", "pop3s", start_wait, do_capa, start_tls_cmd,
+	start_tls_done
+};
+
 /* lm_net__session_connect()'s connect. */
 static int
 session_connect(void *sv)
 {
 	lm_pop3_session *s = sv;
 	lm_pop3_opts eo = LM_POP3_OPTS_INIT;
-	char b[700];
 	int r;
 
 	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
@@ -467,50 +503,9 @@ session_connect(void *sv)
 	                  sizeof s->err);
 	if (s->url.implicit_tls)
 		lm_pop3_set_tls_active(&s->pop);
-
-	s->phase = "greeting";
-	r = wait_for(s, LM_POP3_CMD_GREETING, 1);
+	r = lm_net__session_start(&s->pump, &start_ops, &s->url, s->o.plaintext);
 	if (r < 0)
 		return r;
-	if (s->last.ok != 1) {
-		set_err(s, "server refused the session: %s",
-		        reply_str(&s->last, b, sizeof b));
-		return LM_ERR_REFUSED;
-	}
-	r = do_capa(s);
-	if (r < 0)
-		return r;
-
-	if (!s->url.implicit_tls && !s->o.plaintext) {
-		r = lm_pop3_stls(&s->pop);
-		if (r == LM_ERR_NO_STARTTLS) {
-			lm_net__session_no_tls(s->err, sizeof s->err, s->url.host,
-			                       "STLS", "pop3s");
-			return r;
-		}
-		if (r < 0) {
-			set_err(s, "STLS: %s", lm_strerror(r));
-			return r;
-		}
-		s->phase = "STLS";
-		r = wait_for(s, LM_POP3_CMD_STLS, 1);
-		if (r < 0)
-			return r;
-		if (s->last.ok != 1) {
-			set_err(s, "server refused STLS: %s",
-			        reply_str(&s->last, b, sizeof b));
-			return LM_ERR_STARTTLS_FAILED;
-		}
-		r = do_tls(s);
-		if (r < 0)
-			return r;
-		r = lm_pop3_tls_done(&s->pop);
-		if (r < 0)
-			return engine_err(s, r);
-		r = do_capa(s);
-		if (r < 0)
-			return r;
-	}
 	return do_login(s);
 }
 

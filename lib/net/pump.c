@@ -12,7 +12,7 @@
 void
 lm_net__pump_init(lm_net__pump *p, const lm_net__pump_ops *ops, void *sess,
                   int *state, void *eng, void *ev, lm_conn *conn,
-                  const char *host, const char *const *phase, char *err,
+                  const char *host, const char **phase, char *err,
                   size_t errcap)
 {
 	lm_net__pump v = { ops, sess, state, eng, ev, conn, host, phase, err,

@@ -69,7 +69,7 @@ typedef struct {
 	void *ev;                    /* the session's event of the engine's type */
 	lm_conn *conn;
 	const char *host;            /* for messages */
-	const char *const *phase;    /* the session's phase (NULL: "session") */
+	const char **phase;          /* the session's phase (NULL: "session") */
 	char *err;                   /* the session's error text */
 	size_t errcap;
 	/* 0: a read waits the connection's timeout; else an absolute
@@ -87,7 +87,7 @@ typedef struct {
 /* Fill p (read_deadline 0, rx 0); every pointer must outlive the pump. */
 void lm_net__pump_init(lm_net__pump *p, const lm_net__pump_ops *ops, void *sess,
                        int *state, void *eng, void *ev, lm_conn *conn,
-                       const char *host, const char *const *phase, char *err,
+                       const char *host, const char **phase, char *err,
                        size_t errcap);
 
 /*

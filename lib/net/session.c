@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "libmail/net.h"
+#include "libmail/core.h"
 #include "net_internal.h"
 #include "session.h"
 
@@ -224,4 +225,54 @@ lm_net__session_release(void *s, size_t size, const lm_allocator *alloc,
 	lm_sasl_free(sasl);
 	lm_conn_close(conn);
 	lm_net__free(&a, s, size);
+}
+
+/* see session.h */
+int
+lm_net__session_start(lm_net__pump *p, const lm_net__start_ops *o,
+                      const lm_url *url, int plaintext)
+{
+	char b[1024]; /* > every session's err[]: the text is cut there */
+	int r;
+
+	*p->phase = "greeting";
+	r = o->wait(p->sess, 0, b, sizeof b);
+	if (r == 0) {
+		snprintf(p->err, p->errcap, "server refused the session: %s", b);
+		return LM_ERR_REFUSED;
+	}
+	if (r < 0)
+		return r;
+	r = o->caps(p->sess);
+	if (r < 0 || url->implicit_tls || plaintext)
+		return r;
+	r = o->starttls(p->sess);
+	if (r == LM_ERR_NO_STARTTLS)
+		lm_net__session_no_tls(p->err, p->errcap, p->host, o->verb,
+		                       o->scheme);
+	if (r < 0)
+		return r;
+	*p->phase = o->verb;
+	r = o->wait(p->sess, 1, b, sizeof b);
+	if (r == 0) {
+		snprintf(p->err, p->errcap, "server refused %s: %s", o->verb, b);
+		return LM_ERR_STARTTLS_FAILED;
+	}
+	if (r < 0)
+		return r;
+	r = lm_net__session_tls(p->conn, p->host, p->err, p->errcap);
+	if (r < 0)
+		return r;
+	return o->tls_done(p->sess);
+}
+
+/* see session.h */
+void
+lm_net__session_wipe_sent(lm_net__pump *p, unsigned char *buf, size_t n)
+{
+	size_t pending;
+
+	p->ops->send_buf(p->eng, &pending);
+	if (pending == 0)
+		lm_zeroize(buf, n);
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "libmail/net.h"
+#include "pump.h"
 
 /*
  * Connect to url->host, url->port through lm_conn_open() with these
@@ -110,6 +111,47 @@ int lm_net__session_connect(void *s, int (*connect)(void *s), int *state,
  * required and missing. */
 void lm_net__session_no_tls(char *err, size_t cap, const char *host, const char *verb,
                             const char *scheme);
+
+/*
+ * The protocol's side of lm_net__session_start(). Every hook gets the
+ * pump's session; a hook that fails sets the session's error text.
+ */
+typedef struct {
+	const char *verb;    /* "STARTTLS", "STLS": the phase and messages */
+	const char *scheme;  /* the implicit-TLS scheme to advise: "smtps" */
+	/* Wait for the greeting (tls 0) or the reply to VERB (tls 1) and
+	 * put it as text into why (cap bytes): 1 welcomed / go ahead, 0
+	 * refused, < 0 failed. */
+	int (*wait)(void *sess, int tls, char *why, size_t cap);
+	/* Read the server's capabilities: 0 or the error. */
+	int (*caps)(void *sess);
+	/* Queue VERB: 0, LM_ERR_NO_STARTTLS (not offered; the text is
+	 * left to lm_net__session_start()), or another error. */
+	int (*starttls)(void *sess);
+	/* After the handshake: tell the engine (lm_X_tls_done()) and read
+	 * the capabilities again: 0 or the error. */
+	int (*tls_done)(void *sess);
+} lm_net__start_ops;
+
+/*
+ * The opening every session shares, once its engine and pump p are set
+ * up: wait for the greeting (phase "greeting"), read the capabilities,
+ * then, unless url->implicit_tls or plaintext, upgrade: queue VERB, wait
+ * for its reply (phase VERB), start TLS, tls_done. Errors: a refused
+ * greeting is LM_ERR_REFUSED ("server refused the session: <reply>"),
+ * VERB not offered LM_ERR_NO_STARTTLS (lm_net__session_no_tls()), VERB
+ * refused LM_ERR_STARTTLS_FAILED ("server refused VERB: <reply>"), a
+ * failed handshake lm_net__session_tls()'s; else what a hook returned.
+ */
+int lm_net__session_start(lm_net__pump *p, const lm_net__start_ops *o,
+                          const lm_url *url, int plaintext);
+
+/*
+ * After a command that carried a secret (AUTH, LOGIN): once the engine
+ * has no output left to send, zeroize its output buffer buf (n bytes),
+ * so that no copy of the secret stays behind the output end.
+ */
+void lm_net__session_wipe_sent(lm_net__pump *p, unsigned char *buf, size_t n);
 
 /* Before the goodbye (QUIT, LOGOUT) of lm_X_session_free(): the work is
  * done, so a slow server holds the caller 5 seconds at most. */

@@ -267,9 +267,11 @@ lm_smtp_session_new(lm_smtp_session **out, const lm_smtp_session_opts *o)
 	return 0;
 }
 
+/* Also lm_net__session_start()'s caps (sv: the session). */
 static int
-do_ehlo(lm_smtp_session *s)
+do_ehlo(void *sv)
 {
+	lm_smtp_session *s = sv;
 	char b[600];
 	unsigned target = s->done[LM_SMTP_CMD_EHLO] + 1;
 	int r = lm_smtp_ehlo(&s->smtp);
@@ -287,12 +289,6 @@ do_ehlo(lm_smtp_session *s)
 		return LM_ERR_REFUSED;
 	}
 	return 0;
-}
-
-static int
-do_tls(lm_smtp_session *s)
-{
-	return lm_net__session_tls(s->conn, s->url.host, s->err, sizeof s->err);
 }
 
 static int
@@ -358,13 +354,8 @@ do_auth(lm_smtp_session *s)
 	}
 	r = wait_for(s, LM_SMTP_CMD_AUTH, target);
 	lm_sasl_free(&s->sasl);
-	{
-		/* the credentials went through obuf: wipe them once sent */
-		size_t pending;
-		lm_smtp_send_buf(&s->smtp, &pending);
-		if (pending == 0)
-			memset(s->obuf, 0, sizeof s->obuf);
-	}
+	/* the credentials went through obuf: wipe them once sent */
+	lm_net__session_wipe_sent(&s->pump, s->obuf, sizeof s->obuf);
 	if (r < 0)
 		return r;
 	if (s->last.code != 235) {
@@ -375,13 +366,53 @@ do_auth(lm_smtp_session *s)
 	return 0;
 }
 
+/* lm_net__session_start()'s wait (sv: the session): the greeting, or
+ * the reply to STARTTLS; 1 if it is 220. */
+static int
+start_wait(void *sv, int tls, char *why, size_t cap)
+{
+	lm_smtp_session *s = sv;
+	int r = wait_for(s, tls ? LM_SMTP_CMD_STARTTLS : LM_SMTP_CMD_GREETING, 1);
+
+	if (r < 0)
+		return r;
+	reply_str(&s->last, why, cap);
+	return s->last.code == 220;
+}
+
+/* lm_net__session_start()'s starttls (sv: the session). */
+static int
+start_tls_cmd(void *sv)
+{
+	lm_smtp_session *s = sv;
+	int r = lm_smtp_starttls(&s->smtp);
+
+	if (r < 0 && r != LM_ERR_NO_STARTTLS)
+		set_err(s, "STARTTLS: %s", lm_strerror(r));
+	return r;
+}
+
+/* lm_net__session_start()'s tls_done (sv: the session). */
+static int
+start_tls_done(void *sv)
+{
+	lm_smtp_session *s = sv;
+	int r = lm_smtp_tls_done(&s->smtp);
+
+	return r < 0 ? engine_err(s, r) : do_ehlo(s);
+}
+
+static const lm_net__start_ops start_ops = {
+	"STARTTLS", "smtps", start_wait, do_ehlo, start_tls_cmd,
+	start_tls_done
+};
+
 /* lm_net__session_connect()'s connect. */
 static int
 session_connect(void *sv)
 {
 	lm_smtp_session *s = sv;
 	lm_smtp_opts eo = LM_SMTP_OPTS_INIT;
-	char b[600];
 	int r;
 
 	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
@@ -409,50 +440,9 @@ session_connect(void *sv)
 	                  sizeof s->err);
 	if (s->url.implicit_tls)
 		lm_smtp_set_tls_active(&s->smtp);
-
-	s->phase = "greeting";
-	r = wait_for(s, LM_SMTP_CMD_GREETING, 1);
+	r = lm_net__session_start(&s->pump, &start_ops, &s->url, s->o.plaintext);
 	if (r < 0)
 		return r;
-	if (s->last.code != 220) {
-		set_err(s, "server refused the session: %s",
-		        reply_str(&s->last, b, sizeof b));
-		return LM_ERR_REFUSED;
-	}
-	r = do_ehlo(s);
-	if (r < 0)
-		return r;
-
-	if (!s->url.implicit_tls && !s->o.plaintext) {
-		r = lm_smtp_starttls(&s->smtp);
-		if (r == LM_ERR_NO_STARTTLS) {
-			lm_net__session_no_tls(s->err, sizeof s->err, s->url.host,
-			                       "STARTTLS", "smtps");
-			return r;
-		}
-		if (r < 0) {
-			set_err(s, "STARTTLS: %s", lm_strerror(r));
-			return r;
-		}
-		s->phase = "STARTTLS";
-		r = wait_for(s, LM_SMTP_CMD_STARTTLS, 1);
-		if (r < 0)
-			return r;
-		if (s->last.code != 220) {
-			set_err(s, "server refused STARTTLS: %s",
-			        reply_str(&s->last, b, sizeof b));
-			return LM_ERR_STARTTLS_FAILED;
-		}
-		r = do_tls(s);
-		if (r < 0)
-			return r;
-		r = lm_smtp_tls_done(&s->smtp);
-		if (r < 0)
-			return engine_err(s, r);
-		r = do_ehlo(s);
-		if (r < 0)
-			return r;
-	}
 	return do_auth(s);
 }
 

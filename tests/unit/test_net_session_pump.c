@@ -6,10 +6,14 @@
  * the LM_ERR_PROTOCOL for a status no engine gives), the session marked
  * broken after every failure, a read timeout's error text, and the read
  * deadline (returned without reading once passed, the connection's own
- * timeout kept).
+ * timeout kept). Then lm_net__session_start() (session.c) on the same
+ * rig with scripted protocol hooks: the order of the steps, when the
+ * upgrade is skipped, the phases, and the texts of a refused greeting,
+ * a missing or refused STARTTLS/STLS and a failed handshake.
  */
 /* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
 #define _DEFAULT_SOURCE 1
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -19,6 +23,7 @@
 #include "libmail/net.h"
 #include "net/net_internal.h"
 #include "net/pump.h"
+#include "net/session.h"
 #include "test.h"
 
 /* ---- a scripted engine ------------------------------------------------ */
@@ -343,6 +348,144 @@ t_until(void)
 	rig_close(&g);
 }
 
+/* ---- lm_net__session_start() with scripted hooks ------------------------ */
+
+static struct {
+	int wait_r[2];             /* wait's result: greeting, reply to VERB */
+	int caps_r;
+	int starttls_r;
+	char log[16];              /* hooks in order: g c s t d */
+	const char *wait_phase[2]; /* the phase when wait ran */
+} st;
+
+static void
+st_log(char c)
+{
+	size_t n = strlen(st.log);
+
+	if (n + 1 < sizeof st.log) {
+		st.log[n] = c;
+		st.log[n + 1] = '\0';
+	}
+}
+
+static int
+st_wait(void *sv, int tls, char *why, size_t cap)
+{
+	fake_sess *s = sv;
+
+	st_log(tls ? 't' : 'g');
+	st.wait_phase[tls != 0] = s->phase;
+	snprintf(why, cap, "%s", tls ? "-ERR not now" : "554 go away");
+	return st.wait_r[tls != 0];
+}
+
+static int
+st_caps(void *sv)
+{
+	fake_sess *s = sv;
+
+	st_log('c');
+	s->phase = "CAPA";
+	return st.caps_r;
+}
+
+static int
+st_starttls(void *sv)
+{
+	fake_sess *s = sv;
+
+	st_log('s');
+	if (st.starttls_r < 0 && st.starttls_r != LM_ERR_NO_STARTTLS)
+		strcpy(s->err, "STLS: own text");
+	return st.starttls_r;
+}
+
+static int
+st_tls_done(void *sv)
+{
+	(void)sv;
+	st_log('d');
+	return 0;
+}
+
+static const lm_net__start_ops st_ops = {
+	"STLS", "pop3s", st_wait, st_caps, st_starttls, st_tls_done
+};
+
+/* lm_net__session_start() with these hook results and URL / plaintext. */
+static int
+st_run(rig *g, int wait0, int wait1, int caps, int starttls, int implicit,
+       int plaintext)
+{
+	lm_url u;
+
+	memset(&u, 0, sizeof u);
+	strcpy(u.host, "127.0.0.1");
+	u.implicit_tls = implicit;
+	memset(&st, 0, sizeof st);
+	st.wait_r[0] = wait0;
+	st.wait_r[1] = wait1;
+	st.caps_r = caps;
+	st.starttls_r = starttls;
+	g->sess.err[0] = '\0';
+	g->sess.phase = NULL;
+	return lm_net__session_start(&g->p, &st_ops, &u, plaintext);
+}
+
+static void
+t_start(void)
+{
+	rig g;
+
+	LM_CHECK(rig_open(&g, 2000) == 0);
+	/* A refused greeting: its text, nothing more asked. */
+	LM_CHECK_EQ(st_run(&g, 0, 1, 0, 0, 0, 0), LM_ERR_REFUSED);
+	LM_CHECK(strcmp(st.log, "g") == 0);
+	LM_CHECK(st.wait_phase[0] && strcmp(st.wait_phase[0], "greeting") == 0);
+	LM_CHECK(strcmp(g.sess.err, "server refused the session: 554 go away") == 0);
+	/* A failed wait is returned as it is, its text left alone. */
+	LM_CHECK_EQ(st_run(&g, LM_ERR_EOF, 1, 0, 0, 0, 0), LM_ERR_EOF);
+	LM_CHECK(strcmp(st.log, "g") == 0);
+	LM_CHECK_EQ(g.sess.err[0], '\0');
+	/* Implicit TLS, or plaintext accepted: no upgrade. */
+	LM_CHECK_EQ(st_run(&g, 1, 1, 0, 0, 1, 0), 0);
+	LM_CHECK(strcmp(st.log, "gc") == 0);
+	LM_CHECK_EQ(st_run(&g, 1, 1, 0, 0, 0, 1), 0);
+	LM_CHECK(strcmp(st.log, "gc") == 0);
+	/* Failed capabilities: no upgrade either. */
+	LM_CHECK_EQ(st_run(&g, 1, 1, LM_ERR_REFUSED, 0, 0, 0), LM_ERR_REFUSED);
+	LM_CHECK(strcmp(st.log, "gc") == 0);
+	/* Not offered: the advice, the phase still the capabilities'. */
+	LM_CHECK_EQ(st_run(&g, 1, 1, 0, LM_ERR_NO_STARTTLS, 0, 0),
+	            LM_ERR_NO_STARTTLS);
+	LM_CHECK(strcmp(st.log, "gcs") == 0);
+	LM_CHECK(strcmp(g.sess.err, "server 127.0.0.1 does not offer STLS (use "
+	                "pop3s:// or, only if you accept an unprotected "
+	                "connection, plaintext)") == 0);
+	LM_CHECK(g.sess.phase && strcmp(g.sess.phase, "CAPA") == 0);
+	/* The command's own failure keeps the hook's text. */
+	LM_CHECK_EQ(st_run(&g, 1, 1, 0, LM_ERR_BAD_STATE, 0, 0), LM_ERR_BAD_STATE);
+	LM_CHECK(strcmp(st.log, "gcs") == 0);
+	LM_CHECK(strcmp(g.sess.err, "STLS: own text") == 0);
+	/* Refused: waited for in phase VERB. */
+	LM_CHECK_EQ(st_run(&g, 1, 0, 0, 0, 0, 0), LM_ERR_STARTTLS_FAILED);
+	LM_CHECK(strcmp(st.log, "gcst") == 0);
+	LM_CHECK(st.wait_phase[1] && strcmp(st.wait_phase[1], "STLS") == 0);
+	LM_CHECK(strcmp(g.sess.err, "server refused STLS: -ERR not now") == 0);
+	LM_CHECK_EQ(st_run(&g, 1, LM_ERR_EOF, 0, 0, 0, 0), LM_ERR_EOF);
+	LM_CHECK(strcmp(st.log, "gcst") == 0);
+	LM_CHECK_EQ(g.sess.err[0], '\0');
+	/* Go ahead, but the peer hangs up in the handshake: its text, and
+	 * the engine is not told TLS is up. */
+	close(g.peer);
+	g.peer = -1;
+	LM_CHECK(st_run(&g, 1, 1, 0, 0, 0, 0) < 0);
+	LM_CHECK(strcmp(st.log, "gcst") == 0);
+	LM_CHECK(strncmp(g.sess.err, "TLS with 127.0.0.1: ", 20) == 0);
+	rig_close(&g);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,6 +498,7 @@ main(int argc, char **argv)
 		LM_TEST(t_read_timeout_text),
 		LM_TEST(t_read_deadline),
 		LM_TEST(t_until),
+		LM_TEST(t_start),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
