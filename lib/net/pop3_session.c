@@ -595,13 +595,21 @@ run_cmd(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
 	return 0;
 }
 
-static void
-clear_cb(lm_pop3_session *s)
+/* run_cmd() for a command with a callback (the caller set its field of
+ * s), which gets ud; every callback is cleared afterwards. */
+static int
+run_cb(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
+       unsigned long a2, const char *phase, void *ud)
 {
+	int r;
+
+	s->cb_ud = ud;
+	r = run_cmd(s, cmd, a1, a2, phase);
 	s->list_fn = NULL;
 	s->uidl_fn = NULL;
 	s->data_fn = NULL;
 	s->cb_ud = NULL;
+	return r;
 }
 
 /* see net.h */
@@ -629,15 +637,10 @@ int
 lm_pop3_session_list(lm_pop3_session *s, unsigned long msg,
                      lm_pop3_list_fn fn, void *ud)
 {
-	int r;
-
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
 	s->list_fn = fn;
-	s->cb_ud = ud;
-	r = run_cmd(s, LM_POP3_CMD_LIST, msg, 0, "LIST");
-	clear_cb(s);
-	return r;
+	return run_cb(s, LM_POP3_CMD_LIST, msg, 0, "LIST", ud);
 }
 
 /* see net.h */
@@ -645,15 +648,10 @@ int
 lm_pop3_session_uidl(lm_pop3_session *s, unsigned long msg,
                      lm_pop3_uidl_fn fn, void *ud)
 {
-	int r;
-
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
 	s->uidl_fn = fn;
-	s->cb_ud = ud;
-	r = run_cmd(s, LM_POP3_CMD_UIDL, msg, 0, "UIDL");
-	clear_cb(s);
-	return r;
+	return run_cb(s, LM_POP3_CMD_UIDL, msg, 0, "UIDL", ud);
 }
 
 /* see net.h */
@@ -661,15 +659,10 @@ int
 lm_pop3_session_retr(lm_pop3_session *s, unsigned long msg,
                      lm_pop3_data_fn fn, void *ud)
 {
-	int r;
-
 	if (s == NULL || msg == 0)
 		return LM_ERR_BAD_PARAM;
 	s->data_fn = fn;
-	s->cb_ud = ud;
-	r = run_cmd(s, LM_POP3_CMD_RETR, msg, 0, "RETR");
-	clear_cb(s);
-	return r;
+	return run_cb(s, LM_POP3_CMD_RETR, msg, 0, "RETR", ud);
 }
 
 /* see net.h */
@@ -677,15 +670,10 @@ int
 lm_pop3_session_top(lm_pop3_session *s, unsigned long msg, unsigned long lines,
                     lm_pop3_data_fn fn, void *ud)
 {
-	int r;
-
 	if (s == NULL || msg == 0)
 		return LM_ERR_BAD_PARAM;
 	s->data_fn = fn;
-	s->cb_ud = ud;
-	r = run_cmd(s, LM_POP3_CMD_TOP, msg, lines, "TOP");
-	clear_cb(s);
-	return r;
+	return run_cb(s, LM_POP3_CMD_TOP, msg, lines, "TOP", ud);
 }
 
 /* see net.h */
