@@ -230,18 +230,6 @@ trace_tramp(char dir, const char *line, size_t len, void *ud)
 		s->o.trace(dir, line, len, s->o.trace_ud);
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Well-formed UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
 static int
 utf8_valid(const unsigned char *p, size_t n)
@@ -286,28 +274,10 @@ utf8_valid(const unsigned char *p, size_t n)
 static int
 decode_path(const char *in, char *out, size_t cap)
 {
-	size_t o = 0;
+	size_t n;
 
-	while (*in != '\0') {
-		int ch = (unsigned char)*in;
-		if (ch == '%') {
-			int hi = hexval((unsigned char)in[1]);
-			int lo = hi < 0 ? -1 : hexval((unsigned char)in[2]);
-			if (lo < 0)
-				return LM_ERR_URL;
-			ch = hi * 16 + lo;
-			in += 3;
-		} else {
-			in++;
-		}
-		if (ch < 0x20 || ch == 0x7f)
-			return LM_ERR_URL;
-		if (o + 1 >= cap)
-			return LM_ERR_URL;
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	if (!utf8_valid((const unsigned char *)out, o))
+	if (lm_net__pct_decode(in, strlen(in), out, cap, &n) < 0 ||
+	    !utf8_valid((const unsigned char *)out, n))
 		return LM_ERR_URL;
 	return 0;
 }

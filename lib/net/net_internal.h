@@ -73,6 +73,16 @@ int lm_net__raw_recv(lm_conn *c, void *buf, size_t cap, size_t *got,
 int lm_net__raw_send(lm_conn *c, const void *buf, size_t n, size_t *sent,
                      long long deadline);
 
+/*
+ * url.c: percent-decode p[0..n) into out[cap] (NUL-terminated), *outlen
+ * bytes. Decoded control bytes (< 0x20, 0x7f) are refused: they have no
+ * place in a user, host or mailbox name and CR/LF would reach the
+ * protocol. Returns 0 or LM_ERR_URL (also a cut or non-hex escape, or
+ * out too small).
+ */
+int lm_net__pct_decode(const char *p, size_t n, char *out, size_t cap,
+                       size_t *outlen);
+
 /* tls_mbedtls.c */
 int lm_net__tls_start(lm_conn *c, const char *host);
 int lm_net__tls_read(lm_conn *c, void *buf, size_t cap, size_t *got);

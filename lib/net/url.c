@@ -9,6 +9,7 @@
 
 #include "libmail/net.h"
 #include "libmail/core.h"
+#include "net_internal.h"
 
 static const struct {
 	const char *name;
@@ -43,13 +44,10 @@ hexval(int ch)
 	return -1;
 }
 
-/*
- * Percent-decode p[0..n) into out[cap] (NUL-terminated). Decoded
- * control bytes (< 0x20, 0x7f) are refused: they have no place in a
- * user or host name and CR/LF would reach the protocol.
- */
-static int
-pct_decode(const char *p, size_t n, char *out, size_t cap, size_t *outlen)
+/* see net_internal.h */
+int
+lm_net__pct_decode(const char *p, size_t n, char *out, size_t cap,
+                   size_t *outlen)
 {
 	size_t i, o = 0;
 
@@ -140,7 +138,7 @@ parse_host(lm_url *u, const char *p, size_t n)
 		u->host_is_ip = 6;
 		return 0;
 	}
-	r = pct_decode(p, n, tmp, sizeof tmp, &len);
+	r = lm_net__pct_decode(p, n, tmp, sizeof tmp, &len);
 	if (r < 0)
 		return r;
 	if (len == 0)
@@ -199,7 +197,7 @@ parse_userinfo(lm_url *u, const char *p, size_t n)
 
 	if (memchr(p, ':', ulen) != NULL)
 		return LM_ERR_URL; /* password in the URL */
-	if (pct_decode(p, ulen, u->user, sizeof u->user, &len) < 0)
+	if (lm_net__pct_decode(p, ulen, u->user, sizeof u->user, &len) < 0)
 		return LM_ERR_URL;
 	if (len == 0)
 		return LM_ERR_URL;

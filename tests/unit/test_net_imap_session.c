@@ -307,6 +307,17 @@ t_imap_session_url(void)
 	LM_CHECK_EQ(lm_imap_session_new(&s, &o), LM_ERR_URL);
 	o.url = "imap://h/%ZZ";
 	LM_CHECK_EQ(lm_imap_session_new(&s, &o), LM_ERR_URL);
+	o.url = "imap://h/ab%4"; /* cut escapes */
+	LM_CHECK_EQ(lm_imap_session_new(&s, &o), LM_ERR_URL);
+	o.url = "imap://h/ab%";
+	LM_CHECK_EQ(lm_imap_session_new(&s, &o), LM_ERR_URL);
+	o.url = "imap://h/a%7Fb";
+	LM_CHECK_EQ(lm_imap_session_new(&s, &o), LM_ERR_URL);
+	o.url = "imap://h/t%c3%a4st"; /* lower-case hex */
+	LM_CHECK_EQ(lm_imap_session_new(&s, &o), 0);
+	LM_CHECK(s != NULL && strcmp(lm_imap_session_mailbox(s), "t\xc3\xa4st") == 0);
+	lm_imap_session_free(s);
+	s = NULL;
 	o.url = "imap://h/%ED%A0%80"; /* a UTF-16 surrogate */
 	LM_CHECK_EQ(lm_imap_session_new(&s, &o), LM_ERR_URL);
 	o.url = "smtp://h";
