@@ -40,6 +40,9 @@
  *    are three digits;
  *  - the trace never shows the password or token in clear or base64;
  *  - after EOF the engine never asks for more input;
+ *  - nothing is written after QUIT (the client tries QUIT right after
+ *    the end of the last message: it must not overtake a BDAT LAST
+ *    chunk not framed yet);
  *  - the mail is reported accepted (a reply to the end of data) only
  *    after a whole end-of-data sequence ("\r\n.\r\n", or a BDAT ...
  *    LAST line) was written: never for a DATA body cut by the
@@ -74,6 +77,7 @@ typedef struct {
 	const unsigned char *body;
 	size_t body_len;
 	int quit_sent, no_gate, params;
+	size_t quit_end;        /* output offset where QUIT ends         */
 	fz_io io;
 	unsigned char tail[8];  /* last bytes written                    */
 	unsigned eod_sent, body_replies;
@@ -113,8 +117,14 @@ check_out(const client *k)
 static void
 quit(client *k)
 {
-	if (!k->quit_sent && lm_smtp_quit(&k->c) == 0)
+	size_t n;
+
+	if (!k->quit_sent && lm_smtp_quit(&k->c) == 0) {
 		k->quit_sent = 1;
+		/* QUIT is the last line of the pending output */
+		(void)lm_smtp_send_buf(&k->c, &n);
+		k->quit_end = k->io.written + n;
+	}
 }
 
 static const char *const rcpts[4] = {
@@ -359,7 +369,10 @@ pump_body(client *k)
 	if (k->body_off == k->body_len) {
 		r = lm_smtp_body_end(&k->c);
 		k->body_active = 0;
-		(void)r;
+		/* last message: QUIT right behind it, as a pipelining client
+		 * would (refused while the end is not queued yet) */
+		if (r == 0 && k->tx_done + 1 >= k->ntx)
+			quit(k);
 	}
 }
 
@@ -395,6 +408,8 @@ on_sent(void *ud, const unsigned char *p, size_t n)
 	client *k = ud;
 	size_t i;
 
+	FZ_CHECK(!k->quit_sent || k->io.written + n <= k->quit_end,
+	         "nothing is sent after QUIT");
 	for (i = 0; i < n; i++) {
 		memmove(k->tail, k->tail + 1, sizeof k->tail - 1);
 		k->tail[sizeof k->tail - 1] = p[i];

@@ -535,6 +535,9 @@ LM_API int lm_smtp_noop(lm_smtp_client *c);
 /** \brief Queue QUIT (allowed in any state except mid-body, mid-AUTH and
  *         TLS wait; also after a refused greeting). The 221 reply is an
  *         LM_SMTP_EV_REPLY, and EOF then gives LM_SMTP_EV_CLOSED.
+ *         In BDAT mode, after lm_smtp_body_end() this and every other
+ *         command return LM_ERR_BAD_STATE until lm_smtp_next() has
+ *         framed the last chunk (nothing may overtake it).
  *         \return 0, LM_ERR_BAD_STATE, ... */
 LM_API int lm_smtp_quit(lm_smtp_client *c);
 

@@ -222,6 +222,11 @@ gate(lm_smtp_client *c, int cmd)
 	default:
 		return LM_ERR_BAD_STATE;
 	}
+	/* BDAT: the body was ended but its LAST chunk waits for
+	 * lm_smtp_next() to frame it: a command queued now would go out
+	 * before the end of the message (a QUIT would abandon it). */
+	if (c->bdat && c->bdat_last == 1)
+		return LM_ERR_BAD_STATE;
 	if (c->q_count > 0) {
 		if (!pipelining(c))
 			return LM_ERR_BAD_STATE;

@@ -1375,6 +1375,36 @@ t_bdat_backpressure(void)
 	h_free(h);
 }
 
+/* BDAT: after body_end() the LAST chunk waits for next() to frame it;
+ * QUIT or NOOP queued in between went out before it (QUIT abandoned
+ * the message). They are refused until it is framed, then QUIT waits
+ * for the reply to the message as after a DATA body. */
+static void
+t_bdat_nothing_before_last(void)
+{
+	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);
+	lm_smtp_event ev;
+	size_t used;
+	const char *s;
+
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "BDAT 7 LAST\r\nhello\r\n");
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);   /* no pipelining */
+	srv(h, "250 2.0.0 queued\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BODY);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "QUIT\r\n");
+	h_free(h);
+}
+
 static void
 t_bdat_refused(void)
 {
@@ -1730,6 +1760,7 @@ main(int argc, char **argv)
 		LM_TEST(t_body_backpressure),
 		LM_TEST(t_bdat_backpressure),
 		LM_TEST(t_bdat_refused),
+		LM_TEST(t_bdat_nothing_before_last),
 		LM_TEST(t_misuse_leaves_state),
 		LM_TEST(t_requiretls),
 		LM_TEST(t_timeout_hint),
