@@ -14,7 +14,8 @@
  * the message and of each part is a continuation or starts with a
  * field name the composer writes (or the extra header's own name), so
  * no name injected through a value becomes a header; the output does
- * not depend on the read size.
+ * not depend on the read size; after every read the composer's own
+ * marks stay inside its arrays (mime_bounds.h).
  */
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,7 @@
 #include "libmail/mime.h"
 #include "libmail/error.h"
 #include "fuzz.h"
+#include "mime_bounds.h"
 
 typedef struct {
 	const unsigned char *p;
@@ -57,6 +59,8 @@ compose_all(const lm_mime_compose_opts *o, size_t cap, unsigned char *out)
 	FZ_CHECK(lm_mime_compose_init(&m, o) == 0, "init accepts twice");
 	for (;;) {
 		FZ_CHECK(len + cap <= OUT_MAX, "message size bounded");
+		/* what init or the previous read left (mime_bounds.h) */
+		fz_mime_compose_bounds(&m);
 		got = 0;
 		r = lm_mime_compose_read(&m, out + len, cap, &got);
 		FZ_CHECK(r == 0, "read succeeds");
@@ -65,6 +69,7 @@ compose_all(const lm_mime_compose_opts *o, size_t cap, unsigned char *out)
 			break;
 		len += got;
 	}
+	fz_mime_compose_bounds(&m);
 	got = 1;
 	FZ_CHECK(lm_mime_compose_read(&m, out, cap, &got) == 0 && got == 0,
 	         "end is final");

@@ -15,6 +15,7 @@
 
 #include "libmail/mime.h"
 #include "fuzz.h"
+#include "mime_bounds.h"
 #include "utf8.h"
 
 static void
@@ -86,6 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	         "init");
 	for (;;) {
 		r = lm_mime_addr_next(&it, &a);
+		fz_mime_addr_bounds(&it, n, cap);
 		FZ_CHECK(r == LM_EVENT || r == LM_DONE, "big scratch always fits");
 		if (r == LM_DONE)
 			break;
@@ -115,6 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	count = 0;
 	for (;;) {
 		r = lm_mime_addr_next(&it2, &a);
+		fz_mime_addr_bounds(&it2, n, cap2);
 		FZ_CHECK(r == LM_EVENT || r == LM_DONE || r == LM_ERR_BUFFER_TOO_SMALL,
 		         "small scratch");
 		if (r == LM_DONE)

@@ -10,12 +10,14 @@
  *     of at most 78 columns, CRLF SP folds only, and decoding gives the
  *     text back after the leading space.
  *   - the converter: output valid UTF-8 within LM_MIME_CONV_MAX, the
- *     same whole and in chunks of any size with a 4-byte output.
+ *     same whole and in chunks of any size with a 4-byte output; after
+ *     every call its marks stay inside its arrays (mime_bounds.h).
  */
 #include <string.h>
 
 #include "libmail/mime.h"
 #include "fuzz.h"
+#include "mime_bounds.h"
 #include "utf8.h"
 
 static const char *const charsets[] = {
@@ -31,9 +33,13 @@ conv_chunks(const char *cs, const unsigned char *in, size_t n, size_t chunk,
 {
 	lm_mime_conv c;
 	size_t off = 0, len = 0, used, wr, piece;
+	/* read as UTF-8: utf-8 itself and the unknown charset */
+	int utf8 = strcmp(cs, "utf-8") == 0 || strcmp(cs, "x-unknown") == 0;
+	int utf7 = strcmp(cs, "utf-7") == 0;
 	int r;
 
 	FZ_CHECK(lm_mime_conv_init(&c, cs, strlen(cs)) == 0, "conv init");
+	fz_mime_conv_bounds(&c, utf8, utf7);
 	while (off < n) {
 		piece = n - off < chunk ? n - off : chunk;
 		while (piece > 0) {
@@ -41,6 +47,7 @@ conv_chunks(const char *cs, const unsigned char *in, size_t n, size_t chunk,
 			used = wr = 0;
 			r = lm_mime_conv_update(&c, in + off, piece, (char *)out + len,
 			                        room, &used, &wr);
+			fz_mime_conv_bounds(&c, utf8, utf7);
 			FZ_CHECK(r == 0 && used <= piece && wr <= room, "conv update");
 			FZ_CHECK(used > 0 || wr > 0, "conv makes progress with 4 bytes");
 			off += used;
@@ -51,6 +58,7 @@ conv_chunks(const char *cs, const unsigned char *in, size_t n, size_t chunk,
 	for (;;) {
 		used = wr = 0;
 		r = lm_mime_conv_update(&c, "", 0, (char *)out + len, cap - len, &used, &wr);
+		fz_mime_conv_bounds(&c, utf8, utf7);
 		FZ_CHECK(r == 0, "conv drain");
 		len += wr;
 		if (wr == 0)
@@ -58,6 +66,7 @@ conv_chunks(const char *cs, const unsigned char *in, size_t n, size_t chunk,
 	}
 	wr = 0;
 	r = lm_mime_conv_final(&c, (char *)out + len, cap - len, &wr);
+	fz_mime_conv_bounds(&c, utf8, utf7);
 	FZ_CHECK(r == 0, "conv final fits");
 	len += wr;
 	lm_mime_conv_free(&c);

@@ -28,6 +28,7 @@
 #include "libmail/mime.h"
 #include "libmail/error.h"
 #include "fuzz.h"
+#include "mime_bounds.h"
 #include "utf8.h"
 
 static void
@@ -94,6 +95,7 @@ addresses(const char *in, size_t n, unsigned flags)
 	FZ_CHECK(lm_mime_addr_init(&it, in, n, scratch, cap, flags) == 0, "init");
 	for (;;) {
 		r = lm_mime_addr_next(&it, &a);
+		fz_mime_addr_bounds(&it, n, cap);
 		if (r == LM_DONE)
 			break;
 		/* regress/mime_fields-addr-scratch.bin: 430 bytes of invalid
@@ -139,6 +141,7 @@ ctype(const char *in, size_t n, int disp)
 
 	r = disp ? lm_mime_cdisp_parse(in, n, &ct) : lm_mime_ctype_parse(in, n, &ct);
 	FZ_CHECK(r == 0 || r == LM_ERR_DECODE, "parse result");
+	fz_mime_ctype_bounds(&ct);
 	FZ_CHECK(strnlen(ct.value, sizeof ct.value) < sizeof ct.value &&
 	         strlen(ct.value) == ct.len, "value NUL-terminated, len its length");
 	for (i = 0; i < ct.len; i++)

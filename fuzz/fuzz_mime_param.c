@@ -14,6 +14,7 @@
 
 #include "libmail/mime.h"
 #include "fuzz.h"
+#include "mime_bounds.h"
 #include "utf8.h"
 
 static const char *const names[] = {
@@ -67,9 +68,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;
 	r = lm_mime_ctype_parse((const char *)in, n, &ct);
 	FZ_CHECK(r == 0 || r == LM_ERR_DECODE, "ctype result");
+	fz_mime_ctype_bounds(&ct);
 	check_value(&ct, in, n, 1);
 	r = lm_mime_cdisp_parse((const char *)in, n, &cd);
 	FZ_CHECK(r == 0 || r == LM_ERR_DECODE, "cdisp result");
+	fz_mime_ctype_bounds(&cd);
 	check_value(&cd, in, n, 0);
 
 	/* Lookup over the whole input as a parameter section too. */

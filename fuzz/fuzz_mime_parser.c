@@ -3,7 +3,8 @@
  *
  * Input: byte 0 options (bits 0-2: LM_MIME_PARSE_PREAMBLE, _RAW,
  * _NO_NESTED; 0x08 small limits: depth 3, 8 parts, 64-byte fields,
- * 4 headers, 16-byte boundaries; 0x10 the minimum scratch size), byte 1
+ * 4 headers, 16-byte boundaries; 0x10 the minimum scratch size; 0x20
+ * LM_MIME_PARSE_UTF8, text bodies converted to UTF-8), byte 1
  * the feed size (0: all at once), then the message.
  *
  * Invariants: the parse ends (MESSAGE_END once, then LM_DONE for good)
@@ -12,13 +13,15 @@
  * values have no CR/LF; type/subtype/charset are lower case and
  * NUL-terminated inside their arrays; and the event stream (BODY data
  * joined) is the same when the message is fed one byte at a time, in
- * the chosen pieces, or at once.
+ * the chosen pieces, or at once. After every step the parser's own
+ * marks stay inside its arrays and scratch regions (mime_bounds.h).
  */
 #include <string.h>
 
 #include "libmail/mime.h"
 #include "libmail/error.h"
 #include "fuzz.h"
+#include "mime_bounds.h"
 
 typedef struct {
 	unsigned char *p;
@@ -153,6 +156,8 @@ parse(const lm_mime_parser_opts *o, size_t scratch_len, const uint8_t *msg,
 	FZ_CHECK(scratch != NULL, "memory");
 	FZ_CHECK(lm_mime_parser_init(&p, o, scratch, scratch_len) == 0, "init");
 	for (;;) {
+		/* what init, feed() or the previous next() left (mime_bounds.h) */
+		fz_mime_parser_bounds(&p, scratch, scratch_len);
 		rc = lm_mime_parser_next(&p, &ev);
 		if (rc == LM_EVENT) {
 			FZ_CHECK(++events <= max_events, "events bounded");
@@ -196,6 +201,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	o.flags = data[0] & 7u;
+	if (data[0] & 0x20)
+		o.flags |= LM_MIME_PARSE_UTF8;
 	if (data[0] & 0x08) {
 		o.max_depth = 3;
 		o.max_parts = 8;

@@ -316,10 +316,22 @@ BROKEN = (b"junk line\r\n Content-Type: text/plain\r\nContent-Type: multipart/mi
 UU = (b"Content-Type: text/plain\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
       b"begin 644 a.txt\r\n#86)C\r\n`\r\nend\r\n")
 LF_ONLY = SIMPLE.replace(b"\r\n", b"\n")
+# Text parts in stateful and multi-byte charsets, for LM_MIME_PARSE_UTF8
+# (option 0x20): the converter's pending state crosses feed pieces.
+CHARSETS = (b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
+            b"--c\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n"
+            b"\x1b$B$3$s$K$A$O\x1b(B abc\r\n"
+            b"--c\r\nContent-Type: text/plain; charset=shift_jis\r\n"
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n=82=B1=82=F1=\r\n=82\r\n"
+            b"--c\r\nContent-Type: text/plain; charset=utf-7\r\n\r\nHi +ZeVnLIqe-! +2D3eAA-\r\n"
+            b"--c\r\nContent-Type: text/plain; charset=utf-16le\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\nSABpAD3Y4N4=\r\n"
+            b"--c\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ncaf\xc3\xa9 \xe2\x82\r\n--c--\r\n")
 for name, opt, step, msg in [("simple", 0, 0, SIMPLE), ("multi", 0, 7, MULTI), ("multi-preamble", 1, 13, MULTI),
                              ("multi-raw", 2, 1, MULTI), ("nested", 0, 3, NESTED), ("nested-flat", 4, 0, NESTED),
                              ("limits", 8, 5, MULTI), ("small-scratch", 0x10, 64, MULTI), ("broken", 0, 2, BROKEN),
-                             ("uuencode", 0, 0, UU), ("lf-only", 0, 9, LF_ONLY)]:
+                             ("uuencode", 0, 0, UU), ("lf-only", 0, 9, LF_ONLY),
+                             ("utf8-charsets", 0x20, 5, CHARSETS)]:
     put("mime_parser", name, bytes([opt, step]) + msg)
 
 # ---- mime_fields: byte 0 selects the decoder, then the value
