@@ -367,6 +367,13 @@ pump_body(client *k)
 		k->body_off += used;
 	}
 	if (k->body_off == k->body_len) {
+		size_t n;
+		/* body_end() writes up to CRLF ".\r\n" unchecked: body_write()
+		 * must have left that reserve (BDAT keeps it in bd_len,
+		 * smtp_bounds.h) */
+		(void)lm_smtp_send_buf(&k->c, &n);
+		FZ_CHECK(n + LM_SMTP__BODY_RESERVE <= k->olen,
+		         "DATA body leaves the reserve for its end");
 		r = lm_smtp_body_end(&k->c);
 		k->body_active = 0;
 		/* last message: QUIT right behind it, as a pipelining client
