@@ -505,7 +505,7 @@ state_load(maildir *md)
 static int
 state_save(maildir *md, const listing *l)
 {
-	size_t n = strlen(md->state) + 32;
+	size_t n = strlen(md->state) + 16;
 	char *tmp = malloc(n), *dir, *slash;
 	FILE *f;
 	unsigned long i;
@@ -513,12 +513,18 @@ state_save(maildir *md, const listing *l)
 
 	if (tmp == NULL)
 		return -1;
-	snprintf(tmp, n, "%s.tmp%ld", md->state, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* a fresh name, created O_EXCL (mode 0600): a name that can be
+	 * guessed (STATE.tmp<pid>) and opened O_TRUNC lets whoever can
+	 * write to the state's directory plant a symlink there, and the
+	 * file it points to would be truncated and then renamed over */
+	snprintf(tmp, n, "%s.tmpXXXXXX", md->state);
+	fd = mkstemp(tmp);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
 		fprintf(stderr, "%s: %s: %s\n", prog, tmp, strerror(errno));
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			unlink(tmp);
+		}
 		free(tmp);
 		return -1;
 	}

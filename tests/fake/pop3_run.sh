@@ -43,7 +43,7 @@ pop3-sasl-chal-big pop3-sasl-chal-b64 pop3-sasl-scram-badsig pop3-sasl-scram-e
 pop3-sasl-scram-nosig pop3-sasl-plain-more pop3-capsdiffer pop3-noauth-after
 pop3-stlserr pop3-inject-late pop3-extrareply pop3-endless pop3-endless-list
 pop3-endless-body pop3-endless-body-efbig pop3-efbig-usable pop3-bignum
-pop3-bigsize pop3-nul pop3-cont pop3-barelf"
+pop3-bigsize pop3-nul pop3-cont pop3-barelf pop3-state-symlink"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -553,6 +553,34 @@ elif ! grep -q '^TLS-OK' "$P.events"; then bad $t "no TLS"
 elif [ "$(cat "$P.out")" != "fetched 4 deleted 4" ]; then bad $t "stdout: $(cat "$P.out")"
 elif ! grep -q '^COMMIT 4 deleted' "$P.events"; then bad $t "no commit"
 elif ! check barelf "$M" --all "" --lf; then bad $t "$(cat "$W/check.out")"
+else ok $t; fi
+
+
+# --state in a directory others can write to: the temporary file the
+# state is rewritten through must be a fresh one. The old name,
+# STATE.tmp<pid>, opened O_TRUNC, followed a symlink planted there (the
+# pid is known to whoever watches the run): the file it pointed to was
+# truncated and overwritten. plant.sh plants it, then execs pop3-fetch
+# under its own pid.
+t=fake-pop3-state-symlink
+newbox symlink 2; M=$W/md-symlink
+printf 'precious\n' > "$W/victim"
+cat > "$W/plant.sh" <<'EOS'
+#!/bin/sh
+ln -s "$LM_VICTIM" "$LM_STATE.tmp$$" || exit 99
+exec "$LM_REAL" "$@"
+EOS
+chmod +x "$W/plant.sh"
+LM_VICTIM=$W/victim; LM_STATE=$W/symlink.state; LM_REAL=$PF
+export LM_VICTIM LM_STATE LM_REAL
+PF=$W/plant.sh
+fake pop3-state-symlink good pop3 "$W/symlink.box" --maildir "$M" --state "$W/symlink.state"
+PF=$LM_REAL
+unset LM_VICTIM LM_STATE LM_REAL
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif [ "$(cat "$W/victim")" != precious ]; then bad $t "the planted symlink was followed: $(head -c 80 "$W/victim" | tr '\n' ' ')"
+elif [ -L "$W/symlink.state" ] || [ "$(grep -vc '^#' "$W/symlink.state")" != 2 ]; then bad $t "state file not a regular file with the 2 UIDLs"
+elif ! check symlink "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
 else ok $t; fi
 
 [ "$nfail" -eq 0 ]
