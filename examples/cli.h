@@ -146,12 +146,77 @@ cli_exit_code(int err)
 	}
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n) (n > 0), with its code
+ * point in *cp, or 0 (not UTF-8: a stray byte). */
+CLI_FN size_t
+cli_utf8_len(const unsigned char *s, size_t n, unsigned *cp)
+{
+	unsigned c = s[0], v;
+	size_t l, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		l = 2, v = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		l = 3, v = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		l = 4, v = c & 0x07;
+	else
+		return 0;
+	if (n < l)
+		return 0;
+	for (i = 1; i < l; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3F);
+	}
+	if ((l == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) ||
+	    (l == 4 && (v < 0x10000 || v > 0x10FFFF)))
+		return 0;
+	*cp = v;
+	return l;
+}
+
+/*
+ * Write s[0..n), text the server (or a message) chose, to a terminal
+ * without its control characters: C0 and DEL, and C1 too, both as
+ * UTF-8 (U+0080..U+009F: "\xc2\x9b" is CSI for a UTF-8 terminal, an
+ * ESC-less escape sequence) and as single bytes 0x80..0x9F outside a
+ * UTF-8 sequence (CSI for a terminal in an 8-bit mode). esc: each such
+ * byte as "\xNN", tabs kept (traces); else each character as '?'.
+ * Other bytes, valid UTF-8 or not, are written as they are.
+ */
+CLI_FN void
+cli_put_clean(FILE *f, const unsigned char *s, size_t n, int esc)
+{
+	size_t i = 0, l, k;
+	unsigned cp;
+
+	while (i < n) {
+		l = cli_utf8_len(s + i, n - i, &cp);
+		if (l == 0) {
+			l = 1;
+			cp = s[i];
+		}
+		if ((cp < 0x20 && !(esc && cp == '\t')) || (cp >= 0x7f && cp <= 0x9f)) {
+			if (!esc)
+				fputc('?', f);
+			for (k = 0; esc && k < l; k++)
+				fprintf(f, "\\x%02x", s[i + k]);
+		} else {
+			fwrite(s + i, 1, l, f);
+		}
+		i += l;
+	}
+}
+
 /* lm_trace_fn for --trace: "C: ", "S: " or "* " and the line on stderr. */
 CLI_FN void
 cli_trace(char dir, const char *line, size_t len, void *ud)
 {
-	size_t i;
-
 	(void)ud;
 	/* The server chooses these bytes: never hand its control characters
 	 * (terminal escapes) to the terminal. */
@@ -159,13 +224,7 @@ cli_trace(char dir, const char *line, size_t len, void *ud)
 		fputs("* ", stderr);
 	else
 		fprintf(stderr, "%c: ", dir);
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
+	cli_put_clean(stderr, (const unsigned char *)line, len, 1);
 	fputc('\n', stderr);
 }
 

@@ -65,16 +65,12 @@ static const char usage_text[] =
 "exit status: 0 done, 1 refused by the server, 2 usage, 3 security,\n"
 "             4 protocol violation by the server, 5 network or timeout\n";
 
-/* Write a slice, control bytes (terminal escapes from the server) as '?'. */
+/* Write a slice, control characters (terminal escapes from the server)
+ * as '?': cli_put_clean(). */
 static void
 put_clean(FILE *f, lm_slice v)
 {
-	size_t i;
-
-	for (i = 0; i < v.len; i++) {
-		unsigned char ch = v.p[i];
-		fputc((ch < 0x20 || ch == 0x7f) ? '?' : ch, f);
-	}
+	cli_put_clean(f, v.p, v.len, 0);
 }
 
 /* "123" (a single UID, no leading zero, fits 32 bits) */

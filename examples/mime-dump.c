@@ -30,6 +30,9 @@
 #include "libmail.h"
 #include "libmail/mime.h"
 
+#define CLI_PROG "mime-dump"
+#include "cli.h"
+
 #if MBEDTLS_VERSION_MAJOR < 3
 #define SHA_START(c) mbedtls_sha256_starts_ret((c), 0)
 #define SHA_UPDATE(c, p, n) mbedtls_sha256_update_ret((c), (p), (n))
@@ -119,41 +122,12 @@ hname(const lm_slice *n, const char *lit)
 
 /* ---- JSON output ----------------------------------------------------- */
 
-/* Length of a valid UTF-8 sequence at s[0..n), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], cp;
-	size_t l, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		l = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		l = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		l = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < l)
-		return 0;
-	for (i = 1; i < l; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((l == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (l == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return l;
-}
-
 static void
 json_str(const char *p, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0;
+	unsigned cp;
 
 	putchar('"');
 	while (i < n) {
@@ -174,9 +148,14 @@ json_str(const char *p, size_t n)
 		} else if (c < 0x20 || c == 0x7F) {
 			printf("\\u%04x", c);
 			i++;
-		} else if ((l = utf8_len(s + i, n - i)) == 0) {
+		} else if ((l = cli_utf8_len(s + i, n - i, &cp)) == 0) {
 			fputs("\\ufffd", stdout);   /* not UTF-8: replaced */
 			i++;
+		} else if (cp >= 0x80 && cp <= 0x9f) {
+			/* C1 controls escaped too: the same JSON, and no
+			 * escape sequence for a terminal showing it */
+			printf("\\u%04x", cp);
+			i += l;
 		} else {
 			fwrite(s + i, 1, l, stdout);
 			i += l;
@@ -256,6 +235,13 @@ json_date(const str *v)
 }
 
 /* ---- events ---------------------------------------------------------- */
+
+/* A string of the message on stdout, control characters as '?'. */
+static void
+put_str(const char *s)
+{
+	cli_put_clean(stdout, (const unsigned char *)s, strlen(s), 0);
+}
 
 static void
 add_defects(dump *d, const char *path, unsigned bits)
@@ -362,15 +348,27 @@ on_event(dump *d, const lm_mime_event *ev)
 		break;
 	case LM_MIME_EV_HEADERS_END:
 		if (!d->json && d->only == NULL) {
-			printf("%*s%s %s/%s", (int)ev->depth * 2, "",
-			       ev->path_len ? ev->path : "(message)", ev->part->type,
-			       ev->part->subtype);
-			if (ev->part->charset[0])
-				printf(" charset=%s", ev->part->charset);
-			if (ev->part->filename[0])
-				printf(" filename=\"%s\"", ev->part->filename);
-			if (ev->part->kind == LM_MIME_KIND_MULTIPART)
-				printf(" boundary=\"%s\"", ev->part->boundary);
+			/* every string here comes from the message: its
+			 * control characters never reach the terminal */
+			printf("%*s%s ", (int)ev->depth * 2, "",
+			       ev->path_len ? ev->path : "(message)");
+			put_str(ev->part->type);
+			putchar('/');
+			put_str(ev->part->subtype);
+			if (ev->part->charset[0]) {
+				fputs(" charset=", stdout);
+				put_str(ev->part->charset);
+			}
+			if (ev->part->filename[0]) {
+				fputs(" filename=\"", stdout);
+				put_str(ev->part->filename);
+				putchar('"');
+			}
+			if (ev->part->kind == LM_MIME_KIND_MULTIPART) {
+				fputs(" boundary=\"", stdout);
+				put_str(ev->part->boundary);
+				putchar('"');
+			}
 			putchar('\n');
 		}
 		if (ev->part->kind == LM_MIME_KIND_LEAF)

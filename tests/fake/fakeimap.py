@@ -70,6 +70,8 @@ that a client that carries on is caught doing so):
                 depth limit, not the size limits)
   bignum        SELECT answered with a 10 KB message count in EXISTS
   bigdate       ENVELOPE with a 10 KB date string
+  c1            ENVELOPE whose encoded-word subject and sender name decode
+                to ESC, BEL and U+009B (CSI for a UTF-8 terminal)
   badlist       LIST answered with a "* LIST" line that cannot be read
                 among good ones
   noisylist     LIST answered with a vendor response ("* X-NOISE ...")
@@ -293,6 +295,11 @@ class Session:
             if b"ENVELOPE" in items and self.sc == "bigdate":
                 head += b' ENVELOPE ("' + b"Mon, 2 Feb 2026 " + b"1" * 10240 + \
                     env[env.index(b'" "'):]
+            elif b"ENVELOPE" in items and self.sc == "c1":
+                head += b' ENVELOPE ("Mon, 2 Feb 2026 10:00:00 +0100" ' + \
+                    b'"=?UTF-8?Q?Gr=C2=9B2J=1B]0;x=07e?=" ' + \
+                    b'(("=?UTF-8?Q?Al=C2=9B31mice?=" NIL "alice" ' + \
+                    b'"example.test")) NIL NIL NIL NIL NIL NIL "<m3@x>")'
             elif b"ENVELOPE" in items:
                 head += b" ENVELOPE " + env
             if self.sc == "nest":

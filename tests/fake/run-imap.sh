@@ -35,7 +35,7 @@ ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
 ALL="usage control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
-badlist noisylist badstatus create-utf8 append headers idle idle-noop login-only untagged-search untagged-fetch drip \
+badlist noisylist badstatus create-utf8 append headers headers-controls idle idle-noop login-only untagged-search untagged-fetch drip \
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
 literalclose-out literalclose-stdout nilbody authno garbage silent longline escape \
@@ -241,6 +241,17 @@ if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
 elif ! grep -q 'alice@example.test' "$P.out"; then bad $t "no sender: $(tr '\n' '|' < "$P.out")"
 elif ! grep -q '2 Feb 2026' "$P.out"; then bad $t "no date: $(tr '\n' '|' < "$P.out")"
 elif ! grep -q "$(printf 'Gr\303\274\303\237e')\|=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=" "$P.out"; then bad $t "no subject: $(tr '\n' '|' < "$P.out")"
+else ok $t; fi
+
+# encoded words that decode to control characters: C0 (ESC, BEL) and C1
+# (U+009B, CSI for a UTF-8 terminal: an escape sequence without ESC)
+t=headers-controls
+fake headers-controls c1 imap $auth headers 3
+ESC=$(printf '\033') BEL=$(printf '\007') CSI=$(printf '\302\233')
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif LC_ALL=C grep -q "[$ESC$BEL]\|$CSI" "$P.out"; then bad $t "control characters from the server reached stdout: $(od -c "$P.out" | head -n 4 | tr '\n' '|')"
+elif ! grep -q 'Gr?2J?]0;x?e' "$P.out" || ! grep -q 'Al?31mice <alice@example.test>' "$P.out"; then
+	bad $t "subject or sender not shown (controls as '?'): $(tr '\n' '|' < "$P.out")"
 else ok $t; fi
 
 t=idle

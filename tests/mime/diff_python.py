@@ -182,6 +182,60 @@ def gen_message(r, depth=0):
     return m
 
 
+# Control characters a message can carry into mime-dump's output: ESC in
+# a boundary and a charset, and in file names decoded from RFC 2047 and
+# RFC 2231 (BEL, and U+009B, CSI for a UTF-8 terminal).
+CONTROLS_MSG = (
+    b"MIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=\"b\x1b[31mX\"\r\n\r\n"
+    b"--b\x1b[31mX\r\n"
+    b"Content-Type: text/plain; charset=\"us\x1b[2Jascii\"\r\n"
+    b"Content-Disposition: attachment; "
+    b"filename=\"=?utf-8?q?a=1B]0;x=07=C2=9B31mb?=\"\r\n\r\n"
+    b"hi\r\n"
+    b"--b\x1b[31mX\r\n"
+    b"Content-Type: text/plain\r\n"
+    b"Content-Disposition: attachment; filename*=utf-8''c%1b%c2%9bd\r\n\r\n"
+    b"yo\r\n"
+    b"--b\x1b[31mX--\r\n")
+
+
+def controls_in(out):
+    """The control characters (C0 but LF, DEL, C1 as UTF-8 or as single
+    bytes) in out, or None."""
+    text = out.decode("utf-8", "surrogateescape")
+    bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or
+           0x7f <= ord(c) <= 0x9f or 0xdc80 <= ord(c) <= 0xdc9f]
+    return repr("".join(bad)) if bad else None
+
+
+def check_controls(mime_dump, work):
+    """mime-dump's output (tree and JSON) holds no control character of
+    the message: a terminal showing it runs no escape sequence."""
+    p = os.path.join(work, "controls.eml")
+    with open(p, "wb") as f:
+        f.write(CONTROLS_MSG)
+    for name, args in (("tree", []), ("json", ["--json"])):
+        res = subprocess.run([mime_dump] + args + [p], capture_output=True,
+                             timeout=30)
+        bad = controls_in(res.stdout)
+        if res.returncode != 0:
+            print("FAIL controls-%s: mime-dump exited %d" % (name, res.returncode))
+        elif bad is not None:
+            print("FAIL controls-%s: control characters in the output: %s"
+                  % (name, bad))
+        elif name == "json" and [l.get("filename") for l in
+                                 json.loads(res.stdout)["parts"]] != \
+                ["a\x1b]0;x\x07\x9b31mb", "c\x1b\x9bd"]:
+            print("FAIL controls-json: file names not kept (escaped): %s"
+                  % res.stdout[:300])
+        else:
+            print("ok controls-%s" % name)
+            continue
+        return 1
+    return 0
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -208,7 +262,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     for p in sorted(glob.glob(os.path.join(here, "..", "data", "mime", "*.eml"))):
         cases.append(("data/" + os.path.basename(p), p))
-    nfail = 0
+    nfail = check_controls(mime_dump, work)
     for name, p in cases:
         with open(p, "rb") as f:
             raw = f.read()
