@@ -47,11 +47,8 @@
 
 #include "libmail/mime.h"
 #include "codec_bounds.h"
+#include "io_bounds.h"
 #include "fuzz.h"
-
-#ifndef FZ_P
-#define FZ_P(c, m) ((c)->LM_PRIVATE(m))
-#endif
 
 /* Known to the parser only (lib/mime/parser.c, its enum UU_*):
  * UU_DATA is its uudecoder's "inside a data line" state. */
