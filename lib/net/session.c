@@ -168,17 +168,20 @@ lm_net__session_engine_err(char *err, size_t cap, const char *host,
 void
 lm_net__copy_clean(char *dst, size_t cap, lm_slice v)
 {
-	size_t i, n = v.len;
+	size_t i, o = 0;
 
 	if (cap == 0)
 		return;
-	if (n > cap - 1)
-		n = cap - 1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < v.len && o < cap - 1; i++) {
 		unsigned char ch = v.p[i];
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+		if (ch == 0xc2 && i + 1 < v.len && v.p[i + 1] >= 0x80 &&
+		    v.p[i + 1] <= 0x9f) {
+			ch = 0x7f;  /* U+0080..U+009F: C1 in UTF-8 */
+			i++;
+		}
+		dst[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
 	}
-	dst[n] = '\0';
+	dst[o] = '\0';
 }
 
 /* see session.h */

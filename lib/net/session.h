@@ -87,7 +87,9 @@ void lm_net__session_engine_err(char *err, size_t cap, const char *host,
                                 const char *phase, const char *proto, int r);
 
 /* Copy a slice as a NUL-terminated string (cut to cap - 1 bytes),
- * control bytes (terminal escapes from the server) as '?'. */
+ * control characters (terminal escapes from the server) as '?': C0,
+ * DEL, and C1 in UTF-8 (U+0080..U+009F; U+009B is CSI for a UTF-8
+ * terminal). */
 void lm_net__copy_clean(char *dst, size_t cap, lm_slice v);
 
 /* The states the sessions share (a session may add its own after

@@ -98,20 +98,12 @@ set_err(lm_smtp_session *s, const char *fmt, ...)
 static void
 copy_reply(lm_smtp_reply *dst, const lm_smtp_event *ev, lm_smtp_cmd cmd)
 {
-	size_t i, n = ev->text.len;
-
 	dst->cmd = cmd;
 	dst->code = ev->code;
 	dst->enh_class = ev->enh_class;
 	dst->enh_subject = ev->enh_subject;
 	dst->enh_detail = ev->enh_detail;
-	if (n > sizeof dst->text - 1)
-		n = sizeof dst->text - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = ev->text.p[i];
-		dst->text[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	dst->text[n] = '\0';
+	lm_net__copy_clean(dst->text, sizeof dst->text, ev->text);
 }
 
 /* "550 5.1.1 text" into buf */

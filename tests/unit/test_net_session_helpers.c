@@ -6,8 +6,8 @@
  * start of the SASL client (no cleartext mechanism without TLS), the
  * texts for an engine's EOF, failed SASL verification and protocol
  * error, the connect guard and its states, the text for a missing
- * STARTTLS, the goodbye timeout, and releasing a session. Expected
- * texts are the ones session.h documents.
+ * STARTTLS, the goodbye timeout, cleaning server text and releasing a
+ * session. Expected texts are the ones session.h documents.
  */
 /* MAP_ANONYMOUS (used by test.h) is not in POSIX 2008: ask glibc for it. */
 #define _DEFAULT_SOURCE 1
@@ -249,6 +249,30 @@ t_no_tls_and_goodbye(void)
 }
 
 static void
+t_copy_clean(void)
+{
+	static const unsigned char in[] = "a\x1b[2J\tb\x7f \xc2\x9b" "31m "
+	                                  "\xc2\x80\xc2\x9f\xc2\xa0\xc3\xa9\xc4\x9b\xc2";
+	char out[64];
+	lm_slice v;
+
+	v.p = in;
+	v.len = sizeof in - 1;
+	lm_net__copy_clean(out, sizeof out, v);
+	/* C0, DEL and C1 (U+009B is CSI for a UTF-8 terminal) as '?', one
+	 * each; U+00A0, U+00E9, U+011B (whose second byte is 0x9b) and a
+	 * lone 0xc2 at the end stay */
+	LM_CHECK(strcmp(out, "a?[2J?b? ?31m ??\xc2\xa0\xc3\xa9\xc4\x9b\xc2") == 0);
+	/* cut to cap - 1 bytes of output, never past the buffer */
+	memset(out, 'x', sizeof out);
+	lm_net__copy_clean(out, 8, v);
+	LM_CHECK(strcmp(out, "a?[2J?b") == 0);
+	LM_CHECK_EQ(out[8], 'x');
+	lm_net__copy_clean(out, 1, v);
+	LM_CHECK_EQ(out[0], '\0');
+}
+
+static void
 t_release(void)
 {
 	struct sess { int x; lm_allocator alloc; lm_sasl sasl; } *s;
@@ -276,6 +300,7 @@ main(int argc, char **argv)
 		LM_TEST(t_engine_err),
 		LM_TEST(t_connect),
 		LM_TEST(t_no_tls_and_goodbye),
+		LM_TEST(t_copy_clean),
 		LM_TEST(t_release),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
