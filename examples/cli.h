@@ -125,6 +125,30 @@ cli_conn_arg(cli_conn *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* "PROG: bad --url URL: why" on stderr; returns 2, the usage status.
+ * A URL with a password ("user:secret@host") is refused, but echoing it
+ * would copy the password into logs: the userinfo after its first ':'
+ * shows as "...". */
+CLI_FN int
+cli_bad_url(const char *url, const char *why)
+{
+	const char *auth = strstr(url, "://"), *end, *at = NULL, *colon = NULL, *p;
+
+	auth = auth != NULL ? auth + 3 : url;
+	end = auth + strcspn(auth, "/");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL)
+		colon = memchr(auth, ':', (size_t)(at - auth));
+	if (colon != NULL)
+		fprintf(stderr, "%s: bad --url %.*s:...%s: %s\n", CLI_PROG,
+		        (int)(colon - url), url, at, why);
+	else
+		fprintf(stderr, "%s: bad --url %s: %s\n", CLI_PROG, url, why);
+	return 2;
+}
+
 /* Exit status from a library error: 0 ok, 1 refused by the server,
  * 2 usage or local, 3 security, 4 protocol violation, 5 network. */
 CLI_FN int

@@ -739,9 +739,8 @@ main(int argc, char **argv)
 		lm_url u;
 		r = lm_url_parse(&u, cn.url);
 		if (r < 0 || (u.scheme != LM_URL_IMAP && u.scheme != LM_URL_IMAPS)) {
-			fprintf(stderr, "imap-client: bad --url %s: %s\n", cn.url,
-			        r < 0 ? lm_strerror(r) : "not imap:// or imaps://");
-			return 2;
+			return cli_bad_url(cn.url, r < 0 ? lm_strerror(r) :
+			                   "not imap:// or imaps://");
 		}
 		if ((cn.user != NULL || u.user[0] != '\0') && cn.pw_file == NULL &&
 		    getenv("LIBMAIL_PASSWORD") == NULL) {
@@ -773,8 +772,7 @@ main(int argc, char **argv)
 	}
 	r = lm_imap_session_new(&sess, &so);
 	if (r < 0) {
-		fprintf(stderr, "imap-client: bad --url %s: %s\n", cn.url, lm_strerror(r));
-		rc = 2;
+		rc = cli_bad_url(cn.url, lm_strerror(r));
 		goto done;
 	}
 	r = lm_imap_session_connect(sess);

@@ -271,9 +271,8 @@ main(int argc, char **argv)
 		lm_url u;
 		r = lm_url_parse(&u, cn.url);
 		if (r < 0 || (u.scheme != LM_URL_SMTP && u.scheme != LM_URL_SMTPS)) {
-			fprintf(stderr, "mail-send: bad --url %s: %s\n", cn.url,
-			        r < 0 ? lm_strerror(r) : "not smtp:// or smtps://");
-			return 2;
+			return cli_bad_url(cn.url, r < 0 ? lm_strerror(r) :
+			                   "not smtp:// or smtps://");
 		}
 		if ((cn.user != NULL || u.user[0] != '\0') && cn.pw_file == NULL &&
 		    getenv("LIBMAIL_PASSWORD") == NULL) {
@@ -436,8 +435,7 @@ main(int argc, char **argv)
 	}
 	r = lm_smtp_session_new(&sess, &so);
 	if (r < 0) {
-		fprintf(stderr, "mail-send: bad --url %s: %s\n", cn.url, lm_strerror(r));
-		rc = 2;
+		rc = cli_bad_url(cn.url, lm_strerror(r));
 		goto done;
 	}
 	r = lm_smtp_session_connect(sess);

@@ -760,9 +760,8 @@ main(int argc, char **argv)
 	{
 		r = lm_url_parse(&u, cn.url);
 		if (r < 0 || (u.scheme != LM_URL_POP3 && u.scheme != LM_URL_POP3S)) {
-			fprintf(stderr, "%s: bad --url %s: %s\n", prog, cn.url,
-			        r < 0 ? lm_strerror(r) : "not pop3:// or pop3s://");
-			return 2;
+			return cli_bad_url(cn.url, r < 0 ? lm_strerror(r) :
+			                   "not pop3:// or pop3s://");
 		}
 		if (cn.user == NULL && u.user[0] == '\0')
 			return cli_usage("a user is required (--user or user@ in the URL)",
@@ -838,8 +837,7 @@ main(int argc, char **argv)
 		so.trace = cli_trace;
 	r = lm_pop3_session_new(&s, &so);
 	if (r < 0) {
-		fprintf(stderr, "%s: bad --url %s: %s\n", prog, cn.url, lm_strerror(r));
-		rc = 2;
+		rc = cli_bad_url(cn.url, lm_strerror(r));
 		goto done;
 	}
 	r = lm_pop3_session_connect(s);

@@ -82,6 +82,11 @@ for args in "--url imap://h" "--url imap://h fetch abc" "--url imap://h fetch 0"
 	"$IC" $args > /dev/null 2>&1 </dev/null; rc=$?
 	[ "$rc" = 2 ] || r="$r '$args' exit $rc;"
 done
+# a password in the URL is refused, and not echoed into the message
+"$IC" --url "imap://bob:s3cr3t-pw@h/INBOX" list > /dev/null 2> "$W/usage.err" </dev/null; rc=$?
+[ "$rc" = 2 ] || r="$r 'user:password@' URL exit $rc;"
+grep -q 's3cr3t-pw' "$W/usage.err" && r="$r the URL's password is in the message: $(cat "$W/usage.err");"
+grep -q 'bad --url imap://bob:\.\.\.@h/INBOX' "$W/usage.err" || r="$r no 'bad --url' message: $(cat "$W/usage.err");"
 if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- one exchange -----------------------------------------------------------
