@@ -8,7 +8,9 @@
  * the configured timeout per network operation (connect to one address,
  * TLS handshake, one read, one write), except name resolution:
  * getaddrinfo() follows the system resolver's own timeouts
- * (resolv.conf "options timeout:N attempts:N").
+ * (resolv.conf "options timeout:N attempts:N"). A server that sends a
+ * byte just before each timeout can stretch a call without end, so the
+ * sessions also bound each whole call: see "Time limits" below.
  *
  * Nothing here keeps global mutable state of its own; objects are
  * independent and may be used from different threads (one object per
@@ -104,6 +106,47 @@ LM_API unsigned lm_url_default_port(lm_url_scheme scheme);
 
 /** Default timeout of one network operation, in milliseconds. */
 #define LM_NET_TIMEOUT_DEFAULT_MS 60000
+
+/*
+ * Time limits. timeout_ms (in every options struct) bounds ONE network
+ * operation: a server that answers a byte at a time, each just before
+ * the timeout, keeps a call busy for ever. call_timeout_ms (in
+ * lm_smtp_session_opts, lm_pop3_session_opts, lm_imap_session_opts and
+ * lm_alert) bounds the whole call, like curl's CURLOPT_TIMEOUT:
+ *
+ * - in milliseconds, counted on the monotonic clock from the start of
+ *   each call that talks to the server: lm_X_session_connect() (connect,
+ *   greeting, STARTTLS, TLS handshake, capabilities, login),
+ *   lm_smtp_session_send(), every POP3 command including QUIT,
+ *   lm_imap_session_wait(); lm_imap_session_idle() gets it on top of each
+ *   IDLE period (the wait itself is the ms it was asked for, the limit
+ *   bounds the exchanges around it); lm_alert_send() as one call.
+ * - 0 (the default): calls have no limit beyond the timeouts, except
+ *   lm_X_session_connect(), which is always limited, to
+ *   LM_NET_CONNECT_TIMEOUT_DEFAULT_MS. A limit for every call would cut
+ *   an honest download of a large message on a slow link; set one when
+ *   "done or failed within N seconds" matters more (alerts, firmware).
+ * - Past the limit the call fails with LM_ERR_TIMEOUT, even while data
+ *   keeps arriving, and lm_X_session_error() names the phase:
+ *   "connection to HOST (RETR): the call's time limit (2000 ms) ran
+ *   out", "TLS with HOST: the call's time limit (...) ran out",
+ *   "connecting to HOST port P: the call's time limit (...) ran out".
+ *   The session is then broken (only lm_X_session_free() is useful): an
+ *   SMTP message whose final reply did not arrive is not reported as
+ *   sent (the connection closes without an end of data when the body
+ *   was cut, so the server discards it); a POP3 connection is closed
+ *   without QUIT, so no DELE is committed; a POP3 message is complete
+ *   only when lm_pop3_session_retr() returned 0.
+ * - Not covered: name resolution (getaddrinfo(), see above), the time
+ *   the caller's own callbacks and readers take, and the goodbye of
+ *   lm_X_session_free(), which has its own 5 s in all.
+ */
+
+/** Limit of lm_X_session_connect() when call_timeout_ms is 0, in
+ *  milliseconds (curl's default connect timeout). */
+#ifndef LM_NET_CONNECT_TIMEOUT_DEFAULT_MS
+#define LM_NET_CONNECT_TIMEOUT_DEFAULT_MS 300000
+#endif
 
 /** Default CA bundle (Debian/Ubuntu ca-certificates). */
 #ifndef LM_NET_SYSTEM_CAFILE
@@ -271,11 +314,14 @@ typedef struct {
 	                                 '*' notes; NULL: none                  */
 	void *trace_ud;
 	const lm_allocator *alloc;  /**< NULL: malloc/free                     */
+	unsigned call_timeout_ms;   /**< limit of each whole call (connect,
+	                                 send), see "Time limits"; 0: none
+	                                 (connect: its default)               */
 } lm_smtp_session_opts;
 #define LM_SMTP_SESSION_OPTS_VERSION 1
 #define LM_SMTP_SESSION_OPTS_INIT \
 	{ LM_SMTP_SESSION_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, \
-	  0, NULL, 1, 1, NULL, NULL, NULL }
+	  0, NULL, 1, 1, NULL, NULL, NULL, 0 }
 
 /** One message for lm_smtp_session_send(). Borrowed for the call. */
 typedef struct {
@@ -364,8 +410,8 @@ LM_API const lm_smtp_reply *lm_smtp_session_reply(const lm_smtp_session *s);
  *         certificate problem. Valid until the next call on s. */
 LM_API const char *lm_smtp_session_error(const lm_smtp_session *s);
 
-/** \brief QUIT (if the session is usable; bounded by the timeout), close
- *         the connection, zeroize and free. NULL-safe. */
+/** \brief QUIT (if the session is usable; at most 5 s), close the
+ *         connection, zeroize and free. NULL-safe. */
 LM_API void lm_smtp_session_free(lm_smtp_session *s);
 
 /* ------------------------------------------------------------------ */
@@ -399,11 +445,15 @@ typedef struct {
 	                                 a failure (NUL-terminated, cut to
 	                                 errcap)                               */
 	size_t errcap;
+	unsigned call_timeout_ms;   /**< limit of the whole lm_alert_send()
+	                                 (connect, send and QUIT), see "Time
+	                                 limits"; 0: none (the connect keeps
+	                                 its default)                         */
 } lm_alert;
 #define LM_ALERT_VERSION 1
 #define LM_ALERT_INIT { LM_ALERT_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, \
 	0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL, \
-	NULL, 0 }
+	NULL, 0, 0 }
 
 /**
  * \brief Build a message (From, To, Subject, Date in UTC, Message-ID,
@@ -411,7 +461,10 @@ typedef struct {
  *        attachment, through lm_mime_compose) and send it in one
  *        session: connect, STARTTLS/TLS, AUTH, MAIL/RCPT/DATA, QUIT.
  *
- * Blocks for at most a few timeouts. Uses no global state.
+ * Blocks for at most a->call_timeout_ms when set (else for at most
+ * LM_NET_CONNECT_TIMEOUT_DEFAULT_MS to connect, then as long as the
+ * server keeps each operation within a->timeout_ms; see "Time limits").
+ * Uses no global state.
  *
  * \return 0 once the server accepted the message for every recipient;
  *         else the codes of lm_smtp_session_connect() and
@@ -437,6 +490,9 @@ LM_API int lm_alert_send(const lm_alert *a);
  * usable) or to close the connection. Within this bound the session
  * reads on; past it the connection is closed at once, without QUIT, so
  * a server that never ends a response cannot keep an aborted call busy.
+ * The same happens when the rest does not end within one timeout_ms
+ * from the failure (or the call's time limit passes first): a server
+ * that drips it slowly cannot either.
  *
  * 1 MiB: reading it takes about as long as opening a new session would
  * (under a second at 10 Mbit/s, the time of a TLS handshake and a login
@@ -501,11 +557,15 @@ typedef struct {
 	                                 and '*' notes; NULL: none             */
 	void *trace_ud;
 	const lm_allocator *alloc;  /**< NULL: malloc/free                     */
+	unsigned call_timeout_ms;   /**< limit of each whole call (connect and
+	                                 every command: a RETR with its whole
+	                                 message), see "Time limits"; 0: none
+	                                 (connect: its default)               */
 } lm_pop3_session_opts;
 #define LM_POP3_SESSION_OPTS_VERSION 1
 #define LM_POP3_SESSION_OPTS_INIT \
 	{ LM_POP3_SESSION_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, \
-	  LM_POP3_LOGIN_AUTO, NULL, 0, 0, NULL, NULL, NULL }
+	  LM_POP3_LOGIN_AUTO, NULL, 0, 0, NULL, NULL, NULL, 0 }
 
 /** A POP3 session: a connection plus a POP3 engine. Opaque, heap-allocated. */
 typedef struct lm_pop3_session lm_pop3_session;
@@ -579,7 +639,8 @@ LM_API int lm_pop3_session_stat(lm_pop3_session *s, unsigned long *count,
  *
  * A negative return of fn stops the calls and that code is returned.
  * The rest of the listing is read and dropped, up to LM_POP3_DRAIN_MAX
- * bytes: if it ends within them the session stays usable. Past them the
+ * bytes and one timeout_ms: if it ends within them the session stays
+ * usable. Past either the
  * connection is closed without QUIT (the server commits no DELE mark:
  * nothing is deleted, the safe outcome), fn's code is still returned,
  * lm_pop3_session_error() says so, and every later call on the session
@@ -607,8 +668,9 @@ LM_API int lm_pop3_session_uidl(lm_pop3_session *s, unsigned long msg,
  * ends before it is LM_ERR_EOF (or LM_ERR_PROTOCOL), never a short
  * message reported as whole. If fn fails, fn's code is returned and the
  * caller MUST treat the message as not received. The rest of the
- * message is read and dropped up to LM_POP3_DRAIN_MAX bytes (a message
- * that ends within them leaves the session usable); past them the
+ * message is read and dropped up to LM_POP3_DRAIN_MAX bytes and one
+ * timeout_ms (a message that ends within them leaves the session
+ * usable); past either the
  * connection is closed without QUIT and the session is unusable, as
  * for lm_pop3_session_list(): no DELE mark is committed.
  * \return 0; LM_ERR_REFUSED (-ERR); fn's code; the codes of
@@ -751,11 +813,15 @@ typedef struct {
 	                                 redacted) and '*' notes; NULL: none  */
 	void *trace_ud;
 	const lm_allocator *alloc;  /**< NULL: malloc/free                     */
+	unsigned call_timeout_ms;   /**< limit of each whole call (connect,
+	                                 wait; idle: on top of each IDLE
+	                                 period), see "Time limits"; 0: none
+	                                 (connect: its default)               */
 } lm_imap_session_opts;
 #define LM_IMAP_SESSION_OPTS_VERSION 1
 #define LM_IMAP_SESSION_OPTS_INIT \
 	{ LM_IMAP_SESSION_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, \
-	  0, NULL, NULL, NULL }
+	  0, NULL, NULL, NULL, 0 }
 
 /** A session: a connection plus an IMAP engine. Opaque, heap-allocated
  *  (about 56 KB: the engine and its LM_IMAP_BUFSIZE_IN/OUT buffers). */

@@ -10,6 +10,7 @@
 
 #include "libmail/net.h"
 #include "net_internal.h"
+#include "session.h"
 
 typedef struct {
 	const unsigned char *p;
@@ -166,6 +167,7 @@ lm_alert_send(const lm_alert *a)
 	so.cafile = a->cafile;
 	so.plaintext = a->plaintext;
 	so.timeout_ms = a->timeout_ms;
+	so.call_timeout_ms = a->call_timeout_ms;
 	so.helo_domain = a->helo_domain;
 	so.trace = a->trace;
 	so.trace_ud = a->trace_ud;
@@ -175,6 +177,9 @@ lm_alert_send(const lm_alert *a)
 		lm_mime_compose_free(&comp);
 		return r;
 	}
+	if (a->call_timeout_ms != 0)
+		lm_net__smtp_session_until(s, lm_net__now_ms() +
+		                           (long long)a->call_timeout_ms);
 	r = lm_smtp_session_connect(s);
 	if (r == 0) {
 		msg.from = a->from;

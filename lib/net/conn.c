@@ -85,17 +85,58 @@ lm_net__note(lm_trace_fn trace, void *ud, const char *fmt, ...)
 	trace('*', buf, (size_t)n, ud);
 }
 
-/* Wait until fd is ready for ev or the deadline passes. 0, LM_ERR_TIMEOUT, LM_ERR_IO. */
+/* see net_internal.h */
+void
+lm_net__conn_limit(lm_conn *c, long long from, unsigned ms)
+{
+	c->limit = ms != 0 ? from + (long long)ms : 0;
+	c->limit_ms = ms;
+}
+
+/* see net_internal.h */
+void
+lm_net__conn_limit_by(lm_conn *c, long long until)
+{
+	if (until != 0 && (c->limit == 0 || until < c->limit))
+		c->limit = until;
+}
+
+/* see net_internal.h */
+int
+lm_net__conn_limit_passed(const lm_conn *c)
+{
+	return c->limit != 0 && lm_net__now_ms() >= c->limit;
+}
+
+/* LM_ERR_TIMEOUT (with its text) once the call's time limit passed,
+ * else 0: checked before every recv and send too, so that a server
+ * that keeps data always ready cannot outrun the limit either. */
+static int
+limit_check(lm_conn *c)
+{
+	if (!lm_net__conn_limit_passed(c))
+		return 0;
+	lm_net__set_err(c, "the call's time limit (%u ms) ran out", c->limit_ms);
+	return LM_ERR_TIMEOUT;
+}
+
+/* Wait until fd is ready for ev or the deadline (or the call's time
+ * limit) passes. 0, LM_ERR_TIMEOUT, LM_ERR_IO. */
 static int
 wait_fd(lm_conn *c, short ev, long long deadline)
 {
+	if (c->limit != 0 && c->limit < deadline)
+		deadline = c->limit;
 	for (;;) {
 		struct pollfd pfd;
 		long long left = deadline - lm_net__now_ms();
 		int r;
 
 		if (left <= 0) {
-			lm_net__set_err(c, "timed out after %u ms", c->timeout_ms);
+			r = limit_check(c);
+			if (r == 0)
+				lm_net__set_err(c, "timed out after %u ms",
+				                c->timeout_ms);
 			return LM_ERR_TIMEOUT;
 		}
 		pfd.fd = c->fd;
@@ -119,9 +160,12 @@ lm_net__raw_recv(lm_conn *c, void *buf, size_t cap, size_t *got,
 {
 	*got = 0;
 	for (;;) {
-		ssize_t n = recv(c->fd, buf, cap, 0);
-		int r;
+		ssize_t n;
+		int r = limit_check(c);
 
+		if (r < 0)
+			return r;
+		n = recv(c->fd, buf, cap, 0);
 		if (n > 0) {
 			*got = (size_t)n;
 			return 0;
@@ -148,9 +192,12 @@ lm_net__raw_send(lm_conn *c, const void *buf, size_t n, size_t *sent,
 {
 	*sent = 0;
 	for (;;) {
-		ssize_t k = send(c->fd, buf, n, MSG_NOSIGNAL);
-		int r;
+		ssize_t k;
+		int r = limit_check(c);
 
+		if (r < 0)
+			return r;
+		k = send(c->fd, buf, n, MSG_NOSIGNAL);
 		if (k > 0) {
 			*sent = (size_t)k;
 			return 0;
@@ -167,10 +214,10 @@ lm_net__raw_send(lm_conn *c, const void *buf, size_t n, size_t *sent,
 	}
 }
 
-/* see net.h */
+/* see net_internal.h */
 int
-lm_conn_open(lm_conn **out, const char *host, unsigned port,
-             const lm_conn_opts *o)
+lm_net__conn_open(lm_conn **out, const char *host, unsigned port,
+                  const lm_conn_opts *o, unsigned limit_ms)
 {
 	static const lm_conn_opts defaults = LM_CONN_OPTS_INIT;
 	char err[256];
@@ -205,8 +252,9 @@ lm_conn_open(lm_conn **out, const char *host, unsigned port,
 	}
 
 	err[0] = '\0';
-	r = lm_net__tcp_connect(host, port, c->timeout_ms, &fd, err, sizeof err,
-	                        c->trace, c->trace_ud);
+	lm_net__conn_limit(c, lm_net__now_ms(), limit_ms);
+	r = lm_net__tcp_connect(host, port, c->timeout_ms, c->limit, &fd, err,
+	                        sizeof err, c->trace, c->trace_ud);
 	if (r < 0) {
 		if (err[0] != '\0')
 			lm_net__note(c->trace, c->trace_ud, "%s", err);
@@ -218,6 +266,14 @@ lm_conn_open(lm_conn **out, const char *host, unsigned port,
 	c->fd = fd;
 	*out = c;
 	return 0;
+}
+
+/* see net.h */
+int
+lm_conn_open(lm_conn **out, const char *host, unsigned port,
+             const lm_conn_opts *o)
+{
+	return lm_net__conn_open(out, host, port, o, 0);
 }
 
 /* see net.h */

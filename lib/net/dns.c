@@ -31,15 +31,19 @@ set_nonblock(int fd)
 	return fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Connect one address. Returns 0, LM_ERR_TIMEOUT or LM_ERR_CONNECT;
- * *eno gets the errno of a failure. */
+/* Connect one address within timeout_ms, and by limit (0: none).
+ * Returns 0, LM_ERR_TIMEOUT or LM_ERR_CONNECT; *eno gets the errno of a
+ * failure. */
 static int
-connect_one(const struct addrinfo *ai, unsigned timeout_ms, int *fdp, int *eno)
+connect_one(const struct addrinfo *ai, unsigned timeout_ms, long long limit,
+            int *fdp, int *eno)
 {
 	long long deadline = lm_net__now_ms() + (long long)timeout_ms;
 	int fd, r, soerr = 0;
 	socklen_t sl = sizeof soerr;
 
+	if (limit != 0 && limit < deadline)
+		deadline = limit;
 	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 	if (fd < 0) {
 		*eno = errno;
@@ -95,8 +99,9 @@ connect_one(const struct addrinfo *ai, unsigned timeout_ms, int *fdp, int *eno)
 
 int
 lm_net__connect_list(const struct addrinfo *list, const char *host,
-                     unsigned port, unsigned timeout_ms, int *fd, char *err,
-                     size_t errcap, lm_trace_fn trace, void *trace_ud)
+                     unsigned port, unsigned timeout_ms, long long limit,
+                     int *fd, char *err, size_t errcap, lm_trace_fn trace,
+                     void *trace_ud)
 {
 	const struct addrinfo *ai;
 	char addr[INET6_ADDRSTRLEN];
@@ -113,8 +118,10 @@ lm_net__connect_list(const struct addrinfo *list, const char *host,
 			continue;
 		if (inet_ntop(ai->ai_family, a, addr, sizeof addr) == NULL)
 			strcpy(addr, "?");
+		if (tried > 0 && limit != 0 && lm_net__now_ms() >= limit)
+			break; /* no time left for another address */
 		tried++;
-		r = connect_one(ai, timeout_ms, fd, &eno);
+		r = connect_one(ai, timeout_ms, limit, fd, &eno);
 		if (r == 0) {
 			lm_net__note(trace, trace_ud, "connected to %s port %u",
 			             addr, port);
@@ -136,7 +143,7 @@ lm_net__connect_list(const struct addrinfo *list, const char *host,
 
 int
 lm_net__tcp_connect(const char *host, unsigned port, unsigned timeout_ms,
-                    int *fd, char *err, size_t errcap,
+                    long long limit, int *fd, char *err, size_t errcap,
                     lm_trace_fn trace, void *trace_ud)
 {
 	struct addrinfo hints, *res = NULL;
@@ -158,8 +165,8 @@ lm_net__tcp_connect(const char *host, unsigned port, unsigned timeout_ms,
 		         gai_strerror(r));
 		return LM_ERR_DNS;
 	}
-	r = lm_net__connect_list(res, host, port, timeout_ms, fd, err, errcap,
-	                         trace, trace_ud);
+	r = lm_net__connect_list(res, host, port, timeout_ms, limit, fd, err,
+	                         errcap, trace, trace_ud);
 	freeaddrinfo(res);
 	return r;
 }

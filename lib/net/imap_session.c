@@ -529,7 +529,8 @@ connect_steps(lm_imap_session *s)
 	lm_imap_opts eo = LM_IMAP_OPTS_INIT;
 	int r;
 
-	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
+	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms,
+	                         s->o.call_timeout_ms, s->o.cafile,
 	                         s->o.alloc, s->o.trace, s->o.trace_ud, s->err,
 	                         sizeof s->err);
 	if (r < 0)
@@ -632,6 +633,7 @@ lm_imap_session_wait(lm_imap_session *s, lm_imap_handle h,
 		return LM_ERR_BAD_STATE;
 	}
 	s->err[0] = '\0';
+	lm_net__conn_limit(s->conn, lm_net__now_ms(), s->o.call_timeout_ms);
 	memset(&s->last, 0, sizeof s->last);
 	s->fn = fn;
 	s->fn_ud = ud;
@@ -654,6 +656,9 @@ idle_period(lm_imap_session *s, unsigned long ms)
 	int r, idle = lm_imap_has_cap(&s->imap, "IDLE");
 
 	s->pump.read_deadline = lm_net__now_ms() + (long long)ms;
+	/* the call's limit comes on top of the period: it bounds the
+	 * exchanges around the wait (IDLE, DONE, NOOP), not the wait */
+	lm_net__conn_limit(s->conn, s->pump.read_deadline, s->o.call_timeout_ms);
 	if (!idle) {
 		/* NOOP polls: wait between them with the read deadline */
 		while (lm_net__now_ms() < s->pump.read_deadline) {

@@ -21,6 +21,11 @@ struct lm_conn {
 	struct lm_net__tls *tls;     /* non-NULL once TLS was started */
 	int tls_failed;              /* a handshake failed: no further I/O */
 	int io_err;                  /* LM_ERR_* set by the TLS BIO callbacks */
+	/* The time limit of the session call in progress: 0, or an absolute
+	 * lm_net__now_ms() time that no connect, read, write, wait or
+	 * handshake on this connection goes past (lm_net__conn_limit()). */
+	long long limit;
+	unsigned limit_ms;           /* its length, for the error text */
 	char errtext[256];
 };
 
@@ -30,6 +35,24 @@ void lm_net__free(const lm_allocator *a, void *p, size_t n);
 
 /* Monotonic clock in milliseconds. */
 long long lm_net__now_ms(void);
+
+/*
+ * Limit every later connect, read, write and TLS handshake on c to end
+ * by from + ms (from: a lm_net__now_ms() time; ms 0: no limit). Past it
+ * they fail with LM_ERR_TIMEOUT and c->errtext "the call's time limit
+ * (MS ms) ran out", even when data is ready. lm_net__conn_limit_passed()
+ * tells whether that happened (1) or not (0).
+ */
+void lm_net__conn_limit(lm_conn *c, long long from, unsigned ms);
+int lm_net__conn_limit_passed(const lm_conn *c);
+/* Make until (an absolute time; 0: nothing) c's limit if it is sooner
+ * than the one set (or there is none); the text keeps limit_ms. */
+void lm_net__conn_limit_by(lm_conn *c, long long until);
+
+/* lm_conn_open() whose connect is limited to limit_ms (0: none) from
+ * now, the limit then kept on the connection (lm_net__conn_limit()). */
+int lm_net__conn_open(lm_conn **out, const char *host, unsigned port,
+                      const lm_conn_opts *o, unsigned limit_ms);
 
 /* Printf-style note into c->errtext. */
 void lm_net__set_err(lm_conn *c, const char *fmt, ...)
@@ -47,20 +70,22 @@ void lm_net__note(lm_trace_fn trace, void *ud, const char *fmt, ...)
 
 /*
  * dns.c: resolve host (AF_UNSPEC) and connect to the first address that
- * accepts, each attempt bounded by timeout_ms. On success *fd is a
- * connected non-blocking socket. err receives a description on failure.
+ * accepts, each attempt bounded by timeout_ms, and all of them by limit
+ * (an absolute lm_net__now_ms() time; 0: none; name resolution is not).
+ * On success *fd is a connected non-blocking socket. err receives a
+ * description on failure.
  * Returns 0, LM_ERR_DNS, LM_ERR_CONNECT, LM_ERR_TIMEOUT.
  */
 int lm_net__tcp_connect(const char *host, unsigned port, unsigned timeout_ms,
-                        int *fd, char *err, size_t errcap,
+                        long long limit, int *fd, char *err, size_t errcap,
                         lm_trace_fn trace, void *trace_ud);
 
 /* The same over a given address list, tried in order (host is for the
  * messages only). Returns 0, LM_ERR_CONNECT, LM_ERR_TIMEOUT. */
 struct addrinfo;
 int lm_net__connect_list(const struct addrinfo *list, const char *host,
-                         unsigned port, unsigned timeout_ms, int *fd,
-                         char *err, size_t errcap, lm_trace_fn trace,
+                         unsigned port, unsigned timeout_ms, long long limit,
+                         int *fd, char *err, size_t errcap, lm_trace_fn trace,
                          void *trace_ud);
 
 /*

@@ -98,14 +98,32 @@ reply_str(const lm_pop3_reply *r, char *buf, size_t cap)
 
 /* A callback's result r: the first failure stops the callbacks of this
  * response; the rest of it is then read only up to LM_POP3_DRAIN_MAX
- * bytes (see draining()). */
+ * bytes (see draining()) and for one timeout at most (drain_late()). */
 static void
 callback_done(lm_pop3_session *s, int r)
 {
 	if (r < 0) {
 		s->cb_err = r;
 		s->drain_from = s->pump.rx;
+		lm_net__conn_limit_by(s->conn, lm_net__now_ms() +
+		                      (long long)s->conn->timeout_ms);
 	}
+}
+
+/* The pump failed with r while a response whose callback failed was
+ * read: a time limit (the call's, or the one timeout of the drain) is
+ * the drain given up, as for too many bytes: the callback's code. */
+static int
+drain_late(lm_pop3_session *s, int r)
+{
+	if (s->cb_err == 0 || s->aborted || r != LM_ERR_TIMEOUT)
+		return r;
+	s->aborted = 1;
+	set_err(s, "%s: the caller's callback failed (%s); the rest of the "
+	        "response did not come in time, so the connection was "
+	        "closed without QUIT (no deletion committed)", s->phase,
+	        lm_strerror(s->cb_err));
+	return s->cb_err;
 }
 
 /* An event of a response whose callback failed: 0 while the bytes read
@@ -479,7 +497,8 @@ session_connect(void *sv)
 	lm_pop3_opts eo = LM_POP3_OPTS_INIT;
 	int r;
 
-	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
+	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms,
+	                         s->o.call_timeout_ms, s->o.cafile,
 	                         s->o.alloc, s->o.trace, s->o.trace_ud, s->err,
 	                         sizeof s->err);
 	if (r < 0)
@@ -546,6 +565,7 @@ run_cmd(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
 	s->err[0] = '\0';
 	s->cb_err = 0;
 	s->data_end = 0;
+	lm_net__conn_limit(s->conn, lm_net__now_ms(), s->o.call_timeout_ms);
 	target = s->done[cmd] + 1;
 	switch (cmd) {
 	case LM_POP3_CMD_STAT: r = lm_pop3_stat(&s->pop); break;
@@ -568,6 +588,7 @@ run_cmd(lm_pop3_session *s, lm_pop3_cmd cmd, unsigned long a1,
 	}
 	r = wait_for(s, cmd, target);
 	if (r < 0) {
+		r = drain_late(s, r);
 		if (s->aborted) {
 			/* no QUIT is possible inside a response: just close */
 			lm_conn_close(s->conn);
@@ -716,6 +737,7 @@ lm_pop3_session_quit(lm_pop3_session *s)
 	if (s->state != S_READY)
 		return not_ready(s);
 	s->err[0] = '\0';
+	lm_net__conn_limit(s->conn, lm_net__now_ms(), s->o.call_timeout_ms);
 	s->state = S_QUIT;
 	s->committed = 0;
 	target = s->done[LM_POP3_CMD_QUIT] + 1;

@@ -24,10 +24,12 @@ lm_net__session_tls(lm_conn *c, const char *host, char *err, size_t cap)
 /* see session.h */
 int
 lm_net__session_open(lm_conn **conn, const lm_url *url, unsigned timeout_ms,
-                     const char *cafile, const lm_allocator *alloc,
-                     lm_trace_fn trace, void *trace_ud, char *err, size_t cap)
+                     unsigned call_ms, const char *cafile,
+                     const lm_allocator *alloc, lm_trace_fn trace,
+                     void *trace_ud, char *err, size_t cap)
 {
 	lm_conn_opts co = LM_CONN_OPTS_INIT;
+	long long end;
 	int r;
 
 	co.timeout_ms = timeout_ms;
@@ -35,10 +37,17 @@ lm_net__session_open(lm_conn **conn, const lm_url *url, unsigned timeout_ms,
 	co.alloc = alloc;
 	co.trace = trace;
 	co.trace_ud = trace_ud;
-	r = lm_conn_open(conn, url->host, url->port, &co);
+	if (call_ms == 0)
+		call_ms = LM_NET_CONNECT_TIMEOUT_DEFAULT_MS;
+	end = lm_net__now_ms() + (long long)call_ms;
+	r = lm_net__conn_open(conn, url->host, url->port, &co, call_ms);
 	if (r < 0) {
 		if (r == LM_ERR_DNS)
 			snprintf(err, cap, "cannot resolve %s", url->host);
+		else if (r == LM_ERR_TIMEOUT && lm_net__now_ms() >= end)
+			snprintf(err, cap, "connecting to %s port %u: the call's "
+			         "time limit (%u ms) ran out", url->host,
+			         url->port, call_ms);
 		else if (r == LM_ERR_TIMEOUT)
 			snprintf(err, cap, "timed out connecting to %s port %u",
 			         url->host, url->port);
@@ -216,6 +225,7 @@ lm_net__session_goodbye(lm_conn *c)
 {
 	if (c->timeout_ms > 5000)
 		c->timeout_ms = 5000;
+	lm_net__conn_limit(c, lm_net__now_ms(), 5000);
 }
 
 /* see session.h */

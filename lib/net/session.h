@@ -15,14 +15,19 @@
 
 /*
  * Connect to url->host, url->port through lm_conn_open() with these
- * connection settings, then start TLS at once if url->implicit_tls. On
- * failure err (cap bytes) says what failed ("cannot resolve H", "timed
- * out connecting to H port P", "cannot connect to H port P", or the
- * lm_net__session_tls() text); *conn may then be set (free it with the
- * session). Returns 0 or the lm_conn_open() / lm_conn_start_tls() error.
+ * connection settings, then start TLS at once if url->implicit_tls.
+ * call_ms is the session's call_timeout_ms: the time limit of the whole
+ * lm_X_session_connect() (0: LM_NET_CONNECT_TIMEOUT_DEFAULT_MS), set on
+ * the connection from now on (lm_net__conn_limit()). On failure err (cap
+ * bytes) says what failed ("cannot resolve H", "timed out connecting to
+ * H port P", "connecting to H port P: the call's time limit (N ms) ran
+ * out", "cannot connect to H port P", or the lm_net__session_tls()
+ * text); *conn may then be set (free it with the session). Returns 0 or
+ * the lm_conn_open() / lm_conn_start_tls() error.
  */
 int lm_net__session_open(lm_conn **conn, const lm_url *url,
-                         unsigned timeout_ms, const char *cafile,
+                         unsigned timeout_ms, unsigned call_ms,
+                         const char *cafile,
                          const lm_allocator *alloc, lm_trace_fn trace,
                          void *trace_ud, char *err, size_t cap);
 
@@ -156,8 +161,14 @@ int lm_net__session_start(lm_net__pump *p, const lm_net__start_ops *o,
 void lm_net__session_wipe_sent(lm_net__pump *p, unsigned char *buf, size_t n);
 
 /* Before the goodbye (QUIT, LOGOUT) of lm_X_session_free(): the work is
- * done, so a slow server holds the caller 5 seconds at most. */
+ * done, so a slow server holds the caller 5 seconds at most, in all
+ * (the connection's time limit becomes 5 s from now). */
 void lm_net__session_goodbye(lm_conn *c);
+
+/* alert.c: no later call of s (connect, send, the QUIT of
+ * lm_smtp_session_free()) goes past until (an absolute lm_net__now_ms()
+ * time; 0: no such bound). */
+void lm_net__smtp_session_until(lm_smtp_session *s, long long until);
 
 /*
  * The end of lm_X_session_free(), once its engine is freed: free the

@@ -37,6 +37,7 @@ struct lm_smtp_session {
 	unsigned rcpt_ok, rcpt_bad, rcpt_seen;
 	int first_bad;                   /* index of the first refused recipient */
 	const char *phase;               /* what we wait for, for messages */
+	long long until;                 /* lm_net__smtp_session_until() */
 	char err[600];
 	unsigned char ibuf[LM_SMTP_BUFSIZE_IN];
 	unsigned char obuf[LM_SMTP_BUFSIZE_OUT];
@@ -407,11 +408,13 @@ session_connect(void *sv)
 	lm_smtp_opts eo = LM_SMTP_OPTS_INIT;
 	int r;
 
-	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms, s->o.cafile,
+	r = lm_net__session_open(&s->conn, &s->url, s->o.timeout_ms,
+	                         s->o.call_timeout_ms, s->o.cafile,
 	                         s->o.alloc, s->o.trace, s->o.trace_ud, s->err,
 	                         sizeof s->err);
 	if (r < 0)
 		return r;
+	lm_net__conn_limit_by(s->conn, s->until);
 
 	eo.helo_domain = s->o.helo_domain ? s->o.helo_domain : "localhost";
 	eo.allow_plaintext_auth = s->o.plaintext ? 1 : 0;
@@ -557,6 +560,8 @@ lm_smtp_session_send(lm_smtp_session *s, const lm_smtp_message *m,
 		return LM_ERR_BAD_STATE;
 	}
 	s->err[0] = '\0';
+	lm_net__conn_limit(s->conn, lm_net__now_ms(), s->o.call_timeout_ms);
+	lm_net__conn_limit_by(s->conn, s->until);
 	memset(&s->last, 0, sizeof s->last);
 	memset(s->cmd_reply, 0, sizeof s->cmd_reply);
 	memset(&s->first_bad_reply, 0, sizeof s->first_bad_reply);
@@ -714,6 +719,13 @@ out:
 	return r;
 }
 
+/* see session.h */
+void
+lm_net__smtp_session_until(lm_smtp_session *s, long long until)
+{
+	s->until = until;
+}
+
 /* see net.h */
 const lm_smtp_reply *
 lm_smtp_session_reply(const lm_smtp_session *s)
@@ -741,6 +753,7 @@ lm_smtp_session_free(lm_smtp_session *s)
 		/* the message is already delivered: do not let a slow
 		 * server hold us long for the goodbye */
 		lm_net__session_goodbye(s->conn);
+		lm_net__conn_limit_by(s->conn, s->until);
 		(void)wait_for(s, LM_SMTP_CMD_QUIT, s->done[LM_SMTP_CMD_QUIT] + 1);
 	}
 	if (s->smtp_inited)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libmail/net.h"
@@ -33,6 +34,7 @@
 #define SRV_DATA_554   0x08  /* DATA refused */
 #define SRV_NO_AUTH    0x10  /* EHLO without AUTH */
 #define SRV_STARTTLS   0x20  /* EHLO offers STARTTLS (never used here) */
+#define SRV_SLOW       0x40  /* every reply a byte at a time, 20 ms apart */
 
 static char logpath[128];
 
@@ -80,10 +82,22 @@ srv_line(srv *s, char *out, size_t cap)
 	}
 }
 
+static int srv_slow;
+
 static void
 srv_say(srv *s, const char *t)
 {
 	size_t n = strlen(t);
+
+	if (srv_slow) {
+		for (; *t != '\0'; t++) {
+			struct timespec ts = { 0, 20 * 1000000L };
+			nanosleep(&ts, NULL);
+			if (write(s->fd, t, 1) != 1)
+				_exit(3);
+		}
+		return;
+	}
 	if (write(s->fd, t, n) != (ssize_t)n)
 		_exit(3);
 }
@@ -104,6 +118,7 @@ serve(int fd, unsigned flags)
 
 	s.fd = fd;
 	s.len = 0;
+	srv_slow = (flags & SRV_SLOW) != 0;
 	s.log = fopen(logpath, "w");
 	if (s.log == NULL)
 		_exit(2);
@@ -684,31 +699,43 @@ t_session_connect_refused(void)
 	lm_smtp_session_free(s);
 }
 
+/* The alert the tests send: joe/good over plaintext to port, from
+ * sensor@x.test to the two addresses in to, errors into err. */
+static void
+alert_init(lm_alert *a, char *url, size_t urlcap, unsigned port,
+           const char **to, char *err, size_t errcap)
+{
+	lm_alert init = LM_ALERT_INIT;
+
+	*a = init;
+	snprintf(url, urlcap, "smtp://joe@127.0.0.1:%u", port);
+	a->url = url;
+	a->password = "good";
+	a->plaintext = 1;
+	a->from = "sensor@x.test";
+	a->to = to;
+	a->nto = 2;
+	a->text = "Sensor 4 reads 97 C.\n";
+	a->errbuf = err;
+	a->errcap = errcap;
+}
+
 static void
 t_alert(void)
 {
 	unsigned port = start(SRV_PIPELINING);
-	lm_alert a = LM_ALERT_INIT;
+	lm_alert a;
 	const char *to[] = { "ops@y.test", "oncall@y.test" };
 	static const unsigned char blob[] = { 0, 1, 2, 0xff, 'x' };
 	char url[64], err[256];
 	const char *log;
 
-	snprintf(url, sizeof url, "smtp://joe@127.0.0.1:%u", port);
-	a.url = url;
-	a.password = "good";
-	a.plaintext = 1;
-	a.from = "sensor@x.test";
-	a.to = to;
-	a.nto = 2;
+	alert_init(&a, url, sizeof url, port, to, err, sizeof err);
 	a.subject = "Temp\xc3\xa9rature high";
-	a.text = "Sensor 4 reads 97 C.\n";
 	a.attach_name = "reading.bin";
 	a.attach_data = blob;
 	a.attach_len = sizeof blob;
 	a.timeout_ms = 5000;
-	a.errbuf = err;
-	a.errcap = sizeof err;
 	LM_CHECK_EQ(lm_alert_send(&a), 0);
 	LM_CHECK_EQ(err[0], 0);
 	finish();
@@ -748,6 +775,37 @@ t_alert(void)
 	LM_CHECK_EQ(lm_alert_send(&a), LM_ERR_BAD_PARAM);
 }
 
+/* A server that answers a byte every 20 ms (each far within the 1 s
+ * timeout): connecting takes about 2 s, sending about 1.5 s, so each
+ * would fit a 3 s limit, but the alert's limit is for the whole call. */
+static void
+t_alert_call_timeout(void)
+{
+	unsigned port = start(SRV_SLOW);
+	lm_alert a;
+	const char *to[] = { "ops@y.test", "oncall@y.test" };
+	char url[64], err[256];
+	long long t0, dt;
+	struct timespec ts;
+
+	alert_init(&a, url, sizeof url, port, to, err, sizeof err);
+	a.subject = "slow";
+	a.timeout_ms = 1000;
+	a.call_timeout_ms = 3000;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	LM_CHECK_EQ(lm_alert_send(&a), LM_ERR_TIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dt = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - t0;
+	LM_CHECK(dt >= 2900 && dt < 4000);
+	LM_CHECK(strstr(err, "connection to 127.0.0.1 (") != NULL);
+	LM_CHECK(strstr(err, "): the call's time limit (3000 ms) ran out") != NULL);
+	finish();
+	/* it got as far as the message, whose 250 never came in time */
+	LM_CHECK(strstr(srv_log(), "C MAIL FROM:<sensor@x.test>") != NULL);
+	LM_CHECK(strstr(srv_log(), "C QUIT") == NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -764,6 +822,7 @@ main(int argc, char **argv)
 		LM_TEST(t_session_bad_params),
 		LM_TEST(t_session_connect_refused),
 		LM_TEST(t_alert),
+		LM_TEST(t_alert_call_timeout),
 	};
 	char dir[] = "/tmp/lm-sess-XXXXXX";
 	int rc;

@@ -6,7 +6,13 @@
  * the LM_ERR_PROTOCOL for a status no engine gives), the session marked
  * broken after every failure, a read timeout's error text, and the read
  * deadline (returned without reading once passed, the connection's own
- * timeout kept). Then lm_net__session_start() (session.c) on the same
+ * timeout kept). The call's time limit on the connection
+ * (lm_net__conn_limit()): a read fails once it passed even with data
+ * ready, a server dripping a byte before each timeout is cut at the
+ * limit, so is a write the peer does not take, a TLS handshake and a
+ * connect nobody accepts; an IMAP IDLE read deadline before the limit
+ * still ends the wait quietly, one after it does not. Then
+ * lm_net__session_start() (session.c) on the same
  * rig with scripted protocol hooks: the order of the steps, when the
  * upgrade is skipped, the phases, and the texts of a refused greeting,
  * a missing or refused STARTTLS/STLS and a failed handshake.
@@ -15,7 +21,12 @@
 #define _DEFAULT_SOURCE 1
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -328,6 +339,204 @@ t_read_deadline(void)
 	rig_close(&g);
 }
 
+/* ---- the call's time limit ----------------------------------------------- */
+
+static void
+t_limit_ready_data(void)
+{
+	rig g;
+
+	LM_CHECK(rig_open(&g, 5000) == 0);
+	g.eng.next_r = LM_WANT_READ;
+	LM_CHECK_EQ(write(g.peer, "+OK\r\n", 5), 5);
+	/* Passed: nothing is read although data waits. */
+	lm_net__conn_limit(g.conn, lm_net__now_ms() - 10, 5);
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_TIMEOUT);
+	LM_CHECK_EQ(g.eng.in_len, 0);
+	LM_CHECK(strcmp(g.sess.err, "connection to 127.0.0.1 (greeting): the "
+	                "call's time limit (5 ms) ran out") == 0);
+	LM_CHECK_EQ(g.sess.state, ST_BROKEN);
+	/* 0: no limit any more. */
+	lm_net__conn_limit(g.conn, lm_net__now_ms(), 0);
+	g.sess.state = ST_OK;
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), 0);
+	LM_CHECK_EQ(g.eng.in_len, 5);
+	/* A later limit earlier than the one set wins, a later one not. */
+	lm_net__conn_limit(g.conn, lm_net__now_ms(), 60000);
+	lm_net__conn_limit_by(g.conn, lm_net__now_ms() - 1);
+	LM_CHECK(lm_net__conn_limit_passed(g.conn));
+	lm_net__conn_limit_by(g.conn, lm_net__now_ms() + 60000);
+	LM_CHECK(lm_net__conn_limit_passed(g.conn));
+	rig_close(&g);
+}
+
+/* A child that writes one byte every 100 ms to fd (at most n). */
+static pid_t
+dripper(int fd, int n)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int i;
+		for (i = 0; i < n; i++) {
+			struct timespec ts = { 0, 100 * 1000000L };
+			nanosleep(&ts, NULL);
+			if (write(fd, "x", 1) != 1)
+				break;
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+static void
+reap(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void
+t_limit_drip(void)
+{
+	rig g;
+	long long t0, dt;
+	size_t got = 0;
+	pid_t pid;
+	int r;
+
+	/* Every read gets a byte long before the 1 s timeout; only the
+	 * 600 ms limit ends the call. */
+	LM_CHECK(rig_open(&g, 1000) == 0);
+	g.eng.next_r = LM_WANT_READ;
+	g.eng.in_cap = 1;
+	pid = dripper(g.peer, 40);
+	LM_CHECK(pid > 0);
+	t0 = lm_net__now_ms();
+	lm_net__conn_limit(g.conn, t0, 600);
+	do {
+		g.eng.in_len = 0;
+		r = lm_net__pump_step(&g.p);
+		got += g.eng.in_len;
+	} while (r == 0 && lm_net__now_ms() - t0 < 5000);
+	dt = lm_net__now_ms() - t0;
+	reap(pid);
+	LM_CHECK_EQ(r, LM_ERR_TIMEOUT);
+	LM_CHECK(got >= 3);
+	LM_CHECK(dt >= 590 && dt < 1000);
+	LM_CHECK(strcmp(g.sess.err, "connection to 127.0.0.1 (greeting): the "
+	                "call's time limit (600 ms) ran out") == 0);
+	rig_close(&g);
+}
+
+static void
+t_limit_write(void)
+{
+	rig g;
+	size_t n = 64u * 1024 * 1024;
+	char *big = malloc(n + 1);
+	long long t0;
+
+	/* The peer takes nothing: the write stops at the limit, not after
+	 * the 5 s timeout. */
+	LM_CHECK(big != NULL);
+	if (big == NULL)
+		return;
+	memset(big, 'a', n);
+	big[n] = '\0';
+	LM_CHECK(rig_open(&g, 5000) == 0);
+	g.eng.next_r = LM_WANT_WRITE;
+	g.eng.out = big;
+	t0 = lm_net__now_ms();
+	lm_net__conn_limit(g.conn, t0, 300);
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_TIMEOUT);
+	LM_CHECK(lm_net__now_ms() - t0 < 2000);
+	LM_CHECK(strstr(g.sess.err, "time limit (300 ms)") != NULL);
+	rig_close(&g);
+	free(big);
+}
+
+static void
+t_limit_tls_handshake(void)
+{
+	rig g;
+	char err[300];
+	long long t0;
+
+	/* The server never answers the ClientHello. */
+	LM_CHECK(rig_open(&g, 5000) == 0);
+	t0 = lm_net__now_ms();
+	lm_net__conn_limit(g.conn, t0, 300);
+	LM_CHECK_EQ(lm_net__session_tls(g.conn, "127.0.0.1", err, sizeof err),
+	            LM_ERR_TIMEOUT);
+	LM_CHECK(lm_net__now_ms() - t0 < 2000);
+	LM_CHECK(strcmp(err, "TLS with 127.0.0.1: the call's time limit "
+	                "(300 ms) ran out") == 0);
+	rig_close(&g);
+}
+
+static void
+t_limit_connect(void)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof a;
+	lm_conn_opts o = LM_CONN_OPTS_INIT;
+	lm_conn *c = NULL;
+	int fill[8], i, ls = socket(AF_INET, SOCK_STREAM, 0);
+	long long t0;
+	int r;
+
+	/* A listener that accepts nobody, its queue full: the SYN of the
+	 * next connect is dropped and it waits. */
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	LM_CHECK(ls >= 0 && bind(ls, (struct sockaddr *)&a, sizeof a) == 0 &&
+	         listen(ls, 0) == 0 &&
+	         getsockname(ls, (struct sockaddr *)&a, &al) == 0);
+	for (i = 0; i < 8; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM, 0);
+		fcntl(fill[i], F_SETFL, O_NONBLOCK);
+		(void)connect(fill[i], (struct sockaddr *)&a, sizeof a);
+	}
+	o.timeout_ms = 5000;
+	t0 = lm_net__now_ms();
+	r = lm_net__conn_open(&c, "127.0.0.1", ntohs(a.sin_port), &o, 300);
+	LM_CHECK_EQ(r, LM_ERR_TIMEOUT);
+	LM_CHECK(lm_net__now_ms() - t0 < 2000);
+	LM_CHECK(c == NULL);
+	lm_conn_close(c);
+	for (i = 0; i < 8; i++)
+		close(fill[i]);
+	close(ls);
+}
+
+/* IMAP IDLE: a read deadline before the limit ends the wait quietly; a
+ * limit before the read deadline is a failure. */
+static void
+t_limit_and_read_deadline(void)
+{
+	rig g;
+	long long t0;
+
+	LM_CHECK(rig_open(&g, 5000) == 0);
+	g.eng.next_r = LM_WANT_READ;
+	t0 = lm_net__now_ms();
+	g.p.read_deadline = t0 + 100;
+	lm_net__conn_limit(g.conn, g.p.read_deadline, 200);
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_NET__PUMP_DEADLINE);
+	LM_CHECK_EQ(g.sess.state, ST_OK);
+	t0 = lm_net__now_ms();
+	g.p.read_deadline = t0 + 3000;
+	lm_net__conn_limit(g.conn, t0, 150);
+	LM_CHECK_EQ(lm_net__pump_step(&g.p), LM_ERR_TIMEOUT);
+	LM_CHECK(lm_net__now_ms() - t0 < 1000);
+	LM_CHECK_EQ(g.sess.state, ST_BROKEN);
+	rig_close(&g);
+}
+
 /* Counts events up to a target; stops at the first failure. */
 static void
 t_until(void)
@@ -498,6 +707,12 @@ main(int argc, char **argv)
 		LM_TEST(t_read_timeout_text),
 		LM_TEST(t_read_deadline),
 		LM_TEST(t_until),
+		LM_TEST(t_limit_ready_data),
+		LM_TEST(t_limit_drip),
+		LM_TEST(t_limit_write),
+		LM_TEST(t_limit_tls_handshake),
+		LM_TEST(t_limit_connect),
+		LM_TEST(t_limit_and_read_deadline),
 		LM_TEST(t_start),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);

@@ -577,7 +577,7 @@ t_conn_fallback(void)
 	a4.ai_addrlen = sizeof sa;
 	notes_v6_failed = 0;
 	LM_CHECK_EQ(lm_net__connect_list(&a6, "localhost", ntohs(sa.sin_port),
-	                                 2000, &fd, err, sizeof err, note_cb,
+	                                 2000, 0, &fd, err, sizeof err, note_cb,
 	                                 NULL), 0);
 	LM_CHECK(fd >= 0);
 	LM_CHECK_EQ(notes_v6_failed, 1);
@@ -592,12 +592,13 @@ t_conn_fallback(void)
 	fd = -1;
 	a6.ai_next = &a4;
 	LM_CHECK_EQ(lm_net__connect_list(&a6, "localhost", ntohs(sa.sin_port),
-	                                 2000, &fd, err, sizeof err, NULL, NULL),
+	                                 2000, 0, &fd, err, sizeof err, NULL,
+	                                 NULL),
 	            LM_ERR_CONNECT);
 	LM_CHECK(fd < 0);
 	LM_CHECK(strstr(err, "127.0.0.1") != NULL);
 	/* an empty list */
-	LM_CHECK_EQ(lm_net__connect_list(NULL, "x", 25, 2000, &fd, err,
+	LM_CHECK_EQ(lm_net__connect_list(NULL, "x", 25, 2000, 0, &fd, err,
 	                                 sizeof err, NULL, NULL), LM_ERR_CONNECT);
 }
 
