@@ -70,15 +70,16 @@ cli_parse_timeout(const char *v, unsigned long *out)
 }
 
 /* The connection options every protocol program takes: --url, --user,
- * --password-file, --auth, --cafile, --plaintext, --trace, --timeout, and
- * the refusal of --password. */
+ * --password-file, --auth, --cafile, --plaintext, --trace, --timeout,
+ * --call-timeout, and the refusal of --password. */
 typedef struct cli_conn {
 	const char *url, *user, *pw_file, *auth, *cafile;
 	int plaintext, trace;
 	unsigned long timeout_s;    /* 60 unless --timeout */
+	unsigned long call_s;       /* 0 (none) unless --call-timeout */
 } cli_conn;
 
-#define CLI_CONN_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 60 }
+#define CLI_CONN_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 60, 0 }
 
 /* Take argv[*i] (and its value, advancing *i) when it is one of the
  * connection options. Returns 1 when taken, 0 when it is not one of
@@ -111,13 +112,19 @@ cli_conn_arg(cli_conn *o, int argc, char **argv, int *i)
 		slot = &o->auth;
 	else if (strcmp(a, "--cafile") == 0)
 		slot = &o->cafile;
-	else if (strcmp(a, "--timeout") != 0)
+	else if (strcmp(a, "--timeout") != 0 &&
+	         strcmp(a, "--call-timeout") != 0)
 		return 0;
 	if (v == NULL)
 		return cli_usage("missing value for", a);
 	(*i)++;
 	if (slot != NULL) {
 		*slot = v;
+		return 1;
+	}
+	if (strcmp(a, "--call-timeout") == 0) {
+		if (cli_parse_timeout(v, &o->call_s) < 0)
+			return cli_usage("bad --call-timeout (1..3600 seconds)", v);
 		return 1;
 	}
 	if (cli_parse_timeout(v, &o->timeout_s) < 0)

@@ -4,7 +4,8 @@
  *
  *   imap-client --url imap[s]://[user@]host[:port][/MAILBOX] [--user NAME]
  *               [--password-file FILE] [--auth MECH] [--cafile FILE]
- *               [--plaintext] [--timeout SEC] [--trace] COMMAND [ARGS]
+ *               [--plaintext] [--timeout SEC] [--call-timeout SEC]
+ *               [--trace] COMMAND [ARGS]
  *
  * Exit status: 0 done; 1 refused by the server (NO/BAD, or an unsolicited
  * BYE before the command completed); 2 usage or local error; 3 security
@@ -28,7 +29,8 @@
 static const char usage_text[] =
 "usage: imap-client --url imap[s]://[user@]host[:port][/MAILBOX] [--user NAME]\n"
 "                   [--password-file FILE] [--auth MECH] [--cafile FILE]\n"
-"                   [--plaintext] [--timeout SEC] [--trace] COMMAND [ARGS]\n"
+"                   [--plaintext] [--timeout SEC] [--call-timeout SEC]\n"
+"                   [--trace] COMMAND [ARGS]\n"
 "\n"
 "  --url URL            imap://host[:port] (STARTTLS required, port 143) or\n"
 "                       imaps://host[:port] (implicit TLS, port 993); the path\n"
@@ -40,6 +42,8 @@ static const char usage_text[] =
 "  --plaintext          talk imap:// without TLS (no STARTTLS is tried) and\n"
 "                       allow credentials in clear; never implied\n"
 "  --timeout SEC        per network operation (default 60)\n"
+"  --call-timeout SEC   limit of each whole library call: connect, then\n"
+"                       each command (default: none; connect 300)\n"
 "  --trace              write the dialogue to stderr (C:/S:, credentials\n"
 "                       redacted, control bytes escaped)\n"
 "\n"
@@ -766,6 +770,7 @@ main(int argc, char **argv)
 	so.cafile = cn.cafile;
 	so.plaintext = cn.plaintext;
 	so.timeout_ms = (unsigned)cn.timeout_s * 1000u;
+	so.call_timeout_ms = (unsigned)cn.call_s * 1000u;
 	if (cn.trace) {
 		so.trace = cli_trace;
 		so.trace_ud = NULL;

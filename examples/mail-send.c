@@ -5,6 +5,7 @@
  *             [--bcc ADDR]... [--subject TEXT] [--text FILE] [--attach FILE]...
  *             [--raw FILE] [--user NAME] [--password-file FILE] [--auth MECH]
  *             [--cafile FILE] [--plaintext] [--timeout SEC] [--trace]
+ *             [--call-timeout SEC]
  *
  * Exit status: 0 accepted for every recipient; 1 refused by the server;
  * 2 usage or local error; 3 security (TLS, certificate, STARTTLS,
@@ -35,6 +36,7 @@ static const char usage_text[] =
 "                 [--html FILE] [--header \"Name: value\"]... [--reply-to ADDR]\n"
 "                 [--raw FILE] [--user NAME] [--password-file FILE] [--auth MECH]\n"
 "                 [--cafile FILE] [--plaintext] [--timeout SEC] [--trace]\n"
+"                 [--call-timeout SEC]\n"
 "\n"
 "  --url URL            smtp://[user@]host[:port] (STARTTLS required, port 587)\n"
 "                       or smtps://[user@]host[:port] (implicit TLS, port 465)\n"
@@ -56,6 +58,8 @@ static const char usage_text[] =
 "  --plaintext          talk smtp:// without TLS (no STARTTLS is tried) and\n"
 "                       allow credentials in clear; never implied\n"
 "  --timeout SEC        per network operation (default 60)\n"
+"  --call-timeout SEC   limit of each whole library call: connect, then\n"
+"                       each command (default: none; connect 300)\n"
 "  --trace              write the dialogue to stderr (C:/S:, AUTH redacted)\n"
 "\n"
 "exit status: 0 sent, 1 refused by the server, 2 usage, 3 security,\n"
@@ -428,6 +432,7 @@ main(int argc, char **argv)
 	so.cafile = cn.cafile;
 	so.plaintext = cn.plaintext;
 	so.timeout_ms = (unsigned)cn.timeout_s * 1000u;
+	so.call_timeout_ms = (unsigned)cn.call_s * 1000u;
 	so.helo_domain = helo;
 	if (cn.trace) {
 		so.trace = cli_trace;

@@ -5,6 +5,7 @@
  *   pop3-fetch --url pop3[s]://[user@]host[:port] [--user NAME]
  *              [--password-file FILE] [--auth MECH] [--cafile FILE]
  *              [--plaintext] [--timeout SEC] [--trace]
+ *              [--call-timeout SEC]
  *              (--list | --maildir DIR [--delete] [--state FILE])
  *
  * --list prints "NUMBER SIZE UIDL" per message on stdout (just "NUMBER
@@ -73,6 +74,7 @@ static const char usage_text[] =
 "usage: pop3-fetch --url pop3[s]://[user@]host[:port] [--user NAME]\n"
 "                  [--password-file FILE] [--auth MECH] [--cafile FILE]\n"
 "                  [--plaintext] [--timeout SEC] [--trace]\n"
+"                  [--call-timeout SEC]\n"
 "                  (--list | --maildir DIR [--delete] [--state FILE])\n"
 "\n"
 "  --url URL            pop3://host[:port] (STLS required, port 110) or\n"
@@ -85,6 +87,8 @@ static const char usage_text[] =
 "  --plaintext          talk pop3:// without TLS (no STLS is tried) and\n"
 "                       allow credentials in clear; never implied\n"
 "  --timeout SEC        per network operation (default 60)\n"
+"  --call-timeout SEC   limit of each whole library call: connect, then\n"
+"                       each command (default: none; connect 300)\n"
 "  --trace              write the dialogue to stderr (C:/S:, secrets redacted)\n"
 "  --list               print \"NUMBER SIZE UIDL\" per message on stdout\n"
 "  --maildir DIR        download new messages into the Maildir DIR (created\n"
@@ -833,6 +837,7 @@ main(int argc, char **argv)
 	so.cafile = cn.cafile;
 	so.plaintext = cn.plaintext;
 	so.timeout_ms = (unsigned)cn.timeout_s * 1000u;
+	so.call_timeout_ms = (unsigned)cn.call_s * 1000u;
 	if (cn.trace)
 		so.trace = cli_trace;
 	r = lm_pop3_session_new(&s, &so);

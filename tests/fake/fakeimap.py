@@ -47,6 +47,9 @@ that a client that carries on is caught doing so):
   noidle        no IDLE capability; the second NOOP reports a new message
   loginonly     no AUTH= mechanism at all: LOGIN (under TLS) is the way in
   nilbody       UID FETCH BODY[] answered with NIL instead of the message
+  slowdrip      UID FETCH BODY[]: a literal of 1000000 bytes that come one
+                every 0.3 s (each within any read timeout), until the
+                client closes
   wronghost     certificate valid but for wrong.example
   unknownca     certificate for localhost from an unrelated CA
   capsdiffer    before TLS: AUTH=PLAIN; after TLS: only AUTH=SCRAM-SHA-256
@@ -203,6 +206,7 @@ class Session:
         return whole + ln, lits
 
     flood = fakeio.flood   # head, then unit until the client gives up
+    drip = fakeio.drip     # head, then unit a byte every 0.3 s
 
     def ctx(self):
         c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -327,6 +331,9 @@ class Session:
                               + msg)
                     self.event("CLOSE-BY-SERVER")
                     raise EOFError
+                if self.sc == "slowdrip":
+                    self.drip(head + b" BODY[] {1000000}\r\n",
+                              b"x" * 70 + b"\r\n")
                 if self.sc == "nilbody":
                     self.send(head + b" BODY[] NIL)\r\n")
                     continue

@@ -40,6 +40,11 @@ Scenarios:
   endless       the CAPA reply line never ends (no CRLF, 256 MB at most)
   endless-list  the UIDL listing never ends (64 MB at most)
   endless-body  the RETR of message 1 never ends (64 MB at most)
+  slowdrip      the RETR of message 1 never ends: one byte every 0.3 s
+                (each within any read timeout), until the client closes
+  slowdrip-drain  the RETR of message 1 sends 1.5 MB at once (past what
+                pop3-fetch accepts for its LIST size, so its callback
+                fails), then never ends: one byte every 0.3 s
   bignum        STAT answers a 10 KB message count
   bigsize       LIST gives message 1 a size of 99999999999999999999999
   nul           UIDL gives message 1 a UID with a NUL byte
@@ -146,6 +151,7 @@ class Session:
         self.event("TLS-OK")
 
     flood = fakeio.flood   # head, then unit until the client gives up
+    drip = fakeio.drip     # head, then unit a byte every 0.3 s
 
     def capa(self):
         sc = self.args.scenario
@@ -338,6 +344,12 @@ class Session:
                     self.send(b"-ERR no such message\r\n")
                     continue
                 self.nretr += 1
+                if sc == "slowdrip" and i == 0:
+                    self.drip(b"+OK\r\nSubject: drip\r\n\r\n",
+                              b"x" * 70 + CRLF)
+                if sc == "slowdrip-drain" and i == 0:
+                    self.drip(b"+OK\r\nSubject: drip\r\n\r\n" +
+                              (b"x" * 70 + CRLF) * 21000, b"x" * 70 + CRLF)
                 if sc == "endless-body" and i == 0:
                     self.flood(b"+OK\r\nSubject: endless\r\n\r\n",
                                b"x" * 70 + CRLF, 64 << 20)

@@ -38,6 +38,11 @@ a client that carries on is caught sending):
   escape          refuses the recipient with terminal escape sequences
   nulreply        refuses the recipient with a NUL in the reply text
   drip            good, but every reply is sent one byte per TCP segment
+  slowdrip        the greeting never ends: "220-" lines, one byte every
+                  0.3 s (each within any read timeout), until the client
+                  closes
+  slowdrip-final  good, but the reply to the end of data never ends
+                  ("250-" lines, one byte every 0.3 s)
   capsdiffer      before TLS: CHUNKING, AUTH PLAIN LOGIN; after TLS: only
                   AUTH SCRAM-SHA-256 (a real SCRAM exchange), no CHUNKING
   inject-late     "220" to STARTTLS, then 0.3 s later plaintext "250-..."
@@ -148,6 +153,7 @@ class Session:
         self.event("TLS-OK")
 
     flood = fakeio.flood   # head, then unit until the client gives up
+    drip = fakeio.drip     # head, then unit a byte every 0.3 s
 
     def ehlo_reply(self):
         sc = self.args.scenario
@@ -226,6 +232,8 @@ class Session:
         if sc == "data554":
             self.send(b"554 5.7.1 Message refused: looks like spam\r\n")
             return
+        if sc == "slowdrip-final":
+            self.drip(b"", b"250-still thinking\r\n")
         self.send(b"250 2.0.0 Ok: queued as FAKE1\r\n")
 
     def bdat(self, ln):
@@ -288,6 +296,11 @@ class Session:
             self.send(b"421 4.3.2 mx.fake.test service not available\r\n")
             self.event("CLOSE-BY-SERVER")
             return
+        if sc == "slowdrip":
+            try:
+                self.drip(b"", b"220-mx.fake.test slowly\r\n")
+            except EOFError:
+                return
         self.send(b"220 mx.fake.test ESMTP fake\r\n")
         while True:
             ln = self.line()

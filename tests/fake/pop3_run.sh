@@ -43,7 +43,8 @@ pop3-sasl-chal-big pop3-sasl-chal-b64 pop3-sasl-scram-badsig pop3-sasl-scram-e
 pop3-sasl-scram-nosig pop3-sasl-plain-more pop3-capsdiffer pop3-noauth-after
 pop3-stlserr pop3-inject-late pop3-extrareply pop3-endless pop3-endless-list
 pop3-endless-body pop3-endless-body-efbig pop3-efbig-usable pop3-bignum
-pop3-bigsize pop3-nul pop3-cont pop3-barelf pop3-state-symlink"
+pop3-bigsize pop3-nul pop3-cont pop3-barelf pop3-state-symlink pop3-slowdrip
+pop3-slowdrip-drain"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -508,6 +509,48 @@ for sc in endless-list endless-body endless-body-efbig; do
 	elif [ -s "$P.out" ] && [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "reported: $(cat "$P.out")"
 	else ok $t; fi
 done
+
+# A byte every 0.3 s, each well within the 1 s read timeout: only the 2 s
+# call limit (--call-timeout) ends the RETR, exit 5, within it + slack;
+# the connection is closed without QUIT: nothing saved, nothing deleted.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t=fake-pop3-slowdrip
+newbox slowdrip 3; M=$W/md-slowdrip
+t0=$(now_ms)
+fake pop3-slowdrip slowdrip pop3 "$W/slowdrip.box" --maildir "$M" --delete \
+    --timeout 1 --call-timeout 2
+el=$(($(now_ms) - t0))
+msg="pop3-fetch: connection to localhost (RETR): the call's time limit (2000 ms) ran out"
+if [ "$RC" != 5 ]; then bad $t "$(why 'RETR dripped past the call limit: expected exit 5')"
+elif [ "$(tail -n 1 "$P.err")" != "$msg" ]; then bad $t "$(why 'wrong message')"
+elif [ "$el" -lt 1900 ] || [ "$el" -gt 5000 ]; then bad $t "took $el ms with a 2 s call limit (+ connect)"
+elif ! grep -q '^DRIP .* stopped by the client' "$P.events"; then bad $t "the fake did not drip until the client left: $(grep '^DRIP' "$P.events")"
+elif sent_any DELE QUIT; then bad $t "DELE or QUIT sent"
+elif grep -q '^COMMIT' "$P.events"; then bad $t "the fake committed deletions"
+elif ! cmp -s "$W/slowdrip.box" "$W/slowdrip.box.orig"; then bad $t "mailbox changed"
+elif [ "$(nfiles "$M" 2>/dev/null || echo 0)" != 0 ] || [ -n "$(ls "$M/tmp" 2>/dev/null)" ]; then bad $t "file left in the Maildir"
+elif [ "$(cat "$P.out")" != "fetched 0 deleted 0" ]; then bad $t "reported: $(cat "$P.out")"
+else ok $t; fi
+
+# The callback fails (the message outgrows its LIST size), then the rest
+# drips: without any call limit, the drain gives up after one timeout
+# (1 s), not LM_POP3_DRAIN_MAX bytes (10 hours at this pace): exit 4.
+t=fake-pop3-slowdrip-drain
+newbox slowdrain 3; M=$W/md-slowdrain
+t0=$(now_ms)
+fake pop3-slowdrip-drain slowdrip-drain pop3 "$W/slowdrain.box" --maildir "$M" \
+    --delete --timeout 1
+el=$(($(now_ms) - t0))
+msg="pop3-fetch: RETR: the caller's callback failed (the peer violated the protocol); the rest of the response did not come in time, so the connection was closed without QUIT (no deletion committed)"
+if [ "$RC" != 4 ]; then bad $t "$(why 'oversized message, rest dripped: expected exit 4')"
+elif ! grep -qxF "$msg" "$P.err"; then bad $t "$(why 'wrong message')"
+elif ! grep -q 'sent more than' "$P.err"; then bad $t "$(why 'the oversized body was not reported')"
+elif [ "$el" -gt 5000 ]; then bad $t "took $el ms with --timeout 1"
+elif ! grep -q '^DRIP .* stopped by the client' "$P.events"; then bad $t "the fake did not drip until the client left: $(grep '^DRIP' "$P.events")"
+elif sent_any DELE QUIT; then bad $t "DELE or QUIT sent"
+elif ! cmp -s "$W/slowdrain.box" "$W/slowdrain.box.orig"; then bad $t "mailbox changed"
+elif [ "$(nfiles "$M" 2>/dev/null || echo 0)" != 0 ] || [ -n "$(ls "$M/tmp" 2>/dev/null)" ]; then bad $t "file left in the Maildir"
+else ok $t; fi
 
 # An ordinary message that cannot be written (the last one, ~1 MB, past
 # a 256 KB file size limit): its rest is read (within the 1 MiB drain),

@@ -44,7 +44,7 @@ sasl-scram-good sasl-scram-nonce sasl-scram-iter0 sasl-scram-iter4g sasl-scram-i
 sasl-chal-huge sasl-chal-big sasl-chal-b64 sasl-scram-badsig sasl-scram-e \
 sasl-scram-nosig sasl-plain-more capsdiffer starttls-untagged starttls-futuretag \
 inject-late endless endless-untagged literal4g literal2p64 literalneg nest nest1k-headers \
-nest1k-fetch nest1k-fetch-stdout bignum bigdate nul cont referral byemid"
+nest1k-fetch nest1k-fetch-stdout bignum bigdate nul cont referral byemid slowdrip"
 
 if [ ! -x "$IC" ]; then
 	for t in $ALL; do bad "$t" "imap-client not built ($IC)"; done
@@ -388,6 +388,22 @@ else ok $t; fi
 t=literalclose-stdout
 fake literalclose-stdout literalclose imap $auth fetch 3
 if [ "$RC" != 5 ]; then bad $t "$(why 'closed inside the literal: expected exit 5')"
+else ok $t; fi
+
+# A byte every 0.3 s, each well within the 1 s read timeout: only the 2 s
+# call limit (--call-timeout) ends the FETCH, exit 5, within it + slack,
+# and no --out file claims a message.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t=slowdrip
+t0=$(now_ms)
+fake slowdrip slowdrip imap $auth --timeout 1 --call-timeout 2 fetch 3 --out "$W/drip.eml"
+el=$(($(now_ms) - t0))
+msg="imap-client: connection to localhost (UID FETCH): the call's time limit (2000 ms) ran out"
+if [ "$RC" != 5 ]; then bad $t "$(why 'literal dripped past the call limit: expected exit 5')"
+elif [ "$(tail -n 1 "$P.err")" != "$msg" ]; then bad $t "$(why 'wrong message')"
+elif [ "$el" -lt 1900 ] || [ "$el" -gt 5000 ]; then bad $t "took $el ms with a 2 s call limit (+ connect)"
+elif ! grep -q '^DRIP .* stopped by the client' "$P.events"; then bad $t "the fake did not drip until the client left: $(grep '^DRIP' "$P.events")"
+elif ls "$W"/drip.eml* >/dev/null 2>&1; then bad $t "--out file left: $(ls "$W"/drip.eml*)"
 else ok $t; fi
 
 t=nilbody

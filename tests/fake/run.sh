@@ -69,7 +69,8 @@ if [ ! -x "$MS" ]; then
 	    sasl-scram-iter4g sasl-scram-iter1e9 sasl-chal-huge sasl-chal-big \
 	    sasl-chal-b64 sasl-scram-badsig sasl-scram-e sasl-scram-nosig \
 	    sasl-scram-235badsig sasl-plain-more capsdiffer inject-late extrareply \
-	    endless endless-lines bignum bigsize cont334 mid421 rcpt551; do
+	    endless endless-lines bignum bigsize cont334 mid421 rcpt551 \
+	    slowdrip slowdrip-final; do
 		bad "fake-$t" "mail-send not built ($MS)"
 	done
 	exit 1
@@ -320,6 +321,38 @@ t=fake-drip
 fake drip drip smtp $auth --text "$W/text.txt"
 if [ "$RC" != 0 ]; then bad $t "$(why 'replies one byte at a time: expected exit 0')"
 elif ! python3 "$here/check_data.py" "$P.data" >"$P.chk"; then bad $t "payload: $(cat "$P.chk")"
+else ok $t; fi
+
+# A byte every 0.3 s, each well within the 1 s read timeout: only the 2 s
+# call limit (--call-timeout) ends the call, exit 5, within it + slack.
+# ms since the epoch
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t=fake-slowdrip
+t0=$(now_ms)
+fake slowdrip slowdrip smtp $auth --text "$W/text.txt" --timeout 1 --call-timeout 2
+el=$(($(now_ms) - t0))
+msg="mail-send: connection to localhost (greeting): the call's time limit (2000 ms) ran out"
+if [ "$RC" != 5 ]; then bad $t "$(why 'greeting dripped past the call limit: expected exit 5')"
+elif [ "$(tail -n 1 "$P.err")" != "$msg" ]; then bad $t "$(why 'wrong message')"
+elif [ "$el" -lt 1900 ] || [ "$el" -gt 4000 ]; then bad $t "took $el ms with a 2 s call limit"
+elif ! grep -q '^DRIP .* stopped by the client' "$P.events"; then bad $t "the fake did not drip until the client left: $(grep '^DRIP' "$P.events")"
+elif sent_any EHLO HELO; then bad $t "EHLO sent after an unfinished greeting"
+else ok $t; fi
+
+# The reply to the end of data drips: the message went out, but no final
+# reply came within the limit, so it is not reported as sent (exit 5).
+t=fake-slowdrip-final
+t0=$(now_ms)
+fake slowdrip-final slowdrip-final smtp $auth --text "$W/text.txt" --timeout 1 --call-timeout 2
+el=$(($(now_ms) - t0))
+msg="mail-send: connection to localhost (end of message): the call's time limit (2000 ms) ran out"
+if [ "$RC" != 5 ]; then bad $t "$(why 'final reply dripped past the call limit: expected exit 5')"
+elif [ "$(tail -n 1 "$P.err")" != "$msg" ]; then bad $t "$(why 'wrong message')"
+elif [ "$el" -lt 1900 ] || [ "$el" -gt 5000 ]; then bad $t "took $el ms with a 2 s call limit (+ connect)"
+elif ! grep -q '^DATA ' "$P.events"; then bad $t "the message was not sent, so this tests nothing"
+elif ! grep -q '^DRIP .* stopped by the client' "$P.events"; then bad $t "the fake did not drip until the client left: $(grep '^DRIP' "$P.events")"
+elif [ -s "$P.out" ]; then bad $t "reported on stdout: $(cat "$P.out")"
+elif sent_any QUIT; then bad $t "QUIT inside an unfinished reply"
 else ok $t; fi
 
 # IP literals: the certificate's iPAddress SAN must match (RFC 6125 allows
