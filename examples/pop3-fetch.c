@@ -380,7 +380,9 @@ maildir_lock(maildir *md)
 	if (p == NULL)
 		return -1;
 	snprintf(p, n, "%s.lock", md->state);
-	md->lockfd = open(p, O_RDWR | O_CREAT, 0600);
+	/* O_NOFOLLOW: a symlink planted at STATE.lock (a shared --state
+	 * directory) must not make the run create or lock another file */
+	md->lockfd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (md->lockfd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, p, strerror(errno));
 		free(p);

@@ -44,7 +44,7 @@ pop3-sasl-scram-nosig pop3-sasl-plain-more pop3-capsdiffer pop3-noauth-after
 pop3-stlserr pop3-inject-late pop3-extrareply pop3-endless pop3-endless-list
 pop3-endless-body pop3-endless-body-efbig pop3-efbig-usable pop3-bignum
 pop3-bigsize pop3-nul pop3-cont pop3-barelf pop3-state-symlink pop3-slowdrip
-pop3-slowdrip-drain"
+pop3-slowdrip-drain pop3-lock-symlink"
 if [ ! -x "$PF" ]; then
 	for t in $ALL; do bad "fake-$t" "pop3-fetch not built ($PF)"; done
 	exit 1
@@ -625,5 +625,19 @@ elif [ "$(cat "$W/victim")" != precious ]; then bad $t "the planted symlink was 
 elif [ -L "$W/symlink.state" ] || [ "$(grep -vc '^#' "$W/symlink.state")" != 2 ]; then bad $t "state file not a regular file with the 2 UIDLs"
 elif ! check symlink "$M" --all --none-deleted; then bad $t "$(cat "$W/check.out")"
 else ok $t; fi
+
+# The lock file too: a dangling symlink planted at STATE.lock made the
+# old run create (and lock) the file it named, anywhere the user could
+# write. Now the run stops before any POP3 command (exit 2, local error).
+t=fake-pop3-lock-symlink
+newbox locksym 1; M=$W/md-locksym
+rm -f "$W/lock-victim"
+ln -sf "$W/lock-victim" "$W/locksym.state.lock"
+fake pop3-lock-symlink good pop3 "$W/locksym.box" --maildir "$M" --state "$W/locksym.state"
+if [ "$RC" != 2 ]; then bad $t "$(why 'expected exit 2')"
+elif [ -e "$W/lock-victim" ]; then bad $t "the planted lock symlink was followed: $W/lock-victim created"
+elif sent_any RETR DELE USER PASS; then bad $t "POP3 commands sent although the Maildir could not be locked"
+else ok $t; fi
+rm -f "$W/locksym.state.lock"
 
 [ "$nfail" -eq 0 ]
