@@ -13,6 +13,7 @@
  * 4 the server broke the protocol; 5 network or timeout.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -685,7 +686,8 @@ main(int argc, char **argv)
 			errno = 0;
 			seconds = strtoul(v, &end, 10);
 			if (errno != 0 || end == v || *end != '\0' || seconds == 0 ||
-			    seconds > 86400UL * 365 || *v == '-')
+			    seconds > 86400UL * 365 || seconds > ULONG_MAX / 1000 ||
+			    *v == '-')
 				return cli_usage("bad --seconds", v);
 		} else if (a[0] == '-' && a[1] == '-') {
 			return cli_usage("unknown option", a);
