@@ -91,10 +91,11 @@ int lm_net__session_sasl_init(lm_sasl *sasl, lm_sasl_mech mech,
 void lm_net__session_engine_err(char *err, size_t cap, const char *host,
                                 const char *phase, const char *proto, int r);
 
-/* Copy a slice as a NUL-terminated string (cut to cap - 1 bytes),
- * control characters (terminal escapes from the server) as '?': C0,
- * DEL, and C1 in UTF-8 (U+0080..U+009F; U+009B is CSI for a UTF-8
- * terminal). */
+/* Copy a slice as a NUL-terminated string of printable UTF-8 (cut to
+ * at most cap - 1 bytes, never inside a character): control characters
+ * (terminal escapes from the server: C0, DEL, C1 U+0080..U+009F) and
+ * every byte that starts no well-formed UTF-8 character (a stray 0x9b
+ * is CSI for an 8-bit terminal) become '?'. */
 void lm_net__copy_clean(char *dst, size_t cap, lm_slice v);
 
 /* The states the sessions share (a session may add its own after

@@ -260,9 +260,9 @@ t_copy_clean(void)
 	v.len = sizeof in - 1;
 	lm_net__copy_clean(out, sizeof out, v);
 	/* C0, DEL and C1 (U+009B is CSI for a UTF-8 terminal) as '?', one
-	 * each; U+00A0, U+00E9, U+011B (whose second byte is 0x9b) and a
-	 * lone 0xc2 at the end stay */
-	LM_CHECK(strcmp(out, "a?[2J?b? ?31m ??\xc2\xa0\xc3\xa9\xc4\x9b\xc2") == 0);
+	 * each; U+00A0, U+00E9, U+011B (whose second byte is 0x9b) stay; a
+	 * lone 0xc2 at the end starts no character: '?' */
+	LM_CHECK(strcmp(out, "a?[2J?b? ?31m ??\xc2\xa0\xc3\xa9\xc4\x9b?") == 0);
 	/* cut to cap - 1 bytes of output, never past the buffer */
 	memset(out, 'x', sizeof out);
 	lm_net__copy_clean(out, 8, v);
@@ -270,6 +270,40 @@ t_copy_clean(void)
 	LM_CHECK_EQ(out[8], 'x');
 	lm_net__copy_clean(out, 1, v);
 	LM_CHECK_EQ(out[0], '\0');
+}
+
+/* Bytes that start no well-formed UTF-8 character are '?' too: a stray
+ * 0x9b is CSI for an 8-bit terminal; overlong forms, surrogates, code
+ * points past U+10FFFF and cut sequences are not text. A character is
+ * never cut by the end of the buffer. */
+static void
+t_copy_clean_utf8(void)
+{
+	static const struct { const char *in, *out; } c[] = {
+		{ "a\x9b" "31mb", "a?31mb" },                 /* 8-bit CSI */
+		{ "\xc0\xaf|\xe0\x80\xaf", "??|???" },          /* overlong */
+		{ "\xed\xa0\x80", "???" },                    /* surrogate */
+		{ "\xf4\x90\x80\x80", "????" },              /* > U+10FFFF */
+		{ "\xff\xfe", "??" },
+		{ "\xe2\x82", "??" },                          /* cut */
+		{ "\xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd",    /* valid */
+		  "\xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd" },
+	};
+	char out[32];
+	lm_slice v;
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		v.p = (const unsigned char *)c[i].in;
+		v.len = strlen(c[i].in);
+		lm_net__copy_clean(out, sizeof out, v);
+		LM_CHECK_STRN(out, strlen(out), c[i].out);
+	}
+	/* room for "ab" and half of U+20AC: the euro sign is left out */
+	v.p = (const unsigned char *)"ab\xe2\x82\xac";
+	v.len = 5;
+	lm_net__copy_clean(out, 4, v);
+	LM_CHECK_STRN(out, strlen(out), "ab");
 }
 
 static void
@@ -301,6 +335,7 @@ main(int argc, char **argv)
 		LM_TEST(t_connect),
 		LM_TEST(t_no_tls_and_goodbye),
 		LM_TEST(t_copy_clean),
+		LM_TEST(t_copy_clean_utf8),
 		LM_TEST(t_release),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
