@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "libmail/core.h"
+#include "utf8.h"
 
 static const char mb64[65] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -37,48 +38,6 @@ put(wbuf *w, unsigned char c)
 		w->p[w->len++] = c;
 	else
 		w->full = 1;
-}
-
-/* Next code point of strict UTF-8 at s[*i..n); -1 if malformed
- * (overlong, surrogate, above U+10FFFF, truncated, stray byte). */
-static long
-utf8_next(const unsigned char *s, size_t n, size_t *i)
-{
-	unsigned char c = s[*i];
-	long cp, min;
-	size_t k, len;
-
-	if (c < 0x80) {
-		(*i)++;
-		return c;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		return -1;
-	}
-	if (n - *i < len)
-		return -1;
-	for (k = 1; k < len; k++) {
-		unsigned char d = s[*i + k];
-		if ((d & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (d & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	*i += len;
-	return cp;
 }
 
 static void
@@ -119,7 +78,7 @@ lm_mutf7_encode(const char *in, size_t n, char *out, size_t cap, size_t *outlen)
 	w.len = 0;
 	w.full = 0;
 	while (i < n) {
-		long cp = utf8_next(s, n, &i);
+		long cp = lm_core__utf8_next(s, n, &i);
 		if (cp <= 0)
 			return LM_ERR_DECODE; /* malformed UTF-8, or NUL */
 		if (cp >= 0x20 && cp <= 0x7e) {

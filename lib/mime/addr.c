@@ -392,7 +392,7 @@ addr_spec(lm_mime_addr_iter *it, size_t a, size_t b, lm_mime_addr *m,
 
 	/* The local part, unquoted. */
 	if (clean_local && !has_ctl(in + ls, le - ls) &&
-	    lm_mime__utf8_valid((const char *)in + ls, le - ls)) {
+	    lm_core__utf8_valid((const char *)in + ls, le - ls)) {
 		m->local.p = in + ls;
 		m->local.len = le - ls;
 	} else {
@@ -421,7 +421,7 @@ addr_spec(lm_mime_addr_iter *it, size_t a, size_t b, lm_mime_addr *m,
 	}
 	if (ndom > 0) {
 		if (clean_dom && !has_ctl(in + ds, de - ds) &&
-		    lm_mime__utf8_valid((const char *)in + ds, de - ds)) {
+		    lm_core__utf8_valid((const char *)in + ds, de - ds)) {
 			m->domain.p = in + ds;
 			m->domain.len = de - ds;
 		} else {

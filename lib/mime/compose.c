@@ -55,7 +55,7 @@ ok_text(const char *s)
 	n = strlen(s);
 	if (memchr(s, '\r', n) || memchr(s, '\n', n))
 		return 0;
-	return lm_mime__utf8_valid(s, n);
+	return lm_core__utf8_valid(s, n);
 }
 
 static int
@@ -65,7 +65,7 @@ ok_addr(const char *a)
 	if (a == NULL)
 		return 0;
 	n = strlen(a);
-	if (n < 3 || n > 254 || !lm_mime__utf8_valid(a, n))
+	if (n < 3 || n > 254 || !lm_core__utf8_valid(a, n))
 		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)a[i];

@@ -373,7 +373,7 @@ lm_mime_ew_encode(const char *text, size_t col, char *out, size_t cap,
 		if ((c < 0x20 && c != '\t') || c == 0x7F)
 			return LM_ERR_BAD_PARAM;
 	}
-	if (!lm_mime__utf8_valid(text, n))
+	if (!lm_core__utf8_valid(text, n))
 		return LM_ERR_BAD_PARAM;
 	memset(&save, 0, sizeof save);
 	save.col = col;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "libmail/mime.h"
+#include "../core/utf8.h"   /* lm_core__utf8_valid() */
 
 /*
  * A header writer that renders into a window of a virtual output.
@@ -62,10 +63,6 @@ void lm_mime__w_field(lm_mime__w *w, const char *name);
 void lm_mime__w_end(lm_mime__w *w);
 /* Space or fold (CRLF SP) before a token of n more columns. */
 void lm_mime__w_sep(lm_mime__w *w, size_t n, size_t limit);
-
-/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates,
- * nothing above U+10FFFF), else 0. */
-int lm_mime__utf8_valid(const char *s, size_t n);
 
 /*
  * Resumable renderers. Each works on one string and keeps its place in

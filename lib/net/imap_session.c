@@ -9,6 +9,7 @@
 
 #include "libmail/net.h"
 #include "libmail/core.h"
+#include "../core/utf8.h"
 #include "net_internal.h"
 #include "pump.h"
 #include "session.h"
@@ -230,45 +231,6 @@ trace_tramp(char dir, const char *line, size_t len, void *ud)
 		s->o.trace(dir, line, len, s->o.trace_ud);
 }
 
-/* Well-formed UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
-static int
-utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = p[i], need, cp, k;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i <= need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
 /* RFC 5092 path: percent-decoded UTF-8 mailbox name; ";UIDVALIDITY=",
  * "?query" and other IMAP URL parts are not supported. */
 static int
@@ -277,7 +239,7 @@ decode_path(const char *in, char *out, size_t cap)
 	size_t n;
 
 	if (lm_net__pct_decode(in, strlen(in), out, cap, &n) < 0 ||
-	    !utf8_valid((const unsigned char *)out, n))
+	    !lm_core__utf8_valid(out, n))
 		return LM_ERR_URL;
 	return 0;
 }

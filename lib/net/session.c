@@ -6,6 +6,7 @@
 
 #include "libmail/net.h"
 #include "libmail/core.h"
+#include "../core/utf8.h"
 #include "net_internal.h"
 #include "session.h"
 
@@ -173,67 +174,31 @@ lm_net__session_engine_err(char *err, size_t cap, const char *host,
 		         proto, phase, lm_strerror(r));
 }
 
-/* The length of the well-formed UTF-8 character at p[0..n) (1 for
- * ASCII; 2 to 4 without overlong forms, surrogates or code points past
- * U+10FFFF), or 0 if none starts there. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0], lo = 0x80, hi = 0xbf;
-	size_t len, k;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;               /* overlong */
-	else if (c == 0xed)
-		hi = 0x9f;               /* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;               /* overlong */
-	else if (c == 0xf4)
-		hi = 0x8f;               /* past U+10FFFF */
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (k = 2; k < len; k++)
-		if (p[k] < 0x80 || p[k] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* see session.h */
 void
 lm_net__copy_clean(char *dst, size_t cap, lm_slice v)
 {
-	size_t i = 0, o = 0, n;
+	size_t i = 0, o = 0, j;
+	long cp;
 
 	if (cap == 0)
 		return;
 	while (i < v.len && o < cap - 1) {
-		const unsigned char *p = v.p + i;
-
-		n = utf8_len(p, v.len - i);
-		if (n == 0 || (n == 1 && (p[0] < 0x20 || p[0] == 0x7f)) ||
-		    (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+		j = i;
+		cp = lm_core__utf8_next(v.p, v.len, &j);
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
 			/* C0, DEL, C1 (U+009B is CSI for a UTF-8 terminal),
 			 * or a byte that starts no character (a stray 0x9b
 			 * is CSI for an 8-bit one): one '?' each */
 			dst[o++] = '?';
-			i += n ? n : 1;
+			i = cp < 0 ? i + 1 : j;
 			continue;
 		}
-		if (o + n > cap - 1)
+		if (o + (j - i) > cap - 1)
 			break;               /* never half a character */
-		memcpy(dst + o, p, n);
-		o += n;
-		i += n;
+		memcpy(dst + o, v.p + i, j - i);
+		o += j - i;
+		i = j;
 	}
 	dst[o] = '\0';
 }
