@@ -893,7 +893,10 @@ LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
 LM_API int lm_imap_capability(lm_imap_client *c, lm_imap_handle *h);
 /** \brief NOOP (also polls for mailbox updates). */
 LM_API int lm_imap_noop(lm_imap_client *c, lm_imap_handle *h);
-/** \brief LOGOUT: BYE, then the tagged OK, then EOF -> LM_IMAP_EV_CLOSED. */
+/** \brief LOGOUT: BYE, then the tagged OK, then EOF -> LM_IMAP_EV_CLOSED.
+ *  The state is LM_IMAP_STATE_LOGOUT from now on (no mailbox selected,
+ *  no more commands), whatever the completions of commands sent before
+ *  it say. */
 LM_API int lm_imap_logout(lm_imap_client *c, lm_imap_handle *h);
 
 /** \brief STARTTLS (not authenticated state, nothing outstanding).

@@ -454,8 +454,11 @@ int
 lm_imap_logout(lm_imap_client *c, lm_imap_handle *h)
 {
 	int r = simple_cmd(c, S_ANY, LM_IMAP_CMD_LOGOUT, "LOGOUT", 0, h);
-	if (r == 0)
+	if (r == 0) {
+		/* final: completions of earlier commands keep it (set_state) */
+		c->mbx.selected = 0;
 		c->state = LM_IMAP_STATE_LOGOUT;
+	}
 	return r;
 }
 

@@ -69,6 +69,12 @@ set_state(lm_imap_client *c, int st)
 	if (k > 0 && st != c->state)
 		lm_imap__trace(c, '*', note, (size_t)k < sizeof note ? (size_t)k : sizeof note - 1);
 #endif
+	/* LOGOUT sent or BYE received is final: the completion of a LOGIN
+	 * or SELECT pipelined before it does not make the session take
+	 * commands again */
+	if ((c->state == LM_IMAP_STATE_LOGOUT && st != LM_IMAP_STATE_CLOSED) ||
+	    c->state == LM_IMAP_STATE_CLOSED)
+		return;
 	if (st != LM_IMAP_STATE_SELECTED && c->state == LM_IMAP_STATE_SELECTED)
 		c->mbx.selected = 0;
 	c->state = st;
@@ -1851,10 +1857,11 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		if (c->sel_tag == tag) {
 			c->sel_tag = 0;
 			if (ev->status == LM_IMAP_OK) {
-				c->mbx.selected = 1;
+				set_state(c, LM_IMAP_STATE_SELECTED);
+				if (c->state == LM_IMAP_STATE_SELECTED)
+					c->mbx.selected = 1;
 				if (cmd == LM_IMAP_CMD_EXAMINE)
 					c->mbx.read_only = 1;
-				set_state(c, LM_IMAP_STATE_SELECTED);
 			} else {
 				set_state(c, LM_IMAP_STATE_AUTH);
 			}
