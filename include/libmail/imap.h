@@ -801,7 +801,11 @@ LM_API lm_imap_state lm_imap_get_state(const lm_imap_client *c);
 
 /** \brief The selected mailbox (selected == 0 when none). The pointer
  *         stays valid for the context's life; contents change with
- *         lm_imap_next(). */
+ *         lm_imap_next(). From SELECT/EXAMINE on it describes the new
+ *         mailbox: untagged data about the previous one (answers to
+ *         commands sent before the SELECT, and, RFC 7162 / RFC 9051,
+ *         what comes before the [CLOSED] code) is still delivered as
+ *         events but not counted here. */
 LM_API const lm_imap_mailbox *lm_imap_selected(const lm_imap_client *c);
 
 /** \brief Number of commands still waiting for their completion. */

@@ -751,6 +751,19 @@ lm_imap_id(lm_imap_client *c, const char *const *kv, lm_imap_handle *h)
 	return ob_commit(&b, LM_IMAP_CMD_ID, 0, h);
 }
 
+/* see internal.h */
+void
+lm_imap__mbx_reset(lm_imap_client *c, int examine)
+{
+	memset(&c->mbx, 0, sizeof c->mbx);
+	c->flags_len = c->pflags_len = 0;
+	c->mbx.name.p = c->mname;
+	c->mbx.name.len = c->mname_len;
+	c->mbx.flags.p = c->flags;
+	c->mbx.permanent_flags.p = c->pflags;
+	c->mbx.read_only = examine;
+}
+
 static int
 select_cmd(lm_imap_client *c, const char *mailbox, const lm_imap_select_opts *o,
            int examine, lm_imap_handle *h)
@@ -790,18 +803,12 @@ select_cmd(lm_imap_client *c, const char *mailbox, const lm_imap_select_opts *o,
 	if (r)
 		return r;
 	c->sel_tag = t;
-	memset(&c->mbx, 0, sizeof c->mbx);
-	c->flags_len = c->pflags_len = 0;
 	n = strlen(mailbox);
 	if (n > sizeof c->mname)
 		n = sizeof c->mname;
 	memcpy(c->mname, mailbox, n);
 	c->mname_len = n;
-	c->mbx.name.p = c->mname;
-	c->mbx.name.len = n;
-	c->mbx.flags.p = c->flags;
-	c->mbx.permanent_flags.p = c->pflags;
-	c->mbx.read_only = examine;
+	lm_imap__mbx_reset(c, examine);
 	if (c->state == LM_IMAP_STATE_SELECTED)
 		c->state = LM_IMAP_STATE_AUTH;   /* RFC 3501 6.3.1 */
 	if (h)

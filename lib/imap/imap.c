@@ -570,6 +570,15 @@ q_oldest(const lm_imap_client *c, unsigned long long mask)
 
 #define B(x) (1ull << (x))
 
+/* A SELECT/EXAMINE is outstanding behind an older command: untagged
+ * data now is about the previous mailbox (the server answers in order,
+ * RFC 3501 5.5), not about the one lm_imap_selected() describes. */
+static int
+mbx_stale(const lm_imap_client *c)
+{
+	return c->sel_tag != 0 && c->q_count > 0 && c->q[0].tag != c->sel_tag;
+}
+
 static void
 attribute(lm_imap_client *c, lm_imap_event *ev, unsigned long long mask)
 {
@@ -895,10 +904,13 @@ parse_resp_text(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p,
 	ev->text.p = p + i;
 	ev->text.len = n - i;
 	/* effects on the session */
-	switch (ev->code.code) {
-	case LM_IMAP_CODE_CAPABILITY:
+	if (ev->code.code == LM_IMAP_CODE_CAPABILITY) {
 		lm_imap__caps_set(c, ev->code.arg.p, ev->code.arg.len);
-		break;
+		return;
+	}
+	if (ev->code.code == LM_IMAP_CODE_NONE || mbx_stale(c))
+		return;
+	switch (ev->code.code) {
 	case LM_IMAP_CODE_UIDNEXT:
 		c->mbx.uidnext = (uint32_t)ev->code.num;
 		break;
@@ -917,9 +929,12 @@ parse_resp_text(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p,
 		c->mbx.highestmodseq = 0;
 		break;
 	case LM_IMAP_CODE_CLOSED:
-		/* QRESYNC: what came before was about the old mailbox */
+		/* RFC 7162 3.2.11 / RFC 9051 7.1: what came before was about
+		 * the old mailbox */
 		c->ms_max = 0;
 		c->ms_hold = 0;
+		if (c->sel_tag != 0)
+			lm_imap__mbx_reset(c, c->q[0].cmd == LM_IMAP_CMD_EXAMINE);
 		break;
 	case LM_IMAP_CODE_READ_ONLY:
 		c->mbx.read_only = 1;
@@ -1985,17 +2000,21 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		ev->num = (uint32_t)num;
 		if (lm_core__ieqz(kw.p, kw.len, "EXISTS")) {
 			ev->type = LM_IMAP_EV_EXISTS;
-			c->mbx.exists = (uint32_t)num;
+			if (!mbx_stale(c))
+				c->mbx.exists = (uint32_t)num;
 			attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
 		} else if (lm_core__ieqz(kw.p, kw.len, "RECENT")) {
 			ev->type = LM_IMAP_EV_RECENT;
-			c->mbx.recent = (uint32_t)num;
+			if (!mbx_stale(c))
+				c->mbx.recent = (uint32_t)num;
 			attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
 		} else if (lm_core__ieqz(kw.p, kw.len, "EXPUNGE")) {
 			ev->type = LM_IMAP_EV_EXPUNGE;
-			if (c->mbx.exists > 0)
-				c->mbx.exists--;
-			c->mbx.expunged++;
+			if (!mbx_stale(c)) {
+				if (c->mbx.exists > 0)
+					c->mbx.exists--;
+				c->mbx.expunged++;
+			}
 			attribute(c, ev, B(LM_IMAP_CMD_EXPUNGE) | B(LM_IMAP_CMD_UID_EXPUNGE) |
 			          B(LM_IMAP_CMD_MOVE) | B(LM_IMAP_CMD_CLOSE));
 		} else if (lm_core__ieqz(kw.p, kw.len, "FETCH")) {
@@ -2152,7 +2171,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		     t.type != LM_IMAP_TOK_NUMBER) || !set_count(t.s, &k))
 			return lm_imap__fail(c, LM_ERR_PROTOCOL);
 		ev->vanished.uids = t.s;
-		if (!ev->vanished.earlier) {
+		if (!ev->vanished.earlier && !mbx_stale(c)) {
 			c->mbx.exists = c->mbx.exists > k ? c->mbx.exists - k : 0;
 			c->mbx.vanished += k;
 		}
@@ -2168,9 +2187,11 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		ev->type = LM_IMAP_EV_FLAGS;
 		ev->value.p = t.s.p + 1;
 		ev->value.len = t.s.len - 2;
-		c->flags_len = keep_flags(c->flags, sizeof c->flags, ev->value);
-		c->mbx.flags.p = c->flags;
-		c->mbx.flags.len = c->flags_len;
+		if (!mbx_stale(c)) {
+			c->flags_len = keep_flags(c->flags, sizeof c->flags, ev->value);
+			c->mbx.flags.p = c->flags;
+			c->mbx.flags.len = c->flags_len;
+		}
 		attribute(c, ev, B(LM_IMAP_CMD_SELECT) | B(LM_IMAP_CMD_EXAMINE));
 		return LM_EVENT;
 	}

@@ -116,6 +116,11 @@ int lm_imap__move_next(lm_imap_client *c, lm_imap_handle tag);
 int lm_imap__simple(lm_imap_client *c, int cmd, const char *verb,
                     lm_imap_handle *h);
 
+/** Forget what is known of the mailbox being selected, keep its name
+ *  (SELECT/EXAMINE sent; RFC 7162 [CLOSED]: what came before it was
+ *  about the previous mailbox). */
+void lm_imap__mbx_reset(lm_imap_client *c, int examine);
+
 /** Queue "DONE\r\n" (IDLE end). */
 int lm_imap__queue_done(lm_imap_client *c);
 /* Move the unsent output to the front (lm_core__io_out_room()) and the

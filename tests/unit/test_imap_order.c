@@ -1,6 +1,7 @@
 /*
  * IMAP engine ordering and state: what a server's responses to
- * pipelined commands may change, and when (RFC 3501 5.5, 6.3.1, 7.1.5).
+ * pipelined commands may change, and when (RFC 3501 5.5, 6.3.1, 7.1.5;
+ * RFC 7162 3.2.11 CLOSED; RFC 2177 IDLE).
  */
 #include "test.h"
 #include "libmail/imap.h"
@@ -71,11 +72,48 @@ t_logout_stays(void)
 	LM_CHECK_EQ(drive(&c, "", NULL), LM_DONE);
 }
 
+/* Untagged data of the old mailbox (answers to a command pipelined
+ * before SELECT, or sent before RFC 7162's [CLOSED]) is not counted for
+ * the mailbox being selected. */
+static void
+t_select_old_mailbox(void)
+{
+	lm_imap_client c;
+	const lm_imap_mailbox *m;
+	start(&c, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "A", NULL, NULL), 0);
+	LM_CHECK_EQ(drive(&c, "* 5 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\nA1 OK [READ-WRITE] done\r\n",
+	                  NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(lm_imap_select(&c, "B", NULL, NULL), 0);
+	m = lm_imap_selected(&c);
+	/* A2 NOOP: A's news; then B */
+	LM_CHECK_EQ(drive(&c, "* 2 EXPUNGE\r\n* 4 EXISTS\r\nA2 OK noop\r\n"
+	                      "* 9 EXISTS\r\n* OK [UIDVALIDITY 8] x\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(m->exists, 9);
+	LM_CHECK_EQ(m->expunged, 0);
+	LM_CHECK_EQ(m->uidvalidity, 8);
+	LM_CHECK_EQ(drive(&c, "A3 OK [READ-WRITE] done\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(m->selected, 1);
+	LM_CHECK_EQ(m->exists, 9);
+	LM_CHECK_EQ(m->expunged, 0);
+	/* RFC 7162: responses before [CLOSED] are about the old mailbox */
+	LM_CHECK_EQ(lm_imap_select(&c, "C", NULL, NULL), 0);
+	LM_CHECK_EQ(drive(&c, "* 3 EXPUNGE\r\n* VANISHED 4:5\r\n* FLAGS (\\Seen x)\r\n"
+	                      "* OK [CLOSED] old\r\n* 4 EXISTS\r\n* FLAGS (\\Seen)\r\n"
+	                      "A4 OK [READ-WRITE] done\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(m->exists, 4);
+	LM_CHECK_EQ(m->expunged, 0);
+	LM_CHECK_EQ(m->vanished, 0);
+	LM_CHECK_STRN(m->flags.p, m->flags.len, "\\Seen");
+	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const lm_test tests[] = {
-		LM_TEST(t_logout_stays)
+		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
