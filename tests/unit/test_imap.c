@@ -2,7 +2,9 @@
  * IMAP engine unit tests: the string/literal encoder, the zero-copy
  * readers, command encoding, literal holds, hostile input (deep nesting,
  * STARTTLS injection in the same packet), streaming of a 500 MB body
- * through a 32 KB buffer, trace redaction.
+ * through a 32 KB buffer, trace redaction; state after LOGOUT and the
+ * mailbox data of SELECT when answers to earlier commands come first
+ * (RFC 3501 5.5, RFC 7162 3.2.11).
  * Expected bytes come from RFC 3501 / RFC 9051 grammar, worked out by hand.
  */
 #define _GNU_SOURCE 1
@@ -645,6 +647,75 @@ t_stream_500mb(void)
 	LM_CHECK(sizeof(lm_imap_client) + LM_IMAP_BUFSIZE_IN + LM_IMAP_BUFSIZE_OUT < 65536);
 }
 
+/* drive() on a C string */
+static int
+drive_s(lm_imap_client *c, const char *in, unsigned counts[32])
+{
+	return drive(c, in, strlen(in), counts);
+}
+
+/* LOGOUT sent: the completions of commands pipelined before it do not
+ * bring the session back to a state that accepts commands. */
+static void
+t_logout_stays(void)
+{
+	lm_imap_client c;
+	start(&c, ibuf, sizeof ibuf, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n");
+	LM_CHECK_EQ(lm_imap_login(&c, "u", "p", NULL), 0);
+	LM_CHECK_EQ(lm_imap_logout(&c, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "A1 OK [CAPABILITY IMAP4rev1] in\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ((int)lm_imap_get_state(&c), LM_IMAP_STATE_LOGOUT);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), LM_ERR_BAD_STATE);
+	/* the same with SELECT */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, NULL), 0);
+	LM_CHECK_EQ(lm_imap_logout(&c, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* 3 EXISTS\r\nA1 OK [READ-WRITE] done\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ((int)lm_imap_get_state(&c), LM_IMAP_STATE_LOGOUT);
+	LM_CHECK_EQ(lm_imap_selected(&c)->selected, 0);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(drive_s(&c, "* BYE bye\r\nA2 OK done\r\n", NULL), LM_WANT_READ);
+	lm_imap_recv_eof(&c);
+	LM_CHECK_EQ(drive_s(&c, "", NULL), LM_DONE);
+}
+
+/* Untagged data of the old mailbox (answers to a command pipelined
+ * before SELECT, or sent before RFC 7162's [CLOSED]) is not counted for
+ * the mailbox being selected. */
+static void
+t_select_old_mailbox(void)
+{
+	lm_imap_client c;
+	const lm_imap_mailbox *m;
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "A", NULL, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* 5 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\nA1 OK [READ-WRITE] done\r\n",
+	                  NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(lm_imap_select(&c, "B", NULL, NULL), 0);
+	m = lm_imap_selected(&c);
+	/* A2 NOOP: A's news; then B */
+	LM_CHECK_EQ(drive_s(&c, "* 2 EXPUNGE\r\n* 4 EXISTS\r\nA2 OK noop\r\n"
+	                      "* 9 EXISTS\r\n* OK [UIDVALIDITY 8] x\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(m->exists, 9);
+	LM_CHECK_EQ(m->expunged, 0);
+	LM_CHECK_EQ(m->uidvalidity, 8);
+	LM_CHECK_EQ(drive_s(&c, "A3 OK [READ-WRITE] done\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(m->selected, 1);
+	LM_CHECK_EQ(m->exists, 9);
+	LM_CHECK_EQ(m->expunged, 0);
+	/* RFC 7162: responses before [CLOSED] are about the old mailbox */
+	LM_CHECK_EQ(lm_imap_select(&c, "C", NULL, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* 3 EXPUNGE\r\n* VANISHED 4:5\r\n* FLAGS (\\Seen x)\r\n"
+	                      "* OK [CLOSED] old\r\n* 4 EXISTS\r\n* FLAGS (\\Seen)\r\n"
+	                      "A4 OK [READ-WRITE] done\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(m->exists, 4);
+	LM_CHECK_EQ(m->expunged, 0);
+	LM_CHECK_EQ(m->vanished, 0);
+	LM_CHECK_STRN(m->flags.p, m->flags.len, "\\Seen");
+	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -653,7 +724,8 @@ main(int argc, char **argv)
 		LM_TEST(t_body_find), LM_TEST(t_deep_nesting),
 		LM_TEST(t_starttls_same_packet), LM_TEST(t_literal_hold), LM_TEST(t_literal_hold_refused_wipe),
 		LM_TEST(t_literal_hold_compact_wipe), LM_TEST(t_append_pump_keeps_hold), LM_TEST(t_fetch_name_then_spaces),
-		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb)
+		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb),
+		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
