@@ -713,6 +713,7 @@ typedef struct {
 	int LM_PRIVATE(mv_uid), LM_PRIVATE(mv_step);
 	lm_imap_handle LM_PRIVATE(mv_tag), LM_PRIVATE(mv_cur);
 	uint64_t LM_PRIVATE(mv_cu_num);
+	uint32_t LM_PRIVATE(mv_exp);   /* expunged + vanished at the COPY */
 	size_t LM_PRIVATE(mv_set_len), LM_PRIVATE(mv_cu1), LM_PRIVATE(mv_cu2);
 	char LM_PRIVATE(mv_set)[512];
 	char LM_PRIVATE(mv_cu)[512];
@@ -1178,7 +1179,12 @@ LM_API int lm_imap_copy(lm_imap_client *c, int uid, const char *set,
  *        and the later steps gave none). The fallback needs the set to be
  *        at most 511 bytes. Without UIDPLUS (or for a sequence-number
  *        MOVE) the last step is a plain EXPUNGE, which also removes other
- *        messages already marked \Deleted (RFC 6851 3.3).
+ *        messages already marked \Deleted (RFC 6851 3.3). While the
+ *        chain runs no other command may be queued (LM_ERR_BAD_STATE):
+ *        it would come between the steps. A sequence-number MOVE whose
+ *        messages were renumbered before the COPY completed (an EXPUNGE
+ *        or VANISHED arrived) stops after the COPY: the DONE event has
+ *        status NO, the originals stay (the copies exist).
  */
 LM_API int lm_imap_move(lm_imap_client *c, int uid, const char *set,
                         const char *mailbox, lm_imap_handle *h);

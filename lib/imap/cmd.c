@@ -308,7 +308,10 @@ gate(lm_imap_client *c, unsigned states, int exclusive)
 	if (c->state == LM_IMAP_STATE_GREETING || c->state == LM_IMAP_STATE_LOGOUT ||
 	    c->state == LM_IMAP_STATE_CLOSED || c->tls_wait)
 		return LM_ERR_BAD_STATE;
-	if (c->idle || c->app_state != LM_IMAP__APP_NONE || c->auth_tag || c->tls_tag)
+	/* the MOVE fallback queues its next step when one completes: a
+	 * command queued meanwhile would come between them */
+	if (c->idle || c->app_state != LM_IMAP__APP_NONE || c->auth_tag || c->tls_tag ||
+	    c->mv_tag)
 		return LM_ERR_BAD_STATE;
 	if (c->q_count >= LM_IMAP_PIPELINE_MAX)
 		return LM_ERR_LIMIT;
@@ -1632,8 +1635,6 @@ lm_imap_move(lm_imap_client *c, int uid, const char *set, const char *mailbox,
 		return r;
 	if (c->capbits & (LM_IMAP__CAP_MOVE | LM_IMAP__CAP_IMAP4REV2))
 		return copy_build(c, LM_IMAP_CMD_MOVE, "MOVE ", uid, set, mailbox, 0, h);
-	if (c->mv_tag)
-		return LM_ERR_BAD_STATE;          /* one fallback chain at a time */
 	if (set == NULL || (n = strlen(set)) >= sizeof c->mv_set)
 		return LM_ERR_BAD_PARAM;
 	r = copy_build(c, LM_IMAP_CMD_COPY, "COPY ", uid, set, mailbox,
@@ -1646,6 +1647,7 @@ lm_imap_move(lm_imap_client *c, int uid, const char *set, const char *mailbox,
 	c->mv_tag = t;
 	c->mv_step = 1;
 	c->mv_cu_num = 0;
+	c->mv_exp = c->mbx.expunged + c->mbx.vanished;
 	if (h)
 		*h = t;
 	return 0;

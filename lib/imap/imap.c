@@ -1915,7 +1915,17 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 					c->mv_cu_num = ev->code.num;
 				}
 			}
-			{
+			if (c->mv_step == 1 && !c->mv_uid &&
+			    c->mbx.expunged + c->mbx.vanished != c->mv_exp) {
+				/* renumbered before the COPY completed: a STORE
+				 * of the same numbers would mark other messages */
+				static const char why[] = "MOVE stopped after COPY: "
+					"messages were renumbered, the originals stay";
+				trace_note(c, why);
+				ev->status = LM_IMAP_NO;
+				ev->text.p = (const unsigned char *)why;
+				ev->text.len = sizeof why - 1;
+			} else {
 				int r = lm_imap__move_next(c, (lm_imap_handle)tag);
 				if (r < 0)
 					return r;

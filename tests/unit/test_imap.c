@@ -716,6 +716,67 @@ t_select_old_mailbox(void)
 	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
 }
 
+/* The MOVE fallback (no MOVE capability) queues its STORE and EXPUNGE
+ * when the step before completes: a command queued behind the MOVE
+ * would come between its steps (an APPEND's literal would take the
+ * STORE line as message bytes; a SELECT would make the STORE and
+ * EXPUNGE hit the other mailbox), so none may be queued meanwhile. */
+static void
+t_move_fallback_alone(void)
+{
+	lm_imap_client c;
+	struct src s = { 10 };
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* 5 EXISTS\r\nA1 OK [READ-WRITE] ok\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_move(&c, 1, "4", "Trash", NULL), 0);
+	LM_CHECK_EQ(lm_imap_append(&c, "Sent", NULL, NULL, 10, rd_x, &s, NULL),
+	            LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_imap_select(&c, "Other", NULL, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(drive_s(&c, "A2 OK copied\r\nA3 OK stored\r\nA4 OK expunged\r\n", NULL),
+	            LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+}
+
+/* A sequence-number MOVE fallback: an EXPUNGE that arrives before the
+ * COPY completes renumbers the messages, so the STORE \Deleted of the
+ * same numbers would mark other messages (and EXPUNGE remove them). The
+ * chain stops after COPY with NO; the originals stay. */
+static void
+t_move_fallback_renumbered(void)
+{
+	lm_imap_client c;
+	lm_imap_event ev;
+	size_t used, k;
+	int r;
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* 5 EXISTS\r\nA1 OK [READ-WRITE] ok\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_move(&c, 0, "3", "Trash", NULL), 0);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	lm_imap_send_buf(&c, &k);
+	lm_imap_send_ack(&c, k);
+	{
+		static const char in[] = "* 2 EXPUNGE\r\nA2 OK copied\r\n";
+		lm_imap_feed(&c, in, sizeof in - 1, &used);
+	}
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ((int)ev.type, LM_IMAP_EV_EXPUNGE);
+	r = lm_imap_next(&c, &ev);
+	LM_CHECK_EQ(r, LM_EVENT);
+	LM_CHECK_EQ((int)ev.type, LM_IMAP_EV_DONE);
+	LM_CHECK_EQ((int)ev.cmd, LM_IMAP_CMD_MOVE);
+	LM_CHECK_EQ((int)ev.status, LM_IMAP_NO);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_READ);   /* no STORE sent */
+	LM_CHECK_EQ(lm_imap_pending(&c), 0);
+	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
+	/* UID: the same EXPUNGE changes nothing, the chain goes on */
+	LM_CHECK_EQ(lm_imap_move(&c, 1, "7", "Trash", NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* 1 EXPUNGE\r\nA3 OK copied\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_pending(&c), 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -725,7 +786,8 @@ main(int argc, char **argv)
 		LM_TEST(t_starttls_same_packet), LM_TEST(t_literal_hold), LM_TEST(t_literal_hold_refused_wipe),
 		LM_TEST(t_literal_hold_compact_wipe), LM_TEST(t_append_pump_keeps_hold), LM_TEST(t_fetch_name_then_spaces),
 		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb),
-		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox)
+		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox),
+		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
