@@ -366,7 +366,10 @@ typedef enum {
 	 *  request itself; one nobody waits for is LM_ERR_PROTOCOL). */
 	LM_IMAP_EV_CONTINUE,
 	/** The connection ended after BYE or LOGOUT. lm_imap_next() returns
-	 *  LM_DONE afterwards. */
+	 *  LM_DONE afterwards. Commands that got no completion (a BYE
+	 *  instead of it, or an EOF right after LOGOUT was sent) get no
+	 *  event: lm_imap_pending() counts them, lm_imap_handle_cmd() still
+	 *  names them. */
 	LM_IMAP_EV_CLOSED
 } lm_imap_event_type;
 

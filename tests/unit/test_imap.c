@@ -777,6 +777,25 @@ t_move_fallback_renumbered(void)
 	LM_CHECK_EQ(lm_imap_pending(&c), 1);
 }
 
+/* A BYE instead of a completion: the CLOSED event, and the command is
+ * still pending under its handle (imap.h, LM_IMAP_EV_CLOSED). */
+static void
+t_bye_pending(void)
+{
+	lm_imap_client c;
+	lm_imap_handle h = 0;
+	unsigned counts[32] = { 0 };
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_noop(&c, &h), 0);
+	LM_CHECK_EQ(drive_s(&c, "* BYE shutting down\r\n", NULL), LM_WANT_READ);
+	lm_imap_recv_eof(&c);
+	LM_CHECK_EQ(drive_s(&c, "", counts), LM_DONE);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_CLOSED], 1);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_DONE], 0);
+	LM_CHECK_EQ(lm_imap_pending(&c), 1);
+	LM_CHECK_EQ(lm_imap_handle_cmd(&c, h, NULL), LM_IMAP_CMD_NOOP);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -787,7 +806,8 @@ main(int argc, char **argv)
 		LM_TEST(t_literal_hold_compact_wipe), LM_TEST(t_append_pump_keeps_hold), LM_TEST(t_fetch_name_then_spaces),
 		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb),
 		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox),
-		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered)
+		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
+		LM_TEST(t_bye_pending)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
