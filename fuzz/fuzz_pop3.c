@@ -45,6 +45,8 @@
  *    0x21..0x7E;
  *  - the trace never shows the password in clear or base64;
  *  - after EOF the engine never asks for more input;
+ *  - QUIT's reply (which commits the deletions) comes from bytes fed
+ *    after QUIT was queued, never from a +OK that came before it;
  *  - the transport's: nothing written between the +OK to STLS and
  *    tls_done (commands refused meanwhile), a failed handshake ends in
  *    an error with nothing written, final state in bounded steps after
@@ -70,6 +72,7 @@ typedef struct {
 	unsigned f0, f3;
 	int require_tls, implicit;
 	int stls_tried, login_tried, authed, quit_sent, capa_after;
+	size_t quit_off;        /* input fed when QUIT was queued         */
 	unsigned long nmsg, next_msg;
 	int batch;
 	/* body checks */
@@ -111,8 +114,10 @@ check_out(const client *k)
 static void
 quit(client *k)
 {
-	if (!k->quit_sent && lm_pop3_quit(&k->c) == 0)
+	if (!k->quit_sent && lm_pop3_quit(&k->c) == 0) {
 		k->quit_sent = 1;
+		k->quit_off = k->io.off;
+	}
 }
 
 static int
@@ -368,6 +373,8 @@ on_event(client *k, const lm_pop3_event *ev)
 		case LM_POP3_CMD_QUIT:
 			if (ev->committed)
 				FZ_CHECK(ev->ok && k->authed, "only a +OK after login commits");
+			FZ_CHECK(k->io.off > k->quit_off,
+			         "QUIT's reply read after QUIT was sent");
 			break;
 		default:
 			quit(k);

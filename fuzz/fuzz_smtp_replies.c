@@ -46,7 +46,8 @@
  *  - the mail is reported accepted (a reply to the end of data) only
  *    after a whole end-of-data sequence ("\r\n.\r\n", or a BDAT ...
  *    LAST line) was written: never for a DATA body cut by the
- *    connection;
+ *    connection, and never from bytes all read before it was written
+ *    (a 250 sent along with the 354; only a 421 may overtake it);
  *  - the transport's: nothing written between the 220 to STARTTLS and
  *    tls_done (commands refused meanwhile), a failed handshake ends in
  *    an error with nothing written, final state in bounded steps after
@@ -81,6 +82,7 @@ typedef struct {
 	fz_io io;
 	unsigned char tail[8];  /* last bytes written                    */
 	unsigned eod_sent, body_replies;
+	size_t eod_off[4];      /* input fed when each end of data went out */
 	size_t finals;          /* final replies reported                */
 } client;
 
@@ -319,6 +321,9 @@ on_event(client *k, const lm_smtp_event *ev)
 		case LM_SMTP_CMD_BODY:
 			FZ_CHECK(++k->body_replies <= k->eod_sent,
 			         "end-of-data reply only after the end of data was written");
+			FZ_CHECK(k->body_replies > 4 || ev->code == 421 ||
+			         k->io.off > k->eod_off[k->body_replies - 1],
+			         "end-of-data reply read after the end of data was written");
 			k->body_active = 0;
 			if (++k->tx_done < k->ntx && ev->code / 100 == 2)
 				start_tx(k);
@@ -421,8 +426,11 @@ on_sent(void *ud, const unsigned char *p, size_t n)
 		memmove(k->tail, k->tail + 1, sizeof k->tail - 1);
 		k->tail[sizeof k->tail - 1] = p[i];
 		if (memcmp(k->tail + 3, "\r\n.\r\n", 5) == 0 ||
-		    memcmp(k->tail + 1, " LAST\r\n", 7) == 0)
+		    memcmp(k->tail + 1, " LAST\r\n", 7) == 0) {
+			if (k->eod_sent < 4)
+				k->eod_off[k->eod_sent] = k->io.off;
 			k->eod_sent++;
+		}
 	}
 }
 

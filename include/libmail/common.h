@@ -61,6 +61,8 @@ typedef struct {
 	size_t LM_PRIVATE(ilen), LM_PRIVATE(ipos), LM_PRIVATE(iend);
 	unsigned char *LM_PRIVATE(obuf);
 	size_t LM_PRIVATE(olen), LM_PRIVATE(ostart), LM_PRIVATE(oend);
+	uint64_t LM_PRIVATE(rx_total);   /* input bytes received so far: the
+	                                    stream offset of ibuf[iend]   */
 } lm_core__io;
 
 /**

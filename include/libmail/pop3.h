@@ -260,6 +260,8 @@ typedef struct {
 	unsigned char LM_PRIVATE(st_code)[64];
 	unsigned char LM_PRIVATE(st_text)[LM_POP3_LINE_MAX];
 	int LM_PRIVATE(pend_ev);      /* queued follow-up event              */
+	uint64_t LM_PRIVATE(quit_rx); /* input offset when QUIT was queued:
+	                                 its reply starts later            */
 	/* pending replies: ring */
 	unsigned char LM_PRIVATE(q_cmd)[LM_POP3_PIPELINE_MAX];
 	unsigned long LM_PRIVATE(q_arg)[LM_POP3_PIPELINE_MAX];
@@ -517,7 +519,9 @@ LM_API int lm_pop3_noop(lm_pop3_client *c);
  *         STLS is pending). Deletions are committed only by the +OK to a
  *         QUIT sent in the TRANSACTION state (the UPDATE state, RFC 1939
  *         6): the LM_POP3_EV_REPLY cmd QUIT then has committed 1. EOF
- *         then gives LM_POP3_EV_CLOSED.
+ *         then gives LM_POP3_EV_CLOSED. A status line received before
+ *         QUIT was queued (an extra +OK that came with an earlier reply)
+ *         is not QUIT's: LM_ERR_PROTOCOL (sticky), nothing committed.
  *  \return 0, LM_ERR_BAD_STATE, LM_ERR_LIMIT, the sticky error. */
 LM_API int lm_pop3_quit(lm_pop3_client *c);
 

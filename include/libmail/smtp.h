@@ -259,6 +259,8 @@ typedef struct {
 	size_t LM_PRIVATE(bd_len);
 	int LM_PRIVATE(at_bol), LM_PRIVATE(pend_cr);
 	int LM_PRIVATE(ev_data_ready);
+	uint64_t LM_PRIVATE(body_rx);  /* input offset when the end of data
+	                                  was queued: its reply starts later */
 	/* AUTH */
 	int LM_PRIVATE(authed);
 	int LM_PRIVATE(wipe_out);     /* output holds credentials           */
@@ -519,7 +521,10 @@ LM_API int lm_smtp_body_write(lm_smtp_client *c, const void *p, size_t n,
  * \brief End the message: adds CRLF if the body did not end with a line
  *        end, then exactly one end of data (".\r\n" or the last chunk as
  *        "BDAT <n> LAST"). The final reply is LM_SMTP_EV_REPLY with cmd
- *        LM_SMTP_CMD_BODY. Always fits (space is reserved).
+ *        LM_SMTP_CMD_BODY. Always fits (space is reserved). A reply
+ *        received before this call (a 250 sent along with the 354 or
+ *        during the body) cannot be the one to the end of data: it is a
+ *        sticky LM_ERR_PROTOCOL, only a 421 may overtake the end.
  * \return 0, LM_ERR_BAD_STATE, LM_ERR_REFUSED (BDAT refused), the sticky
  *         error.
  */

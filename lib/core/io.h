@@ -48,6 +48,16 @@ lm_core__io_init(lm_core__io *io, void *ibuf, size_t ilen, void *obuf, size_t ol
 	io->obuf = obuf;
 	io->olen = olen;
 	io->ostart = io->oend = 0;
+	io->rx_total = 0;
+}
+
+/** Stream offset (bytes received since init) of the first unparsed
+ *  input byte, ibuf[ipos]: a reply that starts before the offset noted
+ *  when its command was queued was received before it was sent. */
+LM_CORE__IO_INLINE uint64_t
+lm_core__io_rx_at(const lm_core__io *io)
+{
+	return io->rx_total - (io->iend - io->ipos);
 }
 
 /**
@@ -92,6 +102,7 @@ lm_core__io_recv_ack(lm_core__io *io, size_t len, int forbid, int *err)
 	if (len > io->ilen - io->iend)
 		len = io->ilen - io->iend;
 	io->iend += len;
+	io->rx_total += len;
 	if (forbid && *err == 0)
 		*err = LM_ERR_PROTOCOL;
 }

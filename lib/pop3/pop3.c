@@ -627,7 +627,7 @@ login_ok(lm_pop3_client *c)
  * alone. */
 static int
 status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
-            lm_pop3_event *ev)
+            uint64_t at, lm_pop3_event *ev)
 {
 	int head = head_cmd(c), ok, r;
 	lm_slice text, code;
@@ -652,6 +652,10 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 	}
 	if (head == LM_POP3_CMD_NONE)
 		return fail(c, LM_ERR_PROTOCOL);   /* unsolicited */
+	/* QUIT's +OK commits the deletions: a status line received before
+	 * QUIT was sent answers something else. */
+	if (head == LM_POP3_CMD_QUIT && at < c->quit_rx)
+		return fail(c, LM_ERR_PROTOCOL);
 
 	ev_clear(ev);
 	ev->cmd = (lm_pop3_cmd)head;
@@ -1015,12 +1019,13 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 			return fail(c, r);
 		if (r == 1) {
 			const unsigned char *line = c->io.ibuf + c->io.ipos;
+			uint64_t at = lm_core__io_rx_at(&c->io);
 			c->io.ipos += cons;
 			trace(c, 'S', line, ll);
 			if (c->ml == ML_LIST)
 				r = listing_line(c, line, ll, ev);
 			else
-				r = status_line(c, line, ll, cons == ll + 1, ev);
+				r = status_line(c, line, ll, cons == ll + 1, at, ev);
 			if (r != 0)
 				return r;
 			continue;
@@ -1401,6 +1406,7 @@ lm_pop3_quit(lm_pop3_client *c)
 	               "QUIT", 4, -1);
 	if (r)
 		return r;
+	c->quit_rx = c->io.rx_total;
 	c->phase = PH_QUIT;
 	return 0;
 }

@@ -159,6 +159,17 @@ q_push(lm_smtp_client *c, int cmd, unsigned idx)
 	c->q_last = cmd;
 }
 
+/* The end of data ("." or BDAT LAST) is queued: every byte received so
+ * far came before it was sent, so none of them starts its reply (a 250
+ * read along with the 354 must not report the message accepted before
+ * its end was written). */
+static void
+q_push_body(lm_smtp_client *c)
+{
+	c->body_rx = c->io.rx_total;
+	q_push(c, LM_SMTP_CMD_BODY, 0);
+}
+
 static void
 q_pop(lm_smtp_client *c)
 {
@@ -193,7 +204,10 @@ queue_line(lm_smtp_client *c, int cmd, unsigned idx, const char *line, size_t n)
 	c->io.obuf[c->io.oend + n] = '\r';
 	c->io.obuf[c->io.oend + n + 1] = '\n';
 	c->io.oend += n + 2;
-	q_push(c, cmd, idx);
+	if (cmd == LM_SMTP_CMD_BODY)
+		q_push_body(c);
+	else
+		q_push(c, cmd, idx);
 	trace(c, 'C', line, n);
 	return 0;
 }
@@ -762,7 +776,8 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 
 /* One reply line (without its terminator). */
 static int
-handle_line(lm_smtp_client *c, const unsigned char *p, size_t n, lm_smtp_event *ev)
+handle_line(lm_smtp_client *c, const unsigned char *p, size_t n, uint64_t at,
+            lm_smtp_event *ev)
 {
 	int code, cont, head;
 	unsigned idx, lineno;
@@ -790,6 +805,11 @@ handle_line(lm_smtp_client *c, const unsigned char *p, size_t n, lm_smtp_event *
 
 	head = c->q_count ? c->q_cmd[c->q_head] : LM_SMTP_CMD_NONE;
 	idx = c->q_count ? c->q_idx[c->q_head] : 0;
+	/* A reply to the end of data that was received before it was sent
+	 * answers something else (only a 421 may come at any time). */
+	if (head == LM_SMTP_CMD_BODY && lineno == 1 && at < c->body_rx &&
+	    code != 421)
+		return fail(c, LM_ERR_PROTOCOL);
 	memset(ev, 0, sizeof *ev);
 	ev->cmd = (lm_smtp_cmd)head;
 	ev->index = idx;
@@ -870,7 +890,7 @@ bdat_frame(lm_smtp_client *c)
 	c->bd_len = 0;
 	if (last) {
 		c->bdat_last = 2;
-		q_push(c, LM_SMTP_CMD_BODY, 0);
+		q_push_body(c);
 	} else {
 		q_push(c, LM_SMTP_CMD_BDAT, 0);
 	}
@@ -922,8 +942,9 @@ lm_smtp_next(lm_smtp_client *c, lm_smtp_event *ev)
 			return fail(c, r);
 		if (r == 1) {
 			const unsigned char *line = c->io.ibuf + c->io.ipos;
+			uint64_t at = lm_core__io_rx_at(&c->io);
 			c->io.ipos += cons;
-			r = handle_line(c, line, ll, ev);
+			r = handle_line(c, line, ll, at, ev);
 			if (r != 0)
 				return r;
 			continue;
@@ -1494,7 +1515,7 @@ lm_smtp_body_end(lm_smtp_client *c)
 	c->at_bol = 1;
 	memcpy(c->io.obuf + c->io.oend, ".\r\n", 3);
 	c->io.oend += 3;
-	q_push(c, LM_SMTP_CMD_BODY, 0);
+	q_push_body(c);
 	trace_s(c, 'C', ".");
 	set_state(c, -1, TX_END_WAIT);
 	return 0;

@@ -804,6 +804,40 @@ t_states(void)
 	LM_CHECK(strcmp(lm_pop3_event_name(LM_POP3_EV_DATA_END), "DATA_END") == 0);
 }
 
+/* QUIT's +OK commits the deletions (ev.committed): a +OK read before
+ * QUIT was even sent (with the DELE reply, in the same read) is not
+ * QUIT's, and must not report messages removed. */
+static void
+t_quit_reply_before_sent(void)
+{
+	eng e;
+	lm_pop3_event ev;
+	size_t used = 0;
+	static const char two[] = "+OK deleted\r\n+OK bye\r\n";
+
+	eng_init(&e, 1, 0, 0);
+	login(&e);
+	LM_CHECK_EQ(lm_pop3_dele(&e.c, 1), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_feed(&e.c, two, sizeof two - 1, &used), 0);
+	LM_CHECK_EQ(lm_pop3_next(&e.c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_POP3_CMD_DELE);
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), 0);
+	e.n_reply = 0;
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(e.n_reply, 0);
+
+	/* sent first, then answered: committed */
+	eng_init(&e, 1, 0, 0);
+	login(&e);
+	LM_CHECK_EQ(lm_pop3_dele(&e.c, 1), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK deleted\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK bye\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(e.last.cmd, LM_POP3_CMD_QUIT);
+	LM_CHECK_EQ(e.last.committed, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -826,7 +860,8 @@ main(int argc, char **argv)
 		LM_TEST(t_trace_redaction),
 		LM_TEST(t_auth_errors),
 		LM_TEST(t_apop_digest),
-		LM_TEST(t_states)
+		LM_TEST(t_states),
+		LM_TEST(t_quit_reply_before_sent)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

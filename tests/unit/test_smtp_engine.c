@@ -1692,6 +1692,38 @@ t_pipelined_rset_after_refused_mail(void)
 	h_free(h);
 }
 
+/* A reply received before the end of data was sent answers nothing: a
+ * 250 that came with the 354 (or during the body) must not become the
+ * final reply to the "." written later, nor in BDAT mode to the LAST
+ * chunk framed later (the message counted as sent before its end went
+ * out). */
+static void
+t_body_reply_before_end_sent(void)
+{
+	lm_smtp_event ev;
+	size_t used;
+	h_t *h;
+	int chunking;
+
+	for (chunking = 0; chunking < 2; chunking++) {
+		h = h_in_body(chunking, LM_SMTP_BUFSIZE_OUT);
+		srv(h, "250 2.0.0 queued early\r\n");
+		LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hi\r\n", 4, &used), 0);
+		LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+		LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+		LM_CHECK(strstr(sent(h), chunking ? "BDAT 4 LAST\r\nhi\r\n" : "hi\r\n.\r\n") != NULL);
+		h_free(h);
+	}
+	/* a 421 may overtake it: the server is closing, nothing accepted */
+	h = h_in_body(0, LM_SMTP_BUFSIZE_OUT);
+	srv(h, "421 4.3.2 shutting down\r\n");
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BODY);
+	LM_CHECK_EQ(ev.code, 421);
+	h_free(h);
+}
+
 static void
 t_reset(void)
 {
@@ -1766,6 +1798,7 @@ main(int argc, char **argv)
 		LM_TEST(t_timeout_hint),
 		LM_TEST(t_random_sessions),
 		LM_TEST(t_pipelined_rset_after_refused_mail),
+		LM_TEST(t_body_reply_before_end_sent),
 		LM_TEST(t_reset),
 		LM_TEST(t_names),
 	};
