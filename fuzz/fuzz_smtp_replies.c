@@ -47,7 +47,8 @@
  *    after a whole end-of-data sequence ("\r\n.\r\n", or a BDAT ...
  *    LAST line) was written: never for a DATA body cut by the
  *    connection, and never from bytes all read before it was written
- *    (a 250 sent along with the 354; only a 421 may overtake it);
+ *    (a 250 sent along with the 354; only a 421 may overtake it), nor
+ *    after one of its BDAT chunks was refused;
  *  - the transport's: nothing written between the 220 to STARTTLS and
  *    tls_done (commands refused meanwhile), a failed handshake ends in
  *    an error with nothing written, final state in bounded steps after
@@ -83,6 +84,7 @@ typedef struct {
 	unsigned char tail[8];  /* last bytes written                    */
 	unsigned eod_sent, body_replies;
 	size_t eod_off[4];      /* input fed when each end of data went out */
+	int chunk_refused;      /* a BDAT chunk of this message refused    */
 	size_t finals;          /* final replies reported                */
 } client;
 
@@ -174,6 +176,7 @@ start_tx(client *k)
 	unsigned i;
 	int r = mail(k);
 
+	k->chunk_refused = 0;
 	if (fzg_tls_gate(k))
 		FZ_CHECK(r != 0, "MAIL refused before TLS with require_tls");
 	check_out(k);
@@ -319,11 +322,22 @@ on_event(client *k, const lm_smtp_event *ev)
 			}
 			break;
 		case LM_SMTP_CMD_BODY:
-			FZ_CHECK(++k->body_replies <= k->eod_sent,
+			if (++k->body_replies > k->eod_sent && ev->code / 100 != 2 &&
+			    (k->f0 & 0x08) && lm_smtp_has_ext(&k->c, "CHUNKING")) {
+				/* a chunk refused after body_end(), its LAST
+				 * never framed: that refusal ends the message */
+				k->chunk_refused = 1;
+				if (k->eod_sent < 4)
+					k->eod_off[k->eod_sent] = 0;
+				k->eod_sent++;
+			}
+			FZ_CHECK(k->body_replies <= k->eod_sent,
 			         "end-of-data reply only after the end of data was written");
 			FZ_CHECK(k->body_replies > 4 || ev->code == 421 ||
 			         k->io.off > k->eod_off[k->body_replies - 1],
 			         "end-of-data reply read after the end of data was written");
+			FZ_CHECK(!(k->chunk_refused && ev->code / 100 == 2),
+			         "no message accepted after one of its chunks was refused");
 			k->body_active = 0;
 			if (++k->tx_done < k->ntx && ev->code / 100 == 2)
 				start_tx(k);
@@ -331,6 +345,8 @@ on_event(client *k, const lm_smtp_event *ev)
 				quit(k);
 			break;
 		case LM_SMTP_CMD_BDAT:
+			if (ev->code / 100 != 2)
+				k->chunk_refused = 1;
 			break;
 		case LM_SMTP_CMD_STARTTLS:
 			k->starttls_wait = 0;

@@ -525,6 +525,10 @@ LM_API int lm_smtp_body_write(lm_smtp_client *c, const void *p, size_t n,
  *        received before this call (a 250 sent along with the 354 or
  *        during the body) cannot be the one to the end of data: it is a
  *        sticky LM_ERR_PROTOCOL, only a 421 may overtake the end.
+ *        BDAT: a refused chunk whose reply comes after this call while
+ *        the LAST chunk still waits for it (no pipelining) is reported
+ *        as that final reply (cmd LM_SMTP_CMD_BODY); a 2xx to LAST after
+ *        a refused chunk is a sticky LM_ERR_PROTOCOL (RFC 3030).
  * \return 0, LM_ERR_BAD_STATE, LM_ERR_REFUSED (BDAT refused), the sticky
  *         error.
  */

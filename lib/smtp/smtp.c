@@ -761,11 +761,20 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 		if (!ok2) {
 			c->bdat_failed = 1;
 			c->bd_len = 0;
-			if (c->bdat_last == 1)   /* LAST never framed */
+			if (c->bdat_last == 1) {
+				/* LAST never framed: after lm_smtp_body_end()
+				 * this refusal is the message's final reply */
+				ev->cmd = LM_SMTP_CMD_BODY;
 				set_state(c, -1, TX_NONE);
+			}
 		}
 		break;
 	case LM_SMTP_CMD_BODY:
+		/* RFC 3030: after a refused chunk the transaction has
+		 * failed; a server accepting LAST then would have the
+		 * message reported sent without the refused data */
+		if (ok2 && c->bdat && c->bdat_failed)
+			return fail(c, LM_ERR_PROTOCOL);
 		set_state(c, -1, TX_NONE);
 		break;
 	default:

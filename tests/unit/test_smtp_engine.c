@@ -1183,8 +1183,9 @@ t_auth_scram_success_data(void)
 
 /* Body ------------------------------------------------------------- */
 
+/* In a message body; pipelining: the server offers PIPELINING too. */
 static h_t *
-h_in_body(int chunking, size_t olen)
+h_in_body_pl(int chunking, size_t olen, int pipelining)
 {
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
 	lm_smtp_event ev;
@@ -1192,7 +1193,7 @@ h_in_body(int chunking, size_t olen)
 	o.require_tls = 0;
 	o.use_chunking = chunking;
 	h = h_new_sized(&o, LM_SMTP_BUFSIZE_IN, olen);
-	h_ready(h, "250-CHUNKING\r\n");
+	h_ready(h, pipelining ? "250-CHUNKING\r\n250-PIPELINING\r\n" : "250-CHUNKING\r\n");
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
 	srv(h, "250 ok\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
@@ -1207,6 +1208,12 @@ h_in_body(int chunking, size_t olen)
 	sent(h);
 	h->bdat = chunking;
 	return h;
+}
+
+static h_t *
+h_in_body(int chunking, size_t olen)
+{
+	return h_in_body_pl(chunking, olen, 0);
 }
 
 /* Write all of p through body_write, draining whenever it stalls. */
@@ -1724,6 +1731,43 @@ t_body_reply_before_end_sent(void)
 	h_free(h);
 }
 
+/* BDAT: the refusal of a chunk is the final reply to the message when
+ * lm_smtp_body_end() was called but its LAST chunk could not be framed
+ * yet (no pipelining: it waits for that chunk's reply); and a server
+ * that refused a chunk cannot then accept the message. */
+static void
+t_bdat_refused_after_body_end(void)
+{
+	lm_smtp_event ev;
+	size_t used;
+	h_t *h;
+
+	h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);      /* no pipelining */
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);    /* "BDAT 7" sent */
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);   /* LAST waits for its reply */
+	srv(h, "552 5.3.4 message too big\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BODY);
+	LM_CHECK_EQ(ev.code, 552);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	h_free(h);
+
+	/* pipelined: chunk refused, LAST already out, then 250 for it */
+	h = h_in_body_pl(1, LM_SMTP_BUFSIZE_OUT, 1);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x\n", 2, &used), 0);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "554 5.6.0 bad chunk\r\n250 2.0.0 queued anyway\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BDAT);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	h_free(h);
+}
+
 static void
 t_reset(void)
 {
@@ -1799,6 +1843,7 @@ main(int argc, char **argv)
 		LM_TEST(t_random_sessions),
 		LM_TEST(t_pipelined_rset_after_refused_mail),
 		LM_TEST(t_body_reply_before_end_sent),
+		LM_TEST(t_bdat_refused_after_body_end),
 		LM_TEST(t_reset),
 		LM_TEST(t_names),
 	};
