@@ -631,6 +631,25 @@ body_literal(const unsigned char *p, size_t start, size_t h)
 	       lm_core__ieqz(p + i, e - i, "RFC822.TEXT");
 }
 
+/* May the response starting at p (a whole first line, n bytes) end in a
+ * literal? Tagged and untagged status responses (OK, NO, BAD, BYE,
+ * PREAUTH) and continuation requests end in text, which may end in
+ * "{5}" (a server echoing a name): only untagged data has literals. */
+static int
+literal_allowed(const unsigned char *p, size_t n)
+{
+	size_t i = 2, w;
+
+	if (n < 2 || p[0] != '*' || p[1] != ' ')
+		return 0;
+	w = i;
+	while (w < n && p[w] != ' ')
+		w++;
+	return !(lm_core__ieqz(p + i, w - i, "OK") || lm_core__ieqz(p + i, w - i, "NO") ||
+	         lm_core__ieqz(p + i, w - i, "BAD") || lm_core__ieqz(p + i, w - i, "BYE") ||
+	         lm_core__ieqz(p + i, w - i, "PREAUTH"));
+}
+
 /*
  * Find the end of the unit starting at ipos.
  * Returns 1 (unit_end/unit_lend/unit_lit set), 0 (need more input),
@@ -678,6 +697,9 @@ frag(lm_imap_client *c)
 		if (n > c->io.ipos && p[n - 1] == '\r')
 			n--;
 		h = lm_imap__lit_header(p + c->io.ipos, n - c->io.ipos, &size, &ovf);
+		if (h != (size_t)-1 && c->mode == LM_IMAP__M_LINE &&
+		    !literal_allowed(p + c->io.ipos, n - c->io.ipos))
+			h = (size_t)-1;            /* text ending in "{n}" */
 		if (h == (size_t)-1) {
 			c->unit_end = e + 1;
 			c->unit_lend = n;

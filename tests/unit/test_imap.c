@@ -796,6 +796,30 @@ t_bye_pending(void)
 	LM_CHECK_EQ(lm_imap_handle_cmd(&c, h, NULL), LM_IMAP_CMD_NOOP);
 }
 
+/* Status responses carry text, never a literal (RFC 9051 resp-text):
+ * a text ending in "{5}" (Dovecot ends "Mailbox doesn't exist: NAME"
+ * with the name) is no literal header; taken as one it swallowed the
+ * next bytes, here the completion of the next command. */
+static void
+t_status_text_brace(void)
+{
+	lm_imap_client c;
+	unsigned counts[32] = { 0 };
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "x{5}", NULL, NULL), 0);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* OK [ALERT] note {3}\r\n"
+	                        "A1 NO [NONEXISTENT] Mailbox doesn't exist: x{5}\r\n"
+	                        "A2 OK done\r\nA3 OK done {2}\r\n* 4 EXISTS\r\n", counts),
+	            LM_WANT_READ);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_STATUS], 1);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_DONE], 3);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_EXISTS], 1);
+	LM_CHECK_EQ(lm_imap_pending(&c), 0);
+	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -807,7 +831,7 @@ main(int argc, char **argv)
 		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb),
 		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox),
 		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
-		LM_TEST(t_bye_pending)
+		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
