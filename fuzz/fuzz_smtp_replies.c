@@ -82,6 +82,9 @@ typedef struct {
 	size_t quit_end;        /* output offset where QUIT ends         */
 	fz_io io;
 	unsigned char tail[8];  /* last bytes written                    */
+	char cmd[24];           /* BDAT mode: start of the command line  */
+	size_t cmd_len;         /*   being written, its length           */
+	unsigned long long chunk_left; /* BDAT chunk bytes still to come */
 	unsigned eod_sent, body_replies;
 	size_t eod_off[4];      /* input fed when each end of data went out */
 	int chunk_refused;      /* a BDAT chunk of this message refused    */
@@ -428,21 +431,58 @@ fz_before_next(void *ud)
 	         "timeout hint from RFC 5321 4.5.3.2");
 }
 
-/* Count end-of-data sequences in the bytes written: "\r\n.\r\n" (the
- * body is dot-stuffed, so only the end forms it) or " LAST\r\n". */
+/* BDAT mode: the bytes written are command lines and chunks; a chunk
+ * is not dot-stuffed, so only its "BDAT n LAST" line ends the data (a
+ * "\r\n.\r\n" or " LAST\r\n" inside a chunk is message text). */
+static void
+bdat_sent(client *k, unsigned char ch)
+{
+	unsigned long long n = 0;
+	size_t i = 5;
+
+	if (k->chunk_left > 0) {
+		k->chunk_left--;
+		return;
+	}
+	if (ch != '\n') {
+		if (k->cmd_len < sizeof k->cmd)
+			k->cmd[k->cmd_len] = (char)ch;
+		k->cmd_len++;
+		return;
+	}
+	if (k->cmd_len <= sizeof k->cmd && k->cmd_len > 5 &&
+	    memcmp(k->cmd, "BDAT ", 5) == 0) {
+		while (i < k->cmd_len && k->cmd[i] >= '0' && k->cmd[i] <= '9')
+			n = n * 10 + (unsigned)(k->cmd[i++] - '0');
+		k->chunk_left = n;
+		if (k->cmd_len - i == 6 && memcmp(k->cmd + i, " LAST\r", 6) == 0) {
+			if (k->eod_sent < 4)
+				k->eod_off[k->eod_sent] = k->io.off;
+			k->eod_sent++;
+		}
+	}
+	k->cmd_len = 0;
+}
+
+/* Count the ends of data written: "\r\n.\r\n" (a DATA body is
+ * dot-stuffed, so only its end forms it) or a BDAT LAST line. */
 static void
 on_sent(void *ud, const unsigned char *p, size_t n)
 {
 	client *k = ud;
+	int bdat = (k->f0 & 0x08) && lm_smtp_has_ext(&k->c, "CHUNKING");
 	size_t i;
 
 	FZ_CHECK(!k->quit_sent || k->io.written + n <= k->quit_end,
 	         "nothing is sent after QUIT");
 	for (i = 0; i < n; i++) {
+		if (bdat) {
+			bdat_sent(k, p[i]);
+			continue;
+		}
 		memmove(k->tail, k->tail + 1, sizeof k->tail - 1);
 		k->tail[sizeof k->tail - 1] = p[i];
-		if (memcmp(k->tail + 3, "\r\n.\r\n", 5) == 0 ||
-		    memcmp(k->tail + 1, " LAST\r\n", 7) == 0) {
+		if (memcmp(k->tail + 3, "\r\n.\r\n", 5) == 0) {
 			if (k->eod_sent < 4)
 				k->eod_off[k->eod_sent] = k->io.off;
 			k->eod_sent++;
