@@ -198,10 +198,11 @@ LM_API int lm_conn_open(lm_conn **out, const char *host, unsigned port,
  *
  * TLS 1.2 or newer; the certificate chain MUST verify against the CA
  * file (or the system store) and match host: a DNS name is checked
- * against the certificate's names (RFC 6125, wildcards in the left-most
- * label only) and sent as SNI; an IP literal is checked against the
- * iPAddress subjectAltNames (no SNI). There is no way to turn
- * verification off.
+ * against the dNSName subjectAltNames (wildcards in the left-most label
+ * only) and sent as SNI; an IP literal is checked against the iPAddress
+ * subjectAltNames (no SNI). The subject CN is never used (RFC 9525): a
+ * certificate without a subjectAltName for the host is refused. There
+ * is no way to turn verification off.
  *
  * \param host  the name the caller asked for (ASCII / A-labels or an IP
  *              literal), not one derived from DNS answers.
@@ -234,9 +235,10 @@ LM_API int lm_conn_read(lm_conn *c, void *buf, size_t cap, size_t *got);
 LM_API int lm_conn_write(lm_conn *c, const void *buf, size_t n);
 
 /**
- * \brief Text of the last failure on this connection, e.g. the mbedTLS
- *        certificate verification flags ("The certificate Common Name
- *        (CN) does not match with the expected CN") or the errno text.
+ * \brief Text of the last failure on this connection, e.g. why the
+ *        certificate was refused ("certificate for a.example: issued
+ *        for b.example, not for a.example", then mbedTLS's text for
+ *        other verification flags) or the errno text.
  *        Never NULL; "" if none. Valid until the next call on c.
  */
 LM_API const char *lm_conn_last_error_text(const lm_conn *c);

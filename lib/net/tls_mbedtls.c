@@ -3,11 +3,15 @@
  * depends on the mbedTLS version (2.28 LTS and 3.6 LTS).
  *
  * Policy (no knobs to weaken it): TLS 1.2 minimum, certificate chain
- * verification required, host name checked. mbedTLS 2.28 does not
- * match IP literals against iPAddress subjectAltNames, so for an IP
- * literal the host name check is done here in the verify callback for
- * both versions: the leaf certificate MUST carry a matching iPAddress
- * SAN (RFC 6125 6.2.1: IP addresses are not matched against the CN).
+ * verification required, host name checked against subjectAltNames
+ * only, never the subject CN (RFC 9525, as browsers and Go do).
+ * mbedTLS matches a DNS name against the dNSName SANs when the leaf
+ * has a subjectAltName extension, but falls back to the CN when it has
+ * none; so the verify callback refuses a leaf without any dNSName SAN
+ * for a DNS name. mbedTLS 2.28 does not match IP literals against
+ * iPAddress subjectAltNames, so for an IP literal the whole host name
+ * check is done in the verify callback for both versions: the leaf
+ * MUST carry a matching iPAddress SAN (RFC 9525 again: no CN).
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +33,11 @@
 /* Codes our BIO callbacks return; the real cause is in c->io_err. */
 #define LM_TLS__BIO_ERR (-0x004C)  /* MBEDTLS_ERR_NET_RECV_FAILED's value */
 
+/* Why verify_cb found the leaf not issued for the host (else mbedTLS's
+ * own dNSName check decides). */
+#define LM_TLS__NO_IP_SAN  1  /* IP literal: no iPAddress SAN equal to it */
+#define LM_TLS__NO_DNS_SAN 2  /* DNS name: no dNSName SAN, only a CN */
+
 struct lm_net__tls {
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config conf;
@@ -39,7 +48,7 @@ struct lm_net__tls {
 	long long deadline;          /* of the current operation */
 	int ip_len;                  /* 4 or 16 for an IP literal host, else 0 */
 	unsigned char ip[16];
-	int ip_mismatch;
+	int mismatch;                /* LM_TLS__NO_*: verify_cb refused the name */
 	int self_signed;             /* the leaf is its own issuer */
 	char names[160];             /* the leaf's DNS names, for errors */
 };
@@ -87,27 +96,28 @@ bio_recv(void *ctx, unsigned char *buf, size_t len)
 }
 
 /*
- * Certificate check for an IP literal host: the leaf must list the
- * address as an iPAddress ([7] OCTET STRING) subjectAltName. mbedTLS
+ * The leaf's dNSName ([2] IA5String) subjectAltNames as "a, b, ..."
+ * (printable ASCII, cut with "..." when they do not fit), for the
+ * name-mismatch error. Returns 1 if the leaf has one, else 0. mbedTLS
  * keeps every SAN entry of the leaf in subject_alt_names with its
  * context-specific tag, whatever its type.
  */
-/* The leaf's dNSName subjectAltNames as "a, b, ..." (printable ASCII,
- * cut with "..." when they do not fit), for the name-mismatch error. */
-static void
+static int
 leaf_names(struct lm_net__tls *t, const mbedtls_x509_crt *crt)
 {
 	const mbedtls_x509_sequence *s;
 	size_t n = 0, i, cap = sizeof t->names;
+	int any = 0;
 
 	t->names[0] = '\0';
 	for (s = &crt->subject_alt_names; s != NULL; s = s->next) {
 		if (s->buf.p == NULL ||
 		    s->buf.tag != (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2))
 			continue;
+		any = 1;
 		if (n + 2 + s->buf.len + 6 > cap) {
 			memcpy(t->names + n, n ? ", ..." : "...", n ? 6 : 4);
-			return;
+			return 1;
 		}
 		if (n > 0) {
 			memcpy(t->names + n, ", ", 2);
@@ -119,31 +129,44 @@ leaf_names(struct lm_net__tls *t, const mbedtls_x509_crt *crt)
 		}
 		t->names[n] = '\0';
 	}
+	return any;
 }
 
+/*
+ * Called by mbedTLS for each certificate of the chain, after its own
+ * checks (flags hold their result). For the leaf: the host name checks
+ * mbedTLS does not do (see the policy at the top of the file).
+ */
 static int
 verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	struct lm_net__tls *t = ctx;
 	const mbedtls_x509_sequence *s;
+	int has_dns;
 
 	if (depth != 0)
 		return 0;
-	leaf_names(t, crt);
+	has_dns = leaf_names(t, crt);
 	t->self_signed = crt->issuer_raw.len == crt->subject_raw.len &&
 	    memcmp(crt->issuer_raw.p, crt->subject_raw.p,
 	           crt->subject_raw.len) == 0;
-	if (t->ip_len == 0)
-		return 0;
-	for (s = &crt->subject_alt_names; s != NULL; s = s->next) {
-		if (s->buf.p == NULL)
-			continue;
-		if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) &&
-		    s->buf.len == (size_t)t->ip_len &&
-		    memcmp(s->buf.p, t->ip, (size_t)t->ip_len) == 0)
+	t->mismatch = 0;
+	if (t->ip_len == 0) {
+		/* a dNSName SAN: mbedTLS matched host against the SANs only */
+		if (has_dns)
 			return 0;
+		t->mismatch = LM_TLS__NO_DNS_SAN; /* whatever the CN says */
+	} else {
+		for (s = &crt->subject_alt_names; s != NULL; s = s->next) {
+			if (s->buf.p == NULL)
+				continue;
+			if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) &&
+			    s->buf.len == (size_t)t->ip_len &&
+			    memcmp(s->buf.p, t->ip, (size_t)t->ip_len) == 0)
+				return 0;
+		}
+		t->mismatch = LM_TLS__NO_IP_SAN;
 	}
-	t->ip_mismatch = 1;
 	*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
 	return 0;
 }
@@ -194,6 +217,38 @@ verify_text(char *info, size_t cap, uint32_t flags)
 	for (n = 0; info[n] != '\0'; n++)
 		if (info[n] == '\n')
 			info[n] = ';';
+}
+
+/*
+ * The error text of a failed verification: why the leaf does not match
+ * host (MBEDTLS_X509_BADCERT_CN_MISMATCH: mbedTLS's dNSName check or
+ * verify_cb's), then mbedTLS's text for the other flags. mbedTLS's own
+ * text for the name ("Common Name (CN) does not match") is not used:
+ * the CN is never matched here.
+ */
+static void
+set_cert_err(lm_conn *c, const struct lm_net__tls *t, const char *host,
+             uint32_t flags)
+{
+	uint32_t rest = flags & ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+	char name[256], info[512];
+
+	name[0] = info[0] = '\0';
+	if (t->mismatch == LM_TLS__NO_IP_SAN)
+		snprintf(name, sizeof name,
+		         "no matching iPAddress subjectAltName");
+	else if (t->mismatch == LM_TLS__NO_DNS_SAN)
+		snprintf(name, sizeof name, "no DNS subjectAltName "
+		         "(the CN is not used)");
+	else if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+		snprintf(name, sizeof name, "issued for %s, not for %s",
+		         t->names[0] ? t->names : "other names", host);
+	if (rest != 0)
+		verify_text(info, sizeof info, rest);
+	lm_net__set_err(c, "certificate for %s: %s%s%s%s", host, name,
+	                name[0] && info[0] ? "; " : "", info,
+	                (rest & MBEDTLS_X509_BADCERT_NOT_TRUSTED) &&
+	                t->self_signed ? " (self-signed)" : "");
 }
 
 /* Map a failed mbedTLS call to an LM_ERR code (and error text). */
@@ -327,20 +382,7 @@ lm_net__tls_start(lm_conn *c, const char *host)
 	flags = mbedtls_ssl_get_verify_result(&t->ssl);
 	if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
 	    (ret != 0 && flags != 0 && flags != (uint32_t)-1)) {
-		char info[512];
-		verify_text(info, sizeof info, flags);
-		if (t->ip_mismatch)
-			lm_net__set_err(c, "certificate for %s: no matching "
-			                "iPAddress subjectAltName (%s)", host, info);
-		else if (flags == MBEDTLS_X509_BADCERT_CN_MISMATCH)
-			lm_net__set_err(c, "certificate for %s: issued for %s, "
-			                "not for %s", host,
-			                t->names[0] ? t->names : "other names",
-			                host);
-		else
-			lm_net__set_err(c, "certificate for %s: %s%s", host, info,
-			                (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) &&
-			                t->self_signed ? " (self-signed)" : "");
+		set_cert_err(c, t, host, flags);
 		c->io_err = 0;
 		r = LM_ERR_CERT;
 		goto fail;

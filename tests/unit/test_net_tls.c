@@ -175,6 +175,18 @@ make_pki(void)
 	    "printf 'subjectAltName=DNS:localhost,DNS:127.0.0.1\\n' > dns.ext && "
 	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
 	    " -out dns.crt -days 2 -extfile dns.ext >/dev/null 2>&1 && "
+	    /* CN=localhost and no subjectAltName: names no host (RFC 9525) */
+	    "printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > cn.ext && "
+	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    " -out cnonly.crt -days 2 -extfile cn.ext >/dev/null 2>&1 && "
+	    /* CN=localhost, subjectAltNames without a dNSName */
+	    "printf 'subjectAltName=IP:127.0.0.1\\n' > ip.ext && "
+	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    " -out iponly.crt -days 2 -extfile ip.ext >/dev/null 2>&1 && "
+	    /* CN=localhost, a dNSName for another host: the SAN decides */
+	    "printf 'subjectAltName=DNS:mail.test\\n' > other.ext && "
+	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    " -out sanother.crt -days 2 -extfile other.ext >/dev/null 2>&1 && "
 	    /* right names, right CA, but its notAfter was yesterday */
 	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
 	    " -out expired.crt -days -1 -extfile srv.ext >/dev/null 2>&1";
@@ -296,6 +308,33 @@ t_tls_ipv6_literal(void)
 	stop_server(pid);
 }
 
+/* Start TLS to host on a server with cert (key srv.key), trusting ca;
+ * the result must be LM_ERR_CERT with exactly "certificate for <host>:
+ * <why>". */
+static void
+cert_refused(const char *cert, const char *ca, const char *host,
+             const char *why)
+{
+	unsigned port = free_port();
+	pid_t pid = start_server(port, cert, "srv.key", NULL);
+	lm_conn *c = NULL;
+	char want[256];
+
+	LM_CHECK(pid > 0);
+	snprintf(want, sizeof want, "certificate for %s: %s", host, why);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, ca, 5000), 0);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_conn_start_tls(c, host), LM_ERR_CERT);
+		if (strcmp(lm_conn_last_error_text(c), want) != 0)
+			printf("  %s: got \"%s\"\n", cert,
+			       lm_conn_last_error_text(c));
+		LM_CHECK(strcmp(lm_conn_last_error_text(c), want) == 0);
+		LM_CHECK_EQ(lm_conn_is_tls(c), 0);
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+}
+
 static void
 t_tls_wrong_host(void)
 {
@@ -327,6 +366,10 @@ t_tls_wrong_host(void)
 		lm_conn_close(c);
 	}
 	stop_server(pid);
+	/* the wrong name and an unknown CA: both said, the name first */
+	cert_refused("srv.crt", "other.crt", "wrong.test",
+	             "issued for localhost, mail.test, not for wrong.test; The "
+	             "certificate is not correctly signed by the trusted CA");
 }
 
 static void
@@ -339,17 +382,56 @@ t_tls_ip_needs_ip_san(void)
 	if (!have_openssl)
 		return;
 	/* the name "127.0.0.1" as a dNSName is not an iPAddress SAN */
+	cert_refused("dns.crt", "ca.crt", "127.0.0.1",
+	             "no matching iPAddress subjectAltName");
 	pid = start_server(port, "dns.crt", "srv.key", NULL);
 	LM_CHECK(pid > 0);
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
 	if (c != NULL) {
-		LM_CHECK_EQ(lm_conn_start_tls(c, "127.0.0.1"), LM_ERR_CERT);
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), 0);
 		lm_conn_close(c);
 	}
-	c = NULL;
+	stop_server(pid);
+}
+
+/*
+ * RFC 9525: a DNS name is matched against dNSName subjectAltNames
+ * only, never the subject CN. mbedTLS falls back to the CN when the
+ * leaf has no subjectAltName extension (cnonly.crt, CN=localhost):
+ * refused all the same. With a subjectAltName extension mbedTLS itself
+ * ignores the CN (sanother.crt); one without a dNSName (iponly.crt)
+ * names no DNS host. The IP literal still matches iponly.crt's SAN.
+ */
+static void
+t_tls_cn_not_used(void)
+{
+	unsigned port;
+	pid_t pid;
+	lm_conn *c = NULL;
+	int r;
+
+	if (!have_openssl)
+		return;
+	cert_refused("cnonly.crt", "ca.crt", "localhost",
+	             "no DNS subjectAltName (the CN is not used)");
+	cert_refused("iponly.crt", "ca.crt", "localhost",
+	             "no DNS subjectAltName (the CN is not used)");
+	cert_refused("sanother.crt", "ca.crt", "localhost",
+	             "issued for mail.test, not for localhost");
+	/* the name first, then what else is wrong (never "the CN does not
+	 * match": the CN is not used) */
+	cert_refused("cnonly.crt", "other.crt", "localhost",
+	             "no DNS subjectAltName (the CN is not used); The "
+	             "certificate is not correctly signed by the trusted CA");
+	port = free_port();
+	pid = start_server(port, "iponly.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 5000), 0);
 	if (c != NULL) {
-		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), 0);
+		r = lm_conn_start_tls(c, "127.0.0.1");
+		if (r != 0)
+			printf("  %s\n", lm_conn_last_error_text(c));
+		LM_CHECK_EQ(r, 0);
 		lm_conn_close(c);
 	}
 	stop_server(pid);
@@ -626,6 +708,7 @@ main(int argc, char **argv)
 		LM_TEST(t_tls_ipv6_literal),
 		LM_TEST(t_tls_wrong_host),
 		LM_TEST(t_tls_ip_needs_ip_san),
+		LM_TEST(t_tls_cn_not_used),
 		LM_TEST(t_tls_unknown_ca),
 		LM_TEST(t_tls_expired),
 		LM_TEST(t_tls_old_version),
