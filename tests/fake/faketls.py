@@ -30,6 +30,8 @@ Scenarios:
   wronghost   a certificate from the test CA for wrong.example only
   expired     a certificate from the test CA that expired in 2021
   notyet      a certificate from the test CA valid from 2045 on
+  cnonly      a certificate from the test CA with CN=localhost and no
+              subjectAltName at all (RFC 9525: names no host)
   tls10       the good certificate, but only TLS 1.0 is spoken
   tls11       the good certificate, but only TLS 1.1 is spoken
   plaintext   with --implicit: no TLS at all, a plaintext greeting; if
@@ -81,7 +83,8 @@ IMAP_MSG3 = (b"From: Alice <alice@example.test>\r\nTo: Bob <bob@example.test>\r\
              b"* 9 EXISTS\r\na1 OK not a response, just body text\r\n")
 
 CERTS = {"selfsigned": "selfsigned", "unknownca": "other-server",
-         "wronghost": "wronghost", "expired": "expired", "notyet": "notyet"}
+         "wronghost": "wronghost", "expired": "expired", "notyet": "notyet",
+         "cnonly": "cnonly"}
 
 
 class Session:

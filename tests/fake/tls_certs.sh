@@ -8,10 +8,14 @@
 #                        2020-01-01 .. 2021-01-01 only
 #   notyet.crt/.key      from the test CA for localhost, valid
 #                        2045-01-01 .. 2046-01-01 only
+#   cnonly.crt/.key      from the test CA, valid now, CN=localhost and
+#                        NO subjectAltName extension (RFC 9525: the CN
+#                        does not count, so it names no host at all)
 # The dates are set with `openssl ca -startdate/-enddate` on a
 # throw-away CA database in DIR/tca. Checked with `openssl verify`:
 # expired/notyet fail for their dates and verify with -no_check_time,
-# selfsigned does not verify against the test CA.
+# selfsigned does not verify against the test CA, cnonly verifies and
+# has no subjectAltName.
 set -eu
 C=${1:?usage: tls_certs.sh DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,11 +24,13 @@ ossl() {
 	openssl "$@" >>"$C/openssl.log" 2>&1 ||
 	    { echo "tls_certs: openssl $1 failed, see $C/openssl.log" >&2; exit 1; }
 }
-ext() { # file: the extensions of a server certificate for localhost
+ext() { # file [SAN]: the extensions of a server certificate for localhost
+	# (SAN "": none; unset: DNS:localhost,IP:127.0.0.1)
+	san=${2-DNS:localhost,IP:127.0.0.1}
 	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
 	    "keyUsage=critical,digitalSignature,keyEncipherment" \
 	    "extendedKeyUsage=serverAuth" \
-	    "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	    ${san:+"subjectAltName=$san"} \
 	    "subjectKeyIdentifier=hash" > "$1"
 }
 
@@ -71,6 +77,15 @@ dated() { # name startdate enddate
 }
 dated expired 20200101000000Z 20210101000000Z
 dated notyet 20450101000000Z 20460101000000Z
+
+# CN-only leaf: the server extensions without subjectAltName
+ossl req -new -newkey rsa:2048 -nodes -keyout "$C/cnonly.key" \
+    -out "$T/cnonly.csr" -subj "/O=libmail tests/CN=localhost"
+ext "$T/cnonly.ext" ""
+echo "authorityKeyIdentifier=keyid" >> "$T/cnonly.ext"
+ossl x509 -req -in "$T/cnonly.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" \
+    -CAcreateserial -days 30 -sha256 -extfile "$T/cnonly.ext" \
+    -out "$C/cnonly.crt"
 chmod 644 "$C"/*.crt
 chmod 600 "$C"/*.key
 
@@ -84,6 +99,12 @@ for n in expired notyet; do
 	v -no_check_time "$C/$n.crt" | grep -q ': OK$' ||
 	    { echo "tls_certs: $n.crt does not verify apart from its dates" >&2; exit 1; }
 done
+v "$C/cnonly.crt" | grep -q ': OK$' ||
+    { echo "tls_certs: cnonly.crt does not verify" >&2; exit 1; }
+if openssl x509 -in "$C/cnonly.crt" -noout -text | grep -q 'Subject Alternative Name' ||
+    ! openssl x509 -in "$C/cnonly.crt" -noout -subject | grep -q 'CN *= *localhost$'; then
+	echo "tls_certs: cnonly.crt is not CN=localhost without subjectAltName" >&2; exit 1
+fi
 if v "$C/selfsigned.crt" | grep -q ': OK$'; then
 	echo "tls_certs: selfsigned.crt verifies against the test CA" >&2; exit 1
 fi

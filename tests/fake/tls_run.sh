@@ -27,13 +27,16 @@
 #   wronghost-V       valid chain from the trusted CA, for wrong.example
 #   expired-V         from the trusted CA, expired in 2021
 #   notyet-V          from the trusted CA, valid from 2045 on
+#   cnonly-V          from the trusted CA, valid, CN=localhost but no
+#                     subjectAltName: the CN is not a host name (RFC 9525)
 #   tls10-V           the good certificate, the server speaks TLS 1.0 only
 #   tls11-V           the same with TLS 1.1 only
 #   plaintext-V       (smtps, pop3s, imaps only) an implicit-TLS URL pointed
 #                     at a plaintext greeting; the client must have sent a
 #                     TLS ClientHello (first byte 0x16) and nothing else
 #   each asserts: exit 3; the server never completed a handshake (and,
-#   but for plaintext, saw one fail); no
+#   but for plaintext, saw one fail; for wronghost and cnonly, with the
+#   client's bad_certificate alert); no
 #   command but the pre-TLS ones (SMTP EHLO/STARTTLS/QUIT, POP3
 #   CAPA/STLS/QUIT, IMAP CAPABILITY/STARTTLS/LOGOUT) reached the server,
 #   so no AUTH/USER/PASS/LOGIN/AUTHENTICATE/MAIL/RCPT/DATA/RETR/FETCH;
@@ -90,7 +93,7 @@ ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
 VARIANTS="smtps smtp-starttls pop3s pop3-stls imaps imap-starttls"
-SECURITY="selfsigned unknownca wronghost expired notyet tls10 tls11 plaintext"
+SECURITY="selfsigned unknownca wronghost expired notyet cnonly tls10 tls11 plaintext"
 names() { # every test name, for a failure before any test runs
 	for v in $VARIANTS; do
 		for s in good $SECURITY cut cutnotify; do
@@ -109,7 +112,7 @@ done
 
 # ---- material ---------------------------------------------------------------
 C=$W/certs
-if [ ! -s "$C/notyet.crt" ]; then
+if [ ! -s "$C/cnonly.crt" ]; then
 	sh "$here/tls_certs.sh" "$C" ||
 	    { for t in $(names); do bad "$t" "could not make certificates"; done; exit 1; }
 fi
@@ -234,6 +237,9 @@ reason() {
 	wronghost) echo 'certificate for localhost: issued for wrong\.example, not for localhost' ;;
 	expired) echo 'certificate for localhost: .*validity has expired' ;;
 	notyet) echo 'certificate for localhost: .*validity starts in the future' ;;
+	cnonly) # the whole line: nothing else is wrong with the certificate
+		case $proto in smtp) prog=mail-send ;; pop3) prog=pop3-fetch ;; imap) prog=imap-client ;; esac
+		echo "^$prog: TLS with localhost: certificate for localhost: no DNS subjectAltName \\(the CN is not used\\)\$" ;;
 	tls10|tls11) echo 'TLS handshake: the server offers no TLS version accepted here \(1\.2 or newer required\): .*Handshake protocol not within min/max boundaries' ;;
 	plaintext) echo 'TLS handshake: the server does not speak TLS \(plaintext on this port\?\): .*invalid SSL record' ;;
 	esac
@@ -262,7 +268,7 @@ variant() { # VARIANT: every test of one client
 		bad "$t" "the --out file is not the message"
 	else ok "$t"; fi
 
-	# -- 1..8: the client must stop with exit 3 and give nothing away --
+	# -- 1..9: the client must stop with exit 3 and give nothing away --
 	for scen in $SECURITY; do
 		case $scen-$var in plaintext-*-*) continue ;; esac
 		t=$scen-$var
@@ -280,11 +286,14 @@ variant() { # VARIANT: every test of one client
 		elif [ "$scen" = plaintext ] && [ "$(head -c 1 "$P.raw" | od -An -tx1 | tr -d ' ')" != 16 ]; then
 			bad "$t" "the client did not start with a TLS handshake record"
 		elif [ -n "$(saved_files)" ]; then bad "$t" "left files: $(saved_files | tr '\n' ' ')"
+		elif { [ "$scen" = wronghost ] || [ "$scen" = cnonly ]; } &&
+		    ! grep -q '^TLS-FAIL .*ALERT_BAD_CERTIFICATE' "$P.events"; then
+			bad "$t" "no bad_certificate alert from the client: $(grep '^TLS-FAIL' "$P.events")"
 		elif ! grep -qE "$(reason "$scen")" "$P.err"; then bad "$t" "$(why "stderr does not say /$(reason "$scen")/")"
 		else ok "$t"; fi
 	done
 
-	# -- 9, 10: a reply cut under TLS must never count as complete --
+	# -- 10, 11: a reply cut under TLS must never count as complete --
 	for scen in cut cutnotify; do
 		t=$scen-$var
 		MD=$W/md-$t; rm -rf "$MD"
