@@ -11,10 +11,12 @@
  * in a bounded number of events; PART_BEGIN/PART_END balance and depth
  * follows them; paths are NUL-terminated with path_len == strlen; header
  * values have no CR/LF; type/subtype/charset are lower case and
- * NUL-terminated inside their arrays; and the event stream (BODY data
- * joined) is the same when the message is fed one byte at a time, in
- * the chosen pieces, or at once. After every step the parser's own
- * marks stay inside its arrays and scratch regions (mime_bounds.h).
+ * NUL-terminated inside their arrays; a boundary (non-empty) exactly
+ * for a multipart, and no shorter than the one matched (mime_bounds.h);
+ * and the event stream (BODY data joined) is the same when the message
+ * is fed one byte at a time, in the chosen pieces, or at once. After
+ * every step the parser's own marks stay inside its arrays and scratch
+ * regions (mime_bounds.h).
  */
 #include <string.h>
 
@@ -113,6 +115,8 @@ record(rec *r, const lm_mime_event *ev, unsigned *depth, int *ended)
 		put(r, ev->raw.p, ev->raw.len);
 		break;
 	case LM_MIME_EV_HEADERS_END:
+		FZ_CHECK((ev->part->kind == LM_MIME_KIND_MULTIPART) == (ev->part->boundary[0] != '\0'),
+		         "a boundary exactly for a multipart");
 		put(r, ev->path, ev->path_len);
 		put(r, ev->part->type, strlen(ev->part->type));
 		put(r, ev->part->subtype, strlen(ev->part->subtype));

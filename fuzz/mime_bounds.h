@@ -19,8 +19,9 @@
  *                   per open frame pathlen < LM_MIME_PATH_MAX (path[]),
  *                   path[] NUL-terminated, blen <= max_boundary
  *                   (its slot of max_boundary + 2 bytes in the boundary
- *                   area) and the boundary NUL-terminated at blen (it
- *                   may hold NUL bytes before: they are compared); the
+ *                   area) and a multipart's boundary a C string of
+ *                   length blen (no NUL before: info.boundary shows
+ *                   what is compared); the
  *                   part info strings (type, subtype, charset,
  *                   filename) NUL-terminated inside their arrays;
  *                   uu_q[] (uu_n < 4 while decoding a line); the
@@ -112,8 +113,8 @@ fz_mime_parser_bounds(const lm_mime_parser *p, const void *scratch, size_t len)
 		FZ_CHECK(FZ_P(f, blen) <= o->max_boundary ||
 		         (k == top && FZ_P(f, blen) == ~0u), "boundary within its slot");
 		if (FZ_P(f, kind) == LM_MIME_KIND_MULTIPART)
-			FZ_CHECK(FZ_P(f, blen) > 0 && b[FZ_P(f, blen)] == '\0',
-			         "multipart boundary NUL-terminated at blen in its slot");
+			FZ_CHECK(FZ_P(f, blen) > 0 && strnlen(b, FZ_P(f, blen) + 1) == FZ_P(f, blen),
+			         "multipart boundary a C string of length blen in its slot");
 	}
 	FZ_CHECK(fz_nul_inside(FZ_P(p, path), sizeof FZ_P(p, path)), "path NUL-terminated in path[]");
 	FZ_CHECK(fz_nul_inside(FZ_P(p, info).type, sizeof FZ_P(p, info).type) &&

@@ -962,7 +962,7 @@ typedef enum {
 #define LM_MIME_DEF_HEADER_TOO_LONG     0x00040000u /**< a field was cut at max_header_len */
 #define LM_MIME_DEF_TOO_MANY_HEADERS    0x00080000u /**< fields past max_headers were skipped */
 #define LM_MIME_DEF_NO_MIME_VERSION     0x00100000u /**< a message with Content-* fields lacks MIME-Version */
-#define LM_MIME_DEF_NO_BOUNDARY         0x00200000u /**< multipart without boundary: read as a leaf */
+#define LM_MIME_DEF_NO_BOUNDARY         0x00200000u /**< multipart without a usable boundary (none, empty, or holding a NUL byte): read as a leaf */
 #define LM_MIME_DEF_NO_START_BOUNDARY   0x00400000u /**< a multipart body without any delimiter line */
 #define LM_MIME_DEF_NO_END_BOUNDARY     0x00800000u /**< the close delimiter is missing */
 #define LM_MIME_DEF_BASE64              0x01000000u /**< invalid base64 characters (skipped), bad or missing padding */
@@ -1000,7 +1000,9 @@ LM_API const char *lm_mime_parser_defect_name(unsigned bit);
  * order, RFC 2047 words inside quotes); one longer than
  * LM_MIME_FILENAME_MAX - 1 bytes is kept raw and cut; "" when absent.
  * boundary is the multipart
- * boundary ("" unless kind is LM_MIME_KIND_MULTIPART).
+ * boundary ("" unless kind is LM_MIME_KIND_MULTIPART): exactly the
+ * bytes delimiter lines are matched against (a boundary parameter
+ * holding a NUL byte is not used: LM_MIME_DEF_NO_BOUNDARY).
  */
 typedef struct {
 	char type[LM_MIME_TYPE_MAX];

@@ -625,12 +625,20 @@ parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 	if (r > 0)
 		copy_lower(p->info.charset, sizeof p->info.charset, p->info.charset);
 	if (strcmp(type, "multipart") == 0) {
-		/* boundary: up to max_boundary bytes; one more tells "too long" */
+		/* boundary: up to max_boundary bytes; one more tells "too long".
+		 * One holding a NUL (boundary*=a%00b, or a raw NUL in quotes) is
+		 * no boundary: info.boundary is a C string, so the application
+		 * would see less than the delimiters matched here (RFC 2046
+		 * bchars never include NUL). Other bytes outside bchars and a
+		 * trailing space are kept (leniency): what is matched is then
+		 * exactly what info.boundary shows. */
 		r = lm_mime__param_find(v, n, "boundary", b, p->o.max_boundary + 2);
 		if (r < 0)
 			b[0] = '\0';
 		else if ((size_t)r > p->o.max_boundary)
 			b[0] = '\0', p->fr[p->top].blen = ~0u;
+		else if (memchr(b, '\0', (size_t)r) != NULL)
+			b[0] = '\0';   /* blen 0: LM_MIME_DEF_NO_BOUNDARY, a leaf */
 		else
 			p->fr[p->top].blen = (unsigned)r;
 	}

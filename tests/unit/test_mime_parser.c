@@ -272,6 +272,43 @@ t_boundary_trailing_space(void)
 	free(l);
 }
 
+/* A boundary holding a NUL byte (RFC 2231 %00, or raw inside quotes):
+ * info.boundary is a C string and would show "ab" while the delimiters
+ * were matched against "ab\0cd". Such a multipart has no usable
+ * boundary: a leaf with LM_MIME_DEF_NO_BOUNDARY, in the event stream
+ * and in the tree. */
+static void
+t_boundary_nul(void)
+{
+	static const char pct[] = "MIME-Version: 1.0\n"
+	                          "Content-Type: multipart/mixed; boundary*=ab%00cd\n\n"
+	                          "--ab\0cd\n\nx\n--ab\n\ny\n--ab\0cd--\n";
+	static const char raw[] = "MIME-Version: 1.0\n"
+	                          "Content-Type: multipart/mixed; boundary=\"ab\0cd\"\n\n"
+	                          "--ab\0cd\n\nx\n--ab\0cd--\n";
+	lm_mime_tree t;
+	char *l;
+
+	l = run(NULL, pct, sizeof pct - 1, 0, 0, NULL);
+	LM_CHECK(has(l, "E [1] 0 multipart/mixed kind=0 cte=0 cs= fn= b=\n"));
+	LM_CHECK(has(l, "D0 [1] --ab\\x00cd\\x0a\\x0ax\\x0a--ab\\x0a\\x0ay\\x0a--ab\\x00cd--\\x0a\n"
+	             "X [1] 0 defects=00200000\nM\n"));
+	free(l);
+	/* every split gives the same */
+	l = run(NULL, pct, sizeof pct - 1, 1, 0, NULL);
+	LM_CHECK(has(l, "X [1] 0 defects=00200000\nM\n"));
+	free(l);
+	l = run(NULL, raw, sizeof raw - 1, 0, 0, NULL);
+	LM_CHECK(has(l, "E [1] 0 multipart/mixed kind=0 cte=0 cs= fn= b=\n"));
+	LM_CHECK(has(l, "X [1] 0 defects=80200000\nM\n"));
+	free(l);
+	LM_CHECK_EQ(lm_mime_tree_parse(NULL, pct, sizeof pct - 1, &t), 0);
+	LM_CHECK(t.root != NULL && t.root->info.kind == LM_MIME_KIND_LEAF &&
+	         t.root->first_child == NULL && t.root->info.boundary[0] == '\0' &&
+	         (t.root->defects & LM_MIME_DEF_NO_BOUNDARY));
+	lm_mime_tree_free(&t);
+}
+
 static void
 t_prefix_boundaries(void)
 {
@@ -825,6 +862,7 @@ main(int argc, char **argv)
 		LM_TEST(t_raw_and_unfolded),
 		LM_TEST(t_preamble_epilogue),
 		LM_TEST(t_boundary_trailing_space),
+		LM_TEST(t_boundary_nul),
 		LM_TEST(t_prefix_boundaries),
 		LM_TEST(t_missing_final_boundary),
 		LM_TEST(t_message_rfc822_paths),
