@@ -4,7 +4,10 @@
  * Input: byte 0 options (bits 0-2: LM_MIME_PARSE_PREAMBLE, _RAW,
  * _NO_NESTED; 0x08 small limits: depth 3, 8 parts, 64-byte fields,
  * 4 headers, 16-byte boundaries; 0x10 the minimum scratch size; 0x20
- * LM_MIME_PARSE_UTF8, text bodies converted to UTF-8), byte 1
+ * LM_MIME_PARSE_UTF8, text bodies converted to UTF-8; 0x40 the
+ * application's charset hook, opts.to_utf8 = the hostile but legal test
+ * converter of mime_hook.h, whose charset the message's bytes steer;
+ * with 0x20 too it is set but must never be called; 0x80 unused), byte 1
  * the feed size (0: all at once), then the message.
  *
  * Invariants: the parse ends (MESSAGE_END once, then LM_DONE for good)
@@ -13,10 +16,13 @@
  * values have no CR/LF; type/subtype/charset are lower case and
  * NUL-terminated inside their arrays; a boundary (non-empty) exactly
  * for a multipart, and no shorter than the one matched (mime_bounds.h);
- * and the event stream (BODY data joined) is the same when the message
- * is fed one byte at a time, in the chosen pieces, or at once. After
- * every step the parser's own marks stay inside its arrays and scratch
- * regions (mime_bounds.h).
+ * with LM_MIME_PARSE_UTF8 the BODY data of each text leaf is UTF-8; the
+ * hook's contract (mime_hook.h); and the event stream (BODY data
+ * joined) is the same when the message is fed one byte at a time, in
+ * the chosen pieces, or at once (for a text leaf whose hook call
+ * failed: its decoded bytes, see mime_hook.h). After every step the
+ * parser's own marks stay inside its arrays and scratch regions
+ * (mime_bounds.h).
  */
 #include <string.h>
 
@@ -24,25 +30,18 @@
 #include "libmail/error.h"
 #include "fuzz.h"
 #include "mime_bounds.h"
+#include "mime_hook.h"
+#include "utf8.h"
 
 typedef struct {
-	unsigned char *p;
-	size_t len, cap;
+	fz_bytes b;            /* the recorded stream */
 	int in_body;
 } rec;
 
 static void
 put(rec *r, const void *p, size_t n)
 {
-	if (r->len + n > r->cap) {
-		size_t nc = (r->len + n) * 2 + 256;
-		unsigned char *np = realloc(r->p, nc);
-		FZ_CHECK(np != NULL, "memory");
-		r->p = np;
-		r->cap = nc;
-	}
-	memcpy(r->p + r->len, p, n);
-	r->len += n;
+	fz_bytes_put(&r->b, p, n);
 }
 
 static void
@@ -60,6 +59,74 @@ check_str(const char *s, size_t cap, int lower, const char *what)
 	if (lower)
 		for (i = 0; i < n; i++)
 			FZ_CHECK(s[i] < 'A' || s[i] > 'Z', what);
+}
+
+/* A text leaf starts (HEADERS_END): follow its body when it is
+ * converted, by the hook (conv 1) or the library (conv 2). */
+static void
+track_begin(const lm_mime_event *ev)
+{
+	fz_hook *h = &fz_hk;
+	int conv = (h->flags & LM_MIME_PARSE_UTF8) ? 2 : h->hooked ? 1 : 0;
+
+	FZ_CHECK(!h->track, "a tracked text leaf ended before the next entity");
+	FZ_CHECK(h->need == 0 && h->nheld == 0 && !h->shift && h->lag == 0,
+	         "hook: its state reset (flush or failure) before the next part");
+	if (conv == 0 || (h->flags & LM_MIME_PARSE_RAW) || ev->part->kind != LM_MIME_KIND_LEAF ||
+	    strcmp(ev->part->type, "text") != 0)
+		return;
+	h->track = conv;
+	h->failed = h->flushed = 0;
+	memcpy(h->charset, ev->part->charset, sizeof h->charset);
+	h->din.len = h->dout.len = h->body.len = 0;
+	h->din_ok = 0;
+}
+
+static void
+put_bytes(rec *r, unsigned long tag, const unsigned char *p, size_t n)
+{
+	put_u(r, tag);
+	put_u(r, (unsigned long)n);
+	put(r, p, n);
+}
+
+/* The tracked text leaf ends (PART_END): check its body, and record
+ * for the comparison what cannot depend on the feed size. */
+static void
+track_end(rec *r, const lm_mime_event *ev)
+{
+	fz_hook *h = &fz_hk;
+	const fz_bytes *b = &h->body;
+
+	if (h->track == 2) {
+		FZ_CHECK(fz_utf8_valid(b->p, b->len, 1),
+		         "LM_MIME_PARSE_UTF8: a text leaf's BODY data is UTF-8");
+		h->track = 0;
+		return;
+	}
+	FZ_CHECK(!(ev->defects & LM_MIME_DEF_CHARSET) == !h->failed,
+	         "hook: LM_MIME_DEF_CHARSET exactly when a call failed");
+	if (h->failed == 0)
+		FZ_CHECK(h->flushed, "hook: flushed once at the end of its part");
+	if (h->failed == 1) {
+		/* what the hook wrote, then the failing call's input raw,
+		 * then the rest of the part raw */
+		size_t k = h->din.len - h->din_ok;
+		FZ_CHECK(b->len >= h->dout.len + k && fz_mem_eq(b->p, h->dout.p, h->dout.len) &&
+		         fz_mem_eq(b->p + h->dout.len, h->din.p + h->din_ok, k),
+		         "hook failed: BODY = its output, then the failing input raw");
+		h->din.len = h->din_ok;
+		fz_bytes_put(&h->din, b->p + h->dout.len, b->len - h->dout.len);
+		put_bytes(r, 301, h->din.p, h->din.len);
+	} else {
+		FZ_CHECK(b->len == h->dout.len && fz_mem_eq(b->p, h->dout.p, b->len),
+		         "hook: BODY data is exactly what the hook wrote");
+		if (h->failed == 2)
+			put_bytes(r, 302, h->din.p, h->din.len);
+		else
+			put_bytes(r, 300, b->p, b->len);
+	}
+	h->track = 0;
 }
 
 static void
@@ -81,6 +148,19 @@ record(rec *r, const lm_mime_event *ev, unsigned *depth, int *ended)
 		check_str(ev->part->charset, sizeof ev->part->charset, 1, "charset lower case");
 		check_str(ev->part->filename, sizeof ev->part->filename, 0, "filename");
 		FZ_CHECK(ev->part->boundary != NULL, "boundary never NULL");
+	}
+	if (ev->type == LM_MIME_EV_BODY && fz_hk.track) {
+		FZ_CHECK(ev->body == LM_MIME_BODY_CONTENT && *depth > 0, "BODY of the text leaf");
+		fz_bytes_put(&fz_hk.body, ev->data.p, ev->data.len);
+		if (fz_hk.track == 1)
+			return;   /* recorded at PART_END */
+	}
+	if (ev->type == LM_MIME_EV_PART_END && fz_hk.track) {
+		if (r->in_body) {
+			put_u(r, 99);
+			r->in_body = 0;
+		}
+		track_end(r, ev);
 	}
 	if (ev->type == LM_MIME_EV_BODY) {
 		if (!r->in_body) {
@@ -117,6 +197,7 @@ record(rec *r, const lm_mime_event *ev, unsigned *depth, int *ended)
 	case LM_MIME_EV_HEADERS_END:
 		FZ_CHECK((ev->part->kind == LM_MIME_KIND_MULTIPART) == (ev->part->boundary[0] != '\0'),
 		         "a boundary exactly for a multipart");
+		track_begin(ev);
 		put(r, ev->path, ev->path_len);
 		put(r, ev->part->type, strlen(ev->part->type));
 		put(r, ev->part->subtype, strlen(ev->part->subtype));
@@ -159,6 +240,11 @@ parse(const lm_mime_parser_opts *o, size_t scratch_len, const uint8_t *msg,
 
 	FZ_CHECK(scratch != NULL, "memory");
 	FZ_CHECK(lm_mime_parser_init(&p, o, scratch, scratch_len) == 0, "init");
+	fz_hk.p = &p;
+	fz_hk.scratch = scratch;
+	fz_hk.scratch_len = scratch_len;
+	fz_hk.track = 0;
+	fz_hook_reset(&fz_hk);
 	for (;;) {
 		/* what init, feed() or the previous next() left (mime_bounds.h) */
 		fz_mime_parser_bounds(&p, scratch, scratch_len);
@@ -207,6 +293,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.flags = data[0] & 7u;
 	if (data[0] & 0x20)
 		o.flags |= LM_MIME_PARSE_UTF8;
+	if (data[0] & 0x40) {
+		o.to_utf8 = fz_hook_fn;
+		o.to_utf8_ud = &fz_hk;
+	}
+	fz_hk.flags = o.flags;
+	fz_hk.hooked = o.to_utf8 != NULL;
 	if (data[0] & 0x08) {
 		o.max_depth = 3;
 		o.max_parts = 8;
@@ -226,18 +318,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (getenv("FZ_VERBOSE"))
 		fprintf(stderr, "--- feed size %zu\n", step);
 	parse(&o, scratch_len, msg, n, step, &b);
-	FZ_CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0,
+	FZ_CHECK(a.b.len == b.b.len && fz_mem_eq(a.b.p, b.b.p, a.b.len),
 	         "events independent of the feed size");
 	if (n < 2048) {
 		if (getenv("FZ_VERBOSE"))
 			fprintf(stderr, "--- byte by byte\n");
 		parse(&o, scratch_len, msg, n, 1, &c);
-		FZ_CHECK(a.len == c.len && memcmp(a.p, c.p, a.len) == 0,
+		FZ_CHECK(a.b.len == c.b.len && fz_mem_eq(a.b.p, c.b.p, a.b.len),
 		         "events the same when fed byte by byte");
 	}
 
-	free(a.p);
-	free(b.p);
-	free(c.p);
+	free(a.b.p);
+	free(b.b.p);
+	free(c.b.p);
 	return 0;
 }

@@ -882,15 +882,29 @@ LM_API int lm_mime_date_rfc3339(long long t, int tz_min, char *out,
 
 /**
  * Charset conversion hook (text bodies to UTF-8) for callers with their
- * own converter (LM_MIME_PARSE_UTF8 uses the library's): for each BODY event of a text part, ev.part->charset names the
- * charset ("" when none was given: US-ASCII per RFC 2045). The parser
- * then calls to_utf8 (when set) with the decoded bytes and BODY data
- * holds what the hook wrote. The hook keeps its own state per part:
- * it is called with in == NULL, n == 0 at the end of each text part
- * (flush) and may write there too.
+ * own converter (LM_MIME_PARSE_UTF8 uses the library's, and the hook is
+ * then never called; nor with LM_MIME_PARSE_RAW). For the body of each
+ * text/\* leaf the parser calls to_utf8 (when set) with the decoded
+ * bytes (transfer encoding removed), charset naming the part's charset
+ * (ev.part->charset: lower case, "" when none was given, US-ASCII per
+ * RFC 2045), and the BODY data is exactly out[0..*written) (a call that
+ * writes nothing gives no event).
  *
- * \return 0, or a negative code (recorded as LM_MIME_DEF_CHARSET on the
- *         part; the part's bytes are then passed unconverted).
+ * The bytes come in pieces of 1..LM_MIME_PARSER_OUTBUF / 4 bytes cut
+ * wherever the input happened to be cut: the hook takes them all (it
+ * holds an incomplete sequence itself) and its output must not depend
+ * on where the pieces end. out has room for cap >= LM_MIME_PARSER_OUTBUF
+ * bytes, which 4 bytes per input byte always fit. The hook keeps its own
+ * state per part: it is called once with in == NULL, n == 0 at the end
+ * of each text part (flush), may write there too, and starts afresh.
+ *
+ * \return 0, or a negative code: recorded as LM_MIME_DEF_CHARSET on the
+ *         part; out and *written are ignored; the bytes of the failing
+ *         call and the rest of the part are then passed unconverted.
+ *         After a failure the part gets no further call, not even the
+ *         flush, so a hook that keeps state resets it before it returns
+ *         an error. A failing flush only loses what it would have
+ *         written.
  */
 typedef int (*lm_mime_to_utf8_fn)(void *ud, const char *charset,
                                   const unsigned char *in, size_t n,
@@ -908,7 +922,8 @@ typedef struct {
 	size_t max_boundary;     /**< a longer boundary makes the multipart a leaf (defect) */
 	/** Optional charset hook (see lm_mime_to_utf8_fn); its output for
 	 *  one call must fit in LM_MIME_PARSER_OUTBUF bytes for input of
-	 *  LM_MIME_PARSER_OUTBUF / 4 bytes (the parser feeds it that much). */
+	 *  LM_MIME_PARSER_OUTBUF / 4 bytes (the parser feeds it at most that
+	 *  much); *written > cap is taken as a failure. */
 	lm_mime_to_utf8_fn to_utf8;
 	void *to_utf8_ud;
 } lm_mime_parser_opts;
