@@ -221,7 +221,10 @@ react(client *k)
 	}
 	if (state >= LM_IMAP_STATE_AUTH && (k->f0 & 0x10) && !k->idled) {
 		k->idled = 1;
-		if (lm_imap_idle(c, &k->idle_tag) == 0)
+		r = lm_imap_idle(c, &k->idle_tag);
+		FZ_CHECK(r != 0 || lm_imap_caps_known(c),
+		         "no IDLE while the capabilities are unknown");
+		if (r == 0)
 			return;
 	}
 	if (state >= LM_IMAP_STATE_AUTH && (k->f0 & 0x20) && !k->appended) {
@@ -239,6 +242,9 @@ react(client *k)
 			FZ_CHECK(!k->app_sync || (k->f0 & 0x04) == 0 ||
 			         !lm_imap_has_cap(c, "LITERAL+"),
 			         "LITERAL+ used when offered and allowed");
+			FZ_CHECK(k->app_sync || lm_imap_caps_known(c),
+			         "a literal while the capabilities are unknown "
+			         "is synchronising");
 			return;
 		}
 		k->app_left = 0;

@@ -833,12 +833,16 @@ LM_API lm_imap_cmd lm_imap_handle_cmd(const lm_imap_client *c, lm_imap_handle h,
 /* ------------------------------------------------------------------ */
 
 /** \brief 1 if the last capability list holds cap (case-insensitive,
- *         whole word: "IDLE", "AUTH=PLAIN", "LITERAL+"), else 0. */
+ *         whole word: "IDLE", "AUTH=PLAIN", "LITERAL+"), else 0 (also
+ *         while the list is unknown, see lm_imap_caps_known()). */
 LM_API int lm_imap_has_cap(const lm_imap_client *c, const char *cap);
 
 /** \brief 1 when a capability list is known (greeting code, CAPABILITY
- *         response, or code in a LOGIN/AUTHENTICATE OK); 0 before and
- *         after lm_imap_tls_done() until the server sent a new one. */
+ *         response, or code in a LOGIN/AUTHENTICATE OK); 0 before, after
+ *         lm_imap_tls_done() and after a LOGIN/AUTHENTICATE OK without a
+ *         [CAPABILITY] code, until the server sent a new one. While it is
+ *         0 the engine uses no capability ("Capabilities unknown" under
+ *         Commands below). */
 LM_API int lm_imap_caps_known(const lm_imap_client *c);
 
 /** \brief The raw capability list (space separated), valid until the
@@ -881,10 +885,12 @@ LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
  *                      selected mailbox, LOGIN when authenticated),
  *                      during IDLE, an APPEND body or STARTTLS /
  *                      AUTHENTICATE in progress, before the greeting;
+ *                      a needed capability while the capabilities are
+ *                      unknown (below);
  *   LM_ERR_LIMIT       LM_IMAP_PIPELINE_MAX commands outstanding;
  *   LM_ERR_BUFFER_TOO_SMALL  the command does not fit into the free
  *                      output space (drain with lm_imap_next(), retry);
- *   LM_ERR_UNSUPPORTED the server does not offer a needed capability;
+ *   LM_ERR_UNSUPPORTED the server's capability list lacks a needed one;
  *   the sticky error.
  * Strings are sent as an atom, a quoted string or a literal, chosen by
  * content: 8-bit data (unless UTF8=ACCEPT is enabled) or over 1000
@@ -895,6 +901,28 @@ LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
  * the engine encodes them in modified UTF-7 (or sends UTF-8 when
  * UTF8=ACCEPT is enabled); "INBOX" in any case is sent as INBOX.
  * Sequence sets are strings of digits, ',', ':', '*' and "$" (RFC 5182).
+ *
+ * Capabilities unknown: before a list came, after lm_imap_tls_done(),
+ * after a LOGIN or AUTHENTICATE OK without a [CAPABILITY] code (RFC 9051
+ * 6.2: the list may change, the old one must not be relied on), and
+ * while a LOGIN is outstanding (the server reads the commands behind it
+ * after its OK), no capability counts until a CAPABILITY response or
+ * code arrives:
+ *   - literals are synchronising ({n}, valid with every server);
+ *   - calls that need a capability for what they were asked return
+ *     LM_ERR_BAD_STATE, not LM_ERR_UNSUPPORTED (the server may well
+ *     offer it): IDLE, ENABLE, NAMESPACE, UNSELECT, UID EXPUNGE,
+ *     GETQUOTA, GETQUOTAROOT, MOVE (neither MOVE nor its COPY fallback
+ *     is known to be right), LOGIN, AUTHENTICATE, STARTTLS, and the
+ *     options SELECT CONDSTORE, STATUS HIGHESTMODSEQ, extended LIST,
+ *     SEARCH RETURN, FETCH MODSEQ/EMAILID/THREADID/SAVEDATE/CHANGEDSINCE/
+ *     BINARY sections, STORE UNCHANGEDSINCE;
+ *   - everything else is sent as usual.
+ * Call lm_imap_capability() (lm_imap_session does after logging in).
+ * It may be pipelined right behind LOGIN: its response describes the
+ * state after the LOGIN, and from the arrival of that response on
+ * (lm_imap_caps_known() 1, at the latest by the DONE of CAPABILITY) the
+ * features are used again; calls made before follow the rules above.
  */
 
 /** \brief CAPABILITY. */
@@ -934,10 +962,11 @@ LM_API int lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h
  *         OK without a [CAPABILITY] code the capabilities are unknown
  *         (lm_imap_caps_known() == 0; RFC 9051 asks to fetch them again):
  *         call lm_imap_capability() before anything that depends on them
- *         (the same after AUTHENTICATE).
+ *         (the same after AUTHENTICATE; see "Capabilities unknown").
  *  \return LM_ERR_PLAINTEXT before TLS (unless allow_plaintext_auth and
  *          not require_tls); LM_ERR_UNSUPPORTED under LOGINDISABLED;
- *          LM_ERR_BAD_STATE (authenticated, capabilities unknown, ...). */
+ *          LM_ERR_BAD_STATE (authenticated, capabilities unknown, another
+ *          LOGIN outstanding, ...). */
 LM_API int lm_imap_login(lm_imap_client *c, const char *user, const char *pass,
                          lm_imap_handle *h);
 

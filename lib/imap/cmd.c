@@ -83,15 +83,30 @@ ob_num(struct ob *b, uint64_t v)
 	ob_raw(b, d + n, sizeof d - (size_t)n);
 }
 
+/* Capabilities unknown (lm_imap__caps() is 0): synchronising, which
+ * every server takes. */
 static int
 nonsync_ok(const lm_imap_client *c, size_t n)
 {
+	unsigned long caps = lm_imap__caps(c);
+
 	if (!c->opts.use_literal_plus)
 		return 0;
-	if (c->capbits & LM_IMAP__CAP_LITERALPLUS)
+	if (caps & LM_IMAP__CAP_LITERALPLUS)
 		return 1;
-	return (c->capbits & (LM_IMAP__CAP_LITERALMINUS | LM_IMAP__CAP_IMAP4REV2)) &&
+	return (caps & (LM_IMAP__CAP_LITERALMINUS | LM_IMAP__CAP_IMAP4REV2)) &&
 	       n <= 4096;
+}
+
+/* A call that needs one of the capabilities in bits: 0 when offered;
+ * LM_ERR_BAD_STATE while the list is unknown (the server may offer it:
+ * ask with CAPABILITY); LM_ERR_UNSUPPORTED when the list lacks it. */
+static int
+need_cap(const lm_imap_client *c, unsigned long bits)
+{
+	if (!lm_imap__caps_usable(c))
+		return LM_ERR_BAD_STATE;
+	return (c->capbits & bits) ? 0 : LM_ERR_UNSUPPORTED;
 }
 
 static int
@@ -433,8 +448,8 @@ simple_cmd(lm_imap_client *c, unsigned states, int cmd, const char *verb,
 	int r = gate(c, states, 0);
 	if (r)
 		return r;
-	if (capneed && !(c->capbits & capneed))
-		return LM_ERR_UNSUPPORTED;
+	if (capneed && (r = need_cap(c, capneed)) != 0)
+		return r;
 	return lm_imap__simple(c, cmd, verb, h);
 }
 
@@ -510,9 +525,9 @@ lm_imap_starttls(lm_imap_client *c, lm_imap_handle *h)
 	int r = gate(c, S_NA, 1);
 	if (r)
 		return r;
-	if (c->tls || !c->caps_known)
+	if (c->tls || !lm_imap__caps_usable(c))
 		return LM_ERR_BAD_STATE;
-	if (!(c->capbits & LM_IMAP__CAP_STARTTLS))
+	if (!(lm_imap__caps(c) & LM_IMAP__CAP_STARTTLS))
 		return LM_ERR_NO_STARTTLS;
 	r = lm_imap__simple(c, LM_IMAP_CMD_STARTTLS, "STARTTLS", &t);
 	if (r == 0) {
@@ -531,8 +546,8 @@ lm_imap_idle(lm_imap_client *c, lm_imap_handle *h)
 	int r = gate(c, S_A | S_S, 0);
 	if (r)
 		return r;
-	if (!(c->capbits & (LM_IMAP__CAP_IDLE | LM_IMAP__CAP_IMAP4REV2)))
-		return LM_ERR_UNSUPPORTED;
+	if ((r = need_cap(c, LM_IMAP__CAP_IDLE | LM_IMAP__CAP_IMAP4REV2)) != 0)
+		return r;
 	if (c->q_count > 0)
 		return LM_ERR_BAD_STATE;
 	r = lm_imap__simple(c, LM_IMAP_CMD_IDLE, "IDLE", &t);
@@ -579,11 +594,11 @@ lm_imap_login(lm_imap_client *c, const char *user, const char *pass,
 		return r;
 	if (user == NULL || pass == NULL || user[0] == '\0')
 		return LM_ERR_BAD_PARAM;
-	if (!c->caps_known)
+	if (!lm_imap__caps_usable(c))
 		return LM_ERR_BAD_STATE;
 	if (!c->tls && (c->opts.require_tls || !c->opts.allow_plaintext_auth))
 		return LM_ERR_PLAINTEXT;
-	if (c->capbits & LM_IMAP__CAP_LOGINDISABLED)
+	if (lm_imap__caps(c) & LM_IMAP__CAP_LOGINDISABLED)
 		return LM_ERR_UNSUPPORTED;
 	ob_start(&b, c, "LOGIN ", 0);
 	keep = b.len;
@@ -628,7 +643,7 @@ lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h)
 		return r;
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (!c->caps_known)
+	if (!lm_imap__caps_usable(c))
 		return LM_ERR_BAD_STATE;
 	m = lm_sasl_get_mech(s);
 	name = lm_sasl_mech_name(m);
@@ -647,7 +662,7 @@ lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h)
 	ob_start(&b, c, "AUTHENTICATE ", 0);
 	ob_s(&b, name);
 	keep = b.len;
-	if ((c->capbits & (LM_IMAP__CAP_SASLIR | LM_IMAP__CAP_IMAP4REV2)) &&
+	if ((lm_imap__caps(c) & (LM_IMAP__CAP_SASLIR | LM_IMAP__CAP_IMAP4REV2)) &&
 	    lm_sasl_has_initial(s)) {
 		size_t rl = 0, bl = 0;
 		r = lm_sasl_step(s, NULL, 0, c->sasl_raw, sizeof c->sasl_raw, &rl);
@@ -714,8 +729,8 @@ lm_imap_enable(lm_imap_client *c, const char *exts, lm_imap_handle *h)
 		return r;
 	if (!atom_list_ok(exts))
 		return LM_ERR_BAD_PARAM;
-	if (!(c->capbits & (LM_IMAP__CAP_ENABLE | LM_IMAP__CAP_IMAP4REV2)))
-		return LM_ERR_UNSUPPORTED;
+	if ((r = need_cap(c, LM_IMAP__CAP_ENABLE | LM_IMAP__CAP_IMAP4REV2)) != 0)
+		return r;
 	ob_start(&b, c, "ENABLE ", 0);
 	ob_s(&b, exts);
 	return ob_commit(&b, LM_IMAP_CMD_ENABLE, 0, h);
@@ -798,8 +813,8 @@ select_cmd(lm_imap_client *c, const char *mailbox, const lm_imap_select_opts *o,
 		}
 		ob_s(&b, "))");
 	} else if (o != NULL && o->condstore) {
-		if (!(c->capbits & LM_IMAP__CAP_CONDSTORE))
-			return LM_ERR_UNSUPPORTED;
+		if ((r = need_cap(c, LM_IMAP__CAP_CONDSTORE)) != 0)
+			return r;
 		ob_s(&b, " (CONDSTORE)");
 	}
 	r = ob_commit(&b, examine ? LM_IMAP_CMD_EXAMINE : LM_IMAP_CMD_SELECT, 0, &t);
@@ -843,8 +858,8 @@ mbox_cmd(lm_imap_client *c, int cmd, const char *verb, const char *mailbox,
 	int r = gate(c, S_A | S_S, 0);
 	if (r)
 		return r;
-	if (capneed && !(c->capbits & capneed))
-		return LM_ERR_UNSUPPORTED;
+	if (capneed && (r = need_cap(c, capneed)) != 0)
+		return r;
 	ob_start(&b, c, verb, 0);
 	ob_mailbox(&b, mailbox, cmd == LM_IMAP_CMD_GETQUOTAROOT);
 	return ob_commit(&b, cmd, 0, h);
@@ -894,8 +909,8 @@ lm_imap_getquota(lm_imap_client *c, const char *root, lm_imap_handle *h)
 	int r = gate(c, S_A | S_S, 0);
 	if (r)
 		return r;
-	if (!(c->capbits & LM_IMAP__CAP_QUOTA))
-		return LM_ERR_UNSUPPORTED;
+	if ((r = need_cap(c, LM_IMAP__CAP_QUOTA)) != 0)
+		return r;
 	if (root == NULL)
 		return LM_ERR_BAD_PARAM;
 	ob_start(&b, c, "GETQUOTA ", 0);
@@ -955,8 +970,9 @@ lm_imap_status(lm_imap_client *c, const char *mailbox, unsigned items,
 	items &= 0xffu;
 	if (items == 0)
 		return LM_ERR_BAD_PARAM;
-	if ((items & LM_IMAP_ST_HIGHESTMODSEQ) && !(c->capbits & LM_IMAP__CAP_CONDSTORE))
-		return LM_ERR_UNSUPPORTED;
+	if ((items & LM_IMAP_ST_HIGHESTMODSEQ) &&
+	    (r = need_cap(c, LM_IMAP__CAP_CONDSTORE)) != 0)
+		return r;
 	ob_start(&b, c, "STATUS ", 0);
 	ob_mailbox(&b, mailbox, 0);
 	ob_s(&b, " ");
@@ -985,13 +1001,13 @@ lm_imap_list(lm_imap_client *c, const char *ref, const char *pattern,
 		st = o->status & 0xffu;
 	}
 	if ((sel || (ret & ~LM_IMAP_LIST_RET_SPECIAL_USE)) &&
-	    !(c->capbits & (LM_IMAP__CAP_LISTEXTENDED | LM_IMAP__CAP_IMAP4REV2)))
-		return LM_ERR_UNSUPPORTED;
+	    (r = need_cap(c, LM_IMAP__CAP_LISTEXTENDED | LM_IMAP__CAP_IMAP4REV2)) != 0)
+		return r;
 	if (((ret & LM_IMAP_LIST_RET_SPECIAL_USE) || (sel & LM_IMAP_LIST_SEL_SPECIAL_USE)) &&
-	    !(c->capbits & LM_IMAP__CAP_SPECIALUSE))
-		return LM_ERR_UNSUPPORTED;
-	if (st && !(c->capbits & (LM_IMAP__CAP_LISTSTATUS | LM_IMAP__CAP_IMAP4REV2)))
-		return LM_ERR_UNSUPPORTED;
+	    (r = need_cap(c, LM_IMAP__CAP_SPECIALUSE)) != 0)
+		return r;
+	if (st && (r = need_cap(c, LM_IMAP__CAP_LISTSTATUS | LM_IMAP__CAP_IMAP4REV2)) != 0)
+		return r;
 	ob_start(&b, c, "LIST ", 0);
 	if (sel) {
 		int first = 1;
@@ -1101,8 +1117,8 @@ lm_imap_uid_expunge(lm_imap_client *c, const char *uids, lm_imap_handle *h)
 	int r = gate(c, S_SEL, 0);
 	if (r)
 		return r;
-	if (!(c->capbits & (LM_IMAP__CAP_UIDPLUS | LM_IMAP__CAP_IMAP4REV2)))
-		return LM_ERR_UNSUPPORTED;
+	if ((r = need_cap(c, LM_IMAP__CAP_UIDPLUS | LM_IMAP__CAP_IMAP4REV2)) != 0)
+		return r;
 	ob_start(&b, c, "EXPUNGE ", 1);
 	ob_set(&b, uids);
 	return ob_commit(&b, LM_IMAP_CMD_UID_EXPUNGE, LM_IMAP__QF_UID, h);
@@ -1370,8 +1386,8 @@ lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
 		if (s->depth != 0)
 			return LM_ERR_BAD_STATE;
 	}
-	if (ret && !(c->capbits & (LM_IMAP__CAP_ESEARCH | LM_IMAP__CAP_IMAP4REV2)))
-		return LM_ERR_UNSUPPORTED;
+	if (ret && (r = need_cap(c, LM_IMAP__CAP_ESEARCH | LM_IMAP__CAP_IMAP4REV2)) != 0)
+		return r;
 	ob_start(&b, c, "SEARCH", uid);
 	if (ret) {
 		int first = 1;
@@ -1447,9 +1463,16 @@ ob_section(struct ob *b, const lm_imap_section *s)
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}
-	if (s->binary && (has_text || !(b->c->capbits & LM_IMAP__CAP_BINARY))) {
-		b->err = has_text ? LM_ERR_BAD_PARAM : LM_ERR_UNSUPPORTED;
+	if (s->binary && has_text) {
+		b->err = LM_ERR_BAD_PARAM;
 		return;
+	}
+	if (s->binary) {
+		int r = need_cap(b->c, LM_IMAP__CAP_BINARY);
+		if (r) {
+			b->err = r;
+			return;
+		}
 	}
 	if (s->binary_size)
 		ob_s(b, "BINARY.SIZE[");
@@ -1525,8 +1548,8 @@ lm_imap_fetch(lm_imap_client *c, int uid, const char *set,
 	if (f == NULL || f->version != LM_IMAP_FETCH_OPTS_VERSION ||
 	    (f->items == 0 && f->nsections == 0) || (f->nsections && !f->sections))
 		return LM_ERR_BAD_PARAM;
-	if (f->changedsince && !(c->capbits & LM_IMAP__CAP_CONDSTORE))
-		return LM_ERR_UNSUPPORTED;
+	if (f->changedsince && (r = need_cap(c, LM_IMAP__CAP_CONDSTORE)) != 0)
+		return r;
 	if (f->vanished && (!uid || !f->changedsince || !(c->enabled & LM_IMAP__EN_QRESYNC)))
 		return f->vanished && !(c->enabled & LM_IMAP__EN_QRESYNC) ?
 		       LM_ERR_UNSUPPORTED : LM_ERR_BAD_PARAM;
@@ -1535,8 +1558,8 @@ lm_imap_fetch(lm_imap_client *c, int uid, const char *set,
 	ob_s(&b, " (");
 	for (i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (f->items & t[i].bit) {
-			if (t[i].cap && !(c->capbits & t[i].cap))
-				return LM_ERR_UNSUPPORTED;
+			if (t[i].cap && (r = need_cap(c, t[i].cap)) != 0)
+				return r;
 			if (first)
 				ob_raw(&b, t[i].name + 1, t[i].len - 1);
 			else
@@ -1566,12 +1589,13 @@ store_build(lm_imap_client *c, int uid, const char *set, lm_imap_store_op op,
             lm_imap_handle *h)
 {
 	struct ob b;
+	int r;
 	if ((unsigned)op > LM_IMAP_STORE_REMOVE || flags == NULL)
 		return LM_ERR_BAD_PARAM;
 	if (op != LM_IMAP_STORE_SET && strspn(flags, " ") == strlen(flags))
 		return LM_ERR_BAD_PARAM;
-	if (unchangedsince && !(c->capbits & LM_IMAP__CAP_CONDSTORE))
-		return LM_ERR_UNSUPPORTED;
+	if (unchangedsince && (r = need_cap(c, LM_IMAP__CAP_CONDSTORE)) != 0)
+		return r;
 	ob_start(&b, c, "STORE ", uid);
 	ob_set(&b, set);
 	if (unchangedsince) {
@@ -1633,8 +1657,12 @@ lm_imap_move(lm_imap_client *c, int uid, const char *set, const char *mailbox,
 	int r = gate(c, S_SEL, 0);
 	if (r)
 		return r;
-	if (c->capbits & (LM_IMAP__CAP_MOVE | LM_IMAP__CAP_IMAP4REV2))
+	/* unknown capabilities: neither MOVE nor the fallback is known right */
+	r = need_cap(c, LM_IMAP__CAP_MOVE | LM_IMAP__CAP_IMAP4REV2);
+	if (r == 0)
 		return copy_build(c, LM_IMAP_CMD_MOVE, "MOVE ", uid, set, mailbox, 0, h);
+	if (r != LM_ERR_UNSUPPORTED)
+		return r;
 	if (set == NULL || (n = strlen(set)) >= sizeof c->mv_set)
 		return LM_ERR_BAD_PARAM;
 	r = copy_build(c, LM_IMAP_CMD_COPY, "COPY ", uid, set, mailbox,
@@ -1669,7 +1697,7 @@ lm_imap__move_next(lm_imap_client *c, lm_imap_handle tag)
 	}
 	if (c->mv_step == 2) {
 		struct ob b;
-		if (c->mv_uid && (c->capbits & LM_IMAP__CAP_UIDPLUS)) {
+		if (c->mv_uid && (lm_imap__caps(c) & LM_IMAP__CAP_UIDPLUS)) {
 			ob_start(&b, c, "EXPUNGE ", 1);
 			ob_set(&b, c->mv_set);
 			r = ob_commit(&b, LM_IMAP_CMD_UID_EXPUNGE,

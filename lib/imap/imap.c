@@ -357,6 +357,36 @@ lm_imap__caps_set(lm_imap_client *c, const unsigned char *p, size_t n)
 	c->caps_known = 1;
 }
 
+/* see internal.h */
+void
+lm_imap__caps_forget(lm_imap_client *c)
+{
+	c->caps_known = 0;
+	c->caps_len = 0;
+	c->capbits = 0;
+}
+
+/* see internal.h */
+int
+lm_imap__caps_usable(const lm_imap_client *c)
+{
+	unsigned i;
+
+	if (!c->caps_known)
+		return 0;
+	for (i = 0; i < c->q_count; i++)
+		if (c->q[i].cmd == LM_IMAP_CMD_LOGIN)
+			return 0;
+	return 1;
+}
+
+/* see internal.h */
+unsigned long
+lm_imap__caps(const lm_imap_client *c)
+{
+	return lm_imap__caps_usable(c) ? c->capbits : 0;
+}
+
 /* see imap.h */
 int
 lm_imap_has_cap(const lm_imap_client *c, const char *cap)
@@ -474,9 +504,7 @@ lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h)
 		return LM_ERR_BAD_STATE;
 	c->tls_wait = 0;
 	c->tls = 1;
-	c->caps_known = 0;
-	c->caps_len = 0;
-	c->capbits = 0;
+	lm_imap__caps_forget(c);
 	trace_note(c, "TLS established");
 	return lm_imap__simple(c, LM_IMAP_CMD_CAPABILITY, "CAPABILITY", h);
 }
@@ -1885,8 +1913,10 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		}
 		if (ev->status == LM_IMAP_OK) {
 			set_state(c, LM_IMAP_STATE_AUTH);
+			/* they may change (RFC 9051 6.2): until the server
+			 * tells, no capability counts (lm_imap__caps()) */
 			if (ev->code.code != LM_IMAP_CODE_CAPABILITY)
-				c->caps_known = 0;     /* they may change: ask again */
+				lm_imap__caps_forget(c);
 		}
 		break;
 	case LM_IMAP_CMD_SELECT:

@@ -65,6 +65,22 @@ size_t lm_imap__lit_header(const unsigned char *p, size_t n, uint64_t *size,
 #define LM_IMAP__CAP_AUTH          0x01000000ul
 #define LM_IMAP__CAP_STATUSSIZE    0x02000000ul
 
+/** The capability bits that may decide what the next command sends:
+ *  c->capbits while lm_imap__caps_usable(), else 0. Every capability
+ *  choice goes through it (or lm_imap__caps_usable()), never reads
+ *  c->capbits: bits of a list that no longer holds must not pick a
+ *  feature (RFC 9051 6.2). */
+unsigned long lm_imap__caps(const lm_imap_client *c);
+
+/** 1 when the capability list applies to the next command queued: it
+ *  is known, and no LOGIN is outstanding (its OK may change it, and the
+ *  server reads the commands behind it after that OK). */
+int lm_imap__caps_usable(const lm_imap_client *c);
+
+/** Forget the capability list: after TLS, after a LOGIN/AUTHENTICATE
+ *  OK without a [CAPABILITY] code. */
+void lm_imap__caps_forget(lm_imap_client *c);
+
 /* ENABLED bits (lm_imap_client.enabled). */
 #define LM_IMAP__EN_CONDSTORE  0x1u
 #define LM_IMAP__EN_QRESYNC    0x2u
