@@ -1847,7 +1847,10 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	lm_slice st;
 	int qi, cmd, flags;
 
-	if (n < 2 || p[0] != 'A')
+	/* tags are strings (RFC 9051 2.2.1): ours are "A" and a number
+	 * without leading zeros, so "A01" or "A0001" answers no command
+	 * even though its digits make 1 */
+	if (n < 2 || p[0] != 'A' || p[1] == '0')
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);
 	i = 1;
 	if (!parse_num(p, n, &i, &tag) || i >= n || p[i] != ' ' || tag > 0xffffffffu)
