@@ -916,7 +916,7 @@ LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
  *     is known to be right), LOGIN, AUTHENTICATE, STARTTLS, and the
  *     options SELECT CONDSTORE, STATUS HIGHESTMODSEQ, extended LIST,
  *     SEARCH RETURN, FETCH MODSEQ/EMAILID/THREADID/SAVEDATE/CHANGEDSINCE/
- *     BINARY sections, STORE UNCHANGEDSINCE;
+ *     BINARY and BINARY.SIZE sections, STORE UNCHANGEDSINCE;
  *   - everything else is sent as usual.
  * Call lm_imap_capability() (lm_imap_session does after logging in).
  * It may be pipelined right behind LOGIN: its response describes the
@@ -1152,7 +1152,8 @@ LM_API int lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s,
 typedef struct {
 	int peek;                 /**< BODY.PEEK / BINARY.PEEK (no \Seen)   */
 	int binary;               /**< BINARY[] (needs BINARY)              */
-	int binary_size;          /**< BINARY.SIZE[] instead of content     */
+	int binary_size;          /**< BINARY.SIZE[] instead of content
+	                               (needs BINARY)                       */
 	const char *part;         /**< NULL/"" whole message, or "1.2"      */
 	const char *text;         /**< NULL/"", "HEADER", "TEXT", "MIME",
 	                               "HEADER.FIELDS", "HEADER.FIELDS.NOT"  */

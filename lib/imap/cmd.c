@@ -1463,11 +1463,12 @@ ob_section(struct ob *b, const lm_imap_section *s)
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}
-	if (s->binary && has_text) {
+	/* section-binary (RFC 3516) is part numbers only, for both forms */
+	if ((s->binary || s->binary_size) && has_text) {
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}
-	if (s->binary) {
+	if (s->binary || s->binary_size) {
 		int r = need_cap(b->c, LM_IMAP__CAP_BINARY);
 		if (r) {
 			b->err = r;
