@@ -1197,8 +1197,8 @@ envelope_read(lm_slice value, lm_imap_envelope *env, const lm_imap__lists *tab)
 	 * fields not reached are zeroed (as a memset up front would) */
 	for (i = 0; i < 10; i++) {
 		if (i >= 2 && i <= 7) {
-			size_t j = in.pos, e;
-			unsigned d;
+			size_t j = in.pos, e = 0;
+			unsigned d = 0;
 			if (j < in.len && in.p[j] == ' ')
 				j++;
 			if (j < in.len && in.p[j] == '(' &&

@@ -67,10 +67,14 @@ static const char *lm_test__name;
 #define LM_CHECK_STRN(p, n, lit)                                          \
 	do {                                                              \
 		size_t lm__n = (n);                                       \
-		if (lm__n != strlen(lit) || memcmp((p), (lit), lm__n)) {  \
+		const char *lm__p = (const char *)(p);                    \
+		if (lm__p == NULL)                                        \
+			lm__p = "", lm__n = (size_t)-1;                   \
+		if (lm__n != strlen(lit) || memcmp(lm__p, (lit), lm__n)) {\
 			printf("FAIL %s: %s:%d: %s == \"%s\" (got \"%.*s\")\n", \
 			       lm_test__name, __FILE__, __LINE__, #p, lit,\
-			       (int)lm__n, (const char *)(p));            \
+			       lm__n == (size_t)-1 ? 6 : (int)lm__n,      \
+			       lm__n == (size_t)-1 ? "(null)" : lm__p);   \
 			lm_test__failed_now = 1;                          \
 		}                                                         \
 	} while (0)

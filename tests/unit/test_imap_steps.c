@@ -191,7 +191,7 @@ siblings(size_t k, int *rc, unsigned long *bytes)
 static void
 t_siblings(void)
 {
-	unsigned long s1, s2, b1, b2;
+	unsigned long s1, s2, b1 = 0, b2 = 0;
 	int rc;
 
 	s1 = siblings(20000, &rc, &b1);

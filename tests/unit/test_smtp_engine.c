@@ -647,7 +647,7 @@ t_reply_lines_max(void)
 {
 	h_t *h = h_new(NULL);
 	lm_smtp_event ev;
-	int i, r, events = 0;
+	int i, r = 0, events = 0;
 	srv(h, "220 x\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
