@@ -81,6 +81,10 @@ endif
 EX_BINS = $(EX_SRCS:examples/%.c=$(BINDIR)/%)
 
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+ifneq ($(NET),1)
+# NET=0 has no lib/net: its tests (sockets, TLS, sessions) have nothing to test
+UNIT_SRCS := $(filter-out tests/unit/test_net%,$(UNIT_SRCS))
+endif
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPERS = $(sort $(wildcard tests/unit/helper_*.c))
 
@@ -149,8 +153,8 @@ demo:
 bench: all
 	@set -e; for b in tests/bench/*.sh; do [ -f "$$b" ] && sh "$$b"; done
 
-# Unit tests under valgrind memcheck (tests/valgrind.sh; never part of
-# make check): built again with -O1 -g and no sanitizer in $(BUILD)/valgrind.
+# Unit tests under valgrind memcheck (tests/valgrind.sh; a step of make
+# check): built again with -O1 -g and no sanitizer in $(BUILD)/valgrind.
 .PHONY: valgrind
 valgrind:
 	$(MAKE) BUILD=$(BUILD)/valgrind LIBDIR=$(BUILD)/valgrind \
