@@ -21,6 +21,11 @@
 #   fake-tls     tests/fake/tls_run.sh: the three examples against a fake that
 #                is hostile at the TLS level (bad certificates, TLS 1.0/1.1,
 #                plaintext on an implicit-TLS port, replies cut under TLS)
+#   build-engines  make NET=0 IDN=0 ICONV=0 SMALL=1 OPT=-Os with clang: the
+#                engines alone, built for size as for a device (build only)
+#   valgrind     make valgrind: every unit program (transcripts included)
+#                under memcheck, built with gcc -O1; LM_CHECK_VALGRIND=0
+#                skips it
 #   *-asan       build, unit, fake and interop again with SANITIZE=1
 #                (address, undefined); LM_CHECK_ASAN=0 skips them
 #   interop      private Postfix + Dovecot (tests/servers), tests/interop/run.sh
@@ -176,6 +181,20 @@ phase fake
 # not only compiled (an SSE2-less event_zero() once recursed forever).
 build noidn gcc IDN=0 ICONV=0 SMALL=1 CFLAGS="-U__SSE2__ -DLM_NO_SIMD"
 unit unit-noidn "$W/noidn"
+
+# ---- the engines alone (make NET=0), built for size as for a device -----------
+# Build only: the same engine tests run above; this catches a test or an
+# engine that reaches for lib/net, and warnings that only -Os brings out.
+build engines clang NET=0 IDN=0 ICONV=0 SMALL=1 OPT=-Os
+
+# ---- valgrind memcheck (LM_CHECK_VALGRIND=0: skip) ---------------------------
+# No leaks, no invalid or uninitialised reads in any unit or transcript test,
+# built without sanitizers at gcc -O1 (which also brings out warnings -O2
+# does not).
+if [ "${LM_CHECK_VALGRIND:-1}" != 0 ]; then
+	run_suite valgrind make -s -j"$JOBS" BUILD="$W/vg" valgrind
+	phase valgrind
+fi
 
 # ---- the same under AddressSanitizer and UBSan (LM_CHECK_ASAN=0: skip) ----------
 if [ "${LM_CHECK_ASAN:-1}" != 0 ]; then
