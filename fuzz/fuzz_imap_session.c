@@ -41,7 +41,11 @@
  *  - the APPEND body is pulled only after a "+" line was fed (unless a
  *    non-synchronising literal may be used), never beyond its size, and
  *    a tagged OK to APPEND comes only after the whole body was pulled;
- *  - IDLE_STARTED only after IDLE was sent.
+ *  - IDLE_STARTED only after IDLE was sent;
+ *  - after a LOGIN/AUTHENTICATE OK without a [CAPABILITY] code the
+ *    capabilities are known only if "CAPABILITY" (any case) was fed
+ *    after the command was queued (a list that came after it);
+ *  - after the OK of CAPABILITY they are known (empty if no list came).
  */
 #include <string.h>
 
@@ -63,6 +67,7 @@ typedef struct {
 	unsigned f0;
 	int require_tls, implicit, no_gate;
 	int tried_tls, tried_auth, selected, fetched, idled, appended, logged_out;
+	size_t auth_from;             /* bytes fed when LOGIN/AUTH was queued */
 	int in_fetch, data_open;
 	uint64_t data_off;
 	lm_imap_handle app_tag, idle_tag;
@@ -100,6 +105,23 @@ plus_fed(const client *k)
 	for (i = k->app_from; i < k->io.off; i++)
 		if (k->io.in[i] == '+' && (i == 0 || k->io.in[i - 1] == '\n'))
 			return 1;
+	return 0;
+}
+
+/* "CAPABILITY" in any case among the bytes fed since from. */
+static int
+caps_fed_since(const client *k, size_t from)
+{
+	static const char w[] = "capability";
+	size_t i, j;
+
+	for (i = from; i + sizeof w - 1 <= k->io.off; i++) {
+		for (j = 0; j < sizeof w - 1; j++)
+			if ((k->io.in[i + j] | 0x20) != w[j])
+				break;
+		if (j == sizeof w - 1)
+			return 1;
+	}
 	return 0;
 }
 
@@ -190,6 +212,7 @@ react(client *k)
 		}
 		if (!k->tried_auth) {
 			k->tried_auth = 1;
+			k->auth_from = k->io.off;
 			if (k->f0 & 0x08) {
 				FZ_CHECK(lm_sasl_init(&k->sasl, LM_SASL_PLAIN, &k->cr) == 0, "sasl init");
 				r = lm_imap_authenticate(c, &k->sasl, NULL);
@@ -313,6 +336,14 @@ on_event(void *ud, void *evp)
 			FZ_CHECK(!fzg_tls_gate(k), "no login exchange before TLS");
 		if (ev->cmd == LM_IMAP_CMD_AUTHENTICATE && ev->status == LM_IMAP_OK)
 			FZ_CHECK(lm_sasl_finish(&k->sasl) == 0, "AUTHENTICATE OK only when satisfied");
+		if ((ev->cmd == LM_IMAP_CMD_AUTHENTICATE || ev->cmd == LM_IMAP_CMD_LOGIN) &&
+		    ev->status == LM_IMAP_OK && ev->code.code != LM_IMAP_CODE_CAPABILITY)
+			FZ_CHECK(!lm_imap_caps_known(&k->c) || caps_fed_since(k, k->auth_from),
+			         "capabilities kept after a login only from a list "
+			         "that came after it");
+		if (ev->cmd == LM_IMAP_CMD_CAPABILITY && ev->status == LM_IMAP_OK)
+			FZ_CHECK(lm_imap_caps_known(&k->c),
+			         "capabilities known after the OK of CAPABILITY");
 		break;
 	default:
 		FZ_CHECK(!k->in_fetch || ev->type == LM_IMAP_EV_CLOSED,

@@ -689,6 +689,11 @@ typedef struct {
 	unsigned LM_PRIVATE(enabled);
 	size_t LM_PRIVATE(caps_len);
 	char LM_PRIVATE(caps)[LM_IMAP_CAPS_MAX];
+	/* the last bytes of LOGIN/AUTHENTICATE went out when rx_total was
+	 * lg_rx (lg_sent); the list came in an untagged response received
+	 * after that while that command was the oldest (lg_heard) */
+	uint64_t LM_PRIVATE(lg_rx);
+	int LM_PRIVATE(lg_sent), LM_PRIVATE(lg_heard);
 	/* selected mailbox */
 	lm_imap_mailbox LM_PRIVATE(mbx);
 	lm_imap_handle LM_PRIVATE(sel_tag);   /* SELECT/EXAMINE outstanding */
@@ -838,11 +843,12 @@ LM_API lm_imap_cmd lm_imap_handle_cmd(const lm_imap_client *c, lm_imap_handle h,
 LM_API int lm_imap_has_cap(const lm_imap_client *c, const char *cap);
 
 /** \brief 1 when a capability list is known (greeting code, CAPABILITY
- *         response, or code in a LOGIN/AUTHENTICATE OK); 0 before, after
- *         lm_imap_tls_done() and after a LOGIN/AUTHENTICATE OK without a
- *         [CAPABILITY] code, until the server sent a new one. While it is
- *         0 the engine uses no capability ("Capabilities unknown" under
- *         Commands below). */
+ *         response, code in a LOGIN/AUTHENTICATE OK, a list sent just
+ *         before that OK, or the OK of CAPABILITY: empty if no list
+ *         came); 0 before, after lm_imap_tls_done() and after a
+ *         LOGIN/AUTHENTICATE OK without a list for the new state, until
+ *         the server sent a new one. While it is 0 the engine uses no
+ *         capability ("Capabilities unknown" under Commands below). */
 LM_API int lm_imap_caps_known(const lm_imap_client *c);
 
 /** \brief The raw capability list (space separated), valid until the
@@ -907,7 +913,21 @@ LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
  * 6.2: the list may change, the old one must not be relied on), and
  * while a LOGIN is outstanding (the server reads the commands behind it
  * after its OK), no capability counts until a CAPABILITY response or
- * code arrives:
+ * code arrives. Two answers end it without another question:
+ *   - a list the server sends during LOGIN/AUTHENTICATE and before its
+ *     tagged OK (Gmail: "* CAPABILITY ..." then an OK without a code)
+ *     is the list after it, and stays known at the OK, when it is
+ *     unambiguous: received after the command's last bytes went out
+ *     (the line with its literals, or the last SASL response), while
+ *     that command was the oldest outstanding, as an untagged CAPABILITY
+ *     or an untagged OK [CAPABILITY]. Any doubt (a list that was
+ *     received earlier, or while an older command was outstanding, or
+ *     one followed by NO or BAD) leaves the list unknown;
+ *   - the OK of CAPABILITY: RFC 9051 requires the untagged list before
+ *     it; if none came, the list is known and empty (nothing offered:
+ *     calls that need a capability return LM_ERR_UNSUPPORTED, literals
+ *     are synchronising). A NO or BAD leaves it unknown.
+ * While unknown:
  *   - literals are synchronising ({n}, valid with every server);
  *   - calls that need a capability for what they were asked return
  *     LM_ERR_BAD_STATE, not LM_ERR_UNSUPPORTED (the server may well
@@ -925,7 +945,9 @@ LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
  * features are used again; calls made before follow the rules above.
  */
 
-/** \brief CAPABILITY. */
+/** \brief CAPABILITY. After its OK the capabilities are known: the
+ *         latest list the server sent, or an empty one if none came
+ *         since they were unknown. */
 LM_API int lm_imap_capability(lm_imap_client *c, lm_imap_handle *h);
 /** \brief NOOP (also polls for mailbox updates). */
 LM_API int lm_imap_noop(lm_imap_client *c, lm_imap_handle *h);
@@ -959,9 +981,10 @@ LM_API int lm_imap_starttls(lm_imap_client *c, lm_imap_handle *h);
 LM_API int lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h);
 
 /** \brief LOGIN user password. Traced as "A1 LOGIN <redacted>". After an
- *         OK without a [CAPABILITY] code the capabilities are unknown
- *         (lm_imap_caps_known() == 0; RFC 9051 asks to fetch them again):
- *         call lm_imap_capability() before anything that depends on them
+ *         OK without a [CAPABILITY] code (and without a list sent just
+ *         before it) the capabilities are unknown (lm_imap_caps_known()
+ *         == 0; RFC 9051 asks to fetch them again): call
+ *         lm_imap_capability() before anything that depends on them
  *         (the same after AUTHENTICATE; see "Capabilities unknown").
  *  \return LM_ERR_PLAINTEXT before TLS (unless allow_plaintext_auth and
  *          not require_tls); LM_ERR_UNSUPPORTED under LOGINDISABLED;

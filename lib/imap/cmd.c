@@ -610,6 +610,7 @@ lm_imap_login(lm_imap_client *c, const char *user, const char *pass,
 	if (r == 0) {
 		c->wipe_out = 1;
 		c->wipe_end = c->io.oend;
+		c->lg_sent = 0;       /* until the wipe: lm_imap_send_ack() */
 	} else {
 		lm_zeroize(b.p, b.len < b.cap ? b.len : b.cap);
 	}
@@ -691,6 +692,7 @@ lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h)
 	}
 	c->wipe_out = 1;
 	c->wipe_end = c->io.oend;
+	c->lg_sent = 0;               /* until the wipe: lm_imap_send_ack() */
 	c->sasl = s;
 	c->auth_tag = t;
 	if (h)

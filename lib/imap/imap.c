@@ -282,10 +282,23 @@ lm_imap_send_buf(const lm_imap_client *c, size_t *len)
 void
 lm_imap_send_ack(lm_imap_client *c, size_t len)
 {
+	int wiping;
+
+	if (c == NULL)
+		return;
+	wiping = c->wipe_out;
 	/* a LOGIN line or SASL response went out: no copy stays */
-	if (c != NULL && lm_core__io_send_ack(&c->io, len, lm_imap__send_end(c), &c->wipe_out,
-	                                      &c->wipe_end))
+	if (lm_core__io_send_ack(&c->io, len, lm_imap__send_end(c), &c->wipe_out,
+	                         &c->wipe_end))
 		c->nholds = 0;
+	/* The wipe covers the last bytes of a LOGIN or AUTHENTICATE (the
+	 * line with its literals, or the latest SASL response): from here
+	 * on, what arrives was sent after the server had them all. */
+	if (wiping && !c->wipe_out) {
+		c->lg_rx = c->io.rx_total;
+		c->lg_sent = 1;
+		c->lg_heard = 0;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -355,6 +368,7 @@ lm_imap__caps_set(lm_imap_client *c, const unsigned char *p, size_t n)
 	}
 	c->caps_len = w;
 	c->caps_known = 1;
+	c->lg_heard = 0;      /* untagged(): lg_window() */
 }
 
 /* see internal.h */
@@ -364,6 +378,7 @@ lm_imap__caps_forget(lm_imap_client *c)
 	c->caps_known = 0;
 	c->caps_len = 0;
 	c->capbits = 0;
+	c->lg_heard = 0;
 }
 
 /* see internal.h */
@@ -605,6 +620,20 @@ static int
 mbx_stale(const lm_imap_client *c)
 {
 	return c->sel_tag != 0 && c->q_count > 0 && c->q[0].tag != c->sel_tag;
+}
+
+/* An untagged capability list (response or code) that begins now
+ * describes the state after the LOGIN/AUTHENTICATE in progress (Gmail
+ * sends it just before the tagged OK, which has no code): that command
+ * is the oldest outstanding (the server answers in order), and the
+ * list was received after its last bytes went out (a list received
+ * earlier was sent before the server had the command). */
+static int
+lg_window(const lm_imap_client *c)
+{
+	return c->lg_sent && c->q_count > 0 &&
+	       (c->q[0].cmd == LM_IMAP_CMD_LOGIN || c->q[0].cmd == LM_IMAP_CMD_AUTHENTICATE) &&
+	       lm_core__io_rx_at(&c->io) >= c->lg_rx;
 }
 
 static void
@@ -1914,13 +1943,27 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 					return lm_imap__fail(c, LM_ERR_SASL);
 			}
 		}
+		/* They may change (RFC 9051 6.2): unless the server told
+		 * (a code here, or a list heard in lg_window()), no
+		 * capability counts until it does (lm_imap__caps()). A
+		 * list heard before a NO or BAD may be the one of either
+		 * state: no capability counts either. */
 		if (ev->status == LM_IMAP_OK) {
 			set_state(c, LM_IMAP_STATE_AUTH);
-			/* they may change (RFC 9051 6.2): until the server
-			 * tells, no capability counts (lm_imap__caps()) */
-			if (ev->code.code != LM_IMAP_CODE_CAPABILITY)
+			if (ev->code.code != LM_IMAP_CODE_CAPABILITY && !c->lg_heard)
 				lm_imap__caps_forget(c);
+		} else if (c->lg_heard) {
+			lm_imap__caps_forget(c);
 		}
+		c->lg_sent = 0;
+		c->lg_heard = 0;
+		break;
+	case LM_IMAP_CMD_CAPABILITY:
+		/* RFC 9051 requires the untagged list before the OK; an OK
+		 * without one still answers: nothing is offered (the list
+		 * is known and empty), not "ask again" for ever */
+		if (ev->status == LM_IMAP_OK && !c->caps_known)
+			lm_imap__caps_set(c, (const unsigned char *)"", 0);
 		break;
 	case LM_IMAP_CMD_SELECT:
 	case LM_IMAP_CMD_EXAMINE:
@@ -2141,6 +2184,8 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		}
 		if (ev->status == LM_IMAP_PREAUTH)
 			return LM_ERR_PROTOCOL;
+		if (ev->code.code == LM_IMAP_CODE_CAPABILITY)
+			c->lg_heard = lg_window(c);
 		ev->type = LM_IMAP_EV_STATUS;
 		if (ev->status == LM_IMAP_BYE) {
 			c->bye = 1;
@@ -2159,6 +2204,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		while (n > i && p[n - 1] == ' ')
 			n--;
 		lm_imap__caps_set(c, p + i, n - i);
+		c->lg_heard = lg_window(c);
 		ev->type = LM_IMAP_EV_CAPABILITY;
 		ev->text.p = p + i;
 		ev->text.len = n - i;

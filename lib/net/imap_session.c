@@ -521,7 +521,9 @@ connect_steps(lm_imap_session *s)
 	r = do_auth(s);
 	if (r < 0)
 		return r;
-	/* some servers give the new capabilities only when asked */
+	/* some servers give the new capabilities only when asked; those
+	 * that send them with the login (a code in its OK, or a list just
+	 * before it: Gmail) are not asked again */
 	return start_caps(s);
 }
 

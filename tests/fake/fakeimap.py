@@ -40,6 +40,8 @@ that a client that carries on is caught doing so):
   literalclose  UID FETCH BODY[]: the literal announces 5000 bytes, 1000 are
                 sent, then the connection is closed
   authno        AUTHENTICATE / LOGIN refused with NO [AUTHENTICATIONFAILED]
+  gmailcaps     as Gmail: AUTHENTICATE / LOGIN answered with the new list
+                in an untagged CAPABILITY, then an OK without a code
   garbage       greets with an HTTP status line
   silent        accepts the connection and never says anything
   longline      a 1 MB untagged line before the tagged OK of CAPABILITY
@@ -428,6 +430,10 @@ class Session:
             self.send(tag + b" NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
             return
         self.authed = True
+        if self.sc == "gmailcaps":
+            self.send(b"* CAPABILITY " + b" ".join(self.caps()) + CRLF)
+            self.ok(tag, b"alice@example.test authenticated (Success)")
+            return
         self.ok(tag, b"[CAPABILITY " + b" ".join(self.caps()) + b"] Logged in")
 
     def run(self):

@@ -34,7 +34,7 @@ PFX=${LM_FAKE_PREFIX:-fake-imap}
 ok() { echo "ok $PFX-$1"; }
 bad() { echo "FAIL $PFX-$1: $2"; nfail=$((nfail + 1)); }
 
-ALL="usage control-good trace-redacts reask-caps fetch-stdout fetch-out search list \
+ALL="usage control-good trace-redacts reask-caps gmail-caps fetch-stdout fetch-out search list \
 badlist noisylist badstatus create-utf8 append headers headers-controls idle idle-noop login-only untagged-search untagged-fetch drip \
 notls starttls-no inject preauth preauth-imaps wrongtag logindisabled \
 logindisabled-auth hugeliteral hugeliteral-list bye greetbye \
@@ -173,6 +173,20 @@ t=reask-caps
 if awk '/^TLS-OK/ { f = 1 } f && /^CMD CAPABILITY$/ { found = 1 } END { exit !found }' "$P.events"; then
 	ok $t
 else bad $t "no CAPABILITY after TLS: $(grep '^CMD' "$P.events" | tr '\n' ' ')"; fi
+
+t=gmail-caps
+# Gmail sends the post-login list in an untagged CAPABILITY before the OK
+# (no code) of AUTHENTICATE: kept, so after TLS CAPABILITY is asked once
+# (by tls_done), not again after the login; the list printed is the
+# post-login one (MOVE)
+fake gmail-caps gmailcaps imap $auth capabilities
+ncap=$(awk '/^TLS-OK/ { f = 1 } f && /^CMD CAPABILITY$/ { n++ } END { print n + 0 }' "$P.events")
+if [ "$RC" != 0 ]; then bad $t "$(why 'expected exit 0')"
+elif ! sent_any AUTHENTICATE; then bad $t "did not AUTHENTICATE"
+elif [ "$ncap" != 1 ]; then bad $t "$ncap CAPABILITY commands after TLS (want 1): $(grep '^CMD' "$P.events" | tr '\n' ' ')"
+elif ! grep -qx 'MOVE' "$P.out" || grep -qx 'AUTH=PLAIN' "$P.out"; then
+	bad $t "not the post-login capabilities: $(tr '\n' ' ' < "$P.out")"
+else ok $t; fi
 
 t=fetch-stdout
 fake fetch-stdout good imap $auth fetch 3

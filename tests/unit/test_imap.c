@@ -716,6 +716,42 @@ t_select_old_mailbox(void)
 	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
 }
 
+/* An untagged CAPABILITY before the tagged OK (no code) of LOGIN (as
+ * Gmail sends it) describes the state after LOGIN only if it was
+ * received after the whole LOGIN went out: one received earlier, even
+ * if read later (the engine reads only once its output is sent), was
+ * sent before the server had the command. mode 0: the list comes after
+ * the LOGIN was sent; 1: before it was written; 2: while the last byte
+ * of LOGIN was still unsent. */
+static void
+t_caps_login_window(void)
+{
+	static const char list[] = "* CAPABILITY IMAP4rev1 MOVE\r\n";
+	lm_imap_client c;
+	lm_imap_event ev;
+	size_t k, used;
+	int mode;
+
+	for (mode = 0; mode < 3; mode++) {
+		start(&c, ibuf, sizeof ibuf, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n");
+		LM_CHECK_EQ(lm_imap_login(&c, "u", "p", NULL), 0);
+		if (mode == 1)
+			lm_imap_feed(&c, list, sizeof list - 1, &used);
+		LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+		lm_imap_send_buf(&c, &k);
+		lm_imap_send_ack(&c, mode == 2 ? k - 1 : k);
+		if (mode != 1)
+			lm_imap_feed(&c, list, sizeof list - 1, &used);
+		LM_CHECK_EQ(drive_s(&c, "A1 OK in\r\n", NULL), LM_WANT_READ);
+		LM_CHECK_EQ((int)lm_imap_get_state(&c), LM_IMAP_STATE_AUTH);
+		LM_CHECK_EQ(lm_imap_caps_known(&c), mode == 0);
+		LM_CHECK_EQ(lm_imap_has_cap(&c, "MOVE"), mode == 0);
+		LM_CHECK_EQ(lm_imap_idle(&c, NULL), mode == 0 ? LM_ERR_UNSUPPORTED :
+		                                                 LM_ERR_BAD_STATE);
+		LM_CHECK_EQ(lm_imap_last_error(&c), 0);
+	}
+}
+
 /* The MOVE fallback (no MOVE capability) queues its STORE and EXPUNGE
  * when the step before completes: a command queued behind the MOVE
  * would come between its steps (an APPEND's literal would take the
@@ -830,6 +866,7 @@ main(int argc, char **argv)
 		LM_TEST(t_literal_hold_compact_wipe), LM_TEST(t_append_pump_keeps_hold), LM_TEST(t_fetch_name_then_spaces),
 		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb),
 		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox),
+		LM_TEST(t_caps_login_window),
 		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
 		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace)
 	};

@@ -27,8 +27,10 @@
  *     copy [uid] SET M | move [uid] SET M | getquotaroot M | getquota R
  *     mbx STATE             compare the selected-mailbox state (see
  *                           mbx_string())
+ *     caps known=K "LIST"   compare lm_imap_caps_known() and lm_imap_caps()
  *
- * Server bytes become available at each E: line and at the end. Each
+ * Server bytes become available at each E: line, at "A: release" (the
+ * engine then runs until it waits for more) and at the end. Each
  * file runs fed whole, cut in two at every offset of the server stream,
  * and byte by byte; FETCH_DATA pieces and SEARCH pieces are joined
  * before logging, so the log is the same in every mode. Both engine
@@ -582,6 +584,15 @@ do_action(run *r, char *text)
 			run_err(r, "mbx: expected [%s] got [%s]", text + 4, got);
 		return;
 	}
+	if (!strncmp(text, "caps ", 5)) {
+		char got[LM_IMAP_CAPS_MAX + 32];
+		lm_slice l = lm_imap_caps(c);
+		snprintf(got, sizeof got, "known=%d \"%.*s\"", lm_imap_caps_known(c),
+		         (int)l.len, l.len ? (const char *)l.p : "");
+		if (strcmp(got, text + 5))
+			run_err(r, "caps: expected [%s] got [%s]", text + 5, got);
+		return;
+	}
 	for (wd = strtok_r(text, " ", &save); wd && nw < 40; wd = strtok_r(NULL, " ", &save))
 		words[nw++] = wd;
 	if (nw == 0)
@@ -887,6 +898,13 @@ run_script(lm_tr_script *sc, int mode, size_t split, const unsigned char *srv, s
 			break;
 		case 'A': {
 			char *t = strdup(it->text);
+			if (!strcmp(t, "release")) {
+				/* the server bytes so far, then run until idle */
+				r.released = pos;
+				pump(&r, 0, 0);
+				free(t);
+				break;
+			}
 			if (!strcmp(t, "eof"))
 				r.eof_at = pos;
 			do_action(&r, t);

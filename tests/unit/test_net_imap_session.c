@@ -28,6 +28,10 @@
 
 #define SRV_PREAUTH 0x01   /* greeting is PREAUTH */
 #define SRV_BYE     0x02   /* NOOP: "* BYE", then close */
+#define SRV_GMAIL   0x04   /* AUTHENTICATE: "* CAPABILITY ...", then an OK
+                              without a code (as Gmail) */
+#define SRV_NOCODE  0x08   /* AUTHENTICATE: an OK without a code (and
+                              CAPABILITY, as always, an OK without a list) */
 
 static char logpath[128];
 static pid_t srv_pid;
@@ -99,7 +103,14 @@ serve(int fd, unsigned flags)
 		else
 			fprintf(log, "%s %s\n", verb, rest);
 		fflush(log);
-		if (strcmp(verb, "AUTHENTICATE") == 0) {
+		if (strcmp(verb, "AUTHENTICATE") == 0 && (flags & SRV_GMAIL)) {
+			snprintf(out, sizeof out, "* CAPABILITY IMAP4rev1 IDLE UIDPLUS "
+			         "MOVE\r\n%s OK Success\r\n", tag);
+			put(fd, out);
+		} else if (strcmp(verb, "AUTHENTICATE") == 0 && (flags & SRV_NOCODE)) {
+			snprintf(out, sizeof out, "%s OK welcome\r\n", tag);
+			put(fd, out);
+		} else if (strcmp(verb, "AUTHENTICATE") == 0) {
 			snprintf(out, sizeof out, "%s OK [CAPABILITY IMAP4rev1 IDLE "
 			         "UIDPLUS LITERAL+] welcome\r\n", tag);
 			put(fd, out);
@@ -235,6 +246,24 @@ logged(const char *line)
 	buf[n + 1] = '\0';
 	snprintf(pat, sizeof pat, "\n%s\n", line);
 	return strstr(buf, pat) != NULL;
+}
+
+/* How many lines of the server log start with prefix. */
+static int
+logged_count(const char *prefix)
+{
+	char line[4096];
+	size_t n = strlen(prefix);
+	int k = 0;
+	FILE *f = fopen(logpath, "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, prefix, n) == 0)
+			k++;
+	fclose(f);
+	return k;
 }
 
 static lm_imap_session *
@@ -595,6 +624,42 @@ out:
 	LM_CHECK(logged("NOOP "));
 }
 
+/* Capabilities after AUTHENTICATE: the list Gmail sends before its OK
+ * (no code) is kept, so the session does not ask CAPABILITY again (one
+ * round trip less); a server that answers CAPABILITY with an OK and no
+ * list offers nothing (the list is known and empty: IDLE is
+ * LM_ERR_UNSUPPORTED, and lm_imap_session_idle() polls with NOOP). */
+static void
+t_imap_session_caps_round_trips(void)
+{
+	lm_imap_session *s;
+	lm_imap_client *c = connect_bob(SRV_GMAIL, &s);
+	lm_imap_handle h = 0;
+
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_imap_caps_known(c), 1);
+		LM_CHECK_EQ(lm_imap_has_cap(c, "MOVE"), 1);
+		LM_CHECK_EQ(lm_imap_has_cap(c, "AUTH=PLAIN"), 0);
+	}
+	lm_imap_session_free(s);
+	finish();
+	LM_CHECK(logged("AUTHENTICATE"));
+	LM_CHECK_EQ(logged_count("CAPABILITY"), 0);
+
+	c = connect_bob(SRV_NOCODE, &s);
+	if (c != NULL) {
+		LM_CHECK_EQ(lm_imap_caps_known(c), 1);
+		LM_CHECK_EQ((int)lm_imap_caps(c).len, 0);
+		LM_CHECK_EQ(lm_imap_idle(c, &h), LM_ERR_UNSUPPORTED);
+		LM_CHECK_EQ(lm_imap_session_idle(s, 200, NULL, NULL), 0);
+	}
+	lm_imap_session_free(s);
+	finish();
+	LM_CHECK_EQ(logged_count("CAPABILITY"), 1);
+	LM_CHECK(logged("NOOP "));
+	LM_CHECK(!logged("IDLE "));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -606,6 +671,7 @@ main(int argc, char **argv)
 		LM_TEST(t_imap_session_callback_abort),
 		LM_TEST(t_imap_session_bye),
 		LM_TEST(t_imap_session_idle_deadline),
+		LM_TEST(t_imap_session_caps_round_trips),
 	};
 	char dir[] = "/tmp/lm-imapsess-XXXXXX";
 	int rc;
