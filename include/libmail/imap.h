@@ -98,8 +98,9 @@
  *    are EXISTS, EXPUNGE and VANISHED responses that cannot be read (a
  *    number past 32 bits, EXPUNGE 0, a malformed UID set): they change
  *    the message numbering and the selected-mailbox state, which could
- *    not be trusted after them, so they are LM_ERR_PROTOCOL (sticky).
- *    A skipped response also stops MODSEQ values from raising
+ *    not be trusted after them, so they are LM_ERR_PROTOCOL (sticky);
+ *    so is a [CLOSED code without its ']' during SELECT/EXAMINE (see
+ *    lm_imap_selected()). A skipped response also stops MODSEQ values from raising
  *    lm_imap_selected()->highestmodseq at the next tagged response.
  */
 #ifndef LIBMAIL_IMAP_H
@@ -814,7 +815,12 @@ LM_API lm_imap_state lm_imap_get_state(const lm_imap_client *c);
  *         mailbox: untagged data about the previous one (answers to
  *         commands sent before the SELECT, and, RFC 7162 / RFC 9051,
  *         what comes before the [CLOSED] code) is still delivered as
- *         events but not counted here. */
+ *         events but not counted here. A [CLOSED without its ']' where a
+ *         [CLOSED] would count (SELECT/EXAMINE outstanding, no older
+ *         command) is a sticky LM_ERR_PROTOCOL: where the old mailbox's
+ *         responses end is unknown, and counting them (EXPUNGE, VANISHED,
+ *         MODSEQ) for the new one would be wrong. "[CLOSED x]" (an
+ *         argument CLOSED does not take) is still CLOSED. */
 LM_API const lm_imap_mailbox *lm_imap_selected(const lm_imap_client *c);
 
 /** \brief Number of commands still waiting for their completion. */

@@ -1037,6 +1037,20 @@ parse_resp_text(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p,
 	}
 }
 
+/* The text of a status response whose code has no ']' ("[CLOSED",
+ * "[CLOSED x"): parse_resp_text() leaves it as text, no code. */
+static int
+closed_unterminated(const lm_imap_event *ev)
+{
+	size_t i = 1;
+	lm_slice w;
+
+	if (ev->code.code != LM_IMAP_CODE_NONE || ev->text.len < 1 || ev->text.p[0] != '[')
+		return 0;
+	w = word(ev->text.p, ev->text.len, &i);
+	return lm_core__ieqz(w.p, w.len, "CLOSED");
+}
+
 /* ------------------------------------------------------------------ */
 /* mailbox names                                                       */
 /* ------------------------------------------------------------------ */
@@ -2184,6 +2198,13 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		}
 		if (ev->status == LM_IMAP_PREAUTH)
 			return LM_ERR_PROTOCOL;
+		/* Where a [CLOSED] would count (RFC 7162 3.2.11: what came
+		 * before it was about the old mailbox), one without its ']'
+		 * leaves the boundary unknown: not closed would count the old
+		 * mailbox's EXPUNGE, VANISHED and MODSEQs for the new one,
+		 * closed would be a guess. */
+		if (c->sel_tag != 0 && !mbx_stale(c) && closed_unterminated(ev))
+			return lm_imap__fail(c, LM_ERR_PROTOCOL);
 		if (ev->code.code == LM_IMAP_CODE_CAPABILITY)
 			c->lg_heard = lg_window(c);
 		ev->type = LM_IMAP_EV_STATUS;

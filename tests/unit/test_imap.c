@@ -752,6 +752,59 @@ t_caps_login_window(void)
 	}
 }
 
+/* A [CLOSED] code without its ']' where one would count (SELECT
+ * outstanding, no older command): the old mailbox's data before it
+ * would count for the new one (not closed) or the boundary is a guess
+ * (closed): a sticky LM_ERR_PROTOCOL. Elsewhere it is text, as before;
+ * "[CLOSED x]" (an argument CLOSED does not take) is still CLOSED. */
+static void
+t_closed_damaged(void)
+{
+	static const char *const bad[] = { "* OK [CLOSED\r\n", "* OK [closed x\r\n",
+		"* OK [CLOSED [x]\r\n", "* NO [CLOSED(\r\n" };
+	lm_imap_client c;
+	const lm_imap_mailbox *m;
+	unsigned counts[32] = { 0 };
+	char in[256];
+	size_t k;
+
+	for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+		LM_CHECK_EQ(lm_imap_select(&c, "A", NULL, NULL), 0);
+		LM_CHECK_EQ(drive_s(&c, "* 5 EXISTS\r\nA1 OK [READ-WRITE] done\r\n", NULL),
+		            LM_WANT_READ);
+		LM_CHECK_EQ(lm_imap_select(&c, "B", NULL, NULL), 0);
+		snprintf(in, sizeof in, "* 3 EXPUNGE\r\n* VANISHED 4:5\r\n%s"
+		         "* 4 EXISTS\r\nA2 OK [READ-WRITE] done\r\n", bad[k]);
+		LM_CHECK_EQ(drive_s(&c, in, NULL), LM_ERR_PROTOCOL);
+		LM_CHECK_EQ(lm_imap_last_error(&c), LM_ERR_PROTOCOL);
+		LM_CHECK_EQ(lm_imap_select(&c, "C", NULL, NULL), LM_ERR_PROTOCOL);
+	}
+	/* "[CLOSED x]": closed, the EXPUNGE and VANISHED were about A */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "A", NULL, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* 5 EXISTS\r\nA1 OK [READ-WRITE] done\r\n", NULL),
+	            LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_select(&c, "B", NULL, NULL), 0);
+	m = lm_imap_selected(&c);
+	LM_CHECK_EQ(drive_s(&c, "* 3 EXPUNGE\r\n* VANISHED 4:5\r\n* OK [CLOSED x] old\r\n"
+	                        "* 4 EXISTS\r\nA2 OK [READ-WRITE] done\r\n", NULL),
+	            LM_WANT_READ);
+	LM_CHECK_EQ(m->exists, 4);
+	LM_CHECK_EQ(m->expunged, 0);
+	LM_CHECK_EQ(m->vanished, 0);
+	/* no SELECT outstanding, or one behind an older command (whose
+	 * answers come first): a [CLOSED] would change nothing; text */
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(lm_imap_select(&c, "C", NULL, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* OK [CLOSED\r\nA3 OK done\r\n* 7 EXISTS\r\n"
+	                        "A4 OK [READ-WRITE] done\r\n* OK [CLOSED\r\n", counts),
+	            LM_WANT_READ);
+	LM_CHECK_EQ(counts[LM_IMAP_EV_STATUS], 2);
+	LM_CHECK_EQ(m->exists, 7);
+	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
+}
+
 /* The MOVE fallback (no MOVE capability) queues its STORE and EXPUNGE
  * when the step before completes: a command queued behind the MOVE
  * would come between its steps (an APPEND's literal would take the
@@ -865,7 +918,7 @@ main(int argc, char **argv)
 		LM_TEST(t_starttls_same_packet), LM_TEST(t_literal_hold), LM_TEST(t_literal_hold_refused_wipe),
 		LM_TEST(t_literal_hold_compact_wipe), LM_TEST(t_append_pump_keeps_hold), LM_TEST(t_fetch_name_then_spaces),
 		LM_TEST(t_trace_redaction), LM_TEST(t_commands), LM_TEST(t_handle_cmd), LM_TEST(t_stream_500mb),
-		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox),
+		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox), LM_TEST(t_closed_damaged),
 		LM_TEST(t_caps_login_window),
 		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
 		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace)
