@@ -879,9 +879,11 @@ LM_API int lm_imap_set_tls_active(lm_imap_client *c);
 LM_API int lm_imap_tls_active(const lm_imap_client *c);
 
 /** \brief The handshake after LM_IMAP_EV_TLS_READY succeeded: the engine
- *         forgets the capabilities and queues CAPABILITY itself (its
- *         completion is LM_IMAP_EV_DONE with cmd CAPABILITY; *h gets its
- *         handle if h is not NULL).
+ *         forgets the capabilities and whatever else plaintext untagged
+ *         data set (ENABLED extensions, the lm_imap_selected() counts)
+ *         and queues CAPABILITY itself (its completion is
+ *         LM_IMAP_EV_DONE with cmd CAPABILITY; *h gets its handle if h
+ *         is not NULL).
  *  \return 0, LM_ERR_BAD_STATE when not waiting for TLS, sticky error. */
 LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
 

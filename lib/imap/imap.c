@@ -519,7 +519,14 @@ lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h)
 		return LM_ERR_BAD_STATE;
 	c->tls_wait = 0;
 	c->tls = 1;
+	/* Nothing the plaintext said survives (RFC 9051 6.2.1): untagged
+	 * data before the OK to STARTTLS may come from anyone on the path.
+	 * Nothing can be enabled or selected yet (ENABLE and SELECT need a
+	 * login, STARTTLS comes before it), so an ENABLED, EXISTS or
+	 * UIDVALIDITY heard so far is forgotten with the capabilities. */
 	lm_imap__caps_forget(c);
+	c->enabled = 0;
+	lm_imap__mbx_reset(c, 0);
 	trace_note(c, "TLS established");
 	return lm_imap__simple(c, LM_IMAP_CMD_CAPABILITY, "CAPABILITY", h);
 }
