@@ -375,8 +375,11 @@ elif [ -e "$W/huge.eml" ]; then bad $t "--out file left behind"
 else ok $t; fi
 
 t=hugeliteral-list
+# refused at the literal's header: no mailbox listed (neither the
+# literal's text nor the "INBOX" after it taken for a name)
 fake hugeliteral-list hugeliteral-list imap $auth list
 if [ "$RC" != 4 ]; then bad $t "$(why '4 GB mailbox name literal: expected exit 4')"
+elif [ -s "$P.out" ]; then bad $t "printed: $(head -c 80 "$P.out")"
 else ok $t; fi
 
 t=bye
