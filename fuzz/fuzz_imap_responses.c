@@ -24,7 +24,8 @@
  *  - FETCH_ITEM/DATA/END only between FETCH_BEGIN and FETCH_END;
  *  - with require_tls and no TLS, LOGIN/AUTHENTICATE bytes never leave;
  *  - the trace never shows the password;
- *  - encoder round trip: an encoded string read back is the original;
+ *  - encoder round trip: an encoded string read back is the original,
+ *    for every utf8/nonsync/always_quote choice and past 1000 bytes;
  *  - ENVELOPE and BODYSTRUCTURE read through the event's table
  *    (lm_imap_fetch_envelope/_body) == read from the value slice.
  */
@@ -249,28 +250,45 @@ react(st *s)
 	}
 }
 
+/* Encoder round trip: the server bytes without CR, LF and NUL, up to
+ * 1100 (past the 1000 where quoted strings give way to literals), as a
+ * string; the string's length modulo 8 picks utf8 (1), nonsync (2) and
+ * always_quote (4), so every combination comes up. The encoding follows
+ * imap.h (an atom only when allowed, 8-bit data without utf8 and more
+ * than 1000 bytes never quoted, "{n+}" when nonsync) and reads back as
+ * one token with the original value. */
 static void
 roundtrip(const uint8_t *d, size_t n)
 {
-	char s[64], out[128];
+	static char s[1101], out[1200], back[1101];
 	size_t i, k = 0, ol;
-	int lit;
+	int lit, utf8, nonsync, quote, eight = 0;
+	const char *e;
 	lm_imap_reader r;
 	lm_imap_tok t;
-	char back[128];
 	lm_slice x;
 	for (i = 0; i < n && k < sizeof s - 1; i++)
-		if (d[i] != '\r' && d[i] != '\n' && d[i] != 0)
+		if (d[i] != '\r' && d[i] != '\n' && d[i] != 0) {
 			s[k++] = (char)d[i];
+			eight |= d[i] >= 0x80;
+		}
 	s[k] = 0;
-	if (lm_imap_encode_string(s, k, 0, 0, 0, out, sizeof out, &ol, &lit) != 0)
+	utf8 = (int)(k & 1);
+	nonsync = (int)((k >> 1) & 1);
+	quote = (int)((k >> 2) & 1);
+	if (lm_imap_encode_string(s, k, utf8, nonsync, quote, out, sizeof out, &ol, &lit) != 0)
 		return;
+	e = memchr(out, '}', ol < 24 ? ol : 24);
+	FZ_CHECK(lit == (out[0] == '{') && (!lit || e != NULL), "literal flag");
+	FZ_CHECK(out[0] != '"' || (k <= 1000 && (utf8 || !eight)), "quoted only when allowed");
+	FZ_CHECK(!lit || nonsync == (e[-1] == '+'), "{n+} when nonsync");
+	FZ_CHECK(!quote || lit || out[0] == '"', "always_quote: no atom");
 	x.p = (const unsigned char *)out;
 	x.len = ol;
 	lm_imap_reader_init(&r, x);
 	lm_imap_read(&r, &t);
-	FZ_CHECK(t.type == LM_IMAP_TOK_STRING || t.type == LM_IMAP_TOK_ATOM ||
-	         t.type == LM_IMAP_TOK_NUMBER, "encoded string reads back");
+	FZ_CHECK(t.type == LM_IMAP_TOK_STRING || (!quote && (t.type == LM_IMAP_TOK_ATOM ||
+	         t.type == LM_IMAP_TOK_NUMBER)), "encoded string reads back");
 	FZ_CHECK(lm_imap_tok_copy(&t, back, sizeof back, NULL) == 0, "copy");
 	FZ_CHECK(strcmp(back, s) == 0, "round trip");
 	FZ_CHECK(lm_imap_read(&r, &t) == LM_IMAP_TOK_END, "one token");
