@@ -2,9 +2,11 @@
 # Replay the seed corpus and the saved regressions (fuzz/regress/<name>-*)
 # through the plain-driver builds in DIR (make fuzz-replay). Prints
 # "ok fuzz-replay-NAME" / "FAIL fuzz-replay-NAME: why" per target (the
-# lines tests/check.sh counts) and a summary.
+# lines tests/check.sh counts; LM_REPLAY_TAG replaces "fuzz-replay") and
+# a summary.
 #   sh fuzz/replay.sh DIR
 dir=$1
+tag=${LM_REPLAY_TAG:-fuzz-replay}
 here=$(cd "$(dirname "$0")" && pwd)
 fail=0
 n=0
@@ -21,11 +23,11 @@ for bin in "$dir"/fuzz_*; do
 	to=
 	command -v timeout >/dev/null 2>&1 && to="timeout 120"
 	if $to "$bin" "$@"; then
-		echo "ok fuzz-replay-$name"
+		echo "ok $tag-$name"
 	else
 		fail=$((fail + 1))
 		echo "fuzz-replay: $name FAILED"
-		echo "FAIL fuzz-replay-$name: an input of fuzz/corpus/$name or fuzz/regress/$name-* broke an invariant or crashed (see above)"
+		echo "FAIL $tag-$name: an input of fuzz/corpus/$name or fuzz/regress/$name-* broke an invariant or crashed (see above)"
 	fi
 done
 echo "fuzz-replay: $((n - fail)) passed, $fail failed"

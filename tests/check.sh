@@ -14,6 +14,9 @@
 #                copy of its seeds (about 90 s in all)
 #   fuzz-replay  make fuzz-replay: seeds and fuzz/regress/* through the
 #                gcc + ASan builds of the harnesses
+#   fuzz-afl     fuzz/afl.sh: the harnesses built with AFL++ (afl-clang-fast,
+#                ASan + UBSan), replayed, and afl-fuzz on sasl for
+#                LM_AFL_TIME (10) seconds; LM_CHECK_AFL=0 skips it
 #   install      tests/install/run.sh: make install + pkg-config consumers
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
 #   fake-pop3    tests/fake/pop3_run.sh: pop3-fetch against a hostile fake
@@ -156,6 +159,11 @@ fuzzmake() {
 }
 run_suite fuzz-smoke fuzzmake FUZZ_TIME="${LM_FUZZ_TIME:-3}" fuzz-smoke
 run_suite fuzz-replay fuzzmake fuzz-replay
+# the same harnesses built with AFL++, replayed, and afl-fuzz for a few
+# seconds on one of them (LM_CHECK_AFL=0: skip)
+if [ "${LM_CHECK_AFL:-1}" != 0 ]; then
+	run_suite fuzz-afl sh fuzz/afl.sh "$W/afl" "${LM_AFL_TIME:-10}"
+fi
 phase fuzz
 
 # ---- installed library, headers and pkg-config file -------------------------

@@ -9,10 +9,11 @@ set -u
 # libclang-rt-14-dev: libFuzzer for clang 14's -fsanitize=fuzzer (make fuzz,
 # fuzz-smoke); libpython3.11-testsuite: CPython's email test messages,
 # read by the MIME differential suite (tests/mime/diff_python.py);
-# valgrind: the memcheck step (make valgrind).
+# valgrind: the memcheck step (make valgrind); afl++: the AFL++ builds of
+# the fuzz harnesses (fuzz/afl.sh).
 PKGS="build-essential gcc clang make pkg-config libmbedtls-dev libidn2-dev \
 ca-certificates openssl python3 postfix dovecot-imapd dovecot-pop3d \
-dovecot-lmtpd libclang-rt-14-dev libpython3.11-testsuite valgrind"
+dovecot-lmtpd libclang-rt-14-dev libpython3.11-testsuite valgrind afl++"
 
 missing=""
 for p in $PKGS; do
