@@ -45,7 +45,9 @@
  *  - after a LOGIN/AUTHENTICATE OK without a [CAPABILITY] code the
  *    capabilities are known only if "CAPABILITY" (any case) was fed
  *    after the command was queued (a list that came after it);
- *  - after the OK of CAPABILITY they are known (empty if no list came).
+ *  - after the OK of CAPABILITY they are known (empty if no list came);
+ *  - nothing is ever enabled: the client sends no ENABLE, and an
+ *    ENABLED it did not ask for switches nothing (RFC 5161 3.2).
  */
 #include <string.h>
 
@@ -291,6 +293,10 @@ on_event(void *ud, void *evp)
 	         in_range(k, ev->mailbox) && in_range(k, ev->code.arg) &&
 	         in_range(k, ev->fetch.value) && in_range(k, ev->fetch.data),
 	         "event slices inside the buffers");
+	FZ_CHECK(!lm_imap_is_enabled(&k->c, "UTF8=ACCEPT") &&
+	         !lm_imap_is_enabled(&k->c, "CONDSTORE") &&
+	         !lm_imap_is_enabled(&k->c, "IMAP4rev2"),
+	         "nothing enabled without ENABLE");
 	switch (ev->type) {
 	case LM_IMAP_EV_TLS_READY:
 		FZ_CHECK(!lm_imap_tls_active(&k->c), "TLS_READY once");

@@ -650,6 +650,7 @@ typedef struct {
 	lm_imap_handle LM_PRIVATE(tag);
 	unsigned char LM_PRIVATE(cmd);
 	unsigned char LM_PRIVATE(flags);
+	unsigned char LM_PRIVATE(en);  /* ENABLE: known extensions asked */
 } lm_imap_qent;
 
 /** The engine context. Allocate it anywhere; members are private. */
@@ -1003,7 +1004,20 @@ LM_API int lm_imap_login(lm_imap_client *c, const char *user, const char *pass,
 
 /** \brief ENABLE exts (space separated capability names, RFC 5161;
  *         e.g. "CONDSTORE QRESYNC" or "UTF8=ACCEPT"). Needs ENABLE.
- *         The ENABLED response updates lm_imap_is_enabled(). */
+ *         The ENABLED response updates lm_imap_is_enabled().
+ *
+ * RFC 5161 3.2: the server sends ENABLED only in answer to ENABLE. An
+ * ENABLED response counts only while an ENABLE is the oldest
+ * outstanding command (the server answers in order), and only for the
+ * extensions that ENABLE named (QRESYNC implies CONDSTORE, RFC 7162
+ * 3.2.3). Any other ENABLED (before or right after TLS, during another
+ * command, naming an extension not asked for) is still reported as
+ * LM_IMAP_EV_ENABLED, without cmd/handle when no ENABLE is the oldest,
+ * but changes nothing: it never switches mailbox names to UTF-8 (or
+ * QRESYNC on). It is ignored, not a sticky LM_ERR_PROTOCOL: ignoring
+ * leaves the client exactly as safe (what the client sends depends
+ * only on what it asked for), and a server that repeats an extension
+ * enabled earlier or sends a stray ENABLED keeps working. */
 LM_API int lm_imap_enable(lm_imap_client *c, const char *exts, lm_imap_handle *h);
 
 /** \brief ID (RFC 2971) with kv = { key, value, key, value, ..., NULL }

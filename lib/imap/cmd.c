@@ -399,6 +399,7 @@ ob_commit(struct ob *b, int cmd, unsigned flags, lm_imap_handle *h)
 	c->q[c->q_count].tag = c->next_tag;
 	c->q[c->q_count].cmd = (unsigned char)cmd;
 	c->q[c->q_count].flags = (unsigned char)flags;
+	c->q[c->q_count].en = 0;
 	c->q_count++;
 	if (h)
 		*h = c->next_tag;
@@ -721,6 +722,27 @@ atom_list_ok(const char *s)
 	return any;
 }
 
+/* The ENABLED bits that an ENABLE of exts (an atom_list_ok() list)
+ * asks for: the answer counts for these only (QRESYNC implies
+ * CONDSTORE, RFC 7162 3.2.3). */
+static unsigned
+enable_asked(const char *exts)
+{
+	unsigned m = 0;
+	size_t i = 0, k;
+	while (exts[i]) {
+		if (exts[i] == ' ') {
+			i++;
+			continue;
+		}
+		for (k = i; exts[k] && exts[k] != ' '; k++)
+			;
+		m |= lm_imap__en_bits(exts + i, k - i);
+		i = k;
+	}
+	return m;
+}
+
 /* see imap.h */
 int
 lm_imap_enable(lm_imap_client *c, const char *exts, lm_imap_handle *h)
@@ -735,7 +757,10 @@ lm_imap_enable(lm_imap_client *c, const char *exts, lm_imap_handle *h)
 		return r;
 	ob_start(&b, c, "ENABLE ", 0);
 	ob_s(&b, exts);
-	return ob_commit(&b, LM_IMAP_CMD_ENABLE, 0, h);
+	if ((r = ob_commit(&b, LM_IMAP_CMD_ENABLE, 0, h)) != 0)
+		return r;
+	c->q[c->q_count - 1].en = (unsigned char)enable_asked(exts);
+	return 0;
 }
 
 /* see imap.h */

@@ -468,24 +468,30 @@ lm_imap_sasl_mechs(const lm_imap_client *c, char *buf, size_t cap)
 	return 0;
 }
 
+/* see internal.h */
+unsigned
+lm_imap__en_bits(const void *name, size_t n)
+{
+	if (lm_core__ieqz(name, n, "CONDSTORE"))
+		return LM_IMAP__EN_CONDSTORE;
+	if (lm_core__ieqz(name, n, "QRESYNC"))   /* RFC 7162 3.2.3 */
+		return LM_IMAP__EN_QRESYNC | LM_IMAP__EN_CONDSTORE;
+	if (lm_core__ieqz(name, n, "UTF8=ACCEPT"))
+		return LM_IMAP__EN_UTF8;
+	if (lm_core__ieqz(name, n, "IMAP4REV2"))
+		return LM_IMAP__EN_IMAP4REV2;
+	return 0;
+}
+
 /* see imap.h */
 int
 lm_imap_is_enabled(const lm_imap_client *c, const char *ext)
 {
-	const unsigned char *e = (const unsigned char *)ext;
-	size_t n;
+	unsigned b;
 	if (c == NULL || ext == NULL)
 		return 0;
-	n = strlen(ext);
-	if (lm_core__ieqz(e, n, "CONDSTORE"))
-		return (c->enabled & LM_IMAP__EN_CONDSTORE) != 0;
-	if (lm_core__ieqz(e, n, "QRESYNC"))
-		return (c->enabled & LM_IMAP__EN_QRESYNC) != 0;
-	if (lm_core__ieqz(e, n, "UTF8=ACCEPT"))
-		return (c->enabled & LM_IMAP__EN_UTF8) != 0;
-	if (lm_core__ieqz(e, n, "IMAP4REV2"))
-		return (c->enabled & LM_IMAP__EN_IMAP4REV2) != 0;
-	return 0;
+	b = lm_imap__en_bits(ext, strlen(ext));
+	return b != 0 && (c->enabled & b) == b;
 }
 
 /* see imap.h */
@@ -2242,21 +2248,23 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	}
 	if (lm_core__ieqz(kw.p, kw.len, "ENABLED")) {
 		lm_imap_tok t;
+		/* RFC 5161 3.2: ENABLED answers ENABLE, and only for what
+		 * it asked. It counts while an ENABLE is the oldest
+		 * outstanding command (the server answers in order), for
+		 * the extensions that ENABLE named; anything else (after
+		 * TLS, during another command, an extension not asked
+		 * for) is reported unattributed and changes nothing: it
+		 * must not switch the mailbox name encoding. */
+		int mine = c->q_count > 0 && c->q[0].cmd == LM_IMAP_CMD_ENABLE;
+		unsigned ask = mine ? c->q[0].en : 0;
 		ev->type = LM_IMAP_EV_ENABLED;
 		skip_sp(p, n, &i);
 		ev->text.p = p + i;
 		ev->text.len = n - i;
-		while (lm_imap_read(&r, &t) == LM_IMAP_TOK_ATOM) {
-			if (lm_imap_tok_eq(&t, "CONDSTORE"))
-				c->enabled |= LM_IMAP__EN_CONDSTORE;
-			else if (lm_imap_tok_eq(&t, "QRESYNC"))
-				c->enabled |= LM_IMAP__EN_QRESYNC | LM_IMAP__EN_CONDSTORE;
-			else if (lm_imap_tok_eq(&t, "UTF8=ACCEPT"))
-				c->enabled |= LM_IMAP__EN_UTF8;
-			else if (lm_imap_tok_eq(&t, "IMAP4REV2"))
-				c->enabled |= LM_IMAP__EN_IMAP4REV2;
-		}
-		attribute(c, ev, B(LM_IMAP_CMD_ENABLE));
+		while (lm_imap_read(&r, &t) == LM_IMAP_TOK_ATOM)
+			c->enabled |= lm_imap__en_bits(t.s.p, t.s.len) & ask;
+		if (mine)
+			attribute(c, ev, B(LM_IMAP_CMD_ENABLE));
 		return LM_EVENT;
 	}
 	if (lm_core__ieqz(kw.p, kw.len, "LIST") || lm_core__ieqz(kw.p, kw.len, "LSUB")) {

@@ -87,6 +87,11 @@ void lm_imap__caps_forget(lm_imap_client *c);
 #define LM_IMAP__EN_UTF8       0x4u
 #define LM_IMAP__EN_IMAP4REV2  0x8u
 
+/** The ENABLED bits that enabling the extension named name[0..n) (any
+ *  case) turns on (QRESYNC implies CONDSTORE), 0 for one the engine
+ *  does not track. */
+unsigned lm_imap__en_bits(const void *name, size_t n);
+
 /* Queue entry flags. */
 #define LM_IMAP__QF_UID   0x01u
 #define LM_IMAP__QF_CHAIN 0x02u  /* a step of the MOVE fallback chain */
