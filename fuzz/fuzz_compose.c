@@ -16,6 +16,17 @@
  * no name injected through a value becomes a header; the output does
  * not depend on the read size; after every read the composer's own
  * marks stay inside its arrays (mime_bounds.h).
+ *
+ * Round trip (compose_rt.h): the message, parsed back with the
+ * streaming parser fed in pieces of the read size, has no parser or
+ * codec defect; Subject (RFC 2047 decoded), Date, Message-ID and each
+ * From/To mailbox (address, decoded display name) are what was given;
+ * the structure is one text/plain leaf, or multipart/mixed holding the
+ * text (when given) and the attachment; the text decodes to the input
+ * with bare LF made CRLF (plus the message's final CRLF when it is the
+ * only part and does not end with a line end); the attachment has disposition attachment,
+ * its filename (RFC 2231 decoded), the given (or guessed) type and
+ * exactly the bytes its reader gave.
  */
 #include <string.h>
 #include <strings.h>
@@ -24,6 +35,7 @@
 #include "libmail/error.h"
 #include "fuzz.h"
 #include "mime_bounds.h"
+#include "compose_rt.h"
 
 typedef struct {
 	const unsigned char *p;
@@ -145,6 +157,52 @@ check_message(const unsigned char *p, size_t n, const char *boundary,
 	}
 }
 
+/* Parse the message back and compare it with what o described. */
+static void
+check_round_trip(const lm_mime_compose_opts *o, const unsigned char *msg,
+                 size_t n, size_t step)
+{
+	static rt_msg r;
+	char date[LM_MIME_DATE_LEN + 1], mid[300];
+	const unsigned char *text = (const unsigned char *)o->text;
+	size_t i = 0, tlen = o->text_len;
+
+	rt_parse(&r, msg, n, step);
+	if (r.defects != 0)
+		fprintf(stderr, "defects 0x%x\n", r.defects);
+	FZ_CHECK(r.defects == 0, "no defect in the composer's output");
+	rt_expect_field(&r, RT_SUBJECT, o->subject, 1);
+	FZ_CHECK(lm_mime_date_format(o->date, o->tz_offset_min, date,
+	                             sizeof date, NULL) == 0, "date formats");
+	rt_expect_field(&r, RT_DATE, date, 0);
+	if (o->message_id != NULL)
+		snprintf(mid, sizeof mid, "<%s>", o->message_id);
+	rt_expect_field(&r, RT_MSGID, o->message_id ? mid : NULL, 0);
+	rt_expect_mailboxes(&r, RT_FROM, &o->from, 1);
+	rt_expect_mailboxes(&r, RT_TO, o->to, o->nto);
+	rt_expect_mailboxes(&r, RT_CC, o->cc, o->ncc);
+
+	if (o->text_read != NULL) {
+		const src *s = o->text_ud;
+		text = s->p;
+		tlen = s->n;
+	}
+	if (o->natt > 0)
+		rt_expect_part(&r, i++, 0, "multipart/mixed");
+	if (o->text != NULL || o->text_read != NULL || o->natt == 0) {
+		rt_expect_part(&r, i, i > 0, "text/plain");
+		rt_expect_text(&r, i++, text, tlen, o->natt == 0);
+	}
+	if (o->natt > 0) {
+		const lm_mime_attachment *a = o->att;
+		const src *s = a->ud;
+		rt_expect_part(&r, i, 1, r.part[i].ctype);
+		rt_expect_att(&r, i++, a->filename, a->content_type ? a->content_type :
+		              lm_mime_guess_type(a->filename), s->p, s->n);
+	}
+	FZ_CHECK(r.nparts == i, "no other entity");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -249,5 +307,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(len1 == len2 && memcmp(out1, out2, len1) == 0,
 	         "output independent of read size");
 	check_message(out1, len1, boundary, o.nextra ? strs[6] : NULL, extra_len);
+	check_round_trip(&o, out1, len1, rsize);
 	return 0;
 }

@@ -84,7 +84,8 @@ LM_API const char *lm_mime_guess_type(const char *filename);
  * name may be NULL or "" (no display name); it is UTF-8. ASCII names
  * are written as atoms or as an RFC 5322 quoted-string (with \" and \\
  * escapes) when they hold specials; names with non-ASCII characters,
- * control characters or very long words become RFC 2047 encoded words.
+ * control characters, "=?" (which readers would try to decode even
+ * inside quotes) or very long words become RFC 2047 encoded words.
  *
  * addr is the addr-spec (local@domain) and is written as given: it must
  * contain an '@', at most 254 bytes, and no control character, space,
@@ -106,7 +107,12 @@ typedef struct {
 	 *  long) plus an RFC 2047 name="=?utf-8?...?=" for old readers. */
 	const char *filename;
 	/** "type/subtype" with optional "; parameters" (printable ASCII),
-	 *  or NULL to guess from the file name (lm_mime_guess_type()). */
+	 *  or NULL to guess from the file name (lm_mime_guess_type()).
+	 *  type and subtype are RFC 2045 tokens of at most 64 characters
+	 *  each (RFC 6838 4.2); each parameter is attribute=value, the
+	 *  value a token or a complete quoted-string; anything else is
+	 *  refused (a reader would see another type, or the composer's own
+	 *  name parameter swallowed by an open quote). */
 	const char *content_type;
 	/** The attachment's bytes: called until it reports the end
 	 *  (*got == 0). A negative return aborts the message with that code.

@@ -117,14 +117,63 @@ ok_raw(const char *s, size_t maxrun)
 	return 1;
 }
 
-static int
-ok_ctype(const char *s)
+/* Length of the RFC 2045 token (ASCII only) at s; 0 when there is none. */
+static size_t
+tok_len(const char *s)
 {
-	const char *slash = strchr(s, '/'), *semi = strchr(s, ';');
-	if (s[0] == 0 || s[0] == ' ' || s[0] == '/' || slash == NULL ||
-	    (semi != NULL && semi < slash) || slash[1] == 0 || slash[1] == ';')
+	size_t n = 0;
+	while (s[n] > 0x20 && s[n] < 0x7F && strchr("()<>@,;:\\\"/[]?=", s[n]) == NULL)
+		n++;
+	return n;
+}
+
+static const char *
+skip_wsp(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* "type/subtype", both RFC 2045 tokens of at most 64 characters
+ * (RFC 6838 4.2), then any "; attribute=value" with a token or a
+ * quoted-string value, white space around them: what a reader parses
+ * back as given (a stray tspecial or an open quote would change the
+ * type or swallow the composer's own parameters). */
+static int
+ok_ctype(const char *s0)
+{
+	const char *s = s0;
+	size_t k = tok_len(s);
+
+	if (k == 0 || k > 64 || s[k] != '/')
 		return 0;
-	return strlen(s) <= 900 && ok_raw(s, 200);
+	s += k + 1;
+	k = tok_len(s);
+	if (k == 0 || k > 64)
+		return 0;
+	for (s = skip_wsp(s + k); *s == ';'; s = skip_wsp(s)) {
+		s = skip_wsp(s + 1);
+		k = tok_len(s);
+		if (k == 0 || s[k] != '=')
+			return 0;
+		s += k + 1;
+		if (*s != '"') {
+			k = tok_len(s);
+			if (k == 0)
+				return 0;
+			s += k;
+			continue;
+		}
+		for (s++; *s != '"'; s++) {
+			if (*s == '\0')
+				return 0;
+			if (*s == '\\' && s[1] != '\0')
+				s++;
+		}
+		s++;
+	}
+	return *s == '\0' && strlen(s0) <= 900 && ok_raw(s0, 200);
 }
 
 static int

@@ -369,14 +369,12 @@ name_kind(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	int atoms = 1;
 
-	if (!plain_ascii(s)) {
-		/* "=?" in ASCII goes into a quoted-string, where it is not
-		 * an encoded word; anything else non-plain is encoded. */
-		for (; *p; p++)
-			if (*p < 0x20 || *p > 0x7E)
-				return NAME_ENCODED;
-		p = (const unsigned char *)s;
-	}
+	/* Non-ASCII, controls and "=?" are encoded: RFC 2047 says "=?" in
+	 * a quoted-string is no encoded word, but readers (ours included,
+	 * lm_mime_addr_next()) decode words inside quotes, so a quoted
+	 * "=?utf-8?Q?x?=" would come back as "x". */
+	if (!plain_ascii(s))
+		return NAME_ENCODED;
 	if (p[0] == ' ')
 		atoms = 0;
 	for (; *p; p++) {

@@ -650,7 +650,23 @@ t_injection(void)
 		}
 	}
 	{
-		static const char *const bad_ct[] = { "", "text", "/plain", "text/", "text/plain\x01", "a;b/c" };
+		/* Also what a reader would parse as another type or whose
+		 * open quote would swallow the composer's name parameter
+		 * (found by the fuzz_compose round trip: "a]pplication/pdf"). */
+		static const char *const bad_ct[] = {
+			"", "text", "/plain", "text/", "text/plain\x01", "a;b/c",
+			"a]pplication/pdf", "text/pl ain", "text /plain", "te\"xt/plain",
+			"text/plain; x=\"open", "text/plain; =v", "text/plain; x",
+			"text/plain; x=", "text/plain junk", "text/plain;",
+			"text/plain; x=\"a\\",
+			"text/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		};
+		static const char *const good_ct[] = {
+			"text/plain", "Application/X-A.b+c ; a=b;c=\"d;e\\\"\" ;\td=e",
+			"text/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		};
+		lm_mime_compose m;
+
 		for (i = 0; i < sizeof bad_ct / sizeof bad_ct[0]; i++) {
 			base_opts(&o);
 			att[0].read = dummy_read;
@@ -659,6 +675,16 @@ t_injection(void)
 			o.att = att;
 			o.natt = 1;
 			EXPECT_BAD(o);
+		}
+		for (i = 0; i < sizeof good_ct / sizeof good_ct[0]; i++) {
+			base_opts(&o);
+			att[0].read = dummy_read;
+			att[0].filename = "a.txt";
+			att[0].content_type = good_ct[i];
+			o.att = att;
+			o.natt = 1;
+			LM_CHECK_EQ(lm_mime_compose_init(&m, &o), 0);
+			lm_mime_compose_free(&m);
 		}
 	}
 	/* Invalid UTF-8: lone continuation, overlong, surrogate, truncated. */

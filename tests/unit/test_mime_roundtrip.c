@@ -509,11 +509,60 @@ t_roundtrip(void)
 	}
 }
 
+/* Display names holding "=?" come back as given: readers (ours too)
+ * decode encoded words even inside quotes, so the composer must not
+ * put "=?...?=" into a quoted-string (found by the fuzz_compose round
+ * trip, fuzz/regress/compose-name-ew-marker.bin). */
+static void
+t_name_ew_marker(void)
+{
+	static const char *const names[] = {
+		"=?utf-8?Q?x?=", "a =?utf-8?B?eA==?= b", "========?=========-====g",
+		"=?", "x=?y"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		lm_mime_compose_opts o = LM_MIME_COMPOSE_OPTS_INIT;
+		lm_mime_compose c;
+		lm_mime_tree t;
+		const lm_mime_header *h;
+		lm_mime_addr_iter it;
+		lm_mime_addr a;
+		unsigned char msg[4096], scratch[512];
+		size_t len = 0, got;
+
+		o.from.name = names[i];
+		o.from.addr = "ann@example.org";
+		o.text = "hi\n";
+		o.text_len = 3;
+		LM_CHECK_EQ(lm_mime_compose_init(&c, &o), 0);
+		do {
+			LM_CHECK_EQ(lm_mime_compose_read(&c, msg + len, sizeof msg - len, &got), 0);
+			len += got;
+		} while (got > 0 && len < sizeof msg);
+		lm_mime_compose_free(&c);
+		LM_CHECK_EQ(lm_mime_tree_parse(NULL, msg, len, &t), 0);
+		h = lm_mime_node_header(t.root, "From");
+		LM_CHECK(h != NULL);
+		if (h != NULL) {
+			LM_CHECK_EQ(lm_mime_addr_init(&it, h->value, h->value_len, scratch,
+			                              sizeof scratch, 0), 0);
+			LM_CHECK_EQ(lm_mime_addr_next(&it, &a), LM_EVENT);
+			LM_CHECK_EQ(a.name.len, strlen(names[i]));
+			LM_CHECK(memcmp(a.name.p, names[i], a.name.len) == 0);
+			LM_CHECK_EQ(lm_mime_addr_defects(&it), 0);
+		}
+		lm_mime_tree_free(&t);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static const lm_test tests[] = {
 		LM_TEST(t_roundtrip),
+		LM_TEST(t_name_ew_marker),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
