@@ -248,7 +248,7 @@ rt_expect_part(const rt_msg *r, size_t i, unsigned d, const char *ct)
 	         "structure");
 }
 
-/* A text body (utf-8 label) equal to t[0..n) with every LF not after a
+/* A text or HTML body (utf-8 label) equal to t[0..n) with every LF not after a
  * CR made CRLF (mime.h: "bare LF become CRLF"). When the text is the
  * whole message body (single) and does not end with LF, the message's
  * final CRLF may come back with it (mime.h, text). */

@@ -8,6 +8,9 @@
  *   options: 0x01 subject, 0x02 to, 0x04 text, 0x08 attachment,
  *            0x10 content type, 0x20 extra header, 0x40 Message-ID,
  *            0x80 text through text_read instead of memory
+ *   a text that starts with '<' is also the HTML body (html_read when
+ *   0x80), making a multipart/alternative; with 0x02 and an even byte 1
+ *   the To mailbox's name also goes to Cc with carol@example.org.
  *
  * Invariants when lm_mime_compose_init() accepts: the message ends;
  * only CRLF line ends, no line over 998 octets; every header line of
@@ -20,9 +23,10 @@
  * Round trip (compose_rt.h): the message, parsed back with the
  * streaming parser fed in pieces of the read size, has no parser or
  * codec defect; Subject (RFC 2047 decoded), Date, Message-ID and each
- * From/To mailbox (address, decoded display name) are what was given;
- * the structure is one text/plain leaf, or multipart/mixed holding the
- * text (when given) and the attachment; the text decodes to the input
+ * From/To/Cc mailbox (address, decoded display name) are what was given;
+ * the structure is one text/plain leaf, or multipart/alternative of
+ * text and HTML, inside a multipart/mixed with the attachment when there
+ * is one (mime.h); the text and the HTML decode to the input
  * with bare LF made CRLF (plus the message's final CRLF when it is the
  * only part and does not end with a line end); the attachment has disposition attachment,
  * its filename (RFC 2231 decoded), the given (or guessed) type and
@@ -166,6 +170,7 @@ check_round_trip(const lm_mime_compose_opts *o, const unsigned char *msg,
 	char date[LM_MIME_DATE_LEN + 1], mid[300];
 	const unsigned char *text = (const unsigned char *)o->text;
 	size_t i = 0, tlen = o->text_len;
+	unsigned d;
 
 	rt_parse(&r, msg, n, step);
 	if (r.defects != 0)
@@ -189,7 +194,13 @@ check_round_trip(const lm_mime_compose_opts *o, const unsigned char *msg,
 	}
 	if (o->natt > 0)
 		rt_expect_part(&r, i++, 0, "multipart/mixed");
-	if (o->text != NULL || o->text_read != NULL || o->natt == 0) {
+	if (o->html != NULL || o->html_read != NULL) {
+		rt_expect_part(&r, i, i, "multipart/alternative");
+		rt_expect_part(&r, ++i, d = o->natt > 0 ? 2 : 1, "text/plain");
+		rt_expect_text(&r, i++, text, tlen, 0);
+		rt_expect_part(&r, i, d, "text/html");
+		rt_expect_text(&r, i++, text, tlen, 0);
+	} else if (o->text != NULL || o->text_read != NULL || o->natt == 0) {
 		rt_expect_part(&r, i, i > 0, "text/plain");
 		rt_expect_text(&r, i++, text, tlen, o->natt == 0);
 	}
@@ -210,9 +221,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char strs[8][1024];
 	lm_mime_compose_opts o = LM_MIME_COMPOSE_OPTS_INIT;
 	static lm_mime_compose m;
-	lm_mime_mailbox to;
+	lm_mime_mailbox to, cc;
 	lm_mime_attachment att;
-	src text_src, att_src;
+	src text_src, html_src, att_src;
 	const char *extra_list[1];
 	char boundary[40];
 	const uint8_t *p, *end, *nul;
@@ -243,6 +254,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		to.addr = "bob@example.org";
 		o.to = &to;
 		o.nto = 1;
+		if (data[1] % 2 == 0) {
+			cc.name = to.name;
+			cc.addr = "carol@example.org";
+			o.cc = &cc;
+			o.ncc = 1;
+		}
 	}
 	if ((opt & 0x01) && have[0])
 		o.subject = strs[0];
@@ -261,6 +278,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			o.text = strs[3];
 			o.text_len = strlen(strs[3]);
+		}
+		if (strs[3][0] == '<' && (opt & 0x80)) {
+			html_src = text_src;
+			o.html_read = src_read;
+			o.html_ud = &html_src;
+		} else if (strs[3][0] == '<') {
+			o.html = strs[3];
+			o.html_len = strlen(strs[3]);
 		}
 	}
 	if (opt & 0x08) {
@@ -302,6 +327,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len1 = compose_all(&o, rsize, out1);
 	if (o.text_read)
 		text_src.off = 0;
+	if (o.html_read)
+		html_src.off = 0;
 	att_src.off = 0;
 	len2 = compose_all(&o, 4096, out2);
 	FZ_CHECK(len1 == len2 && memcmp(out1, out2, len1) == 0,
