@@ -43,6 +43,8 @@ typedef struct {
 	lm_mime_kind kind;
 	lm_mime_disp disp;
 	rt_span cd;                   /* Content-Disposition value (hdr) */
+	rt_span cid;                  /* Content-ID value (hdr) */
+	int ncid;
 	rt_span body;                 /* decoded content (body) */
 } rt_part;
 
@@ -92,6 +94,10 @@ rt_event(rt_msg *r, const lm_mime_event *ev)
 	case LM_MIME_EV_HEADER:
 		if (rt_name_is(ev->name, "Content-Disposition"))
 			pt->cd = rt_keep(r, ev->value);
+		if (rt_name_is(ev->name, "Content-ID")) {
+			pt->cid = rt_keep(r, ev->value);
+			pt->ncid++;
+		}
 		if (r->nparts != 1)
 			break;
 		for (i = 0; i < RT_NTOP; i++)
@@ -274,12 +280,13 @@ rt_expect_text(const rt_msg *r, size_t i, const unsigned char *t, size_t n,
 	RT_SAME("text body", r->body + pt->body.off, pt->body.len, want, k);
 }
 
-/* An attachment: disposition attachment, filename (RFC 2231 / 2047
+/* An attachment, or with cid an inline part with "Content-ID: <cid>":
+ * disposition attachment (inline), filename (RFC 2231 / 2047
  * decoded from Content-Disposition) fname or none, type ct (compared
  * lower-cased, parameters dropped), bytes d[0..n) exactly. */
 static void
 rt_expect_att(const rt_msg *r, size_t i, const char *fname, const char *ct,
-              const unsigned char *d, size_t n)
+              const unsigned char *d, size_t n, const char *cid)
 {
 	static char got[LM_MIME_EW_DECODED_MAX(RT_HDR_MAX)];
 	const rt_part *pt = &r->part[i];
@@ -294,7 +301,14 @@ rt_expect_att(const rt_msg *r, size_t i, const char *fname, const char *ct,
 		k--;
 	want[k] = '\0';
 	rt_expect_part(r, i, pt->depth, want);
-	FZ_CHECK(pt->disp == LM_MIME_DISP_ATTACHMENT, "disposition attachment");
+	FZ_CHECK(pt->disp == (cid ? LM_MIME_DISP_INLINE : LM_MIME_DISP_ATTACHMENT),
+	         "disposition attachment or inline");
+	FZ_CHECK(pt->ncid == (cid != NULL), "Content-ID once for inline parts");
+	if (cid != NULL) {
+		char id[300];
+		snprintf(id, sizeof id, "<%s>", cid);
+		RT_SAME("Content-ID", r->hdr + pt->cid.off, pt->cid.len, id, strlen(id));
+	}
 	FZ_CHECK(lm_mime_cdisp_parse(r->hdr + pt->cd.off, pt->cd.len, &cd) == 0,
 	         "Content-Disposition parses");
 	rc = lm_mime_param_get((const char *)cd.params.p, cd.params.len,

@@ -10,7 +10,11 @@
  *            0x80 text through text_read instead of memory
  *   a text that starts with '<' is also the HTML body (html_read when
  *   0x80), making a multipart/alternative; with 0x02 and an even byte 1
- *   the To mailbox's name also goes to Cc with carol@example.org.
+ *   the To mailbox's name also goes to Cc with carol@example.org;
+ *   with byte 1 >= 194 the attachment is an in-memory lm_mime_part
+ *   (encoding chosen by content), and an inline part (Content-ID
+ *   img@fuzz, multipart/related with the HTML) when there is HTML and
+ *   its content type starts with "image/".
  *
  * Invariants when lm_mime_compose_init() accepts: the message ends;
  * only CRLF line ends, no line over 998 octets; every header line of
@@ -170,7 +174,9 @@ check_round_trip(const lm_mime_compose_opts *o, const unsigned char *msg,
 	char date[LM_MIME_DATE_LEN + 1], mid[300];
 	const unsigned char *text = (const unsigned char *)o->text;
 	size_t i = 0, tlen = o->text_len;
-	unsigned d;
+	unsigned d = 0;
+	int inl = o->nparts > 0 && o->parts[0].content_id != NULL &&
+	          (o->html != NULL || o->html_read != NULL);
 
 	rt_parse(&r, msg, n, step);
 	if (r.defects != 0)
@@ -192,24 +198,35 @@ check_round_trip(const lm_mime_compose_opts *o, const unsigned char *msg,
 		text = s->p;
 		tlen = s->n;
 	}
-	if (o->natt > 0)
+	if (o->natt > 0 || (o->nparts > 0 && !inl))
 		rt_expect_part(&r, i++, 0, "multipart/mixed");
 	if (o->html != NULL || o->html_read != NULL) {
-		rt_expect_part(&r, i, i, "multipart/alternative");
-		rt_expect_part(&r, ++i, d = o->natt > 0 ? 2 : 1, "text/plain");
+		d = (unsigned)i + 1;
+		rt_expect_part(&r, i++, d - 1, "multipart/alternative");
+		rt_expect_part(&r, i, d, "text/plain");
 		rt_expect_text(&r, i++, text, tlen, 0);
+		if (inl)
+			rt_expect_part(&r, i++, d++, "multipart/related");
 		rt_expect_part(&r, i, d, "text/html");
 		rt_expect_text(&r, i++, text, tlen, 0);
-	} else if (o->text != NULL || o->text_read != NULL || o->natt == 0) {
+	} else if (o->text != NULL || o->text_read != NULL ||
+	           o->natt + o->nparts == 0) {
 		rt_expect_part(&r, i, i > 0, "text/plain");
-		rt_expect_text(&r, i++, text, tlen, o->natt == 0);
+		rt_expect_text(&r, i++, text, tlen, o->natt + o->nparts == 0);
 	}
 	if (o->natt > 0) {
 		const lm_mime_attachment *a = o->att;
 		const src *s = a->ud;
 		rt_expect_part(&r, i, 1, r.part[i].ctype);
 		rt_expect_att(&r, i++, a->filename, a->content_type ? a->content_type :
-		              lm_mime_guess_type(a->filename), s->p, s->n);
+		              lm_mime_guess_type(a->filename), s->p, s->n, NULL);
+	}
+	if (o->nparts > 0) {
+		const lm_mime_part *a = o->parts;
+		rt_expect_part(&r, i, inl ? d : 1, r.part[i].ctype);
+		rt_expect_att(&r, i++, a->filename, a->content_type ? a->content_type :
+		              lm_mime_guess_type(a->filename), a->data, a->len,
+		              a->content_id);
 	}
 	FZ_CHECK(r.nparts == i, "no other entity");
 }
@@ -223,6 +240,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static lm_mime_compose m;
 	lm_mime_mailbox to, cc;
 	lm_mime_attachment att;
+	lm_mime_part part;
 	src text_src, html_src, att_src;
 	const char *extra_list[1];
 	char boundary[40];
@@ -299,6 +317,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		att_src.step = rsize;
 		o.att = &att;
 		o.natt = 1;
+		if (data[1] >= 194) {
+			memset(&part, 0, sizeof part);
+			part.filename = att.filename;
+			part.content_type = att.content_type;
+			part.data = p;
+			part.len = (size_t)(end - p);
+			if ((o.html != NULL || o.html_read != NULL) &&
+			    part.content_type != NULL &&
+			    strncmp(part.content_type, "image/", 6) == 0)
+				part.content_id = "img@fuzz";
+			o.att = NULL;
+			o.natt = 0;
+			o.parts = &part;
+			o.nparts = 1;
+		}
 	}
 	if ((opt & 0x20) && have[6]) {
 		const char *colon = strchr(strs[6], ':');
