@@ -533,7 +533,9 @@ lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp)
 			el += (s[i] == '"' || s[i] == '\\') ? 2 : 1;
 			pct += attr_char(s[i]) ? 1 : 3;
 		}
-		if (el > LM_MIME__FNAME_PLAIN)
+		/* readers decode "=?...?=" even inside quotes (RFC 2047 5
+		 * says they must not): such a name goes out encoded */
+		if (el > LM_MIME__FNAME_PLAIN || strstr(filename, "=?") != NULL)
 			simple = 0;
 		c->sub = 1;
 		c->n = n;
