@@ -38,7 +38,8 @@
  *    that kind of data (LIST/LSUB for LIST; FETCH or STORE for FETCH;
  *    SELECT/EXAMINE for EXISTS, RECENT, FLAGS; STATUS or LIST for STATUS;
  *    SEARCH for SEARCH/ESEARCH; any command for untagged OK/NO/BAD/BYE),
- *    else it is unsolicited (cmd NONE, handle 0).
+ *    else it is unsolicited (cmd NONE, handle 0); so is data received
+ *    before that command was queued (see "Responses and commands").
  *  - SEARCH results are delivered in pieces (LM_IMAP_EV_SEARCH with
  *    ev.more set on every piece but the last), so a SEARCH line of any
  *    length works.
@@ -64,10 +65,31 @@
  *    string argument holding CR, LF or NUL is LM_ERR_BAD_PARAM;
  *  - peer violations are sticky (lm_imap_last_error()): LM_ERR_PROTOCOL
  *    (tagged response for a tag never sent, continuation request nobody
- *    waits for, bytes after the OK to STARTTLS, broken framing),
+ *    waits for, either one received before its command was queued,
+ *    bytes after the OK to STARTTLS, broken framing),
  *    LM_ERR_LIMIT (literal size that overflows or exceeds the limits,
  *    response larger than the buffer), LM_ERR_LINE_TOO_LONG, LM_ERR_EOF,
  *    LM_ERR_SASL, LM_ERR_NO_STARTTLS (PREAUTH while TLS is required).
+ *
+ * Responses and commands: a response received before the command it
+ * would answer was queued cannot answer it; the server sent it before it
+ * could have read that command. "Received before" compares the input
+ * offset where the response begins (bytes given to lm_imap_recv_ack() /
+ * lm_imap_feed() since the start) with the offset when the command was
+ * queued; for AUTHENTICATE, when its latest response to a challenge was.
+ *  - A tagged completion (tags are predictable: "A5 OK" sent ahead would
+ *    complete the fifth command) or a continuation request (for a
+ *    literal, APPEND, AUTHENTICATE, IDLE) received earlier is a sticky
+ *    LM_ERR_PROTOCOL.
+ *  - Untagged data received earlier is unsolicited (cmd NONE, handle 0)
+ *    and changes nothing that command would: an ENABLED enables nothing,
+ *    EXISTS, FLAGS, UIDVALIDITY ... are not those of the mailbox being
+ *    selected. Untagged OK/NO/BAD/BYE (ALERT, a BYE closing) may come
+ *    at any time: they are just left unattributed.
+ *  - The MOVE fallback queues each step when the one before completes:
+ *    a completion read along with that one answers no later step.
+ * An honest server never shows this to a caller that queues commands as
+ * events arrive; feeding a whole scripted conversation at once does.
  *
  * Named leniencies for real servers (each one accepted silently):
  *  - LM_IMAP_LENIENT_NIL_STRING: NIL where a string belongs (Outlook,
@@ -647,6 +669,10 @@ typedef struct {
 
 /** A command's bookkeeping entry (private). */
 typedef struct {
+	/* input offset (rx_total) when the command was queued, or when its
+	 * latest SASL response was: a response that begins before it was
+	 * received before the server could have read the command */
+	uint64_t LM_PRIVATE(rx);
 	lm_imap_handle LM_PRIVATE(tag);
 	unsigned char LM_PRIVATE(cmd);
 	unsigned char LM_PRIVATE(flags);

@@ -29,12 +29,26 @@
  *  - caller misuse (a command in the wrong state, a bad argument) is
  *    returned by the command (LM_ERR_BAD_STATE, LM_ERR_BAD_PARAM, ...)
  *    and leaves the engine unchanged: nothing is queued;
- *  - peer violations (a line that is neither +OK nor -ERR, a malformed
+ *  - peer violations (a line that is neither +OK nor -ERR, a status
+ *    line received before its command was queued, a malformed
  *    STAT/LIST/UIDL answer, a number that overflows, an invalid UIDL
  *    value, a status line too long, plaintext injected after the +OK to
  *    STLS, EOF inside a multi-line reply, a forged SASL server) are
  *    sticky: lm_pop3_next() and every command return the same negative
  *    code from then on (lm_pop3_last_error()).
+ *
+ * Replies and commands: a status line or "+" challenge that begins
+ * before the command it would answer was queued (in input bytes given
+ * to lm_pop3_recv_ack() / lm_pop3_feed() since the start; for AUTH,
+ * before its latest response to a challenge was queued) was sent before
+ * the server could have read that command, so it answers something
+ * else: LM_ERR_PROTOCOL (sticky). A +OK read along with the greeting is
+ * not the reply to the CAPA queued after it, one read along with the
+ * +OK to USER not the one to the PASS the engine queues then (it would
+ * log in), one read along with an earlier reply not QUIT's (it would
+ * commit the deletions). POP3 has no unsolicited responses. An honest
+ * server never shows this to a caller that queues commands as events
+ * arrive; feeding a whole scripted conversation at once does.
  *
  * Multi-line replies. A multi-line reply (CAPA, LIST and UIDL without
  * argument, RETR, TOP) ends only at a line holding a lone "." (".\r\n",
@@ -260,11 +274,12 @@ typedef struct {
 	unsigned char LM_PRIVATE(st_code)[64];
 	unsigned char LM_PRIVATE(st_text)[LM_POP3_LINE_MAX];
 	int LM_PRIVATE(pend_ev);      /* queued follow-up event              */
-	uint64_t LM_PRIVATE(quit_rx); /* input offset when QUIT was queued:
-	                                 its reply starts later            */
 	/* pending replies: ring */
 	unsigned char LM_PRIVATE(q_cmd)[LM_POP3_PIPELINE_MAX];
 	unsigned long LM_PRIVATE(q_arg)[LM_POP3_PIPELINE_MAX];
+	/* input offset (rx_total) when each was queued, or when its latest
+	 * SASL response was: its reply starts there or later */
+	uint64_t LM_PRIVATE(q_rx)[LM_POP3_PIPELINE_MAX];
 	unsigned LM_PRIVATE(q_head), LM_PRIVATE(q_count);
 	int LM_PRIVATE(q_block);      /* a state-changing command is pending */
 	/* capabilities from the last CAPA */

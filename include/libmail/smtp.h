@@ -29,10 +29,24 @@
  *    returned by the command (LM_ERR_BAD_STATE, LM_ERR_BAD_PARAM, ...)
  *    and leaves the engine unchanged: nothing is queued;
  *  - peer violations (malformed reply, reply code changing inside a
- *    multi-line reply, line too long, plaintext injected after STARTTLS,
- *    unexpected EOF, forged SASL server) are sticky: lm_smtp_next() and
- *    every command return the same negative code from then on
- *    (lm_smtp_last_error()).
+ *    multi-line reply, a reply received before its command was queued,
+ *    line too long, plaintext injected after STARTTLS, unexpected EOF,
+ *    forged SASL server) are sticky: lm_smtp_next() and every command
+ *    return the same negative code from then on (lm_smtp_last_error()).
+ *
+ * Replies and commands: a reply that begins before the command it would
+ * answer was queued (in input bytes given to lm_smtp_recv_ack() /
+ * lm_smtp_feed() since the start; for AUTH, before its latest response
+ * to a 334 was queued) was sent before the server could have read that
+ * command, so it answers something else: LM_ERR_PROTOCOL (sticky). A
+ * 250 read along with the greeting is not the reply to the EHLO queued
+ * after it, one read along with the 354 not the reply to the end of
+ * data, a 334 read along with the previous one not the next challenge.
+ * The HELO fallback and the end of an empty message (lm_smtp_data())
+ * are queued by the engine when the reply before them arrives: the same
+ * holds for them. Only a 421 may come at any time (RFC 5321 3.8). An
+ * honest server never shows this to a caller that queues commands as
+ * events arrive; feeding a whole scripted conversation at once does.
  *
  * Queueing rule (documented choice): without PIPELINING (not offered,
  * or opts.use_pipelining == 0) a command may be queued only when every
@@ -244,6 +258,9 @@ typedef struct {
 	/* pending replies: ring */
 	unsigned char LM_PRIVATE(q_cmd)[LM_SMTP_PIPELINE_MAX];
 	unsigned LM_PRIVATE(q_idx)[LM_SMTP_PIPELINE_MAX];
+	/* input offset (rx_total) when each was queued, or when its latest
+	 * SASL response was: its reply starts there or later */
+	uint64_t LM_PRIVATE(q_rx)[LM_SMTP_PIPELINE_MAX];
 	unsigned LM_PRIVATE(q_head), LM_PRIVATE(q_count);
 	int LM_PRIVATE(q_last);       /* last queued command                */
 	/* capabilities from the last EHLO */
@@ -259,8 +276,6 @@ typedef struct {
 	size_t LM_PRIVATE(bd_len);
 	int LM_PRIVATE(at_bol), LM_PRIVATE(pend_cr);
 	int LM_PRIVATE(ev_data_ready);
-	uint64_t LM_PRIVATE(body_rx);  /* input offset when the end of data
-	                                  was queued: its reply starts later */
 	/* AUTH */
 	int LM_PRIVATE(authed);
 	int LM_PRIVATE(wipe_out);     /* output holds credentials           */
@@ -524,7 +539,8 @@ LM_API int lm_smtp_body_write(lm_smtp_client *c, const void *p, size_t n,
  *        LM_SMTP_CMD_BODY. Always fits (space is reserved). A reply
  *        received before this call (a 250 sent along with the 354 or
  *        during the body) cannot be the one to the end of data: it is a
- *        sticky LM_ERR_PROTOCOL, only a 421 may overtake the end.
+ *        sticky LM_ERR_PROTOCOL, only a 421 may overtake the end (see
+ *        "Replies and commands" at the top).
  *        BDAT: a refused chunk whose reply comes after this call while
  *        the LAST chunk still waits for it (no pipelining) is reported
  *        as that final reply (cmd LM_SMTP_CMD_BODY); a 2xx to LAST after

@@ -396,6 +396,7 @@ ob_commit(struct ob *b, int cmd, unsigned flags, lm_imap_handle *h)
 	else
 		lm_imap__trace(c, 'C', b->p, b->len);
 	c->io.oend += b->len;
+	c->q[c->q_count].rx = c->io.rx_total;
 	c->q[c->q_count].tag = c->next_tag;
 	c->q[c->q_count].cmd = (unsigned char)cmd;
 	c->q[c->q_count].flags = (unsigned char)flags;

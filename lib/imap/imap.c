@@ -613,6 +613,17 @@ lm_imap__q_remove(lm_imap_client *c, unsigned i)
 	c->q_count--;
 }
 
+/* May the response being parsed (it starts at ipos) answer queue entry
+ * i? Not when it began before that command was queued: the server sent
+ * it before it could have read the command (imap.h, "Responses and
+ * commands"). Entries are queued in order, so a response that cannot
+ * answer entry i cannot answer a later one either. */
+static int
+heard(const lm_imap_client *c, unsigned i)
+{
+	return lm_core__io_rx_at(&c->io) >= c->q[i].rx;
+}
+
 /* Oldest outstanding command among the given kinds (bit per cmd). */
 static int
 q_oldest(const lm_imap_client *c, unsigned long long mask)
@@ -626,13 +637,16 @@ q_oldest(const lm_imap_client *c, unsigned long long mask)
 
 #define B(x) (1ull << (x))
 
-/* A SELECT/EXAMINE is outstanding behind an older command: untagged
- * data now is about the previous mailbox (the server answers in order,
- * RFC 3501 5.5), not about the one lm_imap_selected() describes. */
+/* A SELECT/EXAMINE is outstanding behind an older command, or is the
+ * oldest but was queued after the response being parsed began:
+ * untagged data now is about the previous mailbox (the server answers
+ * in order, RFC 3501 5.5), not about the one lm_imap_selected()
+ * describes. */
 static int
 mbx_stale(const lm_imap_client *c)
 {
-	return c->sel_tag != 0 && c->q_count > 0 && c->q[0].tag != c->sel_tag;
+	return c->sel_tag != 0 && c->q_count > 0 &&
+	       (c->q[0].tag != c->sel_tag || !heard(c, 0));
 }
 
 /* An untagged capability list (response or code) that begins now
@@ -649,11 +663,14 @@ lg_window(const lm_imap_client *c)
 	       lm_core__io_rx_at(&c->io) >= c->lg_rx;
 }
 
+/* Name in ev the command that untagged data of the given kinds answers:
+ * the oldest outstanding one (the server answers in order), unless the
+ * data began before it was queued (then it is unsolicited). */
 static void
 attribute(lm_imap_client *c, lm_imap_event *ev, unsigned long long mask)
 {
 	int i = q_oldest(c, mask);
-	if (i >= 0) {
+	if (i >= 0 && heard(c, (unsigned)i)) {
 		ev->cmd = (lm_imap_cmd)c->q[i].cmd;
 		ev->handle = c->q[i].tag;
 	}
@@ -1746,14 +1763,45 @@ fetch_damage(lm_imap_client *c)
 
 static int auth_continue(lm_imap_client *c, const unsigned char *p, size_t n);
 
+/* Who waits for a continuation request now. */
+enum { CONT_NONE, CONT_HOLD, CONT_APPEND, CONT_AUTH, CONT_IDLE };
+
+/* The kind of wait, and in *tag the command waiting. */
+static int
+cont_waiter(const lm_imap_client *c, lm_imap_handle *tag)
+{
+	if (c->nholds > 0 && c->holds[0] >= c->io.ostart && c->holds[0] <= c->io.oend &&
+	    c->io.ostart == c->holds[0]) {
+		*tag = c->hold_tag[0];
+		return CONT_HOLD;
+	}
+	if (c->app_state == LM_IMAP__APP_WAIT && c->io.ostart == c->io.oend) {
+		*tag = c->app_tag;
+		return CONT_APPEND;
+	}
+	if (c->sasl != NULL && c->auth_tag) {
+		*tag = c->auth_tag;
+		return CONT_AUTH;
+	}
+	*tag = c->idle_tag;
+	return c->idle == 1 ? CONT_IDLE : CONT_NONE;
+}
+
 static int
 continuation(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 {
 	size_t i = 1;
+	lm_imap_handle tag;
+	int kind = cont_waiter(c, &tag), qi = lm_imap__q_find(c, tag);
+
 	if (i < n && p[i] == ' ')
 		i++;                       /* LM_IMAP_LENIENT_CONT_TEXT */
-	if (c->nholds > 0 && c->holds[0] >= c->io.ostart && c->holds[0] <= c->io.oend &&
-	    c->io.ostart == c->holds[0]) {
+	/* nobody waits for a continuation request, or it was received
+	 * before the command waiting for one was queued (or, AUTHENTICATE,
+	 * before its latest response was) */
+	if (kind == CONT_NONE || qi < 0 || !heard(c, (unsigned)qi))
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	if (kind == CONT_HOLD) {
 		/* a synchronising literal may go now */
 		memmove(&c->holds[0], &c->holds[1], (c->nholds - 1) * sizeof c->holds[0]);
 		memmove(&c->hold_cend[0], &c->hold_cend[1],
@@ -1763,28 +1811,28 @@ continuation(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_
 		c->nholds--;
 		return 0;
 	}
-	if (c->app_state == LM_IMAP__APP_WAIT && c->io.ostart == c->io.oend) {
+	if (kind == CONT_APPEND) {
 		c->app_state = LM_IMAP__APP_BODY;
 		return 0;
 	}
-	if (c->sasl != NULL && c->auth_tag)
-		return auth_continue(c, p + i, n - i);
-	if (c->idle == 1) {
-		c->idle = 2;
-		ev->type = LM_IMAP_EV_IDLE_STARTED;
-		ev->cmd = LM_IMAP_CMD_IDLE;
-		ev->handle = c->idle_tag;
-		ev->text.p = p + i;
-		ev->text.len = n - i;
-		if (c->idle_done_wanted) {
-			int r = lm_imap__queue_done(c);
-			if (r < 0)
-				return r;
-		}
-		return LM_EVENT;
+	if (kind == CONT_AUTH) {
+		int r = auth_continue(c, p + i, n - i);
+		/* what answers the response comes after it */
+		c->q[qi].rx = c->io.rx_total;
+		return r;
 	}
-	/* nobody waits for a continuation request */
-	return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	c->idle = 2;                       /* CONT_IDLE */
+	ev->type = LM_IMAP_EV_IDLE_STARTED;
+	ev->cmd = LM_IMAP_CMD_IDLE;
+	ev->handle = c->idle_tag;
+	ev->text.p = p + i;
+	ev->text.len = n - i;
+	if (c->idle_done_wanted) {
+		int r = lm_imap__queue_done(c);
+		if (r < 0)
+			return r;
+	}
+	return LM_EVENT;
 }
 
 static int
@@ -1914,6 +1962,10 @@ tagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 	qi = lm_imap__q_find(c, (lm_imap_handle)tag);
 	if (qi < 0)
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);   /* a tag never sent */
+	/* tags are predictable: a completion received before its command
+	 * was queued was sent before the server could have read it */
+	if (!heard(c, (unsigned)qi))
+		return lm_imap__fail(c, LM_ERR_PROTOCOL);
 	i++;
 	st = word(p, n, &i);
 	if (lm_core__ieqz(st.p, st.len, "OK"))
@@ -2225,7 +2277,7 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 			c->bye = 1;
 			set_state(c, LM_IMAP_STATE_LOGOUT);
 		}
-		if (c->q_count > 0) {
+		if (c->q_count > 0 && heard(c, 0)) {
 			ev->cmd = (lm_imap_cmd)c->q[0].cmd;
 			ev->handle = c->q[0].tag;
 		}
@@ -2250,12 +2302,15 @@ untagged(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_t n)
 		lm_imap_tok t;
 		/* RFC 5161 3.2: ENABLED answers ENABLE, and only for what
 		 * it asked. It counts while an ENABLE is the oldest
-		 * outstanding command (the server answers in order), for
-		 * the extensions that ENABLE named; anything else (after
-		 * TLS, during another command, an extension not asked
-		 * for) is reported unattributed and changes nothing: it
-		 * must not switch the mailbox name encoding. */
-		int mine = c->q_count > 0 && c->q[0].cmd == LM_IMAP_CMD_ENABLE;
+		 * outstanding command (the server answers in order) and
+		 * was queued before the response began, for the
+		 * extensions that ENABLE named; anything else (after TLS,
+		 * during another command, received before the ENABLE was
+		 * queued, an extension not asked for) is reported
+		 * unattributed and changes nothing: it must not switch the
+		 * mailbox name encoding. */
+		int mine = c->q_count > 0 && c->q[0].cmd == LM_IMAP_CMD_ENABLE &&
+		           heard(c, 0);
 		unsigned ask = mine ? c->q[0].en : 0;
 		ev->type = LM_IMAP_EV_ENABLED;
 		skip_sp(p, n, &i);
@@ -2403,8 +2458,8 @@ response(lm_imap_client *c, lm_imap_event *ev)
 
 	if (n > 0 && p[0] == '+') {
 		lm_imap__trace(c, 'S', p, n);
+		r = continuation(c, ev, p, n);   /* ipos at its start: heard() */
 		unit_done(c);
-		r = continuation(c, ev, p, n);
 		return r;
 	}
 	if (n > 0 && p[0] == '*') {

@@ -114,6 +114,9 @@ q_push(lm_pop3_client *c, int cmd, unsigned long arg)
 	unsigned pos = (c->q_head + c->q_count) % LM_POP3_PIPELINE_MAX;
 	c->q_cmd[pos] = (unsigned char)cmd;
 	c->q_arg[pos] = arg;
+	/* every byte received so far came before the command was sent:
+	 * none of them starts its reply (status_line()) */
+	c->q_rx[pos] = c->io.rx_total;
 	c->q_count++;
 	if (state_changing(cmd))
 		c->q_block = 1;
@@ -632,11 +635,20 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 	int head = head_cmd(c), ok, r;
 	lm_slice text, code;
 
+	/* A status line or challenge that began before the head command
+	 * was queued (or its latest SASL response) was sent before the
+	 * server could have read it: it answers something else (a +OK to
+	 * QUIT would commit the deletions, one to PASS log in). POP3 has
+	 * no unsolicited responses (RFC 1939 3). */
+	if (c->q_count && at < c->q_rx[c->q_head])
+		return fail(c, LM_ERR_PROTOCOL);
 	if (head == LM_POP3_CMD_AUTH && n >= 1 && p[0] == '+' &&
 	    (n == 1 || p[1] == ' ')) {
 		/* RFC 5034 4: continuation "+" SP base64 (or just "+"). */
 		size_t s = n > 1 ? 2 : 1;
 		auth_challenge(c, p + s, n - s);
+		/* the next line answers the response queued now */
+		c->q_rx[c->q_head] = c->io.rx_total;
 		return 0;
 	}
 	if (n >= 3 && memcmp(p, "+OK", 3) == 0 && (n == 3 || p[3] == ' ')) {
@@ -652,10 +664,6 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 	}
 	if (head == LM_POP3_CMD_NONE)
 		return fail(c, LM_ERR_PROTOCOL);   /* unsolicited */
-	/* QUIT's +OK commits the deletions: a status line received before
-	 * QUIT was sent answers something else. */
-	if (head == LM_POP3_CMD_QUIT && at < c->quit_rx)
-		return fail(c, LM_ERR_PROTOCOL);
 
 	ev_clear(ev);
 	ev->cmd = (lm_pop3_cmd)head;
@@ -1406,7 +1414,6 @@ lm_pop3_quit(lm_pop3_client *c)
 	               "QUIT", 4, -1);
 	if (r)
 		return r;
-	c->quit_rx = c->io.rx_total;
 	c->phase = PH_QUIT;
 	return 0;
 }

@@ -155,19 +155,11 @@ q_push(lm_smtp_client *c, int cmd, unsigned idx)
 	unsigned pos = (c->q_head + c->q_count) % LM_SMTP_PIPELINE_MAX;
 	c->q_cmd[pos] = (unsigned char)cmd;
 	c->q_idx[pos] = idx;
+	/* every byte received so far came before the command was sent:
+	 * none of them starts its reply (handle_line()) */
+	c->q_rx[pos] = c->io.rx_total;
 	c->q_count++;
 	c->q_last = cmd;
-}
-
-/* The end of data ("." or BDAT LAST) is queued: every byte received so
- * far came before it was sent, so none of them starts its reply (a 250
- * read along with the 354 must not report the message accepted before
- * its end was written). */
-static void
-q_push_body(lm_smtp_client *c)
-{
-	c->body_rx = c->io.rx_total;
-	q_push(c, LM_SMTP_CMD_BODY, 0);
 }
 
 static void
@@ -204,10 +196,7 @@ queue_line(lm_smtp_client *c, int cmd, unsigned idx, const char *line, size_t n)
 	c->io.obuf[c->io.oend + n] = '\r';
 	c->io.obuf[c->io.oend + n + 1] = '\n';
 	c->io.oend += n + 2;
-	if (cmd == LM_SMTP_CMD_BODY)
-		q_push_body(c);
-	else
-		q_push(c, cmd, idx);
+	q_push(c, cmd, idx);
 	trace(c, 'C', line, n);
 	return 0;
 }
@@ -673,6 +662,8 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 		return fail(c, LM_ERR_PROTOCOL);
 	if (head == LM_SMTP_CMD_AUTH && code == 334) {
 		auth_challenge(c, &ev->text);
+		/* the next reply answers the response queued now */
+		c->q_rx[c->q_head] = c->io.rx_total;
 		return 0;
 	}
 	q_pop(c);
@@ -814,10 +805,13 @@ handle_line(lm_smtp_client *c, const unsigned char *p, size_t n, uint64_t at,
 
 	head = c->q_count ? c->q_cmd[c->q_head] : LM_SMTP_CMD_NONE;
 	idx = c->q_count ? c->q_idx[c->q_head] : 0;
-	/* A reply to the end of data that was received before it was sent
-	 * answers something else (only a 421 may come at any time). */
-	if (head == LM_SMTP_CMD_BODY && lineno == 1 && at < c->body_rx &&
-	    code != 421)
+	/* A reply that began before the head command was queued (or its
+	 * latest SASL response) was sent before the server could have
+	 * read it: it answers something else (a 250 read along with the
+	 * 354 is not the reply to the end of data, nor one read along
+	 * with the greeting the reply to EHLO). Only a 421 may come at any
+	 * time (RFC 5321 3.8). */
+	if (c->q_count && lineno == 1 && at < c->q_rx[c->q_head] && code != 421)
 		return fail(c, LM_ERR_PROTOCOL);
 	memset(ev, 0, sizeof *ev);
 	ev->cmd = (lm_smtp_cmd)head;
@@ -899,7 +893,7 @@ bdat_frame(lm_smtp_client *c)
 	c->bd_len = 0;
 	if (last) {
 		c->bdat_last = 2;
-		q_push_body(c);
+		q_push(c, LM_SMTP_CMD_BODY, 0);
 	} else {
 		q_push(c, LM_SMTP_CMD_BDAT, 0);
 	}
@@ -1524,7 +1518,7 @@ lm_smtp_body_end(lm_smtp_client *c)
 	c->at_bol = 1;
 	memcpy(c->io.obuf + c->io.oend, ".\r\n", 3);
 	c->io.oend += 3;
-	q_push_body(c);
+	q_push(c, LM_SMTP_CMD_BODY, 0);
 	trace_s(c, 'C', ".");
 	set_state(c, -1, TX_END_WAIT);
 	return 0;

@@ -274,6 +274,25 @@ lm_tr_check_file(const char *path, lm_tr_run_fn run, lm_tr_skip_fn skip)
 	return bad;
 }
 
+/* see transcript.h */
+size_t
+lm_tr_causal(const lm_tr_script *sc, size_t nout)
+{
+	size_t i, s = 0, c = 0;
+
+	for (i = 0; i < sc->n; i++) {
+		const lm_tr_item *it = &sc->it[i];
+		if (it->kind == 'C') {
+			c += it->nbytes;
+		} else if (it->kind == 'S') {
+			if (c > nout)
+				break;
+			s += it->nbytes;
+		}
+	}
+	return s;
+}
+
 static int
 cmpstr(const void *a, const void *b)
 {

@@ -544,7 +544,10 @@ t_handle_cmd(void)
 	static const char done4[] =
 	    "A1 OK [READ-WRITE] selected\r\nA2 OK f\r\nA3 OK f\r\nA4 OK x\r\n"
 	    "A5 OK [COPYUID 9 4 7] copied\r\n";
-	static const char done2[] = "A6 OK stored\r\nA7 OK expunged\r\n";
+	/* each step is queued when the one before completes: its answer
+	 * comes after that */
+	static const char done_st[] = "A6 OK stored\r\n";
+	static const char done_ex[] = "A7 OK expunged\r\n";
 
 	start(&c, ibuf, sizeof ibuf,
 	      "* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] hi\r\n");
@@ -576,7 +579,8 @@ t_handle_cmd(void)
 	uid = -1;
 	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hm, &uid), LM_IMAP_CMD_MOVE);
 	LM_CHECK_EQ(uid, 1);
-	LM_CHECK_EQ(drive(&c, done2, sizeof done2 - 1, NULL), LM_WANT_READ);
+	LM_CHECK_EQ(drive(&c, done_st, sizeof done_st - 1, NULL), LM_WANT_READ);
+	LM_CHECK_EQ(drive(&c, done_ex, sizeof done_ex - 1, NULL), LM_WANT_READ);
 	LM_CHECK_EQ(lm_imap_handle_cmd(&c, hm, &uid), LM_IMAP_CMD_NONE);
 	LM_CHECK_EQ(lm_imap_pending(&c), 0);
 }
@@ -823,8 +827,10 @@ t_move_fallback_alone(void)
 	            LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_imap_select(&c, "Other", NULL, NULL), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_imap_noop(&c, NULL), LM_ERR_BAD_STATE);
-	LM_CHECK_EQ(drive_s(&c, "A2 OK copied\r\nA3 OK stored\r\nA4 OK expunged\r\n", NULL),
-	            LM_WANT_READ);
+	LM_CHECK_EQ(drive_s(&c, "A2 OK copied\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(drive_s(&c, "A3 OK stored\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(drive_s(&c, "A4 OK expunged\r\n", NULL), LM_WANT_READ);
 	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
 }
 
@@ -909,6 +915,124 @@ t_status_text_brace(void)
 	LM_CHECK_EQ(lm_imap_last_error(&c), 0);
 }
 
+/* Greeting and more in one read: only the greeting is parsed. */
+static void
+early(lm_imap_client *c, const char *in)
+{
+	lm_imap_opts o = LM_IMAP_OPTS_INIT;
+	lm_imap_event ev;
+	size_t used;
+	LM_CHECK_EQ(lm_imap_init(c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+	LM_CHECK_EQ(lm_imap_set_tls_active(c), 0);
+	LM_CHECK_EQ(lm_imap_feed(c, in, strlen(in), &used), 0);
+	LM_CHECK_EQ(lm_imap_next(c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_GREETING);
+}
+
+/* Send what is queued; the result of lm_imap_next() after that. */
+static int
+sent_next(lm_imap_client *c, lm_imap_event *ev)
+{
+	int r;
+	while ((r = lm_imap_next(c, ev)) == LM_WANT_WRITE) {
+		size_t n;
+		lm_imap_send_buf(c, &n);
+		lm_imap_send_ack(c, n);
+	}
+	return r;
+}
+
+/* A response received before the command it would answer was queued was
+ * sent before the server could have read that command. A tagged
+ * completion (tags are predictable) or a continuation request is then a
+ * sticky LM_ERR_PROTOCOL; untagged data is reported unattributed and
+ * changes nothing the command would: ENABLED enables nothing, EXISTS is
+ * not the new mailbox's. */
+static void
+t_reply_before_cmd_queued(void)
+{
+	lm_imap_client c;
+	lm_imap_event ev;
+	struct src s = { 10 };
+
+	early(&c, "* OK [CAPABILITY IMAP4rev1] hi\r\nA1 OK done\r\n");
+	LM_CHECK_EQ(lm_imap_capability(&c, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_ERR_PROTOCOL);
+
+	early(&c, "* OK hi\r\n* CAPABILITY IMAP4rev1 IDLE\r\n");
+	LM_CHECK_EQ(lm_imap_capability(&c, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_CAPABILITY);
+	LM_CHECK_EQ(ev.handle, 0);
+	LM_CHECK_EQ(ev.cmd, LM_IMAP_CMD_NONE);
+
+	early(&c, "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] hi\r\n"
+	          "* ENABLED UTF8=ACCEPT\r\n");
+	LM_CHECK_EQ(lm_imap_enable(&c, "UTF8=ACCEPT", NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_ENABLED);
+	LM_CHECK_EQ(ev.handle, 0);
+	LM_CHECK_EQ(drive_s(&c, "A1 OK done\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_is_enabled(&c, "UTF8=ACCEPT"), 0);
+	/* received after: it counts */
+	LM_CHECK_EQ(lm_imap_enable(&c, "UTF8=ACCEPT", NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "* ENABLED UTF8=ACCEPT\r\nA2 OK done\r\n", NULL),
+	            LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_is_enabled(&c, "UTF8=ACCEPT"), 1);
+
+	early(&c, "* PREAUTH hi\r\n* 9 EXISTS\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_EXISTS);
+	LM_CHECK_EQ(ev.handle, 0);
+	LM_CHECK_EQ(lm_imap_selected(&c)->exists, 0);
+	LM_CHECK_EQ(drive_s(&c, "* 2 EXISTS\r\nA1 OK [READ-WRITE] x\r\n", NULL),
+	            LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_selected(&c)->exists, 2);
+
+	/* the "+" for a LOGIN literal */
+	early(&c, "* OK [CAPABILITY IMAP4rev1] hi\r\n+ go\r\n");
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "p\xC3\xA4ss", NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_ERR_PROTOCOL);
+	lm_imap_free(&c);
+	/* AUTHENTICATE: a challenge read before it was queued, or before
+	 * the response to the challenge before it was */
+	{
+		lm_sasl sa;
+		lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+		cr.user = "alice";
+		cr.password = "hunter2";
+		LM_CHECK_EQ(lm_sasl_init(&sa, LM_SASL_LOGIN, &cr), 0);
+		early(&c, "* OK [CAPABILITY IMAP4rev1 AUTH=LOGIN] hi\r\n+ VXNlcm5hbWU6\r\n");
+		LM_CHECK_EQ(lm_imap_authenticate(&c, &sa, NULL), 0);
+		LM_CHECK_EQ(sent_next(&c, &ev), LM_ERR_PROTOCOL);
+		lm_imap_free(&c);
+		lm_sasl_free(&sa);
+		LM_CHECK_EQ(lm_sasl_init(&sa, LM_SASL_LOGIN, &cr), 0);
+		start(&c, ibuf, sizeof ibuf, "* OK [CAPABILITY IMAP4rev1 AUTH=LOGIN] hi\r\n");
+		LM_CHECK_EQ(lm_imap_authenticate(&c, &sa, NULL), 0);
+		LM_CHECK_EQ(sent_next(&c, &ev), LM_WANT_READ);
+		LM_CHECK_EQ(drive_s(&c, "+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n", NULL),
+		            LM_ERR_PROTOCOL);
+		lm_imap_free(&c);
+		lm_sasl_free(&sa);
+	}
+	/* and for an APPEND */
+	early(&c, "* PREAUTH hi\r\n+ go\r\n");
+	LM_CHECK_EQ(lm_imap_append(&c, "Sent", NULL, NULL, 10, rd_x, &s, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_ERR_PROTOCOL);
+
+	/* the MOVE fallback queues each step when the one before completes:
+	 * a completion read with that one answers no step */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] hi\r\n");
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "A1 OK [READ-WRITE] ok\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(lm_imap_move(&c, 1, "4", "Trash", NULL), 0);
+	LM_CHECK_EQ(drive_s(&c, "A2 OK copied\r\nA3 OK stored\r\n", NULL),
+	            LM_ERR_PROTOCOL);
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -921,7 +1045,8 @@ main(int argc, char **argv)
 		LM_TEST(t_logout_stays), LM_TEST(t_select_old_mailbox), LM_TEST(t_closed_damaged),
 		LM_TEST(t_caps_login_window),
 		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
-		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace)
+		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace),
+		LM_TEST(t_reply_before_cmd_queued)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

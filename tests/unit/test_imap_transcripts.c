@@ -30,7 +30,9 @@
  *     caps known=K "LIST"   compare lm_imap_caps_known() and lm_imap_caps()
  *
  * Server bytes become available at each E: line, at "A: release" (the
- * engine then runs until it waits for more) and at the end. Each
+ * engine then runs until it waits for more) and at the end; S: bytes
+ * written after a C: item only once the client has sent it (a server
+ * answers what it has read: lm_tr_causal()). Each
  * file runs fed whole, cut in two at every offset of the server stream,
  * and byte by byte; FETCH_DATA pieces and SEARCH pieces are joined
  * before logging, so the log is the same in every mode. Both engine
@@ -55,6 +57,7 @@
 typedef struct {
 	lm_imap_client c;
 	unsigned char *ibuf, *obuf;
+	const lm_tr_script *sc;
 	const unsigned char *srv;
 	size_t srv_len, fed, released, split;
 	int mode;
@@ -455,6 +458,8 @@ feed_some(run *r)
 	size_t len, used = 0, lim = r->released;
 	unsigned char *g;
 
+	if (lim > lm_tr_causal(r->sc, r->nout))
+		lim = lm_tr_causal(r->sc, r->nout);
 	if (r->fed >= lim)
 		return 0;
 	if (r->mode == LM_TR_SPLIT && r->fed < r->split && r->split < lim)
@@ -874,6 +879,7 @@ run_script(lm_tr_script *sc, int mode, size_t split, const unsigned char *srv, s
 	r.split = split;
 	r.srv = srv;
 	r.srv_len = srv_len;
+	r.sc = sc;
 	for (i = 0; i < sc->n; i++)
 		if (sc->it[i].kind == 'O')
 			set_opt(&r, &o, sc->it[i].text, &implicit_tls);

@@ -160,7 +160,9 @@ login(eng *e)
 {
 	LM_CHECK_EQ(feeds(e, "+OK ready\r\n"), LM_WANT_READ);
 	LM_CHECK_EQ(lm_pop3_user_pass(&e->c, "u", "p"), 0);
-	LM_CHECK_EQ(feeds(e, "+OK\r\n+OK\r\n"), LM_WANT_READ);
+	/* PASS goes out after the +OK to USER: its +OK comes later */
+	LM_CHECK_EQ(feeds(e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(feeds(e, "+OK\r\n"), LM_WANT_READ);
 	LM_CHECK(lm_pop3_authenticated(&e->c));
 	e->nout = 0;
 }
@@ -521,7 +523,8 @@ t_pipelining_bounds(void)
 	lm_pop3_capa(&e.c);
 	feeds(&e, "+OK\r\nPIPELINING\r\n.\r\n");
 	lm_pop3_user_pass(&e.c, "u", "p");
-	feeds(&e, "+OK\r\n+OK\r\n");
+	feeds(&e, "+OK\r\n");
+	feeds(&e, "+OK\r\n");
 	e.n_reply = 0;
 	for (i = 0; i < LM_POP3_PIPELINE_MAX; i++) {
 		r = lm_pop3_dele(&e.c, i + 1);
@@ -781,7 +784,8 @@ t_states(void)
 	LM_CHECK_EQ(lm_pop3_retr(&e.c, 1), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_pop3_stls(&e.c), LM_ERR_BAD_STATE);   /* TLS active */
 	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), 0);
-	feeds(&e, "+OK\r\n+OK\r\n");
+	feeds(&e, "+OK\r\n");
+	feeds(&e, "+OK\r\n");
 	e.nout = 0;
 	LM_CHECK_EQ(lm_pop3_retr(&e.c, 0), LM_ERR_BAD_PARAM);
 	LM_CHECK_EQ(lm_pop3_dele(&e.c, 0), LM_ERR_BAD_PARAM);
@@ -838,6 +842,60 @@ t_quit_reply_before_sent(void)
 	LM_CHECK_EQ(e.last.committed, 1);
 }
 
+/* Any status line or "+" challenge received before the command it
+ * would answer was queued (or, in AUTH, before the client's latest
+ * response was) was sent before the server could have read it: a
+ * sticky LM_ERR_PROTOCOL, whatever the command. */
+static void
+t_reply_before_cmd_queued(void)
+{
+	eng e;
+	lm_pop3_event ev;
+	lm_sasl s;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	size_t used = 0;
+	static const char greet2[] = "+OK hi\r\n+OK\r\n";
+	static const char user2[] = "+OK\r\n+OK\r\n";
+	static const char two_ch[] = "+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n";
+
+	/* read with the greeting: no answer to the CAPA queued after it */
+	eng_init(&e, 1, 0, 0);
+	LM_CHECK_EQ(lm_pop3_feed(&e.c, greet2, sizeof greet2 - 1, &used), 0);
+	LM_CHECK_EQ(lm_pop3_next(&e.c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_POP3_EV_GREETING);
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(e.n_reply, 0);
+
+	/* PASS goes out after the +OK to USER: a +OK read with that one
+	 * does not log in */
+	eng_init(&e, 1, 0, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_feed(&e.c, user2, sizeof user2 - 1, &used), 0);
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+	LM_CHECK(strstr(e.out, "PASS p\r\n") != NULL);
+	LM_CHECK_EQ(lm_pop3_authenticated(&e.c), 0);
+	LM_CHECK_EQ(e.n_auth, 0);
+
+	/* AUTH LOGIN: the password challenge read along with the user name
+	 * challenge came before the user name was sent */
+	eng_init(&e, 1, 0, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\nSASL LOGIN\r\n.\r\n"), LM_WANT_READ);
+	cr.user = "alice";
+	cr.password = "Sekr1t";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_feed(&e.c, two_ch, sizeof two_ch - 1, &used), 0);
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+	LM_CHECK(strstr(e.out, "U2VrcjF0") == NULL);   /* no password sent */
+	lm_sasl_free(&s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -861,7 +919,8 @@ main(int argc, char **argv)
 		LM_TEST(t_auth_errors),
 		LM_TEST(t_apop_digest),
 		LM_TEST(t_states),
-		LM_TEST(t_quit_reply_before_sent)
+		LM_TEST(t_quit_reply_before_sent),
+		LM_TEST(t_reply_before_cmd_queued)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

@@ -24,7 +24,9 @@
  *                         (user and pass are unescaped: \x20 is a space)
  *
  * Server bytes become available to the engine at each E: line (all S:
- * bytes written before it) and at the end. Each file is run with the
+ * bytes written before it) and at the end; S: bytes written after a C:
+ * item only once the client has sent it (a server answers what it has
+ * read: lm_tr_causal()). Each file is run with the
  * available bytes fed whole, cut in two at every offset of the server
  * stream, and byte by byte (writes drained one byte at a time); client
  * bytes and event log must be identical to the file in every mode.
@@ -48,6 +50,7 @@
 typedef struct {
 	lm_pop3_client c;
 	unsigned char *ibuf, *obuf;
+	const lm_tr_script *sc;
 	const unsigned char *srv;
 	size_t srv_len, fed, released, split;
 	int mode;
@@ -169,6 +172,8 @@ feed_some(run *r)
 	size_t len, used = 0, lim = r->released;
 	unsigned char *g;
 
+	if (lim > lm_tr_causal(r->sc, r->nout))
+		lim = lm_tr_causal(r->sc, r->nout);
 	if (r->fed >= lim)
 		return 0;
 	if (r->mode == LM_TR_SPLIT && r->fed < r->split && r->split < lim)
@@ -389,6 +394,7 @@ run_script(lm_tr_script *sc, int mode, size_t split, const unsigned char *srv, s
 	r.split = split;
 	r.srv = srv;
 	r.srv_len = srv_len;
+	r.sc = sc;
 	r.ilen = LM_POP3_BUFSIZE_IN;
 	trace_len = 0;
 	trace_log[0] = '\0';

@@ -1731,6 +1731,73 @@ t_body_reply_before_end_sent(void)
 	h_free(h);
 }
 
+/* Any reply received before the command it would answer was queued (or,
+ * in AUTH, before the client's latest response was) was sent before the
+ * server could have read it: a sticky LM_ERR_PROTOCOL. Only a 421 may
+ * come at any time. */
+static void
+t_reply_before_cmd_queued(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_smtp_event ev;
+	lm_sasl s;
+	h_t *h;
+
+	/* read with the greeting: no reply to the EHLO queued after it */
+	h = h_new(NULL);
+	srv(h, "220 hi\r\n250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_GREETING);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK(strstr(sent(h), "EHLO ") != NULL);
+	h_free(h);
+
+	/* a 421 is not a reply to anything: it may */
+	h = h_new(NULL);
+	srv(h, "220 hi\r\n421 4.3.2 closing\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.code, 421);
+	LM_CHECK_EQ(lm_smtp_last_error(&h->c), 0);
+	h_free(h);
+
+	/* AUTH LOGIN: a challenge read with the EHLO reply answers no AUTH;
+	 * the password challenge read with the user name challenge came
+	 * before the user name was sent */
+	o.require_tls = 0;
+	o.allow_plaintext_auth = 1;
+	cr.user = "alice";
+	cr.password = "hunter2";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	h = h_new(&o);
+	srv(h, "220 hi\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250-mx\r\n250 AUTH LOGIN\r\n334 VXNlcm5hbWU6\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);               /* 250-mx */
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK(strstr(sent(h), "YWxpY2U=") == NULL);   /* no user name sent */
+	h_free(h);
+	lm_sasl_free(&s);
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_LOGIN, &cr), 0);
+	h = h_new(&o);
+	h_ready(h, "250-AUTH LOGIN\r\n");
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK(strstr(sent(h), "aHVudGVyMg==") == NULL);   /* no password */
+	h_free(h);
+	lm_sasl_free(&s);
+}
+
 /* BDAT: the refusal of a chunk is the final reply to the message when
  * lm_smtp_body_end() was called but its LAST chunk could not be framed
  * yet (no pipelining: it waits for that chunk's reply); and a server
@@ -1843,6 +1910,7 @@ main(int argc, char **argv)
 		LM_TEST(t_random_sessions),
 		LM_TEST(t_pipelined_rset_after_refused_mail),
 		LM_TEST(t_body_reply_before_end_sent),
+		LM_TEST(t_reply_before_cmd_queued),
 		LM_TEST(t_bdat_refused_after_body_end),
 		LM_TEST(t_reset),
 		LM_TEST(t_names),

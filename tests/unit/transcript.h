@@ -82,6 +82,15 @@ typedef const char *(*lm_tr_skip_fn)(const lm_tr_script *sc);
  * the server bytes (for slow runs such as under valgrind). */
 int lm_tr_check_file(const char *path, lm_tr_run_fn run, lm_tr_skip_fn skip);
 
+/* How far into the server stream (the S: bytes joined) bytes may be fed
+ * once the client has sent nout bytes: a server answers only what it
+ * has read, so S: bytes written after a C: item wait until the client
+ * has sent everything up to the end of that item (the engines reject a
+ * reply received before its command was queued). S: bytes written
+ * before a C: item may come early: that is how a script sends a reply
+ * too soon. */
+size_t lm_tr_causal(const lm_tr_script *sc, size_t nout);
+
 /* The NAME.txt files of dir as malloc'd "dir/NAME.txt" paths, sorted;
  * at most cap. Returns the count, or -1 if dir cannot be opened. */
 int lm_tr_list(const char *dir, char **names, size_t cap);
