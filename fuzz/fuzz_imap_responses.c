@@ -11,8 +11,10 @@
  *       0x08 AUTHENTICATE instead of LOGIN  0x10 IDLE  0x20 APPEND
  *       0x40 MOVE  0x80 8-bit password (literal)
  *   [1] input chunk size (0: everything at once; 255: 1..7 cycling)
- *   [2] input buffer size 1024 + 256 * (n & 0x7f); 0x80 ignore the TLS
- *       boundary (plaintext injection must then fail the engine)
+ *   [2] input buffer size 1024 + 256 * (n & 0x7f); 0x80 feed reads
+ *       whole, not one line at a time (plaintext injection after
+ *       STARTTLS, or a tagged OK fed before its command was queued,
+ *       must then fail the engine)
  *
  * Invariants (abort on failure):
  *  - next() returns within a bounded number of steps and every
@@ -381,8 +383,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else if (f1 && n > f1)
 				n = f1;
 			cyc++;
-			if (!(f2 & 0x80) && !lm_imap_tls_active(&s->c)) {
-				/* before TLS, feed at most one line at a time */
+			if (!(f2 & 0x80)) {
+				/* one line at a time: a real server answers
+				 * only what it has read (a tagged OK fed
+				 * before its command was queued fails the
+				 * engine), and before TLS the bytes after the
+				 * OK to STARTTLS come through the TLS layer */
 				const uint8_t *lf = memchr(data + pos, '\n', n);
 				if (lf)
 					n = (size_t)(lf - (data + pos)) + 1;

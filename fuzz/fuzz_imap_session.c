@@ -18,9 +18,10 @@
  *       when TLS is not required
  *   [1] chunk size of "normal" reads (0: all at once; 255: 1..7 cycling)
  *   [2] low 7 bits: input buffer LM_IMAP_BUFSIZE_MIN + 256 * n (capped at
- *       LM_IMAP_BUFSIZE_IN); 0x80: ignore the TLS boundary (bytes after
- *       the OK to STARTTLS then come in the same read: the engine must
- *       fail)
+ *       LM_IMAP_BUFSIZE_IN); 0x80: ignore the reply boundary (reads are
+ *       not cut after a line, fuzz/harness.h: bytes after the OK to
+ *       STARTTLS, or a tagged OK before its command was queued, then
+ *       come in the same read: the engine must fail)
  *
  * Invariants (abort on failure), besides fuzz/harness.h's (nothing
  * written between the OK to STARTTLS and tls_done, commands refused
@@ -67,7 +68,7 @@ typedef struct {
 	unsigned char *ibuf, obuf[LM_IMAP_BUFSIZE_OUT];
 	size_t ilen;
 	unsigned f0;
-	int require_tls, implicit, no_gate;
+	int require_tls, implicit;
 	int tried_tls, tried_auth, selected, fetched, idled, appended, logged_out;
 	size_t auth_from;             /* bytes fed when LOGIN/AUTH was queued */
 	int in_fetch, data_open;
@@ -360,13 +361,6 @@ on_event(void *ud, void *evp)
 }
 
 static int
-line_gate(void *ud)
-{
-	client *k = ud;
-	return !k->no_gate && !lm_imap_tls_active(&k->c);
-}
-
-static int
 tls_done(void *ud)
 {
 	client *k = ud;
@@ -424,7 +418,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lm_imap_opts o = LM_IMAP_OPTS_INIT;
 	lm_imap_event ev;
 	int r;
-	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, line_gate, on_event,
+	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, on_event,
 	                     check_out, NULL, before_next, tls_done, tls_wait_poke,
 	                     on_error };
 
@@ -434,7 +428,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k->f0 = data[0];
 	k->io.chunk = data[1];
 	k->io.halves = (k->f0 & 0x40) != 0;
-	k->no_gate = (data[2] & 0x80) != 0;
+	k->io.no_gate = (data[2] & 0x80) != 0;
 	k->ilen = LM_IMAP_BUFSIZE_MIN + 256 * (size_t)(data[2] & 0x7f);
 	if (k->ilen > sizeof ib)
 		k->ilen = sizeof ib;

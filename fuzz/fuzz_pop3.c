@@ -16,17 +16,19 @@
  *   [1] input chunk size (0: everything at once; 255: 1, 2, ... 7 cycling)
  *       for the script's "normal" reads
  *   [2] low 7 bits: input buffer size 64 + 16 * n (capped at
- *       LM_POP3_BUFSIZE_IN); 0x80: ignore the TLS boundary (below)
+ *       LM_POP3_BUFSIZE_IN); 0x80: ignore the reply boundary (below)
  *   [3] 0x01 TOP instead of RETR  0x02 DELE after each message
  *       0x04 queue LIST, UIDL and every RETR at once (when pipelining)
  *       0x08 UTF8 when offered  0x10 CAPA again after login
  *       0x20 NOOP and RSET in between
  *
- * TLS boundary: before TLS, when the client may use STLS, input is fed
- * at most up to the end of the next line, so the bytes after the +OK to
- * STLS arrive after lm_pop3_tls_done() as they would through the TLS
- * layer. With [2] & 0x80 everything is fed as it comes, which tests the
- * plaintext injection defence.
+ * Reply boundary: input is fed at most up to the end of the next line, so
+ * no reply arrives before the client queued its command (a real server
+ * answers only what it has read) and the bytes after the +OK to STLS
+ * arrive after lm_pop3_tls_done() as they would through the TLS layer.
+ * With [2] & 0x80 everything is fed as it comes, which tests the
+ * plaintext injection defence and the rejection of replies received
+ * before their command was queued.
  *
  * Invariants (abort on failure):
  *  - lm_pop3_next() returns LM_DONE, an error, or asks for input within
@@ -81,7 +83,6 @@ typedef struct {
 	size_t body_start[MSG_MAX + 2];
 	size_t body_bytes;
 	int in_body;
-	int no_gate;
 	size_t ml_done;         /* multi-line responses completed        */
 	fz_io io;
 } client;
@@ -400,14 +401,6 @@ fz_check_out(void *k)
 }
 
 static int
-line_gate(void *ud)
-{
-	client *k = ud;
-	return !k->no_gate && !lm_pop3_tls_active(&k->c) &&
-	       (k->require_tls || (k->f0 & 0x40));
-}
-
-static int
 tls_done(void *ud)
 {
 	client *k = ud;
@@ -458,7 +451,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static client k;
 	lm_pop3_opts o = LM_POP3_OPTS_INIT;
 	lm_pop3_event ev;
-	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, line_gate, fz_on_event,
+	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, fz_on_event,
 	                     fz_check_out, NULL, NULL, tls_done, tls_wait_poke,
 	                     on_error };
 
@@ -473,7 +466,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.off = &k.io.off;
 	k.io.chunk = data[1];
 	k.io.halves = (k.f0 & 0x80) != 0;
-	k.no_gate = (data[2] & 0x80) != 0;
+	k.io.no_gate = (data[2] & 0x80) != 0;
 	k.ilen = 64 + 16 * (size_t)(data[2] & 0x7f);
 	if (k.ilen > LM_POP3_BUFSIZE_IN)
 		k.ilen = LM_POP3_BUFSIZE_IN;

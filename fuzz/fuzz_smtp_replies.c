@@ -14,19 +14,21 @@
  *   [1] input chunk size (0: everything at once; 255: 1, 2, ... 7 cycling)
  *       for the script's "normal" reads
  *   [2] low 7 bits: input buffer size 64 + 16 * n (capped at
- *       LM_SMTP_BUFSIZE_IN); 0x80: ignore the TLS boundary (below)
+ *       LM_SMTP_BUFSIZE_IN); 0x80: ignore the reply boundary (below)
  *   [3] bits 0-1 SASL mechanism (PLAIN, LOGIN, SCRAM-SHA-256, XOAUTH2),
  *       bits 2-3 recipients - 1, 0x10 two transactions, 0x20 output
  *       buffer of the 512-byte minimum and a body 12 times as long
  *       (longer than that buffer), 0x40 a body with dots, bare
  *       CR/LF and no final line end, 0x80 queue NOOP/RSET in between
  *
- * TLS boundary: before TLS, when the client may use STARTTLS, input is
- * fed at most up to the end of the next line, so the bytes after the
- * 220 to STARTTLS arrive after lm_smtp_tls_done() as they would through
- * the TLS layer (a real server sends nothing before the client). With
- * [2] & 0x80 everything is fed as it comes, which tests the plaintext
- * injection defence (bytes after the 220 must make the engine fail).
+ * Reply boundary: input is fed at most up to the end of the next line, so
+ * no reply arrives before the client queued its command (a real server
+ * answers only what it has read) and the bytes after the 220 to STARTTLS
+ * arrive after lm_smtp_tls_done() as they would through the TLS layer.
+ * With [2] & 0x80 everything is fed as it comes, which tests the
+ * plaintext injection defence (bytes after the 220 must make the engine
+ * fail) and the rejection of replies received before their command was
+ * queued.
  *
  * Invariants (abort on failure):
  *  - lm_smtp_next() returns LM_DONE, an error, or asks for input within
@@ -78,7 +80,7 @@ typedef struct {
 	size_t body_off;
 	const unsigned char *body;
 	size_t body_len;
-	int quit_sent, no_gate, params;
+	int quit_sent, params;
 	size_t quit_end;        /* output offset where QUIT ends         */
 	fz_io io;
 	unsigned char tail[8];  /* last bytes written                    */
@@ -491,14 +493,6 @@ on_sent(void *ud, const unsigned char *p, size_t n)
 }
 
 static int
-line_gate(void *ud)
-{
-	client *k = ud;
-	return !k->no_gate && !lm_smtp_tls_active(&k->c) &&
-	       (k->require_tls || (k->f0 & 0x40));
-}
-
-static int
 tls_done(void *ud)
 {
 	client *k = ud;
@@ -565,7 +559,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static client k;
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
 	lm_smtp_event ev;
-	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, line_gate, fz_on_event,
+	fz_engine engine = { FZ_GLUE_INIT, NULL, NULL, 0, fz_on_event,
 	                     fz_check_out, on_sent, fz_before_next, tls_done,
 	                     tls_wait_poke, on_error };
 
@@ -578,7 +572,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	k.io.chunk = data[1];
 	k.io.halves = (k.f0 & 0x80) != 0;
-	k.no_gate = (data[2] & 0x80) != 0;
+	k.io.no_gate = (data[2] & 0x80) != 0;
 	k.ilen = 64 + 16 * (size_t)(data[2] & 0x7f);
 	if (k.ilen > LM_SMTP_BUFSIZE_IN)
 		k.ilen = LM_SMTP_BUFSIZE_IN;

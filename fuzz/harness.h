@@ -21,7 +21,9 @@
  * normal, handshake instantaneous and successful, clean EOF at the end).
  *
  * Op byte: kind = op >> 6, arg = op & 0x3f.
- *   kind 0 normal   read: the header's chunking; write: accepted whole
+ *   kind 0 normal   read: the header's chunking (every read stops after
+ *                   a line unless the harness sets no_gate, see fz_read());
+ *                   write: accepted whole
  *                   (or in halves when the harness asks); handshake:
  *                   succeeds at once
  *   kind 1 short    read: at most arg + 1 bytes (with arg & 0x20 through
@@ -136,6 +138,7 @@ typedef struct {
 	size_t max_steps, steps, eof_steps, idle, idle_max;
 	int eof, tls_wait, tls_failed, hs_rounds;
 	size_t written;         /* bytes acknowledged to the engine    */
+	int no_gate;            /* reads not cut after a line (below)  */
 	size_t ln_scan, ln_start, ln_count;  /* fz_fed_lines()          */
 } fz_io;
 
@@ -157,7 +160,6 @@ typedef struct {
 	/* the client's part */
 	unsigned char *ibuf, *obuf;
 	size_t olen;
-	int (*line_gate)(void *k);      /* feed at most one line now     */
 	void (*on_event)(void *k, void *ev);
 	void (*check_out)(void *k);     /* pending output is allowed     */
 	void (*on_sent)(void *k, const unsigned char *p, size_t n); /* optional */
@@ -331,9 +333,13 @@ fz_read(fz_io *io, const fz_engine *e, void *k)
 		take = io->n - io->off;
 	if (take > len)
 		take = len;
-	/* Before TLS (when the client may start it) at most one line per
-	 * read: the bytes after the STARTTLS reply belong to the TLS layer. */
-	if (e->line_gate(k)) {
+	/* Reply boundary: at most one line per read. A server answers only
+	 * what it has read, so no reply comes before the client queued the
+	 * command it answers (the engines reject one received earlier), and
+	 * the bytes after the STARTTLS reply come after tls_done, through
+	 * the TLS layer. With no_gate reads come whole: both defences must
+	 * fail the engine then. */
+	if (!io->no_gate) {
 		const uint8_t *lf = memchr(io->in + io->off, '\n', take);
 		if (lf != NULL)
 			take = (size_t)(lf - (io->in + io->off)) + 1;

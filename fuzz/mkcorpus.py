@@ -114,8 +114,6 @@ put("smtp_replies", "starttls-scram-334-final", b"\x12\x03\x7f\x02\x00" + smtp(
     GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
     "334 " + base64.b64encode(sf256).decode(), "334 " + base64.b64encode(sfin256).decode(),
     "235 2.7.0 Authentication successful", *TX))
-put("smtp_replies", "starttls-injection", b"\x02\x00\xff\x00\x00" + smtp(
-    GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", "250 injected"))
 put("smtp_replies", "require-tls-no-starttls", b"\x12\x00\x7f\x00\x00" + smtp(
     GREET, "250-mx.example.org", "250-AUTH PLAIN LOGIN", "250 8BITMIME", "221 Bye"))
 put("smtp_replies", "pipelined-two-rcpt", b"\x01\x00\x7f\x04\x00" + smtp(
@@ -146,21 +144,34 @@ def script(*ops):
     return bytes([len(ops)]) + bytes(ops)
 
 NORMAL, SHORT, CLOSE, CUT = 0x00, 0x40, 0x80, 0xC0
+
+def exact(n):
+    """Short reads that take exactly n bytes (at most 64 each)."""
+    return [SHORT | 63] * (n // 64) + ([SHORT | (n % 64 - 1)] if n % 64 else [])
+
+# Plaintext injection: header bit 0x80 lets reads hold more than one line
+# (fuzz/harness.h); exact reads keep each reply in reads of its own (a
+# reply read with the one before it would answer a command not queued
+# yet, which the engine rejects first), then one read holds the 220 to
+# STARTTLS and the bytes after it.
+put("smtp_replies", "starttls-injection", b"\x02\x00\xff\x00" + script(
+    *exact(len(smtp(GREET))), NORMAL, *exact(len(smtp(*POSTFIX))), NORMAL, NORMAL) + smtp(
+    GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", "250 injected"))
 STLS_PLAIN = smtp(GREET, *POSTFIX, "220 2.0.0 Ready to start TLS", *POSTFIX_TLS,
                   "235 2.7.0 Authentication successful", *TX)
-# op 15 is the handshake of starttls-auth-plain, op 22 the body write
+# op 15 is the handshake of starttls-auth-plain, op 34 the body write
 put("smtp_replies", "tls-slow-handshake", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 15, SHORT | 7) + STLS_PLAIN)
 put("smtp_replies", "tls-handshake-eof", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 15, CLOSE) + STLS_PLAIN)
 put("smtp_replies", "tls-handshake-alert", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 15, CUT) + STLS_PLAIN)
 put("smtp_replies", "cut-mid-ehlo", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 5, CLOSE) + STLS_PLAIN)
 put("smtp_replies", "cut-mid-ehlo-lax", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 7, CUT | 1) + STLS_PLAIN)
-put("smtp_replies", "cut-mid-body-write", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 22, SHORT | 9, CUT) + STLS_PLAIN)
+put("smtp_replies", "cut-mid-body-write", b"\x16\x00\x7f\x00" + script(*[NORMAL] * 34, SHORT | 9, CUT) + STLS_PLAIN)
 put("smtp_replies", "short-writes", b"\x00\x00\x7f\x00" + script(NORMAL, *[SHORT | 3, SHORT, SHORT | 17] * 30) + smtp(GREET, *POSTFIX, *TX))
 put("smtp_replies", "short-reads", b"\x00\x00\x7f\x00" + script(*[SHORT | 2, SHORT | 11, SHORT] * 40) + smtp(GREET, *POSTFIX, *TX))
 put("smtp_replies", "feed-reads", b"\x00\x00\x7f\x00" + script(*[SHORT | 0x20 | 5, SHORT | 0x20 | 30] * 40) + smtp(GREET, *POSTFIX, *TX))
-# read 1 gets GREET + POSTFIX, then (no pipelining) MAIL, RCPT, DATA each
-# get a read; the fifth read is cut after 354: no "queued" reply may come
-put("smtp_replies", "eof-after-354", b"\x00\x00\x7f\x00" + script(*[SHORT | 63] * 9, NORMAL, CLOSE) + smtp(GREET, *POSTFIX, *TX))
+# one line per read: op 18 reads the 354, op 19 writes the body, the read
+# after it is cut: no "queued" reply may come
+put("smtp_replies", "eof-after-354", b"\x00\x00\x7f\x00" + script(*[NORMAL] * 20, CLOSE) + smtp(GREET, *POSTFIX, *TX))
 
 # ---- pop3: 4 header bytes, the TLS-layer script, the server's bytes. The
 # base seeds are files in fuzz/corpus/pop3 (not written here); these add
@@ -182,8 +193,13 @@ H, FETCH = pop3_seed("user-pass-fetch")
 body = FETCH.index(b"..dot")
 put("pop3", "eof-mid-retr", H + script() + FETCH[:body])
 put("pop3", "eof-mid-retr-dot", H + script() + FETCH[:body + 13] + b".")
-put("pop3", "cut-mid-retr-lax", b"\x04\x07" + H[2:] + script(*[NORMAL] * 35, CUT | 1) + FETCH)
-put("pop3", "close-mid-retr", b"\x04\x07" + H[2:] + script(*[NORMAL] * 35, CLOSE) + FETCH)
+# with 7-byte reads, op 35 writes RETR 1 and ops 36..44 read its reply
+put("pop3", "cut-mid-retr-lax", b"\x04\x07" + H[2:] + script(*[NORMAL] * 40, CUT | 1) + FETCH)
+put("pop3", "close-mid-retr", b"\x04\x07" + H[2:] + script(*[NORMAL] * 40, CLOSE) + FETCH)
+# plaintext injection after the +OK to STLS (see smtp_replies)
+put("pop3", "stls-injection", b"\x02\x00\xff\x00" + script(
+    *exact(11), NORMAL, *exact(14), NORMAL, NORMAL) +
+    b"+OK ready\r\n+OK\r\nSTLS\r\n.\r\n+OK Begin TLS\r\n+OK injected\r\n")
 # LM_POP3_LENIENT_BARE_LF: the same session with every line ended by LF
 # alone; and with CRLF status lines but bare-LF bodies whose "." lines
 # end in LF (they must not end those bodies)
@@ -221,7 +237,8 @@ put("imap_session", "literal-plus-append", b"\x35\x00\x7f\x00" + imap(
 put("imap_session", "implicit-tls", b"\x23\x00\x7f\x00" + imap(
     "* OK [CAPABILITY IMAP4rev1 IDLE AUTH=PLAIN] ready", *IMAP_TLS[2:], *IMAP_APPEND, *IMAP_BYE).replace(b"A3 ", b"A1 ").replace(
     b"A4 ", b"A2 ").replace(b"A5 ", b"A3 ").replace(b"A7 ", b"A4 ").replace(b"A8 ", b"A5 "))
-put("imap_session", "starttls-injection", b"\x01\x00\xff\x00" + imap(*IMAP_PRE, "* CAPABILITY IMAP4rev1 AUTH=PLAIN"))
+put("imap_session", "starttls-injection", b"\x01\x00\xff" + script(
+    *exact(len(imap(IMAP_PRE[0]))), NORMAL, NORMAL) + imap(*IMAP_PRE, "* CAPABILITY IMAP4rev1 AUTH=PLAIN"))
 put("imap_session", "preauth-require-tls", b"\x01\x00\x7f\x00" + imap("* PREAUTH [CAPABILITY IMAP4rev1] hi"))
 # TLS-layer scripts: in starttls-full op 3 is the handshake; the FETCH
 # literals are read by the read after the handshake (chunk 0: all at once)
