@@ -21,7 +21,6 @@ work=${2:?usage: campaign.sh DIR WORK SECONDS [NAME...]}
 secs=${3:?usage: campaign.sh DIR WORK SECONDS [NAME...]}
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
-[ -n "${FZ_STRICT:-}" ] || export FZ_SKIP_KNOWN=1
 mkdir -p "$work"
 if [ $# -eq 0 ]; then
 	for bin in "$dir"/fuzz_*; do

@@ -27,11 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                   \
 	} while (0)
 
-/* Set FZ_SKIP_KNOWN=1 to skip the checks that reproduce bugs already
- * recorded in fuzz/regress (so fuzzing can look for new ones while
- * those are open). make fuzz-smoke sets it; make fuzz-replay does not. */
-#define FZ_SKIP_KNOWN() (getenv("FZ_SKIP_KNOWN") != NULL)
-
 /* SCRAM iteration counts the harnesses accept. */
 #define FZ_ITER_MAX 4096
 

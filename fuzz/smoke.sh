@@ -9,9 +9,6 @@ dir=$1
 secs=${2:-10}
 runs=${3:-2000000}
 here=$(cd "$(dirname "$0")" && pwd)
-# Checks that reproduce the open bugs in fuzz/regress are skipped here
-# (make fuzz-replay tracks those); FZ_STRICT=1 keeps them.
-[ -n "$FZ_STRICT" ] || export FZ_SKIP_KNOWN=1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lm-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 fail=0
