@@ -76,7 +76,10 @@
  * could have read that command. "Received before" compares the input
  * offset where the response begins (bytes given to lm_imap_recv_ack() /
  * lm_imap_feed() since the start) with the offset when the command was
- * queued; for AUTHENTICATE, when its latest response to a challenge was.
+ * queued, or when the rest of it went out after a continuation request:
+ * a synchronising literal, the APPEND body, the latest response to an
+ * AUTHENTICATE challenge. So "+ go" and "A5 OK" in one read fail: the
+ * OK was sent before the server had the literal.
  *  - A tagged completion (tags are predictable: "A5 OK" sent ahead would
  *    complete the fifth command) or a continuation request (for a
  *    literal, APPEND, AUTHENTICATE, IDLE) received earlier is a sticky

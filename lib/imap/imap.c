@@ -1801,6 +1801,13 @@ continuation(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_
 	 * before its latest response was) */
 	if (kind == CONT_NONE || qi < 0 || !heard(c, (unsigned)qi))
 		return lm_imap__fail(c, LM_ERR_PROTOCOL);
+	if (kind != CONT_IDLE) {
+		/* The rest of the command (a literal, the APPEND body, a
+		 * SASL response) goes out only now: what the server sent
+		 * before it read that rest, everything buffered so far
+		 * included, does not answer the command. */
+		c->q[qi].rx = c->io.rx_total;
+	}
 	if (kind == CONT_HOLD) {
 		/* a synchronising literal may go now */
 		memmove(&c->holds[0], &c->holds[1], (c->nholds - 1) * sizeof c->holds[0]);
@@ -1815,12 +1822,8 @@ continuation(lm_imap_client *c, lm_imap_event *ev, const unsigned char *p, size_
 		c->app_state = LM_IMAP__APP_BODY;
 		return 0;
 	}
-	if (kind == CONT_AUTH) {
-		int r = auth_continue(c, p + i, n - i);
-		/* what answers the response comes after it */
-		c->q[qi].rx = c->io.rx_total;
-		return r;
-	}
+	if (kind == CONT_AUTH)
+		return auth_continue(c, p + i, n - i);
 	c->idle = 2;                       /* CONT_IDLE */
 	ev->type = LM_IMAP_EV_IDLE_STARTED;
 	ev->cmd = LM_IMAP_CMD_IDLE;

@@ -1017,6 +1017,21 @@ t_reply_before_cmd_queued(void)
 		lm_imap_free(&c);
 		lm_sasl_free(&sa);
 	}
+	/* the rest of a command goes out after its "+": what was read
+	 * along with the "+" was sent before the server had that rest */
+	start(&c, ibuf, sizeof ibuf, "* OK [CAPABILITY IMAP4rev1] hi\r\n");
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "p\xC3\xA4ss", NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(drive_s(&c, "+ go\r\nA1 OK done\r\n", NULL), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ((int)lm_imap_get_state(&c), LM_IMAP_STATE_NOT_AUTH);
+	lm_imap_free(&c);
+	start(&c, ibuf, sizeof ibuf, "* OK [CAPABILITY IMAP4rev1] hi\r\n");
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "p\xC3\xA4ss", NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(drive_s(&c, "+ go\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ(drive_s(&c, "A1 OK done\r\n", NULL), LM_WANT_READ);
+	LM_CHECK_EQ((int)lm_imap_get_state(&c), LM_IMAP_STATE_AUTH);
+	lm_imap_free(&c);
 	/* and for an APPEND */
 	early(&c, "* PREAUTH hi\r\n+ go\r\n");
 	LM_CHECK_EQ(lm_imap_append(&c, "Sent", NULL, NULL, 10, rd_x, &s, NULL), 0);
