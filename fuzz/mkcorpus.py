@@ -306,10 +306,16 @@ put("compose", "utf8", compose(0x47, 3, "Gr\u00fc\u00dfe aus K\u00f6ln \u2013 \u
 put("compose", "attachment", compose(0x3f, 57, "Report", "Alice", "Bob", "See attached.\n",
                                      "r\u00e9sum\u00e9 2026.pdf", "application/pdf", "X-Mailer: libmail-fuzz",
                                      "", bytes(range(256))))
-put("compose", "text-read", compose(0x87, 1, "x", "", "", ".\n..\nFrom me\n" + "y" * 1200 + "\n", "", "", "", ""))
+# (strings are at most 1023 bytes: a longer one makes the harness skip the input)
+put("compose", "text-read", compose(0x87, 1, "x", "", "", ".\n..\nFrom me\n" + "y" * 1000 + "\n", "", "", "", ""))
 put("compose", "injection", compose(0x27, 16, "Hi\r\nBcc: eve@example.org", "Eve\nX-Evil: 1", "Bob",
                                     "body", "", "", "X-Ok: yes\r\nX-Evil: 2", "a@b"))
 put("compose", "long-subject", compose(0x01, 77, "word " * 100 + "x" * 80, "", "", "", "", "", "", ""))
+# byte 1 >= 194: the attachment is an in-memory part (inline with HTML and an image/ type)
+put("compose", "mem-part", compose(0x1f, 250, "Notes", "Alice", "Bob", "see notes\n", "notes.txt",
+                                   "text/plain; charset=us-ascii", "", "", b"line one\r\nline two =3D\r\n"))
+put("compose", "mem-part-html", compose(0x9f, 230, "R", "A", "B", "<b>x</b>\r\n", "r\u00e9sum\u00e9.csv", "text/csv",
+                                        "", "", b"a,b\r\n1,2\r\n\xff"))
 
 # ---- mime_parser: byte 0 options, byte 1 feed size, then a message
 SIMPLE = (b"From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: hi\r\n"
