@@ -8,10 +8,10 @@
  * rt_parse() feeds the message in pieces of `step` bytes (transfer
  * encodings decoded, no charset conversion: the composer labels its
  * text bodies utf-8, and the checks compare bytes) and records, in
- * document order, every entity with its depth, type, charset,
- * Content-Disposition value and decoded body, plus the top-level
- * fields the composer writes. The rt_expect_* checks then abort (FZ_CHECK)
- * on the first difference.
+ * document order, every entity with its depth, type, charset, transfer
+ * encoding, Content-Disposition value and decoded body, plus the
+ * top-level fields the composer writes. The rt_expect_* checks then
+ * abort (FZ_CHECK) on the first difference.
  */
 #ifndef LIBMAIL_FUZZ_COMPOSE_RT_H
 #define LIBMAIL_FUZZ_COMPOSE_RT_H
@@ -27,9 +27,11 @@
 #define RT_BODY_MAX (1u << 21)
 #define RT_HDR_MAX (1u << 17)
 
-enum { RT_SUBJECT, RT_FROM, RT_TO, RT_CC, RT_DATE, RT_MSGID, RT_NTOP };
+enum {
+	RT_SUBJECT, RT_FROM, RT_TO, RT_CC, RT_REPLYTO, RT_DATE, RT_MSGID, RT_NTOP
+};
 static const char *const rt_top_names[RT_NTOP] = {
-	"Subject", "From", "To", "Cc", "Date", "Message-ID"
+	"Subject", "From", "To", "Cc", "Reply-To", "Date", "Message-ID"
 };
 
 typedef struct {
@@ -41,6 +43,7 @@ typedef struct {
 	char ctype[2 * LM_MIME_TYPE_MAX + 2]; /* "type/subtype" */
 	char charset[LM_MIME_CHARSET_MAX];
 	lm_mime_kind kind;
+	lm_mime_cte cte;
 	lm_mime_disp disp;
 	rt_span cd;                   /* Content-Disposition value (hdr) */
 	rt_span cid;                  /* Content-ID value (hdr) */
@@ -111,6 +114,7 @@ rt_event(rt_msg *r, const lm_mime_event *ev)
 		         ev->part->subtype);
 		memcpy(pt->charset, ev->part->charset, sizeof pt->charset);
 		pt->kind = ev->part->kind;
+		pt->cte = ev->part->cte;
 		pt->disp = ev->part->disposition;
 		pt->body.off = r->blen;
 		break;
@@ -256,8 +260,9 @@ rt_expect_part(const rt_msg *r, size_t i, unsigned d, const char *ct)
 
 /* A text or HTML body (utf-8 label) equal to t[0..n) with every LF not after a
  * CR made CRLF (mime.h: "bare LF become CRLF"). When the text is the
- * whole message body (single) and does not end with LF, the message's
- * final CRLF may come back with it (mime.h, text). */
+ * whole message body (single), is not empty, does not end with LF and
+ * was not sent as base64, the message's final CRLF comes back with it
+ * (mime.h, text). */
 static void
 rt_expect_text(const rt_msg *r, size_t i, const unsigned char *t, size_t n,
                int single)
@@ -273,7 +278,7 @@ rt_expect_text(const rt_msg *r, size_t i, const unsigned char *t, size_t n,
 			want[k++] = '\r';
 		want[k++] = t[j];
 	}
-	if (single && n > 0 && t[n - 1] != '\n' && pt->body.len == k + 2) {
+	if (single && pt->cte != LM_MIME_CTE_BASE64 && n > 0 && t[n - 1] != '\n') {
 		want[k++] = '\r';
 		want[k++] = '\n';
 	}

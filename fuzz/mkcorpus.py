@@ -317,6 +317,60 @@ put("compose", "mem-part", compose(0x1f, 250, "Notes", "Alice", "Bob", "see note
 put("compose", "mem-part-html", compose(0x9f, 230, "R", "A", "B", "<b>x</b>\r\n", "r\u00e9sum\u00e9.csv", "text/csv",
                                         "", "", b"a,b\r\n1,2\r\n\xff"))
 
+
+# Second layout: opt, read size, mailbox counts, part shape, then fields
+# separated by 0xFF: subject, from name, text, extra header, Message-ID,
+# 3 To, 3 Cc, 3 Reply-To names, then per part (att[] first, then parts[])
+# its file name, content type and bytes. parts are (filename, ctype,
+# bytes, cid) with cid True for an inline part; natt of them streamed.
+def compose2(opt, rs, subject="", fname="", text="", extra="", msgid="", to=(), cc=(), rt=(),
+             natt=0, parts=(), streamed=False):
+    def pad(names):
+        assert len(names) <= 3
+        return list(names) + [""] * (3 - len(names))
+    mb = len(to) | len(cc) << 2 | len(rt) << 4
+    nparts = len(parts) - natt
+    assert 0 <= natt <= 3 and 0 <= nparts <= 3
+    pp = natt | nparts << 2 | (0x80 if streamed else 0)
+    for j, (_, _, _, cid) in enumerate(parts[natt:]):
+        pp |= (0x10 << j) if cid else 0
+    fields = [f.encode() for f in [subject, fname, text, extra, msgid] + pad(to) + pad(cc) + pad(rt)]
+    for fn, ct, data, _ in parts:
+        fields += [fn.encode(), ct.encode(), data]
+    assert not any(b"\xff" in f for f in fields)
+    b = bytes([opt, rs, mb, pp]) + b"\xff".join(fields)
+    while b[-1:] == b"\xff":       # absent trailing fields
+        b = b[:-1]
+    # what the first layout rejected: fewer than 8 NULs, last byte not NUL
+    assert b[2:].count(0) < 8 and b[-1] != 0
+    return b
+
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n\0\0trailer\n"
+PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
+put("compose", "multi-rcpt", compose2(0x45, 10, subject="Team", fname="Alice", text="Hi all,\nsee you.",
+                                      msgid="m1@example.org",
+                                      to=["Bob", "\"Dan, Jr.\" (x)", "Erin M\u00fcller"],
+                                      cc=["Carol", "", "=?x?= Grace"], rt=["Replies", "Heidi"]))
+put("compose", "multi-att", compose2(0x15, 57, subject="Report", fname="Alice", text="See attached.\n",
+                                     to=["Bob"], rt=["Team list"], natt=2,
+                                     parts=[("report.pdf", "application/pdf", PDF, False),
+                                            ("data.csv", "", b"a,b\n1,2\n", False),
+                                            ("notes.txt", "text/plain; charset=utf-8",
+                                             b"line one\r\nline two =3D\r\n", False)]))
+put("compose", "inline-mixed", compose2(0x95, 7, subject="Logos", text="<p><img src=\"cid:img0@fuzz\">"
+                                        "<img src=\"cid:img1@fuzz\"></p>\n", to=["Bob"], cc=["Carol", "Frank"],
+                                        natt=1, parts=[("a.bin", "", b"\x00\x01\x02", False),
+                                                       ("logo.png", "image/png", PNG, True),
+                                                       ("r\u00e9sum\u00e9.pdf", "application/pdf", b"%PDF", False),
+                                                       ("icon.gif", "image/gif", b"GIF89a", True)]))
+put("compose", "html-only", compose2(0x07, 3, subject="Hi", text="<p>Hi Bob</p>", to=["Bob"]))
+put("compose", "parts-streamed", compose2(0x85, 1, text="text \u00e9t\u00e9\r\nno end", to=["Bob", "Dan"],
+                                          rt=["", "Heidi", "Ivan"],
+                                          parts=[("logo.png", "", PNG, True), ("x.txt", "", b"x\ny", False)],
+                                          streamed=True))
+put("compose", "reply-to-extra", compose2(0x25, 20, text="Hi", extra="Reply-To: other@example.net", to=["Bob"]))
+
 # ---- mime_parser: byte 0 options, byte 1 feed size, then a message
 SIMPLE = (b"From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: hi\r\n"
           b"Date: Sat, 21 Nov 2026 21:56:43 +0100\r\n\r\nHello Bob.\r\n")
