@@ -116,7 +116,10 @@ typedef struct {
 	const char *content_type;
 	/** The attachment's bytes: called until it reports the end
 	 *  (*got == 0). A negative return aborts the message with that code.
-	 *  Sizes need not be known in advance. */
+	 *  Sizes need not be known in advance. Sent as base64, always inside
+	 *  a multipart (a message whose only part is an attachment is a
+	 *  multipart/mixed of one), so a reader gets exactly these bytes:
+	 *  no line end is converted or added. */
 	lm_read_fn read;
 	void *ud;
 } lm_mime_attachment;
@@ -131,7 +134,8 @@ typedef struct {
 	const char *filename;             /**< as in lm_mime_attachment */
 	const char *content_type;         /**< as in lm_mime_attachment */
 	/** The bytes from a callback (as in lm_mime_attachment: always
-	 *  base64, since they cannot be inspected in advance) ... */
+	 *  base64, since they cannot be inspected in advance; like every
+	 *  part, inside a multipart, with nothing converted or added) ... */
 	lm_read_fn read;
 	void *ud;
 	/** ... or, with read NULL, in memory: data[0..len) (data may be
@@ -176,8 +180,21 @@ typedef struct {
 	const char *message_id;
 	/** The text/plain body (UTF-8): either text[0..text_len) (may be
 	 *  NULL when text_len is 0) or a text_read callback, not both.
-	 *  LF or CRLF line ends; bare LF become CRLF. With neither and
-	 *  attachments present, the message has no text part. */
+	 *  LF or CRLF line ends; bare LF become CRLF (a CR not before an
+	 *  LF stays a CR). With neither and attachments or HTML present,
+	 *  the message has no text part; with neither and nothing else, it
+	 *  has an empty one.
+	 *
+	 *  A reader decodes the body back to exactly this text with bare LF
+	 *  made CRLF, with one exception: when the text is the message's
+	 *  only part (no HTML, no attachments, so no multipart), is not
+	 *  empty, does not end with LF, and is sent as 7bit or
+	 *  quoted-printable (see lm_mime_compose_init(); text_read always
+	 *  is), the message ends with a CRLF after it that the reader sees
+	 *  as part of the body: "Hi" reads back as "Hi\r\n", "a\r" as
+	 *  "a\r\r\n". A base64 body reads back without it. In a multipart
+	 *  message nothing is added: the CRLF before each delimiter belongs
+	 *  to the delimiter (RFC 2046 5.1.1). */
 	const char *text;
 	size_t text_len;
 	lm_read_fn text_read;
@@ -203,7 +220,10 @@ typedef struct {
 	size_t nreply_to;
 	/** The text/html body (UTF-8), like text: html[0..html_len) or an
 	 *  html_read callback, not both; its encoding is chosen the same
-	 *  way (html_read: quoted-printable). With both text and HTML the
+	 *  way (html_read: quoted-printable), line ends are made CRLF the
+	 *  same way, and when the HTML is the message's only part (no text,
+	 *  no attachments) it gains the final CRLF under the same
+	 *  conditions as text. With both text and HTML the
 	 *  body is multipart/alternative (text first, RFC 2046 5.1.4);
 	 *  with HTML and inline attachments (content_id) the HTML branch is
 	 *  multipart/related (RFC 2387, type="text/html"); with ordinary
