@@ -1298,7 +1298,11 @@ LM_API int lm_imap_move(lm_imap_client *c, int uid, const char *set,
 
 /** \brief IDLE (RFC 2177; needs IDLE). LM_IMAP_EV_IDLE_STARTED follows
  *         the server's "+"; nothing else may be queued until
- *         lm_imap_idle_done(). */
+ *         lm_imap_idle_done(). Some servers end IDLE on their own (a
+ *         tagged completion before DONE, e.g. at their inactivity
+ *         timeout): that completion is accepted and reported as the DONE
+ *         event of the IDLE, after which lm_imap_idle_done() returns
+ *         LM_ERR_BAD_STATE; re-issue IDLE to go on waiting. */
 LM_API int lm_imap_idle(lm_imap_client *c, lm_imap_handle *h);
 /** \brief Send DONE to end IDLE (also allowed before the "+" arrived).
  *  \return 0, LM_ERR_BAD_STATE when not idling. */
