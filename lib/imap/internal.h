@@ -152,4 +152,116 @@ size_t lm_imap__compact_out(lm_imap_client *c);
 /** Bytes that may be sent now: [ostart, end). */
 size_t lm_imap__send_end(const lm_imap_client *c);
 
+/*
+ * The response parser's pieces, shared between imap.c (lm_imap_next()),
+ * frag.c, fetch.c, untagged.c and tagged.c.
+ */
+
+/* Out of line and laid out apart: bookkeeping rarely needed, kept off
+ * lm_imap_next()'s hot loop. */
+#if defined(__GNUC__)
+#define LM_IMAP__COLD __attribute__((noinline, cold))
+#else
+#define LM_IMAP__COLD
+#endif
+
+/** 1 for an ASCII digit. */
+static inline int
+lm_imap__is_digit(unsigned char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/** Skip the spaces and tabs at p[*i..n). */
+static inline void
+lm_imap__skip_sp(const unsigned char *p, size_t n, size_t *i)
+{
+	while (*i < n && (p[*i] == ' ' || p[*i] == '\t'))
+		(*i)++;
+}
+
+/* imap.c */
+
+/** Parse a decimal number at p[*i..n); 1 and *v on success. */
+int lm_imap__parse_num(const unsigned char *p, size_t n, size_t *i, uint64_t *v);
+
+/** A bare word at p[*i..n): up to SP, '(', ')', '[', ']' or the end. */
+lm_slice lm_imap__word(const unsigned char *p, size_t n, size_t *i);
+
+/** Change the session state (the only function that does). */
+void lm_imap__set_state(lm_imap_client *c, int st);
+
+/** Note the text s in the trace (direction '*'). */
+void lm_imap__trace_note(lm_imap_client *c, const char *s);
+
+/* frag.c */
+
+/** Find the end of the unit at ipos: 1, 0 (need more input), 2 (a
+ *  SEARCH line fills the buffer: deliver a piece) or an error. */
+int lm_imap__frag(lm_imap_client *c);
+
+/** Consume the current unit. */
+void lm_imap__unit_done(lm_imap_client *c);
+
+/* fetch.c */
+
+/** Parse the FETCH item at ipos: LM_EVENT, 0 (a literal's data is
+ *  streamed next) or an error (the caller resyncs unless it is sticky). */
+int lm_imap__fetch_item(lm_imap_client *c, lm_imap_event *ev);
+
+/** Resync inside a FETCH: skip to the end of the response. */
+void lm_imap__fetch_damage(lm_imap_client *c);
+
+/** Fill ev's command, handle, sequence number and UID (FETCH events). */
+void lm_imap__fetch_common(lm_imap_client *c, lm_imap_event *ev);
+
+/** Fill ev's body-section fields from the ones kept for its data. */
+void lm_imap__fetch_section_fields(lm_imap_client *c, lm_imap_event *ev);
+
+/** A FETCH response ended: its MODSEQ is a HIGHESTMODSEQ candidate,
+ *  unless it was damaged. */
+LM_IMAP__COLD void lm_imap__modseq_fetch_end(lm_imap_client *c, int damaged);
+
+/** A tagged response arrived: end the MODSEQ period if anything happened. */
+void lm_imap__modseq_tagged(lm_imap_client *c);
+
+/* untagged.c */
+
+/** May the response being parsed answer queue entry i (was it not begun
+ *  before that command was queued)? */
+int lm_imap__heard(const lm_imap_client *c, unsigned i);
+
+/** Index of the oldest outstanding command among the kinds in mask (bit
+ *  1ull << cmd per kind), or -1. */
+int lm_imap__q_oldest(const lm_imap_client *c, unsigned long long mask);
+
+/** Parse resp-text "[CODE arg] text" at p[i..n) into ev and apply the
+ *  code to the session. */
+void lm_imap__parse_resp_text(lm_imap_client *c, lm_imap_event *ev,
+                              const unsigned char *p, size_t n, size_t i);
+
+/** Parse the untagged response p[0..n): LM_EVENT, LM_EVENT + 1 (a FETCH
+ *  began: the unit continues) or an error (resync unless sticky). */
+int lm_imap__untagged(lm_imap_client *c, lm_imap_event *ev,
+                      const unsigned char *p, size_t n);
+
+/** A long SEARCH line: deliver the numbers before the last space. */
+int lm_imap__search_piece(lm_imap_client *c, lm_imap_event *ev, int first);
+
+/** SEARCH numbers p[i..n) into ev: split a trailing "(MODSEQ n)". */
+void lm_imap__search_nums(lm_imap_event *ev, const unsigned char *p, size_t n,
+                          size_t i);
+
+/* tagged.c */
+
+/** The continuation request p[0..n): 0, LM_EVENT (IDLE started) or an
+ *  error. */
+int lm_imap__continuation(lm_imap_client *c, lm_imap_event *ev,
+                          const unsigned char *p, size_t n);
+
+/** The tagged response p[0..n): LM_EVENT, 0 (the next step of the MOVE
+ *  fallback was queued: no event) or an error. */
+int lm_imap__tagged(lm_imap_client *c, lm_imap_event *ev,
+                    const unsigned char *p, size_t n);
+
 #endif

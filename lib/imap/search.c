@@ -1,0 +1,253 @@
+/*
+ * libmail - IMAP SEARCH criteria builder (lm_imap_sb_*): it checks each
+ * key and keeps it as a token in the caller's buffer; lm_imap_search()
+ * (cmd.c) writes the tokens out as the command.
+ */
+#include <string.h>
+
+#include "libmail/core.h"
+#include "internal.h"
+
+/* ------------------------------------------------------------------ */
+/* SEARCH                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Builder storage: tokens "A<atom>\0", "S<string>\0", "(" "\0", ")" "\0",
+ * "N\0" (NOT), "O\0" (OR). */
+
+static void
+sb_put(lm_imap_sb *s, char type, const char *v, size_t n)
+{
+	if (s->err)
+		return;
+	if (s->len + n + 2 > s->cap) {
+		s->err = LM_ERR_BUFFER_TOO_SMALL;
+		return;
+	}
+	s->buf[s->len++] = (unsigned char)type;
+	memcpy(s->buf + s->len, v, n);
+	s->len += n;
+	s->buf[s->len++] = '\0';
+}
+
+static int
+sb_atom(lm_imap_sb *s, const char *key)
+{
+	size_t i, n;
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (key == NULL || (n = strlen(key)) == 0) {
+		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+		return LM_ERR_BAD_PARAM;
+	}
+	for (i = 0; i < n; i++)
+		if (!lm_imap__atom_char((unsigned char)key[i])) {
+			s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+			return LM_ERR_BAD_PARAM;
+		}
+	sb_put(s, 'A', key, n);
+	return s->err;
+}
+
+static int
+sb_string(lm_imap_sb *s, const char *v)
+{
+	size_t i, n;
+	if (v == NULL) {
+		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+		return LM_ERR_BAD_PARAM;
+	}
+	n = strlen(v);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (ch == '\r' || ch == '\n') {
+			s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+			return LM_ERR_BAD_PARAM;
+		}
+		if (ch >= 0x80)
+			s->utf8 = 1;
+	}
+	sb_put(s, 'S', v, n);
+	return s->err;
+}
+
+/* see imap.h */
+void
+lm_imap_sb_init(lm_imap_sb *s, void *buf, size_t cap)
+{
+	if (s == NULL)
+		return;
+	memset(s, 0, sizeof *s);
+	s->buf = buf;
+	s->cap = buf ? cap : 0;
+	if (buf == NULL || cap < 16)
+		s->err = LM_ERR_BAD_PARAM;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_key(lm_imap_sb *s, const char *key)
+{
+	return sb_atom(s, key);
+}
+
+/* see imap.h */
+int
+lm_imap_sb_str(lm_imap_sb *s, const char *key, const char *value)
+{
+	int r = sb_atom(s, key);
+	if (r)
+		return r;
+	return sb_string(s, value);
+}
+
+/* see imap.h */
+int
+lm_imap_sb_header(lm_imap_sb *s, const char *field, const char *value)
+{
+	int r = sb_atom(s, "HEADER");
+	if (r)
+		return r;
+	r = sb_string(s, field);
+	if (r)
+		return r;
+	return sb_string(s, value);
+}
+
+/* see imap.h */
+int
+lm_imap_sb_num(lm_imap_sb *s, const char *key, uint64_t n)
+{
+	char d[24];
+	int k = 0, r;
+	char out[24];
+	int w = 0;
+	r = sb_atom(s, key);
+	if (r)
+		return r;
+	do {
+		d[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	while (k)
+		out[w++] = d[--k];
+	sb_put(s, 'A', out, (size_t)w);
+	return s->err;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_date(lm_imap_sb *s, const char *key, int y, int m, int d)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char out[16];
+	int r;
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31) {
+		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+		return LM_ERR_BAD_PARAM;
+	}
+	r = sb_atom(s, key);
+	if (r)
+		return r;
+	out[0] = (char)('0' + d / 10);
+	out[1] = (char)('0' + d % 10);
+	out[2] = '-';
+	memcpy(out + 3, mon[m - 1], 3);
+	out[6] = '-';
+	out[7] = (char)('0' + y / 1000);
+	out[8] = (char)('0' + y / 100 % 10);
+	out[9] = (char)('0' + y / 10 % 10);
+	out[10] = (char)('0' + y % 10);
+	sb_put(s, 'A', d < 10 ? out + 1 : out, d < 10 ? 10 : 11);
+	return s->err;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_set(lm_imap_sb *s, int uid, const char *set)
+{
+	size_t i, n;
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (set == NULL || (n = strlen(set)) == 0) {
+		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+		return LM_ERR_BAD_PARAM;
+	}
+	for (i = 0; i < n; i++)
+		if (!((set[i] >= '0' && set[i] <= '9') || set[i] == ',' || set[i] == ':' ||
+		      set[i] == '*' || set[i] == '$')) {
+			s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+			return LM_ERR_BAD_PARAM;
+		}
+	if (uid)
+		sb_put(s, 'A', "UID", 3);
+	sb_put(s, 'A', set, n);
+	return s->err;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_not(lm_imap_sb *s)
+{
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	sb_put(s, 'N', "", 0);
+	return s->err;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_or(lm_imap_sb *s)
+{
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	sb_put(s, 'O', "", 0);
+	return s->err;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_open(lm_imap_sb *s)
+{
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	sb_put(s, '(', "", 0);
+	s->depth++;
+	return s->err;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_close(lm_imap_sb *s)
+{
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (s->depth == 0) {
+		s->err = s->err ? s->err : LM_ERR_BAD_STATE;
+		return LM_ERR_BAD_STATE;
+	}
+	sb_put(s, ')', "", 0);
+	s->depth--;
+	return s->err;
+}
+
+/* see imap.h */
+int
+lm_imap_sb_word(lm_imap_sb *s, const char *word)
+{
+	size_t i, n;
+	int atom = 1;
+	if (s == NULL)
+		return LM_ERR_BAD_PARAM;
+	if (word == NULL || (n = strlen(word)) == 0)
+		return sb_string(s, word ? word : NULL);
+	for (i = 0; i < n; i++)
+		if (!lm_imap__atom_char((unsigned char)word[i]))
+			atom = 0;
+	if (atom)
+		return sb_atom(s, word);
+	return sb_string(s, word);
+}
