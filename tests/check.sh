@@ -18,6 +18,9 @@
 #                ASan + UBSan), replayed, and afl-fuzz on sasl for
 #                LM_AFL_TIME (10) seconds; LM_CHECK_AFL=0 skips it
 #   install      tests/install/run.sh: make install + pkg-config consumers
+#   bench-smoke  tests/bench/smoke.sh: the IMAP benchmark at 2000 responses
+#                (libmail and libetpan count them all) and the device
+#                size program build and run; no figure is judged
 #   fake         tests/fake/run.sh: mail-send against a hostile fake server
 #   fake-pop3    tests/fake/pop3_run.sh: pop3-fetch against a hostile fake
 #                POP3 server (cuts in RETR/DELE/QUIT, injection, traversal)
@@ -174,6 +177,10 @@ phase install
 # ---- MIME parser against Python's email package (differential) --------------
 run_suite mime-diff python3 tests/mime/diff_python.py "$B/bin/mime-dump" "$W/mime-diff"
 phase mime-diff
+
+# ---- benchmark programs build and agree with their peers (no timing) ---------
+run_suite bench-smoke sh tests/bench/smoke.sh
+phase bench-smoke
 
 # ---- hostile fake servers ------------------------------------------------------
 mkdir -p "$W/fake"

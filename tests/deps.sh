@@ -10,10 +10,12 @@ set -u
 # fuzz-smoke); libpython3.11-testsuite: CPython's email test messages,
 # read by the MIME differential suite (tests/mime/diff_python.py);
 # valgrind: the memcheck step (make valgrind); afl++: the AFL++ builds of
-# the fuzz harnesses (fuzz/afl.sh).
+# the fuzz harnesses (fuzz/afl.sh); libetpan-dev: the peer of the IMAP
+# benchmark, run small by make check (tests/bench/smoke.sh).
 PKGS="build-essential gcc clang make pkg-config libmbedtls-dev libidn2-dev \
 ca-certificates openssl python3 postfix dovecot-imapd dovecot-pop3d \
-dovecot-lmtpd libclang-rt-14-dev libpython3.11-testsuite valgrind afl++"
+dovecot-lmtpd libclang-rt-14-dev libpython3.11-testsuite valgrind afl++ \
+libetpan-dev"
 
 missing=""
 for p in $PKGS; do

@@ -32,6 +32,11 @@
 static char *stream_g, *estream;
 #define stream stream_g
 static size_t stream_len, estream_len;
+/* libmail's stream: where each batch (its FETCH responses and the
+ * tagged OK) ends. A server answers a FETCH only once it has it, so the
+ * bytes of batch k are fed only after the k-th FETCH was queued (the
+ * engine rejects a completion received before its command was queued). */
+static size_t *batch_end;
 
 static double
 now(void)
@@ -64,9 +69,12 @@ build(unsigned n, int etpan)
 		    "(\"application\" \"pdf\" (\"name\" \"report.pdf\") NIL NIL \"base64\" 70000 NIL "
 		    "(\"attachment\" (\"filename\" \"report.pdf\")) NIL NIL) \"mixed\" (\"boundary\" \"b1\") NIL NIL NIL))\r\n",
 		    i, 1000 + i, 10000 + i, i % 60, i, i, i);
-		if (i % BATCH == 0 || i == n)
+		if (i % BATCH == 0 || i == n) {
 			w += (size_t)snprintf(buf + w, cap - w, etpan ? "%u OK Fetch completed.\r\n" :
 			                      "A%u OK Fetch completed.\r\n", tag++);
+			if (!etpan)
+				batch_end[tag - 3] = w;
+		}
 	}
 	if (etpan) {
 		estream = buf;
@@ -148,6 +156,7 @@ run_libmail(int walk, unsigned *nresp)
 	const char *pre = "* PREAUTH [CAPABILITY IMAP4rev1] ready\r\nA1 OK [READ-WRITE] selected\r\n";
 	double t0;
 	unsigned count = 0, dones = 0, batches = (nresp_total + BATCH - 1) / BATCH;
+	unsigned queued;
 	int r;
 
 	lm_imap_init(&c, &o, ib, sizeof ib, ob, sizeof ob);
@@ -164,6 +173,7 @@ run_libmail(int walk, unsigned *nresp)
 	f.items = LM_IMAP_F_UID | LM_IMAP_F_FLAGS | LM_IMAP_F_RFC822_SIZE |
 	          LM_IMAP_F_ENVELOPE | LM_IMAP_F_BODYSTRUCTURE;
 	lm_imap_fetch(&c, 1, "1:*", &f, NULL);
+	queued = 1;
 	walked = 0;
 	t0 = now();
 	for (;;) {
@@ -177,8 +187,8 @@ run_libmail(int walk, unsigned *nresp)
 				else if (ev.fetch.item == LM_IMAP_ITEM_BODYSTRUCTURE)
 					walk_body(&ev);
 			} else if (ev.type == LM_IMAP_EV_DONE) {
-				if (++dones < batches)
-					lm_imap_fetch(&c, 1, "1:*", &f, NULL);
+				if (++dones < batches && lm_imap_fetch(&c, 1, "1:*", &f, NULL) == 0)
+					queued++;
 			}
 			continue;
 		}
@@ -187,11 +197,11 @@ run_libmail(int walk, unsigned *nresp)
 			lm_imap_send_ack(&c, n);
 			continue;
 		}
-		if (r == LM_WANT_READ && off < stream_len) {
+		if (r == LM_WANT_READ && off < batch_end[queued - 1]) {
 			size_t room;
 			unsigned char *dst = lm_imap_recv_buf(&c, &room);
-			if (room > stream_len - off)
-				room = stream_len - off;
+			if (room > batch_end[queued - 1] - off)
+				room = batch_end[queued - 1] - off;
 			memcpy(dst, stream + off, room);
 			lm_imap_recv_ack(&c, room);
 			off += room;
@@ -295,6 +305,9 @@ main(int argc, char **argv)
 	size_t heap0;
 
 	nresp_total = n;
+	batch_end = malloc(sizeof *batch_end * ((n + BATCH - 1) / BATCH));
+	if (batch_end == NULL)
+		return 1;
 	build(n, 0);
 	build(n, 1);
 	heap0 = mallinfo2().uordblks;
