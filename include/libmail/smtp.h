@@ -42,6 +42,8 @@
  * 250 read along with the greeting is not the reply to the EHLO queued
  * after it, one read along with the 354 not the reply to the end of
  * data, a 334 read along with the previous one not the next challenge.
+ * A multi-line reply begins with its first line: one whose first line
+ * came while no command was outstanding answers none queued later.
  * The HELO fallback and the end of an empty message (lm_smtp_data())
  * are queued by the engine when the reply before them arrives: the same
  * holds for them. Only a 421 may come at any time (RFC 5321 3.8). An

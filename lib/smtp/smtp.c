@@ -658,8 +658,6 @@ final_reply(lm_smtp_client *c, lm_smtp_event *ev, int head)
 		ev->type = LM_SMTP_EV_REPLY;
 		return LM_EVENT;
 	}
-	if (head == LM_SMTP_CMD_NONE)
-		return fail(c, LM_ERR_PROTOCOL);
 	if (head == LM_SMTP_CMD_AUTH && code == 334) {
 		auth_challenge(c, &ev->text);
 		/* the next reply answers the response queued now */
@@ -812,6 +810,13 @@ handle_line(lm_smtp_client *c, const unsigned char *p, size_t n, uint64_t at,
 	 * with the greeting the reply to EHLO). Only a 421 may come at any
 	 * time (RFC 5321 3.8). */
 	if (c->q_count && lineno == 1 && at < c->q_rx[c->q_head] && code != 421)
+		return fail(c, LM_ERR_PROTOCOL);
+	/* Nor may any line but a 421's come while nothing is outstanding:
+	 * the first line of a multi-line reply too, or a command queued
+	 * before its last line would take a reply that began before it
+	 * (the check above looks at first lines only; the head cannot
+	 * change inside a reply). */
+	if (head == LM_SMTP_CMD_NONE && code != 421)
 		return fail(c, LM_ERR_PROTOCOL);
 	memset(ev, 0, sizeof *ev);
 	ev->cmd = (lm_smtp_cmd)head;

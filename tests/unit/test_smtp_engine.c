@@ -1798,6 +1798,57 @@ t_reply_before_cmd_queued(void)
 	lm_sasl_free(&s);
 }
 
+/* "250-mx" after the greeting, the EHLO queued, then "250 PIPELINING":
+ * no reply to the EHLO. pulled: lm_smtp_next() read the first line
+ * before the EHLO was queued (nothing was outstanding), else it was
+ * only buffered. */
+static void
+ehlo_after_first_line(int pulled)
+{
+	lm_smtp_event ev;
+	h_t *h = h_new(NULL);
+	srv(h, pulled ? "220 hi\r\n250-mx\r\n" : "220 hi\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	if (pulled)
+		LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	else
+		srv(h, "250-mx\r\n");
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), pulled ? LM_ERR_PROTOCOL : 0);
+	srv(h, "250 PIPELINING\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(lm_smtp_has_ext(&h->c, "PIPELINING"), 0);
+	h_free(h);
+}
+
+/* A multi-line reply begins where its first line does: one whose first
+ * line was received before the command was queued answers something
+ * else, however late its last line comes; so does one whose first line
+ * came while no command was outstanding (only a 421 may). */
+static void
+t_multiline_reply_before_cmd_queued(void)
+{
+	lm_smtp_event ev;
+	h_t *h;
+
+	ehlo_after_first_line(0);
+	ehlo_after_first_line(1);
+
+	/* a multi-line 421 may come at any time */
+	h = h_new(NULL);
+	srv(h, "220 hi\r\n421-going\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY_LINE);
+	LM_CHECK_EQ(ev.code, 421);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	srv(h, "421 4.3.2 down\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(ev.code, 421);
+	LM_CHECK_EQ(lm_smtp_last_error(&h->c), 0);
+	h_free(h);
+}
+
 /* BDAT: the refusal of a chunk is the final reply to the message when
  * lm_smtp_body_end() was called but its LAST chunk could not be framed
  * yet (no pipelining: it waits for that chunk's reply); and a server
@@ -1911,6 +1962,7 @@ main(int argc, char **argv)
 		LM_TEST(t_pipelined_rset_after_refused_mail),
 		LM_TEST(t_body_reply_before_end_sent),
 		LM_TEST(t_reply_before_cmd_queued),
+		LM_TEST(t_multiline_reply_before_cmd_queued),
 		LM_TEST(t_bdat_refused_after_body_end),
 		LM_TEST(t_reset),
 		LM_TEST(t_names),
