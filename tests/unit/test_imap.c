@@ -1048,6 +1048,99 @@ t_reply_before_cmd_queued(void)
 	lm_imap_free(&c);
 }
 
+/* Input arrives (lm_imap_next() not called yet). */
+static int
+feed_s(lm_imap_client *c, const char *in)
+{
+	size_t used;
+	return lm_imap_feed(c, in, strlen(in), &used);
+}
+
+/* Greeting g, then a NOOP (A1) sent and outstanding. */
+static void
+noop_out(lm_imap_client *c, const char *g)
+{
+	lm_imap_event ev;
+	start(c, ibuf, sizeof ibuf, g);
+	LM_CHECK_EQ(lm_imap_noop(c, NULL), 0);
+	LM_CHECK_EQ(sent_next(c, &ev), LM_WANT_READ);
+}
+
+/* The same rule with an older command outstanding: the response is
+ * measured against the command it would answer, not the oldest one; a
+ * mark moved by a "+" is that of the command the "+" lets go on; and a
+ * completion read along with the "+" of IDLE may answer it (a server
+ * may end IDLE on its own: nothing goes out after that "+"). */
+static void
+t_reply_before_cmd_queued_behind(void)
+{
+	lm_imap_client c;
+	lm_imap_event ev;
+	struct src s = { 10 };
+	const char *g = "* OK [CAPABILITY IMAP4rev1] hi\r\n";
+
+	/* untagged data for the second command, read before it was queued */
+	noop_out(&c, g);
+	LM_CHECK_EQ(feed_s(&c, "* CAPABILITY IMAP4rev1\r\n"), 0);
+	LM_CHECK_EQ(lm_imap_capability(&c, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_CAPABILITY);
+	LM_CHECK_EQ(ev.handle, 0);
+	LM_CHECK_EQ(ev.cmd, LM_IMAP_CMD_NONE);
+	/* its completion */
+	noop_out(&c, g);
+	LM_CHECK_EQ(feed_s(&c, "A2 OK done\r\n"), 0);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_ERR_PROTOCOL);
+	/* the "+" for its literal */
+	noop_out(&c, g);
+	LM_CHECK_EQ(feed_s(&c, "+ go\r\n"), 0);
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "p\xC3\xA4ss", NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_ERR_PROTOCOL);
+	lm_imap_free(&c);
+	/* read along with the "+", its completion came before the literal */
+	start(&c, ibuf, sizeof ibuf, g);
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(lm_imap_login(&c, "al ice", "p\xC3\xA4ss", NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(drive_s(&c, "+ go\r\nA2 OK done\r\n", NULL), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ((int)lm_imap_get_state(&c), LM_IMAP_STATE_NOT_AUTH);
+	lm_imap_free(&c);
+
+	/* an untagged OK read before any command was queued answers none */
+	early(&c, "* OK hi\r\n* OK [ALERT] going down soon\r\n");
+	LM_CHECK_EQ(lm_imap_noop(&c, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_STATUS);
+	LM_CHECK_EQ(ev.code.code, LM_IMAP_CODE_ALERT);
+	LM_CHECK_EQ(ev.handle, 0);
+	LM_CHECK_EQ(ev.cmd, LM_IMAP_CMD_NONE);
+	/* read after: it does */
+	LM_CHECK_EQ(feed_s(&c, "* OK [ALERT] really\r\n"), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.handle, 1);
+	LM_CHECK_EQ(ev.cmd, LM_IMAP_CMD_NOOP);
+
+	/* APPEND: the body goes out after the "+" */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_append(&c, "Sent", NULL, NULL, 10, rd_x, &s, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(drive_s(&c, "+ go\r\nA1 OK done\r\n", NULL), LM_ERR_PROTOCOL);
+
+	/* IDLE: nothing goes out after its "+" */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
+	LM_CHECK_EQ(lm_imap_idle(&c, NULL), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(feed_s(&c, "+ idling\r\nA1 OK timeout\r\n"), 0);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_IDLE_STARTED);
+	LM_CHECK_EQ(sent_next(&c, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_IMAP_EV_DONE);
+	LM_CHECK_EQ(ev.cmd, LM_IMAP_CMD_IDLE);
+	LM_CHECK_EQ(ev.status, LM_IMAP_OK);
+	LM_CHECK_EQ(lm_imap_idle_done(&c), LM_ERR_BAD_STATE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1061,7 +1154,7 @@ main(int argc, char **argv)
 		LM_TEST(t_caps_login_window),
 		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
 		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace),
-		LM_TEST(t_reply_before_cmd_queued)
+		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

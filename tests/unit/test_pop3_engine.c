@@ -857,6 +857,8 @@ t_reply_before_cmd_queued(void)
 	static const char greet2[] = "+OK hi\r\n+OK\r\n";
 	static const char user2[] = "+OK\r\n+OK\r\n";
 	static const char two_ch[] = "+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n";
+	static const char list2[] = "+OK 2 messages\r\n1 100\r\n2 200\r\n.\r\n";
+	static const char list_retr[] = "+OK\r\n1 100\r\n.\r\n+OK\r\nhi\r\n.\r\n";
 
 	/* read with the greeting: no answer to the CAPA queued after it */
 	eng_init(&e, 1, 0, 0);
@@ -894,6 +896,31 @@ t_reply_before_cmd_queued(void)
 	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
 	LM_CHECK(strstr(e.out, "U2VrcjF0") == NULL);   /* no password sent */
 	lm_sasl_free(&s);
+
+	/* a multi-line response (its status line) read before its command
+	 * was queued: nothing of it is reported */
+	eng_init(&e, 1, 0, 0);
+	login(&e);
+	LM_CHECK_EQ(lm_pop3_feed(&e.c, list2, sizeof list2 - 1, &used), 0);
+	LM_CHECK_EQ(lm_pop3_list(&e.c, 0), 0);
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+	/* read along with the one before it, queued later (PIPELINING):
+	 * the same */
+	eng_init(&e, 1, 0, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\nPIPELINING\r\n.\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK(lm_pop3_authenticated(&e.c));
+	LM_CHECK_EQ(lm_pop3_list(&e.c, 0), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_feed(&e.c, list_retr, sizeof list_retr - 1, &used), 0);
+	LM_CHECK_EQ(lm_pop3_retr(&e.c, 1), 0);
+	LM_CHECK_EQ(pump(&e), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(e.last.cmd, LM_POP3_CMD_LIST);
+	LM_CHECK_EQ(e.ndata, 0);
 }
 
 int
