@@ -4,7 +4,9 @@
  * fragmentizer (frag.c), FETCH responses (fetch.c), untagged responses
  * (untagged.c), continuation requests and tagged responses (tagged.c).
  * Commands are in cmd.c, the SEARCH criteria builder in search.c, the
- * token reader in read.c.
+ * string encoder in encode.c; the readers of values: the list scanner
+ * (span.c), the token reader (read.c), ENVELOPE and addresses
+ * (envelope.c), BODYSTRUCTURE (body.c). The name tables are at the end.
  *
  * Input: ibuf[ipos..iend) holds unparsed bytes. The fragmentizer
  * (lm_imap__frag()) finds the end of the next unit: a response line
@@ -887,4 +889,90 @@ need_more:
 		return lm_imap__fail(c, LM_ERR_EOF);
 	}
 	return LM_WANT_READ;
+}
+
+/* ------------------------------------------------------------------ */
+/* names                                                               */
+/* ------------------------------------------------------------------ */
+
+static const char *const cmd_names[] = {
+	"NONE", "GREETING", "CAPABILITY", "NOOP", "LOGOUT", "STARTTLS",
+	"AUTHENTICATE", "LOGIN", "ENABLE", "ID", "NAMESPACE", "SELECT",
+	"EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
+	"LIST", "LSUB", "STATUS", "APPEND", "CHECK", "CLOSE", "UNSELECT",
+	"EXPUNGE", "UID_EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE",
+	"IDLE", "GETQUOTAROOT", "GETQUOTA"
+};
+
+/* see imap.h */
+const char *
+lm_imap_cmd_name(lm_imap_cmd cmd)
+{
+	if ((unsigned)cmd < sizeof cmd_names / sizeof cmd_names[0])
+		return cmd_names[cmd];
+	return "?";
+}
+
+static const char *const ev_names[] = {
+	"?", "GREETING", "DONE", "STATUS", "TLS_READY", "IDLE_STARTED",
+	"CAPABILITY", "ENABLED", "LIST", "STATUS_DATA", "SEARCH", "ESEARCH",
+	"EXISTS", "RECENT", "EXPUNGE", "VANISHED", "FLAGS", "NAMESPACE", "ID",
+	"QUOTA", "QUOTAROOT", "FETCH_BEGIN", "FETCH_ITEM", "FETCH_DATA",
+	"FETCH_END", "UNKNOWN", "CONTINUE", "CLOSED"
+};
+
+/* see imap.h */
+const char *
+lm_imap_event_name(lm_imap_event_type t)
+{
+	if ((unsigned)t < sizeof ev_names / sizeof ev_names[0])
+		return ev_names[t];
+	return "?";
+}
+
+static const char *const code_names[] = {
+	"NONE", "OTHER", "ALERT", "BADCHARSET", "CAPABILITY", "PARSE",
+	"PERMANENTFLAGS", "READ-ONLY", "READ-WRITE", "TRYCREATE", "UIDNEXT",
+	"UIDVALIDITY", "UNSEEN", "APPENDUID", "COPYUID", "UIDNOTSTICKY",
+	"HIGHESTMODSEQ", "NOMODSEQ", "MODIFIED", "CLOSED", "UNAVAILABLE",
+	"AUTHENTICATIONFAILED", "AUTHORIZATIONFAILED", "EXPIRED",
+	"PRIVACYREQUIRED", "CONTACTADMIN", "NOPERM", "INUSE", "EXPUNGEISSUED",
+	"CORRUPTION", "SERVERBUG", "CLIENTBUG", "CANNOT", "LIMIT", "OVERQUOTA",
+	"ALREADYEXISTS", "NONEXISTENT", "HASCHILDREN", "NOTSAVED",
+	"UNKNOWN-CTE", "COMPRESSIONACTIVE", "USEATTR", "APPENDLIMIT"
+};
+
+/* see imap.h */
+const char *
+lm_imap_code_name(lm_imap_code code)
+{
+	if ((unsigned)code < sizeof code_names / sizeof code_names[0])
+		return code_names[code];
+	return "?";
+}
+
+static const char *const item_names[] = {
+	"OTHER", "FLAGS", "UID", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE",
+	"BODYSTRUCTURE", "BODY", "BODY[]", "BINARY[]", "BINARY.SIZE", "RFC822",
+	"RFC822.HEADER", "RFC822.TEXT", "MODSEQ", "EMAILID", "THREADID",
+	"SAVEDATE"
+};
+
+/* see imap.h */
+const char *
+lm_imap_item_name(lm_imap_item item)
+{
+	if ((unsigned)item < sizeof item_names / sizeof item_names[0])
+		return item_names[item];
+	return "?";
+}
+
+/* see imap.h */
+const char *
+lm_imap_result_name(lm_imap_result s)
+{
+	static const char *const n[] = { "NONE", "OK", "NO", "BAD", "BYE", "PREAUTH" };
+	if ((unsigned)s < sizeof n / sizeof n[0])
+		return n[s];
+	return "?";
 }

@@ -2,13 +2,17 @@
  * The IMAP readers' fast paths give the same answers as the plain
  * byte-by-byte ones: the SSE2 list scanner (64 bytes at a time) against
  * the scanner it replaced, with and without the table of nested lists,
- * and the inline token reader (read_fast) against read_tab(), on
- * hand-made cases (worked out below) and on random input built from the
- * bytes that matter (parentheses, quotes, backslashes, literals, CR/LF)
- * at every position around the 16- and 64-byte block edges.
+ * and the inline token reader (lm_imap__read_fast) against
+ * lm_imap__read_tab(), on hand-made cases (worked out below) and on
+ * random input built from the bytes that matter (parentheses, quotes,
+ * backslashes, literals, CR/LF) at every position around the 16- and
+ * 64-byte block edges.
  * Without SSE2 (or with SMALL=1) both paths are the scalar one.
  */
+#include "../../lib/imap/span.c"
 #include "../../lib/imap/read.c"
+#include "../../lib/imap/envelope.c"
+#include "../../lib/imap/body.c"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,8 +180,8 @@ t_random_spans(void)
 }
 
 
-/* read_fast() and read_tab() token by token over random values, with
- * and without a table of list ends. */
+/* lm_imap__read_fast() and lm_imap__read_tab() token by token over
+ * random values, with and without a table of list ends. */
 static void
 t_random_tokens(void)
 {
@@ -191,7 +195,7 @@ t_random_tokens(void)
 		lm_imap__lists tab;
 		unsigned d;
 		int steps = 0;
-		struct tab_cur c1, c2, *tp1 = NULL, *tp2 = NULL;
+		struct lm_imap__tab_cur c1, c2, *tp1 = NULL, *tp2 = NULL;
 		lm_slice s;
 
 		if (rnd(2) && span_tab((const unsigned char *)buf, n, &d, &tab) != 0) {
@@ -209,8 +213,8 @@ t_random_tokens(void)
 			lm_imap_reader_init(&r1, s);
 		r2 = r1;
 		do {
-			read_tab(&r1, &t1, tp1);
-			read_fast(&r2, &t2, tp2);
+			lm_imap__read_tab(&r1, &t1, tp1);
+			lm_imap__read_fast(&r2, &t2, tp2);
 			LM_CHECK(tp1 == NULL || c1.next == c2.next);
 			LM_CHECK(same_tok(&t1, &t2));
 			LM_CHECK_EQ(r1.pos, r2.pos);
@@ -223,7 +227,8 @@ t_random_tokens(void)
 	}
 }
 
-/* quoted_short() agrees with skip_quoted() whenever it answers. */
+/* lm_imap__quoted_short() agrees with lm_imap__skip_quoted() whenever
+ * it answers. */
 static void
 t_quoted(void)
 {
@@ -238,8 +243,8 @@ t_quoted(void)
 			buf[i] = a[rnd(sizeof a - 1)];
 		}
 		buf[start] = '"';
-		e1 = skip_quoted((const unsigned char *)buf, n, start, &esc);
-		e2 = quoted_short((const unsigned char *)buf, n, start);
+		e1 = lm_imap__skip_quoted((const unsigned char *)buf, n, start, &esc);
+		e2 = lm_imap__quoted_short((const unsigned char *)buf, n, start);
 		if (e2 != 0) {
 			answered++;
 			LM_CHECK_EQ(e1, e2);

@@ -1,12 +1,16 @@
 /*
  * IMAP readers are linear: counts the bytes the scanners look at (a
- * private step counter compiled into this copy of lib/imap/read.c) while
- * walking hostile and ordinary ENVELOPE / BODYSTRUCTURE values, so that a
- * reader which rescans nested lists (quadratic in depth or in siblings)
- * fails here. No timing.
+ * private step counter compiled into this copy of the readers:
+ * lib/imap/span.c, read.c, envelope.c and body.c) while walking hostile
+ * and ordinary ENVELOPE / BODYSTRUCTURE values, so that a reader which
+ * rescans nested lists (quadratic in depth or in siblings) fails here.
+ * No timing.
  */
 #define LM_IMAP__COUNT_STEPS 1
+#include "../../lib/imap/span.c"
 #include "../../lib/imap/read.c"
+#include "../../lib/imap/envelope.c"
+#include "../../lib/imap/body.c"
 
 #include <stdio.h>
 #include <stdlib.h>
