@@ -446,6 +446,8 @@ LM_API void lm_trace_emit(lm_trace_fn fn, void *ud, char dir,
  * traced with keep 0 as "<redacted>". keep is capped at 200 bytes and at
  * the line's length (a line no longer than keep is still followed by
  * the marker, so a trace never shows whether a secret was empty).
+ * Unlike lm_trace_emit(), empty input (n == 0: an empty SASL response,
+ * sent as a bare CRLF) is one line too, the marker alone.
  *
  * Convention for the engines: every line that contains a password,
  * token, SASL response or other credential is traced only through this

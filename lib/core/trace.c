@@ -60,5 +60,9 @@ lm_trace_emit_redacted(lm_trace_fn fn, void *ud, char dir,
 {
 	if (fn == NULL || p == NULL)
 		return;
+	/* an empty secret (a SASL step's empty response) is a line too:
+	 * the trace shows that a line went out, not that it was empty */
+	if (n == 0)
+		fn(dir, LM_TRACE_REDACTED, sizeof LM_TRACE_REDACTED - 1, ud);
 	each_line(fn, ud, dir, p, n, 1, keep);
 }

@@ -189,6 +189,11 @@ t_trace_redacted(void)
 	trace(&t, 'C', "a1 LOGIN user secret", 1, 9);
 	LM_CHECK_STRN(t.log, t.len, "C[a1 LOGIN <redacted>]");
 	LM_CHECK(strstr(t.log, "secret") == NULL);
+	/* an empty response is still one line, so a trace shows every line
+	 * sent and never whether a secret was empty */
+	trace(&t, 'C', "", 1, 0);
+	LM_CHECK_EQ(t.calls, 1);
+	LM_CHECK_STRN(t.log, t.len, "C[<redacted>]");
 }
 
 static void

@@ -447,17 +447,18 @@ t_fetch_name_then_spaces(void)
 	free(c);
 }
 
-struct tr { char line[4096]; int found_secret, found_redacted; };
+struct tr { char line[4096]; int found_secret, found_redacted, redacted_lines; };
 
 static void
 trace_fn(char dir, const char *line, size_t len, void *ud)
 {
 	struct tr *t = ud;
-	(void)dir;
 	if (memmem(line, len, "hunter2", 7))
 		t->found_secret = 1;
 	if (memmem(line, len, "<redacted>", 10))
 		t->found_redacted = 1;
+	if (dir == 'C' && len == 10 && memcmp(line, "<redacted>", 10) == 0)
+		t->redacted_lines++;
 }
 
 static void
@@ -476,6 +477,31 @@ t_trace_redaction(void)
 	LM_CHECK_EQ(lm_imap_login(&c, "bob", "hunter2", NULL), 0);
 	LM_CHECK_EQ(drive(&c, "", 0, NULL), LM_WANT_READ);
 	LM_CHECK(t.found_redacted && !t.found_secret);
+	lm_imap_free(&c);
+
+	/* AUTHENTICATE: each response to a "+" is a line of the trace,
+	 * redacted (the dialogue stays complete) */
+	{
+		lm_sasl sa;
+		lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+		const char *g2 = "* OK [CAPABILITY IMAP4rev1 AUTH=LOGIN] hi\r\n";
+		const char *ch1 = "+ VXNlcm5hbWU6\r\n", *ch2 = "+ UGFzc3dvcmQ6\r\n";
+		cr.user = "bob";
+		cr.password = "hunter2";
+		memset(&t, 0, sizeof t);
+		LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, obuf, sizeof obuf), 0);
+		lm_imap_set_tls_active(&c);
+		LM_CHECK_EQ(drive(&c, g2, strlen(g2), NULL), LM_WANT_READ);
+		LM_CHECK_EQ(lm_sasl_init(&sa, LM_SASL_LOGIN, &cr), 0);
+		LM_CHECK_EQ(lm_imap_authenticate(&c, &sa, NULL), 0);
+		LM_CHECK_EQ(drive(&c, "", 0, NULL), LM_WANT_READ);
+		LM_CHECK_EQ(drive(&c, ch1, strlen(ch1), NULL), LM_WANT_READ);
+		LM_CHECK_EQ(drive(&c, ch2, strlen(ch2), NULL), LM_WANT_READ);
+		LM_CHECK_EQ(t.redacted_lines, 2);
+		LM_CHECK(!t.found_secret);
+		lm_imap_free(&c);
+		lm_sasl_free(&sa);
+	}
 }
 
 static void

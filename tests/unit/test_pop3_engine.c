@@ -714,6 +714,20 @@ t_trace_redaction(void)
 	LM_CHECK(!contains(e.obuf, sizeof e.obuf, "AGFsaWNl"));
 	LM_CHECK_EQ(e.last_ok, 1);
 	lm_sasl_free(&s);
+
+	/* an empty response (XOAUTH2's answer to an error challenge) goes
+	 * out as a bare CRLF: the trace shows that line too, redacted */
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK hi\r\n");
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nSASL XOAUTH2\r\n.\r\n");
+	cr.token = "ya29.tok";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_XOAUTH2, &cr), 0);
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), 0);
+	LM_CHECK_EQ(feeds(&e, "+ eyJzdGF0dXMiOiI0MDEifQ==\r\n"), LM_WANT_READ);
+	LM_CHECK(strstr(e.out, "\r\n\r\n") != NULL);
+	LM_CHECK(strstr(trace_buf, "S+ eyJzdGF0dXMiOiI0MDEifQ==\nC<redacted>\n") != NULL);
+	lm_sasl_free(&s);
 }
 
 static void
