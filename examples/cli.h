@@ -30,17 +30,28 @@
 /* Largest file cli_slurp() reads (bodies, passwords). */
 #define CLI_SLURP_MAX (64u * 1024 * 1024)
 
+CLI_FN void cli_put_clean(FILE *f, const unsigned char *s, size_t n, int esc);
+
+/* s on stderr with its control bytes as "\xNN": text from the command
+ * line, echoed in a diagnostic, cannot break it into several lines. */
+CLI_FN void
+cli_put_arg(const char *s, size_t n)
+{
+	cli_put_clean(stderr, (const unsigned char *)s, n, 1);
+}
+
 /* Print "PROG: msg[: arg]" and "PROG: try --help" (nothing if msg is
  * NULL). Returns 2, the usage exit status. */
 CLI_FN int
 cli_usage(const char *msg, const char *arg)
 {
 	if (msg != NULL) {
-		if (arg != NULL)
-			fprintf(stderr, "%s: %s: %s\n", CLI_PROG, msg, arg);
-		else
-			fprintf(stderr, "%s: %s\n", CLI_PROG, msg);
-		fprintf(stderr, "%s: try --help\n", CLI_PROG);
+		fprintf(stderr, "%s: %s", CLI_PROG, msg);
+		if (arg != NULL) {
+			fputs(": ", stderr);
+			cli_put_arg(arg, strlen(arg));
+		}
+		fprintf(stderr, "\n%s: try --help\n", CLI_PROG);
 	}
 	return 2;
 }
@@ -148,11 +159,15 @@ cli_bad_url(const char *url, const char *why)
 			at = p;
 	if (at != NULL)
 		colon = memchr(auth, ':', (size_t)(at - auth));
-	if (colon != NULL)
-		fprintf(stderr, "%s: bad --url %.*s:...%s: %s\n", CLI_PROG,
-		        (int)(colon - url), url, at, why);
-	else
-		fprintf(stderr, "%s: bad --url %s: %s\n", CLI_PROG, url, why);
+	fprintf(stderr, "%s: bad --url ", CLI_PROG);
+	if (colon != NULL) {
+		cli_put_arg(url, (size_t)(colon - url));
+		fputs(":...", stderr);
+		cli_put_arg(at, strlen(at));
+	} else {
+		cli_put_arg(url, strlen(url));
+	}
+	fprintf(stderr, ": %s\n", why);
 	return 2;
 }
 

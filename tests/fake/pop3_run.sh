@@ -31,7 +31,7 @@ PFX=${LM_FAKE_PREFIX:-fake}
 ok() { echo "ok $PFX-${1#fake-}"; }
 bad() { echo "FAIL $PFX-${1#fake-}: $2"; nfail=$((nfail + 1)); }
 
-ALL="pop3-good pop3-good-rerun pop3-state-lost pop3-good-delete pop3-list pop3-pop3s
+ALL="pop3-usage pop3-good pop3-good-rerun pop3-state-lost pop3-good-delete pop3-list pop3-pop3s
 pop3-trace-redacts pop3-plaintext-control pop3-plaintext-refused
 pop3-retrcut pop3-retrcut-rerun pop3-delecut pop3-delecut-rerun
 pop3-quitcut pop3-nostls pop3-inject pop3-inuse pop3-nodot
@@ -122,6 +122,24 @@ check() { # BOXNAME MAILDIR [--all] [--none-deleted] [--lf]
 	$BOX check "$W/$1.box.orig" "$W/$1.box" "$2" ${3:-} ${4:-} ${5:-} > "$W/check.out" 2>&1
 }
 nfiles() { find "$1/new" "$1/cur" -type f | wc -l | tr -d ' '; }
+
+# ---- usage (no server) -----------------------------------------------------------
+# exit 2 before any connection, each failure on one line: an argument
+# holding a line break is echoed with it escaped
+. "$here/usage.sh"
+t=fake-pop3-usage
+r=""
+usage_help "$PF" pop3-fetch
+U="--url pop3://u@h"
+usage_exit2 "$PF" "" "$U" "$U --list --maildir $W/md-usage" "$U --list --delete" \
+    "$U --list --state $W/usage.state" "--url imap://u@h --list" "--url pop3://h --list" \
+    "$U --list --password x" "$U --list --timeout 0" "$U --list extra" \
+    "$U --list --auth NONE" "$U --maildir"
+# shellcheck disable=SC2086
+usage_one_line "$W/usage.err" 'unknown --auth mechanism: PLAIN\x0aX-Injected: 1' \
+    "$PF" $U --list --auth "PLAIN${nl}X-Injected: 1"
+[ -e "$W/md-usage" ] && r="$r a usage error created the Maildir;"
+if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- the good path -------------------------------------------------------------
 t=fake-pop3-good

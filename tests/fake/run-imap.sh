@@ -70,22 +70,18 @@ open(sys.argv[2] + "/msg1.eml", "wb").write(fakeimap.MESSAGE1)' "$here" "$W"
 printf 'From: a@example.test\r\nSubject: up\r\n\r\nappended {3}\r\nbody\r\n' > "$W/up.eml"
 
 # ---- usage (no server) --------------------------------------------------------
+. "$here/usage.sh"
 t=usage
 r=""
-"$IC" --help > "$W/usage.out" 2>&1 || r="$r --help exit $?;"
-grep -q '^usage: imap-client' "$W/usage.out" || r="$r --help prints no usage;"
-for args in "--url imap://h" "--url imap://h fetch abc" "--url imap://h fetch 0" \
+usage_help "$IC" imap-client
+usage_exit2 "$IC" "--url imap://h" "--url imap://h fetch abc" "--url imap://h fetch 0" \
     "--url imap://h move 1" "--url imap://h bogus" "--url smtp://h list" \
     "--url imap://h --password x list" "--url imap://h --timeout 0 list" \
-    "--url imap://h list --out f" "--url imap://h list extra"; do
-	# shellcheck disable=SC2086
-	"$IC" $args > /dev/null 2>&1 </dev/null; rc=$?
-	[ "$rc" = 2 ] || r="$r '$args' exit $rc;"
-done
-# a password in the URL is refused, and not echoed into the message
-"$IC" --url "imap://bob:s3cr3t-pw@h/INBOX" list > /dev/null 2> "$W/usage.err" </dev/null; rc=$?
-[ "$rc" = 2 ] || r="$r 'user:password@' URL exit $rc;"
-grep -q 's3cr3t-pw' "$W/usage.err" && r="$r the URL's password is in the message: $(cat "$W/usage.err");"
+    "--url imap://h list --out f" "--url imap://h list extra"
+# each failure on one line: an argument's line break is echoed escaped
+usage_one_line "$W/usage.err" 'unknown command: list\x0aX-Injected: 1' \
+    "$IC" --url imap://h "list${nl}X-Injected: 1"
+usage_hidden "$W/usage.err" s3cr3t-pw "$IC" --url "imap://bob:s3cr3t-pw@h/INBOX" list
 grep -q 'bad --url imap://bob:\.\.\.@h/INBOX' "$W/usage.err" || r="$r no 'bad --url' message: $(cat "$W/usage.err");"
 if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 

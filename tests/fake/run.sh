@@ -60,7 +60,7 @@ sys.stdout.buffer.write(
     b"last line\r\n")' > "$W/smuggle.eml"
 
 if [ ! -x "$MS" ]; then
-	for t in control-good trace-redacts plaintext-control notls starttls454 \
+	for t in usage control-good trace-redacts plaintext-control notls starttls454 \
 	    inject wronghost unknownca wronghost-smtps unknownca-smtps dataclose \
 	    dataclose-end rcpt550 greet421 longline smuggle-raw smuggle-text \
 	    noauth auth535 garbage data554 silent bdat-smuggle bdatclose \
@@ -75,6 +75,29 @@ if [ ! -x "$MS" ]; then
 	done
 	exit 1
 fi
+
+# ---- usage (no server) --------------------------------------------------------
+# exit 2 before any connection, each failure on one line: an argument
+# holding a line break is echoed with it escaped
+. "$here/usage.sh"
+t=fake-usage
+r=""
+usage_help "$MS" mail-send
+F="--from a@example.test"
+T="--to b@example.test"
+usage_exit2 "$MS" "" "--url" "--url smtp://h $T" "--url smtp://h $F" "--url imap://h $F $T" \
+    "--url smtp://h $F $T --password x" "--url smtp://h $F $T --timeout 0" \
+    "--url smtp://h $F $T --bogus" "--url smtp://h $F $T --auth NONE" \
+    "--url smtp://h $F $T --raw $W/text.txt --subject s" "--url smtp://h --from a $T"
+# shellcheck disable=SC2086
+usage_one_line "$W/usage.err" 'bad --from address: a@example.test\x0aX-Injected: 1' \
+    "$MS" --url smtp://h --from "a@example.test${nl}X-Injected: 1" $T
+# shellcheck disable=SC2086
+usage_one_line "$W/usage.err" 'bad --url smtp://h\x0aX-Injected: 2' \
+    "$MS" --url "smtp://h${nl}X-Injected: 2" $F $T
+# shellcheck disable=SC2086
+usage_hidden "$W/usage.err" s3cr3t-pw "$MS" --url "smtp://bob:s3cr3t-pw@h" $F $T
+if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- one exchange -----------------------------------------------------------
 # peak RSS of the client (KB) in $P.rss when GNU time is there
