@@ -7,8 +7,9 @@
 #   make IDN=0        build without libidn2 (firmware)
 #   make ICONV=0      build without iconv (firmware; built-in charsets only)
 #   make SMALL=1      favour size over speed (base64 without tables/SIMD)
-#   make NET=0        engines only (core, sasl, mime, smtp): no sockets, no
-#                     TLS session code; for firmware with its own network stack
+#   make NET=0        engines only (core, sasl, mime, smtp, pop3, imap): no
+#                     sockets, no TLS session code, no examples; for firmware
+#                     with its own network stack
 #   make CC=clang     any C99 compiler
 #
 # BUILD and LIBDIR/BINDIR may be pointed elsewhere to keep parallel
