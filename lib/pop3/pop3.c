@@ -20,6 +20,10 @@
  * The engine parses input only when no output is pending (WANT_WRITE
  * first), so when a reply is handled the whole output buffer is free;
  * the AUTH and PASS code relies on that.
+ *
+ * This file holds the replies and the session state: buffers,
+ * capabilities, the queue of pending replies, reply parsing and
+ * lm_pop3_next(). The commands are built in cmd.c.
  */
 #include <limits.h>
 #include <string.h>
@@ -28,17 +32,7 @@
 #include "libmail/core.h"
 #include "../core/caps.h"
 #include "../core/io.h"
-
-/* Session phases. */
-enum {
-	PH_GREET = 0,   /* waiting for the greeting                      */
-	PH_REFUSED,     /* -ERR greeting: only QUIT                      */
-	PH_AUTH,        /* AUTHORIZATION state                           */
-	PH_TLS_WAIT,    /* +OK to STLS: waiting for tls_done()           */
-	PH_TRANS,       /* TRANSACTION state                             */
-	PH_QUIT,        /* QUIT queued: waiting for its reply and EOF    */
-	PH_CLOSED       /* CLOSED delivered                              */
-};
+#include "internal.h"
 
 /* Multi-line parsing modes (ml). */
 enum { ML_NONE = 0, ML_LIST, ML_BODY };
@@ -49,8 +43,6 @@ enum { BS_BOL = 0, BS_MID, BS_DOT, BS_DOTCR };
 /* Follow-up events (pend_ev). */
 enum { PEND_NONE = 0, PEND_REPLY };
 
-#define CMD_LINE_MAX 255   /* RFC 2449 4: commands up to 255 octets  */
-#define ARG_MAX 240        /* longest USER/PASS/APOP user argument   */
 #define UID_MAX 70         /* RFC 1939 7: unique-id up to 70 chars  */
 #define CODE_MAX 63        /* longest response code kept (st_code)  */
 
@@ -58,41 +50,11 @@ enum { PEND_NONE = 0, PEND_REPLY };
 /* small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static int
-fail(lm_pop3_client *c, int err)
-{
-	if (c->err == 0)
-		c->err = err;
-	return c->err;
-}
-
-static void
-trace(lm_pop3_client *c, char dir, const void *p, size_t n)
-{
-	if (c->opts.trace)
-		c->opts.trace(dir, (const char *)p, n, c->opts.trace_ud);
-}
-
-static int
-pipelining(const lm_pop3_client *c)
-{
-	return c->opts.use_pipelining && c->have_caps &&
-	       c->pipe_cap;
-}
-
 /* Move pending output to the front; returns the free space at oend. */
-static size_t
-out_room(lm_pop3_client *c)
+size_t
+lm_pop3__out_room(lm_pop3_client *c)
 {
 	return lm_core__io_out_room(&c->io, NULL);
-}
-
-static int
-state_changing(int cmd)
-{
-	return cmd == LM_POP3_CMD_STLS || cmd == LM_POP3_CMD_AUTH ||
-	       cmd == LM_POP3_CMD_USER || cmd == LM_POP3_CMD_PASS ||
-	       cmd == LM_POP3_CMD_APOP || cmd == LM_POP3_CMD_UTF8;
 }
 
 /* An empty event whose slices are empty but never NULL. */
@@ -109,25 +71,11 @@ ev_clear(lm_pop3_event *ev)
 /* ------------------------------------------------------------------ */
 
 static void
-q_push(lm_pop3_client *c, int cmd, unsigned long arg)
-{
-	unsigned pos = (c->q_head + c->q_count) % LM_POP3_PIPELINE_MAX;
-	c->q_cmd[pos] = (unsigned char)cmd;
-	c->q_arg[pos] = arg;
-	/* every byte received so far came before the command was sent:
-	 * none of them starts its reply (status_line()) */
-	c->q_rx[pos] = c->io.rx_total;
-	c->q_count++;
-	if (state_changing(cmd))
-		c->q_block = 1;
-}
-
-static void
 q_pop(lm_pop3_client *c)
 {
 	if (c->q_count == 0)
 		return;
-	if (state_changing(c->q_cmd[c->q_head]))
+	if (lm_pop3__state_changing(c->q_cmd[c->q_head]))
 		c->q_block = 0;
 	c->q_head = (c->q_head + 1) % LM_POP3_PIPELINE_MAX;
 	c->q_count--;
@@ -136,87 +84,27 @@ q_pop(lm_pop3_client *c)
 /* Queue a whole command line (without CRLF) and its pending reply.
  * The caller checked the state; this checks room only. tkeep: trace
  * the line as is (-1) or redacted after tkeep bytes. */
-static int
-queue_line(lm_pop3_client *c, int cmd, unsigned long arg, const char *line,
-           size_t n, long tkeep)
+int
+lm_pop3__queue_line(lm_pop3_client *c, int cmd, unsigned long arg,
+                    const char *line, size_t n, long tkeep)
 {
 	if (c->q_count >= LM_POP3_PIPELINE_MAX)
 		return LM_ERR_LIMIT;
-	if (out_room(c) < n + 2)
+	if (lm_pop3__out_room(c) < n + 2)
 		return LM_ERR_BUFFER_TOO_SMALL;
 	memcpy(c->io.obuf + c->io.oend, line, n);
 	c->io.obuf[c->io.oend + n] = '\r';
 	c->io.obuf[c->io.oend + n + 1] = '\n';
 	c->io.oend += n + 2;
-	q_push(c, cmd, arg);
+	lm_pop3__q_push(c, cmd, arg);
 	if (tkeep < 0) {
-		trace(c, 'C', line, n);
+		lm_pop3__trace(c, 'C', line, n);
 	} else {
 		c->wipe_out = 1;
 		lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C', line,
 		                       n, (size_t)tkeep);
 	}
 	return 0;
-}
-
-/* May cmd be queued now? Checks the sticky error, the phase, the
- * pipelining rules and the queue bound. */
-static int
-gate(lm_pop3_client *c, int cmd)
-{
-	if (c->err)
-		return c->err;
-	switch (c->phase) {
-	case PH_REFUSED:
-		if (cmd != LM_POP3_CMD_QUIT)
-			return LM_ERR_BAD_STATE;
-		break;
-	case PH_AUTH:
-		switch (cmd) {
-		case LM_POP3_CMD_CAPA: case LM_POP3_CMD_STLS:
-		case LM_POP3_CMD_AUTH: case LM_POP3_CMD_USER:
-		case LM_POP3_CMD_APOP: case LM_POP3_CMD_QUIT:
-		case LM_POP3_CMD_UTF8:
-			break;
-		default:
-			return LM_ERR_BAD_STATE;
-		}
-		break;
-	case PH_TRANS:
-		switch (cmd) {
-		case LM_POP3_CMD_STLS: case LM_POP3_CMD_AUTH:
-		case LM_POP3_CMD_USER: case LM_POP3_CMD_APOP:
-		case LM_POP3_CMD_UTF8:
-			return LM_ERR_BAD_STATE;
-		default:
-			break;
-		}
-		break;
-	default:
-		return LM_ERR_BAD_STATE;
-	}
-	if (c->q_count > 0) {
-		if (!pipelining(c) || c->q_block || state_changing(cmd))
-			return LM_ERR_BAD_STATE;
-		if (c->q_count >= LM_POP3_PIPELINE_MAX)
-			return LM_ERR_LIMIT;
-	}
-	return 0;
-}
-
-/* Decimal digits of v into out (no NUL); returns the length. */
-static size_t
-fmt_ulong(char *out, unsigned long v)
-{
-	char tmp[24];
-	size_t i = sizeof tmp, n;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	n = sizeof tmp - i;
-	memcpy(out, tmp + i, n);
-	return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -240,8 +128,8 @@ lm_pop3_init(lm_pop3_client *c, const lm_pop3_opts *o, void *ibuf, size_t ilen,
 	memset(c, 0, sizeof *c);
 	c->opts = *o;
 	lm_core__io_init(&c->io, ibuf, ilen, obuf, olen);
-	c->phase = PH_GREET;
-	q_push(c, LM_POP3_CMD_GREETING, 0);
+	c->phase = LM_POP3__PH_GREET;
+	lm_pop3__q_push(c, LM_POP3_CMD_GREETING, 0);
 	return 0;
 }
 
@@ -280,7 +168,7 @@ lm_pop3_recv_buf(lm_pop3_client *c, size_t *len)
 static int
 tls_waiting(const lm_pop3_client *c)
 {
-	return c != NULL && c->phase == PH_TLS_WAIT;
+	return c != NULL && c->phase == LM_POP3__PH_TLS_WAIT;
 }
 
 /* see pop3.h */
@@ -327,14 +215,6 @@ lm_pop3_send_ack(lm_pop3_client *c, size_t len)
 /* capabilities                                                        */
 /* ------------------------------------------------------------------ */
 
-static void
-caps_clear(lm_pop3_client *c)
-{
-	c->have_caps = 0;
-	c->pipe_cap = 0;
-	c->caps_len = 0;
-}
-
 /* Record one CAPA line. */
 static int
 caps_add(lm_pop3_client *c, const unsigned char *t, size_t n)
@@ -349,8 +229,8 @@ caps_add(lm_pop3_client *c, const unsigned char *t, size_t n)
 	return r;
 }
 
-static int
-caps_find(const lm_pop3_client *c, const char *kw, lm_slice *param)
+int
+lm_pop3__caps_find(const lm_pop3_client *c, const char *kw, lm_slice *param)
 {
 	if (!c->have_caps)
 		return 0;
@@ -363,7 +243,7 @@ lm_pop3_has_capa(const lm_pop3_client *c, const char *kw)
 {
 	if (c == NULL || kw == NULL)
 		return 0;
-	return caps_find(c, kw, NULL);
+	return lm_pop3__caps_find(c, kw, NULL);
 }
 
 /* see pop3.h */
@@ -376,7 +256,7 @@ lm_pop3_capa_param(const lm_pop3_client *c, const char *kw, lm_slice *param)
 	}
 	if (c == NULL || kw == NULL)
 		return 0;
-	return caps_find(c, kw, param);
+	return lm_pop3__caps_find(c, kw, param);
 }
 
 /* ------------------------------------------------------------------ */
@@ -539,11 +419,11 @@ emit_saved_reply(lm_pop3_client *c, lm_pop3_event *ev)
 static void
 auth_cancel(lm_pop3_client *c, int err)
 {
-	out_room(c);
+	lm_pop3__out_room(c);
 	if (c->io.olen - c->io.oend >= 3) {
 		memcpy(c->io.obuf + c->io.oend, "*\r\n", 3);
 		c->io.oend += 3;
-		trace(c, 'C', "*", 1);
+		lm_pop3__trace(c, 'C', "*", 1);
 	}
 	c->sasl = NULL;
 	c->auth_fail = err;
@@ -561,7 +441,7 @@ auth_challenge(lm_pop3_client *c, const unsigned char *t, size_t tn)
 	/* No output is pending here (WANT_WRITE comes first), so the
 	 * whole output buffer is scratch: the decoded challenge goes to
 	 * its upper half, the encoded response to the front. */
-	out_room(c);
+	lm_pop3__out_room(c);
 	half = c->io.olen / 2;
 	r = lm_b64_decode((const char *)t, tn, c->io.obuf + half, c->io.olen - half, &dl);
 	if (r < 0) {
@@ -604,7 +484,7 @@ auth_challenge(lm_pop3_client *c, const unsigned char *t, size_t tn)
 static void
 send_pass(lm_pop3_client *c)
 {
-	char line[5 + ARG_MAX + 1];
+	char line[5 + LM_POP3__ARG_MAX + 1];
 	size_t n = c->pass_len;
 
 	memcpy(line, "PASS ", 5);
@@ -613,14 +493,14 @@ send_pass(lm_pop3_client *c)
 	c->pass_len = 0;
 	/* Output and queue are empty here (the USER reply was the head
 	 * and WANT_WRITE comes first): this fits. */
-	queue_line(c, LM_POP3_CMD_PASS, 0, line, 5 + n, 5);
+	lm_pop3__queue_line(c, LM_POP3_CMD_PASS, 0, line, 5 + n, 5);
 	lm_zeroize(line, sizeof line);
 }
 
 static void
 login_ok(lm_pop3_client *c)
 {
-	c->phase = PH_TRANS;
+	c->phase = LM_POP3__PH_TRANS;
 	c->authed = 1;
 }
 
@@ -641,7 +521,7 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 	 * QUIT would commit the deletions, one to PASS log in). POP3 has
 	 * no unsolicited responses (RFC 1939 3). */
 	if (c->q_count && at < c->q_rx[c->q_head])
-		return fail(c, LM_ERR_PROTOCOL);
+		return lm_pop3__fail(c, LM_ERR_PROTOCOL);
 	if (head == LM_POP3_CMD_AUTH && n >= 1 && p[0] == '+' &&
 	    (n == 1 || p[1] == ' ')) {
 		/* RFC 5034 4: continuation "+" SP base64 (or just "+"). */
@@ -660,10 +540,10 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 		text.p = p + (n > 4 ? 5 : 4);
 		text.len = n > 4 ? n - 5 : 0;
 	} else {
-		return fail(c, LM_ERR_PROTOCOL);
+		return lm_pop3__fail(c, LM_ERR_PROTOCOL);
 	}
 	if (head == LM_POP3_CMD_NONE)
-		return fail(c, LM_ERR_PROTOCOL);   /* unsolicited */
+		return lm_pop3__fail(c, LM_ERR_PROTOCOL);   /* unsolicited */
 
 	ev_clear(ev);
 	ev->cmd = (lm_pop3_cmd)head;
@@ -695,10 +575,10 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 	case LM_POP3_CMD_GREETING:
 		q_pop(c);
 		if (!ok) {
-			c->phase = PH_REFUSED;
+			c->phase = LM_POP3__PH_REFUSED;
 			return LM_EVENT;
 		}
-		c->phase = PH_AUTH;
+		c->phase = LM_POP3__PH_AUTH;
 		ev->type = LM_POP3_EV_GREETING;
 		{
 			/* RFC 1939 7: the APOP timestamp is a msg-id "<...>":
@@ -724,7 +604,7 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 		}
 		return LM_EVENT;
 	case LM_POP3_CMD_CAPA:
-		caps_clear(c);
+		lm_pop3__caps_clear(c);
 		if (!ok) {
 			q_pop(c);
 			return LM_EVENT;
@@ -736,9 +616,9 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 		q_pop(c);
 		if (ok) {
 			if (c->io.ipos < c->io.iend)
-				return fail(c, LM_ERR_PROTOCOL);
-			caps_clear(c);
-			c->phase = PH_TLS_WAIT;
+				return lm_pop3__fail(c, LM_ERR_PROTOCOL);
+			lm_pop3__caps_clear(c);
+			c->phase = LM_POP3__PH_TLS_WAIT;
 			ev->type = LM_POP3_EV_TLS_READY;
 		}
 		return LM_EVENT;
@@ -749,7 +629,7 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 			lm_sasl *s = c->sasl;
 			c->sasl = NULL;
 			if (s == NULL || lm_sasl_finish(s) != 0)
-				return fail(c, LM_ERR_SASL);
+				return lm_pop3__fail(c, LM_ERR_SASL);
 			login_ok(c);
 		}
 		c->sasl = NULL;
@@ -779,7 +659,7 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 		}
 		r = parse_scan(c->st_text, c->st_text_len, 1, &ev->msg, &ev->size);
 		if (r < 0)
-			return fail(c, r);
+			return lm_pop3__fail(c, r);
 		ev->type = LM_POP3_EV_STAT;
 		c->pend_ev = PEND_REPLY;
 		return LM_EVENT;
@@ -803,7 +683,7 @@ status_line(lm_pop3_client *c, const unsigned char *p, size_t n, int lf,
 			ev->type = LM_POP3_EV_UIDL_ITEM;
 		}
 		if (r < 0 || ev->msg != head_arg(c))
-			return fail(c, LM_ERR_PROTOCOL);
+			return lm_pop3__fail(c, LM_ERR_PROTOCOL);
 		ev->code.len = 0;
 		ev->text.len = 0;
 		c->pend_ev = PEND_REPLY;
@@ -866,23 +746,23 @@ listing_line(lm_pop3_client *c, const unsigned char *p, size_t n, lm_pop3_event 
 	case LM_POP3_CMD_CAPA:
 		r = caps_add(c, p, n);
 		if (r < 0)
-			return fail(c, r);
+			return lm_pop3__fail(c, r);
 		ev->type = LM_POP3_EV_CAPA_LINE;
 		ev->text.p = p;
 		ev->text.len = n;
 		return LM_EVENT;
 	case LM_POP3_CMD_LIST:
 		if (parse_scan(p, n, 0, &ev->msg, &ev->size) < 0)
-			return fail(c, LM_ERR_PROTOCOL);
+			return lm_pop3__fail(c, LM_ERR_PROTOCOL);
 		ev->type = LM_POP3_EV_LIST_ITEM;
 		return LM_EVENT;
 	case LM_POP3_CMD_UIDL:
 		if (parse_uidl(p, n, &ev->msg, &ev->uid) < 0)
-			return fail(c, LM_ERR_PROTOCOL);
+			return lm_pop3__fail(c, LM_ERR_PROTOCOL);
 		ev->type = LM_POP3_EV_UIDL_ITEM;
 		return LM_EVENT;
 	default:
-		return fail(c, LM_ERR_PROTOCOL);
+		return lm_pop3__fail(c, LM_ERR_PROTOCOL);
 	}
 }
 
@@ -1001,14 +881,14 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 		if (c->io.ostart < c->io.oend)
 			return LM_WANT_WRITE;
 		if (c->auth_fail)
-			return fail(c, c->auth_fail);
+			return lm_pop3__fail(c, c->auth_fail);
 		if (c->pend_ev == PEND_REPLY)
 			return emit_saved_reply(c, ev);
 		/* The handshake failed and the connection is gone (recv_eof):
 		 * that is final, not a wait for tls_done(). */
-		if (c->phase == PH_TLS_WAIT)
-			return c->eof ? fail(c, LM_ERR_EOF) : LM_ERR_BAD_STATE;
-		if (c->phase == PH_CLOSED)
+		if (c->phase == LM_POP3__PH_TLS_WAIT)
+			return c->eof ? lm_pop3__fail(c, LM_ERR_EOF) : LM_ERR_BAD_STATE;
+		if (c->phase == LM_POP3__PH_CLOSED)
 			return LM_DONE;
 
 		if (c->ml == ML_BODY) {
@@ -1017,19 +897,19 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 				return r;
 			if (!c->eof)
 				return LM_WANT_READ;
-			return fail(c, LM_ERR_EOF);   /* never DATA_END */
+			return lm_pop3__fail(c, LM_ERR_EOF);   /* never DATA_END */
 		}
 
 		avail = c->io.iend - c->io.ipos;
 		max = c->io.ilen < LM_POP3_LINE_MAX ? c->io.ilen : LM_POP3_LINE_MAX;
 		r = lm_line_next(c->io.ibuf + c->io.ipos, avail, max, &ll, &cons);
 		if (r < 0)
-			return fail(c, r);
+			return lm_pop3__fail(c, r);
 		if (r == 1) {
 			const unsigned char *line = c->io.ibuf + c->io.ipos;
 			uint64_t at = lm_core__io_rx_at(&c->io);
 			c->io.ipos += cons;
-			trace(c, 'S', line, ll);
+			lm_pop3__trace(c, 'S', line, ll);
 			if (c->ml == ML_LIST)
 				r = listing_line(c, line, ll, ev);
 			else
@@ -1041,400 +921,19 @@ lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev)
 		if (!c->eof)
 			return LM_WANT_READ;
 		if (avail == 0 && c->q_count == 0 && c->ml == ML_NONE &&
-		    (c->phase == PH_QUIT || c->phase == PH_REFUSED)) {
-			c->phase = PH_CLOSED;
+		    (c->phase == LM_POP3__PH_QUIT || c->phase == LM_POP3__PH_REFUSED)) {
+			c->phase = LM_POP3__PH_CLOSED;
 			ev_clear(ev);
 			ev->type = LM_POP3_EV_CLOSED;
 			return LM_EVENT;
 		}
-		return fail(c, LM_ERR_EOF);
+		return lm_pop3__fail(c, LM_ERR_EOF);
 	}
 }
 
 /* ------------------------------------------------------------------ */
-/* commands                                                            */
+/* errors, queries and names                                           */
 /* ------------------------------------------------------------------ */
-
-/* see pop3.h */
-int
-lm_pop3_capa(lm_pop3_client *c)
-{
-	int r;
-	if (c == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, LM_POP3_CMD_CAPA);
-	if (r)
-		return r;
-	return queue_line(c, LM_POP3_CMD_CAPA, 0, "CAPA", 4, -1);
-}
-
-/* see pop3.h */
-int
-lm_pop3_stls(lm_pop3_client *c)
-{
-	int r;
-	if (c == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, LM_POP3_CMD_STLS);
-	if (r)
-		return r;
-	if (c->tls || c->phase != PH_AUTH)
-		return LM_ERR_BAD_STATE;
-	if (!caps_find(c, "STLS", NULL))
-		return LM_ERR_NO_STARTTLS;
-	/* Bytes already received came before STLS was sent: a reply to
-	 * nothing, which would be taken for the answer to STLS. */
-	if (c->io.ipos < c->io.iend)
-		return fail(c, LM_ERR_PROTOCOL);
-	return queue_line(c, LM_POP3_CMD_STLS, 0, "STLS", 4, -1);
-}
-
-/* see pop3.h */
-int
-lm_pop3_tls_done(lm_pop3_client *c)
-{
-	if (c == NULL)
-		return LM_ERR_BAD_PARAM;
-	if (c->err)
-		return c->err;
-	if (c->phase != PH_TLS_WAIT)
-		return LM_ERR_BAD_STATE;
-	c->io.ipos = c->io.iend = 0;
-	c->tls = 1;
-	caps_clear(c);   /* RFC 2595 4: forget what was learned before */
-	c->phase = PH_AUTH;
-	return 0;
-}
-
-/* see pop3.h */
-int
-lm_pop3_tls_active(const lm_pop3_client *c)
-{
-	return c != NULL && c->tls;
-}
-
-/* see pop3.h */
-int
-lm_pop3_set_tls_active(lm_pop3_client *c)
-{
-	if (c == NULL)
-		return LM_ERR_BAD_PARAM;
-	if (c->phase != PH_GREET || c->io.iend > 0 || c->err)
-		return LM_ERR_BAD_STATE;
-	c->tls = 1;
-	return 0;
-}
-
-/* see pop3.h */
-int
-lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
-{
-	const char *name;
-	lm_slice list;
-	size_t nl, rl = 0, el, room, need;
-	int r, mech, initial, ir_on_line = 0;
-
-	if (c == NULL || s == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, LM_POP3_CMD_AUTH);
-	if (r)
-		return r;
-	if (c->phase != PH_AUTH)
-		return LM_ERR_BAD_STATE;
-	mech = lm_sasl_get_mech(s);
-	name = lm_sasl_mech_name((lm_sasl_mech)mech);
-	if (name == NULL)
-		return LM_ERR_BAD_PARAM;
-	if (!c->tls && (c->opts.require_tls ||
-	                ((lm_sasl_mech_is_plaintext((lm_sasl_mech)mech) ||
-	                  mech == LM_SASL_XOAUTH2 || mech == LM_SASL_OAUTHBEARER) &&
-	                 !c->opts.allow_plaintext_auth)))
-		return LM_ERR_PLAINTEXT;
-	if (!caps_find(c, "SASL", &list))
-		return LM_ERR_UNSUPPORTED;
-	if (!lm_core__caps_listed(list, name))
-		return LM_ERR_NO_MECH;
-
-	nl = strlen(name);
-	room = out_room(c);
-	if (room < 5 + nl + 2)
-		return LM_ERR_BUFFER_TOO_SMALL;
-	initial = lm_sasl_has_initial(s);
-	if (initial) {
-		r = lm_sasl_step(s, NULL, 0, c->sasl_raw, sizeof c->sasl_raw, &rl);
-		if (r < 0)
-			return r;
-		/* RFC 5034 4: the initial response goes on the AUTH line
-		 * only if the line stays within 255 octets (CRLF included);
-		 * "=" stands for an empty one. */
-		need = 5 + nl + 1 + (rl ? lm_b64_encoded_len(rl) : 1) + 2;
-		if (need <= CMD_LINE_MAX) {
-			ir_on_line = 1;
-			if (need > room) {
-				lm_zeroize(c->sasl_raw, rl);
-				return LM_ERR_BUFFER_TOO_SMALL;
-			}
-		} else if (lm_b64_encoded_len(rl) + 2 > c->io.olen) {
-			lm_zeroize(c->sasl_raw, rl);
-			return LM_ERR_BUFFER_TOO_SMALL;
-		}
-	}
-	memcpy(c->io.obuf + c->io.oend, "AUTH ", 5);
-	memcpy(c->io.obuf + c->io.oend + 5, name, nl);
-	el = 5 + nl;
-	if (ir_on_line) {
-		size_t bl = 0;
-		c->io.obuf[c->io.oend + el++] = ' ';
-		if (rl == 0) {
-			c->io.obuf[c->io.oend + el++] = '=';
-		} else {
-			lm_b64_encode(c->sasl_raw, rl, (char *)c->io.obuf + c->io.oend + el,
-			              c->io.olen - c->io.oend - el, &bl);
-			el += bl;
-		}
-		lm_zeroize(c->sasl_raw, rl);
-		lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C',
-		                       c->io.obuf + c->io.oend, el, 5 + nl + 1);
-	} else {
-		trace(c, 'C', c->io.obuf + c->io.oend, el);
-		if (initial) {
-			c->ir_pending = 1;
-			c->ir_len = rl;   /* kept in sasl_raw */
-		}
-	}
-	c->io.obuf[c->io.oend + el] = '\r';
-	c->io.obuf[c->io.oend + el + 1] = '\n';
-	c->io.oend += el + 2;
-	q_push(c, LM_POP3_CMD_AUTH, 0);
-	c->wipe_out = 1;
-	c->sasl = s;
-	c->auth_fail = 0;
-	return 0;
-}
-
-/* A USER name or APOP name: 1..ARG_MAX bytes, no space, no control byte
- * (UTF-8 bytes allowed for RFC 6856). */
-static int
-check_name(const char *s)
-{
-	size_t i;
-	for (i = 0; s[i]; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch <= 0x20 || ch == 0x7F || i >= ARG_MAX)
-			return LM_ERR_BAD_PARAM;
-	}
-	return i == 0 ? LM_ERR_BAD_PARAM : 0;
-}
-
-/* A PASS argument: 1..ARG_MAX bytes, no control byte (CR, LF, ...).
- * Spaces are allowed: RFC 1939 7 lets the one PASS argument hold them. */
-static int
-check_pass(const char *s, size_t *len)
-{
-	size_t i;
-	for (i = 0; s[i]; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch == 0x7F || i >= ARG_MAX)
-			return LM_ERR_BAD_PARAM;
-	}
-	*len = i;
-	return i == 0 ? LM_ERR_BAD_PARAM : 0;
-}
-
-/* see pop3.h */
-int
-lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pass)
-{
-	char line[5 + ARG_MAX];
-	size_t ul, pl = 0;
-	int r;
-
-	if (c == NULL || user == NULL || pass == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, LM_POP3_CMD_USER);
-	if (r)
-		return r;
-	if (c->phase != PH_AUTH)
-		return LM_ERR_BAD_STATE;
-	if (check_name(user) < 0 || check_pass(pass, &pl) < 0)
-		return LM_ERR_BAD_PARAM;
-	if (!c->tls && (c->opts.require_tls || !c->opts.allow_plaintext_auth))
-		return LM_ERR_PLAINTEXT;
-	ul = strlen(user);
-	memcpy(line, "USER ", 5);
-	memcpy(line + 5, user, ul);
-	r = queue_line(c, LM_POP3_CMD_USER, 0, line, 5 + ul, -1);
-	if (r)
-		return r;
-	memcpy(c->sasl_raw, pass, pl);
-	c->pass_len = pl;
-	return 0;
-}
-
-/* see pop3.h */
-int
-lm_pop3_apop(lm_pop3_client *c, const char *user, const char *pass)
-{
-	char line[5 + ARG_MAX + 1 + 33];
-	char dg[33];
-	size_t ul;
-	int r;
-
-	if (c == NULL || user == NULL || pass == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, LM_POP3_CMD_APOP);
-	if (r)
-		return r;
-	if (c->phase != PH_AUTH)
-		return LM_ERR_BAD_STATE;
-	if (check_name(user) < 0)
-		return LM_ERR_BAD_PARAM;
-	if (c->ts_len == 0)
-		return LM_ERR_UNSUPPORTED;
-	if (!c->tls && c->opts.require_tls)
-		return LM_ERR_PLAINTEXT;
-	r = lm_sasl_apop_digest(c->ts, c->ts_len, pass, dg);
-	if (r < 0)
-		return r;
-	ul = strlen(user);
-	memcpy(line, "APOP ", 5);
-	memcpy(line + 5, user, ul);
-	line[5 + ul] = ' ';
-	memcpy(line + 6 + ul, dg, 32);
-	r = queue_line(c, LM_POP3_CMD_APOP, 0, line, 6 + ul + 32, (long)(6 + ul));
-	lm_zeroize(dg, sizeof dg);
-	lm_zeroize(line, sizeof line);
-	return r;
-}
-
-/* Commands of the TRANSACTION state with 0, 1 or 2 numeric arguments. */
-static int
-simple_cmd(lm_pop3_client *c, int cmd, const char *verb, int nargs,
-           unsigned long a1, unsigned long a2)
-{
-	char line[64];
-	size_t n;
-	int r;
-
-	if (c == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, cmd);
-	if (r)
-		return r;
-	if (c->phase != PH_TRANS)
-		return LM_ERR_BAD_STATE;
-	n = strlen(verb);
-	memcpy(line, verb, n);
-	if (nargs >= 1) {
-		line[n++] = ' ';
-		n += fmt_ulong(line + n, a1);
-	}
-	if (nargs >= 2) {
-		line[n++] = ' ';
-		n += fmt_ulong(line + n, a2);
-	}
-	return queue_line(c, cmd, a1, line, n, -1);
-}
-
-/* see pop3.h */
-int
-lm_pop3_stat(lm_pop3_client *c)
-{
-	return simple_cmd(c, LM_POP3_CMD_STAT, "STAT", 0, 0, 0);
-}
-
-/* see pop3.h */
-int
-lm_pop3_list(lm_pop3_client *c, unsigned long msg)
-{
-	return simple_cmd(c, LM_POP3_CMD_LIST, "LIST", msg ? 1 : 0, msg, 0);
-}
-
-/* see pop3.h */
-int
-lm_pop3_uidl(lm_pop3_client *c, unsigned long msg)
-{
-	return simple_cmd(c, LM_POP3_CMD_UIDL, "UIDL", msg ? 1 : 0, msg, 0);
-}
-
-/* see pop3.h */
-int
-lm_pop3_retr(lm_pop3_client *c, unsigned long msg)
-{
-	if (c != NULL && msg == 0)
-		return c->err ? c->err : LM_ERR_BAD_PARAM;
-	return simple_cmd(c, LM_POP3_CMD_RETR, "RETR", 1, msg, 0);
-}
-
-/* see pop3.h */
-int
-lm_pop3_top(lm_pop3_client *c, unsigned long msg, unsigned long lines)
-{
-	if (c != NULL && msg == 0)
-		return c->err ? c->err : LM_ERR_BAD_PARAM;
-	return simple_cmd(c, LM_POP3_CMD_TOP, "TOP", 2, msg, lines);
-}
-
-/* see pop3.h */
-int
-lm_pop3_dele(lm_pop3_client *c, unsigned long msg)
-{
-	if (c != NULL && msg == 0)
-		return c->err ? c->err : LM_ERR_BAD_PARAM;
-	return simple_cmd(c, LM_POP3_CMD_DELE, "DELE", 1, msg, 0);
-}
-
-/* see pop3.h */
-int
-lm_pop3_rset(lm_pop3_client *c)
-{
-	return simple_cmd(c, LM_POP3_CMD_RSET, "RSET", 0, 0, 0);
-}
-
-/* see pop3.h */
-int
-lm_pop3_noop(lm_pop3_client *c)
-{
-	return simple_cmd(c, LM_POP3_CMD_NOOP, "NOOP", 0, 0, 0);
-}
-
-/* see pop3.h */
-int
-lm_pop3_quit(lm_pop3_client *c)
-{
-	int r;
-
-	if (c == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, LM_POP3_CMD_QUIT);
-	if (r)
-		return r;
-	/* q_arg 1: QUIT from the TRANSACTION state, whose +OK commits. */
-	r = queue_line(c, LM_POP3_CMD_QUIT, c->phase == PH_TRANS ? 1 : 0,
-	               "QUIT", 4, -1);
-	if (r)
-		return r;
-	c->phase = PH_QUIT;
-	return 0;
-}
-
-/* see pop3.h */
-int
-lm_pop3_utf8(lm_pop3_client *c)
-{
-	int r;
-
-	if (c == NULL || c->io.obuf == NULL)
-		return LM_ERR_BAD_PARAM;
-	r = gate(c, LM_POP3_CMD_UTF8);
-	if (r)
-		return r;
-	if (c->phase != PH_AUTH)
-		return LM_ERR_BAD_STATE;
-	if (!caps_find(c, "UTF8", NULL))
-		return LM_ERR_UNSUPPORTED;
-	return queue_line(c, LM_POP3_CMD_UTF8, 0, "UTF8", 4, -1);
-}
 
 /* see pop3.h */
 int
@@ -1454,7 +953,7 @@ lm_pop3_pending(const lm_pop3_client *c)
 int
 lm_pop3_pipelining(const lm_pop3_client *c)
 {
-	return c != NULL && pipelining(c);
+	return c != NULL && lm_pop3__pipelining(c);
 }
 
 /* see pop3.h */
