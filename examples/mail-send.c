@@ -203,7 +203,9 @@ main(int argc, char **argv)
 	lm_smtp_reply fin;
 	char helo[256];
 	unsigned mech = 0;
-	int r, rc, ai;
+	size_t natt_open = 0;       /* att_f[0..natt_open) to close */
+	int comp_live = 0;          /* comp to free */
+	int r, rc = 2, ai;
 
 	signal(SIGPIPE, SIG_IGN);
 
@@ -313,12 +315,13 @@ main(int argc, char **argv)
 	if (cli_read_password(cn.pw_file, &password) < 0)
 		return 2;
 
-	/* the message */
+	/* the message; from here on a failure goes to done, which frees
+	 * what was read and wipes the password */
 	if (raw_file != NULL) {
 		raw_f = fopen(raw_file, "rb");
 		if (raw_f == NULL) {
 			fprintf(stderr, "mail-send: %s: %s\n", raw_file, strerror(errno));
-			return 2;
+			goto done;
 		}
 		msg.body = cli_file_read;
 		msg.body_ud = raw_f;
@@ -333,34 +336,37 @@ main(int argc, char **argv)
 			if (tf == NULL) {
 				fprintf(stderr, "mail-send: %s: %s\n", text_file,
 				        strerror(errno));
-				return 2;
+				goto done;
 			}
 		}
 		r = cli_slurp(tf, &text, &text_len);
-		if (r < 0) {
+		if (r < 0)
 			fprintf(stderr, "mail-send: %s: %s\n",
 			        text_file ? text_file : "standard input",
 			        strerror(errno));
-			return 2;
-		}
 		if (tf != stdin)
 			fclose(tf);
+		if (r < 0)
+			goto done;
 		if (html_file != NULL) {
 			FILE *hf = fopen(html_file, "rb");
-			if (hf == NULL || cli_slurp(hf, &html, &html_len) < 0) {
+			r = hf != NULL ? cli_slurp(hf, &html, &html_len) : -1;
+			if (r < 0)
 				fprintf(stderr, "mail-send: %s: %s\n", html_file,
 				        strerror(errno));
-				return 2;
-			}
-			fclose(hf);
+			if (hf != NULL)
+				fclose(hf);
+			if (r < 0)
+				goto done;
 		}
 		for (i = 0; i < natt; i++) {
 			att_f[i] = fopen(attach_files[i], "rb");
 			if (att_f[i] == NULL) {
 				fprintf(stderr, "mail-send: %s: %s\n", attach_files[i],
 				        strerror(errno));
-				return 2;
+				goto done;
 			}
+			natt_open = i + 1;
 			att[i].filename = base_name(attach_files[i]);
 			att[i].content_type = NULL;
 			att[i].read = cli_file_read;
@@ -377,7 +383,7 @@ main(int argc, char **argv)
 		if (random_bytes(rnd, sizeof rnd) < 0 ||
 		    random_bytes(co.boundary_seed, sizeof co.boundary_seed) < 0) {
 			fprintf(stderr, "mail-send: cannot read /dev/urandom\n");
-			return 2;
+			goto done;
 		}
 		snprintf(msgid, sizeof msgid,
 		         "%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x.%lld@%s",
@@ -414,8 +420,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "mail-send: cannot build the message: %s "
 			        "(check addresses, subject, file names and --header)\n",
 			        lm_strerror(r));
-			return 2;
+			goto done;
 		}
+		comp_live = 1;
 		msg.body = lm_mime_compose_read;
 		msg.body_ud = &comp;
 	}
@@ -481,12 +488,12 @@ done:
 	lm_smtp_session_free(sess);
 	if (raw_f != NULL)
 		fclose(raw_f);
-	if (raw_file == NULL && text != NULL) {
+	if (comp_live)
 		lm_mime_compose_free(&comp);
-		for (i = 0; i < natt; i++)
-			fclose(att_f[i]);
-	}
+	for (i = 0; i < natt_open; i++)
+		fclose(att_f[i]);
 	free(text);
+	free(html);
 	if (password != NULL) {
 		volatile char *p = password;
 		while (*p)

@@ -89,6 +89,10 @@ usage_exit2 "$MS" "" "--url" "--url smtp://h $T" "--url smtp://h $F" "--url imap
     "--url smtp://h $F $T --password x" "--url smtp://h $F $T --timeout 0" \
     "--url smtp://h $F $T --bogus" "--url smtp://h $F $T --auth NONE" \
     "--url smtp://h $F $T --raw $W/text.txt --subject s" "--url smtp://h --from a $T"
+# a file that cannot be read: exit 2 (a local error), and what was
+# read before it freed (under ASan a leak would make the exit status 1)
+usage_exit2 "$MS" "--url smtp://h $F $T --raw $W/none" "--url smtp://h $F $T --text $W/none" \
+    "--url smtp://h $F $T --html $W/none" "--url smtp://h $F $T --attach $W/text.txt --attach $W/none"
 # shellcheck disable=SC2086
 usage_one_line "$W/usage.err" 'bad --from address: a@example.test\x0aX-Injected: 1' \
     "$MS" --url smtp://h --from "a@example.test${nl}X-Injected: 1" $T
