@@ -10,6 +10,7 @@
 #define LIBMAIL_EXAMPLES_CLI_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,45 @@
 
 CLI_FN void cli_put_clean(FILE *f, const unsigned char *s, size_t n, int esc);
 
-/* s on stderr with its control bytes as "\xNN": text from the command
- * line, echoed in a diagnostic, cannot break it into several lines. */
+#if defined(__GNUC__)
+CLI_FN void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#endif
+
+/*
+ * "PROG: " and the message printf() makes of fmt, as one line on stderr.
+ * Every failure is reported through here: the names and text it echoes
+ * (options, file and mailbox names, UIDLs, server replies) may hold
+ * control bytes, and those show as "\xNN" (cli_put_clean()), so no
+ * argument can break the line in two or send the terminal an escape.
+ */
 CLI_FN void
-cli_put_arg(const char *s, size_t n)
+cli_err(const char *fmt, ...)
 {
-	cli_put_clean(stderr, (const unsigned char *)s, n, 1);
+	char small[512], *buf = small;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof small) {
+		buf = malloc((size_t)n + 1);
+		if (buf != NULL) {
+			va_start(ap, fmt);
+			vsnprintf(buf, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		} else {
+			buf = small;     /* out of memory: the message cut short */
+			n = (int)sizeof small - 1;
+		}
+	}
+	fprintf(stderr, "%s: ", CLI_PROG);
+	cli_put_clean(stderr, (const unsigned char *)buf, (size_t)n, 1);
+	fputc('\n', stderr);
+	if (buf != small)
+		free(buf);
 }
 
 /* Print "PROG: msg[: arg]" and "PROG: try --help" (nothing if msg is
@@ -46,12 +80,11 @@ CLI_FN int
 cli_usage(const char *msg, const char *arg)
 {
 	if (msg != NULL) {
-		fprintf(stderr, "%s: %s", CLI_PROG, msg);
-		if (arg != NULL) {
-			fputs(": ", stderr);
-			cli_put_arg(arg, strlen(arg));
-		}
-		fprintf(stderr, "\n%s: try --help\n", CLI_PROG);
+		if (arg != NULL)
+			cli_err("%s: %s", msg, arg);
+		else
+			cli_err("%s", msg);
+		fprintf(stderr, "%s: try --help\n", CLI_PROG);
 	}
 	return 2;
 }
@@ -159,15 +192,10 @@ cli_bad_url(const char *url, const char *why)
 			at = p;
 	if (at != NULL)
 		colon = memchr(auth, ':', (size_t)(at - auth));
-	fprintf(stderr, "%s: bad --url ", CLI_PROG);
-	if (colon != NULL) {
-		cli_put_arg(url, (size_t)(colon - url));
-		fputs(":...", stderr);
-		cli_put_arg(at, strlen(at));
-	} else {
-		cli_put_arg(url, strlen(url));
-	}
-	fprintf(stderr, ": %s\n", why);
+	if (colon != NULL)
+		cli_err("bad --url %.*s:...%s: %s", (int)(colon - url), url, at, why);
+	else
+		cli_err("bad --url %s: %s", url, why);
 	return 2;
 }
 
@@ -353,13 +381,13 @@ cli_read_password(const char *file, char **out)
 	}
 	f = fopen(file, "r");
 	if (f == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", CLI_PROG, file, strerror(errno));
+		cli_err("%s: %s", file, strerror(errno));
 		return -1;
 	}
 	r = cli_slurp(f, &buf, &n);
 	fclose(f);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s: %s\n", CLI_PROG, file, strerror(errno));
+		cli_err("%s: %s", file, strerror(errno));
 		return -1;
 	}
 	buf[strcspn(buf, "\r\n")] = '\0';

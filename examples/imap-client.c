@@ -400,9 +400,8 @@ on_guard(const lm_imap_event *ev, void *ud)
 static int
 skipped_err(const ctx *x, const char *what, const char *consequence)
 {
-	fprintf(stderr, "imap-client: %s: a %s response from the server could "
-	        "not be read (protocol violation); %s\n", what, x->dep,
-	        consequence);
+	cli_err("%s: a %s response from the server could not be read "
+	        "(protocol violation); %s", what, x->dep, consequence);
 	return LM_ERR_PROTOCOL;
 }
 
@@ -429,17 +428,17 @@ run(ctx *x, const char *what, int r, lm_imap_handle h, lm_imap_event_fn fn,
 {
 	if (r < 0) {
 		if (r == LM_ERR_UNSUPPORTED)
-			fprintf(stderr, "imap-client: %s: the server does not "
-			        "offer what this needs\n", what);
+			cli_err("%s: the server does not offer what this needs",
+			        what);
 		else if (r == LM_ERR_BAD_PARAM)
-			fprintf(stderr, "imap-client: %s: invalid argument\n", what);
+			cli_err("%s: invalid argument", what);
 		else
-			fprintf(stderr, "imap-client: %s: %s\n", what, lm_strerror(r));
+			cli_err("%s: %s", what, lm_strerror(r));
 		return r;
 	}
 	r = lm_imap_session_wait(x->s, h, fn, ud);
 	if (r < 0)
-		fprintf(stderr, "imap-client: %s\n", lm_imap_session_error(x->s));
+		cli_err("%s", lm_imap_session_error(x->s));
 	return r;
 }
 
@@ -500,8 +499,7 @@ cmd_fetch(ctx *x, const char *mb, const char *uid, const char *out_file)
 		snprintf(tmp, n, "%s.tmp.XXXXXX", out_file);
 		fd = mkstemp(tmp);
 		if (fd < 0 || (st.out = fdopen(fd, "wb")) == NULL) {
-			fprintf(stderr, "imap-client: %s: %s\n", out_file,
-			        strerror(errno));
+			cli_err("%s: %s", out_file, strerror(errno));
 			if (fd >= 0) {
 				close(fd);
 				unlink(tmp);
@@ -520,16 +518,13 @@ cmd_fetch(ctx *x, const char *mb, const char *uid, const char *out_file)
 		r = skipped_err(x, "UID FETCH", out_file ? "nothing saved" :
 		                "no message");
 	} else if (r == 0 && !st.got) {
-		fprintf(stderr, "imap-client: no message with UID %s in %s\n",
-		        uid, mb);
+		cli_err("no message with UID %s in %s", uid, mb);
 		r = LM_ERR_REFUSED;
 	} else if (r == 0 && st.nil) {
-		fprintf(stderr, "imap-client: the server has no content for UID "
-		        "%s (NIL)\n", uid);
+		cli_err("the server has no content for UID %s (NIL)", uid);
 		r = LM_ERR_REFUSED;
 	} else if (r == 0 && !st.done) {
-		fprintf(stderr, "imap-client: the message with UID %s arrived "
-		        "incomplete\n", uid);
+		cli_err("the message with UID %s arrived incomplete", uid);
 		r = LM_ERR_PROTOCOL;
 	}
 	if (r == 0 && st.werr == 0 && fflush(st.out) != 0)
@@ -537,19 +532,17 @@ cmd_fetch(ctx *x, const char *mb, const char *uid, const char *out_file)
 	if (r == 0 && out_file != NULL && st.werr == 0 && fsync(fd) != 0)
 		st.werr = errno;
 	if (r == 0 && st.werr != 0) {
-		fprintf(stderr, "imap-client: writing %s: %s\n",
+		cli_err("writing %s: %s",
 		        out_file ? out_file : "standard output", strerror(st.werr));
 		r = LM_ERR_CALLBACK;
 	}
 	if (out_file != NULL) {
 		if (fclose(st.out) != 0 && r == 0) {
-			fprintf(stderr, "imap-client: %s: %s\n", out_file,
-			        strerror(errno));
+			cli_err("%s: %s", out_file, strerror(errno));
 			r = LM_ERR_CALLBACK;
 		}
 		if (r == 0 && rename(tmp, out_file) != 0) {
-			fprintf(stderr, "imap-client: %s: %s\n", out_file,
-			        strerror(errno));
+			cli_err("%s: %s", out_file, strerror(errno));
 			r = LM_ERR_CALLBACK;
 		}
 		if (r != 0)
@@ -578,8 +571,7 @@ cmd_headers(ctx *x, const char *mb, const char *uid)
 	if (r == 0 && !st.got && x->skipped) {
 		r = skipped_err(x, "UID FETCH", "no headers");
 	} else if (r == 0 && !st.got) {
-		fprintf(stderr, "imap-client: no message with UID %s in %s\n",
-		        uid, mb);
+		cli_err("no message with UID %s in %s", uid, mb);
 		r = LM_ERR_REFUSED;
 	}
 	return r;
@@ -597,7 +589,7 @@ cmd_append(ctx *x, const char *mb, const char *file, const char *flags)
 	int r;
 
 	if (f == NULL || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "imap-client: %s: %s\n", file,
+		cli_err("%s: %s", file,
 		        f == NULL ? strerror(errno) : "not a regular file");
 		if (f != NULL)
 			fclose(f);
@@ -607,7 +599,7 @@ cmd_append(ctx *x, const char *mb, const char *file, const char *flags)
 		size_t i, n = strlen(flags);
 		if (n >= sizeof fl) {
 			fclose(f);
-			fprintf(stderr, "imap-client: --flags too long\n");
+			cli_err("--flags too long");
 			return LM_ERR_BAD_PARAM;
 		}
 		for (i = 0; i <= n; i++)
@@ -638,7 +630,7 @@ cmd_idle(ctx *x, const char *mb, unsigned long seconds)
 	st.idle_print = 1;
 	r = lm_imap_session_idle(x->s, seconds * 1000UL, on_idle, &st);
 	if (r < 0)
-		fprintf(stderr, "imap-client: %s\n", lm_imap_session_error(x->s));
+		cli_err("%s", lm_imap_session_error(x->s));
 	return r;
 }
 
@@ -750,8 +742,8 @@ main(int argc, char **argv)
 		}
 		if ((cn.user != NULL || u.user[0] != '\0') && cn.pw_file == NULL &&
 		    getenv("LIBMAIL_PASSWORD") == NULL) {
-			fprintf(stderr, "imap-client: a user is set but no password: "
-			        "use --password-file or LIBMAIL_PASSWORD\n");
+			cli_err("a user is set but no password: use "
+			        "--password-file or LIBMAIL_PASSWORD");
 			return 2;
 		}
 	}
@@ -784,7 +776,7 @@ main(int argc, char **argv)
 	}
 	r = lm_imap_session_connect(sess);
 	if (r < 0) {
-		fprintf(stderr, "imap-client: %s\n", lm_imap_session_error(sess));
+		cli_err("%s", lm_imap_session_error(sess));
 		rc = cli_exit_code(r);
 		goto done;
 	}
@@ -848,8 +840,7 @@ main(int argc, char **argv)
 		}
 		if (r == 0 && !st.got) {
 			/* an OK that moved nothing ("No messages found") */
-			fprintf(stderr, "imap-client: no message with UID %s in %s\n",
-			        args[0], mb);
+			cli_err("no message with UID %s in %s", args[0], mb);
 			r = LM_ERR_REFUSED;
 		}
 	} else if (strcmp(cmd, "delete") == 0) {
@@ -860,8 +851,8 @@ main(int argc, char **argv)
 		    !lm_imap_has_cap(x.c, "IMAP4rev2")) {
 			/* a plain EXPUNGE would also remove every other message
 			 * someone flagged \Deleted */
-			fprintf(stderr, "imap-client: the server lacks UIDPLUS (UID "
-			        "EXPUNGE); not deleting\n");
+			cli_err("the server lacks UIDPLUS (UID EXPUNGE); "
+			        "not deleting");
 			r = LM_ERR_UNSUPPORTED;
 		}
 		memset(&st, 0, sizeof st);
@@ -875,8 +866,7 @@ main(int argc, char **argv)
 		if (r == 0 && !st.got && x.skipped) {
 			r = skipped_err(&x, "UID STORE", "not expunging");
 		} else if (r == 0 && !st.got) {
-			fprintf(stderr, "imap-client: no message with UID %s in %s\n",
-			        args[0], mb);
+			cli_err("no message with UID %s in %s", args[0], mb);
 			r = LM_ERR_REFUSED;
 		}
 		if (r == 0) {
@@ -891,7 +881,7 @@ main(int argc, char **argv)
 		r = cmd_idle(&x, mb, seconds);
 	}
 	if (fflush(stdout) != 0 && r == 0) {
-		fprintf(stderr, "imap-client: standard output: %s\n", strerror(errno));
+		cli_err("standard output: %s", strerror(errno));
 		r = LM_ERR_CALLBACK;
 	}
 	rc = cli_exit_code(r);

@@ -282,8 +282,8 @@ main(int argc, char **argv)
 		}
 		if ((cn.user != NULL || u.user[0] != '\0') && cn.pw_file == NULL &&
 		    getenv("LIBMAIL_PASSWORD") == NULL) {
-			fprintf(stderr, "mail-send: a user is set but no password: "
-			        "use --password-file or LIBMAIL_PASSWORD\n");
+			cli_err("a user is set but no password: "
+			        "use --password-file or LIBMAIL_PASSWORD");
 			return 2;
 		}
 	}
@@ -320,7 +320,7 @@ main(int argc, char **argv)
 	if (raw_file != NULL) {
 		raw_f = fopen(raw_file, "rb");
 		if (raw_f == NULL) {
-			fprintf(stderr, "mail-send: %s: %s\n", raw_file, strerror(errno));
+			cli_err("%s: %s", raw_file, strerror(errno));
 			goto done;
 		}
 		msg.body = cli_file_read;
@@ -334,15 +334,13 @@ main(int argc, char **argv)
 		if (text_file != NULL) {
 			tf = fopen(text_file, "rb");
 			if (tf == NULL) {
-				fprintf(stderr, "mail-send: %s: %s\n", text_file,
-				        strerror(errno));
+				cli_err("%s: %s", text_file, strerror(errno));
 				goto done;
 			}
 		}
 		r = cli_slurp(tf, &text, &text_len);
 		if (r < 0)
-			fprintf(stderr, "mail-send: %s: %s\n",
-			        text_file ? text_file : "standard input",
+			cli_err("%s: %s", text_file ? text_file : "standard input",
 			        strerror(errno));
 		if (tf != stdin)
 			fclose(tf);
@@ -352,8 +350,7 @@ main(int argc, char **argv)
 			FILE *hf = fopen(html_file, "rb");
 			r = hf != NULL ? cli_slurp(hf, &html, &html_len) : -1;
 			if (r < 0)
-				fprintf(stderr, "mail-send: %s: %s\n", html_file,
-				        strerror(errno));
+				cli_err("%s: %s", html_file, strerror(errno));
 			if (hf != NULL)
 				fclose(hf);
 			if (r < 0)
@@ -362,8 +359,7 @@ main(int argc, char **argv)
 		for (i = 0; i < natt; i++) {
 			att_f[i] = fopen(attach_files[i], "rb");
 			if (att_f[i] == NULL) {
-				fprintf(stderr, "mail-send: %s: %s\n", attach_files[i],
-				        strerror(errno));
+				cli_err("%s: %s", attach_files[i], strerror(errno));
 				goto done;
 			}
 			natt_open = i + 1;
@@ -382,7 +378,7 @@ main(int argc, char **argv)
 		}
 		if (random_bytes(rnd, sizeof rnd) < 0 ||
 		    random_bytes(co.boundary_seed, sizeof co.boundary_seed) < 0) {
-			fprintf(stderr, "mail-send: cannot read /dev/urandom\n");
+			cli_err("cannot read /dev/urandom");
 			goto done;
 		}
 		snprintf(msgid, sizeof msgid,
@@ -417,9 +413,8 @@ main(int argc, char **argv)
 		}
 		r = lm_mime_compose_init(&comp, &co);
 		if (r < 0) {
-			fprintf(stderr, "mail-send: cannot build the message: %s "
-			        "(check addresses, subject, file names and --header)\n",
-			        lm_strerror(r));
+			cli_err("cannot build the message: %s (check addresses, "
+			        "subject, file names and --header)", lm_strerror(r));
 			goto done;
 		}
 		comp_live = 1;
@@ -452,7 +447,7 @@ main(int argc, char **argv)
 	}
 	r = lm_smtp_session_connect(sess);
 	if (r < 0) {
-		fprintf(stderr, "mail-send: %s\n", lm_smtp_session_error(sess));
+		cli_err("%s", lm_smtp_session_error(sess));
 		rc = cli_exit_code(r);
 		goto done;
 	}
@@ -465,20 +460,20 @@ main(int argc, char **argv)
 		for (i = 0; i < nrcpt; i++) {
 			if (rr[i].code != 0 && (rr[i].code < 200 || rr[i].code > 299)) {
 				if (rr[i].enh_class != 0)
-					fprintf(stderr, "mail-send: recipient <%s> refused: "
-					        "%d %d.%d.%d %s\n", rcpts[i], rr[i].code,
+					cli_err("recipient <%s> refused: "
+					        "%d %d.%d.%d %s", rcpts[i], rr[i].code,
 					        rr[i].enh_class, rr[i].enh_subject,
 					        rr[i].enh_detail, rr[i].text);
 				else
-					fprintf(stderr, "mail-send: recipient <%s> refused: "
-					        "%d %s\n", rcpts[i], rr[i].code, rr[i].text);
+					cli_err("recipient <%s> refused: %d %s", rcpts[i],
+					        rr[i].code, rr[i].text);
 				listed++;
 			}
 		}
 		if (!listed || r != LM_ERR_REFUSED)
-			fprintf(stderr, "mail-send: %s\n", lm_smtp_session_error(sess));
+			cli_err("%s", lm_smtp_session_error(sess));
 		else if (listed)
-			fprintf(stderr, "mail-send: message not sent\n");
+			cli_err("message not sent");
 		rc = cli_exit_code(r);
 		goto done;
 	}

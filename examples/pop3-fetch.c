@@ -101,8 +101,6 @@ static const char usage_text[] =
 "             3 security, 4 protocol violation by the server,\n"
 "             5 network or timeout\n";
 
-static const char *prog = "pop3-fetch";
-
 /* ---- small helpers ---------------------------------------------------- */
 
 static int
@@ -315,14 +313,13 @@ maildir_create(maildir *md)
 	size_t i;
 
 	if (mkdir_p1(md->dir) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, md->dir, strerror(errno));
+		cli_err("%s: %s", md->dir, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < 3; i++) {
 		char *p = path2(md->dir, sub[i]);
 		if (p == NULL || mkdir_p1(p) < 0) {
-			fprintf(stderr, "%s: %s/%s: %s\n", prog, md->dir, sub[i],
-			        strerror(errno));
+			cli_err("%s/%s: %s", md->dir, sub[i], strerror(errno));
 			free(p);
 			return -1;
 		}
@@ -384,7 +381,7 @@ maildir_lock(maildir *md)
 	 * directory) must not make the run create or lock another file */
 	md->lockfd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (md->lockfd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, p, strerror(errno));
+		cli_err("%s: %s", p, strerror(errno));
 		free(p);
 		return -1;
 	}
@@ -392,8 +389,8 @@ maildir_lock(maildir *md)
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(md->lockfd, F_SETLK, &fl) != 0) {
-		fprintf(stderr, "%s: %s is locked: another pop3-fetch is using "
-		        "this Maildir\n", prog, p);
+		cli_err("%s is locked: another pop3-fetch is using this "
+		        "Maildir", p);
 		free(p);
 		return -1;
 	}
@@ -445,7 +442,7 @@ maildir_scan(maildir *md)
 			return -1;
 		d = opendir(p);
 		if (d == NULL) {
-			fprintf(stderr, "%s: %s: %s\n", prog, p, strerror(errno));
+			cli_err("%s: %s", p, strerror(errno));
 			free(p);
 			return -1;
 		}
@@ -476,7 +473,7 @@ state_load(maildir *md)
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		fprintf(stderr, "%s: %s: %s\n", prog, md->state, strerror(errno));
+		cli_err("%s: %s", md->state, strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -485,8 +482,7 @@ state_load(maildir *md)
 		if (line[0] == '#' || n == 0)
 			continue;
 		if (!valid_uid(line, n)) {
-			fprintf(stderr, "%s: %s: ignoring a malformed line\n", prog,
-			        md->state);
+			cli_err("%s: ignoring a malformed line", md->state);
 			continue;
 		}
 		if (uidset_add(&md->known, line) < 0) {
@@ -495,7 +491,7 @@ state_load(maildir *md)
 		}
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "%s: %s: read error\n", prog, md->state);
+		cli_err("%s: read error", md->state);
 		fclose(f);
 		return -1;
 	}
@@ -526,7 +522,7 @@ state_save(maildir *md, const listing *l)
 	snprintf(tmp, n, "%s.tmpXXXXXX", md->state);
 	fd = mkstemp(tmp);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "%s: %s: %s\n", prog, tmp, strerror(errno));
+		cli_err("%s: %s", tmp, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(tmp);
@@ -543,8 +539,7 @@ state_save(maildir *md, const listing *l)
 	if (fclose(f) != 0)
 		ok = 0;
 	if (!ok || rename(tmp, md->state) != 0) {
-		fprintf(stderr, "%s: writing %s: %s\n", prog, md->state,
-		        strerror(errno));
+		cli_err("writing %s: %s", md->state, strerror(errno));
 		unlink(tmp);
 		free(tmp);
 		return -1;
@@ -561,7 +556,7 @@ state_save(maildir *md, const listing *l)
 	else
 		*slash = '\0';
 	if (fsync_dir(dir) != 0) {
-		fprintf(stderr, "%s: fsync %s: %s\n", prog, dir, strerror(errno));
+		cli_err("fsync %s: %s", dir, strerror(errno));
 		free(dir);
 		return -1;
 	}
@@ -615,14 +610,14 @@ fetch_one(lm_pop3_session *s, maildir *md, unsigned long msg, const char *uid,
 		free(tp);
 		free(np);
 		free(newdir);
-		fprintf(stderr, "%s: out of memory\n", prog);
+		cli_err("out of memory");
 		return LM_ERR_NOMEM;
 	}
 	sprintf(tp, "%s/tmp/%s", md->dir, name);
 	sprintf(np, "%s/new/%s", md->dir, name);
 	md->fd = open(tp, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (md->fd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, tp, strerror(errno));
+		cli_err("%s: %s", tp, strerror(errno));
 		r = LM_ERR_CALLBACK;
 		goto out;
 	}
@@ -646,23 +641,22 @@ fetch_one(lm_pop3_session *s, maildir *md, unsigned long msg, const char *uid,
 		/* never keep a partial message */
 		unlink(tp);
 		if (r == LM_ERR_CALLBACK)
-			fprintf(stderr, "%s: writing %s: %s\n", prog, tp,
-			        strerror(md->werr));
+			cli_err("writing %s: %s", tp, strerror(md->werr));
 		if (md->over)
-			fprintf(stderr, "%s: message %lu: the server sent more than "
-			        "%llu bytes for a message it listed as %llu\n", prog,
+			cli_err("message %lu: the server sent more than "
+			        "%llu bytes for a message it listed as %llu",
 			        msg, (unsigned long long)md->cap,
 			        (unsigned long long)mi->size);
 		goto out;
 	}
 	if (rename(tp, np) != 0) {
-		fprintf(stderr, "%s: rename to %s: %s\n", prog, np, strerror(errno));
+		cli_err("rename to %s: %s", np, strerror(errno));
 		unlink(tp);
 		r = LM_ERR_CALLBACK;
 		goto out;
 	}
 	if (fsync_dir(newdir) != 0) {
-		fprintf(stderr, "%s: fsync %s: %s\n", prog, newdir, strerror(errno));
+		cli_err("fsync %s: %s", newdir, strerror(errno));
 		r = LM_ERR_CALLBACK;
 		goto out;
 	}
@@ -686,7 +680,7 @@ scan_server(lm_pop3_session *s, listing *l, int need_uid)
 	if (r < 0)
 		return r;
 	if (l->n > MAX_MSGS) {
-		fprintf(stderr, "%s: %lu messages: too many\n", prog, l->n);
+		cli_err("%lu messages: too many", l->n);
 		return LM_ERR_LIMIT;
 	}
 	l->m = calloc(l->n ? l->n : 1, sizeof *l->m);
@@ -699,8 +693,8 @@ scan_server(lm_pop3_session *s, listing *l, int need_uid)
 	if (r == LM_ERR_REFUSED && !need_uid)
 		return 0;
 	if (r == LM_ERR_REFUSED)
-		fprintf(stderr, "%s: the server has no UIDL; without it messages "
-		        "cannot be told apart across sessions\n", prog);
+		cli_err("the server has no UIDL; without it messages "
+		        "cannot be told apart across sessions");
 	return r;
 }
 
@@ -787,8 +781,7 @@ main(int argc, char **argv)
 	if (cli_read_password(cn.pw_file, &password) < 0)
 		return 2;
 	if (password == NULL) {
-		fprintf(stderr, "%s: no password: use --password-file or "
-		        "LIBMAIL_PASSWORD\n", prog);
+		cli_err("no password: use --password-file or LIBMAIL_PASSWORD");
 		return 2;
 	}
 
@@ -852,13 +845,13 @@ main(int argc, char **argv)
 		r = scan_server(s, &l, mdir != NULL);
 	if (r < 0) {
 		if (r == LM_ERR_NOMEM)
-			fprintf(stderr, "%s: out of memory\n", prog);
+			cli_err("out of memory");
 		else if (l.bad)
-			fprintf(stderr, "%s: the server listed a message number "
+			cli_err("the server listed a message number "
 			        "that is out of range or listed twice, or a UIDL "
-			        "that is not valid\n", prog);
+			        "that is not valid");
 		else
-			fprintf(stderr, "%s: %s\n", prog, lm_pop3_session_error(s));
+			cli_err("%s", lm_pop3_session_error(s));
 		rc = l.bad ? 4 : cli_exit_code(r);
 		goto done;
 	}
@@ -922,8 +915,8 @@ main(int argc, char **argv)
 		if (!l.m[i].have_uid)
 			continue;
 		if (l.m[i].dup) {
-			fprintf(stderr, "%s: message %lu: UIDL %s is listed more than "
-			        "once; left on the server\n", prog, i + 1, l.m[i].uid);
+			cli_err("message %lu: UIDL %s is listed more than "
+			        "once; left on the server", i + 1, l.m[i].uid);
 			continue;
 		}
 		if (!uidset_has(&md.known, l.m[i].uid))
@@ -945,8 +938,7 @@ main(int argc, char **argv)
 			continue;
 		r = fetch_one(s, &md, i + 1, l.m[i].uid, &l.m[i]);
 		if (r == LM_ERR_REFUSED) {
-			fprintf(stderr, "%s: message %lu: %s\n", prog, i + 1,
-			        lm_pop3_session_error(s));
+			cli_err("message %lu: %s", i + 1, lm_pop3_session_error(s));
 			refused++;
 			continue;
 		}
@@ -1002,7 +994,7 @@ main(int argc, char **argv)
 	/* the commit point: deletions happen only on +OK to QUIT */
 	r = lm_pop3_session_quit(s);
 	if (r < 0) {
-		fprintf(stderr, "%s: %s\n", prog, lm_pop3_session_error(s));
+		cli_err("%s", lm_pop3_session_error(s));
 		printf("fetched %lu deleted 0\n", fetched);
 		if (rc == 0)
 			rc = cli_exit_code(r);
@@ -1014,7 +1006,7 @@ main(int argc, char **argv)
 	goto done;
 
 neterr:
-	fprintf(stderr, "%s: %s\n", prog, lm_pop3_session_error(s));
+	cli_err("%s", lm_pop3_session_error(s));
 	/* what is in new/ stays (and is found by name on the next run);
 	 * record it now too, best effort */
 	(void)state_save(&md, &l);

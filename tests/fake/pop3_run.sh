@@ -138,6 +138,14 @@ usage_exit2 "$PF" "" "$U" "$U --list --maildir $W/md-usage" "$U --list --delete"
 # shellcheck disable=SC2086
 usage_one_line "$W/usage.err" 'unknown --auth mechanism: PLAIN\x0aX-Injected: 1' \
     "$PF" $U --list --auth "PLAIN${nl}X-Injected: 1"
+# a file name in a message is escaped the same way: a Maildir that
+# cannot be created, a --password-file (the shared cli.h)
+# shellcheck disable=SC2086
+usage_one_line "$W/usage.err" 'md\x0aX-Injected: 1: No such file' \
+    env LIBMAIL_PASSWORD=x "$PF" $U --maildir "$W/none/md${nl}X-Injected: 1"
+# shellcheck disable=SC2086
+usage_one_line "$W/usage.err" 'pw\x0aX-Injected: 1: No such file' \
+    "$PF" $U --list --password-file "$W/pw${nl}X-Injected: 1"
 [ -e "$W/md-usage" ] && r="$r a usage error created the Maildir;"
 if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 

@@ -83,6 +83,10 @@ usage_one_line "$W/usage.err" 'unknown command: list\x0aX-Injected: 1' \
     "$IC" --url imap://h "list${nl}X-Injected: 1"
 usage_hidden "$W/usage.err" s3cr3t-pw "$IC" --url "imap://bob:s3cr3t-pw@h/INBOX" list
 grep -q 'bad --url imap://bob:\.\.\.@h/INBOX' "$W/usage.err" || r="$r no 'bad --url' message: $(cat "$W/usage.err");"
+# a file name in a message is escaped the same way (--password-file,
+# through the shared cli.h)
+usage_one_line "$W/usage.err" 'pw\x0aX-Injected: 1: No such file' \
+    "$IC" --url imap://h --password-file "$W/pw${nl}X-Injected: 1" list
 if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- one exchange -----------------------------------------------------------

@@ -101,6 +101,13 @@ usage_one_line "$W/usage.err" 'bad --url smtp://h\x0aX-Injected: 2' \
     "$MS" --url "smtp://h${nl}X-Injected: 2" $F $T
 # shellcheck disable=SC2086
 usage_hidden "$W/usage.err" s3cr3t-pw "$MS" --url "smtp://bob:s3cr3t-pw@h" $F $T
+# a file name in a message is escaped the same way (--text, --attach,
+# --raw, and --password-file through the shared cli.h)
+for o in --text --attach --raw --password-file; do
+	# shellcheck disable=SC2086
+	usage_one_line "$W/usage.err" "no${o}\\x0aX-Injected: 1: No such file" \
+	    "$MS" --url smtp://h $F $T "$o" "$W/no${o}${nl}X-Injected: 1"
+done
 if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- one exchange -----------------------------------------------------------
