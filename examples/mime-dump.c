@@ -80,7 +80,7 @@ xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (q == NULL) {
-		fprintf(stderr, "mime-dump: out of memory\n");
+		cli_err("out of memory");
 		exit(2);
 	}
 	return q;
@@ -478,36 +478,40 @@ main(int argc, char **argv)
 			return 0;
 		} else if (file == NULL && (argv[ai][0] != '-' || strcmp(argv[ai], "-") == 0))
 			file = argv[ai];
-		else {
-			fprintf(stderr, "usage: mime-dump [--json] [FILE|-]\n");
-			return 2;
-		}
+		else if (file == NULL || argv[ai][0] == '-')
+			return cli_usage("unknown option", argv[ai]);
+		else
+			return cli_usage("only one FILE", argv[ai]);
 	}
 	if (file != NULL && strcmp(file, "-") != 0) {
 		f = fopen(file, "rb");
 		if (f == NULL) {
-			perror(file);
+			cli_err("%s: %s", file, strerror(errno));
 			return 2;
 		}
 	}
 	if (lm_mime_parser_init(&p, NULL, scratch, sizeof scratch) != 0) {
-		fprintf(stderr, "mime-dump: parser init failed\n");
+		cli_err("parser init failed");
 		return 2;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		for (off = 0; off < n; off += used) {
-			if (lm_mime_parser_feed(&p, chunk + off, n - off, &used) != 0)
+			r = lm_mime_parser_feed(&p, chunk + off, n - off, &used);
+			if (r != 0) {
+				cli_err("%s", lm_strerror(r));
 				return 2;
+			}
 			while ((r = lm_mime_parser_next(&p, &ev)) == LM_EVENT)
 				on_event(&d, &ev);
 			if (r < 0) {
-				fprintf(stderr, "mime-dump: %s\n", lm_strerror(r));
+				cli_err("%s", lm_strerror(r));
 				return 2;
 			}
 		}
 	}
 	if (ferror(f)) {
-		perror(file ? file : "stdin");
+		cli_err("%s: %s", f == stdin ? "standard input" : file,
+		        strerror(errno));
 		return 2;
 	}
 	lm_mime_parser_end(&p);

@@ -236,6 +236,37 @@ def check_controls(mime_dump, work):
     return 0
 
 
+def check_usage(mime_dump, work):
+    """mime-dump reports a failure as the other example programs do:
+    exit 2, every line on stderr starts "mime-dump: " (a usage error adds
+    "try --help"), and a line break in a name it echoes shows as \\x0a,
+    so the message stays on one line."""
+    missing = os.path.join(work, "none\nX-Injected: 1")
+    cases = (("usage-missing-file", [missing],
+              "none\\x0aX-Injected: 1: No such file"),
+             ("usage-option", ["--bogus\nX-Injected: 1"],
+              "unknown option: --bogus\\x0aX-Injected: 1"),
+             ("usage-two-files", [missing, missing], "only one FILE"))
+    nfail = 0
+    for name, args, want in cases:
+        res = subprocess.run([mime_dump] + args, capture_output=True,
+                             stdin=subprocess.DEVNULL, timeout=30)
+        err = res.stderr.decode("utf-8", "replace")
+        lines = err.splitlines()
+        if res.returncode != 2:
+            why = "exit %d" % res.returncode
+        elif not lines or not all(l.startswith("mime-dump: ") for l in lines):
+            why = "a line without the \"mime-dump: \" prefix"
+        elif want not in lines[0]:
+            why = "no %r on its first line" % want
+        else:
+            print("ok %s" % name)
+            continue
+        nfail += 1
+        print("FAIL %s: %s in %r" % (name, why, err))
+    return nfail
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -263,6 +294,7 @@ def main():
     for p in sorted(glob.glob(os.path.join(here, "..", "data", "mime", "*.eml"))):
         cases.append(("data/" + os.path.basename(p), p))
     nfail = check_controls(mime_dump, work)
+    nfail += check_usage(mime_dump, work)
     for name, p in cases:
         with open(p, "rb") as f:
             raw = f.read()
