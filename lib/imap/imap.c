@@ -3,10 +3,12 @@
  * and lm_imap_next(), which drives the response parser: the
  * fragmentizer (frag.c), FETCH responses (fetch.c), untagged responses
  * (untagged.c), continuation requests and tagged responses (tagged.c).
- * Commands are in cmd.c, the SEARCH criteria builder in search.c, the
- * string encoder in encode.c; the readers of values: the list scanner
- * (span.c), the token reader (read.c), ENVELOPE and addresses
- * (envelope.c), BODYSTRUCTURE (body.c). The name tables are at the end.
+ * Commands are in cmd.c (the builder, session and authentication),
+ * cmd_mailbox.c and cmd_message.c, the SEARCH criteria builder in
+ * search.c, the string encoder in encode.c; the readers of values: the
+ * list scanner (span.c), the token reader (read.c), ENVELOPE and
+ * addresses (envelope.c), BODYSTRUCTURE (body.c). The name tables are
+ * at the end.
  *
  * Input: ibuf[ipos..iend) holds unparsed bytes. The fragmentizer
  * (lm_imap__frag()) finds the end of the next unit: a response line

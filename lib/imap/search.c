@@ -1,7 +1,7 @@
 /*
  * libmail - IMAP SEARCH criteria builder (lm_imap_sb_*): it checks each
  * key and keeps it as a token in the caller's buffer; lm_imap_search()
- * (cmd.c) writes the tokens out as the command.
+ * (cmd_message.c) writes the tokens out as the command.
  */
 #include <string.h>
 
