@@ -577,38 +577,53 @@ cmd_headers(ctx *x, const char *mb, const char *uid)
 	return r;
 }
 
-/* Remember the UID of an APPENDUID code. */
-static int
-cmd_append(ctx *x, const char *mb, const char *file, const char *flags)
+/*
+ * append FILE [--flags]: open and check FILE, and turn the commas of the
+ * flags into spaces (in fl[cap]), before connecting: a file that cannot
+ * be read or flags that do not fit are local errors (exit 2), whether the
+ * server is up or not. Returns the file, read later as the APPEND
+ * streams, with its size in *size; or NULL after a message.
+ */
+static FILE *
+append_open(const char *file, const char *flags, char *fl, size_t cap,
+            uint64_t *size)
 {
-	FILE *f = fopen(file, "rb");
+	FILE *f;
 	struct stat sb;
-	lm_imap_handle h = 0;
-	const lm_imap_reply *rep;
-	char fl[1024];
-	int r;
+	size_t i, n;
 
+	if (flags != NULL) {
+		n = strlen(flags);
+		if (n >= cap) {
+			cli_err("--flags too long");
+			return NULL;
+		}
+		for (i = 0; i <= n; i++)
+			fl[i] = flags[i] == ',' ? ' ' : flags[i];
+	}
+	f = fopen(file, "rb");
 	if (f == NULL || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		cli_err("%s: %s", file,
 		        f == NULL ? strerror(errno) : "not a regular file");
 		if (f != NULL)
 			fclose(f);
-		return LM_ERR_BAD_PARAM;
+		return NULL;
 	}
-	if (flags != NULL) {
-		size_t i, n = strlen(flags);
-		if (n >= sizeof fl) {
-			fclose(f);
-			cli_err("--flags too long");
-			return LM_ERR_BAD_PARAM;
-		}
-		for (i = 0; i <= n; i++)
-			fl[i] = flags[i] == ',' ? ' ' : flags[i];
-	}
-	r = lm_imap_append(x->c, mb, flags ? fl : NULL, NULL,
-	                   (uint64_t)sb.st_size, cli_file_read, f, &h);
+	*size = (uint64_t)sb.st_size;
+	return f;
+}
+
+/* APPEND f (size bytes, flags fl or NULL); print the UID of an
+ * APPENDUID code. */
+static int
+cmd_append(ctx *x, const char *mb, FILE *f, uint64_t size, const char *fl)
+{
+	lm_imap_handle h = 0;
+	const lm_imap_reply *rep;
+	int r;
+
+	r = lm_imap_append(x->c, mb, fl, NULL, size, cli_file_read, f, &h);
 	r = run(x, "APPEND", r, h, NULL, NULL);
-	fclose(f);
 	if (r < 0)
 		return r;
 	rep = lm_imap_session_reply(x->s);
@@ -650,6 +665,9 @@ main(int argc, char **argv)
 	lm_imap_session *sess = NULL;
 	unsigned mech = 0;
 	const char *mb;
+	FILE *append_f = NULL;
+	uint64_t append_size = 0;
+	char append_fl[1024];
 	ctx x;
 	int r, rc, ai;
 
@@ -756,6 +774,14 @@ main(int argc, char **argv)
 	/* password: file (first line) or environment, never argv */
 	if (cli_read_password(cn.pw_file, &password) < 0)
 		return 2;
+	if (strcmp(cmd, "append") == 0) {
+		append_f = append_open(args[0], flags, append_fl, sizeof append_fl,
+		                       &append_size);
+		if (append_f == NULL) {
+			rc = 2;
+			goto done;
+		}
+	}
 
 	so.url = cn.url;
 	so.user = cn.user;
@@ -828,7 +854,8 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "headers") == 0) {
 		r = cmd_headers(&x, mb, args[0]);
 	} else if (strcmp(cmd, "append") == 0) {
-		r = cmd_append(&x, mb, args[0], flags);
+		r = cmd_append(&x, mb, append_f, append_size,
+		               flags != NULL ? append_fl : NULL);
 	} else if (strcmp(cmd, "move") == 0) {
 		lm_imap_handle h = 0;
 		cstate st;
@@ -890,6 +917,8 @@ main(int argc, char **argv)
 
 done:
 	lm_imap_session_free(sess);
+	if (append_f != NULL)
+		fclose(append_f);
 	free(words);
 	if (password != NULL) {
 		lm_zeroize(password, strlen(password));

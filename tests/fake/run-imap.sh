@@ -87,6 +87,13 @@ grep -q 'bad --url imap://bob:\.\.\.@h/INBOX' "$W/usage.err" || r="$r no 'bad --
 # through the shared cli.h)
 usage_one_line "$W/usage.err" 'pw\x0aX-Injected: 1: No such file' \
     "$IC" --url imap://h --password-file "$W/pw${nl}X-Injected: 1" list
+# append FILE is checked before connecting (issue 4: exit 2 for a local
+# error): a missing file, a directory or too long --flags exit 2 even
+# when the server is down (nothing listens on 127.0.0.1:1)
+D="--url imap://127.0.0.1:1 --timeout 5 append"
+usage_exit2 "$IC" "$D $W/none" "$D $W" "$D $W/up.eml --flags $(printf '%01100d' 0)"
+usage_one_line "$W/usage.err" 'up\x0aX-Injected: 1: No such file' \
+    "$IC" --url imap://127.0.0.1:1 --timeout 5 append "$W/up${nl}X-Injected: 1"
 if [ -n "$r" ]; then bad $t "want exit 2 for usage errors:$r"; else ok $t; fi
 
 # ---- one exchange -----------------------------------------------------------
