@@ -1,6 +1,6 @@
 /*
- * libmail - TLS client over mbedTLS. The only file with code that
- * depends on the mbedTLS version (2.28 LTS and 3.6 LTS).
+ * libmail - TLS client over mbedTLS (2.28 LTS and 3.6 LTS). What differs
+ * between the versions is in lib/core/mbedtls_compat.h, not here.
  *
  * Policy (no knobs to weaken it): TLS 1.2 minimum, certificate chain
  * verification required, host name checked against subjectAltNames
@@ -17,17 +17,15 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include <mbedtls/version.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/x509_crt.h>
 #include <mbedtls/asn1.h>
 #include <mbedtls/error.h>
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#include <psa/crypto.h>
-#endif
 
+#define LM_MBEDTLS__TLS 1
+#include "../core/mbedtls_compat.h"
 #include "net_internal.h"
 
 /* Codes our BIO callbacks return; the real cause is in c->io_err. */
@@ -54,16 +52,6 @@ struct lm_net__tls {
 };
 
 static const char lm_tls__pers[] = "libmail-net-tls";
-
-static int
-crypto_init(void)
-{
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-	if (psa_crypto_init() != PSA_SUCCESS)
-		return LM_ERR_TLS;
-#endif
-	return 0;
-}
 
 static int
 bio_send(void *ctx, const unsigned char *buf, size_t len)
@@ -206,11 +194,7 @@ verify_text(char *info, size_t cap, uint32_t flags)
 {
 	size_t n;
 
-#if !defined(MBEDTLS_X509_REMOVE_INFO)
-	mbedtls_x509_crt_verify_info(info, cap, "", flags);
-#else
-	snprintf(info, cap, "verification flags 0x%08lx", (unsigned long)flags);
-#endif
+	lm_mbedtls__verify_info(info, cap, flags);
 	n = strlen(info);
 	while (n > 0 && (info[n - 1] == '\n' || info[n - 1] == ' '))
 		info[--n] = '\0';
@@ -272,16 +256,9 @@ map_err(lm_conn *c, const char *what, int ret)
 static const char *
 handshake_what(int ret)
 {
-#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
-	if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+	if (lm_mbedtls__err_no_version(ret))
 		return "TLS handshake: the server offers no TLS version "
 		       "accepted here (1.2 or newer required)";
-#endif
-#if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
-	if (ret == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
-		return "TLS handshake: the server offers no TLS version "
-		       "accepted here (1.2 or newer required)";
-#endif
 	if (ret == MBEDTLS_ERR_SSL_INVALID_RECORD)
 		return "TLS handshake: the server does not speak TLS "
 		       "(plaintext on this port?)";
@@ -296,7 +273,7 @@ lm_net__tls_start(lm_conn *c, const char *host)
 	int ret, r;
 	uint32_t flags;
 
-	if (crypto_init() < 0) {
+	if (lm_mbedtls__crypto_init() < 0) {
 		lm_net__set_err(c, "psa_crypto_init failed");
 		return LM_ERR_TLS;
 	}
@@ -341,12 +318,7 @@ lm_net__tls_start(lm_conn *c, const char *host)
 		r = LM_ERR_TLS;
 		goto fail;
 	}
-#if MBEDTLS_VERSION_NUMBER >= 0x03020000
-	mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
-#else
-	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-	                             MBEDTLS_SSL_MINOR_VERSION_3);
-#endif
+	lm_mbedtls__conf_min_tls12(&t->conf);
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
 	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
@@ -426,10 +398,8 @@ lm_net__tls_read(lm_conn *c, void *buf, size_t cap, size_t *got)
 		if (ret == MBEDTLS_ERR_SSL_WANT_READ ||
 		    ret == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
-#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
-		if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+		if (lm_mbedtls__err_new_ticket(ret))
 			continue;
-#endif
 		return map_err(c, "TLS read", ret);
 	}
 }
@@ -483,7 +453,7 @@ lm_net__random(unsigned char *buf, size_t n)
 	mbedtls_ctr_drbg_context drbg;
 	int ret;
 
-	if (crypto_init() < 0)
+	if (lm_mbedtls__crypto_init() < 0)
 		return LM_ERR_TLS;
 	mbedtls_entropy_init(&entropy);
 	mbedtls_ctr_drbg_init(&drbg);

@@ -1,23 +1,19 @@
 /*
  * libmail - lib/sasl hash primitives over mbedTLS.
  *
- * The only file of lib/sasl that includes mbedTLS headers, and the only
- * place for code that depends on the mbedTLS version. It uses the
+ * The only file of lib/sasl that includes mbedTLS headers. It uses the
  * generic mbedtls_md_* API, which has the same signatures in 2.28 LTS
- * (Debian 12) and 3.6 LTS.
+ * (Debian 12) and 3.6 LTS, so it needs no version test of its own; the
+ * oldest version accepted is checked in lib/core/mbedtls_compat.h.
  */
 #include <string.h>
 
-#include <mbedtls/version.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
 
 #include "libmail/error.h"
+#include "../core/mbedtls_compat.h"
 #include "hash.h"
-
-#if !defined(MBEDTLS_VERSION_NUMBER) || MBEDTLS_VERSION_NUMBER < 0x02100000
-#error "libmail needs mbedTLS 2.16 or newer (2.28 LTS or 3.6 LTS recommended)"
-#endif
 
 /* The opaque storage in lm_sasl__hmac must hold an mbedtls_md_context_t
  * (C99 has no static_assert: a negative array size fails the build). */

@@ -1,0 +1,102 @@
+/*
+ * libmail - everything that depends on the mbedTLS version, in one place
+ * (issue 2). libmail builds with 2.28 LTS (Debian 12) and 3.6 LTS; the
+ * two files that call mbedTLS, lib/sasl/hash_mbedtls.c and
+ * lib/net/tls_mbedtls.c, include this header and test no version
+ * themselves: they call only functions whose signatures are the same in
+ * both, and the shims below for the rest.
+ *
+ * The TLS shims need <mbedtls/ssl.h>; lib/sasl has no use for it, so
+ * they are there only when LM_MBEDTLS__TLS is defined before including.
+ *
+ * Private (never installed).
+ */
+#ifndef LM_CORE_MBEDTLS_COMPAT_H
+#define LM_CORE_MBEDTLS_COMPAT_H
+
+#include <mbedtls/version.h>
+
+#if !defined(MBEDTLS_VERSION_NUMBER) || MBEDTLS_VERSION_NUMBER < 0x02100000
+#error "libmail needs mbedTLS 2.16 or newer (2.28 LTS or 3.6 LTS recommended)"
+#endif
+
+#ifdef LM_MBEDTLS__TLS
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
+
+/* Ready the crypto for a handshake: from 3.0 on, TLS 1.3 and the
+ * ciphers go through PSA, which must be initialised first. 0 or -1. */
+static inline int
+lm_mbedtls__crypto_init(void)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+	return psa_crypto_init() == PSA_SUCCESS ? 0 : -1;
+#else
+	return 0;
+#endif
+}
+
+/* Refuse every version older than TLS 1.2 (3.2 renamed the call). */
+static inline void
+lm_mbedtls__conf_min_tls12(mbedtls_ssl_config *conf)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+	mbedtls_ssl_conf_min_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+	mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+	                             MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+}
+
+/* 1 if the handshake error ret says that the server offers no TLS
+ * version accepted here (3.0 renamed the code). */
+static inline int
+lm_mbedtls__err_no_version(int ret)
+{
+#if defined(MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+	if (ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION)
+		return 1;
+#endif
+#if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+	if (ret == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
+		return 1;
+#endif
+	(void)ret;
+	return 0;
+}
+
+/* 1 if mbedtls_ssl_read() returned ret for a TLS 1.3 NewSessionTicket
+ * (3.x only): no data and no error, the read is simply tried again. */
+static inline int
+lm_mbedtls__err_new_ticket(int ret)
+{
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+	return ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
+#else
+	(void)ret;
+	return 0;
+#endif
+}
+
+/* The certificate verification flags as text in info[cap] (3.x may be
+ * built with MBEDTLS_X509_REMOVE_INFO, which drops the text). */
+static inline void
+lm_mbedtls__verify_info(char *info, size_t cap, uint32_t flags)
+{
+#if !defined(MBEDTLS_X509_REMOVE_INFO)
+	mbedtls_x509_crt_verify_info(info, cap, "", flags);
+#else
+	snprintf(info, cap, "verification flags 0x%08lx", (unsigned long)flags);
+#endif
+}
+
+#endif /* LM_MBEDTLS__TLS */
+
+#endif
