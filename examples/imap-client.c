@@ -54,7 +54,8 @@ static const char usage_text[] =
 "  status MAILBOX               MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN (and\n"
 "                               HIGHESTMODSEQ with CONDSTORE), one per line\n"
 "  search [KEY...]              UIDs matching IMAP search keys given as words\n"
-"                               (e.g. search UNSEEN FROM alice), one per line\n"
+"                               (e.g. search UNSEEN FROM alice; at most 64),\n"
+"                               one per line\n"
 "  fetch UID [--out FILE]       the raw message (BODY.PEEK[]) to stdout or FILE\n"
 "                               (FILE appears only once complete)\n"
 "  headers UID                  date, from and subject (from the ENVELOPE)\n"
@@ -657,7 +658,7 @@ main(int argc, char **argv)
 	const char *cmd = NULL;
 	const char *args[8];
 	size_t nargs = 0, i;
-	const char **words = NULL;
+	const char *words[64];  /* search keys: no heap, nothing to free */
 	size_t nwords = 0;
 	unsigned long seconds = 0;
 	char *password = NULL;
@@ -703,13 +704,10 @@ main(int argc, char **argv)
 			return cli_usage("unknown option", a);
 		} else if (cmd == NULL) {
 			cmd = a;
-			if (strcmp(cmd, "search") == 0) {
-				words = calloc(argc, sizeof *words);
-				if (words == NULL)
-					return 2;
-			}
 		} else if (strcmp(cmd, "search") == 0) {
 			/* search keys as words; IMAP keys never start with "--" */
+			if (nwords == sizeof words / sizeof words[0])
+				return cli_usage("too many search words", a);
 			words[nwords++] = a;
 		} else {
 			if (nargs == sizeof args / sizeof args[0])
@@ -919,7 +917,6 @@ done:
 	lm_imap_session_free(sess);
 	if (append_f != NULL)
 		fclose(append_f);
-	free(words);
 	if (password != NULL) {
 		lm_zeroize(password, strlen(password));
 		free(password);

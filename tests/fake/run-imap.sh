@@ -77,7 +77,9 @@ usage_help "$IC" imap-client
 usage_exit2 "$IC" "--url imap://h" "--url imap://h fetch abc" "--url imap://h fetch 0" \
     "--url imap://h move 1" "--url imap://h bogus" "--url smtp://h list" \
     "--url imap://h --password x list" "--url imap://h --timeout 0 list" \
-    "--url imap://h list --out f" "--url imap://h list extra"
+    "--url imap://h list --out f" "--url imap://h list extra" \
+    "--url imap://h search UNSEEN --bogus" "--url imap://h search --password x" \
+    "--url imap://h search $(printf 'ALL %.0s' $(seq 65))"
 # each failure on one line: an argument's line break is echoed escaped
 usage_one_line "$W/usage.err" 'unknown command: list\x0aX-Injected: 1' \
     "$IC" --url imap://h "list${nl}X-Injected: 1"
