@@ -51,8 +51,9 @@
 #include "io_bounds.h"
 #include "fuzz.h"
 
-/* Known to the parser only (lib/mime/parser.c, its enum UU_*):
- * UU_DATA is its uudecoder's "inside a data line" state. */
+/* Known to the parser only (lib/mime/parser_internal.h, its enum
+ * LM_MIME__UU_*): LM_MIME__UU_DATA is its uudecoder's "inside a data
+ * line" state. */
 #define FZ_MIME_UU_DATA 3
 
 /* A converter after init / update / final (not after free). utf8 and

@@ -96,7 +96,7 @@ int lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp);
 size_t lm_mime__compose_rendered(const lm_mime_compose *m);
 
 
-/* ---- parser (lib/mime/parser.c, tree.c) ---------------------------- */
+/* ---- parser (lib/mime/parser_fields.c, tree.c) --------------------- */
 
 /* Find parameter `name` (case-insensitive) in a parameter section
  * s[0..n) (from the first ';'): plain token / quoted-string values and

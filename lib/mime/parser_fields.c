@@ -1,0 +1,376 @@
+/*
+ * libmail - streaming MIME parser: the values of the header fields that
+ * shape the structure (Content-Type, Content-Disposition,
+ * Content-Transfer-Encoding), read from their unfolded text, and the
+ * parameter finder the parser falls back on.
+ */
+#include <string.h>
+
+#include "libmail/mime.h"
+#include "parser_internal.h"
+
+#define LOWER(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+
+/* see parser_internal.h */
+int
+lm_mime__ieq(const unsigned char *a, size_t n, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (lit[i] == '\0' || LOWER(a[i]) != LOWER((unsigned char)lit[i]))
+			return 0;
+	}
+	return lit[n] == '\0';
+}
+
+static int
+is_tspecial_or_ctl(unsigned char c)
+{
+	return c <= ' ' || c >= 127 || strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+
+/* Skip white space and (nested) comments. */
+static size_t
+skip_cfws(const unsigned char *s, size_t n, size_t i)
+{
+	for (;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i < n && s[i] == '(') {
+			unsigned depth = 0;
+			while (i < n) {
+				if (s[i] == '\\' && i + 1 < n)
+					i++;
+				else if (s[i] == '(')
+					depth++;
+				else if (s[i] == ')' && --depth == 0) {
+					i++;
+					break;
+				}
+				i++;
+			}
+			continue;
+		}
+		return i;
+	}
+}
+
+static size_t
+take_token(const unsigned char *s, size_t n, size_t i, char *out, size_t cap,
+           int *overflow)
+{
+	size_t k = 0;
+
+	*overflow = 0;
+	while (i < n && !is_tspecial_or_ctl(s[i])) {
+		if (k + 1 < cap)
+			out[k++] = (char)LOWER(s[i]);
+		else
+			*overflow = 1;
+		i++;
+	}
+	out[k] = '\0';
+	return i;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (unsigned char)LOWER(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Find parameter `name` in the parameter section s[0..n) (from the
+ * first ';'), RFC 2231 sections included (name*, name*0, name*1*...,
+ * joined in numeric order; extended sections percent-decoded, the
+ * charset'lang' prefix dropped). Writes at most cap - 1 bytes and a
+ * NUL. Returns the length, or -1 when absent.
+ */
+long
+lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
+                    char *out, size_t cap)
+{
+	size_t nl = strlen(name), i = 0, k = 0;
+	long plain = -1;
+	unsigned want = 0;
+	int found_2231 = 0, progress = 1;
+
+	out[0] = '\0';
+	/* Several passes over the section (at most one per RFC 2231
+	 * section, bounded by LM_MIME_PARAM_SECTIONS) join continuations
+	 * written in any order. */
+	while (progress && want < LM_MIME_PARAM_SECTIONS) {
+		progress = 0;
+		i = 0;
+		while (i < n) {
+			size_t ns, ne, vs;
+			int sec = -1, ext = 0, quoted = 0;
+
+			while (i < n && s[i] != ';') {
+				if (s[i] == '"') {     /* skip quoted strings */
+					i++;
+					while (i < n && s[i] != '"') {
+						if (s[i] == '\\')
+							i++;
+						i++;
+					}
+				}
+				i++;
+			}
+			if (i >= n)
+				break;
+			i = skip_cfws(s, n, i + 1);
+			ns = i;
+			while (i < n && s[i] != '=' && s[i] != ';' && s[i] != ' ' &&
+			       s[i] != '\t' && s[i] != '*')
+				i++;
+			ne = i;
+			if (i < n && s[i] == '*') {
+				i++;
+				if (i < n && s[i] >= '0' && s[i] <= '9') {
+					sec = 0;
+					while (i < n && s[i] >= '0' && s[i] <= '9') {
+						if (sec < 100000)
+							sec = sec * 10 + (s[i] - '0');
+						i++;
+					}
+					if (i < n && s[i] == '*') {
+						ext = 1;
+						i++;
+					}
+				} else
+					ext = 1;
+			}
+			i = skip_cfws(s, n, i);
+			if (i >= n || s[i] != '=')
+				continue;
+			i = skip_cfws(s, n, i + 1);
+			if (ne - ns != nl || !lm_mime__ieq(s + ns, nl, name))
+				continue;
+			vs = i;
+			if (i < n && s[i] == '"')
+				quoted = 1;
+			if (sec < 0 && !ext) {
+				/* plain name=value: only kept if no RFC 2231 form */
+				if (want == 0 && plain < 0 && !found_2231) {
+					size_t w = 0;
+					if (quoted) {
+						i++;
+						while (i < n && s[i] != '"') {
+							if (s[i] == '\\' && i + 1 < n)
+								i++;
+							if (s[i] != '\r' && s[i] != '\n' && w + 1 < cap)
+								out[w++] = (char)s[i];
+							i++;
+						}
+						if (i < n)
+							i++;
+					} else {
+						while (i < n && s[i] != ';' && s[i] != ' ' &&
+						       s[i] != '\t' && s[i] != '(') {
+							if (w + 1 < cap)
+								out[w++] = (char)s[i];
+							i++;
+						}
+					}
+					out[w] = '\0';
+					plain = (long)w;
+				}
+				continue;
+			}
+			if ((sec < 0 ? 0u : (unsigned)sec) != want)
+				continue;
+			if (!found_2231)
+				k = 0;   /* the RFC 2231 form wins over a plain one */
+			found_2231 = 1;
+			progress = 1;
+			i = vs;
+			if (quoted)
+				i++;
+			if (ext && want == 0) {   /* charset'lang' */
+				size_t j = i, q = 0;
+				while (j < n && s[j] != ';' && s[j] != '"' && q < 2) {
+					if (s[j] == '\'')
+						q++;
+					j++;
+				}
+				if (q == 2)
+					i = j;
+			}
+			while (i < n && (quoted ? s[i] != '"' :
+			       (s[i] != ';' && s[i] != ' ' && s[i] != '\t'))) {
+				unsigned char c = s[i];
+				if (quoted && c == '\\' && i + 1 < n)
+					c = s[++i];
+				if (ext && c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+				    hexval(s[i + 2]) >= 0) {
+					c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+					i += 2;
+				}
+				if (c != '\r' && c != '\n' && k + 1 < cap)
+					out[k++] = (char)c;
+				i++;
+			}
+			out[k] = '\0';
+			if (sec < 0) {   /* name*=... is the whole value */
+				progress = 0;
+				break;
+			}
+			break;
+		}
+		if (progress)
+			want++;
+	}
+	if (found_2231) {
+		out[k] = '\0';
+		return (long)k;
+	}
+	return plain;
+}
+
+/* A file name parameter decoded to UTF-8 by the header codecs
+ * (RFC 2231 in any order, RFC 2047 words in quotes); when it does not
+ * fit, the raw value cut to the buffer. Returns 1 when found. */
+static int
+get_filename(lm_mime_parser *p, const unsigned char *v, size_t n, const char *name,
+             char *out, size_t cap)
+{
+	size_t len = 0;
+	unsigned d = 0;
+	int r = lm_mime_param_get((const char *)v, n, name, out, cap - 1, &len, &d);
+
+	if (r == 1) {
+		out[len] = '\0';
+		d &= LM_MIME_DEF_PARAM_SYNTAX | LM_MIME_DEF_PARAM_2231;
+		if (d != 0)
+			lm_mime__defect(p, p->top, d, 1);
+		return 1;
+	}
+	return lm_mime__param_find(v, n, name, out, cap) >= 0;
+}
+
+static void
+copy_lower(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < cap; i++)
+		dst[i] = (char)LOWER((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+/* see parser_internal.h */
+void
+lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
+{
+	char type[LM_MIME_TYPE_MAX], sub[LM_MIME_TYPE_MAX];
+	char *b = lm_mime__bound_of(p, p->top);
+	size_t i;
+	int of1, of2;
+	long r;
+
+	i = skip_cfws(v, n, 0);
+	i = take_token(v, n, i, type, sizeof type, &of1);
+	i = skip_cfws(v, n, i);
+	if (type[0] == '\0' || of1 || i >= n || v[i] != '/') {
+		lm_mime__defect(p, p->top, LM_MIME_DEF_CTYPE_SYNTAX, 1);
+		return;   /* keep the default */
+	}
+	i = skip_cfws(v, n, i + 1);
+	i = take_token(v, n, i, sub, sizeof sub, &of2);
+	if (sub[0] == '\0' || of2) {
+		lm_mime__defect(p, p->top, LM_MIME_DEF_CTYPE_SYNTAX, 1);
+		return;
+	}
+	memcpy(p->info.type, type, sizeof type);
+	memcpy(p->info.subtype, sub, sizeof sub);
+	while (i < n && v[i] != ';')
+		i++;
+	v += i;
+	n -= i;
+	r = lm_mime__param_find(v, n, "charset", p->info.charset, sizeof p->info.charset);
+	if (r > 0)
+		copy_lower(p->info.charset, sizeof p->info.charset, p->info.charset);
+	if (strcmp(type, "multipart") == 0) {
+		/* boundary: up to max_boundary bytes; one more tells "too long".
+		 * One holding a NUL (boundary*=a%00b, or a raw NUL in quotes) is
+		 * no boundary: info.boundary is a C string, so the application
+		 * would see less than the delimiters matched here (RFC 2046
+		 * bchars never include NUL). Other bytes outside bchars and a
+		 * trailing space are kept (leniency): what is matched is then
+		 * exactly what info.boundary shows. */
+		r = lm_mime__param_find(v, n, "boundary", b, p->o.max_boundary + 2);
+		if (r < 0)
+			b[0] = '\0';
+		else if ((size_t)r > p->o.max_boundary)
+			b[0] = '\0', p->fr[p->top].blen = ~0u;
+		else if (memchr(b, '\0', (size_t)r) != NULL)
+			b[0] = '\0';   /* blen 0: LM_MIME_DEF_NO_BOUNDARY, a leaf */
+		else
+			p->fr[p->top].blen = (unsigned)r;
+	}
+	if (!p->seen_cd || p->info.filename[0] == '\0')
+		(void)get_filename(p, v, n, "name", p->info.filename, sizeof p->info.filename);
+}
+
+/* see parser_internal.h */
+void
+lm_mime__parse_cdisp(lm_mime_parser *p, const unsigned char *v, size_t n)
+{
+	char tok[32];
+	size_t i;
+	int of;
+
+	i = skip_cfws(v, n, 0);
+	i = take_token(v, n, i, tok, sizeof tok, &of);
+	if (strcmp(tok, "inline") == 0)
+		p->info.disposition = LM_MIME_DISP_INLINE;
+	else if (strcmp(tok, "attachment") == 0)
+		p->info.disposition = LM_MIME_DISP_ATTACHMENT;
+	else if (tok[0] != '\0')
+		p->info.disposition = LM_MIME_DISP_OTHER;
+	while (i < n && v[i] != ';')
+		i++;
+	{
+		char tmp[LM_MIME_FILENAME_MAX];
+		if (get_filename(p, v + i, n - i, "filename", tmp, sizeof tmp))
+			memcpy(p->info.filename, tmp, strlen(tmp) + 1);
+	}
+}
+
+/* see parser_internal.h */
+void
+lm_mime__parse_cte(lm_mime_parser *p, const unsigned char *v, size_t n)
+{
+	char tok[32];
+	size_t i;
+	int of;
+
+	i = skip_cfws(v, n, 0);
+	(void)take_token(v, n, i, tok, sizeof tok, &of);
+	if (of)
+		tok[0] = '?';
+	if (strcmp(tok, "7bit") == 0 || tok[0] == '\0')
+		p->info.cte = LM_MIME_CTE_7BIT;
+	else if (strcmp(tok, "8bit") == 0)
+		p->info.cte = LM_MIME_CTE_8BIT;
+	else if (strcmp(tok, "binary") == 0)
+		p->info.cte = LM_MIME_CTE_BINARY;
+	else if (strcmp(tok, "base64") == 0)
+		p->info.cte = LM_MIME_CTE_BASE64;
+	else if (strcmp(tok, "quoted-printable") == 0)
+		p->info.cte = LM_MIME_CTE_QP;
+	else if (strcmp(tok, "x-uuencode") == 0 || strcmp(tok, "uuencode") == 0 ||
+	         strcmp(tok, "x-uue") == 0 || strcmp(tok, "uue") == 0)
+		p->info.cte = LM_MIME_CTE_UUENCODE;
+	else {
+		p->info.cte = LM_MIME_CTE_UNKNOWN;
+		lm_mime__defect(p, p->top, LM_MIME_DEF_UNKNOWN_CTE, 1);
+	}
+}
