@@ -66,28 +66,13 @@ void lm_imap__ob_start(struct lm_imap__ob *b, lm_imap_client *c, const char *ver
 /** Finish: CRLF, queue entry, holds, trace, tag. */
 int lm_imap__ob_commit(struct lm_imap__ob *b, int cmd, unsigned flags, lm_imap_handle *h);
 
-/* Inline in all three files, as the compiler had them when they were one. */
-
 /* Append s[0..n) (all of it or, on error, nothing: b->err). */
-static inline void
-lm_imap__ob_raw(struct lm_imap__ob *b, const void *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n > b->cap) {
-		b->err = LM_ERR_BUFFER_TOO_SMALL;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
+void lm_imap__ob_raw(struct lm_imap__ob *b, const void *s, size_t n);
 
 /* Append the string s. */
-static inline void
-lm_imap__ob_s(struct lm_imap__ob *b, const char *s)
-{
-	lm_imap__ob_raw(b, s, strlen(s));
-}
+void lm_imap__ob_s(struct lm_imap__ob *b, const char *s);
+
+/* Inline in all three files, as the compiler had them when they were one. */
 
 /* Capabilities unknown (lm_imap__caps() is 0): synchronising, which
  * every server takes. */
