@@ -286,31 +286,46 @@ scan_body(lm_mime_parser *p)
 
 /* ---- header section ------------------------------------------------- */
 
-/* A complete header field: act on the ones that shape the structure. */
+/* A complete header field: act on the ones that shape the structure.
+ * Once per field, so one dispatch: most names are turned away by their
+ * length or first letter (folded: only 'C' and 'c' give 'c') without a
+ * comparison, a "Content-" name by the length of the rest; each
+ * candidate is then compared whole. */
 static void
 header_seen(lm_mime_parser *p, const unsigned char *name, size_t nlen,
             const unsigned char *val, size_t vlen)
 {
-	if (nlen > 8 && lm_mime__ieq(name, 8, "content-"))
-		p->mimefields = 1;
-	if (lm_mime__ieq(name, nlen, "content-type")) {
-		if (!p->seen_ct) {
+	if (nlen == 12 && (name[0] | 0x20) == 'm') {
+		if (lm_mime__ieq(name, 12, "mime-version"))
+			p->info.mime_version = 1;
+		return;
+	}
+	if (nlen <= 8 || (name[0] | 0x20) != 'c' || !lm_mime__ieq(name, 8, "content-"))
+		return;
+	p->mimefields = 1;
+	name += 8;
+	switch (nlen - 8) {
+	case 4:
+		if (lm_mime__ieq(name, 4, "type") && !p->seen_ct) {
 			p->seen_ct = 1;
 			p->info.has_content_type = 1;
 			lm_mime__parse_ctype(p, val, vlen);
 		}
-	} else if (lm_mime__ieq(name, nlen, "content-transfer-encoding")) {
-		if (!p->seen_cte) {
+		break;
+	case 17:
+		if (lm_mime__ieq(name, 17, "transfer-encoding") && !p->seen_cte) {
 			p->seen_cte = 1;
 			lm_mime__parse_cte(p, val, vlen);
 		}
-	} else if (lm_mime__ieq(name, nlen, "content-disposition")) {
-		if (!p->seen_cd) {
+		break;
+	case 11:
+		if (lm_mime__ieq(name, 11, "disposition") && !p->seen_cd) {
 			p->seen_cd = 1;
 			lm_mime__parse_cdisp(p, val, vlen);
 		}
-	} else if (lm_mime__ieq(name, nlen, "mime-version")) {
-		p->info.mime_version = 1;
+		break;
+	default:
+		break;
 	}
 }
 

@@ -498,6 +498,53 @@ t_wrong_case(void)
 	free(l);
 }
 
+/* The four fields that shape the structure are found by their whole
+ * name in any case: a longer or shorter name, one letter off (at either
+ * end, with the same length) or a bare "Content-" is an ordinary field. */
+static void
+t_structural_field_names(void)
+{
+	static const char *const alone[][2] = {
+		{ "Content-: x\n\nbody", "X [1] 0 defects=00000000" },
+		{ "content-x: x\n\nbody", "X [1] 0 defects=00100000" },
+	};
+	size_t i;
+	char *l = run_str(NULL, "Content-Type-X: multipart/mixed; boundary=b\n"
+	                  "Content-Typ: multipart/mixed; boundary=b\n"
+	                  "Content-Typf: multipart/mixed; boundary=b\n"
+	                  "Dontent-Type: multipart/mixed; boundary=b\n"
+	                  "X-Content-Type: multipart/mixed; boundary=b\n"
+	                  "Mime-Versioo: multipart/mixed; boundary=b\n"
+	                  "Content-Transfer-Encoding-X: base64\n"
+	                  "Content-Transfer-Encodinh: base64\n"
+	                  "Content-Transfer-Encodin: base64\n"
+	                  "Content-Dispositiom: attachment; filename=a\n"
+	                  "Content-Dispositions: attachment; filename=a\n"
+	                  "Content-: 1.0\n"
+	                  "Mime-Version-X: 1.0\n"
+	                  "Nime-Version: 1.0\n"
+	                  "Mime-Versio: 1.0\n\n--b\n\naGk=\n");
+	LM_CHECK(has(l, "E [1] 0 text/plain kind=0 cte=0 cs= fn= b=\n"));
+	LM_CHECK(has(l, "D0 [1] --b\\x0a\\x0aaGk=\\x0a\nX [1] 0 defects=00100000\nM\n"));
+	free(l);
+	/* the real ones, in odd case */
+	l = run_str(NULL, "cONTENT-tYPE: multipart/mixed; boundary=b\nmIME-vERSION: 1.0\n\n--b\n"
+	            "CONTENT-DISPOSITION: attachment; filename=f\n"
+	            "content-TRANSFER-encoding: base64\n\naGk=\n--b--\n");
+	LM_CHECK(has(l, "E [] 0 multipart/mixed kind=1 cte=0 cs= fn= b=b\n"));
+	LM_CHECK(has(l, "E [1] 1 text/plain kind=0 cte=3 cs= fn=f b=\n"));
+	LM_CHECK(has(l, "D0 [1] hi\nX [1] 1 defects=00000000"));
+	LM_CHECK(has(l, "X [] 0 defects=00000000\nM\n"));
+	free(l);
+	/* "Content-" alone is no MIME field; "Content-X" is one (no
+	 * MIME-Version then is a defect) */
+	for (i = 0; i < sizeof alone / sizeof alone[0]; i++) {
+		l = run_str(NULL, alone[i][0]);
+		LM_CHECK(has(l, alone[i][1]));
+		free(l);
+	}
+}
+
 static void
 t_junk_and_no_colon(void)
 {
@@ -873,6 +920,7 @@ main(int argc, char **argv)
 		LM_TEST(t_digest_default),
 		LM_TEST(t_defects_broken),
 		LM_TEST(t_wrong_case),
+		LM_TEST(t_structural_field_names),
 		LM_TEST(t_junk_and_no_colon),
 		LM_TEST(t_missing_mime_version),
 		LM_TEST(t_unknown_cte_and_encoded_message),
