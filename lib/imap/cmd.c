@@ -67,6 +67,24 @@ lm_imap__ob_s(struct lm_imap__ob *b, const char *s)
 }
 
 /* see cmd.h */
+unsigned
+lm_imap__ob_names(struct lm_imap__ob *b, unsigned bits,
+                  const struct lm_imap__name *t, size_t n)
+{
+	size_t i;
+	unsigned k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (bits & t[i].bit) {
+			if (k++)
+				lm_imap__ob_s(b, " ");
+			lm_imap__ob_s(b, t[i].name);
+		}
+	}
+	return k;
+}
+
+/* see cmd.h */
 void
 lm_imap__ob_num(struct lm_imap__ob *b, uint64_t v)
 {

@@ -34,6 +34,19 @@ struct lm_imap__ob {
 
 /* cmd.c */
 
+/* An option bit and its name in a command. */
+struct lm_imap__name {
+	unsigned bit;
+	const char *name;
+};
+
+/** Append the names of the bits set in bits, in the order of t[0..n),
+ *  separated by spaces; returns how many were written. */
+unsigned lm_imap__ob_names(struct lm_imap__ob *b, unsigned bits,
+                           const struct lm_imap__name *t, size_t n);
+#define LM_IMAP__OB_NAMES(b, bits, t) \
+	lm_imap__ob_names((b), (bits), (t), sizeof(t) / sizeof((t)[0]))
+
 /** Append v in decimal. */
 void lm_imap__ob_num(struct lm_imap__ob *b, uint64_t v);
 

@@ -212,25 +212,14 @@ lm_imap_rename(lm_imap_client *c, const char *from, const char *to, lm_imap_hand
 static void
 ob_status_items(struct lm_imap__ob *b, unsigned items)
 {
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} t[] = {
+	static const struct lm_imap__name t[] = {
 		{ LM_IMAP_ST_MESSAGES, "MESSAGES" }, { LM_IMAP_ST_RECENT, "RECENT" },
 		{ LM_IMAP_ST_UIDNEXT, "UIDNEXT" }, { LM_IMAP_ST_UIDVALIDITY, "UIDVALIDITY" },
 		{ LM_IMAP_ST_UNSEEN, "UNSEEN" }, { LM_IMAP_ST_DELETED, "DELETED" },
 		{ LM_IMAP_ST_SIZE, "SIZE" }, { LM_IMAP_ST_HIGHESTMODSEQ, "HIGHESTMODSEQ" }
 	};
-	size_t i;
-	int first = 1;
 	lm_imap__ob_s(b, "(");
-	for (i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (items & t[i].bit) {
-			if (!first)
-				lm_imap__ob_s(b, " ");
-			lm_imap__ob_s(b, t[i].name);
-			first = 0;
-		}
+	LM_IMAP__OB_NAMES(b, items, t);
 	lm_imap__ob_s(b, ")");
 }
 
@@ -261,6 +250,16 @@ int
 lm_imap_list(lm_imap_client *c, const char *ref, const char *pattern,
              const lm_imap_list_opts *o, lm_imap_handle *h)
 {
+	static const struct lm_imap__name sel_names[] = {
+		{ LM_IMAP_LIST_SEL_SUBSCRIBED, "SUBSCRIBED" },
+		{ LM_IMAP_LIST_SEL_REMOTE, "REMOTE" },
+		{ LM_IMAP_LIST_SEL_RECURSIVEMATCH, "RECURSIVEMATCH" },
+		{ LM_IMAP_LIST_SEL_SPECIAL_USE, "SPECIAL-USE" }
+	}, ret_names[] = {
+		{ LM_IMAP_LIST_RET_SUBSCRIBED, "SUBSCRIBED" },
+		{ LM_IMAP_LIST_RET_CHILDREN, "CHILDREN" },
+		{ LM_IMAP_LIST_RET_SPECIAL_USE, "SPECIAL-USE" }
+	};
 	struct lm_imap__ob b;
 	int r = lm_imap__gate(c, LM_IMAP__S_A | LM_IMAP__S_S, 0);
 	unsigned sel = 0, ret = 0, st = 0;
@@ -286,46 +285,19 @@ lm_imap_list(lm_imap_client *c, const char *ref, const char *pattern,
 		return r;
 	lm_imap__ob_start(&b, c, "LIST ", 0);
 	if (sel) {
-		int first = 1;
 		lm_imap__ob_s(&b, "(");
-		if (sel & LM_IMAP_LIST_SEL_SUBSCRIBED) {
-			lm_imap__ob_s(&b, "SUBSCRIBED");
-			first = 0;
-		}
-		if (sel & LM_IMAP_LIST_SEL_REMOTE) {
-			lm_imap__ob_s(&b, first ? "REMOTE" : " REMOTE");
-			first = 0;
-		}
-		if (sel & LM_IMAP_LIST_SEL_RECURSIVEMATCH) {
-			lm_imap__ob_s(&b, first ? "RECURSIVEMATCH" : " RECURSIVEMATCH");
-			first = 0;
-		}
-		if (sel & LM_IMAP_LIST_SEL_SPECIAL_USE) {
-			lm_imap__ob_s(&b, first ? "SPECIAL-USE" : " SPECIAL-USE");
-			first = 0;
-		}
+		LM_IMAP__OB_NAMES(&b, sel, sel_names);
 		lm_imap__ob_s(&b, ") ");
 	}
 	ob_pattern(&b, ref);
 	lm_imap__ob_s(&b, " ");
 	ob_pattern(&b, pattern);
 	if (ret || st) {
-		int first = 1;
+		unsigned k;
 		lm_imap__ob_s(&b, " RETURN (");
-		if (ret & LM_IMAP_LIST_RET_SUBSCRIBED) {
-			lm_imap__ob_s(&b, "SUBSCRIBED");
-			first = 0;
-		}
-		if (ret & LM_IMAP_LIST_RET_CHILDREN) {
-			lm_imap__ob_s(&b, first ? "CHILDREN" : " CHILDREN");
-			first = 0;
-		}
-		if (ret & LM_IMAP_LIST_RET_SPECIAL_USE) {
-			lm_imap__ob_s(&b, first ? "SPECIAL-USE" : " SPECIAL-USE");
-			first = 0;
-		}
+		k = LM_IMAP__OB_NAMES(&b, ret, ret_names);
 		if (st) {
-			lm_imap__ob_s(&b, first ? "STATUS " : " STATUS ");
+			lm_imap__ob_s(&b, k ? " STATUS " : "STATUS ");
 			ob_status_items(&b, st);
 		}
 		lm_imap__ob_s(&b, ")");

@@ -20,6 +20,11 @@ int
 lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
                lm_imap_handle *h)
 {
+	static const struct lm_imap__name ret_names[] = {
+		{ LM_IMAP_ESEARCH_MIN, "MIN" }, { LM_IMAP_ESEARCH_MAX, "MAX" },
+		{ LM_IMAP_ESEARCH_COUNT, "COUNT" }, { LM_IMAP_ESEARCH_ALL, "ALL" },
+		{ LM_IMAP_ESEARCH_SAVE, "SAVE" }
+	};
 	struct lm_imap__ob b;
 	size_t i;
 	int r = lm_imap__gate(c, LM_IMAP__S_SEL, 0);
@@ -37,28 +42,8 @@ lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
 		return r;
 	lm_imap__ob_start(&b, c, "SEARCH", uid);
 	if (ret) {
-		int first = 1;
 		lm_imap__ob_s(&b, " RETURN (");
-		if (ret & LM_IMAP_ESEARCH_MIN) {
-			lm_imap__ob_s(&b, "MIN");
-			first = 0;
-		}
-		if (ret & LM_IMAP_ESEARCH_MAX) {
-			lm_imap__ob_s(&b, first ? "MAX" : " MAX");
-			first = 0;
-		}
-		if (ret & LM_IMAP_ESEARCH_COUNT) {
-			lm_imap__ob_s(&b, first ? "COUNT" : " COUNT");
-			first = 0;
-		}
-		if (ret & LM_IMAP_ESEARCH_ALL) {
-			lm_imap__ob_s(&b, first ? "ALL" : " ALL");
-			first = 0;
-		}
-		if (ret & LM_IMAP_ESEARCH_SAVE) {
-			lm_imap__ob_s(&b, first ? "SAVE" : " SAVE");
-			first = 0;
-		}
+		LM_IMAP__OB_NAMES(&b, ret, ret_names);
 		lm_imap__ob_s(&b, ")");
 	}
 	if (s != NULL && s->utf8 && !lm_imap__utf8_on(c))
