@@ -1099,15 +1099,24 @@ LM_API int lm_imap_unsubscribe(lm_imap_client *c, const char *mailbox, lm_imap_h
 /** Value of lm_imap_list_opts.version. */
 #define LM_IMAP_LIST_OPTS_VERSION 1
 
-/** Extended LIST (RFC 5258, RFC 6154, RFC 5819). */
+/** Extended LIST (RFC 5258, RFC 6154, RFC 5819). Each list is written
+ *  in the order of its bits above (the RFCs allow any order), STATUS
+ *  last in RETURN; bits not defined here are ignored. */
 typedef struct {
 	int version;         /**< LM_IMAP_LIST_OPTS_VERSION                  */
-	unsigned sel;        /**< LM_IMAP_LIST_SEL_* (needs LIST-EXTENDED)   */
+	unsigned sel;        /**< LM_IMAP_LIST_SEL_* (needs LIST-EXTENDED or
+	                          IMAP4rev2, SPECIAL_USE SPECIAL-USE too);
+	                          RECURSIVEMATCH without SUBSCRIBED or
+	                          SPECIAL_USE is LM_ERR_BAD_PARAM (RFC 5258
+	                          3.1: not alone, nor only with REMOTE)    */
 	unsigned ret;        /**< LM_IMAP_LIST_RET_* (needs LIST-EXTENDED or
-	                          the capability named above)             */
+	                          IMAP4rev2; SPECIAL_USE needs SPECIAL-USE,
+	                          and alone only that)                     */
 	unsigned status;     /**< LM_IMAP_ST_* for RETURN (STATUS (...))
-	                          (needs LIST-STATUS); each mailbox's values
-	                          come as LM_IMAP_EV_STATUS_DATA           */
+	                          (needs LIST-STATUS or IMAP4rev2, and
+	                          HIGHESTMODSEQ CONDSTORE as in STATUS);
+	                          each mailbox's values come as
+	                          LM_IMAP_EV_STATUS_DATA                   */
 } lm_imap_list_opts;
 
 #define LM_IMAP_LIST_OPTS_INIT { 1, 0, 0, 0 }

@@ -223,6 +223,16 @@ ob_status_items(struct lm_imap__ob *b, unsigned items)
 	lm_imap__ob_s(b, ")");
 }
 
+/* The capabilities STATUS items need, in STATUS and in LIST's RETURN
+ * (STATUS (...)) alike: HIGHESTMODSEQ is CONDSTORE's (RFC 7162). */
+static int
+status_items_cap(const lm_imap_client *c, unsigned items)
+{
+	if (items & LM_IMAP_ST_HIGHESTMODSEQ)
+		return lm_imap__need_cap(c, LM_IMAP__CAP_CONDSTORE);
+	return 0;
+}
+
 /* see imap.h */
 int
 lm_imap_status(lm_imap_client *c, const char *mailbox, unsigned items,
@@ -235,8 +245,7 @@ lm_imap_status(lm_imap_client *c, const char *mailbox, unsigned items,
 	items &= 0xffu;
 	if (items == 0)
 		return LM_ERR_BAD_PARAM;
-	if ((items & LM_IMAP_ST_HIGHESTMODSEQ) &&
-	    (r = lm_imap__need_cap(c, LM_IMAP__CAP_CONDSTORE)) != 0)
+	if ((r = status_items_cap(c, items)) != 0)
 		return r;
 	lm_imap__ob_start(&b, c, "STATUS ", 0);
 	lm_imap__ob_mailbox(&b, mailbox, 0);
@@ -275,13 +284,19 @@ lm_imap_list(lm_imap_client *c, const char *ref, const char *pattern,
 		ret = o->ret;
 		st = o->status & 0xffu;
 	}
+	/* RFC 5258 3.1: RECURSIVEMATCH "MUST NOT occur as the only selection
+	 * option (or only with REMOTE)"; the server answers BAD */
+	if ((sel & LM_IMAP_LIST_SEL_RECURSIVEMATCH) &&
+	    !(sel & (LM_IMAP_LIST_SEL_SUBSCRIBED | LM_IMAP_LIST_SEL_SPECIAL_USE)))
+		return LM_ERR_BAD_PARAM;
 	if ((sel || (ret & ~LM_IMAP_LIST_RET_SPECIAL_USE)) &&
 	    (r = lm_imap__need_cap(c, LM_IMAP__CAP_LISTEXTENDED | LM_IMAP__CAP_IMAP4REV2)) != 0)
 		return r;
 	if (((ret & LM_IMAP_LIST_RET_SPECIAL_USE) || (sel & LM_IMAP_LIST_SEL_SPECIAL_USE)) &&
 	    (r = lm_imap__need_cap(c, LM_IMAP__CAP_SPECIALUSE)) != 0)
 		return r;
-	if (st && (r = lm_imap__need_cap(c, LM_IMAP__CAP_LISTSTATUS | LM_IMAP__CAP_IMAP4REV2)) != 0)
+	if (st && ((r = lm_imap__need_cap(c, LM_IMAP__CAP_LISTSTATUS | LM_IMAP__CAP_IMAP4REV2)) != 0 ||
+	           (r = status_items_cap(c, st)) != 0))
 		return r;
 	lm_imap__ob_start(&b, c, "LIST ", 0);
 	if (sel) {

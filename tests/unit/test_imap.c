@@ -1167,6 +1167,198 @@ t_reply_before_cmd_queued_behind(void)
 	LM_CHECK_EQ(lm_imap_idle_done(&c), LM_ERR_BAD_STATE);
 }
 
+/* The one command the last call queued is "A<n> " want CRLF; the server
+ * then completes it, so that any number of commands may follow. */
+static void
+sent_is(lm_imap_client *c, const char *want)
+{
+	lm_imap_event ev;
+	const unsigned char *p;
+	char exp[512], ok[64];
+	size_t n = 0, t = 1;
+	LM_CHECK_EQ(lm_imap_next(c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(c, &n);
+	while (t < n && t < 12 && p[t] >= '0' && p[t] <= '9')
+		t++;
+	LM_CHECK(n > 2 && p[0] == 'A' && t > 1 && t < n && p[t] == ' ');
+	snprintf(exp, sizeof exp, "%.*s %s\r\n", (int)t, (const char *)p, want);
+	snprintf(ok, sizeof ok, "%.*s OK done\r\n", (int)t, (const char *)p);
+	LM_CHECK_STRN(p, n, exp);
+	lm_imap_send_ack(c, n);
+	LM_CHECK_EQ(drive(c, ok, strlen(ok), NULL), LM_WANT_READ);
+}
+
+/* A refused call queued nothing. */
+static void
+none_sent(lm_imap_client *c)
+{
+	lm_imap_event ev;
+	size_t n = 1;
+	LM_CHECK_EQ(lm_imap_next(c, &ev), LM_WANT_READ);
+	lm_imap_send_buf(c, &n);
+	LM_CHECK_EQ(n, 0);
+}
+
+static int
+list_o(lm_imap_client *c, unsigned sel, unsigned ret, unsigned st)
+{
+	lm_imap_list_opts o = LM_IMAP_LIST_OPTS_INIT;
+	o.sel = sel;
+	o.ret = ret;
+	o.status = st;
+	return lm_imap_list(c, "", "*", &o, NULL);
+}
+
+#define L_SUB  LM_IMAP_LIST_SEL_SUBSCRIBED
+#define L_REM  LM_IMAP_LIST_SEL_REMOTE
+#define L_RM   LM_IMAP_LIST_SEL_RECURSIVEMATCH
+#define L_SU   LM_IMAP_LIST_SEL_SPECIAL_USE
+#define R_SUB  LM_IMAP_LIST_RET_SUBSCRIBED
+#define R_CH   LM_IMAP_LIST_RET_CHILDREN
+#define R_SU   LM_IMAP_LIST_RET_SPECIAL_USE
+
+/* Extended LIST, expected bytes from the grammars, not from the code:
+ * RFC 5258 6
+ *   list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat
+ *          [SP list-return-opts]
+ *   list-select-opts = "(" [...] ")"
+ *   list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")"
+ * with SPECIAL-USE a selection and a return option (RFC 6154) and
+ *   status-option = "STATUS" SP "(" status-att *(SP status-att) ")"
+ * a return option (RFC 5819). RFC 5258 says the selection options
+ * "may be in any order", and lets return options come in any order:
+ * the expected order is the one imap.h documents (that of the bits,
+ * STATUS last; STATUS items in STATUS's order). Three rows are RFC
+ * 5258 6's own examples of valid lists: (SUBSCRIBED REMOTE),
+ * (SUBSCRIBED RECURSIVEMATCH), (SUBSCRIBED REMOTE RECURSIVEMATCH). */
+static void
+t_list_options(void)
+{
+	static const struct {
+		unsigned sel, ret, st;
+		const char *want;
+	} t[] = {
+		{ 0, 0, 0, "LIST \"\" \"*\"" },
+		{ L_SUB, 0, 0, "LIST (SUBSCRIBED) \"\" \"*\"" },
+		{ L_REM, 0, 0, "LIST (REMOTE) \"\" \"*\"" },
+		{ L_SU, 0, 0, "LIST (SPECIAL-USE) \"\" \"*\"" },
+		{ L_SUB | L_REM, 0, 0, "LIST (SUBSCRIBED REMOTE) \"\" \"*\"" },
+		{ L_SUB | L_RM, 0, 0, "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"*\"" },
+		{ L_SUB | L_REM | L_RM, 0, 0,
+		  "LIST (SUBSCRIBED REMOTE RECURSIVEMATCH) \"\" \"*\"" },
+		{ L_SU | L_RM, 0, 0, "LIST (RECURSIVEMATCH SPECIAL-USE) \"\" \"*\"" },
+		{ L_REM | L_SU, 0, 0, "LIST (REMOTE SPECIAL-USE) \"\" \"*\"" },
+		{ L_SUB | L_REM | L_RM | L_SU, 0, 0,
+		  "LIST (SUBSCRIBED REMOTE RECURSIVEMATCH SPECIAL-USE) \"\" \"*\"" },
+		{ 0, R_SUB, 0, "LIST \"\" \"*\" RETURN (SUBSCRIBED)" },
+		{ 0, R_CH, 0, "LIST \"\" \"*\" RETURN (CHILDREN)" },
+		{ 0, R_SU, 0, "LIST \"\" \"*\" RETURN (SPECIAL-USE)" },
+		{ 0, 0, LM_IMAP_ST_MESSAGES | LM_IMAP_ST_UNSEEN,
+		  "LIST \"\" \"*\" RETURN (STATUS (MESSAGES UNSEEN))" },
+		{ 0, R_SUB | R_CH, 0, "LIST \"\" \"*\" RETURN (SUBSCRIBED CHILDREN)" },
+		{ 0, R_CH, LM_IMAP_ST_UIDNEXT,
+		  "LIST \"\" \"*\" RETURN (CHILDREN STATUS (UIDNEXT))" },
+		{ 0, R_SUB | R_CH | R_SU, 0xffu,
+		  "LIST \"\" \"*\" RETURN (SUBSCRIBED CHILDREN SPECIAL-USE STATUS "
+		  "(MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ))" },
+		{ L_SUB | L_RM, R_CH, 0,
+		  "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"*\" RETURN (CHILDREN)" },
+		{ L_SU, R_SU, LM_IMAP_ST_MESSAGES,
+		  "LIST (SPECIAL-USE) \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES))" },
+		{ L_SUB | L_REM | L_RM | L_SU, R_SUB | R_CH | R_SU, LM_IMAP_ST_UNSEEN,
+		  "LIST (SUBSCRIBED REMOTE RECURSIVEMATCH SPECIAL-USE) \"\" \"*\" "
+		  "RETURN (SUBSCRIBED CHILDREN SPECIAL-USE STATUS (UNSEEN))" }
+	};
+	lm_imap_client c;
+	size_t i;
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 LIST-EXTENDED "
+	      "LIST-STATUS SPECIAL-USE CONDSTORE] hi\r\n");
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		LM_CHECK_EQ(list_o(&c, t[i].sel, t[i].ret, t[i].st), 0);
+		sent_is(&c, t[i].want);
+	}
+	/* RFC 5258 3.1: RECURSIVEMATCH "MUST NOT occur as the only selection
+	 * option (or only with REMOTE)" (the server answers BAD): refused,
+	 * with or without return options */
+	LM_CHECK_EQ(list_o(&c, L_RM, 0, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(list_o(&c, L_REM | L_RM, 0, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(list_o(&c, L_RM, R_CH, LM_IMAP_ST_MESSAGES), LM_ERR_BAD_PARAM);
+	none_sent(&c);
+	lm_imap_free(&c);
+}
+
+/* What each LIST option needs (imap.h, lm_imap_list_opts): selection
+ * and return options LIST-EXTENDED (RFC 5258) or IMAP4rev2, which has
+ * them (RFC 9051 6.3.9);
+ * SPECIAL-USE's the SPECIAL-USE capability (RFC 6154), RETURN
+ * (SPECIAL-USE) alone nothing else; STATUS LIST-STATUS (RFC 5819) or
+ * IMAP4rev2, and HIGHESTMODSEQ CONDSTORE as in STATUS (RFC 7162). A
+ * refusal queues nothing. */
+static void
+t_list_caps(void)
+{
+	lm_imap_client c;
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+	LM_CHECK_EQ(list_o(&c, L_SUB, 0, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, L_REM, 0, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, L_SU, 0, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, R_CH, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, R_SUB, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, R_SU, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_MESSAGES), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, L_RM, 0, 0), LM_ERR_BAD_PARAM);   /* bad whatever the server */
+	none_sent(&c);
+	LM_CHECK_EQ(list_o(&c, 0, 0, 0), 0);
+	sent_is(&c, "LIST \"\" \"*\"");
+	lm_imap_free(&c);
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 LIST-EXTENDED] hi\r\n");
+	LM_CHECK_EQ(list_o(&c, L_SU, 0, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, R_SU, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, R_CH, LM_IMAP_ST_MESSAGES), LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	LM_CHECK_EQ(list_o(&c, L_SUB | L_RM, R_CH, 0), 0);
+	sent_is(&c, "LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"*\" RETURN (CHILDREN)");
+	lm_imap_free(&c);
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 SPECIAL-USE] hi\r\n");
+	LM_CHECK_EQ(list_o(&c, L_SU, 0, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, R_SU | R_CH, 0), LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	LM_CHECK_EQ(list_o(&c, 0, R_SU, 0), 0);
+	sent_is(&c, "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
+	lm_imap_free(&c);
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev2] hi\r\n");
+	LM_CHECK_EQ(list_o(&c, L_SU, 0, 0), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_HIGHESTMODSEQ), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_MESSAGES | LM_IMAP_ST_HIGHESTMODSEQ),
+	            LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_HIGHESTMODSEQ, NULL),
+	            LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	LM_CHECK_EQ(list_o(&c, L_SUB | L_REM | L_RM, R_SUB | R_CH, LM_IMAP_ST_SIZE), 0);
+	sent_is(&c, "LIST (SUBSCRIBED REMOTE RECURSIVEMATCH) \"\" \"*\" "
+	        "RETURN (SUBSCRIBED CHILDREN STATUS (SIZE))");
+	lm_imap_free(&c);
+
+	/* capabilities unknown: the server may offer them (imap.h) */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(list_o(&c, L_SUB, 0, 0), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(list_o(&c, 0, R_SU, 0), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_MESSAGES), LM_ERR_BAD_STATE);
+	none_sent(&c);
+	lm_imap_free(&c);
+}
+
+#undef L_SUB
+#undef L_REM
+#undef L_RM
+#undef L_SU
+#undef R_SUB
+#undef R_CH
+#undef R_SU
+
 int
 main(int argc, char **argv)
 {
@@ -1180,7 +1372,8 @@ main(int argc, char **argv)
 		LM_TEST(t_caps_login_window),
 		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
 		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace),
-		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind)
+		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
+		LM_TEST(t_list_options), LM_TEST(t_list_caps)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
