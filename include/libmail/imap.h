@@ -1209,7 +1209,9 @@ LM_API int lm_imap_sb_word(lm_imap_sb *s, const char *word);
  * \brief SEARCH / UID SEARCH with a built program (NULL means ALL).
  * \param ret 0 for a plain SEARCH (results: LM_IMAP_EV_SEARCH), or
  *        LM_IMAP_ESEARCH_* bits for "RETURN (...)" (needs ESEARCH or
- *        IMAP4rev2; results: LM_IMAP_EV_ESEARCH).
+ *        IMAP4rev2; results: LM_IMAP_EV_ESEARCH), written in the order
+ *        MIN MAX COUNT ALL SAVE (RFC 4731 allows any). SAVE (RFC 5182)
+ *        needs SEARCHRES or IMAP4rev2 as well: ESEARCH does not imply it.
  * \return as the common rules; the builder's own error; LM_ERR_BAD_STATE
  *         for unbalanced parentheses or a program ending with NOT/OR.
  */

@@ -40,6 +40,10 @@ lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
 	}
 	if (ret && (r = lm_imap__need_cap(c, LM_IMAP__CAP_ESEARCH | LM_IMAP__CAP_IMAP4REV2)) != 0)
 		return r;
+	/* SAVE is SEARCHRES's (RFC 5182), which ESEARCH does not imply */
+	if ((ret & LM_IMAP_ESEARCH_SAVE) &&
+	    (r = lm_imap__need_cap(c, LM_IMAP__CAP_SEARCHRES | LM_IMAP__CAP_IMAP4REV2)) != 0)
+		return r;
 	lm_imap__ob_start(&b, c, "SEARCH", uid);
 	if (ret) {
 		lm_imap__ob_s(&b, " RETURN (");

@@ -64,6 +64,7 @@ size_t lm_imap__lit_header(const unsigned char *p, size_t n, uint64_t *size,
 #define LM_IMAP__CAP_SAVEDATE      0x00800000ul
 #define LM_IMAP__CAP_AUTH          0x01000000ul
 #define LM_IMAP__CAP_STATUSSIZE    0x02000000ul
+#define LM_IMAP__CAP_SEARCHRES     0x04000000ul
 
 /** The capability bits that may decide what the next command sends:
  *  c->capbits while lm_imap__caps_usable(), else 0. Every capability

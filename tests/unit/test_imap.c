@@ -1359,6 +1359,97 @@ t_list_caps(void)
 #undef R_CH
 #undef R_SU
 
+/* Greeting g, then INBOX selected. */
+static void
+selected(lm_imap_client *c, const char *g)
+{
+	start(c, ibuf, sizeof ibuf, g);
+	LM_CHECK_EQ(lm_imap_select(c, "INBOX", NULL, NULL), 0);
+	sent_is(c, "SELECT INBOX");
+}
+
+/* SEARCH return options, from RFC 4731 5 (and RFC 9051 9)
+ *   search = "SEARCH" [search-return-opts] SP search-program
+ *   search-return-opts = SP "RETURN" SP "(" [search-return-opt
+ *                        *(SP search-return-opt)] ")"
+ *   search-return-opt = "MIN" / "MAX" / "ALL" / "COUNT" / ...
+ * with RFC 5182 4's search-return-opt =/ "SAVE". The options may come
+ * in any order: the expected one is imap.h's (MIN MAX COUNT ALL SAVE). */
+static void
+t_search_return(void)
+{
+	static const struct {
+		int uid;
+		unsigned ret;
+		const char *want;
+	} t[] = {
+		{ 0, 0, "SEARCH ALL" },
+		{ 1, 0, "UID SEARCH ALL" },
+		{ 0, LM_IMAP_ESEARCH_MIN, "SEARCH RETURN (MIN) ALL" },
+		{ 0, LM_IMAP_ESEARCH_MAX, "SEARCH RETURN (MAX) ALL" },
+		{ 0, LM_IMAP_ESEARCH_COUNT, "SEARCH RETURN (COUNT) ALL" },
+		{ 0, LM_IMAP_ESEARCH_ALL, "SEARCH RETURN (ALL) ALL" },
+		{ 0, LM_IMAP_ESEARCH_SAVE, "SEARCH RETURN (SAVE) ALL" },
+		{ 1, LM_IMAP_ESEARCH_SAVE, "UID SEARCH RETURN (SAVE) ALL" },
+		{ 1, LM_IMAP_ESEARCH_MIN | LM_IMAP_ESEARCH_MAX, "UID SEARCH RETURN (MIN MAX) ALL" },
+		{ 0, LM_IMAP_ESEARCH_MIN | LM_IMAP_ESEARCH_SAVE, "SEARCH RETURN (MIN SAVE) ALL" },
+		{ 1, LM_IMAP_ESEARCH_MIN | LM_IMAP_ESEARCH_MAX | LM_IMAP_ESEARCH_COUNT |
+		     LM_IMAP_ESEARCH_ALL | LM_IMAP_ESEARCH_SAVE,
+		  "UID SEARCH RETURN (MIN MAX COUNT ALL SAVE) ALL" }
+	};
+	lm_imap_client c;
+	lm_imap_sb sb;
+	unsigned char sbuf[64];
+	size_t i;
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1 ESEARCH SEARCHRES] hi\r\n");
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		LM_CHECK_EQ(lm_imap_search(&c, t[i].uid, NULL, t[i].ret, NULL), 0);
+		sent_is(&c, t[i].want);
+	}
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_key(&sb, "UNSEEN");
+	LM_CHECK_EQ(lm_imap_search(&c, 1, &sb, LM_IMAP_ESEARCH_COUNT | LM_IMAP_ESEARCH_SAVE, NULL), 0);
+	sent_is(&c, "UID SEARCH RETURN (COUNT SAVE) UNSEEN");
+	lm_imap_free(&c);
+}
+
+/* RETURN needs ESEARCH or IMAP4rev2; SAVE SEARCHRES (RFC 5182 2.4: a
+ * SEARCHRES server implements ESEARCH, not the other way round) or
+ * IMAP4rev2, which has it (RFC 9051 6.4.4). */
+static void
+t_search_caps(void)
+{
+	lm_imap_client c;
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+	LM_CHECK_EQ(lm_imap_search(&c, 0, NULL, LM_IMAP_ESEARCH_MIN, NULL), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_imap_search(&c, 1, NULL, LM_IMAP_ESEARCH_SAVE, NULL), LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	LM_CHECK_EQ(lm_imap_search(&c, 1, NULL, 0, NULL), 0);
+	sent_is(&c, "UID SEARCH ALL");
+	lm_imap_free(&c);
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1 ESEARCH] hi\r\n");
+	LM_CHECK_EQ(lm_imap_search(&c, 0, NULL, LM_IMAP_ESEARCH_SAVE, NULL), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_imap_search(&c, 1, NULL, LM_IMAP_ESEARCH_MIN | LM_IMAP_ESEARCH_SAVE, NULL),
+	            LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, NULL, LM_IMAP_ESEARCH_MIN | LM_IMAP_ESEARCH_COUNT, NULL), 0);
+	sent_is(&c, "SEARCH RETURN (MIN COUNT) ALL");
+	lm_imap_free(&c);
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev2] hi\r\n");
+	LM_CHECK_EQ(lm_imap_search(&c, 1, NULL, LM_IMAP_ESEARCH_ALL | LM_IMAP_ESEARCH_SAVE, NULL), 0);
+	sent_is(&c, "UID SEARCH RETURN (ALL SAVE) ALL");
+	lm_imap_free(&c);
+
+	/* capabilities unknown: the server may offer them (imap.h) */
+	selected(&c, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_search(&c, 0, NULL, LM_IMAP_ESEARCH_COUNT, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, NULL, LM_IMAP_ESEARCH_SAVE, NULL), LM_ERR_BAD_STATE);
+	none_sent(&c);
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1373,7 +1464,8 @@ main(int argc, char **argv)
 		LM_TEST(t_move_fallback_alone), LM_TEST(t_move_fallback_renumbered),
 		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace),
 		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
-		LM_TEST(t_list_options), LM_TEST(t_list_caps)
+		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
+		LM_TEST(t_search_caps)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
