@@ -1101,7 +1101,8 @@ LM_API int lm_imap_unsubscribe(lm_imap_client *c, const char *mailbox, lm_imap_h
 
 /** Extended LIST (RFC 5258, RFC 6154, RFC 5819). Each list is written
  *  in the order of its bits above (the RFCs allow any order), STATUS
- *  last in RETURN; bits not defined here are ignored. */
+ *  last in RETURN; a bit not defined here (in sel, ret or status) is
+ *  LM_ERR_BAD_PARAM. */
 typedef struct {
 	int version;         /**< LM_IMAP_LIST_OPTS_VERSION                  */
 	unsigned sel;        /**< LM_IMAP_LIST_SEL_* (needs LIST-EXTENDED or
@@ -1113,8 +1114,8 @@ typedef struct {
 	                          IMAP4rev2; SPECIAL_USE needs SPECIAL-USE,
 	                          and alone only that)                     */
 	unsigned status;     /**< LM_IMAP_ST_* for RETURN (STATUS (...))
-	                          (needs LIST-STATUS or IMAP4rev2, and
-	                          HIGHESTMODSEQ CONDSTORE as in STATUS);
+	                          (needs LIST-STATUS or IMAP4rev2, and each
+	                          item what it needs in STATUS);
 	                          each mailbox's values come as
 	                          LM_IMAP_EV_STATUS_DATA                   */
 } lm_imap_list_opts;
@@ -1129,7 +1130,11 @@ LM_API int lm_imap_list(lm_imap_client *c, const char *ref, const char *pattern,
 LM_API int lm_imap_lsub(lm_imap_client *c, const char *ref, const char *pattern,
                         lm_imap_handle *h);
 
-/** \brief STATUS mailbox (items: LM_IMAP_ST_* bits, not APPENDLIMIT). */
+/** \brief STATUS mailbox (items: LM_IMAP_ST_* bits but APPENDLIMIT,
+ *         which is response only). HIGHESTMODSEQ needs CONDSTORE, SIZE
+ *         STATUS=SIZE or IMAP4rev2, DELETED IMAP4rev2 (LM_ERR_UNSUPPORTED
+ *         without, LM_ERR_BAD_STATE while capabilities are unknown); no
+ *         item, or a bit not defined, is LM_ERR_BAD_PARAM. */
 LM_API int lm_imap_status(lm_imap_client *c, const char *mailbox, unsigned items,
                           lm_imap_handle *h);
 
@@ -1212,6 +1217,7 @@ LM_API int lm_imap_sb_word(lm_imap_sb *s, const char *word);
  *        IMAP4rev2; results: LM_IMAP_EV_ESEARCH), written in the order
  *        MIN MAX COUNT ALL SAVE (RFC 4731 allows any). SAVE (RFC 5182)
  *        needs SEARCHRES or IMAP4rev2 as well: ESEARCH does not imply it.
+ *        Other bits (MODSEQ is response only) are LM_ERR_BAD_PARAM.
  * \return as the common rules; the builder's own error; LM_ERR_BAD_STATE
  *         for unbalanced parentheses or a program ending with NOT/OR.
  */

@@ -223,14 +223,32 @@ ob_status_items(struct lm_imap__ob *b, unsigned items)
 	lm_imap__ob_s(b, ")");
 }
 
+/* The items a command may ask for (APPENDLIMIT is response only) and the
+ * LIST options defined in imap.h: any other bit is LM_ERR_BAD_PARAM
+ * rather than an empty "()" or a dropped request. */
+#define LM_IMAP__ST_ASK 0xffu
+#define LM_IMAP__LIST_SEL_ALL (LM_IMAP_LIST_SEL_SUBSCRIBED | LM_IMAP_LIST_SEL_REMOTE | \
+                               LM_IMAP_LIST_SEL_RECURSIVEMATCH | LM_IMAP_LIST_SEL_SPECIAL_USE)
+#define LM_IMAP__LIST_RET_ALL (LM_IMAP_LIST_RET_SUBSCRIBED | LM_IMAP_LIST_RET_CHILDREN | \
+                               LM_IMAP_LIST_RET_SPECIAL_USE)
+
 /* The capabilities STATUS items need, in STATUS and in LIST's RETURN
- * (STATUS (...)) alike: HIGHESTMODSEQ is CONDSTORE's (RFC 7162). */
+ * (STATUS (...)) alike: HIGHESTMODSEQ is CONDSTORE's (RFC 7162), SIZE
+ * STATUS=SIZE's (RFC 8438) or IMAP4rev2's, DELETED IMAP4rev2's. */
 static int
 status_items_cap(const lm_imap_client *c, unsigned items)
 {
+	int r = 0;
+
+	if (items & ~LM_IMAP__ST_ASK)
+		return LM_ERR_BAD_PARAM;
 	if (items & LM_IMAP_ST_HIGHESTMODSEQ)
-		return lm_imap__need_cap(c, LM_IMAP__CAP_CONDSTORE);
-	return 0;
+		r = lm_imap__need_cap(c, LM_IMAP__CAP_CONDSTORE);
+	if (r == 0 && (items & LM_IMAP_ST_SIZE))
+		r = lm_imap__need_cap(c, LM_IMAP__CAP_STATUSSIZE | LM_IMAP__CAP_IMAP4REV2);
+	if (r == 0 && (items & LM_IMAP_ST_DELETED))
+		r = lm_imap__need_cap(c, LM_IMAP__CAP_IMAP4REV2);
+	return r;
 }
 
 /* see imap.h */
@@ -242,7 +260,6 @@ lm_imap_status(lm_imap_client *c, const char *mailbox, unsigned items,
 	int r = lm_imap__gate(c, LM_IMAP__S_A | LM_IMAP__S_S, 0);
 	if (r)
 		return r;
-	items &= 0xffu;
 	if (items == 0)
 		return LM_ERR_BAD_PARAM;
 	if ((r = status_items_cap(c, items)) != 0)
@@ -282,8 +299,11 @@ lm_imap_list(lm_imap_client *c, const char *ref, const char *pattern,
 			return LM_ERR_BAD_PARAM;
 		sel = o->sel;
 		ret = o->ret;
-		st = o->status & 0xffu;
+		st = o->status;
 	}
+	if ((sel & ~LM_IMAP__LIST_SEL_ALL) || (ret & ~LM_IMAP__LIST_RET_ALL) ||
+	    (st & ~LM_IMAP__ST_ASK))
+		return LM_ERR_BAD_PARAM;
 	/* RFC 5258 3.1: RECURSIVEMATCH "MUST NOT occur as the only selection
 	 * option (or only with REMOTE)"; the server answers BAD */
 	if ((sel & LM_IMAP_LIST_SEL_RECURSIVEMATCH) &&

@@ -38,6 +38,9 @@ lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
 		if (s->depth != 0)
 			return LM_ERR_BAD_STATE;
 	}
+	if (ret & ~(LM_IMAP_ESEARCH_MIN | LM_IMAP_ESEARCH_MAX | LM_IMAP_ESEARCH_ALL |
+	            LM_IMAP_ESEARCH_COUNT | LM_IMAP_ESEARCH_SAVE))
+		return LM_ERR_BAD_PARAM;
 	if (ret && (r = lm_imap__need_cap(c, LM_IMAP__CAP_ESEARCH | LM_IMAP__CAP_IMAP4REV2)) != 0)
 		return r;
 	/* SAVE is SEARCHRES's (RFC 5182), which ESEARCH does not imply */

@@ -1271,7 +1271,8 @@ t_list_options(void)
 	};
 	lm_imap_client c;
 	size_t i;
-	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 LIST-EXTENDED "
+	/* IMAP4rev2 for STATUS's DELETED and SIZE (t_option_bits) */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 IMAP4rev2 LIST-EXTENDED "
 	      "LIST-STATUS SPECIAL-USE CONDSTORE] hi\r\n");
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		LM_CHECK_EQ(list_o(&c, t[i].sel, t[i].ret, t[i].st), 0);
@@ -1450,6 +1451,62 @@ t_search_caps(void)
 	lm_imap_free(&c);
 }
 
+/* Bits the API does not define are refused, not sent as "()" (which
+ * RFC 4731 3 reads as RETURN (ALL)) or dropped; STATUS items need what
+ * their RFCs say: SIZE STATUS=SIZE (RFC 8438) or IMAP4rev2, DELETED
+ * IMAP4rev2 (RFC 9051 6.3.11: not in IMAP4rev1's status-att). */
+static void
+t_option_bits(void)
+{
+	lm_imap_client c;
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev2 ESEARCH SEARCHRES LIST-EXTENDED "
+	         "LIST-STATUS SPECIAL-USE CONDSTORE STATUS=SIZE] hi\r\n");
+	LM_CHECK_EQ(list_o(&c, 0x10, 0, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(list_o(&c, LM_IMAP_LIST_SEL_SUBSCRIBED | 0x100, 0, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(list_o(&c, 0, 0x8, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(list_o(&c, 0, LM_IMAP_LIST_RET_CHILDREN | 0x80000000u, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_APPENDLIMIT), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(list_o(&c, 0, LM_IMAP_LIST_RET_CHILDREN, LM_IMAP_ST_MESSAGES | 0x200), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, NULL, LM_IMAP_ESEARCH_MODSEQ, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_search(&c, 1, NULL, LM_IMAP_ESEARCH_MIN | 0x40, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_APPENDLIMIT, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_MESSAGES | LM_IMAP_ST_APPENDLIMIT, NULL),
+	            LM_ERR_BAD_PARAM);
+	none_sent(&c);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_DELETED | LM_IMAP_ST_SIZE, NULL), 0);
+	sent_is(&c, "STATUS INBOX (DELETED SIZE)");
+	lm_imap_free(&c);
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 LIST-EXTENDED LIST-STATUS] hi\r\n");
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_SIZE, NULL), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_DELETED, NULL), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_MESSAGES | LM_IMAP_ST_SIZE, NULL),
+	            LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_SIZE), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_DELETED), LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	LM_CHECK_EQ(list_o(&c, 0, 0, LM_IMAP_ST_MESSAGES | LM_IMAP_ST_UNSEEN), 0);
+	sent_is(&c, "LIST \"\" \"*\" RETURN (STATUS (MESSAGES UNSEEN))");
+	lm_imap_free(&c);
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 STATUS=SIZE] hi\r\n");
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_DELETED | LM_IMAP_ST_SIZE, NULL),
+	            LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_MESSAGES | LM_IMAP_ST_SIZE, NULL), 0);
+	sent_is(&c, "STATUS INBOX (MESSAGES SIZE)");
+	lm_imap_free(&c);
+
+	/* capabilities unknown: a gated item waits, the others do not */
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_SIZE, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_DELETED, NULL), LM_ERR_BAD_STATE);
+	none_sent(&c);
+	LM_CHECK_EQ(lm_imap_status(&c, "INBOX", LM_IMAP_ST_MESSAGES | LM_IMAP_ST_UIDNEXT, NULL), 0);
+	sent_is(&c, "STATUS INBOX (MESSAGES UIDNEXT)");
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1465,7 +1522,7 @@ main(int argc, char **argv)
 		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace),
 		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
-		LM_TEST(t_search_caps)
+		LM_TEST(t_search_caps), LM_TEST(t_option_bits)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
