@@ -944,7 +944,10 @@ LM_API int lm_imap_tls_done(lm_imap_client *c, lm_imap_handle *h);
  * instead drops it and completes the command). Mailbox names are UTF-8;
  * the engine encodes them in modified UTF-7 (or sends UTF-8 when
  * UTF8=ACCEPT is enabled); "INBOX" in any case is sent as INBOX.
- * Sequence sets are strings of digits, ',', ':', '*' and "$" (RFC 5182).
+ * Sequence sets follow RFC 9051's sequence-set ("1:4,7,9:*", numbers
+ * 1 to 4294967295 without leading zeros; anything else is
+ * LM_ERR_BAD_PARAM), or are "$" alone, the result a SEARCH RETURN
+ * (SAVE) kept (RFC 5182; needs SEARCHRES or IMAP4rev2).
  *
  * Capabilities unknown: before a list came, after lm_imap_tls_done(),
  * after a LOGIN or AUTHENTICATE OK without a [CAPABILITY] code (RFC 9051

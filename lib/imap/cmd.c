@@ -209,26 +209,61 @@ lm_imap__ob_mailbox(struct lm_imap__ob *b, const char *name, int allow_empty)
 	lm_imap__ob_str(b, enc, el, allow_empty && el == 0);
 }
 
+/* One seq-number of RFC 9051's grammar: "*" or an nz-number (no leading
+ * zero, at most 4294967295). Returns the index after it, 0 if none. */
+static size_t
+set_number(const char *s, size_t i)
+{
+	uint64_t v = 0;
+
+	if (s[i] == '*')
+		return i + 1;
+	if (s[i] < '1' || s[i] > '9')
+		return 0;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > 0xffffffffu)
+			return 0;
+	}
+	return i;
+}
+
 /* see cmd.h */
 void
 lm_imap__ob_set(struct lm_imap__ob *b, const char *set)
 {
-	size_t i, n;
+	size_t i = 0;
+	int r;
+
 	if (b->err)
 		return;
-	if (set == NULL || (n = strlen(set)) == 0) {
+	if (set == NULL || set[0] == '\0') {
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		char ch = set[i];
-		if (!((ch >= '0' && ch <= '9') || ch == ',' || ch == ':' || ch == '*' ||
-		      ch == '$')) {
-			b->err = LM_ERR_BAD_PARAM;
+	/* "$", the saved search result, stands alone (RFC 5182 3) */
+	if (set[0] == '$' && set[1] == '\0') {
+		if ((r = lm_imap__need_cap(b->c, LM_IMAP__CAP_SEARCHRES |
+		                           LM_IMAP__CAP_IMAP4REV2)) != 0)
+			b->err = r;
+		else
+			lm_imap__ob_raw(b, set, 1);
+		return;
+	}
+	/* sequence-set = (seq-number / seq-range) ["," sequence-set] */
+	for (;;) {
+		if ((i = set_number(set, i)) == 0)
+			break;
+		if (set[i] == ':' && (i = set_number(set, i + 1)) == 0)
+			break;
+		if (set[i] == '\0') {
+			lm_imap__ob_raw(b, set, i);
 			return;
 		}
+		if (set[i++] != ',')
+			break;
 	}
-	lm_imap__ob_raw(b, set, n);
+	b->err = LM_ERR_BAD_PARAM;
 }
 
 /* see cmd.h */

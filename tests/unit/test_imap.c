@@ -1507,6 +1507,47 @@ t_option_bits(void)
 	lm_imap_free(&c);
 }
 
+/* Sequence sets, RFC 9051 9:
+ *   sequence-set = (seq-number / seq-range) ["," sequence-set]
+ *   seq-range = seq-number ":" seq-number
+ *   seq-number = nz-number / "*"      nz-number = digit-nz *DIGIT
+ * (a number up to 4294967295), and RFC 5182 3's "$" alone, which needs
+ * SEARCHRES (or IMAP4rev2, which has it). */
+static void
+t_sequence_sets(void)
+{
+	static const char *const good[] = { "1", "1:4", "1:4,7,9:*", "*", "*:3",
+		"4294967295", "2,1", "3:1" };
+	static const char *const bad[] = { "", "0", "01", "1:", ":1", "1,", ",1",
+		"1,,2", "1::2", "4294967296", "99999999999999999999", "1:0", "a",
+		"1 2", "$,1", "1:$", "$$", " $", "1\r\n", "1:*:2" };
+	lm_imap_client c;
+	char want[64];
+	size_t i;
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1 ESEARCH] hi\r\n");
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		LM_CHECK_EQ(lm_imap_copy(&c, 1, good[i], "Trash", NULL), 0);
+		snprintf(want, sizeof want, "UID COPY %s Trash", good[i]);
+		sent_is(&c, want);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		LM_CHECK_EQ(lm_imap_copy(&c, 1, bad[i], "Trash", NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_copy(&c, 0, "$", "Trash", NULL), LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	lm_imap_free(&c);
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1 ESEARCH SEARCHRES] hi\r\n");
+	LM_CHECK_EQ(lm_imap_copy(&c, 1, "$", "Trash", NULL), 0);
+	sent_is(&c, "UID COPY $ Trash");
+	lm_imap_free(&c);
+
+	selected(&c, "* PREAUTH hi\r\n");
+	LM_CHECK_EQ(lm_imap_copy(&c, 1, "$", "Trash", NULL), LM_ERR_BAD_STATE);
+	none_sent(&c);
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1522,7 +1563,8 @@ main(int argc, char **argv)
 		LM_TEST(t_bye_pending), LM_TEST(t_status_text_brace),
 		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
-		LM_TEST(t_search_caps), LM_TEST(t_option_bits)
+		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
+		LM_TEST(t_sequence_sets)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
