@@ -296,30 +296,30 @@ header_seen(lm_mime_parser *p, const unsigned char *name, size_t nlen,
             const unsigned char *val, size_t vlen)
 {
 	if (nlen == 12 && (name[0] | 0x20) == 'm') {
-		if (lm_mime__ieq(name, 12, "mime-version"))
+		if (lm_core__ieqz(name, 12, "mime-version"))
 			p->info.mime_version = 1;
 		return;
 	}
-	if (nlen <= 8 || (name[0] | 0x20) != 'c' || !lm_mime__ieq(name, 8, "content-"))
+	if (nlen <= 8 || (name[0] | 0x20) != 'c' || !lm_core__ieqz(name, 8, "content-"))
 		return;
 	p->mimefields = 1;
 	name += 8;
 	switch (nlen - 8) {
 	case 4:
-		if (lm_mime__ieq(name, 4, "type") && !p->seen_ct) {
+		if (lm_core__ieqz(name, 4, "type") && !p->seen_ct) {
 			p->seen_ct = 1;
 			p->info.has_content_type = 1;
 			lm_mime__parse_ctype(p, val, vlen);
 		}
 		break;
 	case 17:
-		if (lm_mime__ieq(name, 17, "transfer-encoding") && !p->seen_cte) {
+		if (lm_core__ieqz(name, 17, "transfer-encoding") && !p->seen_cte) {
 			p->seen_cte = 1;
 			lm_mime__parse_cte(p, val, vlen);
 		}
 		break;
 	case 11:
-		if (lm_mime__ieq(name, 11, "disposition") && !p->seen_cd) {
+		if (lm_core__ieqz(name, 11, "disposition") && !p->seen_cd) {
 			p->seen_cd = 1;
 			lm_mime__parse_cdisp(p, val, vlen);
 		}

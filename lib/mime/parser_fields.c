@@ -11,19 +11,6 @@
 
 #define LOWER(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
 
-/* see parser_internal.h */
-int
-lm_mime__ieq(const unsigned char *a, size_t n, const char *lit)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (lit[i] == '\0' || LOWER(a[i]) != LOWER((unsigned char)lit[i]))
-			return 0;
-	}
-	return lit[n] == '\0';
-}
-
 static int
 is_tspecial_or_ctl(unsigned char c)
 {
@@ -151,7 +138,7 @@ lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
 			if (i >= n || s[i] != '=')
 				continue;
 			i = skip_cfws(s, n, i + 1);
-			if (ne - ns != nl || !lm_mime__ieq(s + ns, nl, name))
+			if (ne - ns != nl || !lm_core__ieqz(s + ns, nl, name))
 				continue;
 			vs = i;
 			if (i < n && s[i] == '"')

@@ -14,6 +14,7 @@
 
 #include "libmail/mime.h"
 #include "internal.h"
+#include "../core/ascii.h"
 
 /* What lm_mime_parser_next() does next (p->st). */
 enum { LM_MIME__ST_BEGIN_PART = 1, LM_MIME__ST_HEADERS, LM_MIME__ST_HEADERS_END,
@@ -48,9 +49,6 @@ void lm_mime__defect(lm_mime_parser *p, int fi, unsigned bits, unsigned count);
 void lm_mime__fill_ev(lm_mime_parser *p, lm_mime_event *ev, lm_mime_event_type t, int fi);
 
 /* parser_fields.c */
-
-/** 1 when a[0..n) is lit, ASCII case ignored. */
-int lm_mime__ieq(const unsigned char *a, size_t n, const char *lit);
 
 /** Content-Type: type/subtype and the parameters the parser needs. */
 void lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n);
