@@ -429,3 +429,51 @@ for i, (sel, v) in enumerate([
         (5, "=?not?encoded?="), (6, "iso-8859-1:caf\xe9"), (6, "windows-1252:\x80\x99"),
         (6, "utf-8:\xff\xfe bad")]):
     put("mime_fields", "seed%02d" % i, bytes([sel]) + v.encode("latin-1" if sel == 6 else "utf-8"))
+
+# ---- imap_commands: 3 capability bytes, a flags byte, then builder calls
+# (op byte: builder number, 0x80 drain after; then its arguments; strings
+# end with NUL; see fuzz/fuzz_imap_commands.c)
+SEL, EXA, CRE, DEL, REN, SUB, UNS, STA, LST, LSB, SRC, FET, STO, CPY, MOV, UEX, APP, ENA, IDC, GQ, GQR, NOP = range(22)
+
+
+def zs(*strs):
+    return b"".join(s.encode("utf-8") + b"\0" for s in strs)
+
+
+def cmds_all():
+    long8 = "x" * 1100
+    return (bytes([SEL, 3]) + zs("INBOX") + bytes([5]) +
+            bytes([EXA | 0x80, 0x0d]) + zs("Archive") + bytes([7, 9]) + zs("1:5,9") +
+            bytes([CRE]) + zs("Entw\u00fcrfe") + bytes([DEL]) + zs("Old & \"quoted\"") +
+            bytes([REN]) + zs("a\\b", "\u65e5\u672c/\u8a9e") + bytes([SUB]) + zs("NIL") +
+            bytes([UNS]) + zs("inbox") + bytes([STA | 0x80, 0xff]) + zs("Sent") + b"\1" +
+            bytes([LST, 1]) + zs("", "*") + bytes([0x0d, 0x07, 0x03]) +
+            bytes([LSB | 0x80, 0]) + zs("~/Mail/", "%") + bytes([0, 0, 0]) +
+            bytes([SRC, 0, 7]) + bytes([1]) + zs("FROM", "alice") + bytes([5]) + zs("1:*") +
+            bytes([7, 0]) + zs("UNSEEN") + bytes([1]) + zs("SUBJECT", "caf\u00e9") +
+            bytes([3]) + zs("LARGER") + b"\xf9" + bytes([4]) + zs("SINCE") + bytes([50, 3, 7]) +
+            b"\x1f" +
+            bytes([FET | 0x80, 3]) + zs("1:*") + bytes([0xff, 0x07, 2, 0xfb, 0x11]) + zs("1.2") +
+            b"\0\0\0" + bytes([0x28]) + zs("HEADER.FIELDS") + bytes([2]) + zs("Subject", "From") +
+            b"\0\x10" +
+            bytes([STO, 0x13]) + zs("2:4", "\\Seen $Label") + b"\x05" +
+            bytes([CPY, 1]) + zs("$", "Archive") + bytes([MOV | 0x80, 0]) + zs("7", "Trash") +
+            bytes([UEX]) + zs("4294967295") +
+            bytes([APP | 0x80, 3]) + zs("Drafts", "\\Draft", "21-Nov-2026 21:56:43 +0100") + b"\x40" +
+            bytes([ENA]) + zs("CONDSTORE QRESYNC") + bytes([IDC, 4]) + zs("name", "libmail", "x\tb", long8) +
+            b"\0" + bytes([GQ]) + zs("") + bytes([GQR | 0x80]) + zs("") + bytes([NOP, 2]) +
+            bytes([APP | 0x80, 0]) + zs(long8) + b"\x03")
+
+
+ALLCAPS = b"\xff\xff\xff"
+for name, caps, fl in [("all-caps-selected", ALLCAPS, 0x0c), ("all-caps-sync", ALLCAPS, 0x08),
+                       ("caps-unknown", ALLCAPS, 0x09), ("rev1-only", b"\x01\x00\x00", 0x08),
+                       ("rev2-literal-minus", b"\x0a\x00\x00", 0x0c),
+                       ("utf8-accept", b"\x31\x00\x00", 0x0a), ("utf8-qresync", b"\x31\x10\x00", 0x2e),
+                       ("small-out", ALLCAPS, 0x1c), ("auth-state", ALLCAPS, 0x04)]:
+    put("imap_commands", name, caps + bytes([fl]) + cmds_all())
+put("imap_commands", "bad-args", ALLCAPS + b"\x0c" +
+    bytes([FET, 0]) + zs("0:1") + b"\1\0\0" + bytes([STO, 0]) + zs("01", "\\Seen") +
+    bytes([CPY, 0]) + zs("1,,2", "x") + bytes([SEL, 0]) + b"\xed\xa0\x80\0\0" +
+    bytes([LST, 1]) + zs("", "*") + bytes([4, 0, 0]) + bytes([SRC, 0, 1, 5]) + zs("1:2,*") + b"\0" +
+    bytes([UEX]) + zs("1:4294967296") + bytes([REN]) + zs("a\rb", "c"))
