@@ -1199,7 +1199,10 @@ LM_API int lm_imap_sb_num(lm_imap_sb *s, const char *key, uint64_t n);
 /** \brief key + date: BEFORE ON SINCE SENTBEFORE SENTON SENTSINCE
  *         (y 1..9999, m 1..12, d 1..31). */
 LM_API int lm_imap_sb_date(lm_imap_sb *s, const char *key, int y, int m, int d);
-/** \brief A sequence set, or with uid != 0 "UID set". */
+/** \brief A sequence set, or with uid != 0 "UID set": RFC 9051's
+ *         sequence-set or "$" alone as in the common rules (anything
+ *         else is LM_ERR_BAD_PARAM); lm_imap_search() of a program
+ *         holding "$" needs SEARCHRES or IMAP4rev2. */
 LM_API int lm_imap_sb_set(lm_imap_sb *s, int uid, const char *set);
 /** \brief NOT: negates the next key. */
 LM_API int lm_imap_sb_not(lm_imap_sb *s);

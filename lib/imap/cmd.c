@@ -209,30 +209,10 @@ lm_imap__ob_mailbox(struct lm_imap__ob *b, const char *name, int allow_empty)
 	lm_imap__ob_str(b, enc, el, allow_empty && el == 0);
 }
 
-/* One seq-number of RFC 9051's grammar: "*" or an nz-number (no leading
- * zero, at most 4294967295). Returns the index after it, 0 if none. */
-static size_t
-set_number(const char *s, size_t i)
-{
-	uint64_t v = 0;
-
-	if (s[i] == '*')
-		return i + 1;
-	if (s[i] < '1' || s[i] > '9')
-		return 0;
-	for (; s[i] >= '0' && s[i] <= '9'; i++) {
-		v = v * 10 + (uint64_t)(s[i] - '0');
-		if (v > 0xffffffffu)
-			return 0;
-	}
-	return i;
-}
-
 /* see cmd.h */
 void
 lm_imap__ob_set(struct lm_imap__ob *b, const char *set)
 {
-	size_t i = 0;
 	int r;
 
 	if (b->err)
@@ -250,20 +230,10 @@ lm_imap__ob_set(struct lm_imap__ob *b, const char *set)
 			lm_imap__ob_raw(b, set, 1);
 		return;
 	}
-	/* sequence-set = (seq-number / seq-range) ["," sequence-set] */
-	for (;;) {
-		if ((i = set_number(set, i)) == 0)
-			break;
-		if (set[i] == ':' && (i = set_number(set, i + 1)) == 0)
-			break;
-		if (set[i] == '\0') {
-			lm_imap__ob_raw(b, set, i);
-			return;
-		}
-		if (set[i++] != ',')
-			break;
-	}
-	b->err = LM_ERR_BAD_PARAM;
+	if (lm_imap__set_ok(set))
+		lm_imap__ob_s(b, set);
+	else
+		b->err = LM_ERR_BAD_PARAM;
 }
 
 /* see cmd.h */

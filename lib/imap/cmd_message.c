@@ -65,7 +65,14 @@ lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
 			if (t != ')' && last != '(')
 				lm_imap__ob_s(&b, " ");
 			switch (t) {
-			case 'A': lm_imap__ob_raw(&b, v, n); break;
+			case 'A':
+				/* "$" (lm_imap_sb_set(), or a key): RFC 5182's
+				 * saved result, which ESEARCH does not imply */
+				if (n == 1 && v[0] == '$' && (r = lm_imap__need_cap(c,
+				    LM_IMAP__CAP_SEARCHRES | LM_IMAP__CAP_IMAP4REV2)) != 0)
+					return r;
+				lm_imap__ob_raw(&b, v, n);
+				break;
 			case 'S': lm_imap__ob_str(&b, v, n, 1); break;
 			case 'N': lm_imap__ob_s(&b, "NOT"); break;
 			case 'O': lm_imap__ob_s(&b, "OR"); break;

@@ -23,6 +23,44 @@ lm_imap__atom_char(unsigned char ch)
 	}
 }
 
+/* One seq-number of RFC 9051's grammar: "*" or an nz-number (no leading
+ * zero, at most 4294967295). Returns the index after it, 0 if none. */
+static size_t
+set_number(const char *s, size_t i)
+{
+	uint64_t v = 0;
+
+	if (s[i] == '*')
+		return i + 1;
+	if (s[i] < '1' || s[i] > '9')
+		return 0;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > 0xffffffffu)
+			return 0;
+	}
+	return i;
+}
+
+/* see internal.h */
+int
+lm_imap__set_ok(const char *set)
+{
+	size_t i = 0;
+
+	/* sequence-set = (seq-number / seq-range) ["," sequence-set] */
+	for (;;) {
+		if ((i = set_number(set, i)) == 0)
+			return 0;
+		if (set[i] == ':' && (i = set_number(set, i + 1)) == 0)
+			return 0;
+		if (set[i] == '\0')
+			return 1;
+		if (set[i++] != ',')
+			return 0;
+	}
+}
+
 /* see imap.h */
 int
 lm_imap_encode_string(const char *s, size_t n, int utf8, int nonsync,

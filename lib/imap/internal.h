@@ -14,6 +14,11 @@
 /** 1 for an ATOM-CHAR of RFC 3501 (any CHAR except atom-specials). */
 int lm_imap__atom_char(unsigned char ch);
 
+/** 1 when set is an RFC 9051 sequence-set ("1:4,7,9:*": numbers 1 to
+ *  4294967295 without leading zeros), else 0 ("$" included: callers
+ *  take it alone, with its capability check). */
+int lm_imap__set_ok(const char *set);
+
 /** Find the end of a balanced "(...)" starting at p[0] == '(' within
  *  p[0..n): quoted strings and literals are skipped, nesting is counted
  *  (no recursion). Returns the length including the closing ')', 0 if

@@ -169,22 +169,17 @@ lm_imap_sb_date(lm_imap_sb *s, const char *key, int y, int m, int d)
 int
 lm_imap_sb_set(lm_imap_sb *s, int uid, const char *set)
 {
-	size_t i, n;
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (set == NULL || (n = strlen(set)) == 0) {
+	/* the commands' grammar (RFC 9051 sequence-set, or "$" alone):
+	 * "1::2" or "0" would make the server answer BAD */
+	if (set == NULL || !(lm_imap__set_ok(set) || strcmp(set, "$") == 0)) {
 		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
 		return LM_ERR_BAD_PARAM;
 	}
-	for (i = 0; i < n; i++)
-		if (!((set[i] >= '0' && set[i] <= '9') || set[i] == ',' || set[i] == ':' ||
-		      set[i] == '*' || set[i] == '$')) {
-			s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
-			return LM_ERR_BAD_PARAM;
-		}
 	if (uid)
 		sb_put(s, 'A', "UID", 3);
-	sb_put(s, 'A', set, n);
+	sb_put(s, 'A', set, strlen(set));
 	return s->err;
 }
 

@@ -1548,6 +1548,58 @@ t_sequence_sets(void)
 	lm_imap_free(&c);
 }
 
+/* A SEARCH program's sets follow the commands' grammar (RFC 9051
+ * sequence-set, or "$" alone): lm_imap_sb_set() took any run of
+ * digits , : * $ ("1::2", "0", "1,$") and SEARCH sent it, which a
+ * server answers BAD; and "$" is RFC 5182's, so SEARCH needs SEARCHRES
+ * or IMAP4rev2 for it as COPY does (fuzz_imap_commands found both). */
+static void
+t_search_sets(void)
+{
+	static const char *const bad[] = { "0", "01", "1::2", "1:", ",1", "1,,2",
+		"4294967296", "1,$", "$$", "$:1", "*:" };
+	lm_imap_client c;
+	lm_imap_sb sb;
+	unsigned char sbuf[64];
+	size_t i;
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1 ESEARCH] hi\r\n");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+		LM_CHECK_EQ(lm_imap_sb_set(&sb, 0, bad[i]), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_PARAM);
+	}
+	none_sent(&c);
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_set(&sb, 1, "1:4,7,9:*"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH UID 1:4,7,9:*");
+	/* "$" without SEARCHRES: refused, whether a set or a key */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_set(&sb, 0, "$"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_UNSUPPORTED);
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "$"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_UNSUPPORTED);
+	none_sent(&c);
+	lm_imap_free(&c);
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1 ESEARCH SEARCHRES] hi\r\n");
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "UNSEEN"), 0);
+	LM_CHECK_EQ(lm_imap_sb_set(&sb, 1, "$"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH UNSEEN UID $");
+	lm_imap_free(&c);
+
+	selected(&c, "* PREAUTH hi\r\n");
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_set(&sb, 0, "$"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_STATE);
+	none_sent(&c);
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1564,7 +1616,7 @@ main(int argc, char **argv)
 		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
-		LM_TEST(t_sequence_sets)
+		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
