@@ -1034,7 +1034,8 @@ LM_API int lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h
 LM_API int lm_imap_login(lm_imap_client *c, const char *user, const char *pass,
                          lm_imap_handle *h);
 
-/** \brief ENABLE exts (space separated capability names, RFC 5161;
+/** \brief ENABLE exts (space separated capability names, sent with one
+ *         space between them, RFC 5161;
  *         e.g. "CONDSTORE QRESYNC" or "UTF8=ACCEPT"). Needs ENABLE.
  *         The ENABLED response updates lm_imap_is_enabled().
  *
@@ -1290,7 +1291,9 @@ typedef enum {
 
 /** \brief STORE / UID STORE set op[.SILENT] (flags) with optional
  *         (UNCHANGEDSINCE n) (n != 0, needs CONDSTORE). flags: space
- *         separated, may be empty for SET. */
+ *         separated (sent with one space between them), may be empty
+ *         for SET; each an atom, optionally after a backslash ("\\"
+ *         alone is LM_ERR_BAD_PARAM). APPEND's flags alike. */
 LM_API int lm_imap_store(lm_imap_client *c, int uid, const char *set,
                          lm_imap_store_op op, int silent, const char *flags,
                          uint64_t unchangedsince, lm_imap_handle *h);

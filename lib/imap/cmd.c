@@ -238,25 +238,45 @@ lm_imap__ob_set(struct lm_imap__ob *b, const char *set)
 
 /* see cmd.h */
 void
-lm_imap__ob_flags(struct lm_imap__ob *b, const char *flags)
+lm_imap__ob_words(struct lm_imap__ob *b, const char *s, int flags)
 {
-	size_t i, n;
+	size_t i = 0, k, a;
+	unsigned w = 0;
+
 	if (b->err)
 		return;
-	n = flags ? strlen(flags) : 0;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)flags[i];
-		if (ch == ' ')
-			continue;
-		if (ch == '\\' && (i == 0 || flags[i - 1] == ' '))
-			continue;
-		if (!lm_imap__atom_char(ch)) {
+	if (s == NULL) {
+		b->err = LM_ERR_BAD_PARAM;
+		return;
+	}
+	for (;;) {
+		while (s[i] == ' ')
+			i++;
+		if (s[i] == '\0')
+			return;
+		k = i;
+		if (flags && s[i] == '\\')
+			i++;
+		for (a = i; lm_imap__atom_char((unsigned char)s[i]); i++)
+			;
+		/* "\\" alone is no flag; one space between words: the
+		 * grammar has no other (a server answers BAD) */
+		if (i == a || (s[i] != ' ' && s[i] != '\0')) {
 			b->err = LM_ERR_BAD_PARAM;
 			return;
 		}
+		if (w++)
+			lm_imap__ob_s(b, " ");
+		lm_imap__ob_raw(b, s + k, i - k);
 	}
+}
+
+/* see cmd.h */
+void
+lm_imap__ob_flags(struct lm_imap__ob *b, const char *flags)
+{
 	lm_imap__ob_s(b, "(");
-	lm_imap__ob_raw(b, flags, n);
+	lm_imap__ob_words(b, flags ? flags : "", 1);
 	lm_imap__ob_s(b, ")");
 }
 
@@ -689,7 +709,7 @@ lm_imap_enable(lm_imap_client *c, const char *exts, lm_imap_handle *h)
 	if ((r = lm_imap__need_cap(c, LM_IMAP__CAP_ENABLE | LM_IMAP__CAP_IMAP4REV2)) != 0)
 		return r;
 	lm_imap__ob_start(&b, c, "ENABLE ", 0);
-	lm_imap__ob_s(&b, exts);
+	lm_imap__ob_words(&b, exts, 0);
 	if ((r = lm_imap__ob_commit(&b, LM_IMAP_CMD_ENABLE, 0, h)) != 0)
 		return r;
 	c->q[c->q_count - 1].en = (unsigned char)enable_asked(exts);

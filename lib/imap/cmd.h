@@ -64,8 +64,12 @@ void lm_imap__ob_mailbox(struct lm_imap__ob *b, const char *name, int allow_empt
 /** A sequence set: digits , : * $ */
 void lm_imap__ob_set(struct lm_imap__ob *b, const char *set);
 
+/** Words separated by any run of spaces, written separated by one: each
+ *  an atom, with flags != 0 optionally after a backslash. */
+void lm_imap__ob_words(struct lm_imap__ob *b, const char *s, int flags);
+
 /** A flag list "a b c" -> "(a b c)"; each flag an atom, optionally with a
- *  leading backslash. */
+ *  leading backslash (lm_imap__ob_words()). */
 void lm_imap__ob_flags(struct lm_imap__ob *b, const char *flags);
 
 /** Every command starts with the gate: state, pipelining, misuse. */

@@ -1600,6 +1600,41 @@ t_search_sets(void)
 	lm_imap_free(&c);
 }
 
+/* flag-list = "(" [flag *(SP flag)] ")" (RFC 9051): STORE and APPEND
+ * sent the caller's spaces as given ("( \Seen  $Junk)") and a lone
+ * backslash as a flag ("(\)"); ENABLE's list alike (fuzz_imap_commands).
+ * Runs of spaces are now written as one; "\" alone is refused. */
+static void
+t_flag_words(void)
+{
+	lm_imap_client c;
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n");
+	LM_CHECK_EQ(lm_imap_store(&c, 0, "1", LM_IMAP_STORE_ADD, 0, "  \\Seen   $Junk ", 0,
+	                          NULL), 0);
+	sent_is(&c, "STORE 1 +FLAGS (\\Seen $Junk)");
+	LM_CHECK_EQ(lm_imap_store(&c, 0, "1", LM_IMAP_STORE_SET, 0, " ", 0, NULL), 0);
+	sent_is(&c, "STORE 1 FLAGS ()");
+	LM_CHECK_EQ(lm_imap_store(&c, 0, "1", LM_IMAP_STORE_ADD, 0, "\\", 0, NULL),
+	            LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_store(&c, 0, "1", LM_IMAP_STORE_ADD, 0, "a \\ b", 0, NULL),
+	            LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_store(&c, 0, "1", LM_IMAP_STORE_ADD, 0, "a\\b", 0, NULL),
+	            LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_append(&c, "Drafts", "\\", NULL, 1, rd_x, NULL, NULL),
+	            LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_append(&c, "Drafts", " \\Draft  \\Seen", NULL, 1, rd_x, NULL,
+	                           NULL), 0);
+	sent_is(&c, "APPEND Drafts (\\Draft \\Seen) {1+}\r\nx");
+	none_sent(&c);
+	lm_imap_free(&c);
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE] hi\r\n");
+	LM_CHECK_EQ(lm_imap_enable(&c, " CONDSTORE  QRESYNC ", NULL), 0);
+	sent_is(&c, "ENABLE CONDSTORE QRESYNC");
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1616,7 +1651,7 @@ main(int argc, char **argv)
 		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
-		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets)
+		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_flag_words)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
