@@ -40,6 +40,8 @@
  *    decoded (quoted string unescaped, literal, modified UTF-7 unless
  *    UTF8=ACCEPT is enabled), equals the name given ("INBOX" in any case
  *    is INBOX); GETQUOTA roots and ID strings are sent exactly;
+ *  - FETCH sections: parts nz-number *("." nz-number), MIME only after
+ *    a part, a partial length not 0 (RFC 9051's section-spec, partial);
  *  - flag lists are "(" [flag *(SP flag)] ")" with flag ["\"] atom, and
  *    ENABLE's extensions atoms, one SP between them;
  *  - the conversation completes: no engine error.
@@ -190,6 +192,31 @@ check_words(const unsigned char *p, size_t n, int bs)
 		FZ_CHECK(p[i] == ' ' && i + 1 < n, "words separated by one SP");
 		i++;
 	}
+}
+
+/* section-part = nz-number *("." nz-number) */
+static int
+section_part_ok(const char *s)
+{
+	for (;;) {
+		if ((s = seq_number(s)) == NULL || s[-1] == '*')
+			return 0;
+		if (*s == '\0')
+			return 1;
+		if (*s++ != '.')
+			return 0;
+	}
+}
+
+static int
+is_mime(const char *s)
+{
+	static const char u[] = "MIME", l[] = "mime";
+	size_t i;
+	for (i = 0; i < 4; i++)
+		if (s[i] != u[i] && s[i] != l[i])
+			return 0;
+	return s[4] == '\0';
 }
 
 /* "(" [flag *(SP flag)] ")", flag = ["\"] 1*ATOM-CHAR */
@@ -486,6 +513,7 @@ typedef struct {
 	int uid;
 	const char *flags;        /* STORE / APPEND flags */
 	int sb_badset, sb_dollar; /* SEARCH: sets the program holds */
+	const lm_imap_fetch_opts *fo;
 } call;
 
 /* Build the search program from the input. */
@@ -571,6 +599,22 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 		break;
 	case OP_FETCH: case OP_UID_EXPUNGE: case OP_STORE:
 		check_set_arg(f, r, k->a[0]);
+		if (op == OP_FETCH) {
+			size_t i;
+			/* RFC 9051: section-spec = section-msgtext / (section-part
+			 * ["." section-text]), "MIME" only after a part;
+			 * partial = "<" number "." nz-number ">" */
+			for (i = 0; i < k->fo->nsections; i++) {
+				const lm_imap_section *s = &k->fo->sections[i];
+				int part = s->part && s->part[0];
+				if (part)
+					FZ_CHECK(section_part_ok(s->part), "section part nz-numbers");
+				if (s->text && !part)
+					FZ_CHECK(!is_mime(s->text), "MIME only after a section part");
+				if (s->partial && !s->binary_size)
+					FZ_CHECK(s->len != 0, "partial length is an nz-number");
+			}
+		}
 		if (op == OP_STORE) {
 			/* the flag list ends the command (no "(" in flags) */
 			size_t o = r->n - 2;
@@ -725,6 +769,7 @@ one_call(fz *f, unsigned op)
 		}
 		fo.sections = fo.nsections ? sec : NULL;
 		verb = "FETCH ";
+		k.fo = &fo;
 		r = lm_imap_fetch(c, k.uid, k.a[0], &fo, &h);
 		break;
 	case OP_STORE:

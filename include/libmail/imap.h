@@ -1252,14 +1252,17 @@ typedef struct {
 	int binary;               /**< BINARY[] (needs BINARY)              */
 	int binary_size;          /**< BINARY.SIZE[] instead of content
 	                               (needs BINARY)                       */
-	const char *part;         /**< NULL/"" whole message, or "1.2"      */
-	const char *text;         /**< NULL/"", "HEADER", "TEXT", "MIME",
+	const char *part;         /**< NULL/"" whole message, or "1.2"
+	                               (numbers 1 to 4294967295, no leading
+	                               zero; else LM_ERR_BAD_PARAM)          */
+	const char *text;         /**< NULL/"", "HEADER", "TEXT", "MIME"
+	                               (only with a part),
 	                               "HEADER.FIELDS", "HEADER.FIELDS.NOT"  */
 	const char *const *fields;/**< header names for HEADER.FIELDS[.NOT] */
 	size_t nfields;
 	int partial;              /**< 1: <start.len>                       */
 	uint64_t start;
-	uint32_t len;
+	uint32_t len;             /**< not 0 with partial (nz-number)       */
 } lm_imap_section;
 
 /** Value of lm_imap_fetch_opts.version. */

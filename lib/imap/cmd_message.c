@@ -93,16 +93,22 @@ lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
 /* FETCH, STORE, COPY, MOVE                                            */
 /* ------------------------------------------------------------------ */
 
+/* section-part = nz-number *("." nz-number) (RFC 9051): "0" or "1.01"
+ * is BAD to a server. NULL and "" are the whole message. */
 static int
 part_ok(const char *p)
 {
-	size_t i;
-	if (p == NULL)
+	size_t i = 0;
+	if (p == NULL || p[0] == '\0')
 		return 1;
-	for (i = 0; p[i]; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] == '.' && i > 0 && p[i - 1] != '.')))
+	for (;;) {
+		if ((i = lm_imap__nz_number(p, i)) == 0)
 			return 0;
-	return i == 0 || p[i - 1] != '.';
+		if (p[i] == '\0')
+			return 1;
+		if (p[i++] != '.')
+			return 0;
+	}
 }
 
 static void
@@ -124,8 +130,13 @@ ob_section(struct lm_imap__ob *b, const lm_imap_section *s)
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}
-	/* section-binary (RFC 3516) is part numbers only, for both forms */
-	if ((s->binary || s->binary_size) && has_text) {
+	/* section-binary (RFC 3516) is part numbers only, for both forms;
+	 * section-text "MIME" only follows a part (RFC 9051 section-spec);
+	 * partial = "<" number "." nz-number ">" */
+	if (((s->binary || s->binary_size) && has_text) ||
+	    (has_text && !has_part &&
+	     lm_core__ieqz((const unsigned char *)s->text, strlen(s->text), "MIME")) ||
+	    (s->partial && !s->binary_size && s->len == 0)) {
 		b->err = LM_ERR_BAD_PARAM;
 		return;
 	}

@@ -23,15 +23,12 @@ lm_imap__atom_char(unsigned char ch)
 	}
 }
 
-/* One seq-number of RFC 9051's grammar: "*" or an nz-number (no leading
- * zero, at most 4294967295). Returns the index after it, 0 if none. */
-static size_t
-set_number(const char *s, size_t i)
+/* see internal.h */
+size_t
+lm_imap__nz_number(const char *s, size_t i)
 {
 	uint64_t v = 0;
 
-	if (s[i] == '*')
-		return i + 1;
 	if (s[i] < '1' || s[i] > '9')
 		return 0;
 	for (; s[i] >= '0' && s[i] <= '9'; i++) {
@@ -40,6 +37,14 @@ set_number(const char *s, size_t i)
 			return 0;
 	}
 	return i;
+}
+
+/* One seq-number of RFC 9051's grammar: "*" or an nz-number. Returns
+ * the index after it, 0 if none. */
+static size_t
+set_number(const char *s, size_t i)
+{
+	return s[i] == '*' ? i + 1 : lm_imap__nz_number(s, i);
 }
 
 /* see internal.h */

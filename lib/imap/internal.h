@@ -14,6 +14,10 @@
 /** 1 for an ATOM-CHAR of RFC 3501 (any CHAR except atom-specials). */
 int lm_imap__atom_char(unsigned char ch);
 
+/** The index after the nz-number (1 to 4294967295, no leading zero) at
+ *  s[i], 0 if there is none. */
+size_t lm_imap__nz_number(const char *s, size_t i);
+
 /** 1 when set is an RFC 9051 sequence-set ("1:4,7,9:*": numbers 1 to
  *  4294967295 without leading zeros), else 0 ("$" included: callers
  *  take it alone, with its capability check). */

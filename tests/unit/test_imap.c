@@ -1635,6 +1635,47 @@ t_flag_words(void)
 	lm_imap_free(&c);
 }
 
+/* RFC 9051: section-part = nz-number *("." nz-number), "MIME" only
+ * after a part (section-spec), partial = "<" number "." nz-number ">".
+ * FETCH sent BODY[0], BODY[1.01], BODY[MIME] and BODY[]<0.0>, all BAD
+ * to a server (fuzz_imap_commands). */
+static void
+t_fetch_sections(void)
+{
+	static const char *const bad_parts[] = { "0", "01", "1.0", "1.02", "4294967296",
+		".1", "1.", "1..2", "a" };
+	lm_imap_fetch_opts f = LM_IMAP_FETCH_OPTS_INIT;
+	lm_imap_section s;
+	lm_imap_client c;
+	size_t i;
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+	f.sections = &s;
+	f.nsections = 1;
+	for (i = 0; i < sizeof bad_parts / sizeof bad_parts[0]; i++) {
+		memset(&s, 0, sizeof s);
+		s.part = bad_parts[i];
+		LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	}
+	memset(&s, 0, sizeof s);
+	s.text = "MIME";
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	s.part = "";
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	memset(&s, 0, sizeof s);
+	s.partial = 1;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	none_sent(&c);
+	memset(&s, 0, sizeof s);
+	s.part = "2.10.4294967295";
+	s.text = "mime";
+	s.partial = 1;
+	s.len = 1;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), 0);
+	sent_is(&c, "FETCH 1 (BODY[2.10.4294967295.mime]<0.1>)");
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1651,7 +1692,8 @@ main(int argc, char **argv)
 		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
-		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_flag_words)
+		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_flag_words),
+		LM_TEST(t_fetch_sections)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
