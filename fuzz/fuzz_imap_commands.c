@@ -40,6 +40,8 @@
  *    decoded (quoted string unescaped, literal, modified UTF-7 unless
  *    UTF8=ACCEPT is enabled), equals the name given ("INBOX" in any case
  *    is INBOX); GETQUOTA roots and ID strings are sent exactly;
+ *  - mod-sequences (QRESYNC, CHANGEDSINCE, UNCHANGEDSINCE) within RFC
+ *    7162's 63 bits, QRESYNC's known UIDs a sequence-set without "*";
  *  - FETCH sections: parts nz-number *("." nz-number), MIME only after
  *    a part, a partial length not 0 (RFC 9051's section-spec, partial);
  *  - flag lists are "(" [flag *(SP flag)] ")" with flag ["\"] atom, and
@@ -60,6 +62,7 @@ static const char *const CAPS[] = {
 };
 
 #define STR_MAX 2200
+#define MODSEQ_MAX 0x7fffffffffffffffull   /* RFC 7162 mod-sequence */
 #define NSTR 12
 #define HOLDS 256
 
@@ -75,6 +78,7 @@ typedef struct {
 	uint64_t hold[HOLDS];
 	unsigned nhold, hr;
 	lm_imap_handle app_tag;
+	const char *pre_ok;     /* untagged data before the next OK */
 	int utf8;
 	unsigned char snap[LM_IMAP_BUFSIZE_OUT];
 	unsigned char dec[LM_IMAP_BUFSIZE_OUT];
@@ -484,6 +488,9 @@ drain(fz *f)
 				if (t == f->app_tag)
 					f->app_tag = 0;
 				snprintf(line, sizeof line, "A%u OK done\r\n", t);
+				if (f->pre_ok != NULL)
+					feed(f, f->pre_ok);
+				f->pre_ok = NULL;
 				feed(f, line);
 			} else {
 				return;
@@ -514,6 +521,8 @@ typedef struct {
 	const char *flags;        /* STORE / APPEND flags */
 	int sb_badset, sb_dollar; /* SEARCH: sets the program holds */
 	const lm_imap_fetch_opts *fo;
+	const lm_imap_select_opts *so;
+	uint64_t unchangedsince;
 } call;
 
 /* Build the search program from the input. */
@@ -571,6 +580,15 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 				FZ_CHECK(t == T_ATOM, "flags are atoms");
 			check_flags(r->p + s, r->i - s);
 		}
+		/* RFC 7162: mod-sequence-value 1 to 2^63 - 1; known-uids a
+		 * sequence-set of UIDs without "*" */
+		if (k->so != NULL && k->so->qr_uidvalidity) {
+			FZ_CHECK(k->so->qr_modseq >= 1 && k->so->qr_modseq <= MODSEQ_MAX,
+			         "QRESYNC mod-sequence-value");
+			if (k->so->qr_known_uids)
+				FZ_CHECK(seqset_ok(k->so->qr_known_uids) &&
+				         !strchr(k->so->qr_known_uids, '*'), "QRESYNC known-uids");
+		}
 		if ((op == OP_SELECT || op == OP_EXAMINE) && k->a[1] != NULL &&
 		    r->i + 12 < r->n && memcmp(r->p + r->i, " (QRESYNC (", 11) == 0) {
 			r->i += 11;
@@ -599,8 +617,11 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 		break;
 	case OP_FETCH: case OP_UID_EXPUNGE: case OP_STORE:
 		check_set_arg(f, r, k->a[0]);
+		if (op == OP_STORE)
+			FZ_CHECK(k->unchangedsince <= MODSEQ_MAX, "UNCHANGEDSINCE mod-sequence-valzer");
 		if (op == OP_FETCH) {
 			size_t i;
+			FZ_CHECK(k->fo->changedsince <= MODSEQ_MAX, "CHANGEDSINCE mod-sequence-value");
 			/* RFC 9051: section-spec = section-msgtext / (section-part
 			 * ["." section-text]), "MIME" only after a part;
 			 * partial = "<" number "." nz-number ">" */
@@ -699,6 +720,7 @@ one_call(fz *f, unsigned op)
 		so.qr_known_uids = (b & 8) ? str(f) : NULL;
 		k.a[1] = so.qr_uidvalidity ? so.qr_known_uids : NULL;
 		verb = which == OP_SELECT ? "SELECT " : "EXAMINE ";
+		k.so = (b & 1) ? &so : NULL;
 		r = (which == OP_SELECT ? lm_imap_select : lm_imap_examine)(c, k.a[0],
 		                                                (b & 1) ? &so : NULL, &h);
 		break;
@@ -778,8 +800,9 @@ one_call(fz *f, unsigned op)
 		k.a[0] = str(f);
 		k.flags = str(f);
 		verb = "STORE ";
+		k.unchangedsince = (b & 0x10) ? num(f) : 0;
 		r = lm_imap_store(c, k.uid, k.a[0], (lm_imap_store_op)((b >> 1) & 3), (b >> 3) & 1,
-		                  k.flags, (b & 0x10) ? num(f) : 0, &h);
+		                  k.flags, k.unchangedsince, &h);
 		break;
 	case OP_COPY: case OP_MOVE:
 		b = byte(f);
@@ -894,10 +917,16 @@ setup(fz *f, unsigned long caps, unsigned flags)
 	}
 	drain(f);
 	FZ_CHECK(lm_imap_get_state(&f->c) == LM_IMAP_STATE_AUTH, "PREAUTH");
-	if ((flags & 0x22) &&
-	    lm_imap_enable(&f->c, (flags & 0x20) ? ((flags & 2) ? "UTF8=ACCEPT QRESYNC" :
-	                   "QRESYNC") : "UTF8=ACCEPT", &h) == 0) {
-		drain(f);   /* sends it and waits */
+	if (flags & 0x22) {
+		const char *e = (flags & 0x20) ? ((flags & 2) ? "UTF8=ACCEPT QRESYNC" :
+		                "QRESYNC") : "UTF8=ACCEPT";
+		snprintf(g, sizeof g, "* ENABLED %s\r\n", e);
+		if (lm_imap_enable(&f->c, e, &h) == 0) {
+			f->pre_ok = g;
+			drain(f);
+			FZ_CHECK(lm_imap_is_enabled(&f->c, (flags & 2) ? "UTF8=ACCEPT" : "QRESYNC"),
+			         "enabled");
+		}
 	}
 	if (flags & 0x08) {
 		FZ_CHECK(lm_imap_select(&f->c, "INBOX", NULL, &h) == 0, "SELECT INBOX");
@@ -922,6 +951,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f->sent = 0;
 	f->nhold = f->hr = 0;
 	f->app_tag = 0;
+	f->pre_ok = NULL;
 	f->utf8 = 0;
 	caps = (unsigned long)data[0] | (unsigned long)data[1] << 8 |
 	       (unsigned long)data[2] << 16;

@@ -453,7 +453,7 @@ def cmds_all():
             bytes([7, 0]) + zs("UNSEEN") + bytes([1]) + zs("SUBJECT", "caf\u00e9") +
             bytes([3]) + zs("LARGER") + b"\xf9" + bytes([4]) + zs("SINCE") + bytes([50, 3, 7]) +
             b"\x1f" +
-            bytes([FET | 0x80, 3]) + zs("1:*") + bytes([0xff, 0x07, 2, 0xfb, 0x11]) + zs("1.2") +
+            bytes([FET | 0x80, 3]) + zs("1:*") + bytes([0xff, 0x07, 2, 0xfd, 0x11]) + zs("1.2") +
             b"\0\0\0" + bytes([0x28]) + zs("HEADER.FIELDS") + bytes([2]) + zs("Subject", "From") +
             b"\0\x10" +
             bytes([STO, 0x13]) + zs("2:4", "\\Seen $Label") + b"\x05" +
@@ -477,3 +477,6 @@ put("imap_commands", "bad-args", ALLCAPS + b"\x0c" +
     bytes([CPY, 0]) + zs("1,,2", "x") + bytes([SEL, 0]) + b"\xed\xa0\x80\0\0" +
     bytes([LST, 1]) + zs("", "*") + bytes([4, 0, 0]) + bytes([SRC, 0, 1, 5]) + zs("1:2,*") + b"\0" +
     bytes([UEX]) + zs("1:4294967296") + bytes([REN]) + zs("a\rb", "c"))
+put("imap_commands", "qresync-select", ALLCAPS + b"\x26" +
+    bytes([SEL | 0x80, 0x0d]) + zs("INBOX") + b"\x07\x09" + zs("1:5,9") +
+    bytes([FET | 0x80, 3]) + zs("1:*") + b"\x01\x00\x00\x09" + bytes([CRE]) + zs("\u65e5\u672c"))
