@@ -1069,8 +1069,10 @@ typedef struct {
 	int condstore;            /**< (CONDSTORE) (needs CONDSTORE)        */
 	uint32_t qr_uidvalidity;  /**< QRESYNC (needs QRESYNC enabled): the
 	                               known UIDVALIDITY, 0 for none         */
-	uint64_t qr_modseq;       /**< the known HIGHESTMODSEQ              */
-	const char *qr_known_uids;/**< known UIDs set, NULL for none        */
+	uint64_t qr_modseq;       /**< the known HIGHESTMODSEQ (1 to 2^63 - 1,
+	                               RFC 7162; else LM_ERR_BAD_PARAM)      */
+	const char *qr_known_uids;/**< known UIDs set, NULL for none (no "*"
+	                               nor "$": LM_ERR_BAD_PARAM)             */
 } lm_imap_select_opts;
 
 #define LM_IMAP_SELECT_OPTS_INIT { 1, 0, 0, 0, NULL }
@@ -1274,7 +1276,9 @@ typedef struct {
 	unsigned items;           /**< LM_IMAP_F_* bits                      */
 	const lm_imap_section *sections;
 	size_t nsections;
-	uint64_t changedsince;    /**< (CHANGEDSINCE n), needs CONDSTORE; 0 */
+	uint64_t changedsince;    /**< (CHANGEDSINCE n), needs CONDSTORE; 0
+	                               for none; above 2^63 - 1 (RFC 7162)
+	                               LM_ERR_BAD_PARAM                     */
 	int vanished;             /**< add VANISHED (UID FETCH, QRESYNC on)  */
 } lm_imap_fetch_opts;
 
@@ -1293,7 +1297,8 @@ typedef enum {
 } lm_imap_store_op;
 
 /** \brief STORE / UID STORE set op[.SILENT] (flags) with optional
- *         (UNCHANGEDSINCE n) (n != 0, needs CONDSTORE). flags: space
+ *         (UNCHANGEDSINCE n) (n != 0, needs CONDSTORE; above 2^63 - 1,
+ *         RFC 7162's limit, LM_ERR_BAD_PARAM). flags: space
  *         separated (sent with one space between them), may be empty
  *         for SET; each an atom, optionally after a backslash ("\\"
  *         alone is LM_ERR_BAD_PARAM). APPEND's flags alike. */

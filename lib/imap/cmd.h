@@ -14,6 +14,9 @@
 #include "libmail/core.h"
 #include "internal.h"
 
+/* The largest mod-sequence (RFC 7162 7: 63 bits) a command may send. */
+#define LM_IMAP__MODSEQ_MAX 0x7fffffffffffffffull
+
 /* The states a command may be queued in (lm_imap__gate()). */
 #define LM_IMAP__S_NA  (1u << LM_IMAP_STATE_NOT_AUTH)
 #define LM_IMAP__S_A   (1u << LM_IMAP_STATE_AUTH)

@@ -79,6 +79,12 @@ select_cmd(lm_imap_client *c, const char *mailbox, const lm_imap_select_opts *o,
 	if (o != NULL && o->qr_uidvalidity) {
 		if (!(c->enabled & LM_IMAP__EN_QRESYNC))
 			return LM_ERR_UNSUPPORTED;
+		/* RFC 7162 7: mod-sequence-value 1 to 2^63 - 1; known-uids
+		 * a sequence-set of UIDs where "*" is not allowed (nor "$") */
+		if (o->qr_modseq == 0 || o->qr_modseq > LM_IMAP__MODSEQ_MAX ||
+		    (o->qr_known_uids != NULL && (strchr(o->qr_known_uids, '*') ||
+		                                  strcmp(o->qr_known_uids, "$") == 0)))
+			return LM_ERR_BAD_PARAM;
 		lm_imap__ob_s(&b, " (QRESYNC (");
 		lm_imap__ob_num(&b, o->qr_uidvalidity);
 		lm_imap__ob_s(&b, " ");

@@ -222,6 +222,8 @@ lm_imap_fetch(lm_imap_client *c, int uid, const char *set,
 	if (f == NULL || f->version != LM_IMAP_FETCH_OPTS_VERSION ||
 	    (f->items == 0 && f->nsections == 0) || (f->nsections && !f->sections))
 		return LM_ERR_BAD_PARAM;
+	if (f->changedsince > LM_IMAP__MODSEQ_MAX)
+		return LM_ERR_BAD_PARAM;      /* RFC 7162 7: 63 bits */
 	if (f->changedsince && (r = lm_imap__need_cap(c, LM_IMAP__CAP_CONDSTORE)) != 0)
 		return r;
 	if (f->vanished && (!uid || !f->changedsince || !(c->enabled & LM_IMAP__EN_QRESYNC)))
@@ -268,6 +270,8 @@ store_build(lm_imap_client *c, int uid, const char *set, lm_imap_store_op op,
 		return LM_ERR_BAD_PARAM;
 	if (op != LM_IMAP_STORE_SET && strspn(flags, " ") == strlen(flags))
 		return LM_ERR_BAD_PARAM;
+	if (unchangedsince > LM_IMAP__MODSEQ_MAX)
+		return LM_ERR_BAD_PARAM;      /* RFC 7162 7: 63 bits */
 	if (unchangedsince && (r = lm_imap__need_cap(c, LM_IMAP__CAP_CONDSTORE)) != 0)
 		return r;
 	lm_imap__ob_start(&b, c, "STORE ", uid);

@@ -1676,6 +1676,55 @@ t_fetch_sections(void)
 	lm_imap_free(&c);
 }
 
+/* RFC 7162 7: mod-sequence-value (QRESYNC, CHANGEDSINCE) is 1 to 2^63 - 1,
+ * UNCHANGEDSINCE's mod-sequence-valzer 0 to 2^63 - 1, QRESYNC's
+ * known-uids a sequence-set "where '*' is not allowed". SELECT, FETCH
+ * and STORE sent 2^63 and above, and "*" or "$" as known UIDs
+ * (fuzz_imap_commands). */
+static void
+t_modseq_limits(void)
+{
+	lm_imap_select_opts so = LM_IMAP_SELECT_OPTS_INIT;
+	lm_imap_fetch_opts f = LM_IMAP_FETCH_OPTS_INIT;
+	lm_imap_client c;
+	lm_imap_handle h;
+	lm_imap_event ev;
+	size_t n;
+
+	start(&c, ibuf, sizeof ibuf,
+	      "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE CONDSTORE QRESYNC SEARCHRES] hi\r\n");
+	LM_CHECK_EQ(lm_imap_enable(&c, "QRESYNC", &h), 0);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	lm_imap_send_buf(&c, &n);
+	lm_imap_send_ack(&c, n);
+	LM_CHECK_EQ(drive_s(&c, "* ENABLED QRESYNC\r\nA1 OK\r\n", NULL), LM_WANT_READ);
+	LM_CHECK(lm_imap_is_enabled(&c, "QRESYNC"));
+	so.qr_uidvalidity = 7;
+	so.qr_modseq = 0x8000000000000000ull;
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", &so, NULL), LM_ERR_BAD_PARAM);
+	so.qr_modseq = 0;
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", &so, NULL), LM_ERR_BAD_PARAM);
+	so.qr_modseq = 0x7fffffffffffffffull;
+	so.qr_known_uids = "1:*";
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", &so, NULL), LM_ERR_BAD_PARAM);
+	so.qr_known_uids = "$";
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", &so, NULL), LM_ERR_BAD_PARAM);
+	none_sent(&c);
+	so.qr_known_uids = "1:9";
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", &so, NULL), 0);
+	sent_is(&c, "SELECT INBOX (QRESYNC (7 9223372036854775807 1:9))");
+	f.items = LM_IMAP_F_FLAGS;
+	f.changedsince = 0x8000000000000000ull;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_store(&c, 0, "1", LM_IMAP_STORE_ADD, 0, "\\Seen",
+	                          0xffffffffffffffffull, NULL), LM_ERR_BAD_PARAM);
+	none_sent(&c);
+	f.changedsince = 0x7fffffffffffffffull;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), 0);
+	sent_is(&c, "FETCH 1 (FLAGS) (CHANGEDSINCE 9223372036854775807)");
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1693,7 +1742,7 @@ main(int argc, char **argv)
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
 		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_flag_words),
-		LM_TEST(t_fetch_sections)
+		LM_TEST(t_fetch_sections), LM_TEST(t_modseq_limits)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
