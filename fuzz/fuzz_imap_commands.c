@@ -40,6 +40,7 @@
  *    decoded (quoted string unescaped, literal, modified UTF-7 unless
  *    UTF8=ACCEPT is enabled), equals the name given ("INBOX" in any case
  *    is INBOX); GETQUOTA roots and ID strings are sent exactly;
+ *  - APPEND's date-time as RFC 9051's grammar has it;
  *  - mod-sequences (QRESYNC, CHANGEDSINCE, UNCHANGEDSINCE) within RFC
  *    7162's 63 bits, QRESYNC's known UIDs a sequence-set without "*";
  *  - FETCH sections: parts nz-number *("." nz-number), MIME only after
@@ -210,6 +211,36 @@ section_part_ok(const char *s)
 		if (*s++ != '.')
 			return 0;
 	}
+}
+
+/* date-time (RFC 9051) without its quotes: (SP DIGIT / 2DIGIT) "-"
+ * date-month "-" 4DIGIT SP 2DIGIT ":" 2DIGIT ":" 2DIGIT SP ("+"/"-")
+ * 4DIGIT, the month case-insensitive */
+static int
+date_ok(const char *s)
+{
+	static const char *const mon[] = { "jan", "feb", "mar", "apr", "may", "jun",
+		"jul", "aug", "sep", "oct", "nov", "dec" };
+	size_t i, m;
+	if (strlen(s) != 26 || s[2] != '-' || s[6] != '-' || s[11] != ' ' ||
+	    s[14] != ':' || s[17] != ':' || s[20] != ' ' || (s[21] != '+' && s[21] != '-'))
+		return 0;
+	for (i = 0; i < 26; i++) {
+		static const char dig[] = { 0, 1, 7, 8, 9, 10, 12, 13, 15, 16, 18, 19, 22, 23, 24, 25 };
+		size_t k;
+		for (k = 0; k < sizeof dig; k++)
+			if ((size_t)dig[k] == i && !(s[i] >= '0' && s[i] <= '9') &&
+			    !(i == 0 && s[i] == ' '))
+				return 0;
+	}
+	for (m = 0; m < 12; m++) {
+		for (i = 0; i < 3; i++)
+			if ((s[3 + i] | 0x20) != mon[m][i])
+				break;
+		if (i == 3)
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -572,6 +603,8 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 	case OP_SELECT: case OP_EXAMINE: case OP_CREATE: case OP_DELETE:
 	case OP_SUBSCRIBE: case OP_UNSUBSCRIBE: case OP_STATUS: case OP_APPEND:
 		check_mailbox(f, r, k->a[0], 0);
+		if (op == OP_APPEND && k->a[1] != NULL)
+			FZ_CHECK(date_ok(k->a[1]), "APPEND date-time as RFC 9051 has it");
 		if (op == OP_APPEND && k->flags != NULL) {
 			size_t s;
 			FZ_CHECK(tok(r) == T_OPEN, "APPEND flag list");
