@@ -1147,7 +1147,9 @@ LM_API int lm_imap_status(lm_imap_client *c, const char *mailbox, unsigned items
 /**
  * \brief APPEND a message of exactly size bytes, pulled from rd.
  * \param flags  NULL or space-separated flags ("\\Seen $Label").
- * \param date   NULL or an RFC 3501 date-time "dd-Mon-yyyy hh:mm:ss +zzzz".
+ * \param date   NULL or an RFC 3501 date-time "dd-Mon-yyyy hh:mm:ss +zzzz"
+ *               (" d-Mon-..." for a one-digit day; any other form is
+ *               LM_ERR_BAD_PARAM).
  * The body is pulled from rd while lm_imap_next() runs (after "+" for a
  * synchronising literal). No other command may be queued until the body
  * has been sent (LM_ERR_BAD_STATE). rd returning an error, or the end

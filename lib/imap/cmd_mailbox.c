@@ -362,17 +362,30 @@ lm_imap_lsub(lm_imap_client *c, const char *ref, const char *pattern,
 	return lm_imap__ob_commit(&b, LM_IMAP_CMD_LSUB, 0, h);
 }
 
+/* RFC 9051 date-time without its quotes: date-day-fixed "-" date-month
+ * "-" date-year SP time SP zone, "dd-Mon-yyyy hh:mm:ss +zzzz" with a
+ * space for a one-digit day; anything else a server answers BAD. */
 static int
 date_time_ok(const char *d)
 {
-	size_t i, n = strlen(d);
-	if (n < 20 || n > 40)
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char shape[] = "dd-Mon-dddd dd:dd:dd +dddd";
+	size_t i;
+	int m;
+
+	if (strlen(d) != sizeof shape - 1)
 		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)d[i] < 0x20 || (unsigned char)d[i] >= 0x7f ||
-		    d[i] == '"' || d[i] == '\\')
+	for (i = 0; shape[i]; i++) {
+		int digit = d[i] >= '0' && d[i] <= '9';
+		if (shape[i] == 'd' ? !(digit || (i == 0 && d[i] == ' ')) :
+		    shape[i] == '+' ? d[i] != '+' && d[i] != '-' :
+		    (shape[i] == '-' || shape[i] == ' ' || shape[i] == ':') && d[i] != shape[i])
 			return 0;
-	return 1;
+	}
+	for (m = 0; m < 12; m++)
+		if (lm_core__ieq(d + 3, 3, months + 3 * m, 3))
+			return 1;
+	return 0;
 }
 
 /* see imap.h */

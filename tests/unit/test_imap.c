@@ -1725,6 +1725,31 @@ t_modseq_limits(void)
 	lm_imap_free(&c);
 }
 
+/* APPEND's date-time (RFC 9051): "dd-Mon-yyyy hh:mm:ss +zzzz", a space
+ * for a one-digit day. Any 20 to 40 printable bytes went out ("not a
+ * date at all!", "2026-11-21T10:00:00Z"), which a server answers BAD
+ * (fuzz_imap_commands). */
+static void
+t_append_date(void)
+{
+	static const char *const bad[] = { "not a date at all!!!", "2026-11-21T10:00:00Z+0000",
+		"21-Nov-2026 10:00:00 0000", "21-Nov-2026 10:00:00 +000", "21-Nov-26 10:00:00 +0000",
+		"21-Now-2026 10:00:00 +0000", "21 Nov 2026 10:00:00 +0000", "x1-Nov-2026 10:00:00 +0000",
+		"21-Nov-2026 10:00:00 +0000 ", "21-Nov-2026 10.00.00 +0000" };
+	lm_imap_client c;
+	size_t i;
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		LM_CHECK_EQ(lm_imap_append(&c, "Sent", NULL, bad[i], 1, rd_x, NULL, NULL),
+		            LM_ERR_BAD_PARAM);
+	none_sent(&c);
+	LM_CHECK_EQ(lm_imap_append(&c, "Sent", NULL, " 1-dec-2026 23:59:60 -1200", 1, rd_x, NULL,
+	                           NULL), 0);
+	sent_is(&c, "APPEND Sent \" 1-dec-2026 23:59:60 -1200\" {1+}\r\nx");
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1742,7 +1767,8 @@ main(int argc, char **argv)
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
 		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_flag_words),
-		LM_TEST(t_fetch_sections), LM_TEST(t_modseq_limits)
+		LM_TEST(t_fetch_sections), LM_TEST(t_modseq_limits),
+		LM_TEST(t_append_date)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
