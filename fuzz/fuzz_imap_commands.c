@@ -40,6 +40,7 @@
  *    decoded (quoted string unescaped, literal, modified UTF-7 unless
  *    UTF8=ACCEPT is enabled), equals the name given ("INBOX" in any case
  *    is INBOX); GETQUOTA roots and ID strings are sent exactly;
+ *  - SEARCH numbers within number64 (2^63 - 1);
  *  - APPEND's date-time as RFC 9051's grammar has it;
  *  - mod-sequences (QRESYNC, CHANGEDSINCE, UNCHANGEDSINCE) within RFC
  *    7162's 63 bits, QRESYNC's known UIDs a sequence-set without "*";
@@ -551,6 +552,7 @@ typedef struct {
 	int uid;
 	const char *flags;        /* STORE / APPEND flags */
 	int sb_badset, sb_dollar; /* SEARCH: sets the program holds */
+	int sb_bignum;            /* a number above 2^63 - 1 */
 	const lm_imap_fetch_opts *fo;
 	const lm_imap_select_opts *so;
 	uint64_t unchangedsince;
@@ -564,12 +566,19 @@ build_search(fz *f, lm_imap_sb *sb, call *k)
 	for (i = 0; i < n; i++) {
 		unsigned op = byte(f);
 		const char *s, *v;
+		uint64_t u;
 		int r;
 		switch (op % 11) {
 		case 0: lm_imap_sb_key(sb, str(f)); break;
 		case 1: s = str(f); v = str(f); lm_imap_sb_str(sb, s, v); break;
 		case 2: s = str(f); v = str(f); lm_imap_sb_header(sb, s, v); break;
-		case 3: s = str(f); lm_imap_sb_num(sb, s, num(f)); break;
+		case 3:
+			s = str(f);
+			u = num(f);
+			/* LARGER, SMALLER: number64; MODSEQ: mod-sequence-valzer */
+			if (lm_imap_sb_num(sb, s, u) == 0 && u > MODSEQ_MAX)
+				k->sb_bignum = 1;
+			break;
 		case 4: s = str(f);
 			lm_imap_sb_date(sb, s, (int)(byte(f) * 40), (int)(byte(f) % 14),
 			                (int)(byte(f) % 33));
@@ -706,6 +715,7 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 		break;
 	case OP_SEARCH:
 		FZ_CHECK(!k->sb_badset, "SEARCH sends only RFC 9051 sequence sets");
+		FZ_CHECK(!k->sb_bignum, "SEARCH numbers within RFC 9051's number64");
 		if (k->sb_dollar)
 			FZ_CHECK(searchres(f), "SEARCH uses $ only with SEARCHRES or IMAP4rev2");
 		break;
