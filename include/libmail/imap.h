@@ -1199,7 +1199,8 @@ LM_API int lm_imap_sb_key(lm_imap_sb *s, const char *key);
 LM_API int lm_imap_sb_str(lm_imap_sb *s, const char *key, const char *value);
 /** \brief HEADER field value. */
 LM_API int lm_imap_sb_header(lm_imap_sb *s, const char *field, const char *value);
-/** \brief key + number: LARGER SMALLER MODSEQ (RFC 7162), OLDER YOUNGER. */
+/** \brief key + number: LARGER SMALLER MODSEQ (RFC 7162), OLDER YOUNGER;
+ *         n at most 2^63 - 1 (RFC 9051 number64), else LM_ERR_BAD_PARAM. */
 LM_API int lm_imap_sb_num(lm_imap_sb *s, const char *key, uint64_t n);
 /** \brief key + date: BEFORE ON SINCE SENTBEFORE SENTON SENTSINCE
  *         (y 1..9999, m 1..12, d 1..31). */

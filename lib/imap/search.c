@@ -122,6 +122,12 @@ lm_imap_sb_num(lm_imap_sb *s, const char *key, uint64_t n)
 	int k = 0, r;
 	char out[24];
 	int w = 0;
+	/* RFC 9051 number64 (LARGER, SMALLER) and RFC 7162
+	 * mod-sequence-valzer (MODSEQ) end at 2^63 - 1 */
+	if (s != NULL && n > 0x7fffffffffffffffull) {
+		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+		return LM_ERR_BAD_PARAM;
+	}
 	r = sb_atom(s, key);
 	if (r)
 		return r;

@@ -1552,7 +1552,8 @@ t_sequence_sets(void)
  * sequence-set, or "$" alone): lm_imap_sb_set() took any run of
  * digits , : * $ ("1::2", "0", "1,$") and SEARCH sent it, which a
  * server answers BAD; and "$" is RFC 5182's, so SEARCH needs SEARCHRES
- * or IMAP4rev2 for it as COPY does (fuzz_imap_commands found both). */
+ * or IMAP4rev2 for it as COPY does (fuzz_imap_commands found both).
+ * Numbers end at 2^63 - 1 (number64, mod-sequence-valzer). */
 static void
 t_search_sets(void)
 {
@@ -1570,6 +1571,14 @@ t_search_sets(void)
 		LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_PARAM);
 	}
 	none_sent(&c);
+	/* numbers: RFC 9051 number64, RFC 7162 mod-sequence-valzer */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_num(&sb, "LARGER", 0x8000000000000000ull), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_PARAM);
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_num(&sb, "MODSEQ", 0x7fffffffffffffffull), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH MODSEQ 9223372036854775807");
 	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
 	LM_CHECK_EQ(lm_imap_sb_set(&sb, 1, "1:4,7,9:*"), 0);
 	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
