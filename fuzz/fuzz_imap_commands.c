@@ -39,7 +39,8 @@
  *  - mailbox names, LIST reference and pattern: the argument as sent,
  *    decoded (quoted string unescaped, literal, modified UTF-7 unless
  *    UTF8=ACCEPT is enabled), equals the name given ("INBOX" in any case
- *    is INBOX); GETQUOTA roots and ID strings are sent exactly;
+ *    is INBOX); GETQUOTA roots and ID strings are sent exactly (fields
+ *    at most 30 bytes, values 1024, RFC 2971);
  *  - SEARCH numbers within number64 (2^63 - 1);
  *  - APPEND's date-time as RFC 9051's grammar has it;
  *  - mod-sequences (QRESYNC, CHANGEDSINCE, UNCHANGEDSINCE) within RFC
@@ -709,6 +710,9 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 						FZ_CHECK(tok(r) == T_ATOM && r->vlen == 3, "ID NIL value");
 					break;
 				}
+				/* RFC 2971 3.3: fields at most 30 octets, values 1024 */
+				FZ_CHECK(strlen(k->a[i]) <= ((i & 1) ? 1024u : 30u),
+				         "ID field and value lengths");
 				check_exact(r, k->a[i]);
 			}
 		}

@@ -460,8 +460,8 @@ def cmds_all():
             bytes([CPY, 1]) + zs("$", "Archive") + bytes([MOV | 0x80, 0]) + zs("7", "Trash") +
             bytes([UEX]) + zs("4294967295") +
             bytes([APP | 0x80, 3]) + zs("Drafts", "\\Draft", "21-Nov-2026 21:56:43 +0100") + b"\x40" +
-            bytes([ENA]) + zs("CONDSTORE QRESYNC") + bytes([IDC, 4]) + zs("name", "libmail", "x\tb", long8) +
-            b"\0" + bytes([GQ]) + zs("") + bytes([GQR | 0x80]) + zs("") + bytes([NOP, 2]) +
+            bytes([ENA]) + zs("CONDSTORE QRESYNC") + bytes([IDC, 4]) + zs("name", "libmail", "x\tb", "y" * 1024) +
+            b"\0" + bytes([GQ]) + zs(long8) + bytes([GQR | 0x80]) + zs("") + bytes([NOP, 2]) +
             bytes([APP | 0x80, 0]) + zs(long8) + b"\x03")
 
 
