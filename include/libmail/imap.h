@@ -1054,7 +1054,9 @@ LM_API int lm_imap_login(lm_imap_client *c, const char *user, const char *pass,
 LM_API int lm_imap_enable(lm_imap_client *c, const char *exts, lm_imap_handle *h);
 
 /** \brief ID (RFC 2971) with kv = { key, value, key, value, ..., NULL }
- *         (a NULL value sends NIL), or kv == NULL for "ID NIL". */
+ *         (a NULL value sends NIL), or kv == NULL for "ID NIL". At most
+ *         30 pairs, keys of at most 30 bytes, values of at most 1024
+ *         (RFC 2971 3.3; else LM_ERR_BAD_PARAM). */
 LM_API int lm_imap_id(lm_imap_client *c, const char *const *kv, lm_imap_handle *h);
 
 /** \brief NAMESPACE (RFC 2342). */

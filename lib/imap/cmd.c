@@ -731,8 +731,11 @@ lm_imap_id(lm_imap_client *c, const char *const *kv, lm_imap_handle *h)
 	} else {
 		lm_imap__ob_s(&b, "(");
 		for (i = 0; kv[i] != NULL; i += 2) {
-			if (i >= 60)
-				return LM_ERR_BAD_PARAM;   /* RFC 2971: 30 pairs */
+			/* RFC 2971 3.3: 30 pairs, fields of at most 30
+			 * octets, values of at most 1024 */
+			if (i >= 60 || strlen(kv[i]) > 30 ||
+			    (kv[i + 1] != NULL && strlen(kv[i + 1]) > 1024))
+				return LM_ERR_BAD_PARAM;
 			if (i > 0)
 				lm_imap__ob_s(&b, " ");
 			lm_imap__ob_cstr(&b, kv[i], 1);

@@ -365,9 +365,9 @@ rd_x(void *ud, unsigned char *buf, size_t cap, size_t *got)
 static void
 t_append_pump_keeps_hold(void)
 {
-	static unsigned char ob[12000];
+	static unsigned char ob[12000], sbuf[9000];
 	static char v1[4201], v2[4201];
-	const char *kv[5];
+	lm_imap_sb sb;
 	lm_imap_client c;
 	lm_imap_opts o = LM_IMAP_OPTS_INIT;
 	const char *g = "* PREAUTH [CAPABILITY IMAP4rev2] hi\r\n";
@@ -376,22 +376,30 @@ t_append_pump_keeps_hold(void)
 	lm_imap_event ev;
 	memset(v1, 'a', 4200);
 	memset(v2, 'b', 4200);
-	kv[0] = "k1"; kv[1] = v1; kv[2] = "k2"; kv[3] = v2; kv[4] = NULL;
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_str(&sb, "SUBJECT", v1);
+	lm_imap_sb_str(&sb, "BODY", v2);
 	o.use_literal_plus = 1;
 	LM_CHECK_EQ(lm_imap_init(&c, &o, ibuf, sizeof ibuf, ob, sizeof ob), 0);
 	lm_imap_set_tls_active(&c);
 	LM_CHECK_EQ(drive(&c, g, strlen(g), NULL), LM_WANT_READ);
-	LM_CHECK_EQ(lm_imap_id(&c, kv, NULL), 0);
+	LM_CHECK_EQ(lm_imap_select(&c, "INBOX", NULL, NULL), 0);
 	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
 	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK_STRN(p, n, "A1 ID (\"k1\" {4200}\r\n");
+	lm_imap_send_ack(&c, n);
+	LM_CHECK_EQ(drive(&c, "A1 OK done\r\n", 12, NULL), LM_WANT_READ);
+	/* two literals over 4096 bytes: synchronising under IMAP4rev2 */
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
+	p = lm_imap_send_buf(&c, &n);
+	LM_CHECK_STRN(p, n, "A2 SEARCH SUBJECT {4200}\r\n");
 	lm_imap_send_ack(&c, n);
 	LM_CHECK_EQ(lm_imap_append(&c, "INBOX", NULL, NULL, 4000, rd_x, NULL, NULL), 0);
 	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_READ);   /* all held */
 	lm_imap_feed(&c, "+ go\r\n", 6, &used);
 	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
 	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK(n == 4200 + strlen(" \"k2\" {4200}\r\n"));
+	LM_CHECK(n == 4200 + strlen(" BODY {4200}\r\n"));
 	LM_CHECK(n > 4200 && p[0] == 'a' && p[4199] == 'a' && p[n - 1] == '\n');
 	lm_imap_send_ack(&c, n);
 	/* the body's pump runs again here: v2 still waits for its "+" */
@@ -401,7 +409,7 @@ t_append_pump_keeps_hold(void)
 	lm_imap_feed(&c, "+ go\r\n", 6, &used);
 	LM_CHECK_EQ(lm_imap_next(&c, &ev), LM_WANT_WRITE);
 	p = lm_imap_send_buf(&c, &n);
-	LM_CHECK(n > 4200 && p[0] == 'b' && p[4199] == 'b' && p[4200] == ')');
+	LM_CHECK(n > 4200 && p[0] == 'b' && p[4199] == 'b' && p[4200] == '\r');
 	lm_imap_free(&c);
 }
 
@@ -1759,6 +1767,29 @@ t_append_date(void)
 	lm_imap_free(&c);
 }
 
+/* RFC 2971 3.3: "Field strings MUST NOT be longer than 30 octets. Value
+ * strings MUST NOT be longer than 1024 octets." ID sent any length
+ * (fuzz_imap_commands). */
+static void
+t_id_lengths(void)
+{
+	static char key[32], val[1026];
+	const char *kv[3] = { key, val, NULL };
+	lm_imap_client c;
+
+	start(&c, ibuf, sizeof ibuf, "* PREAUTH [CAPABILITY IMAP4rev1 ID LITERAL+] hi\r\n");
+	memset(key, 'k', 31);
+	memset(val, 'v', 1024);
+	LM_CHECK_EQ(lm_imap_id(&c, kv, NULL), LM_ERR_BAD_PARAM);
+	key[30] = '\0';
+	val[1024] = 'v';
+	LM_CHECK_EQ(lm_imap_id(&c, kv, NULL), LM_ERR_BAD_PARAM);
+	none_sent(&c);
+	val[1024] = '\0';
+	LM_CHECK_EQ(lm_imap_id(&c, kv, NULL), 0);
+	lm_imap_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1777,7 +1808,7 @@ main(int argc, char **argv)
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
 		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_flag_words),
 		LM_TEST(t_fetch_sections), LM_TEST(t_modseq_limits),
-		LM_TEST(t_append_date)
+		LM_TEST(t_append_date), LM_TEST(t_id_lengths)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
