@@ -809,6 +809,8 @@ one_call(fz *f, unsigned op)
 		k.uid = b & 1;
 		lm_imap_sb_init(&sb, sbbuf, (b & 2) ? 64 : sizeof sbbuf);
 		build_search(f, &sb, &k);
+		if (b & 4)   /* the program is not sent: NULL, "ALL" */
+			k.sb_badset = k.sb_dollar = k.sb_bignum = 0;
 		verb = "SEARCH";
 		r = lm_imap_search(c, k.uid, (b & 4) ? NULL : &sb, byte(f) & 0x3f, &h);
 		break;
