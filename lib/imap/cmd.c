@@ -19,6 +19,7 @@
 #include "libmail/core.h"
 #include "cmd.h"
 #include "../core/io.h"
+#include "../sasl/proto.h"
 
 /* ------------------------------------------------------------------ */
 /* builder                                                             */
@@ -625,8 +626,7 @@ lm_imap_authenticate(lm_imap_client *c, lm_sasl *s, lm_imap_handle *h)
 		if (c->opts.require_tls)
 			return LM_ERR_PLAINTEXT;
 		if (!c->opts.allow_plaintext_auth &&
-		    (lm_sasl_mech_is_plaintext(m) || m == LM_SASL_XOAUTH2 ||
-		     m == LM_SASL_OAUTHBEARER))
+		    lm_sasl__reveals_secret(m))
 			return LM_ERR_PLAINTEXT;
 	}
 	if (!mech_offered(c, name))

@@ -7,6 +7,7 @@
 #include "libmail/net.h"
 #include "libmail/core.h"
 #include "../core/utf8.h"
+#include "../sasl/proto.h"
 #include "net_internal.h"
 #include "session.h"
 
@@ -143,7 +144,7 @@ lm_net__session_sasl_init(lm_sasl *sasl, lm_sasl_mech mech,
 {
 	int r;
 
-	if (lm_sasl_mech_is_plaintext(mech) && !lm_conn_is_tls(conn) &&
+	if (lm_sasl__reveals_secret(mech) && !lm_conn_is_tls(conn) &&
 	    !plaintext) {
 		snprintf(err, cap, "refusing %s without TLS", lm_sasl_mech_name(mech));
 		return LM_ERR_PLAINTEXT;

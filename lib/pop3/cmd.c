@@ -9,6 +9,7 @@
 #include "libmail/core.h"
 #include "../core/caps.h"
 #include "../core/io.h"
+#include "../sasl/proto.h"
 #include "internal.h"
 
 #define CMD_LINE_MAX 255   /* RFC 2449 4: commands up to 255 octets  */
@@ -168,8 +169,7 @@ lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
 	if (name == NULL)
 		return LM_ERR_BAD_PARAM;
 	if (!c->tls && (c->opts.require_tls ||
-	                ((lm_sasl_mech_is_plaintext((lm_sasl_mech)mech) ||
-	                  mech == LM_SASL_XOAUTH2 || mech == LM_SASL_OAUTHBEARER) &&
+	                (lm_sasl__reveals_secret((lm_sasl_mech)mech) &&
 	                 !c->opts.allow_plaintext_auth)))
 		return LM_ERR_PLAINTEXT;
 	if (!lm_pop3__caps_find(c, "SASL", &list))
@@ -189,7 +189,7 @@ lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
 		/* RFC 5034 4: the initial response goes on the AUTH line
 		 * only if the line stays within 255 octets (CRLF included);
 		 * "=" stands for an empty one. */
-		need = 5 + nl + 1 + (rl ? lm_b64_encoded_len(rl) : 1) + 2;
+		need = lm_sasl__auth_line_len(nl, 1, rl) + 2;
 		if (need <= CMD_LINE_MAX) {
 			ir_on_line = 1;
 			if (need > room) {
@@ -201,19 +201,9 @@ lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
 			return LM_ERR_BUFFER_TOO_SMALL;
 		}
 	}
-	memcpy(c->io.obuf + c->io.oend, "AUTH ", 5);
-	memcpy(c->io.obuf + c->io.oend + 5, name, nl);
-	el = 5 + nl;
+	el = lm_sasl__auth_line(c->io.obuf + c->io.oend, name, nl,
+	                        ir_on_line ? c->sasl_raw : NULL, rl);
 	if (ir_on_line) {
-		size_t bl = 0;
-		c->io.obuf[c->io.oend + el++] = ' ';
-		if (rl == 0) {
-			c->io.obuf[c->io.oend + el++] = '=';
-		} else {
-			lm_b64_encode(c->sasl_raw, rl, (char *)c->io.obuf + c->io.oend + el,
-			              c->io.olen - c->io.oend - el, &bl);
-			el += bl;
-		}
 		lm_zeroize(c->sasl_raw, rl);
 		lm_trace_emit_redacted(c->opts.trace, c->opts.trace_ud, 'C',
 		                       c->io.obuf + c->io.oend, el, 5 + nl + 1);

@@ -10,6 +10,7 @@
 #include "libmail/core.h"
 #include "../core/caps.h"
 #include "../core/io.h"
+#include "../sasl/proto.h"
 #include "internal.h"
 
 #define BDAT_HDR LM_SMTP__BDAT_HDR          /* smtp.h */
@@ -237,8 +238,7 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 	/* Cleartext credentials: the password (PLAIN, LOGIN) or a bearer
 	 * token (XOAUTH2, OAUTHBEARER) readable by anyone on the path. */
 	if (!c->tls && (c->opts.require_tls ||
-	                ((lm_sasl_mech_is_plaintext((lm_sasl_mech)mech) ||
-	                  mech == LM_SASL_XOAUTH2 || mech == LM_SASL_OAUTHBEARER) &&
+	                (lm_sasl__reveals_secret((lm_sasl_mech)mech) &&
 	                 !c->opts.allow_plaintext_auth)))
 		return LM_ERR_PLAINTEXT;
 	if (!lm_smtp_ext_param(c, "AUTH", &list))
@@ -255,26 +255,15 @@ lm_smtp_auth(lm_smtp_client *c, lm_sasl *s)
 		r = lm_sasl_step(s, NULL, 0, c->sasl_raw, sizeof c->sasl_raw, &rl);
 		if (r < 0)
 			return r;
-		if (lm_b64_encoded_len(rl) + 5 + nl + 1 + 2 > room) {
+		if (lm_sasl__auth_line_len(nl, 1, rl) + 2 > room) {
 			lm_zeroize(c->sasl_raw, rl);
 			return LM_ERR_BUFFER_TOO_SMALL;
 		}
 	}
-	memcpy(c->io.obuf + c->io.oend, "AUTH ", 5);
-	memcpy(c->io.obuf + c->io.oend + 5, name, nl);
-	el = 5 + nl;
-	if (initial) {
-		size_t bl = 0;
-		c->io.obuf[c->io.oend + el++] = ' ';
-		if (rl == 0) {
-			c->io.obuf[c->io.oend + el++] = '=';
-		} else {
-			lm_b64_encode(c->sasl_raw, rl, (char *)c->io.obuf + c->io.oend + el,
-			              c->io.olen - c->io.oend - el, &bl);
-			el += bl;
-		}
+	el = lm_sasl__auth_line(c->io.obuf + c->io.oend, name, nl,
+	                        initial ? c->sasl_raw : NULL, rl);
+	if (initial)
 		lm_zeroize(c->sasl_raw, rl);
-	}
 	c->io.obuf[c->io.oend + el] = '\r';
 	c->io.obuf[c->io.oend + el + 1] = '\n';
 	c->io.oend += el + 2;
