@@ -47,27 +47,13 @@ lex(const unsigned char *in, size_t n, size_t p, tok *t, unsigned *def)
 			t->ws = 1;
 		}
 		if (p < n && in[p] == '(') {
-			size_t depth = 0;
+			size_t deepest;
+			int open;
 			t->ws = 1;
-			while (p < n) {
-				if (in[p] == '\\' && p + 1 < n) {
-					p += 2;
-					continue;
-				}
-				if (in[p] == '(') {
-					depth++;
-					if (depth > LM_MIME_ADDR_COMMENT_DEPTH)
-						*def |= LM_MIME_DEF_TRUNCATED;
-				} else if (in[p] == ')') {
-					depth--;
-					if (depth == 0) {
-						p++;
-						break;
-					}
-				}
-				p++;
-			}
-			if (depth > 0)
+			p = lm_mime__comment_end(in, n, p, &deepest, &open);
+			if (deepest > LM_MIME_ADDR_COMMENT_DEPTH)
+				*def |= LM_MIME_DEF_TRUNCATED;
+			if (open)
 				*def |= LM_MIME_DEF_ADDR_SYNTAX;
 			continue;
 		}

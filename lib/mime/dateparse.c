@@ -8,6 +8,7 @@
 
 #include "libmail/mime.h"
 #include "codec_internal.h"
+#include "internal.h"
 
 /* Longest digit run that can be a date field; longer is not a date. */
 #define DIGITS_MAX 9
@@ -27,32 +28,8 @@ typedef struct {
 static int
 dlex(const unsigned char *p, size_t n, size_t *i, dtok *t, int *comment)
 {
-	size_t j = *i;
+	size_t j = lm_mime__skip_cfws(p, n, *i, comment);
 
-	for (;;) {
-		while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r' ||
-		                 p[j] == '\n'))
-			j++;
-		if (j < n && p[j] == '(') {
-			size_t depth = 0;
-			*comment = 1;
-			while (j < n) {
-				if (p[j] == '\\' && j + 1 < n) {
-					j += 2;
-					continue;
-				}
-				if (p[j] == '(')
-					depth++;
-				else if (p[j] == ')' && --depth == 0) {
-					j++;
-					break;
-				}
-				j++;
-			}
-			continue;
-		}
-		break;
-	}
 	t->kind = K_END;
 	t->s = p + j;
 	t->n = 0;

@@ -96,6 +96,23 @@ int lm_mime__w_fileparam(lm_mime__w *w, const char *filename, int is_disp);
 size_t lm_mime__compose_rendered(const lm_mime_compose *m);
 
 
+/* ---- CFWS (lib/mime/cfws.c) ---------------------------------------- */
+
+/* The comment opening at p[i] == '(': the position after its closing
+ * ')', or n when it is not closed. Comments nest; a quoted-pair
+ * ("\)") hides the byte after the backslash. *deepest (may be NULL)
+ * is set to the deepest nesting met (1 for a flat comment), *open (may
+ * be NULL) to 1 when the input ended inside the comment. */
+size_t lm_mime__comment_end(const unsigned char *p, size_t n, size_t i,
+                            size_t *deepest, int *open);
+
+/* Skip white space (SP, HTAB, CR, LF) and comments from p[i]: the
+ * position of the first byte that is neither, or n. *comment (may be
+ * NULL) is set to 1 when a comment was skipped. */
+size_t lm_mime__skip_cfws(const unsigned char *p, size_t n, size_t i,
+                          int *comment);
+
+
 /* ---- parser (lib/mime/parser_fields.c, tree.c) --------------------- */
 
 /* Find parameter `name` (case-insensitive) in a parameter section

@@ -8,6 +8,7 @@
 
 #include "libmail/mime.h"
 #include "codec_internal.h"
+#include "internal.h"
 
 static int
 is_tspecial(unsigned char c)
@@ -26,35 +27,6 @@ static int
 is_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Skip white space and (nested) comments from i. */
-static size_t
-skip_cfws(const unsigned char *p, size_t n, size_t i)
-{
-	while (i < n) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
-			i++;
-		} else if (p[i] == '(') {
-			size_t depth = 0;
-			while (i < n) {
-				if (p[i] == '\\' && i + 1 < n) {
-					i += 2;
-					continue;
-				}
-				if (p[i] == '(')
-					depth++;
-				else if (p[i] == ')' && --depth == 0) {
-					i++;
-					break;
-				}
-				i++;
-			}
-		} else {
-			break;
-		}
-	}
-	return i;
 }
 
 /* 1 if p[j..n) starts "token =" (a parameter after a missing ';',
@@ -97,7 +69,7 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 	size_t i = *pos, a, e, k;
 
 	for (;;) {
-		i = skip_cfws(p, n, i);
+		i = lm_mime__skip_cfws(p, n, i, NULL);
 		if (i >= n) {
 			*pos = n;
 			return 0;
@@ -117,14 +89,14 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 			continue;
 		}
 		e = i;
-		i = skip_cfws(p, n, i);
+		i = lm_mime__skip_cfws(p, n, i, NULL);
 		if (i >= n || p[i] != '=') {
 			*def |= LM_MIME_DEF_PARAM_SYNTAX;
 			while (i < n && p[i] != ';')
 				i++;
 			continue;
 		}
-		i = skip_cfws(p, n, i + 1);
+		i = lm_mime__skip_cfws(p, n, i + 1, NULL);
 		break;
 	}
 	/* Name: base [*section] [*]. */
@@ -168,7 +140,7 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 		pr->val = p + a;
 		pr->vlen = i - a;
 		pr->quoted = 1;
-		i = skip_cfws(p, n, i);
+		i = lm_mime__skip_cfws(p, n, i, NULL);
 		if (i < n && p[i] != ';') {
 			*def |= LM_MIME_DEF_PARAM_SYNTAX;
 			while (i < n && p[i] != ';' &&
@@ -490,7 +462,7 @@ take_token(const unsigned char *p, size_t n, size_t *i, lm_mime_ctype *ct)
 static void
 set_params(const unsigned char *p, size_t n, size_t i, lm_mime_ctype *ct)
 {
-	size_t j = skip_cfws(p, n, i);
+	size_t j = lm_mime__skip_cfws(p, n, i, NULL);
 
 	if (j < n && p[j] != ';')
 		ct->defects |= LM_MIME_DEF_CTYPE_SYNTAX;
@@ -510,13 +482,13 @@ lm_mime_ctype_parse(const char *in, size_t n, lm_mime_ctype *ct)
 	if ((in == NULL && n > 0) || ct == NULL)
 		return LM_ERR_BAD_PARAM;
 	memset(ct, 0, sizeof *ct);
-	i = skip_cfws(p, n, 0);
+	i = lm_mime__skip_cfws(p, n, 0, NULL);
 	if (take_token(p, n, &i, ct) == 0) {
 		ct->type_len = ct->len;
-		i = skip_cfws(p, n, i);
+		i = lm_mime__skip_cfws(p, n, i, NULL);
 		if (i < n && p[i] == '/' && ct->len + 1 < sizeof ct->value) {
 			ct->value[ct->len++] = '/';
-			i = skip_cfws(p, n, i + 1);
+			i = lm_mime__skip_cfws(p, n, i + 1, NULL);
 			if (take_token(p, n, &i, ct) == 0) {
 				set_params(p, n, i, ct);
 				return 0;
@@ -546,7 +518,7 @@ lm_mime_cdisp_parse(const char *in, size_t n, lm_mime_ctype *cd)
 	if ((in == NULL && n > 0) || cd == NULL)
 		return LM_ERR_BAD_PARAM;
 	memset(cd, 0, sizeof *cd);
-	i = skip_cfws(p, n, 0);
+	i = lm_mime__skip_cfws(p, n, 0, NULL);
 	if (take_token(p, n, &i, cd) == 0) {
 		cd->type_len = cd->len;
 		set_params(p, n, i, cd);

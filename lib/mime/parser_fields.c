@@ -17,32 +17,6 @@ is_tspecial_or_ctl(unsigned char c)
 	return c <= ' ' || c >= 127 || strchr("()<>@,;:\\\"/[]?=", c) != NULL;
 }
 
-/* Skip white space and (nested) comments. */
-static size_t
-skip_cfws(const unsigned char *s, size_t n, size_t i)
-{
-	for (;;) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		if (i < n && s[i] == '(') {
-			unsigned depth = 0;
-			while (i < n) {
-				if (s[i] == '\\' && i + 1 < n)
-					i++;
-				else if (s[i] == '(')
-					depth++;
-				else if (s[i] == ')' && --depth == 0) {
-					i++;
-					break;
-				}
-				i++;
-			}
-			continue;
-		}
-		return i;
-	}
-}
-
 static size_t
 take_token(const unsigned char *s, size_t n, size_t i, char *out, size_t cap,
            int *overflow)
@@ -112,7 +86,7 @@ lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
 			}
 			if (i >= n)
 				break;
-			i = skip_cfws(s, n, i + 1);
+			i = lm_mime__skip_cfws(s, n, i + 1, NULL);
 			ns = i;
 			while (i < n && s[i] != '=' && s[i] != ';' && s[i] != ' ' &&
 			       s[i] != '\t' && s[i] != '*')
@@ -134,10 +108,10 @@ lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
 				} else
 					ext = 1;
 			}
-			i = skip_cfws(s, n, i);
+			i = lm_mime__skip_cfws(s, n, i, NULL);
 			if (i >= n || s[i] != '=')
 				continue;
-			i = skip_cfws(s, n, i + 1);
+			i = lm_mime__skip_cfws(s, n, i + 1, NULL);
 			if (ne - ns != nl || !lm_core__ieqz(s + ns, nl, name))
 				continue;
 			vs = i;
@@ -262,14 +236,14 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 	int of1, of2;
 	long r;
 
-	i = skip_cfws(v, n, 0);
+	i = lm_mime__skip_cfws(v, n, 0, NULL);
 	i = take_token(v, n, i, type, sizeof type, &of1);
-	i = skip_cfws(v, n, i);
+	i = lm_mime__skip_cfws(v, n, i, NULL);
 	if (type[0] == '\0' || of1 || i >= n || v[i] != '/') {
 		lm_mime__defect(p, p->top, LM_MIME_DEF_CTYPE_SYNTAX, 1);
 		return;   /* keep the default */
 	}
-	i = skip_cfws(v, n, i + 1);
+	i = lm_mime__skip_cfws(v, n, i + 1, NULL);
 	i = take_token(v, n, i, sub, sizeof sub, &of2);
 	if (sub[0] == '\0' || of2) {
 		lm_mime__defect(p, p->top, LM_MIME_DEF_CTYPE_SYNTAX, 1);
@@ -314,7 +288,7 @@ lm_mime__parse_cdisp(lm_mime_parser *p, const unsigned char *v, size_t n)
 	size_t i;
 	int of;
 
-	i = skip_cfws(v, n, 0);
+	i = lm_mime__skip_cfws(v, n, 0, NULL);
 	i = take_token(v, n, i, tok, sizeof tok, &of);
 	if (strcmp(tok, "inline") == 0)
 		p->info.disposition = LM_MIME_DISP_INLINE;
@@ -339,7 +313,7 @@ lm_mime__parse_cte(lm_mime_parser *p, const unsigned char *v, size_t n)
 	size_t i;
 	int of;
 
-	i = skip_cfws(v, n, 0);
+	i = lm_mime__skip_cfws(v, n, 0, NULL);
 	(void)take_token(v, n, i, tok, sizeof tok, &of);
 	if (of)
 		tok[0] = '?';
