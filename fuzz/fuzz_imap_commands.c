@@ -559,6 +559,15 @@ typedef struct {
 	uint64_t unchangedsince;
 } call;
 
+/* A search-key name the builder took: an atom that starts with a
+ * letter, never a sequence set ("1::2" is an atom too). */
+static void
+key_name(const char *s)
+{
+	FZ_CHECK(s != NULL && ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'),
+	         "search-key name starts with a letter");
+}
+
 /* Build the search program from the input. */
 static void
 build_search(fz *f, lm_imap_sb *sb, call *k)
@@ -570,19 +579,33 @@ build_search(fz *f, lm_imap_sb *sb, call *k)
 		uint64_t u;
 		int r;
 		switch (op % 11) {
-		case 0: lm_imap_sb_key(sb, str(f)); break;
-		case 1: s = str(f); v = str(f); lm_imap_sb_str(sb, s, v); break;
+		case 0:
+			s = str(f);
+			if (lm_imap_sb_key(sb, s) == 0)
+				key_name(s);
+			break;
+		case 1:
+			s = str(f);
+			v = str(f);
+			if (lm_imap_sb_str(sb, s, v) == 0)
+				key_name(s);
+			break;
 		case 2: s = str(f); v = str(f); lm_imap_sb_header(sb, s, v); break;
 		case 3:
 			s = str(f);
 			u = num(f);
 			/* LARGER, SMALLER: number64; MODSEQ: mod-sequence-valzer */
-			if (lm_imap_sb_num(sb, s, u) == 0 && u > MODSEQ_MAX)
-				k->sb_bignum = 1;
+			if (lm_imap_sb_num(sb, s, u) == 0) {
+				key_name(s);
+				if (u > MODSEQ_MAX)
+					k->sb_bignum = 1;
+			}
 			break;
-		case 4: s = str(f);
-			lm_imap_sb_date(sb, s, (int)(byte(f) * 40), (int)(byte(f) % 14),
-			                (int)(byte(f) % 33));
+		case 4:
+			s = str(f);
+			r = (int)(byte(f) * 40);
+			if (lm_imap_sb_date(sb, s, r, (int)(byte(f) % 14), (int)(byte(f) % 33)) == 0)
+				key_name(s);
 			break;
 		case 5:
 			s = str(f);

@@ -1193,7 +1193,10 @@ typedef struct {
 LM_API void lm_imap_sb_init(lm_imap_sb *s, void *buf, size_t cap);
 /** \brief A key without argument: ALL ANSWERED DELETED DRAFT FLAGGED NEW
  *         OLD RECENT SEEN UNANSWERED UNDELETED UNDRAFT UNFLAGGED UNSEEN
- *         (any atom accepted; LM_ERR_BAD_PARAM if not an atom). */
+ *         (any atom that starts with a letter accepted, for extensions;
+ *         else LM_ERR_BAD_PARAM). The key names of lm_imap_sb_str(),
+ *         _num() and _date() follow the same rule. A sequence set is
+ *         not a key name: it goes through lm_imap_sb_set(). */
 LM_API int lm_imap_sb_key(lm_imap_sb *s, const char *key);
 /** \brief key + string: FROM TO CC BCC SUBJECT BODY TEXT KEYWORD
  *         UNKEYWORD. value is UTF-8: non-ASCII makes the search
@@ -1220,8 +1223,9 @@ LM_API int lm_imap_sb_or(lm_imap_sb *s);
 LM_API int lm_imap_sb_open(lm_imap_sb *s);
 LM_API int lm_imap_sb_close(lm_imap_sb *s);
 /** \brief One word of a command line ("UNSEEN", "FROM", "alice"): sent
- *         as an atom when it is one, else as a string. For tools that
- *         take IMAP search keys as words. */
+ *         as an atom when it is one or a sequence set ("1:*", "$"),
+ *         else as a string. For tools that take IMAP search keys as
+ *         words. */
 LM_API int lm_imap_sb_word(lm_imap_sb *s, const char *word);
 
 /**

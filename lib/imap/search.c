@@ -71,6 +71,20 @@ sb_string(lm_imap_sb *s, const char *v)
 	return s->err;
 }
 
+/* A search-key name: an atom that starts with a letter (RFC 9051's keys
+ * and the extensions' alike). "1:5" or "$" are atoms too, but a server
+ * reads them as a sequence set, which lm_imap_sb_set() checks against
+ * its grammar: "1::2" or "0" must not slip through here. */
+static int
+sb_key_name(lm_imap_sb *s, const char *key)
+{
+	if (s != NULL && key != NULL && !((key[0] | 0x20) >= 'a' && (key[0] | 0x20) <= 'z')) {
+		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
+		return LM_ERR_BAD_PARAM;
+	}
+	return sb_atom(s, key);
+}
+
 /* see imap.h */
 void
 lm_imap_sb_init(lm_imap_sb *s, void *buf, size_t cap)
@@ -88,14 +102,14 @@ lm_imap_sb_init(lm_imap_sb *s, void *buf, size_t cap)
 int
 lm_imap_sb_key(lm_imap_sb *s, const char *key)
 {
-	return sb_atom(s, key);
+	return sb_key_name(s, key);
 }
 
 /* see imap.h */
 int
 lm_imap_sb_str(lm_imap_sb *s, const char *key, const char *value)
 {
-	int r = sb_atom(s, key);
+	int r = sb_key_name(s, key);
 	if (r)
 		return r;
 	return sb_string(s, value);
@@ -128,7 +142,7 @@ lm_imap_sb_num(lm_imap_sb *s, const char *key, uint64_t n)
 		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
 		return LM_ERR_BAD_PARAM;
 	}
-	r = sb_atom(s, key);
+	r = sb_key_name(s, key);
 	if (r)
 		return r;
 	do {
@@ -155,7 +169,7 @@ lm_imap_sb_date(lm_imap_sb *s, const char *key, int y, int m, int d)
 		s->err = s->err ? s->err : LM_ERR_BAD_PARAM;
 		return LM_ERR_BAD_PARAM;
 	}
-	r = sb_atom(s, key);
+	r = sb_key_name(s, key);
 	if (r)
 		return r;
 	out[0] = (char)('0' + d / 10);
@@ -245,6 +259,12 @@ lm_imap_sb_word(lm_imap_sb *s, const char *word)
 		return LM_ERR_BAD_PARAM;
 	if (word == NULL || (n = strlen(word)) == 0)
 		return sb_string(s, word ? word : NULL);
+	/* a sequence set ("1:*", "$") is a key of its own; '*' is no
+	 * atom-char, so it would otherwise go out as a string */
+	if (lm_imap__set_ok(word) || strcmp(word, "$") == 0) {
+		sb_put(s, 'A', word, n);
+		return s->err;
+	}
 	for (i = 0; i < n; i++)
 		if (!lm_imap__atom_char((unsigned char)word[i]))
 			atom = 0;

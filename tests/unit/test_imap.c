@@ -1577,8 +1577,32 @@ t_search_sets(void)
 		lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
 		LM_CHECK_EQ(lm_imap_sb_set(&sb, 0, bad[i]), LM_ERR_BAD_PARAM);
 		LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_PARAM);
+		/* nor through a key name, which took any atom ("1::2" is one) */
+		lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+		LM_CHECK_EQ(lm_imap_sb_key(&sb, bad[i]), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_imap_sb_str(&sb, bad[i], "x"), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_imap_sb_num(&sb, bad[i], 1), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_imap_sb_date(&sb, bad[i], 2024, 1, 2), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_PARAM);
 	}
 	none_sent(&c);
+	/* key names are atoms that start with a letter: extensions pass */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "X-GM-UNREAD2"), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "2SEEN"), LM_ERR_BAD_PARAM);
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_num(&sb, "older", 60), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH older 60");
+	/* a word that is a sequence set is sent as one: '*' is no
+	 * atom-char, and "1:*" used to go out quoted, which is no key */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "1:*"), 0);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "*"), 0);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "UNSEEN"), 0);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "1::*"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH 1:* * UNSEEN \"1::*\"");
 	/* numbers: RFC 9051 number64, RFC 7162 mod-sequence-valzer */
 	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
 	LM_CHECK_EQ(lm_imap_sb_num(&sb, "LARGER", 0x8000000000000000ull), LM_ERR_BAD_PARAM);
@@ -1596,7 +1620,7 @@ t_search_sets(void)
 	LM_CHECK_EQ(lm_imap_sb_set(&sb, 0, "$"), 0);
 	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_UNSUPPORTED);
 	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
-	LM_CHECK_EQ(lm_imap_sb_key(&sb, "$"), 0);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "$"), 0);
 	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_UNSUPPORTED);
 	none_sent(&c);
 	lm_imap_free(&c);
