@@ -120,6 +120,22 @@ limit_check(lm_conn *c)
 	return LM_ERR_TIMEOUT;
 }
 
+/* limit_check(), then LM_ERR_TIMEOUT once the operation's deadline
+ * passed, even with data ready: a TLS read or handshake is many raw
+ * reads, and a peer that keeps records coming that mbedTLS skips
+ * (warning alerts, HelloRequests) would otherwise hold it for ever. */
+static int
+time_check(lm_conn *c, long long deadline)
+{
+	int r = limit_check(c);
+
+	if (r == 0 && lm_net__now_ms() >= deadline) {
+		lm_net__set_err(c, "timed out after %u ms", c->timeout_ms);
+		r = LM_ERR_TIMEOUT;
+	}
+	return r;
+}
+
 /* Wait until fd is ready for ev or the deadline (or the call's time
  * limit) passes. 0, LM_ERR_TIMEOUT, LM_ERR_IO. */
 static int
@@ -161,7 +177,7 @@ lm_net__raw_recv(lm_conn *c, void *buf, size_t cap, size_t *got,
 	*got = 0;
 	for (;;) {
 		ssize_t n;
-		int r = limit_check(c);
+		int r = time_check(c, deadline);
 
 		if (r < 0)
 			return r;
@@ -193,7 +209,7 @@ lm_net__raw_send(lm_conn *c, const void *buf, size_t n, size_t *sent,
 	*sent = 0;
 	for (;;) {
 		ssize_t k;
-		int r = limit_check(c);
+		int r = time_check(c, deadline);
 
 		if (r < 0)
 			return r;

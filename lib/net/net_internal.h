@@ -89,7 +89,9 @@ int lm_net__connect_list(const struct addrinfo *list, const char *host,
                          void *trace_ud);
 
 /*
- * conn.c: raw socket I/O with a deadline (absolute, lm_net__now_ms()).
+ * conn.c: raw socket I/O with a deadline (absolute, lm_net__now_ms()),
+ * checked before every recv/send too: past it (or the call's limit)
+ * they fail with LM_ERR_TIMEOUT even when the socket is ready.
  * recv: 0 with *got > 0, LM_ERR_EOF, LM_ERR_TIMEOUT, LM_ERR_IO.
  * send: 0 with *sent > 0, LM_ERR_TIMEOUT, LM_ERR_IO.
  */

@@ -66,6 +66,22 @@ free_port(void)
 	return port;
 }
 
+/* A socket listening on 127.0.0.1 at a port the kernel chose (in *sa). */
+static int
+listen_loopback(struct sockaddr_in *sa)
+{
+	socklen_t sl = sizeof *sa;
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	LM_CHECK(bind(lfd, (struct sockaddr *)sa, sizeof *sa) == 0);
+	LM_CHECK(getsockname(lfd, (struct sockaddr *)sa, &sl) == 0);
+	LM_CHECK(listen(lfd, 4) == 0);
+	return lfd;
+}
+
 static int
 can_connect(unsigned port, int v6)
 {
@@ -545,8 +561,7 @@ static void
 t_conn_timeouts(void)
 {
 	struct sockaddr_in sa;
-	socklen_t sl = sizeof sa;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int lfd;
 	lm_conn *c = NULL;
 	char buf[16];
 	size_t got = 1;
@@ -554,12 +569,7 @@ t_conn_timeouts(void)
 
 	/* a listener that never accepts: the kernel completes the TCP
 	 * handshake, then nothing is ever said */
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	LM_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
-	LM_CHECK(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
-	LM_CHECK(listen(lfd, 4) == 0);
+	lfd = listen_loopback(&sa);
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 300), 0);
 	if (c != NULL) {
 		t0 = (long)time(NULL);
@@ -577,22 +587,80 @@ t_conn_timeouts(void)
 	close(lfd);
 }
 
+/*
+ * A "server" that answers the ClientHello with TLS warning alerts
+ * (plaintext records 15 03 03 00 02 01 5a: warning, user_canceled),
+ * back to back for 4 s, then closes. mbedTLS skips warning alerts
+ * and reads the next record, so every receive finds data ready: the
+ * handshake must still end with LM_ERR_TIMEOUT within the connection's
+ * timeout (300 ms), as documented, not run as long as the flood lasts.
+ */
+static void
+t_tls_alert_flood(void)
+{
+	static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02,
+	                                       0x01, 0x5a };
+	struct sockaddr_in sa;
+	int lfd;
+	lm_conn *c = NULL;
+	struct timespec t0, t1;
+	long ms;
+	pid_t pid;
+
+	lfd = listen_loopback(&sa);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		static unsigned char burst[sizeof alert * 8192];
+		unsigned char hello[4096];
+		time_t end;
+		size_t i;
+		int afd = accept(lfd, NULL, NULL);
+
+		if (afd < 0 || read(afd, hello, sizeof hello) <= 0)
+			_exit(1);
+		/* bursts that keep the socket buffer full */
+		for (i = 0; i < sizeof burst; i += sizeof alert)
+			memcpy(burst + i, alert, sizeof alert);
+		end = time(NULL) + 4;
+		while (time(NULL) < end)
+			if (write(afd, burst, sizeof burst) < 0)
+				break;
+		close(afd);
+		_exit(0);
+	}
+	LM_CHECK(pid > 0);
+	close(lfd);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt",
+	                       300), 0);
+	if (c != NULL && have_openssl) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_TIMEOUT);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+		     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= 2000)
+			printf("  handshake took %ld ms: %s\n", ms,
+			       lm_conn_last_error_text(c));
+		LM_CHECK(ms < 2000);
+	}
+	lm_conn_close(c);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
 static void
 t_conn_eof(void)
 {
 	struct sockaddr_in sa;
-	socklen_t sl = sizeof sa;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0), afd;
+	int lfd, afd;
 	lm_conn *c = NULL;
 	char buf[16];
 	size_t got;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	LM_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
-	LM_CHECK(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
-	LM_CHECK(listen(lfd, 4) == 0);
+	lfd = listen_loopback(&sa);
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 2000), 0);
 	afd = accept(lfd, NULL, NULL);
 	LM_CHECK(afd >= 0);
@@ -632,16 +700,10 @@ t_conn_fallback(void)
 	struct sockaddr_in sa;
 	struct sockaddr_in6 sa6;
 	struct addrinfo a6, a4;
-	socklen_t sl = sizeof sa;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0), fd = -1, afd;
+	int lfd, fd = -1, afd;
 	char err[256];
 
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	LM_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
-	LM_CHECK(getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0);
-	LM_CHECK(listen(lfd, 4) == 0);
+	lfd = listen_loopback(&sa);
 	memset(&sa6, 0, sizeof sa6);
 	sa6.sin6_family = AF_INET6;
 	sa6.sin6_port = sa.sin_port;
@@ -715,6 +777,7 @@ main(int argc, char **argv)
 		LM_TEST(t_tls_missing_cafile),
 		LM_TEST(t_conn_refused),
 		LM_TEST(t_conn_timeouts),
+		LM_TEST(t_tls_alert_flood),
 		LM_TEST(t_conn_eof),
 		LM_TEST(t_conn_fallback),
 		LM_TEST(t_conn_bad_params),
