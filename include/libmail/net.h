@@ -209,8 +209,9 @@ LM_API int lm_conn_open(lm_conn **out, const char *host, unsigned port,
  * \return 0; LM_ERR_CERT (verification failed: lm_conn_last_error_text()
  *         says why); LM_ERR_TLS (handshake failure, protocol version,
  *         CA file unreadable); LM_ERR_TIMEOUT, LM_ERR_IO, LM_ERR_EOF;
- *         LM_ERR_BAD_STATE if TLS is already active. After a failure the
- *         connection can only be closed.
+ *         LM_ERR_BAD_STATE if TLS is already active or a write failed
+ *         (lm_conn_write()). After a failure the connection can only be
+ *         closed.
  */
 LM_API int lm_conn_start_tls(lm_conn *c, const char *host);
 
@@ -229,8 +230,14 @@ LM_API int lm_conn_read(lm_conn *c, void *buf, size_t cap, size_t *got);
 /**
  * \brief Write all n bytes (through TLS when active). SIGPIPE is never
  *        raised. Each wait for the socket is bounded by the timeout.
+ *
+ * After a failure an unknown part of the bytes went out (with TLS the
+ * rest of a record may still be queued), so the stream cannot go on:
+ * every later lm_conn_write() and lm_conn_start_tls() fails with
+ * LM_ERR_BAD_STATE; reading still works, and lm_conn_close() then sends
+ * no close_notify.
  * \return 0; LM_ERR_TIMEOUT, LM_ERR_IO (includes a reset or closed
- *         peer), LM_ERR_TLS.
+ *         peer), LM_ERR_TLS, LM_ERR_BAD_STATE.
  */
 LM_API int lm_conn_write(lm_conn *c, const void *buf, size_t n);
 

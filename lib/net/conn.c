@@ -300,7 +300,7 @@ lm_conn_start_tls(lm_conn *c, const char *host)
 
 	if (c == NULL || host == NULL || *host == '\0')
 		return LM_ERR_BAD_PARAM;
-	if (c->tls != NULL || c->tls_failed)
+	if (c->tls != NULL || c->tls_failed || c->write_failed)
 		return LM_ERR_BAD_STATE;
 	r = lm_net__tls_start(c, host);
 	if (r < 0)
@@ -336,23 +336,32 @@ int
 lm_conn_write(lm_conn *c, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
+	int r = 0;
 
 	if (c == NULL || (buf == NULL && n > 0))
 		return LM_ERR_BAD_PARAM;
 	if (c->tls_failed)
 		return LM_ERR_BAD_STATE;
-	if (c->tls != NULL)
-		return lm_net__tls_write(c, buf, n);
-	while (n > 0) {
-		size_t sent;
-		int r = lm_net__raw_send(c, p, n, &sent,
-		                         lm_net__now_ms() + c->timeout_ms);
-		if (r < 0)
-			return r;
-		p += sent;
-		n -= sent;
+	if (c->write_failed) {
+		lm_net__set_err(c, "an earlier write failed: the connection "
+		                "can only be read or closed");
+		return LM_ERR_BAD_STATE;
 	}
-	return 0;
+	if (c->tls != NULL)
+		r = lm_net__tls_write(c, buf, n);
+	else
+		while (n > 0) {
+			size_t sent;
+			r = lm_net__raw_send(c, p, n, &sent,
+			                     lm_net__now_ms() + c->timeout_ms);
+			if (r < 0)
+				break;
+			p += sent;
+			n -= sent;
+		}
+	if (r < 0)
+		c->write_failed = 1;
+	return r;
 }
 
 /* see net.h */

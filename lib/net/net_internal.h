@@ -21,6 +21,11 @@ struct lm_conn {
 	struct lm_net__tls *tls;     /* non-NULL once TLS was started */
 	int tls_failed;              /* a handshake failed: no further I/O */
 	int io_err;                  /* LM_ERR_* set by the TLS BIO callbacks */
+	/* A write failed: an unknown part of it went out (with TLS, the
+	 * rest of a record may still wait inside mbedTLS, which would send
+	 * it in place of the next write's bytes), so no further write,
+	 * handshake or close_notify. */
+	int write_failed;
 	/* The time limit of the session call in progress: 0, or an absolute
 	 * lm_net__now_ms() time that no connect, read, write, wait or
 	 * handshake on this connection goes past (lm_net__conn_limit()). */

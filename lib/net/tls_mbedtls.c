@@ -438,8 +438,10 @@ lm_net__tls_close(lm_conn *c)
 	if (t == NULL)
 		return;
 	t->deadline = lm_net__now_ms() + (c->timeout_ms < 2000 ? c->timeout_ms : 2000);
+	/* after a failed write, mbedTLS would first send the rest of the
+	 * record the caller was told failed: no orderly end then */
 	do
-		ret = mbedtls_ssl_close_notify(&t->ssl);
+		ret = c->write_failed ? 0 : mbedtls_ssl_close_notify(&t->ssl);
 	while ((ret == MBEDTLS_ERR_SSL_WANT_WRITE ||
 	        ret == MBEDTLS_ERR_SSL_WANT_READ) && ++tries < 100);
 	c->io_err = 0;

@@ -595,6 +595,58 @@ t_conn_timeouts(void)
  * handshake must still end with LM_ERR_TIMEOUT within the connection's
  * timeout (300 ms), as documented, not run as long as the flood lasts.
  */
+/*
+ * A write that timed out leaves the stream in an unknown state: part
+ * of the bytes went out, and with TLS the rest of a record is still
+ * queued inside mbedTLS, whose next mbedtls_ssl_write() sends that
+ * rest and reports the NEW bytes as written without sending them. So
+ * a later lm_conn_write() must fail, never return 0 for bytes that
+ * never reach the peer. s_server -rev echoes each line reversed: the
+ * client writes without reading until the echo fills its receive
+ * buffer and the server stops reading, then drains the echo and
+ * writes a marker line, which the server would echo if it got it.
+ */
+static void
+t_tls_write_after_timeout(void)
+{
+	static char chunk[8192];
+	unsigned port = free_port();
+	pid_t pid;
+	lm_conn *c = NULL;
+	char buf[4096], tail[8] = "";
+	size_t got, i;
+	int r = 0, n;
+
+	if (!have_openssl)
+		return;
+	for (i = 0; i < sizeof chunk; i++)
+		chunk[i] = (i % 128 == 127) ? '\n' : 'a';
+	pid = start_server(port, "srv.crt", "srv.key", NULL);
+	LM_CHECK(pid > 0);
+	LM_CHECK_EQ(open_local(&c, "127.0.0.1", port, "ca.crt", 300), 0);
+	if (c != NULL && lm_conn_start_tls(c, "localhost") == 0) {
+		for (n = 0; n < 20000 && r == 0; n++)
+			r = lm_conn_write(c, chunk, sizeof chunk);
+		LM_CHECK_EQ(r, LM_ERR_TIMEOUT);
+		while (lm_conn_read(c, buf, sizeof buf, &got) == 0)
+			;
+		r = lm_conn_write(c, "rekram\n", 7);
+		/* the last 7 bytes echoed */
+		while (r == 0 && lm_conn_read(c, buf, sizeof buf, &got) == 0)
+			for (i = 0; i < got; i++) {
+				memmove(tail, tail + 1, 6);
+				tail[6] = buf[i];
+			}
+		if (r == 0 && strcmp(tail, "marker\n") != 0)
+			printf("  the write returned 0, its bytes never arrived\n");
+		LM_CHECK_EQ(r, LM_ERR_BAD_STATE);
+		/* reading still works */
+		LM_CHECK_EQ(lm_conn_read(c, buf, sizeof buf, &got), LM_ERR_TIMEOUT);
+	}
+	lm_conn_close(c);
+	stop_server(pid);
+}
+
 static void
 t_tls_alert_flood(void)
 {
@@ -778,6 +830,7 @@ main(int argc, char **argv)
 		LM_TEST(t_conn_refused),
 		LM_TEST(t_conn_timeouts),
 		LM_TEST(t_tls_alert_flood),
+		LM_TEST(t_tls_write_after_timeout),
 		LM_TEST(t_conn_eof),
 		LM_TEST(t_conn_fallback),
 		LM_TEST(t_conn_bad_params),
