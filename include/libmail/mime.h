@@ -754,7 +754,8 @@ LM_API int lm_mime_cdisp_parse(const char *in, size_t n, lm_mime_ctype *cd);
  *        parameter section (";a=b; c=d"; lm_mime_ctype.params) and
  *        decode its value to UTF-8 into out[0..cap) (no NUL written).
  *
- * Handles plain values (token or quoted-string), RFC 2231 extended
+ * Handles plain values (token or quoted-string; comments around them,
+ * RFC 2045 5.1, are no part of them), RFC 2231 extended
  * values (name*=charset'lang'%XX..), continuations name*0, name*1*, ...
  * in any order (at most LM_MIME_PARAM_SECTIONS, joined in numeric order
  * up to the first gap; percent-decoded sections of one charset are

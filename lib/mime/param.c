@@ -148,26 +148,34 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 				i++;
 		}
 	} else {
-		/* A token; tolerated: anything up to ';' (white space in a
-		 * bare file name), trailing white space dropped. */
+		/* A token, comments after it dropped (RFC 2045 5.1:
+		 * "charset=us-ascii (Plain text)"). Tolerated: anything up to
+		 * ';' (white space in a bare file name), trailing white space
+		 * dropped. */
 		a = i;
-		while (i < n && p[i] != ';') {
-			if (is_wsp(p[i]) && !is_wsp(p[i + 1 < n ? i + 1 : i]) &&
-			    param_start(p, n, i + 1)) {
-				*def |= LM_MIME_DEF_PARAM_SYNTAX;
-				break;
-			}
+		while (i < n && is_tok(p[i]))
 			i++;
-		}
 		e = i;
-		while (e > a && (p[e - 1] == ' ' || p[e - 1] == '\t' ||
-		                 p[e - 1] == '\r' || p[e - 1] == '\n'))
-			e--;
-		for (k = a; k < e; k++)
-			if (!is_tok(p[k]) && !(pr->ext && p[k] == '\'')) {
-				*def |= LM_MIME_DEF_PARAM_SYNTAX;
-				break;
+		i = lm_mime__skip_cfws(p, n, i, NULL);
+		if (e == a || (i < n && p[i] != ';')) {
+			i = a;
+			while (i < n && p[i] != ';') {
+				if (is_wsp(p[i]) && !is_wsp(p[i + 1 < n ? i + 1 : i]) &&
+				    param_start(p, n, i + 1)) {
+					*def |= LM_MIME_DEF_PARAM_SYNTAX;
+					break;
+				}
+				i++;
 			}
+			e = i;
+			while (e > a && is_wsp(p[e - 1]))
+				e--;
+			for (k = a; k < e; k++)
+				if (!is_tok(p[k])) {
+					*def |= LM_MIME_DEF_PARAM_SYNTAX;
+					break;
+				}
+		}
 		pr->val = p + a;
 		pr->vlen = e - a;
 		pr->quoted = 0;

@@ -604,6 +604,23 @@ t_param_rfc2231_examples(void)
 	LM_CHECK_EQ(pdef, 0);
 }
 
+/* RFC 2045 5.1: comments may follow a value (its own example is
+ * "charset=us-ascii (Plain text)"), and a ';' inside one starts no
+ * parameter. */
+static void
+t_param_comments(void)
+{
+	PARAM_IS("text/plain; charset=us-ascii (Plain text)", "charset", "us-ascii");
+	LM_CHECK_EQ(pdef, 0);
+	PARAM_IS("text/plain; format=flowed(; charset=koi8-r)", "format", "flowed");
+	LM_CHECK_EQ(ctparam("text/plain; format=flowed (; charset=koi8-r)", "charset"), 0);
+	/* an unterminated comment runs to the end */
+	LM_CHECK_EQ(ctparam("text/plain; format=flowed (; charset=koi8-r", "charset"), 0);
+	/* text after the comment: the tolerated bare value, comment and all */
+	PARAM_IS("application/pdf; name=report (1).pdf", "name", "report (1).pdf");
+	LM_CHECK(pdef & LM_MIME_DEF_PARAM_SYNTAX);
+}
+
 static void
 t_param_forms(void)
 {
@@ -811,6 +828,7 @@ main(int argc, char **argv)
 		LM_TEST(t_addr_ctl_quoted),
 		LM_TEST(t_param_rfc2231_examples),
 		LM_TEST(t_param_forms),
+		LM_TEST(t_param_comments),
 		LM_TEST(t_dates),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
