@@ -113,15 +113,19 @@ size_t lm_mime__skip_cfws(const unsigned char *p, size_t n, size_t i,
                           int *comment);
 
 
-/* ---- parser (lib/mime/parser_fields.c, tree.c) --------------------- */
+/* ---- parameters (lib/mime/param.c) --------------------------------- */
 
-/* Find parameter `name` (case-insensitive) in a parameter section
- * s[0..n) (from the first ';'): plain token / quoted-string values and
- * RFC 2231 sections (name*, name*0, name*1*, ... joined in numeric
- * order, extended ones percent-decoded, charset'lang' dropped; the
- * RFC 2231 form wins). Writes at most cap - 1 bytes and a NUL (cap >=
- * 1). Returns the length written, or -1 when absent. */
-long lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
-                         char *out, size_t cap);
+/* lm_mime_param_get() without the decoding, for the values the parser
+ * matches or compares as bytes (boundary, charset) and for a file name
+ * too long to decode: parameter `name` of the section s[0..n) found
+ * and joined exactly as lm_mime_param_get() does (RFC 2231 form first,
+ * sections in order up to the first gap), with quotes, quoted-pairs and
+ * percent-encoding undone and the charset'lang' prefix dropped, but
+ * nothing converted (no charset, no RFC 2047 words); CR and LF become
+ * spaces. Writes at most cap - 1 bytes and a NUL (cap >= 1): a value
+ * longer than that is cut, so a value of cap - 1 bytes may have been
+ * longer. Returns the length written, or -1 when absent. */
+long lm_mime__param_raw(const unsigned char *s, size_t n, const char *name,
+                        char *out, size_t cap);
 
 #endif

@@ -10,10 +10,18 @@
 #include "codec_internal.h"
 #include "internal.h"
 
+/* RFC 2045 tspecials (a switch: called for every byte of a value). */
 static int
 is_tspecial(unsigned char c)
 {
-	return c != 0 && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '\\': case '"': case '/': case '[': case ']': case '?':
+	case '=':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* RFC 2045 token character (8-bit bytes tolerated). */
@@ -46,16 +54,21 @@ param_start(const unsigned char *p, size_t n, size_t j)
 	return k < n && p[k] == '=';
 }
 
+/* A parameter's value as written. */
+typedef struct {
+	const unsigned char *val;   /* quotes included */
+	size_t vlen;
+	int quoted;
+	int ext;                    /* the name ends with '*' (RFC 2231 extended) */
+} piece;
+
 /* One parameter as written. */
 typedef struct {
 	const unsigned char *name;  /* base name, without "*N*" */
 	size_t nlen;
 	int section;                /* -1 without "*N" */
-	int ext;                    /* ends with '*' (RFC 2231 extended) */
 	int bad_section;            /* "*N" not a plain number below the bound */
-	const unsigned char *val;   /* raw value (quotes included) */
-	size_t vlen;
-	int quoted;
+	piece v;
 } param;
 
 /*
@@ -103,10 +116,10 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 	pr->name = p + a;
 	pr->nlen = e - a;
 	pr->section = -1;
-	pr->ext = 0;
+	pr->v.ext = 0;
 	pr->bad_section = 0;
 	if (pr->nlen > 1 && pr->name[pr->nlen - 1] == '*') {
-		pr->ext = 1;
+		pr->v.ext = 1;
 		pr->nlen--;
 	}
 	for (k = pr->nlen; k > 0 && pr->name[k - 1] >= '0' && pr->name[k - 1] <= '9'; k--)
@@ -137,9 +150,9 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 			i++;
 		else
 			*def |= LM_MIME_DEF_PARAM_SYNTAX;
-		pr->val = p + a;
-		pr->vlen = i - a;
-		pr->quoted = 1;
+		pr->v.val = p + a;
+		pr->v.vlen = i - a;
+		pr->v.quoted = 1;
 		i = lm_mime__skip_cfws(p, n, i, NULL);
 		if (i < n && p[i] != ';') {
 			*def |= LM_MIME_DEF_PARAM_SYNTAX;
@@ -176,27 +189,34 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 					break;
 				}
 		}
-		pr->val = p + a;
-		pr->vlen = e - a;
-		pr->quoted = 0;
+		pr->v.val = p + a;
+		pr->v.vlen = e - a;
+		pr->v.quoted = 0;
 	}
 	*pos = i;
 	return 1;
 }
 
+/* The inside of a quoted value v[0..*n): without its quotes (the
+ * closing one may be missing). */
+static const unsigned char *
+unquote(const unsigned char *v, size_t *n)
+{
+	*n = *n >= 2 && v[*n - 1] == '"' ? *n - 2 : *n - 1;
+	return v + 1;
+}
+
 /* Feed a plain value (quotes and quoted-pairs undone) to the word
  * decoder: RFC 2047 words in it are decoded, other text is UTF-8. */
 static void
-plain_value(lm_mime__out *o, const param *pr, unsigned *def)
+plain_value(lm_mime__out *o, const piece *pr, unsigned *def)
 {
 	const unsigned char *v = pr->val;
 	size_t n = pr->vlen, i, j;
 	lm_mime__ewd d;
 
-	if (pr->quoted) {
-		v++;
-		n = n >= 2 && v[n - 2] == '"' ? n - 2 : n - 1;
-	}
+	if (pr->quoted)
+		v = unquote(v, &n);
 	lm_mime__ewd_init(&d, o, def);
 	i = 0;
 	while (i < n) {
@@ -237,8 +257,18 @@ hexv(unsigned char c)
 	return -1;
 }
 
+/* Append b[0..n) to o: converted with c, or as it is when c is NULL. */
+static void
+put(lm_mime__out *o, lm_mime_conv *c, const unsigned char *b, size_t n)
+{
+	if (c != NULL)
+		lm_mime__out_conv(o, c, b, n);
+	else
+		lm_mime__out_put(o, b, n);
+}
+
 /* Percent-decode v[0..n) (ext 1) or take it literally (unquoted when
- * quoted) and convert with c into o. */
+ * quoted), CR and LF as written dropped, and append it to o with put(). */
 static void
 section_bytes(lm_mime__out *o, lm_mime_conv *c, const unsigned char *v,
               size_t n, int ext, int quoted, unsigned *def)
@@ -246,10 +276,8 @@ section_bytes(lm_mime__out *o, lm_mime_conv *c, const unsigned char *v,
 	unsigned char buf[64];
 	size_t bl = 0, i;
 
-	if (quoted) {
-		v++;
-		n = n >= 2 && v[n - 2] == '"' ? n - 2 : n - 1;
-	}
+	if (quoted)
+		v = unquote(v, &n);
 	for (i = 0; i < n; i++) {
 		unsigned char b = v[i];
 		int h, l;
@@ -268,23 +296,22 @@ section_bytes(lm_mime__out *o, lm_mime_conv *c, const unsigned char *v,
 		}
 		buf[bl++] = b;
 		if (bl == sizeof buf) {
-			lm_mime__out_conv(o, c, buf, bl);
+			put(o, c, buf, bl);
 			bl = 0;
 		}
 	}
-	lm_mime__out_conv(o, c, buf, bl);
+	put(o, c, buf, bl);
 }
 
 /* The bytes of an extended value: quotes around it are tolerated. */
 static void
-ext_region(const param *pr, const unsigned char **v, size_t *n, unsigned *def)
+ext_region(const piece *pc, const unsigned char **v, size_t *n, unsigned *def)
 {
-	*v = pr->val;
-	*n = pr->vlen;
-	if (pr->quoted) {
+	*v = pc->val;
+	*n = pc->vlen;
+	if (pc->quoted) {
 		*def |= LM_MIME_DEF_PARAM_2231;
-		(*v)++;
-		*n = *n >= 2 && (*v)[*n - 2] == '"' ? *n - 2 : *n - 1;
+		*v = unquote(*v, n);
 	}
 }
 
@@ -320,131 +347,179 @@ ext_split(const unsigned char *v, size_t n, const unsigned char **cs,
 	*text = q2;
 }
 
+/* The pieces of one parameter's value, as a lookup found them. */
+typedef struct {
+	piece sec[LM_MIME_PARAM_SECTIONS];   /* name*N, name*N* */
+	unsigned char set[LM_MIME_PARAM_SECTIONS];
+	piece ext;                           /* name* */
+	piece plain;                         /* name */
+	int have_sec, have_ext, have_plain;
+} lookup;
+
+/* Collect the pieces of parameter `name` in one pass over p[0..n): the
+ * first of each kind and section counts. Returns 1 when it is there. */
+static int
+find(const unsigned char *p, size_t n, const char *name, lookup *lk,
+     unsigned *def)
+{
+	size_t pos = 0, nl = strlen(name);
+	param pr;
+	piece *pc;
+
+	memset(lk, 0, sizeof *lk);
+	while (next_param(p, n, &pos, &pr, def)) {
+		if (pr.nlen != nl || !lm_core__ieqz((const char *)pr.name, nl, name))
+			continue;
+		if (pr.bad_section) {
+			*def |= LM_MIME_DEF_PARAM_2231;
+			continue;
+		}
+		if (pr.section >= 0) {
+			if (lk->set[pr.section]) {
+				*def |= LM_MIME_DEF_PARAM_2231;
+				continue;
+			}
+			lk->set[pr.section] = 1;
+			lk->have_sec = 1;
+			pc = &lk->sec[pr.section];
+		} else if (pr.v.ext) {
+			if (lk->have_ext++) {
+				*def |= LM_MIME_DEF_PARAM_SYNTAX;
+				continue;
+			}
+			pc = &lk->ext;
+		} else {
+			if (lk->have_plain++) {
+				*def |= LM_MIME_DEF_PARAM_SYNTAX;
+				continue;
+			}
+			pc = &lk->plain;
+		}
+		*pc = pr.v;
+	}
+	if (lk->have_sec && !lk->set[0]) {
+		*def |= LM_MIME_DEF_PARAM_2231;
+		lk->have_sec = 0;
+	}
+	return lk->have_sec || lk->have_ext || lk->have_plain;
+}
+
+/* The value found, appended to o: decoded to UTF-8 (RFC 2231 charset,
+ * RFC 2047 words in a plain value), or with raw the bytes as written
+ * (quotes, quoted-pairs and percent-encoding undone, nothing converted).
+ * The RFC 2231 form wins over a plain value; sections are joined in
+ * order up to the first gap. */
+static void
+emit(lm_mime__out *o, const lookup *lk, int raw, unsigned *def)
+{
+	const unsigned char *cs = NULL, *v = NULL;
+	size_t csn = 0, text = 0, vn = 0, i;
+	const piece *first;
+	lm_mime_conv c, *cp = NULL;
+
+	if (!lk->have_sec && !lk->have_ext) {
+		if (raw)
+			section_bytes(o, NULL, lk->plain.val, lk->plain.vlen, 0,
+			              lk->plain.quoted, def);
+		else
+			plain_value(o, &lk->plain, def);
+		return;
+	}
+	first = lk->have_sec ? &lk->sec[0] : &lk->ext;
+	if (first->ext) {
+		ext_region(first, &v, &vn, def);
+		ext_split(v, vn, &cs, &csn, &text, def);
+	}
+	if (!raw) {
+		if (cs != NULL)
+			(void)lm_mime_conv_init(&c, (const char *)cs, csn);
+		else
+			(void)lm_mime_conv_init(&c, "utf-8", 5);
+		cp = &c;
+	}
+	if (first->ext)
+		section_bytes(o, cp, v + text, vn - text, 1, 0, def);
+	else
+		section_bytes(o, cp, first->val, first->vlen, 0, first->quoted, def);
+	if (lk->have_sec) {
+		for (i = 1; i < LM_MIME_PARAM_SECTIONS && lk->set[i]; i++) {
+			const piece *sp = &lk->sec[i];
+			if (sp->ext) {
+				ext_region(sp, &v, &vn, def);
+				section_bytes(o, cp, v, vn, 1, 0, def);
+			} else {
+				section_bytes(o, cp, sp->val, sp->vlen, 0, sp->quoted, def);
+			}
+		}
+		for (; i < LM_MIME_PARAM_SECTIONS; i++)
+			if (lk->set[i])
+				*def |= LM_MIME_DEF_PARAM_2231; /* after a gap */
+	}
+	if (cp != NULL) {
+		lm_mime__out_conv_final(o, cp);
+		*def |= lm_mime_conv_defects(cp);
+		lm_mime_conv_free(cp);
+	}
+}
+
+/* Look `name` up in p[0..n) and write its value into out[0..cap): 0
+ * when absent, else 1 with *o telling the length and whether it was
+ * cut. Percent-encoded CR or LF would break a header written with the
+ * value (or the caller's display): spaces instead. */
+static int
+get(const unsigned char *p, size_t n, const char *name, char *out,
+    size_t cap, int raw, lm_mime__out *o, unsigned *def)
+{
+	lookup lk;
+	size_t i;
+
+	o->p = out;
+	o->cap = cap;
+	o->len = 0;
+	o->full = 0;
+	if (!find(p, n, name, &lk, def))
+		return 0;
+	emit(o, &lk, raw, def);
+	for (i = 0; i < o->len; i++)
+		if (out[i] == '\r' || out[i] == '\n')
+			out[i] = ' ';
+	return 1;
+}
+
 /* see mime.h */
 int
 lm_mime_param_get(const char *params, size_t n, const char *name, char *out,
                   size_t cap, size_t *outlen, unsigned *defects)
 {
-	const unsigned char *p = (const unsigned char *)params;
-	struct {
-		const unsigned char *val;
-		size_t vlen;
-		int ext, quoted, set;
-	} sec[LM_MIME_PARAM_SECTIONS];
-	param pr, plain, ext;
-	int have_plain = 0, have_ext = 0, have_sec = 0, i;
-	size_t pos = 0, nl;
-	unsigned def = 0;
 	lm_mime__out o;
-	lm_mime_conv c;
+	unsigned def = 0;
+	int r;
 
 	if ((params == NULL && n > 0) || name == NULL ||
 	    (out == NULL && cap > 0) || outlen == NULL)
 		return LM_ERR_BAD_PARAM;
-	nl = strlen(name);
-	memset(sec, 0, sizeof sec);
-	memset(&plain, 0, sizeof plain);
-	memset(&ext, 0, sizeof ext);
-	while (next_param(p, n, &pos, &pr, &def)) {
-		if (pr.nlen != nl || !lm_core__ieqz((const char *)pr.name, nl, name))
-			continue;
-		if (pr.bad_section) {
-			def |= LM_MIME_DEF_PARAM_2231;
-		} else if (pr.section >= 0) {
-			if (sec[pr.section].set) {
-				def |= LM_MIME_DEF_PARAM_2231;
-				continue;
-			}
-			sec[pr.section].set = 1;
-			sec[pr.section].val = pr.val;
-			sec[pr.section].vlen = pr.vlen;
-			sec[pr.section].ext = pr.ext;
-			sec[pr.section].quoted = pr.quoted;
-			have_sec = 1;
-		} else if (pr.ext) {
-			if (!have_ext)
-				ext = pr;
-			else
-				def |= LM_MIME_DEF_PARAM_SYNTAX;
-			have_ext = 1;
-		} else {
-			if (!have_plain)
-				plain = pr;
-			else
-				def |= LM_MIME_DEF_PARAM_SYNTAX;
-			have_plain = 1;
-		}
-	}
-	if (have_sec && !sec[0].set) {
-		def |= LM_MIME_DEF_PARAM_2231;
-		have_sec = 0;
-	}
-	if (!have_sec && !have_ext && !have_plain) {
-		if (defects)
-			*defects |= def;
-		return 0;
-	}
-	o.p = out;
-	o.cap = cap;
-	o.len = 0;
-	o.full = 0;
-	if (have_sec || have_ext) {
-		const unsigned char *cs = NULL, *v;
-		size_t csn = 0, text = 0, vn;
-		param first = ext;
-		if (have_sec) {
-			first.val = sec[0].val;
-			first.vlen = sec[0].vlen;
-			first.ext = sec[0].ext;
-			first.quoted = sec[0].quoted;
-		}
-		if (first.ext) {
-			ext_region(&first, &v, &vn, &def);
-			ext_split(v, vn, &cs, &csn, &text, &def);
-		}
-		if (cs != NULL)
-			(void)lm_mime_conv_init(&c, (const char *)cs, csn);
-		else
-			(void)lm_mime_conv_init(&c, "utf-8", 5);
-		if (first.ext)
-			section_bytes(&o, &c, v + text, vn - text, 1, 0, &def);
-		else
-			section_bytes(&o, &c, first.val, first.vlen, 0, first.quoted,
-			              &def);
-		if (have_sec) {
-			for (i = 1; i < LM_MIME_PARAM_SECTIONS && sec[i].set; i++) {
-				if (sec[i].ext) {
-					param sp;
-					memset(&sp, 0, sizeof sp);
-					sp.val = sec[i].val;
-					sp.vlen = sec[i].vlen;
-					sp.quoted = sec[i].quoted;
-					ext_region(&sp, &v, &vn, &def);
-					section_bytes(&o, &c, v, vn, 1, 0, &def);
-				} else {
-					section_bytes(&o, &c, sec[i].val, sec[i].vlen, 0,
-					              sec[i].quoted, &def);
-				}
-			}
-			for (; i < LM_MIME_PARAM_SECTIONS; i++)
-				if (sec[i].set)
-					def |= LM_MIME_DEF_PARAM_2231; /* after a gap */
-		}
-		lm_mime__out_conv_final(&o, &c);
-		def |= lm_mime_conv_defects(&c);
-		lm_mime_conv_free(&c);
-	} else {
-		plain_value(&o, &plain, &def);
-	}
-	/* Percent-encoded CR or LF would break a header written with this
-	 * value (or the caller's display): spaces instead. */
-	for (pos = 0; pos < o.len; pos++)
-		if (out[pos] == '\r' || out[pos] == '\n')
-			out[pos] = ' ';
+	r = get((const unsigned char *)params, n, name, out, cap, 0, &o, &def);
 	if (defects)
 		*defects |= def;
+	if (r == 0)
+		return 0;
 	*outlen = o.len;
 	return o.full ? LM_ERR_BUFFER_TOO_SMALL : 1;
+}
+
+/* see internal.h */
+long
+lm_mime__param_raw(const unsigned char *s, size_t n, const char *name,
+                   char *out, size_t cap)
+{
+	lm_mime__out o;
+	unsigned def = 0;
+
+	out[0] = '\0';
+	if (!get(s, n, name, out, cap - 1, 1, &o, &def))
+		return -1;
+	out[o.len] = '\0';
+	return (long)o.len;
 }
 
 /* Lower-cased token at p[*i..n) appended to ct->value. */

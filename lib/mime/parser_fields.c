@@ -1,8 +1,8 @@
 /*
  * libmail - streaming MIME parser: the values of the header fields that
  * shape the structure (Content-Type, Content-Disposition,
- * Content-Transfer-Encoding), read from their unfolded text, and the
- * parameter finder the parser falls back on.
+ * Content-Transfer-Encoding), read from their unfolded text; the
+ * parameters are looked up by param.c.
  */
 #include <string.h>
 
@@ -35,166 +35,6 @@ take_token(const unsigned char *s, size_t n, size_t i, char *out, size_t cap,
 	return i;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (unsigned char)LOWER(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/*
- * Find parameter `name` in the parameter section s[0..n) (from the
- * first ';'), RFC 2231 sections included (name*, name*0, name*1*...,
- * joined in numeric order; extended sections percent-decoded, the
- * charset'lang' prefix dropped). Writes at most cap - 1 bytes and a
- * NUL. Returns the length, or -1 when absent.
- */
-long
-lm_mime__param_find(const unsigned char *s, size_t n, const char *name,
-                    char *out, size_t cap)
-{
-	size_t nl = strlen(name), i = 0, k = 0;
-	long plain = -1;
-	unsigned want = 0;
-	int found_2231 = 0, progress = 1;
-
-	out[0] = '\0';
-	/* Several passes over the section (at most one per RFC 2231
-	 * section, bounded by LM_MIME_PARAM_SECTIONS) join continuations
-	 * written in any order. */
-	while (progress && want < LM_MIME_PARAM_SECTIONS) {
-		progress = 0;
-		i = 0;
-		while (i < n) {
-			size_t ns, ne, vs;
-			int sec = -1, ext = 0, quoted = 0;
-
-			while (i < n && s[i] != ';') {
-				if (s[i] == '"') {     /* skip quoted strings */
-					i++;
-					while (i < n && s[i] != '"') {
-						if (s[i] == '\\')
-							i++;
-						i++;
-					}
-				}
-				i++;
-			}
-			if (i >= n)
-				break;
-			i = lm_mime__skip_cfws(s, n, i + 1, NULL);
-			ns = i;
-			while (i < n && s[i] != '=' && s[i] != ';' && s[i] != ' ' &&
-			       s[i] != '\t' && s[i] != '*')
-				i++;
-			ne = i;
-			if (i < n && s[i] == '*') {
-				i++;
-				if (i < n && s[i] >= '0' && s[i] <= '9') {
-					sec = 0;
-					while (i < n && s[i] >= '0' && s[i] <= '9') {
-						if (sec < 100000)
-							sec = sec * 10 + (s[i] - '0');
-						i++;
-					}
-					if (i < n && s[i] == '*') {
-						ext = 1;
-						i++;
-					}
-				} else
-					ext = 1;
-			}
-			i = lm_mime__skip_cfws(s, n, i, NULL);
-			if (i >= n || s[i] != '=')
-				continue;
-			i = lm_mime__skip_cfws(s, n, i + 1, NULL);
-			if (ne - ns != nl || !lm_core__ieqz(s + ns, nl, name))
-				continue;
-			vs = i;
-			if (i < n && s[i] == '"')
-				quoted = 1;
-			if (sec < 0 && !ext) {
-				/* plain name=value: only kept if no RFC 2231 form */
-				if (want == 0 && plain < 0 && !found_2231) {
-					size_t w = 0;
-					if (quoted) {
-						i++;
-						while (i < n && s[i] != '"') {
-							if (s[i] == '\\' && i + 1 < n)
-								i++;
-							if (s[i] != '\r' && s[i] != '\n' && w + 1 < cap)
-								out[w++] = (char)s[i];
-							i++;
-						}
-						if (i < n)
-							i++;
-					} else {
-						while (i < n && s[i] != ';' && s[i] != ' ' &&
-						       s[i] != '\t' && s[i] != '(') {
-							if (w + 1 < cap)
-								out[w++] = (char)s[i];
-							i++;
-						}
-					}
-					out[w] = '\0';
-					plain = (long)w;
-				}
-				continue;
-			}
-			if ((sec < 0 ? 0u : (unsigned)sec) != want)
-				continue;
-			if (!found_2231)
-				k = 0;   /* the RFC 2231 form wins over a plain one */
-			found_2231 = 1;
-			progress = 1;
-			i = vs;
-			if (quoted)
-				i++;
-			if (ext && want == 0) {   /* charset'lang' */
-				size_t j = i, q = 0;
-				while (j < n && s[j] != ';' && s[j] != '"' && q < 2) {
-					if (s[j] == '\'')
-						q++;
-					j++;
-				}
-				if (q == 2)
-					i = j;
-			}
-			while (i < n && (quoted ? s[i] != '"' :
-			       (s[i] != ';' && s[i] != ' ' && s[i] != '\t'))) {
-				unsigned char c = s[i];
-				if (quoted && c == '\\' && i + 1 < n)
-					c = s[++i];
-				if (ext && c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-				    hexval(s[i + 2]) >= 0) {
-					c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-					i += 2;
-				}
-				if (c != '\r' && c != '\n' && k + 1 < cap)
-					out[k++] = (char)c;
-				i++;
-			}
-			out[k] = '\0';
-			if (sec < 0) {   /* name*=... is the whole value */
-				progress = 0;
-				break;
-			}
-			break;
-		}
-		if (progress)
-			want++;
-	}
-	if (found_2231) {
-		out[k] = '\0';
-		return (long)k;
-	}
-	return plain;
-}
-
 /* A file name parameter decoded to UTF-8 by the header codecs
  * (RFC 2231 in any order, RFC 2047 words in quotes); when it does not
  * fit, the raw value cut to the buffer. Returns 1 when found. */
@@ -206,14 +46,15 @@ get_filename(lm_mime_parser *p, const unsigned char *v, size_t n, const char *na
 	unsigned d = 0;
 	int r = lm_mime_param_get((const char *)v, n, name, out, cap - 1, &len, &d);
 
-	if (r == 1) {
-		out[len] = '\0';
-		d &= LM_MIME_DEF_PARAM_SYNTAX | LM_MIME_DEF_PARAM_2231;
-		if (d != 0)
-			lm_mime__defect(p, p->top, d, 1);
-		return 1;
-	}
-	return lm_mime__param_find(v, n, name, out, cap) >= 0;
+	if (r == 0)
+		return 0;
+	if (r != 1)
+		return lm_mime__param_raw(v, n, name, out, cap) >= 0;
+	out[len] = '\0';
+	d &= LM_MIME_DEF_PARAM_SYNTAX | LM_MIME_DEF_PARAM_2231;
+	if (d != 0)
+		lm_mime__defect(p, p->top, d, 1);
+	return 1;
 }
 
 static void
@@ -255,7 +96,7 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 		i++;
 	v += i;
 	n -= i;
-	r = lm_mime__param_find(v, n, "charset", p->info.charset, sizeof p->info.charset);
+	r = lm_mime__param_raw(v, n, "charset", p->info.charset, sizeof p->info.charset);
 	if (r > 0)
 		copy_lower(p->info.charset, sizeof p->info.charset, p->info.charset);
 	if (strcmp(type, "multipart") == 0) {
@@ -266,7 +107,7 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 		 * bchars never include NUL). Other bytes outside bchars and a
 		 * trailing space are kept (leniency): what is matched is then
 		 * exactly what info.boundary shows. */
-		r = lm_mime__param_find(v, n, "boundary", b, p->o.max_boundary + 2);
+		r = lm_mime__param_raw(v, n, "boundary", b, p->o.max_boundary + 2);
 		if (r < 0)
 			b[0] = '\0';
 		else if ((size_t)r > p->o.max_boundary)

@@ -451,6 +451,36 @@ t_rfc2231_continuations(void)
 	free(l);
 }
 
+/* The parser reads parameters by lm_mime_param_get()'s rules: RFC 2231
+ * sections written without ';' between them (as in RFC 2231 4.1's
+ * example) are joined, a section number has no leading zero (RFC 2231
+ * 3), and a ';' inside a comment starts no parameter (RFC 2045 5.1).
+ * Its former finder of its own read all three otherwise. */
+static void
+t_param_rules(void)
+{
+	static const char *const cases[][2] = {
+		{ "Content-Type: multipart/mixed;\n"
+		  " boundary*0*=us-ascii'en'ab%2D\n boundary*1=cd\n\n--ab-cd\n\nx\n--ab-cd--\n",
+		  "multipart/mixed kind=1 cte=0 cs= fn= b=ab-cd\nB [1] 1\nE [1] 1 text/plain" },
+		{ "Content-Type: multipart/mixed; boundary*0=ab; boundary*01=cd\n\n"
+		  "--ab\n\nx\n--ab--\n",
+		  "multipart/mixed kind=1 cte=0 cs= fn= b=ab\nB [1] 1\nE [1] 1 text/plain" },
+		{ "Content-Type: text/plain; format=flowed (; charset=koi8-r)\n\nx",
+		  "E [1] 0 text/plain kind=0 cte=0 cs= fn=" },
+		/* RFC 2045 5.1's own example: the comment is no part of the value */
+		{ "Content-Type: text/plain; charset=us-ascii (Plain text)\n\nx",
+		  "E [1] 0 text/plain kind=0 cte=0 cs=us-ascii fn=" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *l = run_str(NULL, cases[i][0]);
+		LM_CHECK(has(l, cases[i][1]));
+		free(l);
+	}
+}
+
 static void
 t_digest_default(void)
 {
@@ -917,6 +947,7 @@ main(int argc, char **argv)
 		LM_TEST(t_headers_without_body),
 		LM_TEST(t_utf8_headers),
 		LM_TEST(t_rfc2231_continuations),
+		LM_TEST(t_param_rules),
 		LM_TEST(t_digest_default),
 		LM_TEST(t_defects_broken),
 		LM_TEST(t_wrong_case),
