@@ -187,7 +187,8 @@ typedef struct {
  * \param out  receives the connection (NULL on failure).
  * \return 0; LM_ERR_DNS (no such host), LM_ERR_CONNECT (every address
  *         refused or unreachable), LM_ERR_TIMEOUT, LM_ERR_NOMEM,
- *         LM_ERR_BAD_PARAM. On failure lm_conn_last_error_text() is not
+ *         LM_ERR_BAD_PARAM (also a host with a byte outside printable
+ *         ASCII, or a space). On failure lm_conn_last_error_text() is not
  *         available (no object); the trace hook receives a note.
  */
 LM_API int lm_conn_open(lm_conn **out, const char *host, unsigned port,
@@ -205,7 +206,8 @@ LM_API int lm_conn_open(lm_conn **out, const char *host, unsigned port,
  * is no way to turn verification off.
  *
  * \param host  the name the caller asked for (ASCII / A-labels or an IP
- *              literal), not one derived from DNS answers.
+ *              literal), not one derived from DNS answers; anything
+ *              else (a U-label, a control byte) is LM_ERR_BAD_PARAM.
  * \return 0; LM_ERR_CERT (verification failed: lm_conn_last_error_text()
  *         says why); LM_ERR_TLS (handshake failure, protocol version,
  *         CA file unreadable); LM_ERR_TIMEOUT, LM_ERR_IO, LM_ERR_EOF;

@@ -230,6 +230,23 @@ lm_net__raw_send(lm_conn *c, const void *buf, size_t n, size_t *sent,
 	}
 }
 
+/* A host as lm_conn_open() and lm_conn_start_tls() take it: ASCII
+ * (A-labels) or an IP literal, so printable ASCII without spaces. A
+ * U-label would reach getaddrinfo() raw, bypassing IDNA, and be sent
+ * as SNI and matched against certificates that hold A-labels only. */
+static int
+host_ok(const char *host)
+{
+	const unsigned char *p = (const unsigned char *)host;
+
+	if (host == NULL || *p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return 0;
+	return 1;
+}
+
 /* see net_internal.h */
 int
 lm_net__conn_open(lm_conn **out, const char *host, unsigned port,
@@ -245,7 +262,7 @@ lm_net__conn_open(lm_conn **out, const char *host, unsigned port,
 	*out = NULL;
 	if (o == NULL)
 		o = &defaults;
-	if (host == NULL || *host == '\0' || o->version != LM_CONN_OPTS_VERSION)
+	if (!host_ok(host) || o->version != LM_CONN_OPTS_VERSION)
 		return LM_ERR_BAD_PARAM;
 
 	c = lm_net__alloc(o->alloc, sizeof *c);
@@ -298,7 +315,7 @@ lm_conn_start_tls(lm_conn *c, const char *host)
 {
 	int r;
 
-	if (c == NULL || host == NULL || *host == '\0')
+	if (c == NULL || !host_ok(host))
 		return LM_ERR_BAD_PARAM;
 	if (c->tls != NULL || c->tls_failed || c->write_failed)
 		return LM_ERR_BAD_STATE;

@@ -580,6 +580,15 @@ t_conn_timeouts(void)
 	}
 	c = NULL;
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 300), 0);
+	if (c != NULL) {
+		/* SNI and the certificate names are ASCII (A-labels): a
+		 * U-label or a control byte never reaches mbedTLS, and the
+		 * connection is still usable for the real name */
+		LM_CHECK_EQ(lm_conn_start_tls(c, "b\xc3\xbc" "cher.example"),
+		            LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost\r\n"), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_conn_start_tls(c, "local host"), LM_ERR_BAD_PARAM);
+	}
 	if (c != NULL && have_openssl) {
 		LM_CHECK_EQ(lm_conn_start_tls(c, "localhost"), LM_ERR_TIMEOUT);
 	}
@@ -807,6 +816,11 @@ t_conn_bad_params(void)
 	LM_CHECK_EQ(lm_conn_open(&c, "", 25, NULL), LM_ERR_BAD_PARAM);
 	LM_CHECK(c == NULL);
 	LM_CHECK_EQ(lm_conn_open(&c, "127.0.0.1", 0, NULL), LM_ERR_BAD_PARAM);
+	/* getaddrinfo() would take "127.0.0.1 " for 127.0.0.1 (inet_aton)
+	 * and a U-label raw, past IDNA: ASCII names only */
+	LM_CHECK_EQ(lm_conn_open(&c, "127.0.0.1 ", 25, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_conn_open(&c, "b\xc3\xbc" "cher.example", 25, NULL),
+	            LM_ERR_BAD_PARAM);
 	o.version = 99;
 	LM_CHECK_EQ(lm_conn_open(&c, "127.0.0.1", 25, &o), LM_ERR_BAD_PARAM);
 	LM_CHECK_EQ(lm_conn_open(NULL, "127.0.0.1", 25, NULL), LM_ERR_BAD_PARAM);
