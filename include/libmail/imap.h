@@ -1187,6 +1187,9 @@ typedef struct {
 	int LM_PRIVATE(err);
 	int LM_PRIVATE(utf8);
 	unsigned LM_PRIVATE(depth);
+	size_t LM_PRIVATE(need);   /* keys the open NOT/OR still take     */
+	size_t LM_PRIVATE(open);   /* innermost "(" token + 1, 0 for none */
+	int LM_PRIVATE(words);     /* lm_imap_sb_word() used: free form   */
 } lm_imap_sb;
 
 /** \brief Start a program in buf[0..cap) (>= 16 bytes). */
@@ -1219,7 +1222,11 @@ LM_API int lm_imap_sb_set(lm_imap_sb *s, int uid, const char *set);
 LM_API int lm_imap_sb_not(lm_imap_sb *s);
 /** \brief OR: the next two keys are alternatives. */
 LM_API int lm_imap_sb_or(lm_imap_sb *s);
-/** \brief "(" and ")". */
+/** \brief "(" and ")". A group holds one key or more, and every NOT
+ *         and OR inside it has its keys: lm_imap_sb_close() of "()",
+ *         "(NOT)" or "(OR a)" is LM_ERR_BAD_STATE (sticky), as is a
+ *         ")" with no "(" open. A program that uses lm_imap_sb_word()
+ *         is free form: only its parentheses are counted. */
 LM_API int lm_imap_sb_open(lm_imap_sb *s);
 LM_API int lm_imap_sb_close(lm_imap_sb *s);
 /** \brief One word of a command line ("UNSEEN", "FROM", "alice"): sent
@@ -1237,7 +1244,9 @@ LM_API int lm_imap_sb_word(lm_imap_sb *s, const char *word);
  *        needs SEARCHRES or IMAP4rev2 as well: ESEARCH does not imply it.
  *        Other bits (MODSEQ is response only) are LM_ERR_BAD_PARAM.
  * \return as the common rules; the builder's own error; LM_ERR_BAD_STATE
- *         for unbalanced parentheses or a program ending with NOT/OR.
+ *         for unbalanced parentheses or a NOT or OR short of keys
+ *         ("NOT", "OR a"; for an lm_imap_sb_word() program only a NOT
+ *         or OR at the end).
  */
 LM_API int lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s,
                           unsigned ret, lm_imap_handle *h);

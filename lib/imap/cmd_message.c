@@ -35,7 +35,8 @@ lm_imap_search(lm_imap_client *c, int uid, const lm_imap_sb *s, unsigned ret,
 	if (s != NULL) {
 		if (s->err)
 			return s->err;
-		if (s->depth != 0)
+		/* a "(" not closed, or a NOT or OR short of keys */
+		if (s->depth != 0 || (s->need != 0 && !s->words))
 			return LM_ERR_BAD_STATE;
 	}
 	if (ret & ~(LM_IMAP_ESEARCH_MIN | LM_IMAP_ESEARCH_MAX | LM_IMAP_ESEARCH_ALL |

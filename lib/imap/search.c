@@ -3,6 +3,7 @@
  * key and keeps it as a token in the caller's buffer; lm_imap_search()
  * (cmd_message.c) writes the tokens out as the command.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "libmail/core.h"
@@ -71,6 +72,33 @@ sb_string(lm_imap_sb *s, const char *v)
 	return s->err;
 }
 
+/*
+ * The program's shape (RFC 9051 search-key): NOT takes one key, OR two,
+ * "(" one or more before its ")". s->need counts the keys the open NOT
+ * and OR still take at the current level (0: the level is complete);
+ * a "(" token keeps the outer level's need and open position as its
+ * text ("need,open"), so nesting costs no memory in the builder.
+ * lm_imap_sb_word() programs are free form (a word may be a key or an
+ * argument): only their parentheses are counted.
+ */
+static void
+sb_begin(lm_imap_sb *s)
+{
+	if (s->need == 0)
+		s->need = 1;   /* a new key in the AND sequence */
+}
+
+/* One whole key (with its arguments) or group was added. */
+static int
+sb_operand(lm_imap_sb *s)
+{
+	if (s->err)
+		return s->err;
+	sb_begin(s);
+	s->need--;
+	return 0;
+}
+
 /* A search-key name: an atom that starts with a letter (RFC 9051's keys
  * and the extensions' alike). "1:5" or "$" are atoms too, but a server
  * reads them as a sequence set, which lm_imap_sb_set() checks against
@@ -102,7 +130,8 @@ lm_imap_sb_init(lm_imap_sb *s, void *buf, size_t cap)
 int
 lm_imap_sb_key(lm_imap_sb *s, const char *key)
 {
-	return sb_key_name(s, key);
+	int r = sb_key_name(s, key);
+	return r ? r : sb_operand(s);
 }
 
 /* see imap.h */
@@ -110,9 +139,9 @@ int
 lm_imap_sb_str(lm_imap_sb *s, const char *key, const char *value)
 {
 	int r = sb_key_name(s, key);
-	if (r)
-		return r;
-	return sb_string(s, value);
+	if (r == 0)
+		r = sb_string(s, value);
+	return r ? r : sb_operand(s);
 }
 
 /* see imap.h */
@@ -123,9 +152,9 @@ lm_imap_sb_header(lm_imap_sb *s, const char *field, const char *value)
 	if (r)
 		return r;
 	r = sb_string(s, field);
-	if (r)
-		return r;
-	return sb_string(s, value);
+	if (r == 0)
+		r = sb_string(s, value);
+	return r ? r : sb_operand(s);
 }
 
 /* see imap.h */
@@ -152,7 +181,7 @@ lm_imap_sb_num(lm_imap_sb *s, const char *key, uint64_t n)
 	while (k)
 		out[w++] = d[--k];
 	sb_put(s, 'A', out, (size_t)w);
-	return s->err;
+	return sb_operand(s);
 }
 
 /* see imap.h */
@@ -182,7 +211,7 @@ lm_imap_sb_date(lm_imap_sb *s, const char *key, int y, int m, int d)
 	out[9] = (char)('0' + y / 10 % 10);
 	out[10] = (char)('0' + y % 10);
 	sb_put(s, 'A', d < 10 ? out + 1 : out, d < 10 ? 10 : 11);
-	return s->err;
+	return sb_operand(s);
 }
 
 /* see imap.h */
@@ -200,7 +229,7 @@ lm_imap_sb_set(lm_imap_sb *s, int uid, const char *set)
 	if (uid)
 		sb_put(s, 'A', "UID", 3);
 	sb_put(s, 'A', set, strlen(set));
-	return s->err;
+	return sb_operand(s);
 }
 
 /* see imap.h */
@@ -210,6 +239,8 @@ lm_imap_sb_not(lm_imap_sb *s)
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
 	sb_put(s, 'N', "", 0);
+	if (!s->err)
+		sb_begin(s);   /* NOT takes the key's place and one more */
 	return s->err;
 }
 
@@ -220,18 +251,55 @@ lm_imap_sb_or(lm_imap_sb *s)
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
 	sb_put(s, 'O', "", 0);
+	if (!s->err) {
+		sb_begin(s);
+		s->need++;     /* OR takes the key's place and two more */
+	}
 	return s->err;
+}
+
+/* The outer level's need and open position, kept in a "(" token as
+ * two 16-digit hex numbers (never a NUL, so tokens stay strings). */
+#define SB_OUTER 32
+
+static void
+put_hex(char *d, uint64_t v)
+{
+	int i;
+	for (i = 15; i >= 0; i--, v >>= 4)
+		d[i] = "0123456789abcdef"[v & 15];
+}
+
+static uint64_t
+get_hex(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+	for (i = 0; i < 16; i++)
+		v = v << 4 | (uint64_t)(p[i] <= '9' ? p[i] - '0' : p[i] - 'a' + 10);
+	return v;
 }
 
 /* see imap.h */
 int
 lm_imap_sb_open(lm_imap_sb *s)
 {
+	char outer[SB_OUTER];
+	size_t at;
+
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	sb_put(s, '(', "", 0);
+	sb_begin(s);
+	put_hex(outer, s->need);
+	put_hex(outer + 16, s->open);
+	at = s->len;
+	sb_put(s, '(', outer, SB_OUTER);
+	if (s->err)
+		return s->err;
 	s->depth++;
-	return s->err;
+	s->open = at + 1;
+	s->need = 1;   /* a group holds one key or more */
+	return 0;
 }
 
 /* see imap.h */
@@ -240,13 +308,18 @@ lm_imap_sb_close(lm_imap_sb *s)
 {
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (s->depth == 0) {
+	if (s->depth == 0 || (s->need != 0 && !s->words)) {
+		/* no "(" open, or "()", "(NOT)", "(OR a)" */
 		s->err = s->err ? s->err : LM_ERR_BAD_STATE;
 		return LM_ERR_BAD_STATE;
 	}
 	sb_put(s, ')', "", 0);
+	if (s->err)
+		return s->err;
 	s->depth--;
-	return s->err;
+	s->need = (size_t)get_hex(s->buf + s->open);
+	s->open = (size_t)get_hex(s->buf + s->open + 16);
+	return sb_operand(s);
 }
 
 /* see imap.h */
@@ -257,6 +330,7 @@ lm_imap_sb_word(lm_imap_sb *s, const char *word)
 	int atom = 1;
 	if (s == NULL)
 		return LM_ERR_BAD_PARAM;
+	s->words = 1;
 	if (word == NULL || (n = strlen(word)) == 0)
 		return sb_string(s, word ? word : NULL);
 	/* a sequence set ("1:*", "$") is a key of its own; '*' is no

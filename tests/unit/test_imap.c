@@ -556,6 +556,7 @@ t_commands(void)
 	/* unbalanced builder */
 	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
 	lm_imap_sb_open(&sb);
+	lm_imap_sb_key(&sb, "SEEN");
 	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_imap_sb_close(&sb), 0);
 	LM_CHECK_EQ(lm_imap_sb_close(&sb), LM_ERR_BAD_STATE);
@@ -1641,6 +1642,85 @@ t_search_sets(void)
 	lm_imap_free(&c);
 }
 
+/* search-key (RFC 9051): NOT takes one key, OR two, and a group one or
+ * more. The builder took any order and SEARCH sent "NOT)", "OR SEEN" or
+ * "()", which a server answers BAD. */
+static void
+t_search_shape(void)
+{
+	lm_imap_client c;
+	lm_imap_sb sb;
+	unsigned char sbuf[512];
+	int i;
+
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+	/* refused when the program is sent */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_or(&sb);
+	lm_imap_sb_key(&sb, "SEEN");
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_STATE);
+	lm_imap_sb_key(&sb, "DRAFT");     /* now whole */
+	lm_imap_sb_not(&sb);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_STATE);
+	none_sent(&c);
+	/* refused at the ")" */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_open(&sb);
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), LM_ERR_BAD_STATE);   /* "()" */
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_STATE);
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_open(&sb);
+	lm_imap_sb_not(&sb);
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), LM_ERR_BAD_STATE);   /* "(NOT)" */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_key(&sb, "ALL");
+	lm_imap_sb_open(&sb);
+	lm_imap_sb_or(&sb);
+	lm_imap_sb_set(&sb, 1, "1:5");
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), LM_ERR_BAD_STATE);   /* "(OR UID 1:5)" */
+	none_sent(&c);
+	/* whole keys, nested: each operand a key with its arguments or a
+	 * group; the outer OR resumes after the inner group closes */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_or(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_open(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_or(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_not(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_header(&sb, "X-A", "b"), 0);
+	LM_CHECK_EQ(lm_imap_sb_open(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_num(&sb, "LARGER", 10), 0);
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "FLAGGED"), 0);
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_imap_sb_date(&sb, "ON", 2026, 11, 22), 0);
+	LM_CHECK_EQ(lm_imap_sb_not(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_set(&sb, 0, "2"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH OR (OR NOT HEADER \"X-A\" \"b\" (LARGER 10) FLAGGED) "
+	            "ON 22-Nov-2026 NOT 2");
+	/* deep nesting costs the builder no memory of its own */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	for (i = 0; i < 12; i++)
+		LM_CHECK_EQ(lm_imap_sb_open(&sb), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "SEEN"), 0);
+	for (i = 0; i < 12; i++)
+		LM_CHECK_EQ(lm_imap_sb_close(&sb), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH ((((((((((((SEEN))))))))))))");
+	/* words are free form: a word may be a key or its argument */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	lm_imap_sb_or(&sb);
+	lm_imap_sb_word(&sb, "FROM");
+	lm_imap_sb_word(&sb, "alice");
+	lm_imap_sb_open(&sb);
+	lm_imap_sb_word(&sb, "SEEN");
+	LM_CHECK_EQ(lm_imap_sb_close(&sb), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH OR FROM alice (SEEN)");
+	lm_imap_free(&c);
+}
+
 /* flag-list = "(" [flag *(SP flag)] ")" (RFC 9051): STORE and APPEND
  * sent the caller's spaces as given ("( \Seen  $Junk)") and a lone
  * backslash as a flag ("(\)"); ENABLE's list alike (fuzz_imap_commands).
@@ -1830,7 +1910,7 @@ main(int argc, char **argv)
 		LM_TEST(t_reply_before_cmd_queued), LM_TEST(t_reply_before_cmd_queued_behind),
 		LM_TEST(t_list_options), LM_TEST(t_list_caps), LM_TEST(t_search_return),
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
-		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_flag_words),
+		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_search_shape), LM_TEST(t_flag_words),
 		LM_TEST(t_fetch_sections), LM_TEST(t_modseq_limits),
 		LM_TEST(t_append_date), LM_TEST(t_id_lengths)
 	};
