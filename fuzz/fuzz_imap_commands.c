@@ -85,6 +85,7 @@ typedef struct {
 	int utf8;
 	unsigned char snap[LM_IMAP_BUFSIZE_OUT];
 	unsigned char dec[LM_IMAP_BUFSIZE_OUT];
+	char xbuf[64 * 1024];   /* the SEARCH program's expected values */
 } fz;
 
 static fz F;
@@ -554,10 +555,109 @@ typedef struct {
 	const char *flags;        /* STORE / APPEND flags */
 	int sb_badset, sb_dollar; /* SEARCH: sets the program holds */
 	int sb_bignum;            /* a number above 2^63 - 1 */
+	/* SEARCH: what the program must read as, token by token (X_ANY:
+	 * an atom or a string), and its shape: U a whole key, N NOT, O OR,
+	 * ( ), W a word (free form: no shape then) */
+	struct { int t; const char *v; size_t n; } x[48];
+	unsigned nx;
+	size_t xl;
+	char shape[16];
+	unsigned nshape;
+	int sb_calls_ok;          /* every builder call returned 0 */
 	const lm_imap_fetch_opts *fo;
 	const lm_imap_select_opts *so;
 	uint64_t unchangedsince;
 } call;
+
+enum { X_ANY = 100 };
+
+/* Expect token t with value v[0..n) (copied: str() reuses its buffers). */
+static void
+expect(fz *f, call *k, int t, const char *v, size_t n)
+{
+	FZ_CHECK(k->nx < sizeof k->x / sizeof k->x[0] && k->xl + n <= sizeof f->xbuf,
+	         "harness: expected tokens");
+	memcpy(f->xbuf + k->xl, v, n);
+	k->x[k->nx].t = t;
+	k->x[k->nx].v = f->xbuf + k->xl;
+	k->x[k->nx].n = n;
+	k->nx++;
+	k->xl += n;
+}
+
+static void
+expect_s(fz *f, call *k, int t, const char *v)
+{
+	expect(f, k, t, v, strlen(v));
+}
+
+/* RFC 9051 search-key shape, read by recursive descent over at most
+ * 12 builder calls: key = U / N key / O key key / "(" key *key ")". */
+static int
+shape_key(const char *sh, unsigned n, unsigned *i, unsigned depth)
+{
+	if (*i >= n || depth > 16)
+		return 0;
+	switch (sh[(*i)++]) {
+	case 'U':
+		return 1;
+	case 'N':
+		return shape_key(sh, n, i, depth + 1);
+	case 'O':
+		return shape_key(sh, n, i, depth + 1) && shape_key(sh, n, i, depth + 1);
+	case '(':
+		if (!shape_key(sh, n, i, depth + 1))
+			return 0;
+		while (*i < n && sh[*i] != ')')
+			if (!shape_key(sh, n, i, depth + 1))
+				return 0;
+		if (*i >= n)
+			return 0;
+		(*i)++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+shape_ok(const call *k)
+{
+	unsigned i = 0;
+	while (i < k->nshape)
+		if (!shape_key(k->shape, k->nshape, &i, 0))
+			return 0;
+	return 1;
+}
+
+/* Whether a ")" now closes a group: an open "(" whose keys are whole
+ * (with a word anywhere, only the parentheses count). */
+static int
+group_ok(const call *k)
+{
+	unsigned j = k->nshape, d = 0, i;
+	int words = memchr(k->shape, 'W', k->nshape) != NULL, open = 0;
+	while (j > 0 && !open) {
+		char c = k->shape[--j];
+		if (c == ')')
+			d++;
+		else if (c == '(' && d == 0)
+			open = 1;
+		else if (c == '(')
+			d--;
+	}
+	if (!open)
+		return 0;
+	if (words)
+		return 1;
+	i = j + 1;
+	if (i >= k->nshape)
+		return 0;   /* "()" */
+	while (i < k->nshape)
+		if (!shape_key(k->shape, k->nshape, &i, 0))
+			return 0;
+	return 1;
+}
 
 /* A search-key name the builder took: an atom that starts with a
  * letter, never a sequence set ("1::2" is an atom too). */
@@ -568,44 +668,80 @@ key_name(const char *s)
 	         "search-key name starts with a letter");
 }
 
-/* Build the search program from the input. */
+/* Build the search program from the input, noting what it must be
+ * sent as (k->x) and its shape (k->shape). */
 static void
 build_search(fz *f, lm_imap_sb *sb, call *k)
 {
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	unsigned n = byte(f) % 12, i;
+	char t[32];
+
+	k->sb_calls_ok = 1;
 	for (i = 0; i < n; i++) {
 		unsigned op = byte(f);
 		const char *s, *v;
 		uint64_t u;
-		int r;
+		int r, y, m, d;
+		char sh = 'U';
 		switch (op % 11) {
 		case 0:
 			s = str(f);
-			if (lm_imap_sb_key(sb, s) == 0)
+			r = lm_imap_sb_key(sb, s);
+			if (r == 0) {
 				key_name(s);
+				expect_s(f, k, T_ATOM, s);
+			}
 			break;
 		case 1:
 			s = str(f);
 			v = str(f);
-			if (lm_imap_sb_str(sb, s, v) == 0)
+			r = lm_imap_sb_str(sb, s, v);
+			if (r == 0) {
 				key_name(s);
+				expect_s(f, k, T_ATOM, s);
+				expect_s(f, k, X_ANY, v);
+			}
 			break;
-		case 2: s = str(f); v = str(f); lm_imap_sb_header(sb, s, v); break;
+		case 2:
+			s = str(f);
+			v = str(f);
+			r = lm_imap_sb_header(sb, s, v);
+			if (r == 0) {
+				expect_s(f, k, T_ATOM, "HEADER");
+				expect_s(f, k, X_ANY, s);
+				expect_s(f, k, X_ANY, v);
+			}
+			break;
 		case 3:
 			s = str(f);
 			u = num(f);
 			/* LARGER, SMALLER: number64; MODSEQ: mod-sequence-valzer */
-			if (lm_imap_sb_num(sb, s, u) == 0) {
+			r = lm_imap_sb_num(sb, s, u);
+			if (r == 0) {
 				key_name(s);
 				if (u > MODSEQ_MAX)
 					k->sb_bignum = 1;
+				expect_s(f, k, T_ATOM, s);
+				snprintf(t, sizeof t, "%llu", (unsigned long long)u);
+				expect_s(f, k, T_ATOM, t);
 			}
 			break;
 		case 4:
 			s = str(f);
-			r = (int)(byte(f) * 40);
-			if (lm_imap_sb_date(sb, s, r, (int)(byte(f) % 14), (int)(byte(f) % 33)) == 0)
+			y = (int)(byte(f) * 40);
+			m = (int)(byte(f) % 14);
+			d = (int)(byte(f) % 33);
+			r = lm_imap_sb_date(sb, s, y, m, d);
+			if (r == 0) {
 				key_name(s);
+				FZ_CHECK(y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31,
+				         "SEARCH date within its ranges");
+				expect_s(f, k, T_ATOM, s);
+				snprintf(t, sizeof t, "%d-%s-%04d", d, mon[m - 1], y);
+				expect_s(f, k, T_ATOM, t);
+			}
 			break;
 		case 5:
 			s = str(f);
@@ -614,14 +750,81 @@ build_search(fz *f, lm_imap_sb *sb, call *k)
 				k->sb_dollar = 1;
 			else if (r == 0 && !seqset_ok(s))
 				k->sb_badset = 1;
+			if (r == 0) {
+				if (op & 0x80)
+					expect_s(f, k, T_ATOM, "UID");
+				expect_s(f, k, T_ATOM, s);
+			}
 			break;
-		case 6: lm_imap_sb_not(sb); break;
-		case 7: lm_imap_sb_or(sb); break;
-		case 8: lm_imap_sb_open(sb); break;
-		case 9: lm_imap_sb_close(sb); break;
-		default: lm_imap_sb_word(sb, str(f)); break;
+		case 6: r = lm_imap_sb_not(sb); sh = 'N'; if (!r) expect_s(f, k, T_ATOM, "NOT"); break;
+		case 7: r = lm_imap_sb_or(sb); sh = 'O'; if (!r) expect_s(f, k, T_ATOM, "OR"); break;
+		case 8: r = lm_imap_sb_open(sb); sh = '('; if (!r) expect_s(f, k, T_OPEN, ""); break;
+		case 9: {
+			int whole = group_ok(k);
+			r = lm_imap_sb_close(sb);
+			sh = ')';
+			if (k->sb_calls_ok)
+				FZ_CHECK(whole ? (r == 0 || r == LM_ERR_BUFFER_TOO_SMALL) : r != 0,
+				         "\")\" closes exactly a whole group");
+			if (!r)
+				expect_s(f, k, T_CLOSE, "");
+			break;
 		}
+		default:
+			s = str(f);
+			r = lm_imap_sb_word(sb, s);
+			sh = 'W';
+			if (r == 0)
+				expect_s(f, k, X_ANY, s);
+			break;
+		}
+		if (r != 0)
+			k->sb_calls_ok = 0;
+		k->shape[k->nshape++] = sh;
 	}
+	/* the converse of the shape check: whole keys leave nothing open */
+	if (k->sb_calls_ok && shape_ok(k) && !memchr(k->shape, 'W', k->nshape))
+		FZ_CHECK(FZ_P(sb, need) == 0 && FZ_P(sb, depth) == 0,
+		         "a program of whole search-keys is complete");
+}
+
+/* The program as sent: RETURN and CHARSET skipped, then the builder's
+ * tokens in order, values as given, nothing else. */
+static void
+check_search(fz *f, const call *k, rd_t *r)
+{
+	unsigned i;
+	int t = tok(r);
+	(void)f;
+	if (t == T_ATOM && r->vlen == 6 && memcmp(r->val, "RETURN", 6) == 0) {
+		FZ_CHECK(tok(r) == T_OPEN, "RETURN (");
+		while ((t = tok(r)) == T_ATOM)
+			;
+		FZ_CHECK(t == T_CLOSE, "RETURN options )");
+		t = tok(r);
+	}
+	if (t == T_ATOM && r->vlen == 7 && memcmp(r->val, "CHARSET", 7) == 0) {
+		FZ_CHECK(tok(r) == T_ATOM && r->vlen == 5 && memcmp(r->val, "UTF-8", 5) == 0,
+		         "CHARSET UTF-8");
+		t = tok(r);
+	}
+	if (k->nx == 0) {
+		FZ_CHECK(t == T_ATOM && r->vlen == 3 && memcmp(r->val, "ALL", 3) == 0,
+		         "an empty program is ALL");
+		FZ_CHECK(tok(r) == T_END, "nothing after ALL");
+		return;
+	}
+	for (i = 0; i < k->nx; i++) {
+		if (i > 0)
+			t = tok(r);
+		if (k->x[i].t == X_ANY)
+			FZ_CHECK(t == T_ATOM || t == T_STRING, "SEARCH value is an astring");
+		else
+			FZ_CHECK(t == k->x[i].t, "SEARCH token kind as built");
+		FZ_CHECK(r->vlen == k->x[i].n && memcmp(r->val, k->x[i].v, r->vlen) == 0,
+		         "SEARCH token sent as built");
+	}
+	FZ_CHECK(tok(r) == T_END, "nothing after the program");
 }
 
 static const char *const TEXTS[] = { NULL, "", "HEADER", "TEXT", "MIME",
@@ -663,8 +866,8 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 		}
 		break;
 	case OP_GETQUOTAROOT:
-		/* allow_empty: "" is the empty string */
-		check_mailbox(f, r, k->a[0], 1);
+		/* a mailbox (RFC 9208): "inbox" goes out as INBOX */
+		check_mailbox(f, r, k->a[0], 0);
 		break;
 	case OP_RENAME:
 		check_mailbox(f, r, k->a[0], 0);
@@ -741,6 +944,9 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 		}
 		break;
 	case OP_SEARCH:
+		check_search(f, k, r);
+		if (k->nx > 0 && !memchr(k->shape, 'W', k->nshape))
+			FZ_CHECK(shape_ok(k), "SEARCH program is RFC 9051 search-keys");
 		FZ_CHECK(!k->sb_badset, "SEARCH sends only RFC 9051 sequence sets");
 		FZ_CHECK(!k->sb_bignum, "SEARCH numbers within RFC 9051's number64");
 		if (k->sb_dollar)
@@ -835,6 +1041,11 @@ one_call(fz *f, unsigned op)
 		if (b & 4)   /* the program is not sent: NULL, "ALL" */
 			k.sb_badset = k.sb_dollar = k.sb_bignum = 0;
 		verb = "SEARCH";
+		if (b & 4)
+			k.nx = k.nshape = 0;
+		if (getenv("FZ_VERBOSE"))
+			fprintf(stderr, "search program shape %.*s, calls %s\n", (int)k.nshape,
+			        k.shape, k.sb_calls_ok ? "ok" : "refused");
 		r = lm_imap_search(c, k.uid, (b & 4) ? NULL : &sb, byte(f) & 0x3f, &h);
 		break;
 	case OP_FETCH:
