@@ -35,6 +35,22 @@ take_token(const unsigned char *s, size_t n, size_t i, char *out, size_t cap,
 	return i;
 }
 
+/* Where the parameters start: the first ';' from i outside comments
+ * and quoted strings, or n. "text/plain (;charset=x) ; charset=y" has
+ * one parameter, as every other reader sees it. */
+static size_t
+params_start(const unsigned char *v, size_t n, size_t i)
+{
+	while ((i = lm_mime__skip_cfws(v, n, i, NULL)) < n && v[i] != ';') {
+		if (v[i] == '"')
+			for (i++; i < n && v[i] != '"'; i++)
+				if (v[i] == '\\')
+					i++;
+		i++;
+	}
+	return i < n ? i : n;
+}
+
 /* A file name parameter decoded to UTF-8 by the header codecs
  * (RFC 2231 in any order, RFC 2047 words in quotes); when it does not
  * fit, the raw value cut to the buffer. Returns 1 when found. */
@@ -92,8 +108,7 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 	}
 	memcpy(p->info.type, type, sizeof type);
 	memcpy(p->info.subtype, sub, sizeof sub);
-	while (i < n && v[i] != ';')
-		i++;
+	i = params_start(v, n, i);
 	v += i;
 	n -= i;
 	r = lm_mime__param_raw(v, n, "charset", p->info.charset, sizeof p->info.charset);
@@ -137,8 +152,7 @@ lm_mime__parse_cdisp(lm_mime_parser *p, const unsigned char *v, size_t n)
 		p->info.disposition = LM_MIME_DISP_ATTACHMENT;
 	else if (tok[0] != '\0')
 		p->info.disposition = LM_MIME_DISP_OTHER;
-	while (i < n && v[i] != ';')
-		i++;
+	i = params_start(v, n, i);
 	{
 		char tmp[LM_MIME_FILENAME_MAX];
 		if (get_filename(p, v + i, n - i, "filename", tmp, sizeof tmp))

@@ -471,6 +471,14 @@ t_param_rules(void)
 		/* RFC 2045 5.1's own example: the comment is no part of the value */
 		{ "Content-Type: text/plain; charset=us-ascii (Plain text)\n\nx",
 		  "E [1] 0 text/plain kind=0 cte=0 cs=us-ascii fn=" },
+		/* a ';' in a comment before the parameters starts none either:
+		 * the parameters were read from inside it ("evil)", "bad.exe)")
+		 * while every other reader sees utf-8 and good.txt */
+		{ "Content-Type: text/plain (;charset=evil) ; charset=utf-8\n"
+		  "Content-Disposition: attachment (;filename=bad.exe);filename=good.txt\n\nx",
+		  "E [1] 0 text/plain kind=0 cte=0 cs=utf-8 fn=good.txt" },
+		{ "Content-Type: text/plain \"x;charset=evil\" ; charset=utf-8\n\nx",
+		  "E [1] 0 text/plain kind=0 cte=0 cs=utf-8 fn=" },
 	};
 	size_t i;
 
