@@ -224,7 +224,10 @@ LM_API int lm_conn_is_tls(const lm_conn *c);
  * \brief Read at most cap bytes (at least 1) into buf, waiting at most
  *        the timeout.
  * \return 0 with *got > 0; LM_ERR_EOF when the peer closed the
- *         connection (orderly TCP close or TLS close_notify);
+ *         connection (orderly TCP close or TLS close_notify; with TLS
+ *         also a TCP close without close_notify, which an attacker on
+ *         the path can cause: only the protocol's own framing tells a
+ *         complete reply, as the sessions' engines do);
  *         LM_ERR_TIMEOUT, LM_ERR_IO, LM_ERR_TLS.
  */
 LM_API int lm_conn_read(lm_conn *c, void *buf, size_t cap, size_t *got);
