@@ -1291,7 +1291,8 @@ typedef struct {
 /** FETCH request. */
 typedef struct {
 	int version;              /**< LM_IMAP_FETCH_OPTS_VERSION            */
-	unsigned items;           /**< LM_IMAP_F_* bits                      */
+	unsigned items;           /**< LM_IMAP_F_* bits (another bit:
+	                               LM_ERR_BAD_PARAM)                    */
 	const lm_imap_section *sections;
 	size_t nsections;
 	uint64_t changedsince;    /**< (CHANGEDSINCE n), needs CONDSTORE; 0

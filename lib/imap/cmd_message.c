@@ -216,11 +216,15 @@ lm_imap_fetch(lm_imap_client *c, int uid, const char *set,
 #undef FI
 	struct lm_imap__ob b;
 	size_t i;
+	unsigned known = 0;
 	int first = 1, r = lm_imap__gate(c, LM_IMAP__S_SEL, 0);
 
 	if (r)
 		return r;
-	if (f == NULL || f->version != LM_IMAP_FETCH_OPTS_VERSION ||
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		known |= t[i].bit;
+	/* an undefined bit alone went out as "FETCH 1 ()", which is BAD */
+	if (f == NULL || f->version != LM_IMAP_FETCH_OPTS_VERSION || (f->items & ~known) ||
 	    (f->items == 0 && f->nsections == 0) || (f->nsections && !f->sections))
 		return LM_ERR_BAD_PARAM;
 	if (f->changedsince > LM_IMAP__MODSEQ_MAX)

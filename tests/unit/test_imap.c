@@ -1786,6 +1786,16 @@ t_fetch_sections(void)
 	memset(&s, 0, sizeof s);
 	s.partial = 1;
 	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	/* an item bit no LM_IMAP_F_* defines: alone it went out as
+	 * "FETCH 1 ()" (fetch-att lists are never empty), beside others
+	 * it was dropped (fuzz_imap_commands) */
+	f.nsections = 0;
+	f.items = 0x800;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	f.items = LM_IMAP_F_UID | 0x80000000u;
+	LM_CHECK_EQ(lm_imap_fetch(&c, 0, "1", &f, NULL), LM_ERR_BAD_PARAM);
+	f.items = 0;
+	f.nsections = 1;
 	none_sent(&c);
 	memset(&s, 0, sizeof s);
 	s.part = "2.10.4294967295";
