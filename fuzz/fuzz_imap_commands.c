@@ -788,6 +788,103 @@ build_search(fz *f, lm_imap_sb *sb, call *k)
 		         "a program of whole search-keys is complete");
 }
 
+/* RFC 9051 section (with RFC 3516's binary forms) as the request asks
+ * for it, written from the section's fields. */
+static size_t
+section_text(const lm_imap_section *s, char *o, size_t cap)
+{
+	int part = s->part && s->part[0], text = s->text && s->text[0];
+	size_t n, i;
+
+	n = (size_t)snprintf(o, cap, "%s%s%s%s",
+	    s->binary_size ? "BINARY.SIZE[" : s->binary ? (s->peek ? "BINARY.PEEK[" : "BINARY[") :
+	    (s->peek ? "BODY.PEEK[" : "BODY["), part ? s->part : "",
+	    part && text ? "." : "", text ? s->text : "");
+	if (text && strlen(s->text) > 7) {   /* HEADER.FIELDS[.NOT] (names) */
+		for (i = 0; i < s->nfields && n < cap; i++)
+			n += (size_t)snprintf(o + n, cap - n, "%s%s", i ? " " : " (", s->fields[i]);
+		if (n < cap)
+			n += (size_t)snprintf(o + n, cap - n, ")");
+	}
+	if (n < cap)
+		n += (size_t)snprintf(o + n, cap - n, "]");
+	if (s->partial && !s->binary_size && n < cap)
+		n += (size_t)snprintf(o + n, cap - n, "<%llu.%llu>",
+		                      (unsigned long long)s->start, (unsigned long long)s->len);
+	FZ_CHECK(n < cap, "harness: section text");
+	return n;
+}
+
+/* The FETCH attribute list after the set: each item asked for exactly
+ * once (simple items in any order, sections in the caller's order),
+ * nothing else, never empty; then the CHANGEDSINCE modifier. */
+static void
+check_fetch_atts(const lm_imap_fetch_opts *fo, rd_t *r)
+{
+	static const struct { unsigned bit; const char *name; } items[] = {
+		{ LM_IMAP_F_FLAGS, "FLAGS" }, { LM_IMAP_F_UID, "UID" },
+		{ LM_IMAP_F_INTERNALDATE, "INTERNALDATE" }, { LM_IMAP_F_RFC822_SIZE, "RFC822.SIZE" },
+		{ LM_IMAP_F_ENVELOPE, "ENVELOPE" }, { LM_IMAP_F_BODYSTRUCTURE, "BODYSTRUCTURE" },
+		{ LM_IMAP_F_BODY, "BODY" }, { LM_IMAP_F_MODSEQ, "MODSEQ" },
+		{ LM_IMAP_F_EMAILID, "EMAILID" }, { LM_IMAP_F_THREADID, "THREADID" },
+		{ LM_IMAP_F_SAVEDATE, "SAVEDATE" }
+	};
+	const unsigned char *p = r->p;
+	size_t n = r->n - 2, i = r->i, a, nsec = 0, k;
+	unsigned seen = 0, known = 0, count = 0;
+	char want[STR_MAX * 4 + 128], mod[64];
+
+	for (k = 0; k < sizeof items / sizeof items[0]; k++)
+		known |= items[k].bit;
+	FZ_CHECK(!(fo->items & ~known), "FETCH takes only defined items");
+	FZ_CHECK(i + 2 <= n && p[i] == ' ' && p[i + 1] == '(', "FETCH (");
+	i += 2;
+	for (;;) {
+		int sec = 0, names = 0;   /* inside "[...]", inside its "(...)" */
+		a = i;
+		for (; i < n; i++) {
+			if (!sec && (p[i] == ' ' || p[i] == ')'))
+				break;
+			if (!sec)
+				sec = p[i] == '[';
+			else if (names)
+				names = p[i] != ')';
+			else if (p[i] == '(')
+				names = 1;
+			else if (p[i] == ']')
+				sec = 0;
+		}
+		FZ_CHECK(i < n && i > a, "FETCH item");
+		count++;
+		if (memchr(p + a, '[', i - a) != NULL) {
+			FZ_CHECK(nsec < fo->nsections, "FETCH sections as asked");
+			k = section_text(&fo->sections[nsec++], want, sizeof want);
+			FZ_CHECK(k == i - a && memcmp(want, p + a, k) == 0, "FETCH section as asked");
+		} else {
+			for (k = 0; k < sizeof items / sizeof items[0]; k++)
+				if (strlen(items[k].name) == i - a &&
+				    memcmp(items[k].name, p + a, i - a) == 0)
+					break;
+			FZ_CHECK(k < sizeof items / sizeof items[0], "FETCH item name");
+			FZ_CHECK((fo->items & items[k].bit) && !(seen & items[k].bit),
+			         "FETCH item asked for, once");
+			seen |= items[k].bit;
+		}
+		if (p[i] == ')')
+			break;
+		i++;
+	}
+	FZ_CHECK(count > 0 && seen == fo->items && nsec == fo->nsections,
+	         "FETCH holds every item asked for");
+	i++;
+	k = 0;
+	if (fo->changedsince)
+		k = (size_t)snprintf(mod, sizeof mod, " (CHANGEDSINCE %llu%s)",
+		                     (unsigned long long)fo->changedsince,
+		                     fo->vanished ? " VANISHED" : "");
+	FZ_CHECK(n - i == k && memcmp(p + i, mod, k) == 0, "FETCH modifiers as asked");
+}
+
 /* The program as sent: RETURN and CHARSET skipped, then the builder's
  * tokens in order, values as given, nothing else. */
 static void
@@ -894,6 +991,10 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 			/* RFC 9051: section-spec = section-msgtext / (section-part
 			 * ["." section-text]), "MIME" only after a part;
 			 * partial = "<" number "." nz-number ">" */
+			{
+				rd_t copy = *r;
+				check_fetch_atts(k->fo, &copy);
+			}
 			for (i = 0; i < k->fo->nsections; i++) {
 				const lm_imap_section *s = &k->fo->sections[i];
 				int part = s->part && s->part[0];
