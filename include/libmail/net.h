@@ -205,6 +205,18 @@ LM_API int lm_conn_open(lm_conn **out, const char *host, unsigned port,
  * certificate without a subjectAltName for the host is refused. There
  * is no way to turn verification off.
  *
+ * Cipher suites (no knob either): only forward secrecy and AEAD
+ * ciphers, Mozilla's "intermediate" TLS 1.2 list, in this order:
+ * ECDHE-ECDSA and ECDHE-RSA with AES-128-GCM, AES-256-GCM, then
+ * ChaCha20-Poly1305; last DHE-RSA with the same ciphers, for servers
+ * that have no ECDHE, with a group of 2048 bits or more. Never static
+ * RSA key exchange (a stolen server key would decrypt every recorded
+ * session) nor CBC (padding oracles such as Lucky13). TLS 1.3 (mbedTLS
+ * 3.x): its AES-GCM and ChaCha20-Poly1305 suites. A server that offers
+ * nothing of this, or only TLS 1.0 or 1.1 (it then finds no suite for
+ * its version), fails with LM_ERR_TLS ("TLS handshake refused by the
+ * server (no TLS version or cipher suite in common? ...)").
+ *
  * \param host  the name the caller asked for (ASCII / A-labels or an IP
  *              literal), not one derived from DNS answers; anything
  *              else (a U-label, a control byte) is LM_ERR_BAD_PARAM.

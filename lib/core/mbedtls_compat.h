@@ -55,6 +55,20 @@ lm_mbedtls__conf_min_tls12(mbedtls_ssl_config *conf)
 #endif
 }
 
+/* The TLS 1.3 suites, each followed by a comma, for the head of the list
+ * given to mbedtls_ssl_conf_ciphersuites(): from 3.0 on that one list
+ * serves TLS 1.2 and 1.3, and a list without 1.3 suites would leave 1.3
+ * none. All three are AEAD with forward secrecy (RFC 8446 has nothing
+ * else but the CCM ones, left out as in Mozilla's list). 2.x: none. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define LM_MBEDTLS__TLS13_SUITES \
+	MBEDTLS_TLS1_3_AES_128_GCM_SHA256, \
+	MBEDTLS_TLS1_3_AES_256_GCM_SHA384, \
+	MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+#else
+#define LM_MBEDTLS__TLS13_SUITES
+#endif
+
 /* 1 if the handshake error ret says that the server offers no TLS
  * version accepted here (3.0 renamed the code). */
 static inline int

@@ -12,6 +12,8 @@
  * iPAddress subjectAltNames, so for an IP literal the whole host name
  * check is done in the verify callback for both versions: the leaf
  * MUST carry a matching iPAddress SAN (RFC 9525 again: no CN).
+ *
+ * Cipher suites: forward secrecy and AEAD only (lm_tls__suites below).
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +54,42 @@ struct lm_net__tls {
 };
 
 static const char lm_tls__pers[] = "libmail-net-tls";
+
+/*
+ * The suites offered, best first: Mozilla's "intermediate" TLS 1.2 list
+ * (wiki.mozilla.org/Security/Server_Side_TLS), i.e. an ephemeral key exchange (forward
+ * secrecy: a stolen server key does not decrypt recorded sessions) and
+ * an AEAD cipher (no CBC: Lucky13 and other padding oracles). mbedTLS
+ * 2.28's default list also offers static RSA key exchange (no forward
+ * secrecy), CBC, CCM, ARIA and Camellia suites.
+ *
+ * DHE-RSA stays, last, as in Mozilla's list, for servers with an RSA
+ * certificate whose only forward-secret AEAD suites are DHE ones (older
+ * Windows SChannel releases, an OpenSSL built or configured without
+ * ECDHE): without it they would get no TLS at all. Its group must have
+ * 2048 bits or more (LM_TLS__DHM_MIN_BITS; mbedTLS alone takes 1024).
+ *
+ * The ids are defined whatever the build supports, and mbedTLS skips
+ * the suites its build lacks when it writes the ClientHello, so no
+ * #ifdef here (a 3.x PSA build may do GCM without MBEDTLS_GCM_C). With
+ * 3.x the same list also holds the TLS 1.3 suites (mbedtls_compat.h).
+ */
+static const int lm_tls__suites[] = {
+	LM_MBEDTLS__TLS13_SUITES
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	0
+};
+
+/* Smallest DHE group accepted (Mozilla: ffdhe2048; mbedTLS: 1024). */
+#define LM_TLS__DHM_MIN_BITS 2048
 
 static int
 bio_send(void *ctx, const unsigned char *buf, size_t len)
@@ -252,7 +290,7 @@ map_err(lm_conn *c, const char *what, int ret)
 	return LM_ERR_TLS;
 }
 
-/* What a failed handshake means, for the two failures users meet most. */
+/* What a failed handshake means, for the failures users meet most. */
 static const char *
 handshake_what(int ret)
 {
@@ -262,6 +300,14 @@ handshake_what(int ret)
 	if (ret == MBEDTLS_ERR_SSL_INVALID_RECORD)
 		return "TLS handshake: the server does not speak TLS "
 		       "(plaintext on this port?)";
+	/* Every suite offered is TLS 1.2 or newer, so a server of TLS
+	 * 1.0/1.1 finds no suite for its version and refuses with an
+	 * alert, as one finds none in its list: the two look the same. */
+	if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+		return "TLS handshake refused by the server (no TLS version "
+		       "or cipher suite in common? TLS 1.2 or newer with "
+		       "ECDHE or DHE and AES-GCM or ChaCha20-Poly1305 "
+		       "required)";
 	return "TLS handshake";
 }
 
@@ -319,6 +365,10 @@ lm_net__tls_start(lm_conn *c, const char *host)
 		goto fail;
 	}
 	lm_mbedtls__conf_min_tls12(&t->conf);
+	mbedtls_ssl_conf_ciphersuites(&t->conf, lm_tls__suites);
+#if defined(MBEDTLS_DHM_C)
+	mbedtls_ssl_conf_dhm_min_bitlen(&t->conf, LM_TLS__DHM_MIN_BITS);
+#endif
 	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
 	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);

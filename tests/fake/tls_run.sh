@@ -240,7 +240,9 @@ reason() {
 	cnonly) # the whole line: nothing else is wrong with the certificate
 		case $proto in smtp) prog=mail-send ;; pop3) prog=pop3-fetch ;; imap) prog=imap-client ;; esac
 		echo "^$prog: TLS with localhost: certificate for localhost: no DNS subjectAltName \\(the CN is not used\\)\$" ;;
-	tls10|tls11) echo 'TLS handshake: the server offers no TLS version accepted here \(1\.2 or newer required\): .*Handshake protocol not within min/max boundaries' ;;
+	# every suite offered is TLS 1.2-only: the server finds none for its
+	# version and refuses with an alert
+	tls10|tls11) echo 'TLS handshake refused by the server \(no TLS version or cipher suite in common\? TLS 1\.2 or newer with ECDHE or DHE and AES-GCM or ChaCha20-Poly1305 required\): .*fatal alert' ;;
 	plaintext) echo 'TLS handshake: the server does not speak TLS \(plaintext on this port\?\): .*invalid SSL record' ;;
 	esac
 }

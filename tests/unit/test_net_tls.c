@@ -205,7 +205,16 @@ make_pki(void)
 	    " -out sanother.crt -days 2 -extfile other.ext >/dev/null 2>&1 && "
 	    /* right names, right CA, but its notAfter was yesterday */
 	    "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
-	    " -out expired.crt -days -1 -extfile srv.ext >/dev/null 2>&1";
+	    " -out expired.crt -days -1 -extfile srv.ext >/dev/null 2>&1 && "
+	    /* an RSA key: static RSA and (EC)DHE-RSA suites need one */
+	    "openssl req -new -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr "
+	    " -subj '/CN=localhost' >/dev/null 2>&1 && "
+	    "openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+	    " -out rsa.crt -days 2 -extfile srv.ext >/dev/null 2>&1 && "
+	    /* a DHE group of 1536 bits (RFC 3526's), too small here but
+	     * not for mbedTLS alone (1024) */
+	    "openssl genpkey -genparam -algorithm DH -pkeyopt group:modp_1536 "
+	    " -out dh1536.pem >/dev/null 2>&1";
 
 	return sh(script, dir) == 0;
 }
@@ -528,6 +537,136 @@ t_tls_old_version(void)
 	stop_server(pid);
 }
 
+static char suite_note[128];
+
+static void
+suite_cb(char d, const char *line, size_t len, void *ud)
+{
+	(void)ud;
+	if (d == '*' && len > 17 && len < sizeof suite_note &&
+	    memcmp(line, "TLS established: ", 17) == 0) {
+		memcpy(suite_note, line + 17, len - 17);
+		suite_note[len - 17] = '\0';
+	}
+}
+
+/* TLS with `openssl s_server -tls1_2 -cipher ciphers [extra]` on cert
+ * (key key); the suite agreed, as the trace note names it, in
+ * suite_note ("" if none), the error text in err. */
+static int
+tls_with(const char *cert, const char *key, const char *ciphers,
+         const char *extra, char *err, size_t errcap)
+{
+	const char *args[6] = { "-tls1_2", NULL, NULL, NULL, NULL, NULL };
+	unsigned port = free_port();
+	lm_conn_opts o = LM_CONN_OPTS_INIT;
+	char cafile[128], dhfile[128];
+	lm_conn *c = NULL;
+	pid_t pid;
+	int r, n = 1;
+
+	if (ciphers != NULL) {
+		args[n++] = "-cipher";
+		args[n++] = ciphers;
+	}
+	if (extra != NULL) {
+		path(dhfile, sizeof dhfile, extra);
+		args[n++] = "-dhparam";
+		args[n++] = dhfile;
+	}
+	suite_note[0] = err[0] = '\0';
+	pid = start_server(port, cert, key, args);
+	LM_CHECK(pid > 0);
+	path(cafile, sizeof cafile, "ca.crt");
+	o.cafile = cafile;
+	o.timeout_ms = 5000;
+	o.trace = suite_cb;
+	r = lm_conn_open(&c, "127.0.0.1", port, &o);
+	LM_CHECK_EQ(r, 0);
+	if (c != NULL) {
+		r = lm_conn_start_tls(c, "localhost");
+		snprintf(err, errcap, "%s", lm_conn_last_error_text(c));
+		lm_conn_close(c);
+	}
+	stop_server(pid);
+	return r;
+}
+
+/*
+ * Only forward secrecy (ECDHE; DHE with 2048 bits or more) and AEAD
+ * ciphers (AES-GCM, ChaCha20-Poly1305) are offered: a server that has
+ * nothing else is refused with LM_ERR_TLS, saying why it may be.
+ * mbedTLS's default list would agree on each of the refused ones.
+ */
+static void
+t_tls_suites(void)
+{
+	static const struct {
+		const char *cert, *key, *ciphers, *dh;
+		int want;
+		const char *suite; /* in the trace note when accepted */
+	} cases[] = {
+		/* static RSA key exchange: no forward secrecy */
+		{ "rsa.crt", "rsa.key", "AES128-GCM-SHA256", NULL, LM_ERR_TLS, NULL },
+		{ "rsa.crt", "rsa.key", "AES256-GCM-SHA384", NULL, LM_ERR_TLS, NULL },
+		{ "rsa.crt", "rsa.key", "AES128-SHA256", NULL, LM_ERR_TLS, NULL },
+		/* forward secrecy, but CBC */
+		{ "rsa.crt", "rsa.key", "ECDHE-RSA-AES128-SHA256", NULL, LM_ERR_TLS, NULL },
+		{ "srv.crt", "srv.key", "ECDHE-ECDSA-AES128-SHA", NULL, LM_ERR_TLS, NULL },
+		{ "rsa.crt", "rsa.key", "DHE-RSA-AES128-SHA256", NULL, LM_ERR_TLS, NULL },
+		/* forward secrecy, but other AEAD ciphers */
+		{ "srv.crt", "srv.key", "ECDHE-ECDSA-AES128-CCM", NULL, LM_ERR_TLS, NULL },
+		{ "rsa.crt", "rsa.key", "ECDHE-ARIA128-GCM-SHA256", NULL, LM_ERR_TLS, NULL },
+		/* DHE with a 1536-bit group (OpenSSL needs level 0 for it) */
+		{ "rsa.crt", "rsa.key", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+		  "dh1536.pem", LM_ERR_TLS, NULL },
+		/* accepted */
+		{ "rsa.crt", "rsa.key", "ECDHE-RSA-AES128-GCM-SHA256", NULL, 0,
+		  "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" },
+		{ "rsa.crt", "rsa.key", "ECDHE-RSA-AES256-GCM-SHA384", NULL, 0,
+		  "TLS-ECDHE-RSA-WITH-AES-256-GCM-SHA384" },
+		{ "rsa.crt", "rsa.key", "ECDHE-RSA-CHACHA20-POLY1305", NULL, 0,
+		  "TLS-ECDHE-RSA-WITH-CHACHA20-POLY1305-SHA256" },
+		{ "srv.crt", "srv.key", "ECDHE-ECDSA-AES256-GCM-SHA384", NULL, 0,
+		  "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384" },
+		{ "srv.crt", "srv.key", "ECDHE-ECDSA-CHACHA20-POLY1305", NULL, 0,
+		  "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256" },
+		/* OpenSSL's own DHE group for a 2048-bit key: 2048 bits */
+		{ "rsa.crt", "rsa.key", "DHE-RSA-AES128-GCM-SHA256", NULL, 0,
+		  "TLS-DHE-RSA-WITH-AES-128-GCM-SHA256" },
+		{ "rsa.crt", "rsa.key", "DHE-RSA-CHACHA20-POLY1305", NULL, 0,
+		  "TLS-DHE-RSA-WITH-CHACHA20-POLY1305-SHA256" },
+		/* Debian's OpenSSL defaults: ECDHE and the client's first
+		 * choice (s_server keeps the client's order) */
+		{ "rsa.crt", "rsa.key", NULL, NULL, 0,
+		  "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" },
+		{ "srv.crt", "srv.key", NULL, NULL, 0,
+		  "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256" },
+	};
+	char err[256];
+	size_t i;
+	int r;
+
+	if (!have_openssl)
+		return;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = tls_with(cases[i].cert, cases[i].key, cases[i].ciphers,
+		             cases[i].dh, err, sizeof err);
+		if (r != cases[i].want)
+			printf("  %s: got %d (%s) %s\n", cases[i].ciphers ?
+			       cases[i].ciphers : "(default)", r, suite_note, err);
+		LM_CHECK_EQ(r, cases[i].want);
+		if (cases[i].want != 0 && cases[i].dh == NULL)
+			LM_CHECK(strstr(err, "no TLS version or cipher "
+			                "suite in common?") != NULL);
+		if (cases[i].suite != NULL && r == 0) {
+			if (strstr(suite_note, cases[i].suite) == NULL)
+				printf("  agreed on %s\n", suite_note);
+			LM_CHECK(strstr(suite_note, cases[i].suite) != NULL);
+		}
+	}
+}
+
 static void
 t_tls_missing_cafile(void)
 {
@@ -840,6 +979,7 @@ main(int argc, char **argv)
 		LM_TEST(t_tls_unknown_ca),
 		LM_TEST(t_tls_expired),
 		LM_TEST(t_tls_old_version),
+		LM_TEST(t_tls_suites),
 		LM_TEST(t_tls_missing_cafile),
 		LM_TEST(t_conn_refused),
 		LM_TEST(t_conn_timeouts),
