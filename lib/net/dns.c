@@ -19,6 +19,30 @@
 
 #include "net_internal.h"
 
+/*
+ * A socket that is close-on-exec from the start: with SOCK_CLOEXEC
+ * (Linux 2.6.27, the BSDs, POSIX 2024) in the same call, so that a
+ * fork() and exec() in another thread of the program never inherits
+ * it; else with fcntl() right after, racing with such a thread.
+ */
+static int
+cloexec_socket(int family, int type, int protocol)
+{
+#ifdef SOCK_CLOEXEC
+	return socket(family, type | SOCK_CLOEXEC, protocol);
+#else
+	int fd = socket(family, type, protocol);
+
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+#endif
+}
+
 static int
 set_nonblock(int fd)
 {
@@ -26,9 +50,7 @@ set_nonblock(int fd)
 
 	if (fl < 0)
 		return -1;
-	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 /* Connect one address within timeout_ms, and by limit (0: none).
@@ -44,7 +66,7 @@ connect_one(const struct addrinfo *ai, unsigned timeout_ms, long long limit,
 
 	if (limit != 0 && limit < deadline)
 		deadline = limit;
-	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	fd = cloexec_socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 	if (fd < 0) {
 		*eno = errno;
 		return LM_ERR_CONNECT;

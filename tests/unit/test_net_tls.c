@@ -25,6 +25,7 @@
 #include "libmail/net.h"
 #include "net/net_internal.h"
 #include "test.h"
+#include "net_test.h"
 
 static char dir[64];
 static int have_openssl;
@@ -64,22 +65,6 @@ free_port(void)
 	port = ntohs(sa.sin_port);
 	close(fd);
 	return port;
-}
-
-/* A socket listening on 127.0.0.1 at a port the kernel chose (in *sa). */
-static int
-listen_loopback(struct sockaddr_in *sa)
-{
-	socklen_t sl = sizeof *sa;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(sa, 0, sizeof *sa);
-	sa->sin_family = AF_INET;
-	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	LM_CHECK(bind(lfd, (struct sockaddr *)sa, sizeof *sa) == 0);
-	LM_CHECK(getsockname(lfd, (struct sockaddr *)sa, &sl) == 0);
-	LM_CHECK(listen(lfd, 4) == 0);
-	return lfd;
 }
 
 static int
@@ -708,7 +693,7 @@ t_conn_timeouts(void)
 
 	/* a listener that never accepts: the kernel completes the TCP
 	 * handshake, then nothing is ever said */
-	lfd = listen_loopback(&sa);
+	lfd = lm_test_listen_loopback(&sa);
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 300), 0);
 	if (c != NULL) {
 		t0 = (long)time(NULL);
@@ -807,7 +792,7 @@ t_tls_alert_flood(void)
 	long ms;
 	pid_t pid;
 
-	lfd = listen_loopback(&sa);
+	lfd = lm_test_listen_loopback(&sa);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -860,7 +845,7 @@ t_conn_eof(void)
 	char buf[16];
 	size_t got;
 
-	lfd = listen_loopback(&sa);
+	lfd = lm_test_listen_loopback(&sa);
 	LM_CHECK_EQ(open_local(&c, "127.0.0.1", ntohs(sa.sin_port), "ca.crt", 2000), 0);
 	afd = accept(lfd, NULL, NULL);
 	LM_CHECK(afd >= 0);
@@ -903,22 +888,8 @@ t_conn_fallback(void)
 	int lfd, fd = -1, afd;
 	char err[256];
 
-	lfd = listen_loopback(&sa);
-	memset(&sa6, 0, sizeof sa6);
-	sa6.sin6_family = AF_INET6;
-	sa6.sin6_port = sa.sin_port;
-	sa6.sin6_addr = in6addr_loopback;
-	memset(&a6, 0, sizeof a6);
-	memset(&a4, 0, sizeof a4);
-	a6.ai_family = AF_INET6;
-	a6.ai_socktype = SOCK_STREAM;
-	a6.ai_addr = (struct sockaddr *)&sa6;
-	a6.ai_addrlen = sizeof sa6;
-	a6.ai_next = &a4;
-	a4.ai_family = AF_INET;
-	a4.ai_socktype = SOCK_STREAM;
-	a4.ai_addr = (struct sockaddr *)&sa;
-	a4.ai_addrlen = sizeof sa;
+	lfd = lm_test_listen_loopback(&sa);
+	lm_test_v6_then_v4(&a6, &sa6, &a4, &sa);
 	notes_v6_failed = 0;
 	LM_CHECK_EQ(lm_net__connect_list(&a6, "localhost", ntohs(sa.sin_port),
 	                                 2000, 0, &fd, err, sizeof err, note_cb,
