@@ -209,7 +209,9 @@ LM_API int lm_conn_open(lm_conn **out, const char *host, unsigned port,
  * ciphers, Mozilla's "intermediate" TLS 1.2 list, in this order:
  * ECDHE-ECDSA and ECDHE-RSA with AES-128-GCM, AES-256-GCM, then
  * ChaCha20-Poly1305; last DHE-RSA with the same ciphers, for servers
- * that have no ECDHE, with a group of 2048 bits or more. Never static
+ * that have no ECDHE, with a group of 2048 bits or more. ECDHE groups:
+ * X25519, P-256, P-384 and P-521 (not the 192- and 224-bit curves
+ * mbedTLS would also offer). Never static
  * RSA key exchange (a stolen server key would decrypt every recorded
  * session) nor CBC (padding oracles such as Lucky13). TLS 1.3 (mbedTLS
  * 3.x): its AES-GCM and ChaCha20-Poly1305 suites. A server that offers

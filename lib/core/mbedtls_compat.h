@@ -69,6 +69,43 @@ lm_mbedtls__conf_min_tls12(mbedtls_ssl_config *conf)
 #define LM_MBEDTLS__TLS13_SUITES
 #endif
 
+/* The key-exchange groups offered for ECDHE: X25519, P-256, P-384 (as
+ * Mozilla's intermediate profile) and P-521; 2.x's default list also
+ * offers the 192- and 224-bit curves, which a server could pick. Each only if the
+ * build has it: 2.x refuses to write a ClientHello with a curve it
+ * lacks. 3.1 took IANA group ids instead of curve ids. */
+static inline void
+lm_mbedtls__conf_groups(mbedtls_ssl_config *conf)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03010000
+	static const uint16_t groups[] = {
+		MBEDTLS_SSL_IANA_TLS_GROUP_X25519, MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+		MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1, MBEDTLS_SSL_IANA_TLS_GROUP_SECP521R1,
+		MBEDTLS_SSL_IANA_TLS_GROUP_NONE
+	};
+	mbedtls_ssl_conf_groups(conf, groups);
+#elif defined(MBEDTLS_ECP_C)
+	static const mbedtls_ecp_group_id groups[] = {
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+		MBEDTLS_ECP_DP_CURVE25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+		MBEDTLS_ECP_DP_SECP256R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
+		MBEDTLS_ECP_DP_SECP384R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP521R1_ENABLED)
+		MBEDTLS_ECP_DP_SECP521R1,
+#endif
+		MBEDTLS_ECP_DP_NONE
+	};
+	mbedtls_ssl_conf_curves(conf, groups);
+#else
+	(void)conf;
+#endif
+}
+
 /* 1 if the handshake error ret says that the server offers no TLS
  * version accepted here (3.0 renamed the code). */
 static inline int

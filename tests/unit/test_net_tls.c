@@ -540,9 +540,9 @@ suite_cb(char d, const char *line, size_t len, void *ud)
  * suite_note ("" if none), the error text in err. */
 static int
 tls_with(const char *cert, const char *key, const char *ciphers,
-         const char *extra, char *err, size_t errcap)
+         const char *extra, const char *groups, char *err, size_t errcap)
 {
-	const char *args[6] = { "-tls1_2", NULL, NULL, NULL, NULL, NULL };
+	const char *args[8] = { "-tls1_2", NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	unsigned port = free_port();
 	lm_conn_opts o = LM_CONN_OPTS_INIT;
 	char cafile[128], dhfile[128];
@@ -558,6 +558,10 @@ tls_with(const char *cert, const char *key, const char *ciphers,
 		path(dhfile, sizeof dhfile, extra);
 		args[n++] = "-dhparam";
 		args[n++] = dhfile;
+	}
+	if (groups != NULL) {
+		args[n++] = "-groups";
+		args[n++] = groups;
 	}
 	suite_note[0] = err[0] = '\0';
 	pid = start_server(port, cert, key, args);
@@ -636,7 +640,7 @@ t_tls_suites(void)
 		return;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		r = tls_with(cases[i].cert, cases[i].key, cases[i].ciphers,
-		             cases[i].dh, err, sizeof err);
+		             cases[i].dh, NULL, err, sizeof err);
 		if (r != cases[i].want)
 			printf("  %s: got %d (%s) %s\n", cases[i].ciphers ?
 			       cases[i].ciphers : "(default)", r, suite_note, err);
@@ -649,6 +653,38 @@ t_tls_suites(void)
 				printf("  agreed on %s\n", suite_note);
 			LM_CHECK(strstr(suite_note, cases[i].suite) != NULL);
 		}
+	}
+}
+
+/*
+ * ECDHE over X25519, P-256, P-384 or P-521 only: mbedTLS 2.28's default list
+ * also offers secp192r1, secp224r1 and the Koblitz curves, and a server
+ * limited to one of those got its way.
+ */
+static void
+t_tls_groups(void)
+{
+	static const struct {
+		const char *groups;
+		int want;
+	} cases[] = {
+		{ "secp192r1", LM_ERR_TLS }, { "secp224r1", LM_ERR_TLS },
+		{ "secp256k1", LM_ERR_TLS }, { "brainpoolP256r1", LM_ERR_TLS },
+		{ "X25519", 0 }, { "P-256", 0 }, { "P-384", 0 }, { "P-521", 0 },
+		{ "secp224r1:P-384", 0 },
+	};
+	char err[256];
+	size_t i;
+	int r;
+
+	if (!have_openssl)
+		return;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = tls_with("rsa.crt", "rsa.key", "ECDHE-RSA-AES128-GCM-SHA256", NULL,
+		             cases[i].groups, err, sizeof err);
+		if (r != cases[i].want)
+			printf("  %s: got %d %s\n", cases[i].groups, r, err);
+		LM_CHECK_EQ(r, cases[i].want);
 	}
 }
 
@@ -951,6 +987,7 @@ main(int argc, char **argv)
 		LM_TEST(t_tls_expired),
 		LM_TEST(t_tls_old_version),
 		LM_TEST(t_tls_suites),
+		LM_TEST(t_tls_groups),
 		LM_TEST(t_tls_missing_cafile),
 		LM_TEST(t_conn_refused),
 		LM_TEST(t_conn_timeouts),
