@@ -76,10 +76,11 @@ connect_one(const struct addrinfo *ai, unsigned timeout_ms, long long limit,
 		close(fd);
 		return LM_ERR_CONNECT;
 	}
-	do
-		r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	while (r < 0 && errno == EINTR);
-	if (r < 0 && errno != EINPROGRESS) {
+	/* an interrupted connect() goes on by itself (POSIX): calling it
+	 * again would fail with EALREADY, so it is waited for like one in
+	 * progress */
+	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	if (r < 0 && errno != EINPROGRESS && errno != EINTR) {
 		*eno = errno;
 		close(fd);
 		return LM_ERR_CONNECT;
