@@ -472,7 +472,7 @@ LM_API int lm_pop3_auth(lm_pop3_client *c, lm_sasl *s);
  *         LM_ERR_BAD_PARAM (NULL or empty; a control byte such as CR
  *         or LF in either; a space in user (a space in the password is
  *         allowed: RFC 1939 7 lets PASS carry it); either longer than
- *         239 bytes); LM_ERR_BAD_STATE; the sticky error. Nothing is
+ *         240 bytes); LM_ERR_BAD_STATE; the sticky error. Nothing is
  *         queued on error. Bytes >= 0x80 are sent as they are (UTF-8
  *         after lm_pop3_utf8()).
  */

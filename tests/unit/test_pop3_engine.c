@@ -19,6 +19,7 @@ typedef struct {
 	char data[1 << 16];   /* DATA bytes of the last body */
 	size_t ndata;
 	int n_data_end, n_reply, n_tls, n_auth, last_ok;
+	int n_msg_nonzero;    /* REPLY/AUTH_DONE with ev.msg != 0 but no number */
 	unsigned long stat_msg;
 	uint64_t stat_size;
 	lm_pop3_event last;
@@ -92,6 +93,13 @@ pump(eng *e)
 		if (r != LM_EVENT)
 			return r;
 		e->last = ev;
+		/* ev.msg: "message number (STAT: count; LIST, UIDL, RETR,
+		 * TOP, DELE items), else 0" */
+		if ((ev.type == LM_POP3_EV_REPLY || ev.type == LM_POP3_EV_AUTH_DONE) &&
+		    ev.msg != 0 && ev.cmd != LM_POP3_CMD_LIST &&
+		    ev.cmd != LM_POP3_CMD_UIDL && ev.cmd != LM_POP3_CMD_RETR &&
+		    ev.cmd != LM_POP3_CMD_TOP && ev.cmd != LM_POP3_CMD_DELE)
+			e->n_msg_nonzero++;
 		switch (ev.type) {
 		case LM_POP3_EV_DATA:
 			if (e->ndata + ev.data.len <= sizeof e->data) {
@@ -937,6 +945,215 @@ t_reply_before_cmd_queued(void)
 	LM_CHECK_EQ(e.ndata, 0);
 }
 
+/* A NULL context is a bad argument for every command (caller misuse is
+ * returned by the command), never a crash. */
+static void
+t_null_context(void)
+{
+	lm_sasl s;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+
+	cr.user = "u";
+	cr.password = "p";
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+	LM_CHECK_EQ(lm_pop3_capa(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_stls(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_tls_done(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_set_tls_active(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_auth(NULL, &s), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_user_pass(NULL, "u", "p"), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_apop(NULL, "u", "p"), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_stat(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_list(NULL, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_uidl(NULL, 1), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_retr(NULL, 1), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_top(NULL, 1, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_dele(NULL, 1), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_rset(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_noop(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_quit(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_utf8(NULL), LM_ERR_BAD_PARAM);
+	lm_sasl_free(&s);
+}
+
+/* The trace shows every command out as sent; only PASS, the APOP digest
+ * and AUTH payloads are redacted (lm_pop3_opts.trace). Replies to
+ * commands without a message number carry ev.msg 0. */
+static void
+t_trace_and_msg_of_plain_commands(void)
+{
+	static const char *const want[] = {
+		"CCAPA\n", "CSTLS\n", "CUTF8\n", "CUSER u\n", "CSTAT\n",
+		"CLIST\n", "CLIST 2\n", "CUIDL\n", "CRETR 1\n", "CTOP 1 3\n",
+		"CDELE 1\n", "CRSET\n", "CNOOP\n", "CQUIT\n"
+	};
+	size_t i;
+	eng e;
+
+	eng_init(&e, 0, 1, 0);
+	feeds(&e, "+OK ready\r\n");
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	feeds(&e, "+OK\r\nSTLS\r\nUTF8\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_stls(&e.c), 0);
+	feeds(&e, "-ERR [SYS/TEMP] not now\r\n");
+	LM_CHECK_EQ(lm_pop3_utf8(&e.c), 0);
+	feeds(&e, "+OK UTF8 enabled\r\n");
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), 0);
+	feeds(&e, "+OK\r\n");
+	feeds(&e, "+OK logged in\r\n");
+	LM_CHECK(lm_pop3_authenticated(&e.c));
+	LM_CHECK_EQ(lm_pop3_stat(&e.c), 0);
+	feeds(&e, "+OK 2 300\r\n");
+	LM_CHECK_EQ(lm_pop3_list(&e.c, 0), 0);
+	feeds(&e, "+OK\r\n1 100\r\n2 200\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_list(&e.c, 2), 0);
+	feeds(&e, "+OK 2 200\r\n");
+	LM_CHECK_EQ(lm_pop3_uidl(&e.c, 0), 0);
+	feeds(&e, "+OK\r\n1 a\r\n2 b\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_retr(&e.c, 1), 0);
+	feeds(&e, "+OK\r\nhi\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_top(&e.c, 1, 3), 0);
+	feeds(&e, "+OK\r\nhi\r\n.\r\n");
+	LM_CHECK_EQ(lm_pop3_dele(&e.c, 1), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(lm_pop3_rset(&e.c), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(lm_pop3_noop(&e.c), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), 0);
+	feeds(&e, "+OK bye\r\n");
+	LM_CHECK_EQ(e.n_reply, 13);
+	LM_CHECK_EQ(e.n_auth, 1);
+	LM_CHECK_EQ(e.n_msg_nonzero, 0);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		if (strstr(trace_buf, want[i]) == NULL)
+			printf("  missing trace line %s", want[i]);
+		LM_CHECK(strstr(trace_buf, want[i]) != NULL);
+	}
+}
+
+/* RETR, TOP and DELE name a message (numbers start at 1, RFC 1939 5):
+ * 0 is a bad argument and nothing is queued. */
+static void
+t_msg_zero_refused(void)
+{
+	eng e;
+	eng_init(&e, 1, 1, 0);
+	login(&e);
+	LM_CHECK_EQ(lm_pop3_retr(&e.c, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_top(&e.c, 0, 1), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_dele(&e.c, 0), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_pending(&e.c), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(e.nout, 0);
+}
+
+/* A generator for the SCRAM nonce: not random, fine for a test. */
+static int
+fixed_rng(void *ud, unsigned char *buf, size_t n)
+{
+	(void)ud;
+	memset(buf, 0x5a, n);
+	return 0;
+}
+
+/* A mechanism that does not send its secret in clear (SCRAM) may run
+ * without TLS when TLS is not required, even with plaintext passwords
+ * refused (lm_pop3_auth(): LM_ERR_PLAINTEXT only for PLAIN, LOGIN,
+ * XOAUTH2, OAUTHBEARER). */
+static void
+t_scram_without_tls(void)
+{
+	eng e;
+	lm_sasl s;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_pop3_opts o = LM_POP3_OPTS_INIT;
+
+	o.require_tls = 0;
+	o.allow_plaintext_auth = 0;
+	memset(&e, 0, sizeof e);
+	LM_CHECK_EQ(lm_pop3_init(&e.c, &o, e.ibuf, sizeof e.ibuf, e.obuf, sizeof e.obuf), 0);
+	feeds(&e, "+OK hi\r\n");
+	lm_pop3_capa(&e.c);
+	feeds(&e, "+OK\r\nSASL SCRAM-SHA-256 PLAIN\r\n.\r\n");
+	cr.user = "user";
+	cr.password = "pencil";
+	cr.rng = fixed_rng;
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), LM_ERR_PLAINTEXT);
+	lm_sasl_free(&s);
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_SCRAM_SHA_256, &cr), 0);
+	e.nout = 0;
+	LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK(strncmp(e.out, "AUTH SCRAM-SHA-256 ", 19) == 0);
+	lm_sasl_free(&s);
+}
+
+/* RFC 5034 4: the initial response goes on the AUTH line when the line,
+ * CRLF included, is at most 255 octets. XOAUTH2 with 180 bytes of
+ * response: "AUTH XOAUTH2 " + 240 base64 + CRLF = 255 exactly; one byte
+ * more and the response waits for the server's empty challenge. */
+static void
+t_auth_ir_255(void)
+{
+	char tok[200];
+	size_t k;
+
+	for (k = 155; k <= 156; k++) {
+		eng e;
+		lm_sasl s;
+		lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+		/* "user=alice\1auth=Bearer " + tok + "\1\1" = 20 + 5 + k */
+		memset(tok, 't', k);
+		tok[k] = 0;
+		cr.user = "alice";
+		cr.token = tok;
+		eng_init(&e, 1, 1, 0);
+		feeds(&e, "+OK hi\r\n");
+		lm_pop3_capa(&e.c);
+		feeds(&e, "+OK\r\nSASL XOAUTH2\r\n.\r\n");
+		LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_XOAUTH2, &cr), 0);
+		e.nout = 0;
+		LM_CHECK_EQ(lm_pop3_auth(&e.c, &s), 0);
+		LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+		if (k == 155) {
+			LM_CHECK_EQ(e.nout, 255);
+			LM_CHECK(strncmp(e.out, "AUTH XOAUTH2 dXNlcj1hbGljZQFh", 29) == 0);
+		} else {
+			LM_CHECK(strcmp(e.out, "AUTH XOAUTH2\r\n") == 0);
+		}
+		lm_sasl_free(&s);
+	}
+}
+
+/* USER and PASS take up to 240 bytes (lm_pop3_user_pass()). */
+static void
+t_arg_lengths(void)
+{
+	char a[300];
+	eng e;
+
+	memset(a, 'x', sizeof a);
+	a[240] = 0;
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK ready <1.2@host>\r\n");
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, a, "p"), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(e.nout, 5 + 240 + 2 + 8);
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK ready <1.2@host>\r\n");
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", a), 0);
+	feeds(&e, "+OK\r\n");
+	LM_CHECK_EQ(e.nout, 8 + 5 + 240 + 2);
+	a[240] = 'x';
+	a[241] = 0;
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK ready <1.2@host>\r\n");
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, a, "p"), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", a), LM_ERR_BAD_PARAM);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -961,7 +1178,13 @@ main(int argc, char **argv)
 		LM_TEST(t_apop_digest),
 		LM_TEST(t_states),
 		LM_TEST(t_quit_reply_before_sent),
-		LM_TEST(t_reply_before_cmd_queued)
+		LM_TEST(t_reply_before_cmd_queued),
+		LM_TEST(t_null_context),
+		LM_TEST(t_trace_and_msg_of_plain_commands),
+		LM_TEST(t_msg_zero_refused),
+		LM_TEST(t_scram_without_tls),
+		LM_TEST(t_auth_ir_255),
+		LM_TEST(t_arg_lengths)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
