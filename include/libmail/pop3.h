@@ -487,7 +487,8 @@ LM_API int lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pa
  * \return 0; LM_ERR_UNSUPPORTED when the greeting held no timestamp;
  *         LM_ERR_PLAINTEXT when TLS is not active and opts.require_tls
  *         is set; LM_ERR_BAD_PARAM (NULL; an empty user, a user with a
- *         space or control byte or longer than 239 bytes; timestamp and
+ *         space or control byte or longer than 215 bytes, which keeps
+ *         the command within RFC 2449 4's 255 octets; timestamp and
  *         password together longer than 2048 bytes: the password itself
  *         never goes out, so any byte is allowed in it);
  *         LM_ERR_BAD_STATE; the sticky error. Nothing is queued on error.

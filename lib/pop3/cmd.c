@@ -13,6 +13,8 @@
 #include "internal.h"
 
 #define CMD_LINE_MAX 255   /* RFC 2449 4: commands up to 255 octets  */
+/* "APOP " user " " digest CRLF within CMD_LINE_MAX */
+#define APOP_USER_MAX (CMD_LINE_MAX - 6 - 32 - 2)
 
 /* ------------------------------------------------------------------ */
 /* commands                                                            */
@@ -224,15 +226,16 @@ lm_pop3_auth(lm_pop3_client *c, lm_sasl *s)
 	return 0;
 }
 
-/* A USER name or APOP name: 1..LM_POP3__ARG_MAX bytes, no space, no control byte
- * (UTF-8 bytes allowed for RFC 6856). */
+/* A USER name (max LM_POP3__ARG_MAX) or APOP name (max APOP_USER_MAX):
+ * 1..max bytes, no space, no control byte (UTF-8 bytes allowed for
+ * RFC 6856). */
 static int
-check_name(const char *s)
+check_name(const char *s, size_t max)
 {
 	size_t i;
 	for (i = 0; s[i]; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (ch <= 0x20 || ch == 0x7F || i >= LM_POP3__ARG_MAX)
+		if (ch <= 0x20 || ch == 0x7F || i >= max)
 			return LM_ERR_BAD_PARAM;
 	}
 	return i == 0 ? LM_ERR_BAD_PARAM : 0;
@@ -268,7 +271,7 @@ lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pass)
 		return r;
 	if (c->phase != LM_POP3__PH_AUTH)
 		return LM_ERR_BAD_STATE;
-	if (check_name(user) < 0 || check_pass(pass, &pl) < 0)
+	if (check_name(user, LM_POP3__ARG_MAX) < 0 || check_pass(pass, &pl) < 0)
 		return LM_ERR_BAD_PARAM;
 	if (!c->tls && (c->opts.require_tls || !c->opts.allow_plaintext_auth))
 		return LM_ERR_PLAINTEXT;
@@ -287,7 +290,7 @@ lm_pop3_user_pass(lm_pop3_client *c, const char *user, const char *pass)
 int
 lm_pop3_apop(lm_pop3_client *c, const char *user, const char *pass)
 {
-	char line[5 + LM_POP3__ARG_MAX + 1 + 33];
+	char line[6 + APOP_USER_MAX + 32];
 	char dg[33];
 	size_t ul;
 	int r;
@@ -299,7 +302,7 @@ lm_pop3_apop(lm_pop3_client *c, const char *user, const char *pass)
 		return r;
 	if (c->phase != LM_POP3__PH_AUTH)
 		return LM_ERR_BAD_STATE;
-	if (check_name(user) < 0)
+	if (check_name(user, APOP_USER_MAX) < 0)
 		return LM_ERR_BAD_PARAM;
 	if (c->ts_len == 0)
 		return LM_ERR_UNSUPPORTED;

@@ -1127,7 +1127,9 @@ t_auth_ir_255(void)
 	}
 }
 
-/* USER and PASS take up to 240 bytes (lm_pop3_user_pass()). */
+/* USER and PASS take up to 240 bytes (lm_pop3_user_pass()); APOP's user
+ * up to 215, so that the command stays within RFC 2449 4's 255 octets
+ * ("APOP " user " " 32 hex digits CRLF). */
 static void
 t_arg_lengths(void)
 {
@@ -1152,6 +1154,19 @@ t_arg_lengths(void)
 	feeds(&e, "+OK ready <1.2@host>\r\n");
 	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, a, "p"), LM_ERR_BAD_PARAM);
 	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", a), LM_ERR_BAD_PARAM);
+
+	a[215] = 0;
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK ready <1.2@host>\r\n");
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, a, "p"), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(e.nout, 255);
+	a[215] = 'x';
+	a[216] = 0;
+	eng_init(&e, 1, 1, 0);
+	feeds(&e, "+OK ready <1.2@host>\r\n");
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, a, "p"), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(lm_pop3_pending(&e.c), 0);
 }
 
 int
