@@ -36,8 +36,8 @@ extern "C" {
  *         LM_ERR_LINE_TOO_LONG when no LF occurs within the first max
  *         bytes; LM_ERR_PROTOCOL when a NUL byte occurs before the LF
  *         (reported as soon as it is seen, even before the line is
- *         complete); LM_ERR_BAD_PARAM when max == 0 or an output pointer
- *         is NULL. The outputs are written only when 1 is returned.
+ *         complete); LM_ERR_BAD_PARAM when max == 0, an output pointer
+ *         is NULL or p is NULL with n > 0. The outputs are written only when 1 is returned.
  *         Only p[0..min(n, max)) is read.
  */
 LM_API int lm_line_next(const unsigned char *p, size_t n, size_t max,

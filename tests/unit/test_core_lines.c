@@ -100,6 +100,8 @@ t_bad_param(void)
 	LM_CHECK_EQ(lm_line_next((const unsigned char *)"a\n", 2, 9, NULL, &used), LM_ERR_BAD_PARAM);
 	LM_CHECK_EQ(lm_line_next((const unsigned char *)"a\n", 2, 9, &len, NULL), LM_ERR_BAD_PARAM);
 	LM_CHECK_EQ(lm_line_next(NULL, 2, 9, &len, &used), LM_ERR_BAD_PARAM);
+	/* one byte is already one byte that is not there */
+	LM_CHECK_EQ(lm_line_next(NULL, 1, 9, &len, &used), LM_ERR_BAD_PARAM);
 }
 
 /* A stream delivered in two pieces at every split point, accumulated in
