@@ -1904,6 +1904,73 @@ t_id_lengths(void)
 	lm_imap_free(&c);
 }
 
+/* The SEARCH builder's documented argument rules at their edges
+ * (imap.h): key names start with a letter, any letter ("ALL" ..
+ * "Z...") and one letter is enough; dates are y 1..9999, m 1..12,
+ * d 1..31, the day in one or two digits; a string holding CR or LF
+ * anywhere is LM_ERR_BAD_PARAM; the buffer is at least 16 bytes. */
+static void
+t_search_builder_edges(void)
+{
+	static const int good[][3] = { { 1, 1, 1 }, { 9999, 12, 31 } };
+	static const int bad[][3] = {
+		{ 0, 1, 1 }, { 10000, 1, 1 }, { 2026, 0, 1 }, { 2026, 13, 1 },
+		{ 2026, 1, 0 }, { 2026, 1, 32 }
+	};
+	static const char *const crlf[] = { "\rx", "\nx", "x\ry", "x\n", "\r" };
+	static const char *const nokey[] = { "_SEEN", "[SEEN", "~x", "{x", "`x", "@x" };
+	lm_imap_client c;
+	lm_imap_sb sb;
+	unsigned char sbuf[256];
+	size_t i;
+
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "ALL"), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "answered"), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "ZX-EXT"), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "zx"), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "X"), 0);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "a"), 0);
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		LM_CHECK_EQ(lm_imap_sb_date(&sb, "SINCE", good[i][0], good[i][1], good[i][2]), 0);
+	for (i = 0; i < sizeof nokey / sizeof nokey[0]; i++) {
+		lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+		LM_CHECK_EQ(lm_imap_sb_key(&sb, nokey[i]), LM_ERR_BAD_PARAM);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+		LM_CHECK_EQ(lm_imap_sb_date(&sb, "SINCE", bad[i][0], bad[i][1], bad[i][2]),
+		            LM_ERR_BAD_PARAM);
+	}
+	for (i = 0; i < sizeof crlf / sizeof crlf[0]; i++) {
+		lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+		LM_CHECK_EQ(lm_imap_sb_str(&sb, "SUBJECT", crlf[i]), LM_ERR_BAD_PARAM);
+		lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+		LM_CHECK_EQ(lm_imap_sb_header(&sb, "X-A", crlf[i]), LM_ERR_BAD_PARAM);
+	}
+	lm_imap_sb_init(&sb, sbuf, 16);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "ALL"), 0);
+	lm_imap_sb_init(&sb, sbuf, 15);
+	LM_CHECK(lm_imap_sb_key(&sb, "ALL") < 0);
+	lm_imap_sb_init(&sb, NULL, sizeof sbuf);
+	LM_CHECK(lm_imap_sb_key(&sb, "ALL") < 0);
+	/* RFC 9051 date-day is 1*2DIGIT: 9, 10 */
+	selected(&c, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_date(&sb, "SINCE", 2026, 2, 9), 0);
+	LM_CHECK_EQ(lm_imap_sb_date(&sb, "BEFORE", 2026, 2, 10), 0);
+	LM_CHECK_EQ(lm_imap_sb_key(&sb, "X"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH SINCE 9-Feb-2026 BEFORE 10-Feb-2026 X");
+	/* lm_imap_sb_word(): a word that is no atom goes as a string, its
+	 * first byte decides as much as any other */
+	lm_imap_sb_init(&sb, sbuf, sizeof sbuf);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "SUBJECT"), 0);
+	LM_CHECK_EQ(lm_imap_sb_word(&sb, "(x"), 0);
+	LM_CHECK_EQ(lm_imap_search(&c, 0, &sb, 0, NULL), 0);
+	sent_is(&c, "SEARCH SUBJECT \"(x\"");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1922,7 +1989,8 @@ main(int argc, char **argv)
 		LM_TEST(t_search_caps), LM_TEST(t_option_bits),
 		LM_TEST(t_sequence_sets), LM_TEST(t_search_sets), LM_TEST(t_search_shape), LM_TEST(t_flag_words),
 		LM_TEST(t_fetch_sections), LM_TEST(t_modseq_limits),
-		LM_TEST(t_append_date), LM_TEST(t_id_lengths)
+		LM_TEST(t_append_date), LM_TEST(t_id_lengths),
+		LM_TEST(t_search_builder_edges)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
