@@ -152,6 +152,7 @@ h_ready(h_t *h, const char *caps)
 			break;
 	}
 	LM_CHECK_EQ(ev.code, 250);
+	LM_CHECK_EQ(ev.index, 0);   /* "for RCPT: ... else 0" */
 	sent(h);
 }
 
@@ -447,6 +448,134 @@ t_params_refused(void)
 		              "MAIL FROM:<a@b.c> RET=FULL ENVID=a+20b+2Bc+3Dd\r\n"
 		              "RCPT TO:<x@y.z> NOTIFY=FAILURE,DELAY ORCPT=rfc822;x+20y@z\r\n");
 	}
+	h_free(h);
+}
+
+
+/* The PIPELINING groups of smtp.h's queueing rule (RFC 2920 3.1): MAIL,
+ * RCPT and RSET may be followed at once by MAIL/RCPT/DATA/RSET/NOOP/QUIT;
+ * NOOP (like EHLO, DATA, QUIT, STARTTLS, AUTH) ends a group: nothing,
+ * not even QUIT, is queued behind it before its reply. */
+static void
+t_pipelining_groups(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+	const char *s;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "RSET\r\nMAIL FROM:<a@b.c>\r\nNOOP\r\n");
+	h_free(h);
+
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_quit(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nQUIT\r\n");
+	h_free(h);
+}
+
+/* ev.index is the recipient's for RCPT, else 0: a STARTTLS refused. */
+static void
+t_index_zero(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-STARTTLS\r\n");
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "454 4.7.0 not now\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_STARTTLS);
+	LM_CHECK_EQ(ev.index, 0);
+	h_free(h);
+}
+
+/* RFC 5321 4.1.4: RSET and NOOP may be used at any time, before EHLO
+ * too. EHLO in an open transaction is LM_ERR_BAD_STATE (smtp.h). */
+static void
+t_rset_noop_before_ehlo(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+	const char *s;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	srv(h, "220 mx.example.com ESMTP\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), LM_ERR_BAD_STATE);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "RSET\r\nNOOP\r\n");
+	h_free(h);
+
+	h = h_new(&o);
+	h_ready(h, "");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), LM_ERR_BAD_STATE);
+	h_free(h);
+}
+
+/* DSN xtext (RFC 3461 4): xchar is "!" (33) .. "~" (126) except "+" and
+ * "=", sent as it is; everything else is "+" and two upper-case hex
+ * digits. A command line that the encoding makes too long is refused
+ * (LM_ERR_BAD_PARAM, nothing queued), never sent cut short. */
+static void
+t_xtext_edges(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_mail_params mp = LM_SMTP_MAIL_PARAMS_INIT;
+	lm_smtp_rcpt_params rp = LM_SMTP_RCPT_PARAMS_INIT;
+	lm_smtp_event ev;
+	char big[501];
+	h_t *h;
+	const char *s;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n250-DSN\r\n");
+	mp.envid = "!~ \"";
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), 0);
+	memset(big, '+', 500);
+	big[500] = 0;
+	rp.orcpt = big;
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_BAD_PARAM);
+	rp.orcpt = "~a!";
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s),
+	              "MAIL FROM:<a@b.c> ENVID=!~+20\"\r\n"
+	              "RCPT TO:<x@y.z> ORCPT=rfc822;~a!\r\n");
 	h_free(h);
 }
 
@@ -1442,6 +1571,32 @@ t_bdat_refused(void)
 	h_free(h);
 }
 
+/* BDAT with PIPELINING: a chunk refused while the next one is still
+ * outstanding fails the transaction; RSET may be queued at once behind
+ * that chunk (lm_smtp_body_write(): LM_ERR_REFUSED, "then
+ * lm_smtp_rset()"). */
+static void
+t_bdat_refused_pipelined_rset(void)
+{
+	h_t *h = h_in_body_pl(1, LM_SMTP_BUFSIZE_OUT, 1);
+	lm_smtp_event ev;
+	size_t used;
+	const char *s;
+
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "more\n", 5, &used), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "BDAT 7\r\nhello\r\nBDAT 6\r\nmore\r\n");
+	srv(h, "552 5.3.4 message too big\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BDAT);
+	LM_CHECK_EQ(ev.code, 552);
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
+	h_free(h);
+}
+
 static void
 t_misuse_leaves_state(void)
 {
@@ -1934,6 +2089,11 @@ main(int argc, char **argv)
 		LM_TEST(t_addr_refused),
 		LM_TEST(t_params_refused),
 		LM_TEST(t_pipeline_limit),
+		LM_TEST(t_pipelining_groups),
+		LM_TEST(t_rset_noop_before_ehlo),
+		LM_TEST(t_bdat_refused_pipelined_rset),
+		LM_TEST(t_xtext_edges),
+		LM_TEST(t_index_zero),
 		LM_TEST(t_no_pipelining_waits),
 		LM_TEST(t_helo_fallback_only_without_tls_required),
 		LM_TEST(t_line_limit),
