@@ -564,6 +564,8 @@ typedef struct {
 	char shape[16];
 	unsigned nshape;
 	int sb_calls_ok;          /* every builder call returned 0 */
+	unsigned st;              /* STATUS items asked for */
+	const lm_imap_list_opts *lo;
 	const lm_imap_fetch_opts *fo;
 	const lm_imap_select_opts *so;
 	uint64_t unchangedsince;
@@ -788,6 +790,62 @@ build_search(fz *f, lm_imap_sb *sb, call *k)
 		         "a program of whole search-keys is complete");
 }
 
+typedef struct { unsigned bit; const char *name; } bitname;
+
+static const bitname ST_NAMES[] = {
+	{ LM_IMAP_ST_MESSAGES, "MESSAGES" }, { LM_IMAP_ST_RECENT, "RECENT" },
+	{ LM_IMAP_ST_UIDNEXT, "UIDNEXT" }, { LM_IMAP_ST_UIDVALIDITY, "UIDVALIDITY" },
+	{ LM_IMAP_ST_UNSEEN, "UNSEEN" }, { LM_IMAP_ST_DELETED, "DELETED" },
+	{ LM_IMAP_ST_SIZE, "SIZE" }, { LM_IMAP_ST_HIGHESTMODSEQ, "HIGHESTMODSEQ" }
+};   /* APPENDLIMIT is response only: never asked for */
+static const bitname SEL_NAMES[] = {
+	{ LM_IMAP_LIST_SEL_SUBSCRIBED, "SUBSCRIBED" }, { LM_IMAP_LIST_SEL_REMOTE, "REMOTE" },
+	{ LM_IMAP_LIST_SEL_RECURSIVEMATCH, "RECURSIVEMATCH" },
+	{ LM_IMAP_LIST_SEL_SPECIAL_USE, "SPECIAL-USE" }
+};
+static const bitname RET_NAMES[] = {
+	{ LM_IMAP_LIST_RET_SUBSCRIBED, "SUBSCRIBED" }, { LM_IMAP_LIST_RET_CHILDREN, "CHILDREN" },
+	{ LM_IMAP_LIST_RET_SPECIAL_USE, "SPECIAL-USE" }
+};
+
+/* The bit of the atom just read, from names[0..n); 0 if none. */
+static unsigned
+name_bit(const rd_t *r, const bitname *names, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (strlen(names[i].name) == r->vlen && memcmp(names[i].name, r->val, r->vlen) == 0)
+			return names[i].bit;
+	return 0;
+}
+
+/* A parenthesised list of option names, its "(" already read: each
+ * one asked for (want), once, and all of them; never empty. The atom
+ * `sub` (e.g. STATUS in LIST's RETURN) opens a nested list instead,
+ * checked by the caller-supplied sub_want against sub_names. */
+static void
+check_names(rd_t *r, const bitname *names, size_t n, unsigned want, const char *sub,
+            const bitname *sub_names, size_t sub_n, unsigned sub_want, const char *what)
+{
+	unsigned seen = 0, b;
+	int t, any = 0, sub_seen = 0;
+
+	while ((t = tok(r)) != T_CLOSE) {
+		FZ_CHECK(t == T_ATOM, what);
+		any = 1;
+		if (sub != NULL && r->vlen == strlen(sub) && memcmp(r->val, sub, r->vlen) == 0) {
+			FZ_CHECK(!sub_seen && sub_want != 0 && tok(r) == T_OPEN, what);
+			sub_seen = 1;
+			check_names(r, sub_names, sub_n, sub_want, NULL, NULL, 0, 0, what);
+			continue;
+		}
+		b = name_bit(r, names, n);
+		FZ_CHECK(b != 0 && (want & b) && !(seen & b), what);
+		seen |= b;
+	}
+	FZ_CHECK(any && seen == want && sub_seen == (sub_want != 0), what);
+}
+
 /* RFC 9051 section (with RFC 3516's binary forms) as the request asks
  * for it, written from the section's fields. */
 static size_t
@@ -936,6 +994,12 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 	case OP_SELECT: case OP_EXAMINE: case OP_CREATE: case OP_DELETE:
 	case OP_SUBSCRIBE: case OP_UNSUBSCRIBE: case OP_STATUS: case OP_APPEND:
 		check_mailbox(f, r, k->a[0], 0);
+		if (op == OP_STATUS) {
+			FZ_CHECK(tok(r) == T_OPEN, "STATUS (");
+			check_names(r, ST_NAMES, sizeof ST_NAMES / sizeof ST_NAMES[0], k->st,
+			            NULL, NULL, 0, 0, "STATUS items as asked, once, never none");
+			FZ_CHECK(tok(r) == T_END, "nothing after the STATUS items");
+		}
 		if (op == OP_APPEND && k->a[1] != NULL)
 			FZ_CHECK(date_ok(k->a[1]), "APPEND date-time as RFC 9051 has it");
 		if (op == OP_APPEND && k->flags != NULL) {
@@ -972,15 +1036,33 @@ check_args(fz *f, int op, const call *k, rd_t *r)
 		break;
 	case OP_LIST: case OP_LSUB: {
 		size_t at = r->i;
+		unsigned sel = k->lo ? k->lo->sel : 0, ret = k->lo ? k->lo->ret : 0;
+		unsigned st = k->lo ? k->lo->status : 0;
 		if (tok(r) == T_OPEN)
-			while ((t = tok(r)) != T_CLOSE)
-				FZ_CHECK(t == T_ATOM, "LIST selection options");
-		else
+			check_names(r, SEL_NAMES, sizeof SEL_NAMES / sizeof SEL_NAMES[0], sel,
+			            NULL, NULL, 0, 0, "LIST selection options as asked");
+		else {
+			FZ_CHECK(sel == 0, "LIST selection options sent");
 			r->i = at;
-	}
+		}
+		/* RFC 5258 3.1: not RECURSIVEMATCH alone or with REMOTE only */
+		if (sel & LM_IMAP_LIST_SEL_RECURSIVEMATCH)
+			FZ_CHECK(sel & (LM_IMAP_LIST_SEL_SUBSCRIBED | LM_IMAP_LIST_SEL_SPECIAL_USE),
+			         "RECURSIVEMATCH with a selection option it refines");
 		check_mailbox(f, r, k->a[0], 1);
 		check_mailbox(f, r, k->a[1], 1);
+		t = tok(r);
+		if (ret || st) {
+			FZ_CHECK(t == T_ATOM && r->vlen == 6 && memcmp(r->val, "RETURN", 6) == 0 &&
+			         tok(r) == T_OPEN, "LIST RETURN (");
+			check_names(r, RET_NAMES, sizeof RET_NAMES / sizeof RET_NAMES[0], ret,
+			            "STATUS", ST_NAMES, sizeof ST_NAMES / sizeof ST_NAMES[0], st,
+			            "LIST return options as asked");
+			t = tok(r);
+		}
+		FZ_CHECK(t == T_END, "nothing more after LIST");
 		break;
+	}
 	case OP_FETCH: case OP_UID_EXPUNGE: case OP_STORE:
 		check_set_arg(f, r, k->a[0]);
 		if (op == OP_STORE)
@@ -1117,7 +1199,8 @@ one_call(fz *f, unsigned op)
 		b = byte(f);
 		k.a[0] = str(f);
 		verb = "STATUS ";
-		r = lm_imap_status(c, k.a[0], b | ((byte(f) & 1) << 8), &h);
+		k.st = b | ((byte(f) & 1) << 8);
+		r = lm_imap_status(c, k.a[0], k.st, &h);
 		break;
 	case OP_LIST: case OP_LSUB:
 		b = byte(f);
@@ -1131,7 +1214,8 @@ one_call(fz *f, unsigned op)
 			r = lm_imap_lsub(c, k.a[0], k.a[1], &h);
 		} else {
 			verb = "LIST ";
-			r = lm_imap_list(c, k.a[0], k.a[1], (b & 1) ? &lo : NULL, &h);
+			k.lo = (b & 1) ? &lo : NULL;
+			r = lm_imap_list(c, k.a[0], k.a[1], k.lo, &h);
 		}
 		break;
 	case OP_SEARCH:
