@@ -579,6 +579,78 @@ t_xtext_edges(void)
 	h_free(h);
 }
 
+
+/* AUTH with an initial response (RFC 4954 4) goes out whole or not at
+ * all: a line of exactly the output buffer's size is sent; one byte
+ * more is LM_ERR_BUFFER_TOO_SMALL with nothing queued. A NULL context or
+ * SASL context is LM_ERR_BAD_PARAM; AUTH_DONE carries ev.index 0. */
+static void
+t_auth_ir_fills_buffer(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_sasl s;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_smtp_event ev;
+	char pw[400];
+	size_t olen;
+	h_t *h;
+
+	/* PLAIN: "\0u\0" + 372 bytes = 375 -> 500 base64;
+	 * "AUTH PLAIN " + 500 + CRLF = 513 */
+	memset(pw, 'p', 372);
+	pw[372] = 0;
+	cr.user = "u";
+	cr.password = pw;
+	o.require_tls = 0;
+	o.allow_plaintext_auth = 1;
+	for (olen = 513; olen >= 512; olen--) {
+		LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+		h = h_new_sized(&o, LM_SMTP_BUFSIZE_IN, olen);
+		h_ready(h, "250-AUTH PLAIN\r\n");
+		LM_CHECK_EQ(lm_smtp_auth(NULL, &s), LM_ERR_BAD_PARAM);
+		LM_CHECK_EQ(lm_smtp_auth(&h->c, NULL), LM_ERR_BAD_PARAM);
+		if (olen == 512) {
+			LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_BUFFER_TOO_SMALL);
+			LM_CHECK_EQ(pending_out(h), 0);
+		} else {
+			LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+			LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+			LM_CHECK_EQ(h->nout, 513);
+			LM_CHECK(strncmp(h->out, "AUTH PLAIN AHUAcHBw", 19) == 0);
+			srv(h, "235 2.7.0 ok\r\n");
+			LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+			LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
+			LM_CHECK_EQ(ev.index, 0);
+		}
+		lm_sasl_free(&s);
+		h_free(h);
+	}
+}
+
+/* RFC 5321 4.1.2: a quoted local part may hold quoted-pairs ("\"" and
+ * "\\" too) and spaces; the address goes out as given. An address
+ * without a domain ("Postmaster", RFC 5321 4.5.1) too. */
+static void
+t_quoted_local_part(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+	const char *s;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "\"a\\\" b\\\\\"@example.com", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "Postmaster", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "\"a\\\"@example.com", NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<\"a\\\" b\\\\\"@example.com>\r\n"
+	                            "RCPT TO:<Postmaster>\r\n");
+	h_free(h);
+}
+
 static void
 t_pipeline_limit(void)
 {
@@ -2094,6 +2166,8 @@ main(int argc, char **argv)
 		LM_TEST(t_bdat_refused_pipelined_rset),
 		LM_TEST(t_xtext_edges),
 		LM_TEST(t_index_zero),
+		LM_TEST(t_auth_ir_fills_buffer),
+		LM_TEST(t_quoted_local_part),
 		LM_TEST(t_no_pipelining_waits),
 		LM_TEST(t_helo_fallback_only_without_tls_required),
 		LM_TEST(t_line_limit),
