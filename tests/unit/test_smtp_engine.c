@@ -488,7 +488,8 @@ t_pipelining_groups(void)
 	h_free(h);
 }
 
-/* ev.index is the recipient's for RCPT, else 0: a STARTTLS refused. */
+/* ev.index is the recipient's for RCPT, else 0: STARTTLS refused, MAIL.
+ * A NULL recipient is LM_ERR_BAD_PARAM. */
 static void
 t_index_zero(void)
 {
@@ -505,6 +506,13 @@ t_index_zero(void)
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
 	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_STARTTLS);
+	LM_CHECK_EQ(ev.index, 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, NULL, NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_MAIL);
 	LM_CHECK_EQ(ev.index, 0);
 	h_free(h);
 }
@@ -648,6 +656,69 @@ t_quoted_local_part(void)
 	s = sent(h);
 	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<\"a\\\" b\\\\\"@example.com>\r\n"
 	                            "RCPT TO:<Postmaster>\r\n");
+	h_free(h);
+}
+
+
+/* Addresses and DSN values at their edges:
+ * - without SMTPUTF8 a domain is sent as A-labels even when only its
+ *   last label is not ASCII;
+ * - with SMTPUTF8 offered, a non-ASCII local part or domain alone is
+ *   enough for the SMTPUTF8 parameter (smtp.h lm_smtp_mail_from());
+ * - ENVID and ORCPT are printable ASCII (DEL and control bytes refused,
+ *   the first byte too); one byte is enough; ENVID, RET, NOTIFY and
+ *   ORCPT each need DSN, alone too. */
+static void
+t_addr_dsn_edges(void)
+{
+	static const char *const bad[] = { "\rx", "\x01", "a\x7f", "\x7f" };
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_mail_params mp = LM_SMTP_MAIL_PARAMS_INIT;
+	lm_smtp_rcpt_params rp = LM_SMTP_RCPT_PARAMS_INIT;
+	lm_smtp_event ev;
+	size_t i;
+	h_t *h;
+	const char *s;
+
+	o.require_tls = 0;
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n250-DSN\r\n");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		mp.envid = bad[i];
+		LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_BAD_PARAM);
+	}
+	mp.envid = "x";
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rp.orcpt = bad[i];
+		LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_BAD_PARAM);
+	}
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "jo@ex.b\xc3\xbc", NULL), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c> ENVID=x\r\n"
+	                            "RCPT TO:<jo@ex.xn--b-eha>\r\n");
+	h_free(h);
+
+	h = h_new(&o);
+	h_ready(h, "250-PIPELINING\r\n250-SMTPUTF8\r\n");
+	/* ENVID or RET alone needs DSN too, as NOTIFY or ORCPT alone */
+	mp.envid = "x";
+	mp.ret = 0;
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_UNSUPPORTED);
+	mp.envid = NULL;
+	mp.ret = LM_SMTP_RET_HDRS;
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "j\xc3\xb6rg@example.com", NULL), 0);
+	rp.orcpt = "x";
+	rp.notify = 0;
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_UNSUPPORTED);
+	rp.orcpt = NULL;
+	rp.notify = LM_SMTP_NOTIFY_FAILURE;
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_UNSUPPORTED);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<j\xc3\xb6rg@example.com> SMTPUTF8\r\n");
 	h_free(h);
 }
 
@@ -1669,6 +1740,23 @@ t_bdat_refused_pipelined_rset(void)
 	h_free(h);
 }
 
+/* An empty message in BDAT mode: nothing to end with CRLF
+ * (lm_smtp_body_end() adds one only after an unterminated line), so the
+ * whole message is "BDAT 0 LAST" (RFC 3030 2). */
+static void
+t_bdat_empty_body(void)
+{
+	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);
+	lm_smtp_event ev;
+	const char *s;
+
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), "BDAT 0 LAST\r\n");
+	h_free(h);
+}
+
 static void
 t_misuse_leaves_state(void)
 {
@@ -2168,6 +2256,8 @@ main(int argc, char **argv)
 		LM_TEST(t_index_zero),
 		LM_TEST(t_auth_ir_fills_buffer),
 		LM_TEST(t_quoted_local_part),
+		LM_TEST(t_addr_dsn_edges),
+		LM_TEST(t_bdat_empty_body),
 		LM_TEST(t_no_pipelining_waits),
 		LM_TEST(t_helo_fallback_only_without_tls_required),
 		LM_TEST(t_line_limit),
