@@ -488,7 +488,8 @@ t_pipelining_groups(void)
 	h_free(h);
 }
 
-/* ev.index is the recipient's for RCPT, else 0: STARTTLS refused, MAIL.
+/* ev.index is the recipient's for RCPT, else 0: STARTTLS refused, MAIL,
+ * DATA refused.
  * A NULL recipient is LM_ERR_BAD_PARAM. */
 static void
 t_index_zero(void)
@@ -514,6 +515,16 @@ t_index_zero(void)
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_MAIL);
 	LM_CHECK_EQ(ev.index, 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "554 5.5.1 no valid recipients\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_DATA);
+	LM_CHECK_EQ(ev.index, 0);
 	h_free(h);
 }
 
@@ -535,10 +546,14 @@ t_rset_noop_before_ehlo(void)
 	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
 	srv(h, "250 ok\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_RSET);
+	LM_CHECK_EQ(ev.index, 0);   /* not RCPT: 0 */
 	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
 	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
 	srv(h, "250 ok\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_NOOP);
+	LM_CHECK_EQ(ev.index, 0);
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), LM_ERR_BAD_STATE);
 	s = sent(h);
 	LM_CHECK_STRN(s, strlen(s), "RSET\r\nNOOP\r\n");
@@ -1757,6 +1772,99 @@ t_bdat_empty_body(void)
 	h_free(h);
 }
 
+/* BDAT: while a framed chunk waits to be sent, lm_smtp_body_write()
+ * takes nothing and returns 0 (*used 0: call lm_smtp_next()). */
+static void
+t_bdat_write_while_chunk_unsent(void)
+{
+	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT_MIN);
+	lm_smtp_event ev;
+	char body[600];
+	size_t used = 0, used2 = 1;
+
+	memset(body, 'a', sizeof body);
+	/* no command may go into the middle of a body */
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, body, sizeof body, &used), 0);
+	LM_CHECK(used > 0 && used < sizeof body);
+	LM_CHECK_EQ(lm_smtp_next(&h->c, &ev), LM_WANT_WRITE);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, body + used, sizeof body - used, &used2), 0);
+	LM_CHECK_EQ(used2, 0);
+	h_free(h);
+}
+
+/* Runs of empty lines (LF or CRLF) through the smallest output buffer,
+ * from every alignment: each becomes CRLF, nothing is written past the
+ * buffer (it sits against a guard page), and the end of data still
+ * fits (lm_smtp_body_end(): "always fits"). */
+static void
+t_body_empty_lines(void)
+{
+	static const char *const eol[] = { "\n", "\r\n" };
+	size_t e, k, i, n;
+	char *in = malloc(4000), *want = malloc(4100);
+
+	for (e = 0; e < 2; e++) {
+		for (k = 0; k < 3; k++) {
+			h_t *h = h_in_body(0, LM_SMTP_BUFSIZE_OUT_MIN);
+			lm_smtp_event ev;
+			size_t el = strlen(eol[e]);
+			memset(in, 'x', k);
+			memset(want, 'x', k);
+			for (i = 0, n = k; i < 1200 / el; i++, n += el)
+				memcpy(in + n, eol[e], el);
+			for (i = 0; i < 1200 / el; i++)
+				memcpy(want + k + 2 * i, "\r\n", 2);
+			memcpy(want + k + 2 * i, ".\r\n", 4);
+			write_all(h, in, n, 4096);
+			LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+			LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+			LM_CHECK_STRN(h->out, h->nout, want);
+			h_free(h);
+		}
+	}
+	free(in);
+	free(want);
+}
+
+/* The end of data fits whatever the body left in the buffer
+ * (lm_smtp_body_end(): "always fits"): bodies that end with a plain
+ * byte or with a "." line (dot-stuffed) at every offset around the
+ * smallest buffer's size, the buffer against a guard page. */
+static void
+t_body_end_at_buffer_edge(void)
+{
+	char in[600], want[700];
+	size_t m, dot;
+
+	for (dot = 0; dot < 2; dot++) {
+		for (m = 480; m < 520; m++) {
+			h_t *h = h_in_body(0, LM_SMTP_BUFSIZE_OUT_MIN);
+			lm_smtp_event ev;
+			size_t n = m, w = m;
+			memset(in, 'x', m);
+			memset(want, 'x', m);
+			if (dot) {
+				memcpy(in + n, "\n.", 2);
+				n += 2;
+				memcpy(want + w, "\r\n..", 4);
+				w += 4;
+			}
+			memcpy(want + w, "\r\n.\r\n", 6);
+			write_all(h, in, n, n);
+			LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);
+			LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+			LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+			LM_CHECK_STRN(h->out, h->nout, want);
+			srv(h, "250 2.0.0 queued\r\n");
+			LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+			LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BODY);
+			LM_CHECK_EQ(ev.index, 0);   /* not RCPT: 0 */
+			h_free(h);
+		}
+	}
+}
+
 static void
 t_misuse_leaves_state(void)
 {
@@ -2258,6 +2366,9 @@ main(int argc, char **argv)
 		LM_TEST(t_quoted_local_part),
 		LM_TEST(t_addr_dsn_edges),
 		LM_TEST(t_bdat_empty_body),
+		LM_TEST(t_bdat_write_while_chunk_unsent),
+		LM_TEST(t_body_empty_lines),
+		LM_TEST(t_body_end_at_buffer_edge),
 		LM_TEST(t_no_pipelining_waits),
 		LM_TEST(t_helo_fallback_only_without_tls_required),
 		LM_TEST(t_line_limit),
