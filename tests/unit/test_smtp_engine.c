@@ -675,6 +675,50 @@ t_quoted_local_part(void)
 }
 
 
+/* RFC 3207 4.2: after STARTTLS the server forgets what the client told
+ * it before, a login too: AUTH is allowed again on the new EHLO (it is
+ * LM_ERR_BAD_STATE only while authenticated, RFC 4954 4). */
+static void
+t_auth_again_after_starttls(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_sasl s;
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+
+	cr.user = "u";
+	cr.password = "p";
+	o.require_tls = 0;
+	o.allow_plaintext_auth = 1;
+	h = h_new(&o);
+	h_ready(h, "250-STARTTLS\r\n250-AUTH PLAIN\r\n");
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "235 2.7.0 ok\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
+	lm_sasl_free(&s);
+	LM_CHECK_EQ(lm_sasl_init(&s, LM_SASL_PLAIN, &cr), 0);
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_starttls(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "220 go\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_TLS_READY);
+	LM_CHECK_EQ(lm_smtp_tls_done(&h->c), 0);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	srv(h, "250-mx\r\n250 AUTH PLAIN\r\n");
+	while (nxt(h, &ev) == LM_EVENT && ev.type != LM_SMTP_EV_REPLY)
+		;
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
+	LM_CHECK_EQ(lm_smtp_auth(&h->c, &s), 0);
+	lm_sasl_free(&s);
+	h_free(h);
+}
+
 /* Addresses and DSN values at their edges:
  * - without SMTPUTF8 a domain is sent as A-labels even when only its
  *   last label is not ASCII;
@@ -2365,6 +2409,7 @@ main(int argc, char **argv)
 		LM_TEST(t_auth_ir_fills_buffer),
 		LM_TEST(t_quoted_local_part),
 		LM_TEST(t_addr_dsn_edges),
+		LM_TEST(t_auth_again_after_starttls),
 		LM_TEST(t_bdat_empty_body),
 		LM_TEST(t_bdat_write_while_chunk_unsent),
 		LM_TEST(t_body_empty_lines),
