@@ -391,7 +391,8 @@ LM_API void lm_pop3_send_ack(lm_pop3_client *c, size_t len);
 LM_API int lm_pop3_next(lm_pop3_client *c, lm_pop3_event *ev);
 
 /** \brief Declare the connection already protected by TLS (implicit TLS,
- *         pop3s, RFC 8314). Allowed only before the greeting was parsed.
+ *         pop3s, RFC 8314). Allowed only before any byte was received:
+ *         bytes already in the engine came before the caller's TLS.
  *  \return 0 or LM_ERR_BAD_STATE. */
 LM_API int lm_pop3_set_tls_active(lm_pop3_client *c);
 

@@ -424,7 +424,8 @@ LM_API int lm_smtp_tls_done(lm_smtp_client *c);
 LM_API int lm_smtp_tls_active(const lm_smtp_client *c);
 
 /** \brief Declare the connection already protected by TLS (implicit TLS,
- *         RFC 8314). Allowed only before the greeting was parsed.
+ *         RFC 8314). Allowed only before any byte was received: bytes
+ *         already in the engine came before the caller's TLS.
  * \return 0 or LM_ERR_BAD_STATE. */
 LM_API int lm_smtp_set_tls_active(lm_smtp_client *c);
 

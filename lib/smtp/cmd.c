@@ -207,7 +207,8 @@ lm_smtp_set_tls_active(lm_smtp_client *c)
 {
 	if (c == NULL)
 		return LM_ERR_BAD_PARAM;
-	if (c->phase != LM_SMTP__PH_GREET || c->err)
+	/* bytes already received came before the caller's TLS: plaintext */
+	if (c->phase != LM_SMTP__PH_GREET || c->io.iend > 0 || c->err)
 		return LM_ERR_BAD_STATE;
 	c->tls = 1;
 	return 0;

@@ -802,6 +802,15 @@ t_states(void)
 	LM_CHECK_EQ(lm_pop3_set_tls_active(&e.c), 0);
 	feeds(&e, "+OK\r\n");
 	LM_CHECK_EQ(lm_pop3_set_tls_active(&e.c), LM_ERR_BAD_STATE);
+	{
+		/* not after a part of the greeting either (pop3.h) */
+		eng f;
+		eng_init(&f, 0, 1, 0);
+		feeds(&f, "+OK hel");
+		LM_CHECK_EQ(lm_pop3_set_tls_active(&f.c), LM_ERR_BAD_STATE);
+		LM_CHECK_EQ(lm_pop3_tls_active(&f.c), 0);
+		lm_pop3_free(&f.c);
+	}
 	LM_CHECK_EQ(lm_pop3_stat(&e.c), LM_ERR_BAD_STATE);   /* not logged in */
 	LM_CHECK_EQ(lm_pop3_retr(&e.c, 1), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_pop3_stls(&e.c), LM_ERR_BAD_STATE);   /* TLS active */

@@ -1976,6 +1976,15 @@ t_requiretls(void)
 	h_ready(h, "");
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), LM_ERR_UNSUPPORTED);
 	h_free(h);
+	/* implicit TLS is declared before any byte arrives: a part of the
+	 * greeting already received came in plaintext, and used to be
+	 * taken as protected (as POP3 and IMAP refuse already) */
+	h = h_new(&o);
+	srv(h, "220 mx.exa");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	LM_CHECK_EQ(lm_smtp_set_tls_active(&h->c), LM_ERR_BAD_STATE);
+	LM_CHECK_EQ(lm_smtp_tls_active(&h->c), 0);
+	h_free(h);
 }
 
 static void
