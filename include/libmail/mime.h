@@ -413,7 +413,8 @@ LM_API void lm_mime_compose_free(lm_mime_compose *m);
 /** A mailbox did not fit in the scratch buffer, or a limit (comment
  *  depth, IDN length) was hit; what could not be kept was dropped. */
 #define LM_MIME_DEF_TRUNCATED      0x0040u
-/** Parameter syntax repaired (missing '=', unterminated quote, junk). */
+/** Parameter syntax repaired (missing '=' or value, unterminated quote,
+ *  junk). */
 #define LM_MIME_DEF_PARAM_SYNTAX   0x0080u
 /** RFC 2231 continuations incomplete (gap, duplicate section, too many
  *  sections) or a bad extended value (charset'lang'..., bad %XX). */

@@ -124,8 +124,11 @@ size_t lm_mime__skip_cfws(const unsigned char *p, size_t n, size_t i,
  * nothing converted (no charset, no RFC 2047 words); CR and LF become
  * spaces. Writes at most cap - 1 bytes and a NUL (cap >= 1): a value
  * longer than that is cut, so a value of cap - 1 bytes may have been
- * longer. Returns the length written, or -1 when absent. */
+ * longer. LM_MIME_DEF_* bits for what was malformed on the way (the
+ * whole section's syntax, this name's RFC 2231 pieces) are ORed into
+ * *defects, found or not. Returns the length written, or -1 when
+ * absent. */
 long lm_mime__param_raw(const unsigned char *s, size_t n, const char *name,
-                        char *out, size_t cap);
+                        char *out, size_t cap, unsigned *defects);
 
 #endif

@@ -183,6 +183,8 @@ next_param(const unsigned char *p, size_t n, size_t *pos, param *pr,
 			e = i;
 			while (e > a && is_wsp(p[e - 1]))
 				e--;
+			if (e == a)   /* "name=": a value is 1*token */
+				*def |= LM_MIME_DEF_PARAM_SYNTAX;
 			for (k = a; k < e; k++)
 				if (!is_tok(p[k])) {
 					*def |= LM_MIME_DEF_PARAM_SYNTAX;
@@ -510,13 +512,12 @@ lm_mime_param_get(const char *params, size_t n, const char *name, char *out,
 /* see internal.h */
 long
 lm_mime__param_raw(const unsigned char *s, size_t n, const char *name,
-                   char *out, size_t cap)
+                   char *out, size_t cap, unsigned *defects)
 {
 	lm_mime__out o;
-	unsigned def = 0;
 
 	out[0] = '\0';
-	if (!get(s, n, name, out, cap - 1, 1, &o, &def))
+	if (!get(s, n, name, out, cap - 1, 1, &o, defects))
 		return -1;
 	out[o.len] = '\0';
 	return (long)o.len;

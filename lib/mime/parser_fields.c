@@ -51,25 +51,26 @@ params_start(const unsigned char *v, size_t n, size_t i)
 	return i < n ? i : n;
 }
 
+/* The parameter defects a field reports: malformed syntax anywhere in
+ * its section, broken RFC 2231 pieces of the names looked up. */
+#define PARAM_DEFECTS (LM_MIME_DEF_PARAM_SYNTAX | LM_MIME_DEF_PARAM_2231)
+
 /* A file name parameter decoded to UTF-8 by the header codecs
  * (RFC 2231 in any order, RFC 2047 words in quotes); when it does not
- * fit, the raw value cut to the buffer. Returns 1 when found. */
+ * fit, the raw value cut to the buffer. Defect bits are ORed into *d.
+ * Returns 1 when found. */
 static int
-get_filename(lm_mime_parser *p, const unsigned char *v, size_t n, const char *name,
-             char *out, size_t cap)
+get_filename(const unsigned char *v, size_t n, const char *name, char *out,
+             size_t cap, unsigned *d)
 {
 	size_t len = 0;
-	unsigned d = 0;
-	int r = lm_mime_param_get((const char *)v, n, name, out, cap - 1, &len, &d);
+	int r = lm_mime_param_get((const char *)v, n, name, out, cap - 1, &len, d);
 
 	if (r == 0)
 		return 0;
 	if (r != 1)
-		return lm_mime__param_raw(v, n, name, out, cap) >= 0;
+		return lm_mime__param_raw(v, n, name, out, cap, d) >= 0;
 	out[len] = '\0';
-	d &= LM_MIME_DEF_PARAM_SYNTAX | LM_MIME_DEF_PARAM_2231;
-	if (d != 0)
-		lm_mime__defect(p, p->top, d, 1);
 	return 1;
 }
 
@@ -91,6 +92,7 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 	char *b = lm_mime__bound_of(p, p->top);
 	size_t i;
 	int of1, of2;
+	unsigned d = 0;
 	long r;
 
 	i = lm_mime__skip_cfws(v, n, 0, NULL);
@@ -111,7 +113,8 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 	i = params_start(v, n, i);
 	v += i;
 	n -= i;
-	r = lm_mime__param_raw(v, n, "charset", p->info.charset, sizeof p->info.charset);
+	r = lm_mime__param_raw(v, n, "charset", p->info.charset,
+	                       sizeof p->info.charset, &d);
 	if (r > 0)
 		copy_lower(p->info.charset, sizeof p->info.charset, p->info.charset);
 	if (strcmp(type, "multipart") == 0) {
@@ -122,7 +125,7 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 		 * bchars never include NUL). Other bytes outside bchars and a
 		 * trailing space are kept (leniency): what is matched is then
 		 * exactly what info.boundary shows. */
-		r = lm_mime__param_raw(v, n, "boundary", b, p->o.max_boundary + 2);
+		r = lm_mime__param_raw(v, n, "boundary", b, p->o.max_boundary + 2, &d);
 		if (r < 0)
 			b[0] = '\0';
 		else if ((size_t)r > p->o.max_boundary)
@@ -133,7 +136,10 @@ lm_mime__parse_ctype(lm_mime_parser *p, const unsigned char *v, size_t n)
 			p->fr[p->top].blen = (unsigned)r;
 	}
 	if (!p->seen_cd || p->info.filename[0] == '\0')
-		(void)get_filename(p, v, n, "name", p->info.filename, sizeof p->info.filename);
+		(void)get_filename(v, n, "name", p->info.filename,
+		                   sizeof p->info.filename, &d);
+	if ((d & PARAM_DEFECTS) != 0)
+		lm_mime__defect(p, p->top, d & PARAM_DEFECTS, 1);
 }
 
 /* see parser_internal.h */
@@ -142,6 +148,7 @@ lm_mime__parse_cdisp(lm_mime_parser *p, const unsigned char *v, size_t n)
 {
 	char tok[32];
 	size_t i;
+	unsigned d = 0;
 	int of;
 
 	i = lm_mime__skip_cfws(v, n, 0, NULL);
@@ -155,9 +162,11 @@ lm_mime__parse_cdisp(lm_mime_parser *p, const unsigned char *v, size_t n)
 	i = params_start(v, n, i);
 	{
 		char tmp[LM_MIME_FILENAME_MAX];
-		if (get_filename(p, v + i, n - i, "filename", tmp, sizeof tmp))
+		if (get_filename(v + i, n - i, "filename", tmp, sizeof tmp, &d))
 			memcpy(p->info.filename, tmp, strlen(tmp) + 1);
 	}
+	if ((d & PARAM_DEFECTS) != 0)
+		lm_mime__defect(p, p->top, d & PARAM_DEFECTS, 1);
 }
 
 /* see parser_internal.h */

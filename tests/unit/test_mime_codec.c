@@ -660,6 +660,14 @@ t_param_forms(void)
 	/* Bad percent escape kept literally. */
 	PARAM_IS("a/b; x*=utf-8''100%zz", "x", "100%zz");
 	LM_CHECK(pdef & LM_MIME_DEF_PARAM_2231);
+	/* An empty bare value: found, empty, flagged (a value is 1*token);
+	 * the defect is reported whatever name is asked for. */
+	PARAM_IS("a/b; x=; y=1", "x", "");
+	LM_CHECK(pdef & LM_MIME_DEF_PARAM_SYNTAX);
+	PARAM_IS("a/b; x= ; y=1", "y", "1");
+	LM_CHECK(pdef & LM_MIME_DEF_PARAM_SYNTAX);
+	PARAM_IS("a/b; x=\"\"; y=1", "x", "");
+	LM_CHECK_EQ(pdef, 0);
 	/* Absent. */
 	LM_CHECK_EQ(ctparam("text/plain; charset=us-ascii", "name"), 0);
 	LM_CHECK_EQ(ctparam("text/plain", "charset"), 0);

@@ -289,14 +289,16 @@ t_boundary_nul(void)
 	lm_mime_tree t;
 	char *l;
 
+	/* 0x100: LM_MIME_DEF_PARAM_2231, an extended value without the
+	 * charset'lang' prefix */
 	l = run(NULL, pct, sizeof pct - 1, 0, 0, NULL);
 	LM_CHECK(has(l, "E [1] 0 multipart/mixed kind=0 cte=0 cs= fn= b=\n"));
 	LM_CHECK(has(l, "D0 [1] --ab\\x00cd\\x0a\\x0ax\\x0a--ab\\x0a\\x0ay\\x0a--ab\\x00cd--\\x0a\n"
-	             "X [1] 0 defects=00200000\nM\n"));
+	             "X [1] 0 defects=00200100\nM\n"));
 	free(l);
 	/* every split gives the same */
 	l = run(NULL, pct, sizeof pct - 1, 1, 0, NULL);
-	LM_CHECK(has(l, "X [1] 0 defects=00200000\nM\n"));
+	LM_CHECK(has(l, "X [1] 0 defects=00200100\nM\n"));
 	free(l);
 	l = run(NULL, raw, sizeof raw - 1, 0, 0, NULL);
 	LM_CHECK(has(l, "E [1] 0 multipart/mixed kind=0 cte=0 cs= fn= b=\n"));
@@ -479,6 +481,47 @@ t_param_rules(void)
 		  "E [1] 0 text/plain kind=0 cte=0 cs=utf-8 fn=good.txt" },
 		{ "Content-Type: text/plain \"x;charset=evil\" ; charset=utf-8\n\nx",
 		  "E [1] 0 text/plain kind=0 cte=0 cs=utf-8 fn=" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *l = run_str(NULL, cases[i][0]);
+		LM_CHECK(has(l, cases[i][1]));
+		free(l);
+	}
+}
+
+/* Malformed parameters are reported on the part whether or not the
+ * name they spoil is one the parser reads: 0x80 is
+ * LM_MIME_DEF_PARAM_SYNTAX, 0x100 LM_MIME_DEF_PARAM_2231. The values
+ * that can be read still are. */
+static void
+t_param_defects(void)
+{
+	static const char *const cases[][2] = {
+		/* unterminated quote in the charset */
+		{ "MIME-Version: 1.0\n"
+		  "Content-Type: text/plain; charset=\"utf-8\n\nx",
+		  "cs=utf-8 fn= b=\nD0 [1] x\nX [1] 0 defects=00000080\n" },
+		/* a parameter without '=' before the one read */
+		{ "MIME-Version: 1.0\n"
+		  "Content-Type: text/plain; format; charset=utf-8\n\nx",
+		  "cs=utf-8 fn= b=\nD0 [1] x\nX [1] 0 defects=00000080\n" },
+		/* boundary sections with a gap: the part up to it is used */
+		{ "MIME-Version: 1.0\n"
+		  "Content-Type: multipart/mixed; boundary*0=ab; boundary*2=cd\n\n"
+		  "--ab\n\nx\n--ab--\n",
+		  "b=ab\nB [1] 1\nE [1] 1 text/plain kind=0 cte=0 cs= fn= b=\n"
+		  "D0 [1] x\nX [1] 1 defects=00000000\nX [] 0 defects=00000100\n" },
+		/* Content-Disposition without a file name */
+		{ "MIME-Version: 1.0\n"
+		  "Content-Disposition: attachment; size=\n\nx",
+		  "fn= b=\nD0 [1] x\nX [1] 0 defects=00000080\n" },
+		/* well-formed: nothing */
+		{ "MIME-Version: 1.0\n"
+		  "Content-Type: text/plain; format=flowed; charset=utf-8\n"
+		  "Content-Disposition: inline; filename=a.txt\n\nx",
+		  "cs=utf-8 fn=a.txt b=\nD0 [1] x\nX [1] 0 defects=00000000\n" },
 	};
 	size_t i;
 
@@ -956,6 +999,7 @@ main(int argc, char **argv)
 		LM_TEST(t_utf8_headers),
 		LM_TEST(t_rfc2231_continuations),
 		LM_TEST(t_param_rules),
+		LM_TEST(t_param_defects),
 		LM_TEST(t_digest_default),
 		LM_TEST(t_defects_broken),
 		LM_TEST(t_wrong_case),
