@@ -27,6 +27,9 @@
 #   fake-tls     tests/fake/tls_run.sh: the three examples against a fake that
 #                is hostile at the TLS level (bad certificates, TLS 1.0/1.1,
 #                plaintext on an implicit-TLS port, replies cut under TLS)
+#   *-mbedtls3   build and unit tests again against mbedTLS 3.6 LTS, fetched
+#                from Debian 13 by tests/mbedtls3.sh (never installed);
+#                LM_CHECK_MBEDTLS3=0 skips it
 #   build-engines  make NET=0 IDN=0 ICONV=0 SMALL=1 OPT=-Os with clang: the
 #                engines alone, built for size as for a device (build only)
 #   valgrind     make valgrind: every unit program (transcripts included)
@@ -196,6 +199,29 @@ phase fake
 # not only compiled (an SSE2-less event_zero() once recursed forever).
 build noidn gcc IDN=0 ICONV=0 SMALL=1 CFLAGS="-U__SSE2__ -DLM_NO_SIMD"
 unit unit-noidn "$W/noidn"
+
+# ---- against mbedTLS 3.6 LTS (Debian 13's, fetched by tests/mbedtls3.sh) --------
+# Debian 12 has 2.28: without this the 3.x side of lib/core/mbedtls_compat.h
+# (PSA, TLS 1.3, IANA groups, signature algorithms) is never compiled nor
+# run. gcc build (warning-free) and every unit test, TLS ones included.
+# LM_CHECK_MBEDTLS3=0 skips it; an unreachable archive is reported, not
+# counted as passed.
+if [ "${LM_CHECK_MBEDTLS3:-1}" != 0 ]; then
+	m3lib=$(sh tests/mbedtls3.sh "$W/mbedtls3-pkg"); m3rc=$?
+	if [ "$m3rc" -eq 0 ]; then
+		m3inc=$W/mbedtls3-pkg/root/usr/include
+		build mbedtls3 "gcc -isystem $m3inc" LDFLAGS="-L$m3lib"
+		m3old=${LD_LIBRARY_PATH-}
+		LD_LIBRARY_PATH=$m3lib; export LD_LIBRARY_PATH
+		unit unit-mbedtls3 "$W/mbedtls3"
+		LD_LIBRARY_PATH=$m3old
+		[ -n "$m3old" ] || unset LD_LIBRARY_PATH
+	elif [ "$m3rc" -eq 77 ]; then
+		echo "check: mbedtls3 skipped: the Debian 13 archive is not reachable"
+	else
+		fail mbedtls3 "could not fetch mbedTLS 3.6 (see $W/mbedtls3-pkg/apt)"
+	fi
+fi
 
 # ---- the engines alone (make NET=0), built for size as for a device -----------
 # Build only: the same engine tests run above; this catches a test or an

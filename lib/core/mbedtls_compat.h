@@ -106,6 +106,38 @@ lm_mbedtls__conf_groups(mbedtls_ssl_config *conf)
 #endif
 }
 
+/* The signature algorithms offered, in this order: ECDSA, then RSA with
+ * PKCS#1 v1.5, then RSA-PSS. mbedTLS 3.x's default list puts RSA-PSS
+ * first, and a TLS 1.2 server with an RSA key (OpenSSL keeps the
+ * client's order) then signs its ServerKeyExchange with RSA-PSS, which
+ * 3.6.6's TLS 1.2 client refuses ("illegal parameter", Mbed-TLS PR
+ * 10674): no handshake with such a server at all. TLS 1.2 has always
+ * signed with PKCS#1 v1.5 here (2.28 has nothing else); TLS 1.3 allows
+ * only RSA-PSS in the handshake and picks it whatever its place. The
+ * ones a build lacks are left out of the ClientHello by mbedTLS. 2.x
+ * and 3.0/3.1: the default list (2.28 offers no RSA-PSS). */
+static inline void
+lm_mbedtls__conf_sig_algs(mbedtls_ssl_config *conf)
+{
+#if MBEDTLS_VERSION_NUMBER >= 0x03020000
+	static const uint16_t algs[] = {
+		MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+		MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+		MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512,
+		MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+		MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+		MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+		MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+		MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+		MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+		MBEDTLS_TLS1_3_SIG_NONE
+	};
+	mbedtls_ssl_conf_sig_algs(conf, algs);
+#else
+	(void)conf;
+#endif
+}
+
 /* 1 if the handshake error ret says that the server offers no TLS
  * version accepted here (3.0 renamed the code). */
 static inline int

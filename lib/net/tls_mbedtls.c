@@ -367,6 +367,7 @@ lm_net__tls_start(lm_conn *c, const char *host)
 	lm_mbedtls__conf_min_tls12(&t->conf);
 	mbedtls_ssl_conf_ciphersuites(&t->conf, lm_tls__suites);
 	lm_mbedtls__conf_groups(&t->conf);
+	lm_mbedtls__conf_sig_algs(&t->conf);
 #if defined(MBEDTLS_DHM_C)
 	mbedtls_ssl_conf_dhm_min_bitlen(&t->conf, LM_TLS__DHM_MIN_BITS);
 #endif

@@ -688,6 +688,49 @@ t_tls_groups(void)
 	}
 }
 
+/*
+ * A server with an RSA key, TLS 1.2 only or 1.2 and 1.3: each agrees
+ * with the client. With mbedTLS 3.x the client offers RSA-PSS (TLS 1.3
+ * needs it); offered before PKCS#1 v1.5, a TLS 1.2 OpenSSL server signed
+ * with it, which mbedTLS 3.6.6's TLS 1.2 client refuses: no handshake.
+ */
+static void
+t_tls_rsa_versions(void)
+{
+	static const char *const tls12[] = { "-tls1_2", NULL };
+	const char *const *args[] = { tls12, NULL };
+	char cafile[128];
+	size_t i;
+
+	if (!have_openssl)
+		return;
+	path(cafile, sizeof cafile, "ca.crt");
+	for (i = 0; i < sizeof args / sizeof args[0]; i++) {
+		unsigned port = free_port();
+		lm_conn_opts o = LM_CONN_OPTS_INIT;
+		lm_conn *c = NULL;
+		pid_t pid = start_server(port, "rsa.crt", "rsa.key", args[i]);
+		int r;
+
+		LM_CHECK(pid > 0);
+		suite_note[0] = '\0';
+		o.cafile = cafile;
+		o.timeout_ms = 5000;
+		o.trace = suite_cb;
+		LM_CHECK_EQ(lm_conn_open(&c, "127.0.0.1", port, &o), 0);
+		if (c != NULL) {
+			r = lm_conn_start_tls(c, "localhost");
+			if (r != 0)
+				printf("  %s: %s\n", args[i] ? "TLS 1.2" : "TLS 1.2-1.3",
+				       lm_conn_last_error_text(c));
+			LM_CHECK_EQ(r, 0);
+			LM_CHECK(suite_note[0] != '\0');
+			lm_conn_close(c);
+		}
+		stop_server(pid);
+	}
+}
+
 static void
 t_tls_missing_cafile(void)
 {
@@ -988,6 +1031,7 @@ main(int argc, char **argv)
 		LM_TEST(t_tls_old_version),
 		LM_TEST(t_tls_suites),
 		LM_TEST(t_tls_groups),
+		LM_TEST(t_tls_rsa_versions),
 		LM_TEST(t_tls_missing_cafile),
 		LM_TEST(t_conn_refused),
 		LM_TEST(t_conn_timeouts),
