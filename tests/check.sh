@@ -27,9 +27,9 @@
 #   fake-tls     tests/fake/tls_run.sh: the three examples against a fake that
 #                is hostile at the TLS level (bad certificates, TLS 1.0/1.1,
 #                plaintext on an implicit-TLS port, replies cut under TLS)
-#   *-mbedtls3   build and unit tests again against mbedTLS 3.6 LTS, fetched
-#                from Debian 13 by tests/mbedtls3.sh (never installed);
-#                LM_CHECK_MBEDTLS3=0 skips it
+#   *-mbedtls3   build, unit and interop again against mbedTLS 3.6 LTS,
+#                fetched from Debian 13 by tests/mbedtls3.sh (never
+#                installed); LM_CHECK_MBEDTLS3=0 skips it
 #   build-engines  make NET=0 IDN=0 ICONV=0 SMALL=1 OPT=-Os with clang: the
 #                engines alone, built for size as for a device (build only)
 #   valgrind     make valgrind: every unit program (transcripts included)
@@ -272,6 +272,24 @@ if sh tests/servers/start.sh "$SRV"; then
 		    LM_INTEROP_PREFIX=interop-imap-asan LM_INTEROP_NO_API=1 \
 		    sh tests/interop/imap.sh "$SRV/env"
 		phase interop-asan
+	fi
+	# the example programs built against mbedTLS 3.6 (TLS 1.3 with
+	# Postfix and Dovecot)
+	if [ -n "${m3lib-}" ] && [ -x "$W/mbedtls3/bin/mail-send" ]; then
+		m3env="LD_LIBRARY_PATH=$m3lib LM_MAILSEND=$W/mbedtls3/bin/mail-send"
+		m3env="$m3env LM_POP3FETCH=$W/mbedtls3/bin/pop3-fetch"
+		m3env="$m3env LM_IMAPCLIENT=$W/mbedtls3/bin/imap-client"
+		m3env="$m3env LM_INTEROP_NO_API=1"
+		# shellcheck disable=SC2086
+		run_suite interop-mbedtls3 env $m3env \
+		    LM_INTEROP_PREFIX=interop-mbedtls3 sh tests/interop/run.sh "$SRV/env"
+		# shellcheck disable=SC2086
+		run_suite interop-pop3-mbedtls3 env $m3env \
+		    LM_INTEROP_PREFIX=interop-mbedtls3 sh tests/interop/pop3.sh "$SRV/env"
+		# shellcheck disable=SC2086
+		run_suite interop-imap-mbedtls3 env $m3env \
+		    LM_INTEROP_PREFIX=interop-imap-mbedtls3 sh tests/interop/imap.sh "$SRV/env"
+		phase interop-mbedtls3
 	fi
 else
 	fail servers-start "see logs in $SRV"
