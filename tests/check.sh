@@ -27,7 +27,7 @@
 #   fake-tls     tests/fake/tls_run.sh: the three examples against a fake that
 #                is hostile at the TLS level (bad certificates, TLS 1.0/1.1,
 #                plaintext on an implicit-TLS port, replies cut under TLS)
-#   *-mbedtls3   build, unit and interop again against mbedTLS 3.6 LTS,
+#   *-mbedtls3   build, unit, fake-tls and interop again against mbedTLS 3.6,
 #                fetched from Debian 13 by tests/mbedtls3.sh (never
 #                installed); LM_CHECK_MBEDTLS3=0 skips it
 #   build-engines  make NET=0 IDN=0 ICONV=0 SMALL=1 OPT=-Os with clang: the
@@ -214,6 +214,12 @@ if [ "${LM_CHECK_MBEDTLS3:-1}" != 0 ]; then
 		m3old=${LD_LIBRARY_PATH-}
 		LD_LIBRARY_PATH=$m3lib; export LD_LIBRARY_PATH
 		unit unit-mbedtls3 "$W/mbedtls3"
+		# the examples against the TLS-hostile fake (TLS 1.3 there)
+		run_suite fake-tls-mbedtls3 env LM_MAILSEND="$W/mbedtls3/bin/mail-send" \
+		    LM_POP3FETCH="$W/mbedtls3/bin/pop3-fetch" \
+		    LM_IMAPCLIENT="$W/mbedtls3/bin/imap-client" \
+		    LM_FAKE_PREFIX=fake-tls-mbedtls3 sh tests/fake/tls_run.sh "$W/fake-tls-mbedtls3"
+		phase fake-tls-mbedtls3
 		LD_LIBRARY_PATH=$m3old
 		[ -n "$m3old" ] || unset LD_LIBRARY_PATH
 	elif [ "$m3rc" -eq 77 ]; then

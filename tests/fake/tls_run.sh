@@ -258,7 +258,7 @@ variant() { # VARIANT: every test of one client
 	authln=$(grep -n '^AUTH-LINE' "$P.events" | head -n 1 | cut -d: -f1)
 	if [ "$RC" != 0 ]; then bad "$t" "$(why 'expected exit 0')"
 	elif [ -z "$tlsok" ]; then bad "$t" "no TLS handshake completed"
-	elif ! grep -q '^TLS-OK TLSv1.2' "$P.events"; then bad "$t" "not TLS 1.2: $(grep '^TLS-OK' "$P.events")"
+	elif ! grep -Eq '^TLS-OK TLSv1\.[23]$' "$P.events"; then bad "$t" "not TLS 1.2 or 1.3: $(grep '^TLS-OK' "$P.events")"
 	elif [ -z "$authln" ] || [ "$authln" -lt "$tlsok" ]; then bad "$t" "no credentials, or credentials before TLS"
 	elif [ "$proto" = smtp ] && ! grep -q 'this goes over TLS' "$P.data" 2>/dev/null; then
 		bad "$t" "the message did not arrive (no DATA)"
