@@ -453,6 +453,19 @@ t_rfc2231_continuations(void)
 	free(l);
 }
 
+/* Each message cases[i][0] parsed whole: its log holds cases[i][1]. */
+static void
+logs_have(const char *const (*cases)[2], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *l = run_str(NULL, cases[i][0]);
+		LM_CHECK(has(l, cases[i][1]));
+		free(l);
+	}
+}
+
 /* The parser reads parameters by lm_mime_param_get()'s rules: RFC 2231
  * sections written without ';' between them (as in RFC 2231 4.1's
  * example) are joined, a section number has no leading zero (RFC 2231
@@ -482,13 +495,8 @@ t_param_rules(void)
 		{ "Content-Type: text/plain \"x;charset=evil\" ; charset=utf-8\n\nx",
 		  "E [1] 0 text/plain kind=0 cte=0 cs=utf-8 fn=" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *l = run_str(NULL, cases[i][0]);
-		LM_CHECK(has(l, cases[i][1]));
-		free(l);
-	}
+	logs_have(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Malformed parameters are reported on the part whether or not the
@@ -523,13 +531,8 @@ t_param_defects(void)
 		  "Content-Disposition: inline; filename=a.txt\n\nx",
 		  "cs=utf-8 fn=a.txt b=\nD0 [1] x\nX [1] 0 defects=00000000\n" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *l = run_str(NULL, cases[i][0]);
-		LM_CHECK(has(l, cases[i][1]));
-		free(l);
-	}
+	logs_have(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void
