@@ -54,7 +54,7 @@ trace_cb(char dir, const char *line, size_t len, void *ud)
 }
 
 static void
-eng_init(eng *e, int tls, int plaintext, size_t ilen)
+eng_init_len(eng *e, int tls, int plaintext, size_t ilen, size_t olen)
 {
 	lm_pop3_opts o = LM_POP3_OPTS_INIT;
 	memset(e, 0, sizeof *e);
@@ -64,21 +64,29 @@ eng_init(eng *e, int tls, int plaintext, size_t ilen)
 	trace_n = 0;
 	trace_buf[0] = 0;
 	if (lm_pop3_init(&e->c, &o, e->ibuf, ilen ? ilen : sizeof e->ibuf,
-	                 e->obuf, sizeof e->obuf) != 0)
+	                 e->obuf, olen ? olen : sizeof e->obuf) != 0)
 		abort();
 	if (tls)
 		lm_pop3_set_tls_active(&e->c);
 }
 
+/* ilen 0: the whole of e->ibuf. */
+static void
+eng_init(eng *e, int tls, int plaintext, size_t ilen)
+{
+	eng_init_len(e, tls, plaintext, ilen, 0);
+}
+
 /* Drive next() with no new input: drain output, record events.
  * Returns the last next() result (LM_WANT_READ, LM_DONE, error, or
  * LM_ERR_BAD_STATE while waiting for TLS). */
+/* next(), with the output sent (appended to e->out) and acknowledged
+ * on LM_WANT_WRITE: returns the first other result. */
 static int
-pump(eng *e)
+step(eng *e, lm_pop3_event *ev)
 {
 	for (;;) {
-		lm_pop3_event ev;
-		int r = lm_pop3_next(&e->c, &ev);
+		int r = lm_pop3_next(&e->c, ev);
 		if (r == LM_WANT_WRITE) {
 			size_t n;
 			const unsigned char *p = lm_pop3_send_buf(&e->c, &n);
@@ -90,6 +98,24 @@ pump(eng *e)
 			lm_pop3_send_ack(&e->c, n);
 			continue;
 		}
+		return r;
+	}
+}
+
+/* Step to the next event, which must be of type t. */
+static void
+next_is(eng *e, lm_pop3_event *ev, lm_pop3_event_type t)
+{
+	LM_CHECK_EQ(step(e, ev), LM_EVENT);
+	LM_CHECK_EQ(ev->type, t);
+}
+
+static int
+pump(eng *e)
+{
+	for (;;) {
+		lm_pop3_event ev;
+		int r = step(e, &ev);
 		if (r != LM_EVENT)
 			return r;
 		e->last = ev;
@@ -162,6 +188,27 @@ feeds(eng *e, const char *s)
 	return feed(e, s, strlen(s));
 }
 
+/* Buffer s without running the engine (the caller steps it). */
+static void
+put(eng *e, const char *s)
+{
+	size_t used = 0;
+	LM_CHECK_EQ(lm_pop3_feed(&e->c, s, strlen(s), &used), 0);
+	LM_CHECK_EQ(used, strlen(s));
+}
+
+/* Greeting, then CAPA answered with the lines in caps ("X\r\nY\r\n"). */
+static void
+greet_capa(eng *e, const char *caps)
+{
+	char buf[512];
+	LM_CHECK_EQ(feeds(e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_capa(&e->c), 0);
+	snprintf(buf, sizeof buf, "+OK\r\n%s.\r\n", caps);
+	LM_CHECK_EQ(feeds(e, buf), LM_WANT_READ);
+	e->nout = 0;
+}
+
 /* Greeting, then a login with USER/PASS. */
 static void
 login(eng *e)
@@ -172,6 +219,18 @@ login(eng *e)
 	LM_CHECK_EQ(feeds(e, "+OK\r\n"), LM_WANT_READ);
 	LM_CHECK_EQ(feeds(e, "+OK\r\n"), LM_WANT_READ);
 	LM_CHECK(lm_pop3_authenticated(&e->c));
+	e->nout = 0;
+}
+
+/* Greeting, CAPA with PIPELINING, login. */
+static void
+login_pipelined(eng *e)
+{
+	greet_capa(e, "PIPELINING\r\n");
+	LM_CHECK_EQ(lm_pop3_user_pass(&e->c, "u", "p"), 0);
+	LM_CHECK_EQ(feeds(e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(feeds(e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK(lm_pop3_pipelining(&e->c));
 	e->nout = 0;
 }
 
@@ -424,13 +483,20 @@ t_plaintext_refused(void)
 	LM_CHECK_EQ(lm_pop3_apop(&e.c, "u", "p"), LM_ERR_UNSUPPORTED);
 }
 
+/* The answer to a STAT, after one to an earlier STAT (prior, or none):
+ * the engine keeps the status line in a buffer that the earlier one
+ * filled, which must not show through. */
 static int
-stat_answer(const char *line, unsigned long *msg, uint64_t *size)
+stat_after(const char *prior, const char *line, unsigned long *msg, uint64_t *size)
 {
 	eng e;
 	int r;
 	eng_init(&e, 1, 1, 0);
 	login(&e);
+	if (prior != NULL) {
+		lm_pop3_stat(&e.c);
+		LM_CHECK_EQ(feeds(&e, prior), LM_WANT_READ);
+	}
 	lm_pop3_stat(&e.c);
 	r = feeds(&e, line);
 	*msg = e.stat_msg;
@@ -438,11 +504,24 @@ stat_answer(const char *line, unsigned long *msg, uint64_t *size)
 	return r;
 }
 
+static int
+stat_answer(const char *line, unsigned long *msg, uint64_t *size)
+{
+	return stat_after(NULL, line, msg, size);
+}
+
 static void
 t_numbers(void)
 {
 	unsigned long m;
 	uint64_t s;
+	LM_CHECK_EQ(stat_answer("+OK 9 999\r\n", &m, &s), LM_WANT_READ);
+	LM_CHECK_EQ(m, 9);
+	LM_CHECK(s == 999);
+	LM_CHECK_EQ(stat_answer("+OK 1x2\r\n", &m, &s), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(stat_after("+OK 1 23\r\n", "+OK 1 2\r\n", &m, &s), LM_WANT_READ);
+	LM_CHECK(s == 2);
+	LM_CHECK_EQ(stat_after("+OK 1 23\r\n", "+OK 1 \r\n", &m, &s), LM_ERR_PROTOCOL);
 	LM_CHECK_EQ(stat_answer("+OK 2 320\r\n", &m, &s), LM_WANT_READ);
 	LM_CHECK_EQ(m, 2);
 	LM_CHECK(s == 320);
@@ -512,6 +591,7 @@ t_uidl_values(void)
 	LM_CHECK_EQ(uidl_answer(bad71), LM_ERR_PROTOCOL);
 	LM_CHECK_EQ(uidl_answer("1 \r\n"), LM_ERR_PROTOCOL);
 	LM_CHECK_EQ(uidl_answer("1\r\n"), LM_ERR_PROTOCOL);
+	LM_CHECK_EQ(uidl_answer("1xab\r\n"), LM_ERR_PROTOCOL);
 	LM_CHECK_EQ(uidl_answer("1 a b\r\n"), LM_ERR_PROTOCOL);
 	LM_CHECK_EQ(uidl_answer("1 a\x7f\r\n"), LM_ERR_PROTOCOL);
 	LM_CHECK_EQ(uidl_answer("1 \xc3\xa9\r\n"), LM_ERR_PROTOCOL);
@@ -527,12 +607,7 @@ t_pipelining_bounds(void)
 	int r = 0;
 
 	eng_init(&e, 1, 1, 0);
-	feeds(&e, "+OK\r\n");
-	lm_pop3_capa(&e.c);
-	feeds(&e, "+OK\r\nPIPELINING\r\n.\r\n");
-	lm_pop3_user_pass(&e.c, "u", "p");
-	feeds(&e, "+OK\r\n");
-	feeds(&e, "+OK\r\n");
+	login_pipelined(&e);
 	e.n_reply = 0;
 	for (i = 0; i < LM_POP3_PIPELINE_MAX; i++) {
 		r = lm_pop3_dele(&e.c, i + 1);
@@ -570,6 +645,11 @@ t_response_codes(void)
 		{ "-ERR [X/] trail\r\n", "", "[X/] trail" },
 		{ "-ERR [A B] space\r\n", "", "[A B] space" },
 		{ "-ERR no code [X]\r\n", "", "no code [X]" },
+		{ "-ERR X] no bracket\r\n", "", "X] no bracket" },
+		{ "-ERR [ABC\r\n", "", "[ABC" },
+		{ "-ERR [A]\r\n", "A", "" },
+		{ "-ERR [!] x\r\n", "!", "x" },
+		{ "-ERR [A\x7f] x\r\n", "A\x7f", "x" },
 		{ "+OK [X-OK] fine\r\n", "X-OK", "fine" },
 		{ "-ERR [AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA] long\r\n", "",
 		  "[AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA] long" },
@@ -762,6 +842,7 @@ t_auth_errors(void)
 	/* invalid base64 in a challenge: "*" goes out, then the error */
 	LM_CHECK_EQ(feeds(&e, "+ VXNlcm5hbWU6=\r\n"), LM_ERR_PROTOCOL);
 	LM_CHECK(strcmp(e.out, "AUTH LOGIN\r\n*\r\n") == 0);
+	LM_CHECK(strstr(trace_buf, "CAUTH LOGIN\nS+ VXNlcm5hbWU6=\nC*\n") != NULL);
 	lm_sasl_free(&s);
 }
 
@@ -1178,6 +1259,317 @@ t_arg_lengths(void)
 	LM_CHECK_EQ(lm_pop3_pending(&e.c), 0);
 }
 
+/* Items of +OK replies. LIST n and UIDL n answer on the status line:
+ * one item (its text is not the status text), then the REPLY; an UIDL
+ * n answer shorter than the one before it is read to its own end. LIST
+ * without an argument may carry a response code like any other +OK. */
+static void
+t_item_events(void)
+{
+	eng e;
+	lm_pop3_event ev;
+
+	eng_init(&e, 1, 1, 0);
+	login(&e);
+	LM_CHECK_EQ(lm_pop3_list(&e.c, 1), 0);
+	put(&e, "+OK 1 100\r\n");
+	next_is(&e, &ev, LM_POP3_EV_LIST_ITEM);
+	LM_CHECK_EQ(ev.ok, 1);
+	LM_CHECK_EQ(ev.msg, 1);
+	LM_CHECK(ev.size == 100);
+	LM_CHECK_EQ(ev.text.len, 0);
+	next_is(&e, &ev, LM_POP3_EV_REPLY);
+	LM_CHECK_STRN(ev.text.p, ev.text.len, "1 100");
+
+	LM_CHECK_EQ(lm_pop3_uidl(&e.c, 1), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK 1 abc\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_uidl(&e.c, 1), 0);
+	put(&e, "+OK 1 ab\r\n");
+	next_is(&e, &ev, LM_POP3_EV_UIDL_ITEM);
+	LM_CHECK_STRN(ev.uid.p, ev.uid.len, "ab");
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+
+	LM_CHECK_EQ(lm_pop3_list(&e.c, 0), 0);
+	put(&e, "+OK [X-INFO] 2 messages\r\n1 10\r\n.\r\n");
+	next_is(&e, &ev, LM_POP3_EV_LIST_ITEM);
+	LM_CHECK_EQ(ev.ok, 1);
+	next_is(&e, &ev, LM_POP3_EV_REPLY);
+	LM_CHECK_STRN(ev.code.p, ev.code.len, "X-INFO");
+	LM_CHECK_STRN(ev.text.p, ev.text.len, "2 messages");
+
+	/* a body: DATA slices, then DATA_END with no data */
+	LM_CHECK_EQ(lm_pop3_retr(&e.c, 1), 0);
+	put(&e, "+OK\r\nhi\r\n.\r\n");
+	next_is(&e, &ev, LM_POP3_EV_DATA);
+	LM_CHECK_EQ(ev.ok, 1);
+	LM_CHECK_STRN(ev.data.p, ev.data.len, "hi\r\n");
+	next_is(&e, &ev, LM_POP3_EV_DATA_END);
+	LM_CHECK_EQ(ev.data.len, 0);
+	LM_CHECK(ev.data.p != NULL);
+}
+
+/* A listing line that starts with a dot is dot-stuffed (RFC 1939 3):
+ * one dot goes, and only "." alone ends the listing. Capabilities are
+ * looked up NULL-safely; PIPELINING is only on when listed. */
+static void
+t_capa_listing(void)
+{
+	eng e;
+	lm_pop3_event ev;
+	lm_slice prm;
+
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_capa(&e.c), 0);
+	put(&e, "+OK\r\n.X-DOT\r\nUSER\r\n.\r\n");
+	next_is(&e, &ev, LM_POP3_EV_CAPA_LINE);
+	LM_CHECK_STRN(ev.text.p, ev.text.len, "X-DOT");
+	LM_CHECK_EQ(ev.ok, 1);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(e.n_reply, 1);
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "X-DOT"), 1);
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, "USER"), 1);
+	LM_CHECK_EQ(lm_pop3_has_capa(&e.c, NULL), 0);
+	LM_CHECK_EQ(lm_pop3_has_capa(NULL, "USER"), 0);
+	LM_CHECK_EQ(lm_pop3_capa_param(&e.c, NULL, &prm), 0);
+	LM_CHECK_EQ(lm_pop3_capa_param(NULL, "USER", &prm), 0);
+	LM_CHECK_EQ(prm.len, 0);
+	/* no PIPELINING: one command at a time */
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "p"), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_pipelining(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_noop(&e.c), 0);
+	LM_CHECK_EQ(lm_pop3_noop(&e.c), LM_ERR_BAD_STATE);
+}
+
+/* The APOP timestamp is the first "<" 1*printable ">" (RFC 1939 7):
+ * "<a b>" and "<a DEL b>" are not msg-ids, the scan goes on. */
+static void
+t_apop_timestamp_scan(void)
+{
+	eng e;
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK <a b> <a\x7f" "b> <1.2@h>\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(e.last.type, LM_POP3_EV_GREETING);
+	LM_CHECK_STRN(e.last.apop.p, e.last.apop.len, "<1.2@h>");
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK <a b>\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(e.last.apop.len, 0);
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, "u", "p"), LM_ERR_UNSUPPORTED);
+}
+
+/* Start an AUTH (mech, as alice with password Sekr1t or token tok)
+ * after a CAPA listing SASL LOGIN XOAUTH2; e->out starts with it. */
+static void
+start_auth(eng *e, lm_sasl *s, lm_sasl_mech mech, const char *tok)
+{
+	lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+	cr.user = "alice";
+	cr.password = "Sekr1t";
+	cr.token = tok;
+	eng_init(e, 1, 1, 0);
+	greet_capa(e, "SASL LOGIN XOAUTH2\r\n");
+	LM_CHECK_EQ(lm_sasl_init(s, mech, &cr), 0);
+	LM_CHECK_EQ(lm_pop3_auth(&e->c, s), 0);
+	LM_CHECK_EQ(pump(e), LM_WANT_READ);
+}
+
+/* AUTH LOGIN: each response goes out redacted in the trace, and once
+ * sent no copy stays in the output buffer; a +OK before the mechanism
+ * is through (LOGIN: password not sent) is not a login. */
+static void
+t_auth_login_steps(void)
+{
+	eng e;
+	lm_sasl s;
+
+	start_auth(&e, &s, LM_SASL_LOGIN, NULL);
+	LM_CHECK_EQ(feeds(&e, "+ VXNlcm5hbWU6\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(feeds(&e, "+ UGFzc3dvcmQ6\r\n"), LM_WANT_READ);
+	LM_CHECK(strcmp(e.out, "AUTH LOGIN\r\nYWxpY2U=\r\nU2VrcjF0\r\n") == 0);
+	LM_CHECK(strstr(trace_buf, "S+ UGFzc3dvcmQ6\nC<redacted>\n") != NULL);
+	LM_CHECK(strstr(trace_buf, "U2VrcjF0") == NULL);
+	LM_CHECK(!contains(e.obuf, sizeof e.obuf, "U2VrcjF0"));
+	LM_CHECK_EQ(feeds(&e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(e.n_auth, 1);
+	LM_CHECK_EQ(lm_pop3_authenticated(&e.c), 1);
+	lm_sasl_free(&s);
+
+	start_auth(&e, &s, LM_SASL_LOGIN, NULL);
+	LM_CHECK_EQ(feeds(&e, "+ VXNlcm5hbWU6\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\n"), LM_ERR_SASL);
+	LM_CHECK_EQ(lm_pop3_authenticated(&e.c), 0);
+	LM_CHECK_EQ(e.n_auth, 0);
+	lm_sasl_free(&s);
+}
+
+/* RFC 5034 4: an initial response too long for the AUTH line goes out
+ * when the server sends an empty challenge, "+" or "+ "; the next
+ * challenge is the mechanism's. A -ERR to the AUTH line drops the kept
+ * response: the next AUTH answers its own challenges. */
+static void
+t_auth_ir_continuation(void)
+{
+	static const char *const empty[] = { "+\r\n", "+ \r\n" };
+	char tok[200];
+	size_t i;
+
+	memset(tok, 't', 156);   /* see t_auth_ir_255: too long by one */
+	tok[156] = 0;
+	for (i = 0; i < 2; i++) {
+		eng e;
+		lm_sasl s;
+		start_auth(&e, &s, LM_SASL_XOAUTH2, tok);
+		LM_CHECK(strcmp(e.out, "AUTH XOAUTH2\r\n") == 0);
+		LM_CHECK_EQ(feeds(&e, empty[i]), LM_WANT_READ);
+		/* 181 bytes of response: 244 of base64 */
+		LM_CHECK_EQ(e.nout, 14 + 244 + 2);
+		LM_CHECK(strncmp(e.out + 14, "dXNlcj1hbGljZQFhdXRoPUJlYXJlciB0", 32) == 0);
+		LM_CHECK(strcmp(e.out + 14 + 244, "\r\n") == 0);
+		/* XOAUTH2's error challenge: an empty response */
+		LM_CHECK_EQ(feeds(&e, "+ eyJzdGF0dXMiOiI0MDEifQ==\r\n"), LM_WANT_READ);
+		LM_CHECK(strcmp(e.out + 14 + 244, "\r\n\r\n") == 0);
+		LM_CHECK_EQ(feeds(&e, "-ERR no\r\n"), LM_WANT_READ);
+		LM_CHECK_EQ(e.n_auth, 1);
+		LM_CHECK_EQ(e.last_ok, 0);
+		lm_sasl_free(&s);
+	}
+	{
+		eng e;
+		lm_sasl s, l;
+		lm_sasl_creds cr = LM_SASL_CREDS_INIT;
+		start_auth(&e, &s, LM_SASL_XOAUTH2, tok);
+		LM_CHECK_EQ(feeds(&e, "-ERR no\r\n"), LM_WANT_READ);
+		LM_CHECK_EQ(e.n_auth, 1);
+		cr.user = "alice";
+		cr.password = "Sekr1t";
+		LM_CHECK_EQ(lm_sasl_init(&l, LM_SASL_LOGIN, &cr), 0);
+		LM_CHECK_EQ(lm_pop3_auth(&e.c, &l), 0);
+		e.nout = 0;
+		LM_CHECK_EQ(feeds(&e, "+ VXNlcm5hbWU6\r\n"), LM_WANT_READ);
+		LM_CHECK(strcmp(e.out, "AUTH LOGIN\r\nYWxpY2U=\r\n") == 0);
+		lm_sasl_free(&l);
+		lm_sasl_free(&s);
+	}
+}
+
+/* PASS and APOP lines hold secrets: once sent, and at free while not
+ * sent yet, no copy stays in the caller's output buffer. */
+static void
+t_secrets_wiped(void)
+{
+	char dg[33];
+	eng e;
+
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "Sekr1t"), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK\r\n"), LM_WANT_READ);
+	LM_CHECK(strstr(e.out, "PASS Sekr1t\r\n") != NULL);
+	LM_CHECK(strstr(trace_buf, "CPASS <redacted>\n") != NULL);
+	LM_CHECK(!contains(e.obuf, sizeof e.obuf, "Sekr1t"));
+
+	/* PASS queued, never sent */
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "Sekr1t"), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	put(&e, "+OK\r\n");
+	{
+		lm_pop3_event ev;
+		LM_CHECK_EQ(lm_pop3_next(&e.c, &ev), LM_WANT_WRITE);
+	}
+	LM_CHECK(contains(e.obuf, sizeof e.obuf, "Sekr1t"));
+	lm_pop3_free(&e.c);
+	LM_CHECK(!contains(e.obuf, sizeof e.obuf, "Sekr1t"));
+
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK <1896.697170952@dbc.mtview.ca.us>\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_apop(&e.c, "mrose", "tanstaaf"), 0);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK(strcmp(e.out, "APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n") == 0);
+	memcpy(dg, "c4c9334bac560ecc979e58001b3e22fb", 33);
+	LM_CHECK(!contains(e.obuf, sizeof e.obuf, dg));
+}
+
+/* The smallest output buffer is allowed, and a command fits when it
+ * and its CRLF fill the room left exactly. */
+static void
+t_output_room_exact(void)
+{
+	eng e;
+	int i;
+
+	eng_init_len(&e, 1, 1, 0, LM_POP3_BUFSIZE_OUT_MIN);
+	login_pipelined(&e);
+	for (i = 0; i < 62; i++)
+		LM_CHECK_EQ(lm_pop3_dele(&e.c, 1), 0);   /* 62 * 8 bytes */
+	LM_CHECK_EQ(lm_pop3_dele(&e.c, 1234567890), LM_ERR_BUFFER_TOO_SMALL);
+	LM_CHECK_EQ(lm_pop3_dele(&e.c, 123456789), 0);   /* the last 16 */
+	LM_CHECK_EQ(lm_pop3_pending(&e.c), 63);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(e.nout, LM_POP3_BUFSIZE_OUT_MIN);
+	LM_CHECK(strcmp(e.out + e.nout - 16, "DELE 123456789\r\n") == 0);
+}
+
+/* End of input with nothing outstanding closes the session only after
+ * QUIT or a refusing greeting; anywhere else it is LM_ERR_EOF. */
+static void
+t_eof_phases(void)
+{
+	eng e;
+
+	eng_init(&e, 1, 1, 0);
+	login(&e);
+	lm_pop3_recv_eof(&e.c);
+	LM_CHECK_EQ(pump(&e), LM_ERR_EOF);
+	LM_CHECK_EQ(lm_pop3_last_error(&e.c), LM_ERR_EOF);
+
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "-ERR go away\r\n"), LM_WANT_READ);
+	lm_pop3_recv_eof(&e.c);
+	LM_CHECK_EQ(pump(&e), LM_DONE);
+	LM_CHECK_EQ(e.last.type, LM_POP3_EV_CLOSED);
+
+	eng_init(&e, 1, 1, 0);
+	login(&e);
+	LM_CHECK_EQ(lm_pop3_quit(&e.c), 0);
+	LM_CHECK_EQ(feeds(&e, "+OK bye\r\n"), LM_WANT_READ);
+	lm_pop3_recv_eof(&e.c);
+	LM_CHECK_EQ(pump(&e), LM_DONE);
+	LM_CHECK_EQ(e.last.type, LM_POP3_EV_CLOSED);
+}
+
+/* Input through recv_buf()/recv_ack() (zero copy); the accessors with
+ * a NULL context or out-of-range values. */
+static void
+t_recv_buf_and_accessors(void)
+{
+	eng e;
+	size_t room = 0;
+	unsigned char *b;
+
+	eng_init(&e, 1, 1, 0);
+	b = lm_pop3_recv_buf(&e.c, &room);
+	LM_CHECK_EQ(room, sizeof e.ibuf);
+	memcpy(b, "+OK hi\r\n", 8);
+	lm_pop3_recv_ack(&e.c, 8);
+	LM_CHECK_EQ(pump(&e), LM_WANT_READ);
+	LM_CHECK_EQ(e.last.type, LM_POP3_EV_GREETING);
+	lm_pop3_recv_ack(NULL, 8);
+	LM_CHECK(lm_pop3_recv_buf(NULL, &room) == NULL);
+	LM_CHECK_EQ(room, 0);
+	LM_CHECK_EQ(lm_pop3_pending(NULL), 0);
+	LM_CHECK_EQ(lm_pop3_pipelining(NULL), 0);
+	LM_CHECK_EQ(lm_pop3_authenticated(NULL), 0);
+	LM_CHECK_EQ(lm_pop3_last_error(NULL), LM_ERR_BAD_PARAM);
+	LM_CHECK(strcmp(lm_pop3_cmd_name(LM_POP3_CMD_UTF8), "UTF8") == 0);
+	LM_CHECK(strcmp(lm_pop3_cmd_name((lm_pop3_cmd)(LM_POP3_CMD_UTF8 + 1)), "?") == 0);
+	LM_CHECK(strcmp(lm_pop3_event_name(LM_POP3_EV_CLOSED), "CLOSED") == 0);
+	LM_CHECK(strcmp(lm_pop3_event_name((lm_pop3_event_type)(LM_POP3_EV_CLOSED + 1)), "?") == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1208,7 +1600,16 @@ main(int argc, char **argv)
 		LM_TEST(t_msg_zero_refused),
 		LM_TEST(t_scram_without_tls),
 		LM_TEST(t_auth_ir_255),
-		LM_TEST(t_arg_lengths)
+		LM_TEST(t_arg_lengths),
+		LM_TEST(t_item_events),
+		LM_TEST(t_capa_listing),
+		LM_TEST(t_apop_timestamp_scan),
+		LM_TEST(t_auth_login_steps),
+		LM_TEST(t_auth_ir_continuation),
+		LM_TEST(t_secrets_wiped),
+		LM_TEST(t_output_room_exact),
+		LM_TEST(t_eof_phases),
+		LM_TEST(t_recv_buf_and_accessors)
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
