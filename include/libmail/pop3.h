@@ -463,8 +463,9 @@ LM_API int lm_pop3_auth(lm_pop3_client *c, lm_sasl *s);
 
 /**
  * \brief Log in with USER and PASS (RFC 1939 7). USER is queued now;
- *        PASS is sent by the engine after the +OK to USER (or at once
- *        when pipelining). The password is copied into the context and
+ *        PASS is sent by the engine after the +OK to USER, also when
+ *        pipelining (USER changes the state: nothing is pipelined
+ *        behind it). The password is copied into the context and
  *        zeroized once sent; the trace shows "PASS <redacted>".
  *        Outcome: LM_POP3_EV_AUTH_DONE (cmd USER if USER was refused,
  *        else cmd PASS).
