@@ -645,7 +645,7 @@ t_response_codes(void)
 		{ "-ERR [X/] trail\r\n", "", "[X/] trail" },
 		{ "-ERR [A B] space\r\n", "", "[A B] space" },
 		{ "-ERR no code [X]\r\n", "", "no code [X]" },
-		{ "-ERR X] no bracket\r\n", "", "X] no bracket" },
+		{ "-ERR XY] no bracket\r\n", "", "XY] no bracket" },
 		{ "-ERR [ABC\r\n", "", "[ABC" },
 		{ "-ERR [A]\r\n", "A", "" },
 		{ "-ERR [!] x\r\n", "!", "x" },
