@@ -1455,7 +1455,8 @@ t_auth_ir_continuation(void)
 }
 
 /* PASS and APOP lines hold secrets: once sent, and at free while not
- * sent yet, no copy stays in the caller's output buffer. */
+ * sent yet, no copy stays in the caller's output buffer; nor does the
+ * password stay in the context once PASS is sent or USER refused. */
 static void
 t_secrets_wiped(void)
 {
@@ -1469,6 +1470,16 @@ t_secrets_wiped(void)
 	LM_CHECK(strstr(e.out, "PASS Sekr1t\r\n") != NULL);
 	LM_CHECK(strstr(trace_buf, "CPASS <redacted>\n") != NULL);
 	LM_CHECK(!contains(e.obuf, sizeof e.obuf, "Sekr1t"));
+	LM_CHECK(!contains((const unsigned char *)&e.c, sizeof e.c, "Sekr1t"));
+
+	/* USER refused: the kept password goes */
+	eng_init(&e, 1, 1, 0);
+	LM_CHECK_EQ(feeds(&e, "+OK hi\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(lm_pop3_user_pass(&e.c, "u", "Sekr1t"), 0);
+	LM_CHECK(contains((const unsigned char *)&e.c, sizeof e.c, "Sekr1t"));
+	LM_CHECK_EQ(feeds(&e, "-ERR no\r\n"), LM_WANT_READ);
+	LM_CHECK_EQ(e.n_auth, 1);
+	LM_CHECK(!contains((const unsigned char *)&e.c, sizeof e.c, "Sekr1t"));
 
 	/* PASS queued, never sent */
 	eng_init(&e, 1, 1, 0);
