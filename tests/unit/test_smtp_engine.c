@@ -175,12 +175,30 @@ t_init_params(void)
 	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
 	o.helo_domain = "";
 	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	o.helo_domain = "bad\x7f.example";          /* DEL is no printable */
+	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+	{
+		/* RFC 5321 4.5.3.1.2: a domain is at most 255 octets */
+		char d[257];
+		memset(d, 'a', 256);
+		d[256] = '\0';
+		o.helo_domain = d;
+		LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
+		d[255] = '\0';
+		LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), 0);
+		lm_smtp_free(&c);
+	}
 	o.helo_domain = "[192.0.2.1]";
 	o.version = 2;
 	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), LM_ERR_BAD_PARAM);
 	o.version = 1;
 	LM_CHECK_EQ(lm_smtp_init(&c, &o, ib, sizeof ib, ob, sizeof ob), 0);
 	lm_smtp_free(&c);
+	{
+		/* free leaves nothing of the context behind */
+		static const lm_smtp_client zero;
+		LM_CHECK(memcmp(&c, &zero, sizeof c) == 0);
+	}
 	lm_smtp_free(&c);
 	lm_smtp_free(NULL);
 }
@@ -950,7 +968,8 @@ t_malformed_replies(void)
 		"250-a\r\n251 b\r\n",      /* code changes inside a reply */
 		"250-a\r\n250x b\r\n",
 		"25x ok\r\n", "2500 ok\r\n", "199 hm\r\n", "620 x\r\n", "2\r\n",
-		"250\tok\r\n", "\r\n", "ok\r\n", "250 a\0b\r\n", "260 x\r\n"
+		"250\tok\r\n", "\r\n", "ok\r\n", "250 a\0b\r\n", "260 x\r\n",
+		"2/0 x\r\n"               /* second digit below '0' */
 	};
 	size_t i;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -1041,6 +1060,10 @@ t_enhanced_codes(void)
 		{ "250 2.1000.0 ok\r\n", 0, 0, 0, "2.1000.0 ok" },
 		{ "250 22.1.0 ok\r\n", 0, 0, 0, "22.1.0 ok" },
 		{ "250 ok\r\n", 0, 0, 0, "ok" },
+		{ "550 5.7.9 nine\r\n", 5, 7, 9, "nine" },
+		{ "550 5.10.1 two-digit subject\r\n", 5, 10, 1, "two-digit subject" },
+		{ "550 5..1 no subject\r\n", 0, 0, 0, "5..1 no subject" },
+		{ "550 5x1.1 no dot\r\n", 0, 0, 0, "5x1.1 no dot" },
 	};
 	size_t i;
 	h_t *h = h_new(NULL);
@@ -1166,11 +1189,17 @@ t_unsolicited(void)
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.type, LM_SMTP_EV_REPLY);
 	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_NONE);
+	LM_CHECK_EQ(ev.index, 0);
 	LM_CHECK_EQ(ev.code, 421);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 0);   /* no reply awaited */
 	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);
+	/* whatever follows the 421 is ignored */
+	srv(h, "250 late\r\n");
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
 	lm_smtp_recv_eof(&h->c);
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.type, LM_SMTP_EV_CLOSED);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 0);
 	h_free(h);
 }
 
@@ -1291,6 +1320,17 @@ out_zero(const h_t *h)
 	return 1;
 }
 
+/* The output buffer holds s somewhere. */
+static int
+out_has(const h_t *h, const char *s)
+{
+	size_t k, n = strlen(s);
+	for (k = 0; k + n <= h->ol; k++)
+		if (memcmp(h->ob + k, s, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* A session whose EHLO reply ends with line (no TLS needed), and s for
  * alice with mechanism mech. */
 static h_t *
@@ -1372,6 +1412,9 @@ t_auth_trace_redacted(void)
 	LM_CHECK(strstr(h->trace, "C: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\nC: <redacted>\n"
 	                          "S: 334 UGFzc3dvcmQ6\nC: <redacted>\n") != NULL);
 	LM_CHECK(strstr(h->trace, "aHVudGVyMg") == NULL);
+	/* nor the responses to 334 (the decoded challenge may stay) */
+	LM_CHECK(!out_has(h, "YWxpY2U="));
+	LM_CHECK(!out_has(h, "aHVudGVyMg=="));
 	srv(h, "535 5.7.8 no\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.type, LM_SMTP_EV_AUTH_DONE);
@@ -2019,6 +2062,7 @@ t_timeout_hint(void)
 	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 120);     /* DATA initiation */
 	srv(h, "354 go\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 0);       /* the caller's turn */
 	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "x", 1, &used), 0);
 	LM_CHECK_EQ(lm_smtp_timeout_hint(&h->c), 180);     /* data block */
 	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
@@ -2400,8 +2444,194 @@ t_names(void)
 	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_RCPT), "RCPT") == 0);
 	LM_CHECK(strcmp(lm_smtp_cmd_name(LM_SMTP_CMD_QUIT), "QUIT") == 0);
 	LM_CHECK(strcmp(lm_smtp_cmd_name((lm_smtp_cmd)99), "?") == 0);
+	LM_CHECK(strcmp(lm_smtp_cmd_name((lm_smtp_cmd)(LM_SMTP_CMD_QUIT + 1)), "?") == 0);
+	LM_CHECK(strcmp(lm_smtp_event_name((lm_smtp_event_type)(LM_SMTP_EV_CLOSED + 1)), "?") == 0);
 	LM_CHECK(strcmp(lm_smtp_event_name(LM_SMTP_EV_CLOSED), "CLOSED") == 0);
 	LM_CHECK(strcmp(lm_smtp_event_name(LM_SMTP_EV_GREETING), "GREETING") == 0);
+}
+
+/* Drives the engine until it waits for the server and checks that the
+ * client sent exactly want since the last check. */
+static void
+sent_is(h_t *h, const char *want)
+{
+	lm_smtp_event ev;
+	const char *s;
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), want);
+}
+
+/* Server sends line; the next event is the final reply to cmd, with
+ * ev.index idx. */
+static void
+reply_is(h_t *h, const char *line, lm_smtp_cmd cmd, unsigned idx)
+{
+	lm_smtp_event ev;
+	srv(h, line);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type == LM_SMTP_EV_REPLY || ev.type == LM_SMTP_EV_GREETING, 1);
+	LM_CHECK_EQ(ev.cmd, cmd);
+	LM_CHECK_EQ(ev.index, idx);
+}
+
+/* Ready, with PIPELINING, no TLS needed. */
+static h_t *
+h_pl(void)
+{
+	h_t *h = h_new(NULL);
+	h_ready(h, "250-PIPELINING\r\n");
+	return h;
+}
+
+/* ev.index is 0 for the replies to commands the engine queues itself:
+ * the greeting, the HELO fallback, the "." after a DATA accepted with
+ * no recipient left, and BDAT chunks. */
+static void
+t_index_zero_engine_cmds(void)
+{
+	h_t *h = h_new(NULL);
+	size_t used;
+
+	reply_is(h, "220 old.example.net\r\n", LM_SMTP_CMD_GREETING, 0);
+	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
+	sent_is(h, "EHLO localhost\r\n");
+	srv(h, "502 not implemented\r\n");
+	sent_is(h, "HELO localhost\r\n");
+	reply_is(h, "250 old.example.net\r\n", LM_SMTP_CMD_HELO, 0);
+	h_free(h);
+
+	/* RFC 2920 3.1: the only recipient refused, DATA accepted anyway:
+	 * an empty message ends it; the session stays usable */
+	h = h_pl();
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	sent_is(h, "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n");
+	reply_is(h, "250 ok\r\n", LM_SMTP_CMD_MAIL, 0);
+	reply_is(h, "550 no such user\r\n", LM_SMTP_CMD_RCPT, 0);
+	reply_is(h, "354 go\r\n", LM_SMTP_CMD_DATA, 0);
+	sent_is(h, ".\r\n");
+	reply_is(h, "554 no valid recipients\r\n", LM_SMTP_CMD_BODY, 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	sent_is(h, "MAIL FROM:<a@b.c>\r\n");
+	h_free(h);
+
+	h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hi\r\n", 4, &used), 0);
+	sent_is(h, "BDAT 4\r\nhi\r\n");
+	reply_is(h, "250 chunk\r\n", LM_SMTP_CMD_BDAT, 0);
+	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
+	sent_is(h, "BDAT 0 LAST\r\n");
+	reply_is(h, "250 queued\r\n", LM_SMTP_CMD_BODY, 0);
+	h_free(h);
+}
+
+/* A refused MAIL ends its transaction once nothing of it is pending;
+ * a NOOP pipelined behind it is not part of it, nor are stale entries
+ * of the reply queue (it is a ring). */
+static void
+t_refused_mail_ends_tx(void)
+{
+	h_t *h = h_pl();
+	int i;
+
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+	sent_is(h, "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nNOOP\r\n");
+	reply_is(h, "550 no\r\n", LM_SMTP_CMD_MAIL, 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "x@b.c", NULL), LM_ERR_BAD_STATE);
+	reply_is(h, "503 need MAIL\r\n", LM_SMTP_CMD_RCPT, 0);
+	/* the transaction ended with its RCPT's reply, not the NOOP's */
+	reply_is(h, "250 ok\r\n", LM_SMTP_CMD_NOOP, 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "x@b.c", NULL), 0);
+	sent_is(h, "MAIL FROM:<x@b.c>\r\n");
+	h_free(h);
+
+	/* one round around the ring: the slot after the refused
+	 * transaction's RCPT last held a RCPT */
+	h = h_pl();     /* GREETING, EHLO: slots 0, 1 */
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "g@e.f", NULL), 0);   /* slot 4 */
+	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
+	sent_is(h, "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nRCPT TO:<g@e.f>\r\nRSET\r\n");
+	reply_is(h, "250 ok\r\n", LM_SMTP_CMD_MAIL, 0);
+	reply_is(h, "250 ok\r\n", LM_SMTP_CMD_RCPT, 0);
+	reply_is(h, "250 ok\r\n", LM_SMTP_CMD_RCPT, 1);
+	reply_is(h, "250 reset\r\n", LM_SMTP_CMD_RSET, 0);
+	for (i = 6; i < LM_SMTP_PIPELINE_MAX + 2; i++) {   /* slots 6..65 */
+		LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
+		sent_is(h, "NOOP\r\n");
+		reply_is(h, "250 ok\r\n", LM_SMTP_CMD_NOOP, 0);
+	}
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
+	sent_is(h, "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\n");
+	reply_is(h, "550 no\r\n", LM_SMTP_CMD_MAIL, 0);
+	reply_is(h, "503 need MAIL\r\n", LM_SMTP_CMD_RCPT, 0);
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "x@b.c", NULL), 0);
+	h_free(h);
+}
+
+/* An address of exactly len octets: "a@" and a domain of labels. */
+static const char *
+addr_of_len(char *buf, size_t len)
+{
+	size_t i;
+	buf[0] = 'a';
+	buf[1] = '@';
+	for (i = 2; i < len; i++)
+		buf[i] = (i % 10 == 0 && i + 1 < len) ? '.' : 'd';
+	buf[len] = '\0';
+	return buf;
+}
+
+/* A command that fills the output buffer to its last byte is queued;
+ * one byte more is LM_ERR_BUFFER_TOO_SMALL. */
+static void
+t_output_exactly_full(void)
+{
+	h_t *h = h_new_sized(NULL, LM_SMTP_BUFSIZE_IN, LM_SMTP_BUFSIZE_OUT_MIN);
+	char a1[300], a2[300], want[1024];
+	/* "MAIL FROM:<a@b.c>\r\n" is 19, "RCPT TO:<" addr ">\r\n" 12 + addr */
+	size_t l1 = 235, l2 = LM_SMTP_BUFSIZE_OUT_MIN - 19 - 24 - 235;
+
+	h_ready(h, "250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, addr_of_len(a1, l1), NULL), 0);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, addr_of_len(a2, l2 + 1), NULL),
+	            LM_ERR_BUFFER_TOO_SMALL);
+	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, addr_of_len(a2, l2), NULL), 0);
+	LM_CHECK_EQ(pending_out(h), LM_SMTP_BUFSIZE_OUT_MIN);
+	snprintf(want, sizeof want, "MAIL FROM:<a@b.c>\r\nRCPT TO:<%s>\r\nRCPT TO:<%s>\r\n",
+	         a1, a2);
+	sent_is(h, want);
+	h_free(h);
+}
+
+/* The capability queries take NULL (0, and an empty parameter). */
+static void
+t_ext_query_null(void)
+{
+	h_t *h = h_new(NULL);
+	lm_slice p;
+
+	h_ready(h, "250-SIZE 1000\r\n");
+	LM_CHECK_EQ(lm_smtp_has_ext(&h->c, "SIZE"), 1);
+	LM_CHECK_EQ(lm_smtp_has_ext(NULL, "SIZE"), 0);
+	LM_CHECK_EQ(lm_smtp_has_ext(&h->c, NULL), 0);
+	p.p = (const unsigned char *)"junk";
+	p.len = 4;
+	LM_CHECK_EQ(lm_smtp_ext_param(NULL, "SIZE", &p), 0);
+	LM_CHECK_STRN(p.p, p.len, "");
+	p.len = 4;
+	LM_CHECK_EQ(lm_smtp_ext_param(&h->c, NULL, &p), 0);
+	LM_CHECK_STRN(p.p, p.len, "");
+	LM_CHECK_EQ(lm_smtp_ext_param(&h->c, "SIZE", &p), 1);
+	LM_CHECK_STRN(p.p, p.len, "1000");
+	h_free(h);
 }
 
 int
@@ -2463,6 +2693,10 @@ main(int argc, char **argv)
 		LM_TEST(t_bdat_refused_after_body_end),
 		LM_TEST(t_reset),
 		LM_TEST(t_names),
+		LM_TEST(t_index_zero_engine_cmds),
+		LM_TEST(t_refused_mail_ends_tx),
+		LM_TEST(t_output_exactly_full),
+		LM_TEST(t_ext_query_null),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
