@@ -2634,6 +2634,70 @@ t_ext_query_null(void)
 	h_free(h);
 }
 
+/* BDAT chunks are pipelined behind the envelope only while the reply
+ * queue has room: with LM_SMTP_PIPELINE_MAX replies pending the next
+ * chunk waits (RFC 3030 allows pipelining them, the engine's queue
+ * bounds it). */
+static void
+t_bdat_waits_for_queue_room(void)
+{
+	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
+	lm_smtp_event ev;
+	h_t *h;
+	size_t used;
+	int i;
+	char a[32];
+
+	o.require_tls = 0;
+	o.use_chunking = 1;
+	h = h_new(&o);
+	h_ready(h, "250-CHUNKING\r\n250-PIPELINING\r\n");
+	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
+	for (i = 2; i < LM_SMTP_PIPELINE_MAX; i++) {   /* 62 recipients */
+		snprintf(a, sizeof a, "r%d@b.c", i);
+		LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, a, NULL), 0);
+	}
+	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_DATA_READY);
+	sent(h);
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "a\r\n", 3, &used), 0);
+	sent_is(h, "BDAT 3\r\na\r\n");      /* the 64th pending reply */
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "b\r\n", 3, &used), 0);
+	sent_is(h, "");                     /* no room for a 65th */
+	reply_is(h, "250 ok\r\n", LM_SMTP_CMD_MAIL, 0);
+	sent_is(h, "BDAT 3\r\nb\r\n");
+	h_free(h);
+}
+
+/* Zero-copy input: bytes written at lm_smtp_recv_buf() count once
+ * acknowledged, in pieces too; NULL contexts are harmless. */
+static void
+t_recv_buf_ack(void)
+{
+	h_t *h = h_new(NULL);
+	lm_smtp_event ev;
+	unsigned char *p;
+	size_t n = 1;
+
+	LM_CHECK(lm_smtp_recv_buf(NULL, &n) == NULL);
+	LM_CHECK_EQ(n, 0);
+	lm_smtp_recv_ack(NULL, 3);
+	p = lm_smtp_recv_buf(&h->c, &n);
+	LM_CHECK(p != NULL && n >= 10);
+	memcpy(p, "220 mx", 6);
+	lm_smtp_recv_ack(&h->c, 6);
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	p = lm_smtp_recv_buf(&h->c, &n);
+	LM_CHECK(p != NULL && n >= 8);
+	memcpy(p, " ready\r\n", 8);
+	lm_smtp_recv_ack(&h->c, 8);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_GREETING);
+	LM_CHECK_STRN(ev.text.p, ev.text.len, "mx ready");
+	h_free(h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2697,6 +2761,8 @@ main(int argc, char **argv)
 		LM_TEST(t_refused_mail_ends_tx),
 		LM_TEST(t_output_exactly_full),
 		LM_TEST(t_ext_query_null),
+		LM_TEST(t_bdat_waits_for_queue_room),
+		LM_TEST(t_recv_buf_ack),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
