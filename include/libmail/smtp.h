@@ -267,7 +267,6 @@ typedef struct {
 	int LM_PRIVATE(q_last);       /* last queued command                */
 	/* capabilities from the last EHLO */
 	unsigned LM_PRIVATE(ext);
-	uint64_t LM_PRIVATE(size_max);
 	size_t LM_PRIVATE(caps_len);
 	char LM_PRIVATE(caps)[LM_SMTP_CAPS_MAX];
 	/* transaction */

@@ -124,7 +124,6 @@ static inline void
 lm_smtp__caps_clear(lm_smtp_client *c)
 {
 	c->ext = 0;
-	c->size_max = 0;
 	c->caps_len = 0;
 }
 

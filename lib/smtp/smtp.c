@@ -258,15 +258,6 @@ caps_add(lm_smtp_client *c, const unsigned char *t, size_t n)
 	for (i = 0; i < sizeof known_ext / sizeof known_ext[0]; i++)
 		if (lm_core__ieq(p, k, known_ext[i].name, strlen(known_ext[i].name)))
 			c->ext |= known_ext[i].bit;
-	if (lm_core__ieq(p, k, "SIZE", 4)) {
-		uint64_t v = 0;
-		for (i = k + 1; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-			if (v > (UINT64_MAX - 9) / 10)
-				break;
-			v = v * 10 + (uint64_t)(p[i] - '0');
-		}
-		c->size_max = v;
-	}
 	return 0;
 }
 
