@@ -2698,6 +2698,28 @@ t_recv_buf_ack(void)
 	h_free(h);
 }
 
+/* A 421 while BDAT data waits for the previous chunk's reply: the
+ * waiting data is never framed (the server is closing). */
+static void
+t_421_during_bdat(void)
+{
+	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);     /* no pipelining */
+	lm_smtp_event ev;
+	size_t used;
+
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "a\r\n", 3, &used), 0);
+	sent_is(h, "BDAT 3\r\na\r\n");
+	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "b\r\n", 3, &used), 0);
+	sent_is(h, "");                     /* waits for the chunk's reply */
+	reply_is(h, "421 4.3.0 shutting down\r\n", LM_SMTP_CMD_BDAT, 0);
+	sent_is(h, "");
+	lm_smtp_recv_eof(&h->c);
+	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
+	LM_CHECK_EQ(ev.type, LM_SMTP_EV_CLOSED);
+	LM_CHECK_EQ(pending_out(h), 0);
+	h_free(h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2763,6 +2785,7 @@ main(int argc, char **argv)
 		LM_TEST(t_ext_query_null),
 		LM_TEST(t_bdat_waits_for_queue_room),
 		LM_TEST(t_recv_buf_ack),
+		LM_TEST(t_421_during_bdat),
 	};
 	return lm_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
