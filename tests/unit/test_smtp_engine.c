@@ -124,6 +124,19 @@ sent(h_t *h)
 	return buf;
 }
 
+/* Drives the engine until it waits for the server and checks that the
+ * client sent exactly want since the last check. */
+static void
+sent_is(h_t *h, const char *want)
+{
+	lm_smtp_event ev;
+	const char *s;
+
+	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
+	s = sent(h);
+	LM_CHECK_STRN(s, strlen(s), want);
+}
+
 static size_t
 pending_out(h_t *h)
 {
@@ -478,9 +491,7 @@ static void
 t_pipelining_groups(void)
 {
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
-	lm_smtp_event ev;
 	h_t *h;
-	const char *s;
 
 	o.require_tls = 0;
 	h = h_new(&o);
@@ -490,9 +501,7 @@ t_pipelining_groups(void)
 	LM_CHECK_EQ(lm_smtp_noop(&h->c), 0);
 	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_smtp_rset(&h->c), LM_ERR_BAD_STATE);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "RSET\r\nMAIL FROM:<a@b.c>\r\nNOOP\r\n");
+	sent_is(h, "RSET\r\nMAIL FROM:<a@b.c>\r\nNOOP\r\n");
 	h_free(h);
 
 	h = h_new(&o);
@@ -500,9 +509,7 @@ t_pipelining_groups(void)
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_quit(&h->c), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nQUIT\r\n");
+	sent_is(h, "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nQUIT\r\n");
 	h_free(h);
 }
 
@@ -675,9 +682,7 @@ static void
 t_quoted_local_part(void)
 {
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
-	lm_smtp_event ev;
 	h_t *h;
-	const char *s;
 
 	o.require_tls = 0;
 	h = h_new(&o);
@@ -685,9 +690,7 @@ t_quoted_local_part(void)
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "\"a\\\" b\\\\\"@example.com", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "Postmaster", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "\"a\\\"@example.com", NULL), LM_ERR_BAD_PARAM);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<\"a\\\" b\\\\\"@example.com>\r\n"
+	sent_is(h, "MAIL FROM:<\"a\\\" b\\\\\"@example.com>\r\n"
 	                            "RCPT TO:<Postmaster>\r\n");
 	h_free(h);
 }
@@ -752,10 +755,8 @@ t_addr_dsn_edges(void)
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
 	lm_smtp_mail_params mp = LM_SMTP_MAIL_PARAMS_INIT;
 	lm_smtp_rcpt_params rp = LM_SMTP_RCPT_PARAMS_INIT;
-	lm_smtp_event ev;
 	size_t i;
 	h_t *h;
-	const char *s;
 
 	o.require_tls = 0;
 	h = h_new(&o);
@@ -772,16 +773,12 @@ t_addr_dsn_edges(void)
 	}
 #if LM_HAVE_IDN
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "jo@ex.b\xc3\xbc", NULL), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c> ENVID=x\r\n"
+	sent_is(h, "MAIL FROM:<a@b.c> ENVID=x\r\n"
 	                            "RCPT TO:<jo@ex.xn--b-eha>\r\n");
 #else
 	/* IDN=0: no A-label conversion, the domain is refused */
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "jo@ex.b\xc3\xbc", NULL), LM_ERR_IDNA);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c> ENVID=x\r\n");
+	sent_is(h, "MAIL FROM:<a@b.c> ENVID=x\r\n");
 #endif
 	h_free(h);
 
@@ -801,9 +798,7 @@ t_addr_dsn_edges(void)
 	rp.orcpt = NULL;
 	rp.notify = LM_SMTP_NOTIFY_FAILURE;
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@y.z", &rp), LM_ERR_UNSUPPORTED);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<j\xc3\xb6rg@example.com> SMTPUTF8\r\n");
+	sent_is(h, "MAIL FROM:<j\xc3\xb6rg@example.com> SMTPUTF8\r\n");
 	h_free(h);
 }
 
@@ -902,11 +897,7 @@ t_helo_fallback_only_without_tls_required(void)
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), 0);
 	srv(h, "500-Syntax error,\r\n500 command unrecognized\r\n");
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "EHLO localhost\r\nHELO localhost\r\n");
-	}
+	sent_is(h, "EHLO localhost\r\nHELO localhost\r\n");
 	srv(h, "250 old.example.net\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_HELO);
@@ -1086,7 +1077,6 @@ static void
 t_idn_and_utf8_addresses(void)
 {
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
-	lm_smtp_event ev;
 	h_t *h;
 
 	o.require_tls = 0;
@@ -1108,11 +1098,7 @@ t_idn_and_utf8_addresses(void)
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@\xff.com", NULL), LM_ERR_IDNA);
 	/* a non-ASCII address literal is not a domain */
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "x@[\xc3\xbc]", NULL), LM_ERR_BAD_PARAM);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<x@xn--bcher-kva.de>\r\n");
-	}
+	sent_is(h, "MAIL FROM:<x@xn--bcher-kva.de>\r\n");
 	h_free(h);
 
 	/* with SMTPUTF8 offered but an ASCII MAIL, a UTF-8 local part in
@@ -1122,12 +1108,8 @@ t_idn_and_utf8_addresses(void)
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@example.org", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "j\xc3\xb6rg@example.com", NULL), LM_ERR_UNSUPPORTED);
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "jo@b\xc3\xbc" "cher.de", NULL), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@example.org>\r\n"
+	sent_is(h, "MAIL FROM:<a@example.org>\r\n"
 		                            "RCPT TO:<jo@xn--bcher-kva.de>\r\n");
-	}
 	h_free(h);
 }
 
@@ -1774,23 +1756,18 @@ t_bdat_nothing_before_last(void)
 	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);
 	lm_smtp_event ev;
 	size_t used;
-	const char *s;
 
 	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
 	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
 	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_smtp_noop(&h->c), LM_ERR_BAD_STATE);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "BDAT 7 LAST\r\nhello\r\n");
+	sent_is(h, "BDAT 7 LAST\r\nhello\r\n");
 	LM_CHECK_EQ(lm_smtp_quit(&h->c), LM_ERR_BAD_STATE);   /* no pipelining */
 	srv(h, "250 2.0.0 queued\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BODY);
 	LM_CHECK_EQ(lm_smtp_quit(&h->c), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "QUIT\r\n");
+	sent_is(h, "QUIT\r\n");
 	h_free(h);
 }
 
@@ -1801,11 +1778,7 @@ t_bdat_refused(void)
 	lm_smtp_event ev;
 	size_t used;
 	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "BDAT 7\r\nhello\r\n");
-	}
+	sent_is(h, "BDAT 7\r\nhello\r\n");
 	srv(h, "552 5.3.4 message too big\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BDAT);
@@ -1813,11 +1786,7 @@ t_bdat_refused(void)
 	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "more", 4, &used), LM_ERR_REFUSED);
 	LM_CHECK_EQ(lm_smtp_body_end(&h->c), LM_ERR_REFUSED);
 	LM_CHECK_EQ(lm_smtp_rset(&h->c), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "RSET\r\n");
-	}
+	sent_is(h, "RSET\r\n");
 	srv(h, "250 ok\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
@@ -1834,14 +1803,11 @@ t_bdat_refused_pipelined_rset(void)
 	h_t *h = h_in_body_pl(1, LM_SMTP_BUFSIZE_OUT, 1);
 	lm_smtp_event ev;
 	size_t used;
-	const char *s;
 
 	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "hello\n", 6, &used), 0);
 	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
 	LM_CHECK_EQ(lm_smtp_body_write(&h->c, "more\n", 5, &used), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "BDAT 7\r\nhello\r\nBDAT 6\r\nmore\r\n");
+	sent_is(h, "BDAT 7\r\nhello\r\nBDAT 6\r\nmore\r\n");
 	srv(h, "552 5.3.4 message too big\r\n");
 	LM_CHECK_EQ(nxt(h, &ev), LM_EVENT);
 	LM_CHECK_EQ(ev.cmd, LM_SMTP_CMD_BDAT);
@@ -1857,13 +1823,9 @@ static void
 t_bdat_empty_body(void)
 {
 	h_t *h = h_in_body(1, LM_SMTP_BUFSIZE_OUT);
-	lm_smtp_event ev;
-	const char *s;
 
 	LM_CHECK_EQ(lm_smtp_body_end(&h->c), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), "BDAT 0 LAST\r\n");
+	sent_is(h, "BDAT 0 LAST\r\n");
 	h_free(h);
 }
 
@@ -1964,7 +1926,6 @@ static void
 t_misuse_leaves_state(void)
 {
 	lm_smtp_opts o = LM_SMTP_OPTS_INIT;
-	lm_smtp_event ev;
 	size_t used = 99;
 	h_t *h;
 
@@ -1987,11 +1948,7 @@ t_misuse_leaves_state(void)
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), LM_ERR_BAD_STATE);
 	LM_CHECK_EQ(lm_smtp_ehlo(&h->c), LM_ERR_BAD_STATE);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c>\r\n");
-	}
+	sent_is(h, "MAIL FROM:<a@b.c>\r\n");
 	h_free(h);
 }
 
@@ -2015,11 +1972,7 @@ t_requiretls(void)
 	LM_CHECK_EQ(lm_smtp_set_tls_active(&h->c), 0);
 	h_ready(h, "250-REQUIRETLS\r\n");
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", &mp), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c> REQUIRETLS\r\n");
-	}
+	sent_is(h, "MAIL FROM:<a@b.c> REQUIRETLS\r\n");
 	h_free(h);
 	/* TLS but not offered */
 	h = h_new(&o);
@@ -2218,12 +2171,8 @@ t_pipelined_rset_after_refused_mail(void)
 	LM_CHECK_EQ(lm_smtp_mail_from(&h->c, "a@b.c", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_rcpt_to(&h->c, "d@e.f", NULL), 0);
 	LM_CHECK_EQ(lm_smtp_data(&h->c), 0);
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	{
-		const char *s = sent(h);
-		LM_CHECK_STRN(s, strlen(s), "MAIL FROM:<a@b.c>\r\nRSET\r\nMAIL FROM:<a@b.c>\r\n"
+	sent_is(h, "MAIL FROM:<a@b.c>\r\nRSET\r\nMAIL FROM:<a@b.c>\r\n"
 		                            "RCPT TO:<d@e.f>\r\nDATA\r\n");
-	}
 	h_free(h);
 }
 
@@ -2448,18 +2397,6 @@ t_names(void)
 	LM_CHECK(strcmp(lm_smtp_event_name((lm_smtp_event_type)(LM_SMTP_EV_CLOSED + 1)), "?") == 0);
 	LM_CHECK(strcmp(lm_smtp_event_name(LM_SMTP_EV_CLOSED), "CLOSED") == 0);
 	LM_CHECK(strcmp(lm_smtp_event_name(LM_SMTP_EV_GREETING), "GREETING") == 0);
-}
-
-/* Drives the engine until it waits for the server and checks that the
- * client sent exactly want since the last check. */
-static void
-sent_is(h_t *h, const char *want)
-{
-	lm_smtp_event ev;
-	const char *s;
-	LM_CHECK_EQ(nxt(h, &ev), LM_WANT_READ);
-	s = sent(h);
-	LM_CHECK_STRN(s, strlen(s), want);
 }
 
 /* Server sends line; the next event is the final reply to cmd, with
